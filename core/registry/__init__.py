@@ -1,0 +1,72 @@
+"""Capability knowledge, table-driven: `lookup(space, id)` returns the registry entry.
+
+IDs without an entry get a synthesized "unknown (0xNNNN)" entry whose size is the
+header only, with certainty `unknown`: the layout maps the rest as an unknown-size tail.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from . import extended, extended_modern, standard
+from .model import (
+    Bits, CapContext, CapSpec, Certainty, PcieInfo, Reg, Size, Space, unknown_size,
+)
+
+__all__ = [
+    "Bits", "CapContext", "CapSpec", "Certainty", "PcieInfo", "Reg", "Size", "Space",
+    "STANDARD", "EXTENDED", "lookup", "entries", "find",
+]
+
+
+def _index(entries: tuple[CapSpec, ...], space: Space) -> dict[int, CapSpec]:
+    table: dict[int, CapSpec] = {}
+    for spec in entries:
+        assert spec.space is space, spec
+        assert spec.id not in table, f"duplicate registry entry {spec.id_text}"
+        table[spec.id] = spec
+    return table
+
+
+STANDARD: dict[int, CapSpec] = _index(standard.ENTRIES, Space.STANDARD)
+EXTENDED: dict[int, CapSpec] = _index(extended.ENTRIES + extended_modern.ENTRIES, Space.EXTENDED)
+_TABLES = {Space.STANDARD: STANDARD, Space.EXTENDED: EXTENDED}
+
+
+@lru_cache(maxsize=512)
+def _unknown(space: Space, cap_id: int) -> CapSpec:
+    header = 2 if space is Space.STANDARD else 4
+    return CapSpec(space, cap_id, "?", "", "", "unknown ID: the extent runs to the next "
+                   "capability in address order", unknown_size(header), (), header, 0,
+                   known=False)
+
+
+def lookup(space: Space, cap_id: int) -> CapSpec:
+    spec = _TABLES[space].get(cap_id)
+    return spec if spec is not None else _unknown(space, cap_id)
+
+
+def entries(space: Space | None = None) -> list[CapSpec]:
+    spaces = [space] if space else [Space.STANDARD, Space.EXTENDED]
+    return [spec for s in spaces for _, spec in sorted(_TABLES[s].items())]
+
+
+def find(text: str) -> list[CapSpec]:
+    """Entries matching a user's words: `0x10`, `16`, `ext:0x10`, `aer`, `pasid`."""
+    text = text.strip().lower()
+    space: Space | None = None
+    for prefix, sp in (("std:", Space.STANDARD), ("ext:", Space.EXTENDED)):
+        if text.startswith(prefix):
+            space, text = sp, text[len(prefix):]
+    try:
+        number = int(text, 0)
+    except ValueError:
+        number = None
+    out = []
+    for spec in entries(space):
+        if number is not None:
+            if spec.id == number:
+                out.append(spec)
+        elif text in (spec.short.lower(), *spec.aliases) or text in spec.name.lower():
+            out.append(spec)
+    return out

@@ -1,0 +1,233 @@
+"""The shape of capability knowledge: one `CapSpec` per capability ID.
+
+Each entry carries what the spec says about one capability: its names and spec
+reference, a size rule evaluated on the capability's own bytes (and, where the spec
+says so, on the PCI Express capability: link width, port type), the certainty of that
+size, and a register table with a one-line description of every register and field.
+The register tables compile to `construct` structures on demand (see `decode.py`), so
+nothing here pays for construct until a decode is asked for.
+
+Size rules follow ../shared/reference/capabilities.md; where the sources disagree the
+entry follows the PCIe spec and says so in `notes`.
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import Callable, Iterable, Sequence, Union
+
+
+class Space(str, Enum):
+    STANDARD = "standard"
+    EXTENDED = "extended"
+
+
+class Certainty(str, Enum):
+    EXACT = "exact"  # the spec rule was applied to the capability's bytes
+    MINIMUM = "minimum"  # at least this many bytes; the structure may be longer
+    UNKNOWN = "unknown"  # no layout known beyond the header
+
+
+@dataclass(frozen=True, slots=True)
+class Bits:
+    """A bit field inside a register: bits `lo`..`hi` inclusive."""
+
+    lo: int
+    hi: int
+    name: str
+    doc: str
+
+    @property
+    def width(self) -> int:
+        return self.hi - self.lo + 1
+
+    def extract(self, value: int) -> int:
+        return (value >> self.lo) & ((1 << self.width) - 1)
+
+
+@dataclass(frozen=True, slots=True)
+class Reg:
+    """A register at `offset` (bytes from the capability header), `width` bytes wide.
+
+    Widths 1, 2, 4 and 8 are little-endian integers; any other width is a byte string
+    (tables, arrays). `fields` are optional bit fields of an integer register.
+    """
+
+    offset: int
+    width: int
+    name: str
+    doc: str
+    fields: tuple[Bits, ...] = ()
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.width
+
+
+def reg(offset: int, width: int, name: str, doc: str, *fields: Bits) -> Reg:
+    """Shorthand used by the registry tables."""
+    return Reg(offset, width, name, doc, tuple(fields))
+
+
+def bit(n: int, name: str, doc: str) -> Bits:
+    return Bits(n, n, name, doc)
+
+
+def bits(hi: int, lo: int, name: str, doc: str) -> Bits:
+    """A field written as the spec writes it: high bit first."""
+    return Bits(lo, hi, name, doc)
+
+
+@dataclass(frozen=True, slots=True)
+class PcieInfo:
+    """Facts from the PCI Express capability that other capabilities are sized by."""
+
+    offset: int
+    version: int  # PCIe Capabilities bits 3:0
+    port_type: int  # PCIe Capabilities bits 7:4
+    slot_implemented: bool  # PCIe Capabilities bit 8
+    max_link_width: int  # Link Capabilities bits 9:4 (0 when the function has no link)
+    flit_mode_supported: bool  # PCIe Capabilities bit 15 (PCIe 6.0)
+
+
+# Device/Port Type values (PCIe Capabilities bits 7:4).
+PORT_TYPES: dict[int, str] = {
+    0x0: "Endpoint",
+    0x1: "Legacy Endpoint",
+    0x2: "RCiEP (PCIe 1.x)",
+    0x4: "Root Port",
+    0x5: "Upstream Port",
+    0x6: "Downstream Port",
+    0x7: "PCIe-to-PCI/PCI-X Bridge",
+    0x8: "PCI/PCI-X-to-PCIe Bridge",
+    0x9: "Root Complex Integrated Endpoint",
+    0xA: "Root Complex Event Collector",
+}
+ROOT_PORT, RCEC = 0x4, 0xA
+SWITCH_PORTS = (0x5, 0x6)
+
+
+@dataclass(frozen=True, slots=True)
+class CapContext:
+    """What a size rule or register layout may look at: the capability's own bytes
+    (relative reads), the header type, and the PCI Express capability's facts."""
+
+    data: bytes  # the whole config space (4096 bytes, missing bytes read as 0)
+    offset: int  # where this capability starts
+    space: Space
+    header_type: int  # config header layout: 0 endpoint, 1 bridge, 2 CardBus
+    pcie: PcieInfo | None
+
+    def u8(self, rel: int) -> int:
+        pos = self.offset + rel
+        return self.data[pos] if 0 <= pos < len(self.data) else 0
+
+    def u16(self, rel: int) -> int:
+        return self.u8(rel) | self.u8(rel + 1) << 8
+
+    def u32(self, rel: int) -> int:
+        pos = self.offset + rel
+        if 0 <= pos and pos + 4 <= len(self.data):
+            return struct.unpack_from("<I", self.data, pos)[0]
+        return self.u16(rel) | self.u16(rel + 2) << 16
+
+    @property
+    def version(self) -> int:
+        """Extended capability version (header bits 19:16); 0 for standard ones."""
+        return (self.u32(0) >> 16) & 0xF if self.space is Space.EXTENDED else 0
+
+
+@dataclass(frozen=True, slots=True)
+class Size:
+    size: int
+    certainty: Certainty
+    why: str = ""  # which branch of the rule applied, in words
+
+
+SizeRule = Callable[[CapContext], Size]
+Layout = Union[tuple[Reg, ...], Callable[[CapContext, int], Sequence[Reg]]]
+
+
+@dataclass(frozen=True)
+class CapSpec:
+    """Everything capslot knows about one capability ID."""
+
+    space: Space
+    id: int
+    short: str  # e.g. "AER"
+    name: str  # e.g. "Advanced Error Reporting"
+    spec: str  # where the layout is defined, e.g. "PCIe 6.3 §7.8.4"
+    size_text: str  # the size rule in words, shown by `capslot caps`
+    size: SizeRule
+    layout: Layout = ()  # body registers; the header is added by `registers()`
+    min_size: int = 0  # the smallest size the rule allows
+    max_size: int = 0  # the largest size the rule allows (0: unbounded)
+    notes: str = ""  # where sources disagree, and what we chose
+    known: bool = True  # False for IDs the registry has no entry for
+    version: Callable[[CapContext], int | None] | None = None  # standard caps only
+    aliases: tuple[str, ...] = field(default=())  # names users may type
+
+    @property
+    def label(self) -> str:
+        return self.name if self.known else f"unknown ({self.id_text})"
+
+    @property
+    def id_text(self) -> str:
+        return f"0x{self.id:04x}" if self.space is Space.EXTENDED else f"0x{self.id:02x}"
+
+    def header_regs(self) -> tuple[Reg, ...]:
+        return STD_HEADER if self.space is Space.STANDARD else EXT_HEADER
+
+    def registers(self, ctx: CapContext | None, size: int) -> tuple[Reg, ...]:
+        """The header plus the body registers of one instance (of `size` bytes).
+
+        With `ctx=None` (no instance, e.g. for `capslot caps`) layouts computed from
+        the bytes are evaluated on an all-zero capability.
+        """
+        body: Iterable[Reg]
+        if callable(self.layout):
+            if ctx is None:
+                ctx = CapContext(bytes(4096), 0x100 if self.space is Space.EXTENDED else 0x40,
+                                 self.space, 0, None)
+            body = self.layout(ctx, size)
+        else:
+            body = self.layout
+        return self.header_regs() + tuple(body)
+
+
+STD_HEADER: tuple[Reg, ...] = (
+    reg(0x00, 1, "cap_id", "Capability ID: which capability this is"),
+    reg(0x01, 1, "next", "Next capability pointer (0 ends the list; bits 1:0 reserved)"),
+)
+
+EXT_HEADER: tuple[Reg, ...] = (
+    reg(0x00, 4, "header", "Extended capability header",
+        bits(15, 0, "id", "PCI Express Extended Capability ID"),
+        bits(19, 16, "version", "Capability version (layout revision of this capability)"),
+        bits(31, 20, "next", "Next capability offset (0 ends the list; bits 1:0 reserved)")),
+)
+
+
+# ---------------------------------------------------------------- size-rule helpers
+
+def fixed(n: int, why: str = "") -> SizeRule:
+    result = Size(n, Certainty.EXACT, why or f"fixed {n:#x} bytes")
+    return lambda ctx: result
+
+
+def unknown_size(header: int) -> SizeRule:
+    result = Size(header, Certainty.UNKNOWN, "no public layout: only the header is known")
+    return lambda ctx: result
+
+
+def dword_round(n: int) -> int:
+    return (n + 3) & ~3
+
+
+def lanes(ctx: CapContext) -> int | None:
+    """Maximum Link Width from the PCI Express capability, if there is one."""
+    if ctx.pcie is None or ctx.pcie.max_link_width == 0:
+        return None
+    return ctx.pcie.max_link_width

@@ -1,0 +1,38 @@
+"""The `show --json` device object, exactly as ../shared/spec/cli.md names it.
+
+Pure dictionaries of JSON types (numbers as integers). Keys beyond the contract
+(`orphans`, `device_line`, `size_why`, ...) are additions the contract allows.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .layout import Layout
+
+
+def device_object(layout: Layout) -> dict[str, Any]:
+    cs = layout.space
+    p = cs.provenance
+    caps = []
+    for cap in layout.capabilities:
+        caps.append({
+            "space": cap.space.value, "id": cap.id, "version": cap.version,
+            "name": cap.name, "offset": cap.offset, "size": cap.size,
+            "size_certainty": cap.certainty.value, "next": cap.next,
+            "visibility": "visible", "short": cap.spec.short, "size_why": cap.size_why,
+        })
+    regions = [{"start": r.start, "end": r.end, "kind": r.kind.value,
+                "capability": r.capability, **({"orphan": r.orphan} if r.orphan is not None else {})}
+               for r in layout.regions]
+    return {
+        "source": p.source, "slot": p.slot, "vendor_id": cs.vendor_id,
+        "device_id": cs.device_id, "available": cs.captured, "view": layout.view,
+        "capabilities": caps, "regions": regions,
+        "problems": [{"kind": pr.kind, "offset": pr.offset, "message": pr.message,
+                      "space": pr.space.value if pr.space else None} for pr in layout.problems],
+        "orphans": [{"id": o.id, "version": o.version, "name": o.name, "offset": o.offset,
+                     "size": o.size, "size_certainty": o.certainty.value, "next": o.next,
+                     "linked_from": o.linked_from} for o in layout.orphans],
+        "format": p.format, "line": p.line, "device_line": p.device_line,
+    }

@@ -1,0 +1,162 @@
+"""Reading config-space dumps: the format is detected from content, never from the name.
+
+Formats: `lspci -x/-xxx/-xxxx` text (one or many devices, with or without `-v` lines and
+domain prefixes), raw binary of 64, 256 or 4096 bytes (a sysfs `config` file),
+`hexdump -C` and `xxd` text, pcileech `.coe`, and a live device (`sysfs:BDF`).
+
+Everything here streams: a multi-device text file is read line by line and yields one
+`ConfigSpace` per device, so memory stays flat whatever the file's size. Input that
+cannot be read raises `DumpError` with the file and line.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import stat
+import sys
+from typing import BinaryIO, Iterable, Iterator
+
+from ..space import ConfigSpace, DumpError, Provenance
+from . import coe, hexdump, lspci, sysfs
+
+RAW_SIZES = (64, 256, 4096)
+SNIFF = 64 * 1024  # bytes looked at to decide the format
+TEXT_PARSERS = {"lspci": lspci.parse, "hexdump": hexdump.parse, "xxd": hexdump.parse, "coe": coe.parse}
+
+__all__ = ["DumpError", "load", "iter_devices", "detect", "RAW_SIZES"]
+
+
+def _looks_binary(head: bytes) -> bool:
+    if b"\0" in head:
+        return True
+    if not head:
+        return False
+    # Text dumps are ASCII (device names may carry a little UTF-8); control bytes other
+    # than tab/CR/LF/FF are not text.
+    controls = sum(1 for b in head if b < 0x20 and b not in (9, 10, 12, 13))
+    return controls > len(head) // 100
+
+
+def detect(head: bytes) -> str | None:
+    """The text format of a dump from its first bytes, or None if it is no known text."""
+    if _looks_binary(head):
+        return None
+    text = head.decode("utf-8", "replace")
+    if "memory_initialization_vector" in text.lower():
+        return "coe"
+    for raw_line in text.splitlines()[:200]:
+        line = raw_line.rstrip()
+        if not line.strip():
+            continue
+        for name, probe in (("xxd", hexdump.XXD_ROW), ("hexdump", hexdump.HEXDUMP_ROW),
+                            ("lspci", lspci.ROW), ("lspci", lspci.DEVICE)):
+            if probe.match(line):
+                return name
+        if line.startswith((" ", "\t", "*")):
+            continue
+        return None  # the first significant line is none of ours
+    return None
+
+
+def _lines(stream: BinaryIO, head: bytes) -> Iterator[tuple[int, str]]:
+    """Numbered text lines of a stream whose first bytes were already read into `head`."""
+    buffered = io.BufferedReader(_Prepend(head, stream), 1 << 16)
+    for number, raw in enumerate(buffered, 1):
+        yield number, raw.decode("utf-8", "replace").rstrip("\r\n")
+
+
+class _Prepend(io.RawIOBase):
+    """A raw stream that replays `head` before reading on from `rest`."""
+
+    def __init__(self, head: bytes, rest: BinaryIO) -> None:
+        self._head, self._rest = memoryview(head), rest
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:  # type: ignore[override]
+        if self._head:
+            n = min(len(buf), len(self._head))
+            buf[:n] = self._head[:n]
+            self._head = self._head[n:]
+            return n
+        data = self._rest.read(len(buf))
+        buf[:len(data)] = data
+        return len(data)
+
+
+def _from_stream(stream: BinaryIO, source: str, size: int | None) -> Iterator[ConfigSpace]:
+    head = stream.read(SNIFF)
+    if not head:
+        raise DumpError(source, "empty input: no config-space dump")
+    fmt = detect(head)
+    if fmt is not None:
+        yield from TEXT_PARSERS[fmt](_lines(stream, head), source, fmt)
+        return
+    if size is None:  # standard input: the whole of it decides
+        rest = stream.read(4096 + 1 - len(head)) if len(head) <= 4096 else b""
+        head += rest
+        size = len(head) if len(head) <= 4096 else None
+    if size in RAW_SIZES:
+        yield ConfigSpace.from_prefix(head[:size], Provenance(source, "binary"))
+        return
+    if _looks_binary(head):
+        what = f"{size} bytes of binary data" if size is not None else "binary data"
+        raise DumpError(source, f"{what}: not a config-space dump (raw dumps are 64, 256 or "
+                                "4096 bytes; text dumps are lspci -x, hexdump -C, xxd or .coe)")
+    first = next((i for i, l in enumerate(head.decode("utf-8", "replace").splitlines(), 1)
+                  if l.strip()), 1)
+    raise DumpError(source, "not a config-space dump: expected lspci -x, hexdump -C, xxd or "
+                            ".coe text", first)
+
+
+def iter_devices(spec: str, stdin: BinaryIO | None = None) -> Iterator[ConfigSpace]:
+    """Every device of one input: a path, `-` (standard input) or `sysfs:BDF`."""
+    if spec.startswith("sysfs:"):
+        yield sysfs.read(spec[len("sysfs:"):])
+        return
+    if spec == "-":
+        yield from _from_stream(stdin or sys.stdin.buffer, "-", None)
+        return
+    try:
+        st = os.stat(spec)
+    except FileNotFoundError:
+        raise DumpError(spec, "no such file") from None
+    except OSError as exc:
+        raise DumpError(spec, exc.strerror or str(exc)) from None
+    if stat.S_ISDIR(st.st_mode):
+        raise DumpError(spec, "is a directory (survey reads directories; show takes one dump)")
+    try:
+        with open(spec, "rb") as stream:
+            size = st.st_size if stat.S_ISREG(st.st_mode) else None
+            yield from _from_stream(stream, spec, size)
+    except PermissionError:
+        raise DumpError(spec, "permission denied") from None
+    except IsADirectoryError:
+        raise DumpError(spec, "is a directory") from None
+
+
+def load(spec: str, stdin: BinaryIO | None = None) -> list[ConfigSpace]:
+    """All devices of one input, read fully (for `show`; survey streams instead)."""
+    devices = list(iter_devices(spec, stdin))
+    if not devices:
+        raise DumpError(spec, "no device found in the dump")
+    return devices
+
+
+def select(devices: Iterable[ConfigSpace], slot: str | None, source: str) -> list[ConfigSpace]:
+    """The devices matching `--slot` (all of them without one)."""
+    devices = list(devices)
+    if slot is None:
+        return devices
+    from ..space import normalize_slot
+
+    want = normalize_slot(slot)
+    if want is None:
+        raise DumpError(source, f"--slot {slot!r} is not a PCI address like 0000:01:00.0")
+    found = [d for d in devices if d.provenance.slot == want]
+    if not found:
+        have = ", ".join(d.provenance.slot or "?" for d in devices[:8])
+        raise DumpError(source, f"no device at {want} (the dump has: {have})")
+    return found

@@ -1,0 +1,49 @@
+"""A live device: `/sys/bus/pci/devices/<BDF>/config`, opened read-only.
+
+capslot never writes to hardware: the file is opened with O_RDONLY and only read. An
+unprivileged read returns the first 64 bytes (the kernel's rule), so the rest of the
+space is reported unavailable rather than guessed. `CAPSLOT_SYSFS_ROOT` replaces `/sys`
+(tests point it at a fake tree).
+"""
+
+from __future__ import annotations
+
+import os
+
+from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
+
+
+def config_path(slot: str) -> str:
+    root = os.environ.get("CAPSLOT_SYSFS_ROOT", "/sys")
+    return os.path.join(root, "bus", "pci", "devices", slot, "config")
+
+
+def read(bdf: str) -> ConfigSpace:
+    source = f"sysfs:{bdf}"
+    slot = normalize_slot(bdf)
+    if slot is None:
+        raise DumpError(source, f"{bdf!r} is not a PCI address like 0000:01:00.0")
+    path = config_path(slot)
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except FileNotFoundError:
+        raise DumpError(source, f"no such device ({path})") from None
+    except OSError as exc:
+        raise DumpError(source, f"cannot open {path}: {exc.strerror}") from None
+    try:
+        chunks: list[bytes] = []
+        total = 0
+        while total < CONFIG_SIZE:
+            chunk = os.read(fd, CONFIG_SIZE - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        raise DumpError(source, f"read failed after {total} bytes: {exc.strerror}") from None
+    finally:
+        os.close(fd)
+    raw = b"".join(chunks)
+    if not raw:
+        raise DumpError(source, "the device returned no config bytes (removed?)")
+    return ConfigSpace.from_prefix(raw, Provenance(source, "sysfs", None, slot, None))

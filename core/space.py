@@ -1,0 +1,114 @@
+"""ConfigSpace: the bytes of one function's config space, which of them were captured,
+and where they came from."""
+
+from __future__ import annotations
+
+import re
+import struct
+from dataclasses import dataclass
+
+CONFIG_SIZE = 0x1000
+STD_SIZE = 0x100
+STD_HEADER_SIZE = 0x40
+
+
+class DumpError(Exception):
+    """Input that cannot be read. Reported as one line: `capslot: file[:line]: what`."""
+
+    def __init__(self, source: str, what: str, line: int | None = None) -> None:
+        super().__init__(what)
+        self.source, self.what, self.line = source, what, line
+
+    def __str__(self) -> str:
+        where = self.source if self.line is None else f"{self.source}:{self.line}"
+        return f"{where}: {self.what}"
+
+
+@dataclass(frozen=True, slots=True)
+class Provenance:
+    """Where a device's bytes came from."""
+
+    source: str  # a path, "-" for standard input, or "sysfs:BDF"
+    format: str  # lspci, binary, hexdump, xxd, coe, sysfs
+    line: int | None = None  # line of the device's first line in a text source
+    slot: str | None = None  # normalized "dddd:bb:dd.f", when the source names one
+    device_line: str | None = None  # lspci's description line, verbatim
+    index: int = 0  # position of the device in a multi-device source
+
+
+_SLOT = re.compile(r"^(?:([0-9a-fA-F]{1,8}):)?([0-9a-fA-F]{1,2}):([0-9a-fA-F]{1,2})\.([0-7])$")
+
+
+def normalize_slot(text: str) -> str | None:
+    """'7:0.0', '07:00.0' and '0000:07:00.0' all become '0000:07:00.0'."""
+    m = _SLOT.match(text.strip())
+    if not m:
+        return None
+    domain, bus, dev, fn = m.groups()
+    return f"{int(domain or '0', 16):04x}:{int(bus, 16):02x}:{int(dev, 16):02x}.{fn}"
+
+
+@dataclass(frozen=True, slots=True)
+class ConfigSpace:
+    """4096 bytes and the ranges of them that were captured.
+
+    Bytes outside `available` were not in the dump; they read as 0 here, and every
+    analysis asks `has()` before trusting them.
+    """
+
+    data: bytes
+    available: tuple[tuple[int, int], ...]  # sorted, disjoint [start, end) ranges
+    provenance: Provenance
+
+    @classmethod
+    def from_prefix(cls, raw: bytes, provenance: Provenance) -> "ConfigSpace":
+        """A dump holding the first len(raw) bytes (64, 256, 4096, ...)."""
+        n = min(len(raw), CONFIG_SIZE)
+        data = bytes(raw[:n]) + bytes(CONFIG_SIZE - n)
+        return cls(data, ((0, n),) if n else (), provenance)
+
+    @property
+    def captured(self) -> int:
+        return sum(end - start for start, end in self.available)
+
+    @property
+    def complete(self) -> bool:
+        return self.available == ((0, CONFIG_SIZE),)
+
+    def has(self, start: int, length: int = 1) -> bool:
+        """True when every byte of [start, start+length) was captured."""
+        end = start + length
+        for a, b in self.available:
+            if a <= start and end <= b:
+                return True
+        return False
+
+    def u8(self, pos: int) -> int:
+        return self.data[pos] if 0 <= pos < CONFIG_SIZE else 0
+
+    def u16(self, pos: int) -> int:
+        return struct.unpack_from("<H", self.data, pos)[0] if 0 <= pos <= CONFIG_SIZE - 2 else 0
+
+    def u32(self, pos: int) -> int:
+        return struct.unpack_from("<I", self.data, pos)[0] if 0 <= pos <= CONFIG_SIZE - 4 else 0
+
+    @property
+    def vendor_id(self) -> int | None:
+        return self.u16(0) if self.has(0, 2) else None
+
+    @property
+    def device_id(self) -> int | None:
+        return self.u16(2) if self.has(2, 2) else None
+
+    @property
+    def header_type(self) -> int:
+        """Header layout: 0 endpoint, 1 PCI-PCI bridge, 2 CardBus bridge."""
+        return self.u8(0x0E) & 0x7F
+
+    def label(self) -> str:
+        """A short human name: slot and IDs, for messages and titles."""
+        p = self.provenance
+        ids = ""
+        if self.vendor_id is not None and self.device_id is not None:
+            ids = f"{self.vendor_id:04x}:{self.device_id:04x}"
+        return " ".join(x for x in (p.slot or "", ids) if x) or p.source

@@ -1,0 +1,204 @@
+"""`capslot`: the command-line front. The stable contract is ../shared/spec/cli.md.
+
+Exit codes: 0 ok, 1 a collision / no safe slot, 2 bad input. Every error is one line
+on stderr, `capslot: <file>[:<line>]: <what>`, never a traceback (set CAPSLOT_DEBUG=1
+to see one). Headless commands never import Textual.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any, Callable, Sequence
+
+from core.space import DumpError
+
+EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+COMMANDS = ("show", "caps", "tui")
+DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
+
+
+class UsageError(Exception):
+    """A bad command line: reported like bad input (exit 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # one line, exit 2, like every other error
+        raise UsageError(message)
+
+
+def _console(stderr: bool = False):
+    from rich.console import Console
+
+    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+
+
+def _emit_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, indent=1) + "\n")
+
+
+def _load_selected(dump: str, slot: str | None):
+    from core.sources import load, select
+
+    return select(load(dump), slot, dump)
+
+
+def _dump_arg(args: argparse.Namespace) -> str:
+    if getattr(args, "device", None):
+        if args.dump:
+            raise UsageError("give either DUMP or --device, not both")
+        return f"sysfs:{args.device}"
+    if not args.dump:
+        raise UsageError("a DUMP (path, '-' or sysfs:BDF) or --device BDF is required")
+    return args.dump
+
+
+# ---------------------------------------------------------------- commands
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from core.layout import build
+    from core.report import device_object
+
+    dump = _dump_arg(args)
+    layouts = [build(cs) for cs in _load_selected(dump, args.slot)]
+    if args.json:
+        _emit_json({"devices": [device_object(l) for l in layouts]})
+        return EXIT_OK
+    from tui import render
+
+    console = _console()
+    for n, layout in enumerate(layouts):
+        if n:
+            console.rule()
+        console.print(render.device(layout))
+    return EXIT_OK
+
+
+def cmd_caps(args: argparse.Namespace) -> int:
+    from core import registry
+
+    if args.id is None:
+        specs = registry.entries()
+        if args.json:
+            _emit_json({"capabilities": [_spec_json(s) for s in specs]})
+            return EXIT_OK
+        from tui import render
+
+        _console().print(render.caps_table(specs))
+        return EXIT_OK
+    specs = registry.find(args.id)
+    if not specs:
+        raise DumpError("caps", f"no capability matches {args.id!r} (try an ID like 0x10 or "
+                                "ext:0x1b, or a name like aer)")
+    if args.json:
+        _emit_json({"capabilities": [_spec_json(s, registers=True) for s in specs]})
+        return EXIT_OK
+    from tui import render
+
+    console = _console()
+    for s in specs:
+        console.print(render.cap_detail(s))
+    return EXIT_OK
+
+
+def _spec_json(spec, registers: bool = False) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "space": spec.space.value, "id": spec.id, "short": spec.short, "name": spec.name,
+        "spec": spec.spec, "size_rule": spec.size_text, "min_size": spec.min_size,
+        "max_size": spec.max_size, "notes": spec.notes,
+    }
+    if registers:
+        size = spec.max_size or spec.min_size
+        out["registers"] = [
+            {"offset": r.offset, "width": r.width, "name": r.name, "doc": r.doc,
+             "fields": [{"lo": f.lo, "hi": f.hi, "name": f.name, "doc": f.doc} for f in r.fields]}
+            for r in spec.registers(None, size)]
+    return out
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    """The explorer arrives with the TUI issue; until then the same facts, printed."""
+    if not args.dump and not getattr(args, "device", None):
+        args.dump = os.path.join(_samples_dir(), DEFAULT_SAMPLE)
+    args.json = False
+    return cmd_show(args)
+
+
+def _samples_dir() -> str:
+    here = os.path.dirname(os.path.abspath(__file__))
+    return os.path.join(os.path.dirname(here), "sample_dumps")
+
+
+# ---------------------------------------------------------------- parser
+
+def _add_dump(p: argparse.ArgumentParser, required: bool = True) -> None:
+    p.add_argument("dump", nargs=None if required else "?", metavar="DUMP",
+                   help="a dump file, '-' for standard input, or sysfs:BDF for a live device")
+    p.add_argument("--device", metavar="BDF", help="read a live device's sysfs config (read-only)")
+    p.add_argument("--slot", metavar="BDF", help="pick one device of a multi-device dump")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="capslot", description="Explore PCI/PCIe config space: capability "
+                     "chains, a map of all 4096 bytes, and where a virtual capability may go.")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+
+    p = sub.add_parser("show", help="capability list and byte map of a device")
+    _add_dump(p, required=False)
+    p.add_argument("--view", choices=["hardware"], default="hardware",
+                   help="which layer to show (vfio and guest views come with the views issue)")
+    p.add_argument("--json", action="store_true", help="the JSON contract of spec/cli.md")
+    p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("caps", help="the capability knowledge table")
+    p.add_argument("id", nargs="?", metavar="ID", help="an ID (0x10, ext:0x1b) or a name (aer)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_caps)
+
+    p = sub.add_parser("tui", help="open the explorer")
+    _add_dump(p, required=False)
+    p.set_defaults(func=cmd_tui)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+        argv = ["tui", *argv]
+    try:
+        args = build_parser().parse_args(argv)
+        func: Callable[[argparse.Namespace], int] = args.func
+        return func(args)
+    except DumpError as exc:
+        _fail(str(exc))
+        return EXIT_BAD_INPUT
+    except UsageError as exc:
+        _fail(f"usage: {exc} (see capslot --help)")
+        return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        sys.stderr.close()  # a reader such as `head` went away: not an error
+        return EXIT_OK
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        if os.environ.get("CAPSLOT_DEBUG"):
+            raise
+        _fail(f"internal error: {type(exc).__name__}: {exc} (CAPSLOT_DEBUG=1 shows where)")
+        return EXIT_INTERNAL
+
+
+def _fail(message: str) -> None:
+    """One plain line on stderr; control characters from a dump are escaped."""
+    clean = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
+    sys.stderr.write(f"capslot: {clean}\n")
+    sys.stderr.flush()
+
+
+def entry() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entry()

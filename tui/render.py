@@ -1,0 +1,236 @@
+"""Rich renderings for the headless commands: the chain table, the compact 4 KiB map
+with its legend, problems, and the capability knowledge tables.
+
+Text that comes from a dump (device lines, file names) only ever enters Rich as
+`Text` objects, never as markup, so `[bold]` in a device name prints literally.
+"""
+
+from __future__ import annotations
+
+from rich import box
+from rich.console import Group, RenderableType
+from rich.table import Table
+from rich.text import Text
+
+from core.layout import Kind, Layout
+from core.registry import CapSpec, Certainty, Space
+from core.registry.model import CapContext
+from core.space import CONFIG_SIZE
+
+# One colour per capability kind (by ID), so the same capability looks the same everywhere.
+CAP_COLOURS = [
+    "#4e9a06", "#3465a4", "#c4a000", "#75507b", "#06989a", "#cc0000", "#ce5c00",
+    "#8ae234", "#729fcf", "#fce94f", "#ad7fa8", "#34e2e2", "#ef2929", "#fcaf3e",
+]
+KIND_STYLE: dict[Kind, tuple[str, str, str]] = {
+    # kind: (symbol, style, legend text)
+    Kind.HEADER: ("H", "bold white on #555753", "config header"),
+    Kind.UNKNOWN_TAIL: ("?", "black on #e9b96e", "unknown-size tail"),
+    Kind.ZERO_GAP: ("·", "#555753", "zero gap"),
+    Kind.DATA_GAP: ("▒", "bold #fce94f", "non-zero gap (data no capability owns)"),
+    Kind.ORPHAN: ("o", "bold white on #5c3566", "orphan (unlinked capability)"),
+    Kind.HIDDEN: ("h", "white on #2e3436", "hidden by the view"),
+    Kind.VIRTUAL: ("V", "bold black on #8ae234", "virtual capability"),
+    Kind.UNAVAILABLE: ("×", "#888a85 on #2e3436", "not in the dump"),
+}
+CERTAINTY_STYLE = {Certainty.EXACT: "green", Certainty.MINIMUM: "yellow", Certainty.UNKNOWN: "red"}
+PRIORITY = [Kind.VIRTUAL, Kind.CAPABILITY, Kind.ORPHAN, Kind.HIDDEN, Kind.UNKNOWN_TAIL,
+            Kind.HEADER, Kind.DATA_GAP, Kind.ZERO_GAP, Kind.UNAVAILABLE]
+LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
+DWORDS_PER_ROW = 64  # one character per DWORD: 0x100 bytes a row, 16 rows
+
+
+def cap_colour(space: Space, cap_id: int) -> str:
+    return CAP_COLOURS[(cap_id * 7 + (3 if space is Space.EXTENDED else 0)) % len(CAP_COLOURS)]
+
+
+def hexid(space: Space, cap_id: int) -> str:
+    return f"{cap_id:#06x}" if space is Space.EXTENDED else f"{cap_id:#04x}"
+
+
+def size_text(size: int, certainty: Certainty) -> str:
+    mark = {Certainty.EXACT: "", Certainty.MINIMUM: " ≥", Certainty.UNKNOWN: " ?"}[certainty]
+    return f"{size:#x}{mark}"
+
+
+def title(layout: Layout) -> Text:
+    cs = layout.space
+    p = cs.provenance
+    t = Text()
+    t.append(p.slot or "(no slot)", "bold")
+    if cs.vendor_id is not None:
+        t.append(f"  [{cs.vendor_id:04x}:{cs.device_id:04x}]", "cyan")
+    if p.device_line:
+        t.append("  ")
+        t.append(p.device_line.split(" ", 1)[-1] if p.slot else p.device_line)
+    t.append(f"\n{p.source}", "dim")
+    if p.line:
+        t.append(f":{p.line}", "dim")
+    t.append(f"  {p.format}, {cs.captured} of {CONFIG_SIZE} bytes, view {layout.view}", "dim")
+    return t
+
+
+def letters(layout: Layout) -> dict[int, str]:
+    """A letter per capability (by index), in address order."""
+    order = sorted(range(len(layout.capabilities)), key=lambda i: layout.capabilities[i].offset)
+    out: dict[int, str] = {}
+    for n, i in enumerate(order):
+        out[i] = LETTERS[n % len(LETTERS)]
+    return out
+
+
+def chain_table(layout: Layout) -> Table:
+    table = Table(title="capabilities, in chain order", title_justify="left",
+                  box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
+    columns = [("", "left"), ("offset", "right"), ("ID", "right"), ("name", "left"),
+               ("ver", "right"), ("size", "right"), ("next", "right")]
+    show_visibility = layout.view != "hardware"
+    if show_visibility:
+        columns.append(("visibility", "left"))
+    for name, justify in columns:
+        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+    marks = letters(layout)
+    for i, cap in enumerate(layout.capabilities):
+        colour = cap_colour(cap.space, cap.id)
+        row: list[RenderableType] = [
+            Text(marks[i], style=f"bold black on {colour}"), f"{cap.offset:#05x}",
+            hexid(cap.space, cap.id), Text(cap.name, style=colour),
+            "" if cap.version is None else str(cap.version),
+            Text.assemble(f"{cap.size:#x} ", (cap.certainty.value, CERTAINTY_STYLE[cap.certainty])),
+            f"{cap.next:#05x}" if cap.next else "end"]
+        if show_visibility:
+            row.append("visible")
+        table.add_row(*row)
+    if not layout.capabilities:
+        table.add_row("", "", "", Text("no capabilities", style="dim"), "", "", "")
+    return table
+
+
+def _dword_kind(layout: Layout, pos: int) -> tuple[Kind, int | None]:
+    best: tuple[int, Kind, int | None] | None = None
+    r = layout.region_at(pos)
+    idx = layout.regions.index(r)
+    while True:
+        rank = PRIORITY.index(r.kind)
+        if best is None or rank < best[0]:
+            best = (rank, r.kind, r.capability)
+        if r.end >= pos + 4 or idx + 1 >= len(layout.regions):
+            break
+        idx += 1
+        r = layout.regions[idx]
+    return best[1], best[2]
+
+
+def byte_map(layout: Layout) -> Text:
+    """The 4 KiB as 16 rows of 64 DWORDs; a letter per capability, symbols for the rest."""
+    marks = letters(layout)
+    text = Text()
+    for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
+        base = row * 4 * DWORDS_PER_ROW
+        text.append(f"{base:03x} ", "dim")
+        for d in range(DWORDS_PER_ROW):
+            pos = base + 4 * d
+            kind, cap = _dword_kind(layout, pos)
+            if kind is Kind.CAPABILITY and cap is not None:
+                c = layout.capabilities[cap]
+                ch = marks[cap] if pos == c.offset else marks[cap].lower() if marks[cap].isupper() else marks[cap]
+                style = f"black on {cap_colour(c.space, c.id)}"
+                if pos == c.offset:
+                    style = "bold " + style
+                text.append(ch, style)
+            elif kind is Kind.UNKNOWN_TAIL and cap is not None:
+                text.append("?", KIND_STYLE[kind][1])
+            else:
+                sym, style, _ = KIND_STYLE[kind]
+                text.append(sym, style)
+        text.append("\n")
+    return text
+
+
+def legend(layout: Layout) -> Table:
+    marks = letters(layout)
+    table = Table.grid(padding=(0, 2))
+    table.add_column()
+    table.add_column()
+    used = {r.kind for r in layout.regions}
+    for i in sorted(marks, key=lambda i: layout.capabilities[i].offset):
+        c = layout.capabilities[i]
+        t = Text()
+        t.append(f" {marks[i]} ", f"bold black on {cap_colour(c.space, c.id)}")
+        t.append(f" {c.name} @ {c.offset:#05x}, {size_text(c.size, c.certainty)} bytes")
+        table.add_row(t, "")
+    for kind, (sym, style, what) in KIND_STYLE.items():
+        if kind in used:
+            table.add_row(Text.assemble((f" {sym} ", style), f" {what}"), "")
+    return table
+
+
+def problems(layout: Layout) -> RenderableType:
+    if not layout.problems:
+        return Text("no problems found", style="green")
+    table = Table(title="problems", title_justify="left")
+    table.add_column("kind")
+    table.add_column("offset", justify="right")
+    table.add_column("what")
+    for pr in layout.problems:
+        table.add_row(Text(pr.kind, style="yellow"), f"{pr.offset:#05x}", Text(pr.message))
+    return table
+
+
+def orphans(layout: Layout) -> RenderableType | None:
+    if not layout.orphans:
+        return None
+    table = Table(title="orphans: capability structures no chain reaches", title_justify="left")
+    for col in ("offset", "ID", "name", "ver", "size", "next", "linked from"):
+        table.add_column(col)
+    for o in layout.orphans:
+        table.add_row(f"{o.offset:#05x}", hexid(Space.EXTENDED, o.id), o.name, str(o.version),
+                      size_text(o.size, o.certainty), f"{o.next:#05x}" if o.next else "end",
+                      f"{o.linked_from:#05x}" if o.linked_from is not None else "")
+    return table
+
+
+def device(layout: Layout) -> Group:
+    parts: list[RenderableType] = [title(layout), chain_table(layout)]
+    orphan_table = orphans(layout)
+    if orphan_table is not None:
+        parts.append(orphan_table)
+    parts += [Text("map: one character per DWORD, 0x100 bytes a row", style="dim"),
+              byte_map(layout), legend(layout), problems(layout)]
+    return Group(*parts)
+
+
+# ---------------------------------------------------------------- knowledge tables
+
+def caps_table(specs: list[CapSpec]) -> Table:
+    table = Table(title="capability registry", title_justify="left")
+    for col in ("space", "ID", "short", "name", "size rule", "spec"):
+        table.add_column(col, overflow="fold")
+    for s in specs:
+        table.add_row("std" if s.space is Space.STANDARD else "ext", hexid(s.space, s.id),
+                      s.short, Text(s.name, style=cap_colour(s.space, s.id)), s.size_text, s.spec)
+    return table
+
+
+def cap_detail(spec: CapSpec, ctx: CapContext | None = None, size: int | None = None) -> Group:
+    head = Text()
+    head.append(f"{spec.label}", f"bold {cap_colour(spec.space, spec.id)}")
+    head.append(f"  ({spec.short}, {spec.space.value} {hexid(spec.space, spec.id)})\n")
+    head.append("defined in: ", "dim")
+    head.append(f"{spec.spec or '-'}\n")
+    head.append("size: ", "dim")
+    head.append(spec.size_text + "\n")
+    if spec.notes:
+        head.append("notes: ", "dim")
+        head.append(spec.notes + "\n")
+    if size is None:
+        size = spec.max_size or spec.min_size
+    regs = Table(title=f"registers (layout for {size:#x} bytes)", title_justify="left")
+    for col in ("offset", "width", "bits", "name", "what it is"):
+        regs.add_column(col, overflow="fold")
+    for r in spec.registers(ctx, size):
+        regs.add_row(f"+{r.offset:#04x}", str(r.width), "", Text(r.name, style="bold"), r.doc)
+        for f in sorted(r.fields, key=lambda f: f.lo):
+            span = f"{f.lo}" if f.lo == f.hi else f"{f.hi}:{f.lo}"
+            regs.add_row("", "", span, f.name, f.doc)
+    return Group(head, regs)
