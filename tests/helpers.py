@@ -31,3 +31,50 @@ def ext_header(cap_id: int, version: int = 1, next_ptr: int = 0) -> bytes:
 def dw(*values: int) -> bytes:
     """Little-endian DWORDs."""
     return struct.pack(f"<{len(values)}I", *values)
+
+
+# ---------------------------------------------------------------- whole config spaces
+
+def std_cap(cap_id: int, next_ptr: int, body: bytes = b"") -> bytes:
+    """A standard capability: ID, next, then its registers from +2."""
+    return bytes([cap_id, next_ptr]) + body
+
+
+def pcie_cap(next_ptr: int = 0, port_type: int = 0, width: int = 1, version: int = 2,
+             slot: bool = False) -> bytes:
+    """A PCI Express capability with Link Capabilities saying x`width`."""
+    flags = version | port_type << 4 | (0x100 if slot else 0)
+    body = bytearray(0x3A)
+    body[0:2] = flags.to_bytes(2, "little")
+    body[0x0A:0x0E] = (width << 4 | 1).to_bytes(4, "little")  # LnkCap at cap+0x0C
+    return std_cap(0x10, next_ptr, bytes(body))
+
+
+def config_space(std: dict[int, bytes] | None = None, ext: dict[int, bytes] | None = None,
+                 cap_ptr: int | None = None, size: int = 4096, header_type: int = 0,
+                 vendor: int = 0x8086, device: int = 0x1234) -> bytes:
+    """A config space with the given structures written at their offsets.
+
+    The capabilities pointer defaults to the lowest standard offset; Status.CapList is set
+    when there is a pointer.
+    """
+    data = bytearray(4096)
+    data[0:4] = struct.pack("<HH", vendor, device)
+    data[0x0E] = header_type
+    std = std or {}
+    if cap_ptr is None and std:
+        cap_ptr = min(std)
+    if cap_ptr:
+        data[0x06] = 0x10
+        data[0x14 if header_type == 2 else 0x34] = cap_ptr
+    for where in (std, ext or {}):
+        for off, blob in where.items():
+            data[off:off + len(blob)] = blob
+    return bytes(data[:size])
+
+
+def load_bytes(raw: bytes, name: str = "test.bin"):
+    """The ConfigSpace capslot reads from a raw binary dump."""
+    from core.space import ConfigSpace, Provenance
+
+    return ConfigSpace.from_prefix(raw, Provenance(name, "binary"))

@@ -14,6 +14,7 @@ import sys
 from typing import Any, Callable, Sequence
 
 from core.space import DumpError
+from core.text import printable
 
 EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 COMMANDS = ("show", "caps", "tui")
@@ -191,8 +192,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _fail(message: str) -> None:
     """One plain line on stderr; control characters from a dump are escaped."""
-    clean = "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in message)
-    sys.stderr.write(f"capslot: {clean}\n")
+    sys.stderr.write(f"capslot: {printable(message)}\n")
     sys.stderr.flush()
 
 

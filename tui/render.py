@@ -16,6 +16,7 @@ from core.layout import Kind, Layout
 from core.registry import CapSpec, Certainty, Space
 from core.registry.model import CapContext
 from core.space import CONFIG_SIZE
+from core.text import printable
 
 # One colour per capability kind (by ID), so the same capability looks the same everywhere.
 CAP_COLOURS = [
@@ -62,8 +63,8 @@ def title(layout: Layout) -> Text:
         t.append(f"  [{cs.vendor_id:04x}:{cs.device_id:04x}]", "cyan")
     if p.device_line:
         t.append("  ")
-        t.append(p.device_line.split(" ", 1)[-1] if p.slot else p.device_line)
-    t.append(f"\n{p.source}", "dim")
+        t.append(printable(p.device_line.split(" ", 1)[-1] if p.slot else p.device_line))
+    t.append(f"\n{printable(p.source)}", "dim")
     if p.line:
         t.append(f":{p.line}", "dim")
     t.append(f"  {p.format}, {cs.captured} of {CONFIG_SIZE} bytes, view {layout.view}", "dim")

@@ -2,7 +2,9 @@
 
 A device starts at its description line (`07:00.0 Ethernet controller: ...`, with or
 without a domain); its hex rows follow (`00: ec 10 68 81 ...`, 16 bytes each, offsets
-up to `ff0`). Indented lines are lspci's decode and are skipped.
+up to `ff0`). Indented lines are lspci's decode and are skipped, as are unindented
+lines between a device line and its first row (lspci -v wraps some decode lines there);
+anything else unrecognized is an error at its line.
 """
 
 from __future__ import annotations
@@ -69,6 +71,8 @@ def parse(lines: Iterable[tuple[int, str]], source: str, fmt: str = "lspci") -> 
             continue
         if ROW_LIKE.match(line):
             raise DumpError(source, f"bad hex row: {_clip(line)}", number)
+        if current is not None and not current.rows and current.text is not None:
+            continue  # lspci -v decode between a device line and its rows (wrapped lines)
         raise DumpError(source, f"not lspci -x output: {_clip(line)}", number)
     if current is not None:
         yield current.finish(source, fmt, index)
