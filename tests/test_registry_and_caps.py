@@ -1,0 +1,63 @@
+"""The registry covers every assigned ID, decodes every real capability, and
+`capslot caps` shows it."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.layout import build
+from core.registry import EXTENDED, STANDARD, Space, lookup
+from core.registry.decode import decode, register_at
+from core.sources import load
+from tests.cli import capslot
+from tests.conftest import sample_dumps
+
+
+def test_one_entry_per_assigned_id():
+    assert set(range(0x01, 0x16)) <= set(STANDARD)
+    assert set(range(0x0001, 0x003B)) <= set(EXTENDED)
+    for spec in [*STANDARD.values(), *EXTENDED.values()]:
+        assert spec.name and spec.short and spec.size_text and spec.known
+
+
+def test_unknown_ids_are_named_and_sized_by_their_header():
+    spec = lookup(Space.EXTENDED, 0x4242)
+    assert spec.label == "unknown (0x4242)" and not spec.known
+    assert lookup(Space.STANDARD, 0x77).label == "unknown (0x77)"
+
+
+@pytest.mark.parametrize("dump", sample_dumps(), ids=lambda p: p.stem)
+def test_every_real_capability_decodes(dump):
+    layout = build(load(str(dump))[0])
+    for cap in layout.capabilities:
+        ctx = cap.context(layout.space, layout.pcie)
+        values = decode(cap.spec, ctx, cap.size)
+        assert values[0].name in ("cap_id", "header")
+        # the byte at +0 is owned by the header register in every layout
+        reg, _ = register_at(cap.spec, ctx, cap.size, 0)
+        assert reg is not None and reg.offset == 0
+
+
+def test_decode_reads_the_fields_of_a_real_capability(samples):
+    """realtek_rtl8168_nic_b MSI at 0x50: `05 70 81 00`: enabled, 64-bit, no masking
+    (lspci: 'MSI: Enable+ Count=1/1 Maskable- 64bit+')."""
+    layout = build(load(str(samples / "realtek_rtl8168_nic_b.txt"))[0])
+    msi = next(c for c in layout.capabilities if c.id == 0x05)
+    fields = {v.name: v.value for v in decode(msi.spec, msi.context(layout.space, layout.pcie), msi.size)}
+    assert fields["enable"] == 1 and fields["addr64"] == 1 and fields["per_vector_masking"] == 0
+    assert fields["next"] == 0x70
+
+
+def test_caps_table_and_detail():
+    r = capslot("caps")
+    assert r.code == 0 and "Resizable BAR" in r.out and "0x001b" in r.out
+    r = capslot("caps", "pasid")
+    assert r.code == 0 and "max_pasid_width" in r.out and "8 bytes" in r.out
+    r = capslot("caps", "ext:0x1", "--json")
+    (aer,) = json.loads(r.out)["capabilities"]
+    assert aer["name"] == "Advanced Error Reporting"
+    assert [x["offset"] for x in aer["registers"]][:3] == [0, 4, 8]
+    r = capslot("caps", "nosuchthing")
+    assert r.code == 2 and r.err.startswith("capslot: caps: no capability matches")
