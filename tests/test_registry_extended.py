@@ -10,11 +10,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from core.registry import extended, lookup
-from core.registry.decode import decode
 from core.registry.model import Certainty, PcieInfo, Space
 from tests.helpers import ctx_for, dw, ext_header, pcie
 
@@ -258,53 +255,3 @@ def test_dpc_sizes() -> None:
     regs = names(0x001D, dpc(9), 0x44, plain)
     assert regs["rp_pio_impspec_log"] == 0x30 and regs["rp_pio_tlp_prefix_log"] == 0x34
     assert "rp_pio_status" not in names(0x001D, dpc(9, rp_ext=False), 0x0C, plain)
-
-
-# ------------------------------------------------------------------ every entry
-
-@pytest.mark.parametrize("spec", extended.ENTRIES, ids=lambda s: s.id_text)
-def test_docs_names_and_bounds(spec) -> None:
-    assert spec.short and spec.name and spec.spec and spec.size_text
-    assert all(alias == alias.lower() for alias in spec.aliases)
-    for body in (b"\x00" * 0x200, b"\xff" * 0x200):
-        ctx = ctx_for(ext_header(spec.id) + body[4:])
-        size = spec.size(ctx).size
-        limit = spec.max_size or size
-        regs = spec.registers(ctx, limit)
-        assert len({r.name for r in regs}) == len(regs)
-        for r in regs:
-            assert NAME.fullmatch(r.name) and r.doc, r
-            assert r.end <= max(limit, 4), r
-            field_names = [f.name for f in r.fields]
-            assert len(set(field_names)) == len(field_names), r.name
-            for f in r.fields:
-                assert NAME.fullmatch(f.name) and f.doc and f.hi < 8 * r.width, (r.name, f)
-
-
-@pytest.mark.parametrize("spec", extended.ENTRIES, ids=lambda s: s.id_text)
-@pytest.mark.parametrize("fill", [0x00, 0xFF])
-def test_decode_runs(spec, fill: int) -> None:
-    ctx = ctx_for(ext_header(spec.id) + bytes([fill]) * 0x1FC, pcie_info=pcie(0x4))
-    size = spec.size(ctx).size
-    values = decode(spec, ctx, size)
-    assert values and values[0].name == "header"
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(body=st.binary(min_size=0x100, max_size=0x100),
-       offset=st.sampled_from([0x100, 0x800, 0xF00, 0xFF0]),
-       info=st.one_of(st.none(), st.builds(pcie, st.integers(0, 15), st.integers(0, 32),
-                                            flit=st.booleans())))
-def test_sizes_and_layouts_stay_in_bounds(body: bytes, offset: int, info) -> None:
-    for cap_id in MINE:
-        spec = lookup(E, cap_id)
-        ctx = ctx_for(body, offset=offset, pcie_info=info)
-        got = spec.size(ctx)
-        if got.certainty is UNKNOWN:
-            assert got.size == 4
-        else:
-            assert spec.min_size <= got.size <= spec.max_size, (spec.short, got)
-        assert got.why
-        regs = spec.registers(ctx, got.size)
-        assert all(r.end <= max(got.size, 4) for r in regs), spec.short
-        assert len({r.name for r in regs}) == len(regs), spec.short

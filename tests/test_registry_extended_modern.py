@@ -10,11 +10,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from core.registry import extended_modern, lookup
-from core.registry.decode import decode
 from core.registry.model import CapContext, Certainty, PcieInfo, Space
 from tests.helpers import ctx_for, dw, ext_header, pcie
 
@@ -295,79 +292,3 @@ def test_mrbl_layout() -> None:
     assert names(0x36, cap(0x36, 0x18), 0x18) == {
         "header": 0, "mrbl_cap": 4, "locator0_low": 8, "locator0_high": 0x0C,
         "locator1_low": 0x10, "locator1_high": 0x14}
-
-
-# ------------------------------------------------------------------ every entry: structure and decode
-
-PCIE_VARIANTS = [None, width(4), width(32), pcie(port_type=4, width=16, flit=True)]
-
-
-def _check_size_bounds(spec, size) -> None:
-    if size.certainty is UNKNOWN:
-        assert size.size == 4
-        return
-    assert spec.min_size <= size.size, (spec.id_text, size)
-    assert not spec.max_size or size.size <= spec.max_size, (spec.id_text, size)
-
-
-def _check_registers(spec, regs, limit: int) -> None:
-    reg_names = [r.name for r in regs]
-    assert len(reg_names) == len(set(reg_names)), (spec.id_text, reg_names)
-    for r in regs:
-        assert r.doc.strip() and r.name.isidentifier(), (spec.id_text, r)
-        assert r.end <= max(limit, 4), (spec.id_text, r.name, limit)
-        field_names = [f.name for f in r.fields]
-        assert len(field_names) == len(set(field_names)), (spec.id_text, r.name)
-        taken = 0
-        for f in r.fields:
-            assert f.doc.strip() and FIELD_NAME.fullmatch(f.name), (spec.id_text, r.name, f)
-            assert 0 <= f.lo <= f.hi < 8 * r.width, (spec.id_text, r.name, f)
-            mask = ((1 << f.width) - 1) << f.lo
-            assert not taken & mask, (spec.id_text, r.name, f.name)
-            taken |= mask
-
-
-@pytest.mark.parametrize("spec", extended_modern.ENTRIES, ids=lambda s: s.id_text)
-def test_entry_structure_and_decode(spec) -> None:
-    assert spec.space is E and spec.name and spec.short and spec.spec and spec.size_text
-    assert spec.aliases and all(a == a.lower() for a in spec.aliases)
-    for fill in (b"\x00", b"\xff"):
-        for info in PCIE_VARIANTS:
-            ctx = ctx_for(ext_header(spec.id) + fill * 0x100, pcie_info=info)
-            size = spec.size(ctx)
-            _check_size_bounds(spec, size)
-            limit = size.size if callable(spec.layout) else (spec.max_size or size.size)
-            _check_registers(spec, spec.registers(ctx, size.size), limit)
-            values = decode(spec, ctx, size.size)
-            assert values and values[0].name == "header"
-    spec.registers(None, spec.min_size)
-
-
-def test_entries_are_ordered_by_id() -> None:
-    ids = [spec.id for spec in extended_modern.ENTRIES]
-    assert ids == sorted(ids) == list(range(0x20, 0x3B))
-
-
-VARIABLE = [s for s in extended_modern.ENTRIES if callable(s.layout)]
-PCIE_INFOS = st.one_of(st.none(), st.integers(0, 63).map(width))
-
-
-@settings(max_examples=150, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
-@given(spec=st.sampled_from(extended_modern.ENTRIES), body=st.binary(max_size=0x200),
-       info=PCIE_INFOS, offset=st.sampled_from([0x100, 0x800, 0xFFC]))
-def test_garbage_never_raises_and_stays_in_bounds(spec, body, info, offset) -> None:
-    ctx = ctx_for(body, offset=offset, pcie_info=info)
-    size = spec.size(ctx)
-    _check_size_bounds(spec, size)
-    regs = spec.registers(ctx, size.size)
-    if callable(spec.layout):
-        assert all(r.end <= max(size.size, 4) for r in regs), spec.id_text
-
-
-@settings(max_examples=100, deadline=None, database=None)
-@given(spec=st.sampled_from(VARIABLE), body=st.binary(max_size=0x100), info=PCIE_INFOS,
-       asked=st.integers(0, 0x100))
-def test_variable_layouts_fit_the_size_asked(spec, body, info, asked) -> None:
-    ctx = ctx_for(body, pcie_info=info)
-    assert all(r.end <= asked for r in spec.layout(ctx, asked)), spec.id_text

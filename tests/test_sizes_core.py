@@ -8,7 +8,6 @@ import pytest
 
 from core.layout import build
 from core.registry import Certainty, Space, lookup
-from core.walk import walk
 from tests.helpers import (
     config_space, ctx_for, dw, ext_header, load_bytes, pcie, pcie_cap, std_cap,
 )
