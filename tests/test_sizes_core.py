@@ -120,3 +120,8 @@ def test_walk_on_real_dump_sizes_from_its_own_pcie_capability(samples):
     secpci = next(c for c in layout.capabilities if c.id == 0x19 and c.space is E)
     width = layout.pcie.max_link_width
     assert secpci.size == ((0x0C + 2 * width + 3) & ~3) and secpci.certainty is Certainty.EXACT
+
+
+@pytest.mark.parametrize("width", [33, 63])
+def test_secondary_pcie_with_an_invalid_width_is_a_minimum(width):
+    assert size_of(E, 0x19, ext_header(0x19), pcie_info=pcie(width=width)) == (0x10, Certainty.MINIMUM)

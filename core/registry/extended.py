@@ -675,6 +675,8 @@ def _secpci_size(ctx: CapContext) -> Size:
     width = lanes(ctx)
     if width is None:
         return Size(0x10, Certainty.MINIMUM, "no link width known: at least one lane")
+    if width > 32:
+        return Size(0x10, Certainty.MINIMUM, f"Maximum Link Width x{width} is not a valid width")
     return Size(dword_round(0x0C + 2 * width), Certainty.EXACT,
                 f"x{width}: 2 bytes of Lane Equalization Control per lane")
 
