@@ -69,8 +69,20 @@ class Orphan:
         return self.offset + self.size
 
 
+@dataclass(frozen=True, slots=True)
+class CapView:
+    """How one capability appears in a view (vfio, guest): linked or not, and why."""
+
+    visibility: str  # visible | hidden | placeholder | dropped | virtual
+    reason: str = ""  # why it is hidden or dropped, in words
+    exposed: int = 0  # bytes the layer maps for it (vfio's length, QEMU's size); 0 if none
+
+
 @dataclass(frozen=True)
 class Layout:
+    """One view of one device. `space.data` holds the bytes as that layer reads them
+    (chain pointers rewritten where the layer unlinks capabilities)."""
+
     space: ConfigSpace
     capabilities: tuple[Capability, ...]
     orphans: tuple[Orphan, ...]
@@ -78,6 +90,12 @@ class Layout:
     problems: tuple[Problem, ...]
     pcie: PcieInfo | None
     view: str = "hardware"
+    cap_views: tuple[CapView, ...] = ()  # parallel to capabilities; empty: all visible
+    access: bytes = b""  # per byte, an Access code (views only)
+    profile: str = ""  # kernel flavour / QEMU options the view was computed with
+
+    def visibility(self, index: int) -> str:
+        return self.cap_views[index].visibility if self.cap_views else "visible"
 
     def region_at(self, offset: int) -> Region:
         lo, hi = 0, len(self.regions) - 1

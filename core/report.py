@@ -15,13 +15,16 @@ def device_object(layout: Layout) -> dict[str, Any]:
     cs = layout.space
     p = cs.provenance
     caps = []
-    for cap in layout.capabilities:
+    for i, cap in enumerate(layout.capabilities):
         caps.append({
             "space": cap.space.value, "id": cap.id, "version": cap.version,
             "name": cap.name, "offset": cap.offset, "size": cap.size,
             "size_certainty": cap.certainty.value, "next": cap.next,
-            "visibility": "visible", "short": cap.spec.short, "size_why": cap.size_why,
+            "visibility": layout.visibility(i), "short": cap.spec.short, "size_why": cap.size_why,
         })
+        if layout.cap_views:
+            caps[-1]["reason"] = layout.cap_views[i].reason
+            caps[-1]["exposed"] = layout.cap_views[i].exposed
     regions = [{"start": r.start, "end": r.end, "kind": r.kind.value,
                 "capability": r.capability, **({"orphan": r.orphan} if r.orphan is not None else {})}
                for r in layout.regions]
@@ -35,4 +38,21 @@ def device_object(layout: Layout) -> dict[str, Any]:
                      "size": o.size, "size_certainty": o.certainty.value, "next": o.next,
                      "linked_from": o.linked_from} for o in layout.orphans],
         "format": p.format, "line": p.line, "device_line": p.device_line,
+        "profile": layout.profile or None,
+        "access": _access_runs(layout.access),
     }
+
+
+def _access_runs(access: bytes) -> list[dict[str, Any]] | None:
+    """Per-byte access classes of a view as runs: [{start, end, class}]."""
+    if not access:
+        return None
+    from .views import Access
+
+    runs: list[dict[str, Any]] = []
+    start = 0
+    for pos in range(1, len(access) + 1):
+        if pos == len(access) or access[pos] != access[start]:
+            runs.append({"start": start, "end": pos, "class": Access(access[start]).name.lower()})
+            start = pos
+    return runs

@@ -17,7 +17,7 @@ from core.space import DumpError
 from core.text import printable
 
 EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
-COMMANDS = ("show", "caps", "tui")
+COMMANDS = ("show", "caps", "diff", "tui")
 DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
 
 
@@ -58,12 +58,19 @@ def _dump_arg(args: argparse.Namespace) -> str:
 
 # ---------------------------------------------------------------- commands
 
-def cmd_show(args: argparse.Namespace) -> int:
+def _views(args: argparse.Namespace, spaces) -> list:
     from core.layout import build
+    from core.views import QemuOptions, view
+
+    qemu = QemuOptions(ats=args.qemu_ats == "on")
+    return [view(build(cs), args.view, args.profile, qemu) for cs in spaces]
+
+
+def cmd_show(args: argparse.Namespace) -> int:
     from core.report import device_object
 
     dump = _dump_arg(args)
-    layouts = [build(cs) for cs in _load_selected(dump, args.slot)]
+    layouts = _views(args, _load_selected(dump, args.slot))
     if args.json:
         _emit_json({"devices": [device_object(l) for l in layouts]})
         return EXIT_OK
@@ -75,6 +82,43 @@ def cmd_show(args: argparse.Namespace) -> int:
             console.rule()
         console.print(render.device(layout))
     return EXIT_OK
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from core.diff import diff
+    from core.layout import build
+    from core.views import QemuOptions
+
+    (a,) = _one(_load_selected(args.a, args.slot), args.a)
+    (b,) = _one(_load_selected(args.b, args.slot_b or args.slot), args.b)
+    result = diff(build(a), build(b), args.profile, QemuOptions(ats=args.qemu_ats == "on"))
+    if args.json:
+        _emit_json(_diff_json(result))
+        return EXIT_OK
+    from tui import render
+
+    _console().print(render.diff(result, args.a, args.b))
+    return EXIT_OK
+
+
+def _one(devices: list, source: str) -> list:
+    if len(devices) != 1:
+        raise DumpError(source, f"{len(devices)} devices in the dump: pick one with --slot")
+    return devices
+
+
+def _diff_json(result) -> dict[str, Any]:
+    def caps(xs):
+        return [{"space": s, "offset": o, "id": i} for s, o, i in xs]
+
+    return {
+        "changed_bytes": result.changed_bytes,
+        "changes": [{"start": c.start, "end": c.end, "owner": c.owner} for c in result.changes],
+        "appeared": caps(result.appeared), "disappeared": caps(result.disappeared),
+        "views": [{"view": v.view, "matches": v.matches, "missing": caps(v.missing),
+                   "extra": caps(v.extra)} for v in result.views],
+        "consistent_with": result.best.view if result.best else None,
+    }
 
 
 def cmd_caps(args: argparse.Namespace) -> int:
@@ -141,6 +185,18 @@ def _add_dump(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--slot", metavar="BDF", help="pick one device of a multi-device dump")
 
 
+def _add_view(p: argparse.ArgumentParser) -> None:
+    from core.views import PROFILES, VIEWS
+
+    p.add_argument("--view", choices=VIEWS, default="hardware",
+                   help="hardware bytes, what vfio-pci shows user space, or what QEMU shows the guest")
+    p.add_argument("--profile", choices=sorted(PROFILES), default="upstream",
+                   help="kernel flavour for the vfio/guest views: " +
+                        "; ".join(f"{k}: {v.description}" for k, v in sorted(PROFILES.items())))
+    p.add_argument("--qemu-ats", choices=["on", "off"], default="on",
+                   help="QEMU's ats property (off drops ATS in the guest view)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="capslot", description="Explore PCI/PCIe config space: capability "
                      "chains, a map of all 4096 bytes, and where a virtual capability may go.")
@@ -148,8 +204,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("show", help="capability list and byte map of a device")
     _add_dump(p, required=False)
-    p.add_argument("--view", choices=["hardware"], default="hardware",
-                   help="which layer to show (vfio and guest views come with the views issue)")
+    _add_view(p)
     p.add_argument("--json", action="store_true", help="the JSON contract of spec/cli.md")
     p.set_defaults(func=cmd_show)
 
@@ -157,6 +212,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("id", nargs="?", metavar="ID", help="an ID (0x10, ext:0x1b) or a name (aer)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_caps)
+
+    p = sub.add_parser("diff", help="compare two dumps of one device, through each view")
+    p.add_argument("a", metavar="A", help="the reference dump (e.g. the host's sysfs config)")
+    p.add_argument("b", metavar="B", help="the other dump (e.g. what the guest reads)")
+    p.add_argument("--slot", metavar="BDF", help="device of A (and of B without --slot-b)")
+    p.add_argument("--slot-b", metavar="BDF", help="device of B when it differs")
+    _add_view(p)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_diff)
 
     p = sub.add_parser("tui", help="open the explorer")
     _add_dump(p, required=False)

@@ -34,6 +34,8 @@ KIND_STYLE: dict[Kind, tuple[str, str, str]] = {
     Kind.VIRTUAL: ("V", "bold black on #8ae234", "virtual capability"),
     Kind.UNAVAILABLE: ("×", "#888a85 on #2e3436", "not in the dump"),
 }
+VISIBILITY_STYLE = {"visible": "green", "hidden": "yellow", "placeholder": "magenta",
+                    "dropped": "red", "virtual": "bold green"}
 CERTAINTY_STYLE = {Certainty.EXACT: "green", Certainty.MINIMUM: "yellow", Certainty.UNKNOWN: "red"}
 PRIORITY = [Kind.VIRTUAL, Kind.CAPABILITY, Kind.ORPHAN, Kind.HIDDEN, Kind.UNKNOWN_TAIL,
             Kind.HEADER, Kind.DATA_GAP, Kind.ZERO_GAP, Kind.UNAVAILABLE]
@@ -68,6 +70,8 @@ def title(layout: Layout) -> Text:
     if p.line:
         t.append(f":{p.line}", "dim")
     t.append(f"  {p.format}, {cs.captured} of {CONFIG_SIZE} bytes, view {layout.view}", "dim")
+    if layout.profile:
+        t.append(f" ({layout.profile})", "dim")
     return t
 
 
@@ -100,7 +104,8 @@ def chain_table(layout: Layout) -> Table:
             Text.assemble(f"{cap.size:#x} ", (cap.certainty.value, CERTAINTY_STYLE[cap.certainty])),
             f"{cap.next:#05x}" if cap.next else "end"]
         if show_visibility:
-            row.append("visible")
+            vis = layout.visibility(i)
+            row.append(Text(vis, style=VISIBILITY_STYLE.get(vis, "")))
         table.add_row(*row)
     if not layout.capabilities:
         table.add_row("", "", "", Text("no capabilities", style="dim"), "", "", "")
@@ -146,6 +151,47 @@ def byte_map(layout: Layout) -> Text:
                 text.append(sym, style)
         text.append("\n")
     return text
+
+
+ACCESS_STYLE = {1: ("v", "black on #729fcf", "virtualized by vfio-pci"),
+                2: ("r", "black on #babdb6", "read-only (writes dropped)"),
+                3: ("w", "black on #fcaf3e", "writable: writes reach the device"),
+                4: ("!", "bold white on #a40000", "raw: reads and writes reach the device")}
+
+
+def access_map(layout: Layout) -> Text:
+    """Per DWORD, the most device-reaching access class of its bytes (views only)."""
+    text = Text()
+    acc = layout.access
+    for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
+        base = row * 4 * DWORDS_PER_ROW
+        text.append(f"{base:03x} ", "dim")
+        for d in range(DWORDS_PER_ROW):
+            pos = base + 4 * d
+            sym, style, _ = ACCESS_STYLE[max(acc[pos:pos + 4])]
+            text.append(sym, style)
+        text.append("\n")
+    for sym, style, what in ACCESS_STYLE.values():
+        text.append(f" {sym} ", style)
+        text.append(f" {what}\n")
+    return text
+
+
+def reasons(layout: Layout) -> RenderableType | None:
+    rows = [(i, v) for i, v in enumerate(layout.cap_views) if v.reason]
+    if not rows:
+        return None
+    table = Table(title=f"why the {layout.view} view differs", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    table.add_column("offset", justify="right")
+    table.add_column("capability")
+    table.add_column("visibility")
+    table.add_column("why")
+    for i, v in rows:
+        c = layout.capabilities[i]
+        table.add_row(f"{c.offset:#05x}", c.spec.short,
+                      Text(v.visibility, style=VISIBILITY_STYLE.get(v.visibility, "")), v.reason)
+    return table
 
 
 def legend(layout: Layout) -> Table:
@@ -196,8 +242,15 @@ def device(layout: Layout) -> Group:
     orphan_table = orphans(layout)
     if orphan_table is not None:
         parts.append(orphan_table)
+    why = reasons(layout)
+    if why is not None:
+        parts.append(why)
     parts += [Text("map: one character per DWORD, 0x100 bytes a row", style="dim"),
-              byte_map(layout), legend(layout), problems(layout)]
+              byte_map(layout), legend(layout)]
+    if layout.access:
+        parts += [Text("guest accesses, per DWORD (the most device-reaching byte wins)",
+                       style="dim"), access_map(layout)]
+    parts.append(problems(layout))
     return Group(*parts)
 
 
@@ -235,3 +288,44 @@ def cap_detail(spec: CapSpec, ctx: CapContext | None = None, size: int | None = 
             span = f"{f.lo}" if f.lo == f.hi else f"{f.hi}:{f.lo}"
             regs.add_row("", "", span, f.name, f.doc)
     return Group(head, regs)
+
+
+# ---------------------------------------------------------------- diff
+
+def diff(result, name_a: str, name_b: str) -> Group:
+    parts: list[RenderableType] = []
+    head = Text()
+    head.append("A ", "bold")
+    head.append(printable(name_a))
+    head.append("\nB ", "bold")
+    head.append(printable(name_b))
+    head.append(f"\n{result.changed_bytes} bytes differ", "yellow" if result.changed_bytes else "green")
+    parts.append(head)
+    if result.changes:
+        table = Table(title="changed bytes, by what owns them in A", title_justify="left",
+                      box=box.SIMPLE_HEAD, pad_edge=False)
+        for col in ("from", "to", "bytes", "owner in A"):
+            table.add_column(col)
+        for ch in result.changes[:200]:
+            table.add_row(f"{ch.start:#05x}", f"{ch.end:#05x}", str(ch.end - ch.start), ch.owner)
+        if len(result.changes) > 200:
+            table.add_row("...", "", "", f"{len(result.changes) - 200} more runs")
+        parts.append(table)
+    for label, caps in (("appear in B", result.appeared), ("disappear from A", result.disappeared)):
+        if caps:
+            parts.append(Text(f"capabilities that {label}: " + ", ".join(
+                f"{hexid(Space(s), i)}@{o:#05x}" for s, o, i in caps)))
+    table = Table(title="is B what A looks like through a view?", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("view", "verdict", "linked in the view but not in B", "in B but not in the view"):
+        table.add_column(col)
+    for v in result.views:
+        fmt = lambda xs: ", ".join(f"{hexid(Space(s), i)}@{o:#05x}" for s, o, i in xs) or "-"
+        table.add_row(v.view, Text("matches" if v.matches else "differs",
+                                   style="green" if v.matches else "red"), fmt(v.missing), fmt(v.extra))
+    parts.append(table)
+    best = result.best
+    parts.append(Text(f"B is consistent with A seen through the {best.view} view" if best else
+                      "B matches no view of A: another device, firmware, or kernel?",
+                      style="bold green" if best else "bold red"))
+    return Group(*parts)

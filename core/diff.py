@@ -1,0 +1,93 @@
+"""Comparing two dumps of one device: host sysfs against what a guest sees, or two hosts,
+or two firmware versions.
+
+Changed bytes are grouped by what owns them in A; capabilities appearing or disappearing
+are listed; and B is checked against A seen through each view: does walking B give the
+chain that A's hardware, vfio or guest view links?
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .layout import Kind, Layout
+from .space import CONFIG_SIZE
+from .views import VIEWS, QemuOptions, view
+from .walk import walk
+
+
+@dataclass(frozen=True, slots=True)
+class ByteChange:
+    start: int
+    end: int
+    owner: str  # "PCI Express @0x040", "header", "data gap", ...
+
+
+@dataclass(frozen=True, slots=True)
+class ViewMatch:
+    view: str
+    matches: bool
+    expected: tuple[tuple[str, int, int], ...]  # (space, offset, id) linked in A's view
+    missing: tuple[tuple[str, int, int], ...]  # in the view, not in B
+    extra: tuple[tuple[str, int, int], ...]  # in B, not in the view
+
+
+@dataclass(frozen=True)
+class Diff:
+    changes: tuple[ByteChange, ...]
+    changed_bytes: int
+    appeared: tuple[tuple[str, int, int], ...]  # (space, offset, id) in B only
+    disappeared: tuple[tuple[str, int, int], ...]  # in A only
+    views: tuple[ViewMatch, ...]
+
+    @property
+    def best(self) -> ViewMatch | None:
+        return next((v for v in self.views if v.matches), None)
+
+
+def _owner(layout: Layout, pos: int) -> str:
+    r = layout.region_at(pos)
+    if r.capability is not None:
+        c = layout.capabilities[r.capability]
+        return f"{c.name} @{c.offset:#05x}" + (" (tail)" if r.kind is Kind.UNKNOWN_TAIL else "")
+    if r.orphan is not None:
+        o = layout.orphans[r.orphan]
+        return f"orphan {o.name} @{o.offset:#05x}"
+    return r.kind.value.replace("_", " ")
+
+
+def _chain(layout: Layout) -> tuple[tuple[str, int, int], ...]:
+    return tuple((c.space.value, c.offset, c.id) for c in walk(layout.space).capabilities)
+
+
+def diff(a: Layout, b: Layout, profile: str = "upstream", qemu: QemuOptions | None = None) -> Diff:
+    """`a` and `b` are hardware layouts (whatever B really is: the views decide)."""
+    both = [(s, e) for s, e in a.space.available if b.space.has(s, e - s)]
+    changes: list[ByteChange] = []
+    count = 0
+    for start, end in both:
+        pos = start
+        while pos < end:
+            if a.space.data[pos] == b.space.data[pos]:
+                pos += 1
+                continue
+            owner = _owner(a, pos)
+            run = pos
+            while run < end and a.space.data[run] != b.space.data[run] and _owner(a, run) == owner:
+                run += 1
+            changes.append(ByteChange(pos, run, owner))
+            count += run - pos
+            pos = run
+    chain_b = _chain(b)
+    chain_a = _chain(a)
+    views = []
+    for name in VIEWS:
+        expected = _chain(view(a, name, profile, qemu))
+        missing = tuple(x for x in expected if x not in chain_b)
+        extra = tuple(x for x in chain_b if x not in expected)
+        views.append(ViewMatch(name, not missing and not extra, expected, missing, extra))
+    return Diff(tuple(changes), count, tuple(x for x in chain_b if x not in chain_a),
+                tuple(x for x in chain_a if x not in chain_b), tuple(views))
+
+
+__all__ = ["Diff", "ByteChange", "ViewMatch", "diff", "CONFIG_SIZE"]
