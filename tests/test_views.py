@@ -190,3 +190,20 @@ def test_show_json_reports_visibility_and_hidden_regions():
     hidden = [(r["start"], r["kind"]) for r in dev["regions"] if r["kind"] == "hidden"]
     assert (0x2D0, "hidden") in hidden and (0x328, "hidden") in hidden
     assert {a["class"] for a in dev["access"]} >= {"virtualized", "read_only", "raw"}
+
+
+def test_id0_at_0x100_reads_raw_from_the_device():
+    """The ID-0 quirk: the placeholder's map byte is PCI_CAP_ID_BASIC, so the header is read
+    raw, and even with no capability left 0x100 is not zeroed."""
+    hw = device({0x100: ext_header(0x0000, 1, 0x200), 0x200: ext_header(L1SS, 1, 0)})
+    v = view(hw, "vfio")
+    assert vis(v)[0x100] == "placeholder"
+    assert v.space.u32(0x100) == hw.space.u32(0x100)
+    assert set(v.access[0x100:0x104]) == {Access.READ_ONLY}
+
+
+def test_views_do_not_change_the_hardware_layout():
+    hw = device({0x100: ext_header(PASID, 1, 0x200), 0x200: ext_header(0x01, 2, 0)})
+    before = (hw.space.data, hw.regions)
+    view(hw, "guest")
+    assert (hw.space.data, hw.regions) == before
