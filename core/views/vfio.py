@@ -271,7 +271,8 @@ def vfio_view(hw: Layout, profile: KernelProfile) -> Layout:
         length, reason = ext_length(cs, c, profile)
         if not length and prev_hdr is not None:
             views[i] = CapView("hidden", reason)
-            _set_next_ext(data, prev_hdr, c.next)
+            if not (id0_quirk and prev_hdr == STD_SIZE):  # that header is read raw
+                _set_next_ext(data, prev_hdr, c.next)
             continue
         if not length:  # first in the chain: a 4-byte placeholder anchors the list
             views[i] = CapView("placeholder", reason + "; it is first in the chain, so vfio "
