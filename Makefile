@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE ?= sample_dumps/realtek_rtl8168_nic_b.txt
 
-.PHONY: install run test bench clean
+.PHONY: install run test bench docs clean
 
 install: $(STAMP)
 
@@ -23,6 +23,9 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_speed.py
+
+docs: $(STAMP)
+	$(BIN)/python -m tui.docs README.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

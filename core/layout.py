@@ -97,7 +97,8 @@ class Layout:
     def visibility(self, index: int) -> str:
         return self.cap_views[index].visibility if self.cap_views else "visible"
 
-    def region_at(self, offset: int) -> Region:
+    def region_index(self, offset: int) -> int:
+        """Index of the region holding byte `offset` (binary search)."""
         lo, hi = 0, len(self.regions) - 1
         while lo < hi:
             mid = (lo + hi + 1) // 2
@@ -105,7 +106,10 @@ class Layout:
                 lo = mid
             else:
                 hi = mid - 1
-        return self.regions[lo]
+        return lo
+
+    def region_at(self, offset: int) -> Region:
+        return self.regions[self.region_index(offset)]
 
     def capability_at(self, offset: int) -> Capability | None:
         r = self.region_at(offset)

@@ -17,7 +17,7 @@ from core.space import DumpError
 from core.text import printable
 
 EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
-COMMANDS = ("show", "caps", "diff", "tui")
+COMMANDS = ("show", "check", "place", "export", "caps", "diff", "tui")
 DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
 
 
@@ -121,8 +121,124 @@ def _diff_json(result) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------- placement
+
+def _placement_target(args: argparse.Namespace):
+    from core.placement import DeviceTable, parse_ranges, target_for
+    from core.views import QemuOptions
+
+    dump = _dump_arg(args)
+    (cs,) = _one(_load_selected(dump, args.slot), dump)
+    table = DeviceTable.load(args.quirks, use_overlay=not args.no_user_quirks)
+    ranges = parse_ranges(args.ranges) if args.ranges else ()
+    return target_for(cs, args.view, args.profile, QemuOptions(ats=args.qemu_ats == "on"),
+                      table, ranges)
+
+
+def _requests(args: argparse.Namespace, need_offsets: bool):
+    from core.placement import parse_vcap
+
+    reqs = [parse_vcap(text) for text in args.add]
+    if need_offsets:
+        missing = [r.text for r in reqs if r.offset is None]
+        if missing:
+            raise UsageError(f"check needs an offset for every --add (like pasid@0xff8): {', '.join(missing)}")
+    return reqs
+
+
+def _check(target, reqs):
+    from core.placement.auto import Placement
+    from core.placement.validate import Placed, validate
+
+    out = []
+    for r in reqs:
+        findings = validate(target, r, r.offset)
+        out.append(Placement(r, r.offset, "user", "pinned", tuple(findings), ()))
+        target = target.with_placed(Placed(r.name, r.offset, r.offset + r.size))
+    return out
+
+
+def _report(args: argparse.Namespace, target, placements) -> int:
+    from core.placement import placement_json, synthesize
+
+    failed = any(p.offset is None or p.verdict == "collision" for p in placements)
+    if args.json:
+        _emit_json(placement_json(target, placements))
+    else:
+        from tui import render
+
+        synth = synthesize(target.layout, placements)
+        _console().print(render.placements(target, placements, synth))
+    return EXIT_COLLISION if failed else EXIT_OK
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    target = _placement_target(args)
+    return _report(args, target, _check(target, _requests(args, need_offsets=True)))
+
+
+def cmd_place(args: argparse.Namespace) -> int:
+    from core.placement import place
+
+    target = _placement_target(args)
+    return _report(args, target, place(target, _requests(args, need_offsets=False)))
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from core import export
+    from core.atomic import write_atomic
+    from core.placement import place, placement_json, qemu_property, synthesize
+
+    target = _placement_target(args)
+    placements = place(target, _requests(args, need_offsets=False))
+    bad = [p for p in placements if p.offset is None or p.verdict == "collision"]
+    if bad:
+        for p in bad:
+            what = "no safe slot" if p.offset is None else f"{p.offset:#05x} collides"
+            _fail(f"{args.dump or args.device}: {p.vcap.text}: {what}; nothing exported "
+                  "(see capslot place for the reasons)")
+        return EXIT_COLLISION
+    synth = synthesize(target.layout, placements)
+    if synth.problems:
+        raise DumpError(args.dump or "export", "synthesis failed: " + "; ".join(synth.problems))
+    if args.format == "lspci":
+        data = export.lspci_text(synth.layout.space).encode()
+    elif args.format == "binary":
+        data = export.binary(synth.layout.space)
+    elif args.format == "json":
+        data = (json.dumps(placement_json(target, placements), indent=1) + "\n").encode()
+    else:
+        prop = qemu_property(placements)
+        if prop is None:
+            raise DumpError(args.dump or "export", "QEMU has no property for these virtual "
+                            "capabilities (only pasid: x-vpasid-cap-offset)")
+        data = (prop + "\n").encode()
+    if args.output:
+        write_atomic(args.output, data)
+    elif args.format == "binary" and sys.stdout.isatty():
+        raise UsageError("binary output to a terminal: use -o FILE or a pipe")
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
 def cmd_caps(args: argparse.Namespace) -> int:
     from core import registry
+
+    if args.virtual:
+        from core.placement import TEMPLATES
+
+        if args.json:
+            _emit_json({"virtual": [{"name": t.name, "space": t.space.value, "id": t.cap_id,
+                                     "size": t.size, "min_size": t.min_size, "max_size": t.max_size,
+                                     "default_offsets": list(t.default_offsets), "doc": t.doc,
+                                     "qemu_property": t.qemu_property} for t in TEMPLATES.values()]})
+            return EXIT_OK
+        from tui import render
+
+        _console().print(render.templates(list(TEMPLATES.values())))
+        return EXIT_OK
 
     if args.id is None:
         specs = registry.entries()
@@ -185,10 +301,10 @@ def _add_dump(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--slot", metavar="BDF", help="pick one device of a multi-device dump")
 
 
-def _add_view(p: argparse.ArgumentParser) -> None:
+def _add_view(p: argparse.ArgumentParser, default: str = "hardware") -> None:
     from core.views import PROFILES, VIEWS
 
-    p.add_argument("--view", choices=VIEWS, default="hardware",
+    p.add_argument("--view", choices=VIEWS, default=default,
                    help="hardware bytes, what vfio-pci shows user space, or what QEMU shows the guest")
     p.add_argument("--profile", choices=sorted(PROFILES), default="upstream",
                    help="kernel flavour for the vfio/guest views: " +
@@ -208,8 +324,30 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="the JSON contract of spec/cli.md")
     p.set_defaults(func=cmd_show)
 
+    for name, func, text in (
+            ("check", cmd_check, "validate virtual capabilities at given offsets"),
+            ("place", cmd_place, "auto placement of virtual capabilities"),
+            ("export", cmd_export, "the guest view with virtual capabilities synthesized")):
+        p = sub.add_parser(name, help=text)
+        _add_dump(p, required=False)
+        p.add_argument("--add", action="append", required=True, metavar="VCAP",
+                       help="NAME[:SIZE][@OFFSET], e.g. pasid, pasid@0xff8, vsec:0x40, 0x1f:16, "
+                            "std:vndr:8@0xd4 (see capslot caps --virtual)")
+        p.add_argument("--ranges", metavar="R", help="available ranges, e.g. 0xe00-0xeff,0xf80-0xfff")
+        p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
+        p.add_argument("--no-user-quirks", action="store_true",
+                       help="ignore $XDG_CONFIG_HOME/capslot/quirks.toml")
+        _add_view(p, default="guest")
+        if name == "export":
+            p.add_argument("--format", choices=["lspci", "binary", "json", "qemu"], required=True)
+            p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically)")
+        else:
+            p.add_argument("--json", action="store_true")
+        p.set_defaults(func=func)
+
     p = sub.add_parser("caps", help="the capability knowledge table")
     p.add_argument("id", nargs="?", metavar="ID", help="an ID (0x10, ext:0x1b) or a name (aer)")
+    p.add_argument("--virtual", action="store_true", help="the virtual capability templates")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_caps)
 

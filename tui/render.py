@@ -76,8 +76,9 @@ def title(layout: Layout) -> Text:
 
 
 def letters(layout: Layout) -> dict[int, str]:
-    """A letter per capability (by index), in address order."""
-    order = sorted(range(len(layout.capabilities)), key=lambda i: layout.capabilities[i].offset)
+    """A letter per capability (by index), in address order; virtual ones are all 'V'."""
+    order = sorted((i for i in range(len(layout.capabilities)) if layout.visibility(i) != "virtual"),
+                   key=lambda i: layout.capabilities[i].offset)
     out: dict[int, str] = {}
     for n, i in enumerate(order):
         out[i] = LETTERS[n % len(LETTERS)]
@@ -98,7 +99,8 @@ def chain_table(layout: Layout) -> Table:
     for i, cap in enumerate(layout.capabilities):
         colour = cap_colour(cap.space, cap.id)
         row: list[RenderableType] = [
-            Text(marks[i], style=f"bold black on {colour}"), f"{cap.offset:#05x}",
+            Text(marks[i], style=f"bold black on {colour}") if i in marks
+            else Text("V", style=KIND_STYLE[Kind.VIRTUAL][1]), f"{cap.offset:#05x}",
             hexid(cap.space, cap.id), Text(cap.name, style=colour),
             "" if cap.version is None else str(cap.version),
             Text.assemble(f"{cap.size:#x} ", (cap.certainty.value, CERTAINTY_STYLE[cap.certainty])),
@@ -114,8 +116,8 @@ def chain_table(layout: Layout) -> Table:
 
 def _dword_kind(layout: Layout, pos: int) -> tuple[Kind, int | None]:
     best: tuple[int, Kind, int | None] | None = None
-    r = layout.region_at(pos)
-    idx = layout.regions.index(r)
+    idx = layout.region_index(pos)
+    r = layout.regions[idx]
     while True:
         rank = PRIORITY.index(r.kind)
         if best is None or rank < best[0]:
@@ -200,14 +202,20 @@ def legend(layout: Layout) -> Table:
     table.add_column()
     table.add_column()
     used = {r.kind for r in layout.regions}
-    for i in sorted(marks, key=lambda i: layout.capabilities[i].offset):
+    for i in sorted(range(len(layout.capabilities)), key=lambda i: layout.capabilities[i].offset):
         c = layout.capabilities[i]
         t = Text()
-        t.append(f" {marks[i]} ", f"bold black on {cap_colour(c.space, c.id)}")
+        if i in marks:
+            t.append(f" {marks[i]} ", f"bold black on {cap_colour(c.space, c.id)}")
+        else:
+            t.append(" V ", KIND_STYLE[Kind.VIRTUAL][1])
         t.append(f" {c.name} @ {c.offset:#05x}, {size_text(c.size, c.certainty)} bytes")
+        vis = layout.visibility(i)
+        if vis != "visible":
+            t.append(f" ({vis})", VISIBILITY_STYLE.get(vis, ""))
         table.add_row(t, "")
     for kind, (sym, style, what) in KIND_STYLE.items():
-        if kind in used:
+        if kind in used and kind is not Kind.VIRTUAL:
             table.add_row(Text.assemble((f" {sym} ", style), f" {what}"), "")
     return table
 
@@ -329,3 +337,75 @@ def diff(result, name_a: str, name_b: str) -> Group:
                       "B matches no view of A: another device, firmware, or kernel?",
                       style="bold green" if best else "bold red"))
     return Group(*parts)
+
+
+# ---------------------------------------------------------------- placement
+
+SEVERITY_STYLE = {"collision": "bold red", "warning": "yellow", "info": "cyan"}
+VERDICT_STYLE = {"ok": "bold green", "warning": "bold yellow", "collision": "bold red"}
+
+
+def _findings_table(findings) -> Table:
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_header=True)
+    for col in ("severity", "kind", "bytes", "what"):
+        table.add_column(col)
+    for f in findings:
+        table.add_row(Text(f.severity, style=SEVERITY_STYLE[f.severity]), f.kind,
+                      f"{f.start:#05x}-{f.end - 1:#05x}", Text(printable(f.message)))
+    return table
+
+
+def placements(target, items, synth=None) -> Group:
+    parts: list[RenderableType] = [title(target.layout)]
+    if target.quirk is not None:
+        parts.append(Text.assemble(("device table: ", "dim"), printable(target.quirk.name or ""),
+                                   (f" ({printable(target.quirk.origin)})", "dim")))
+    for p in items:
+        head = Text()
+        head.append(f"\n{p.vcap.name}", "bold")
+        head.append(f" ({p.vcap.size:#x} bytes, {p.vcap.space.value}) ")
+        if p.offset is None:
+            head.append("no safe slot", VERDICT_STYLE["collision"])
+        else:
+            head.append(f"-> {p.offset:#05x}  ", "bold")
+            head.append(p.verdict, VERDICT_STYLE[p.verdict])
+            head.append(f"  chosen by {p.chosen_by} ({p.rule})", "dim")
+        parts.append(head)
+        if p.findings:
+            parts.append(_findings_table(p.findings))
+        if p.rejected:
+            rej = Table(title="candidates rejected, in order", title_justify="left",
+                        box=box.SIMPLE_HEAD, pad_edge=False)
+            for col in ("rule", "offset", "why"):
+                rej.add_column(col)
+            for r in p.rejected:
+                rej.add_row(r.rule, f"{r.offset:#05x}", Text(printable(r.reason)))
+            parts.append(rej)
+        if p.least_bad is not None:
+            parts.append(Text(f"least bad candidate: {p.least_bad[0]:#05x}", style="bold"))
+            parts.append(_findings_table(p.least_bad[1]))
+    if synth is not None:
+        parts += [Text("\nthe guest view with the virtual capabilities (V):", style="dim"),
+                  byte_map(synth.layout), legend(synth.layout)]
+        for problem in synth.problems:
+            parts.append(Text(f"synthesis: {problem}", style="bold red"))
+    from core.placement import qemu_property
+
+    prop = qemu_property(items)
+    if prop:
+        parts.append(Text.assemble(("QEMU: ", "dim"), ("-device vfio-pci,...," + prop, "bold")))
+    return Group(*parts)
+
+
+def templates(items) -> Table:
+    table = Table(title="virtual capability templates (--add NAME[:SIZE][@OFFSET])",
+                  title_justify="left")
+    for col in ("name", "space", "ID", "size", "default offset", "QEMU property", "what"):
+        table.add_column(col, overflow="fold")
+    for t in items:
+        size = f"{t.size:#x}" if t.fixed else f"{t.min_size:#x}..{t.max_size:#x} (default {t.size:#x})"
+        table.add_row(t.name, t.space.value[:3], hexid(t.space, t.cap_id), size,
+                      ", ".join(f"{o:#05x}" for o in t.default_offsets) or "end of space",
+                      t.qemu_property or "-", t.doc)
+    table.add_row("0xID:SIZE", "ext", "any", "SIZE", "end of space", "-", "a raw extended ID")
+    return table

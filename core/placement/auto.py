@@ -1,0 +1,193 @@
+"""Auto placement: deterministic, same inputs -> same offset on every host (migration
+depends on it). Candidates, in order, each rejection recorded with its reason:
+
+1. a pinned offset (`pasid@0xe00`): taken as given (`user`), whatever the verdict;
+2. the physical location of the same capability when the view hides it (`hidden-physical`,
+   1:1: the guest then drives the real registers);
+3. the user's available ranges (`ranges`), highest fitting slot first;
+4. the device table: its preferred offset, then its available ranges (`quirk`);
+5. the VMM's default (0xFF8 for PASID: QEMU's; the end of the space for other extended
+   capabilities; GPUDirect 0xC8/0xD4, VMD 0xE8) when the validator finds it clean;
+6. the highest clean DWORD-aligned slot inside a zero gap (`heuristic`).
+
+Candidates 2-4 must be free of collisions and acceptable to QEMU's own check; 5 and 6 must
+be clean (no warning either). Several capabilities are placed together: pinned ones first,
+then the others in the order given, each avoiding those already placed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ..layout import Kind
+from ..registry import Space
+from .validate import COLLISION, UNIFORM, WARNING, Finding, Placed, Target, validate, verdict
+from .vcaps import VcapRequest
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    offset: int
+    reason: str
+    rule: str
+
+
+@dataclass(frozen=True)
+class Placement:
+    vcap: VcapRequest
+    offset: int | None  # None: no safe slot
+    chosen_by: str | None  # user | hidden-physical | ranges | quirk | heuristic
+    rule: str  # which rule chose it (qemu-default, zero-gap, ...) or why none did
+    findings: tuple[Finding, ...]
+    rejected: tuple[Rejected, ...]
+    least_bad: tuple[int, tuple[Finding, ...]] | None = None  # when offset is None
+    replaces: int | None = None  # index of the hidden capability a hidden-physical one sits on
+
+    @property
+    def verdict(self) -> str:
+        return verdict(list(self.findings)) if self.offset is not None else COLLISION
+
+    @property
+    def end(self) -> int:
+        return (self.offset or 0) + self.vcap.size
+
+
+def _usable(findings: list[Finding]) -> bool:
+    """No collision, and QEMU's own check would accept it."""
+    return not any(f.severity == COLLISION or (f.kind == "qemu" and f.severity == WARNING)
+                   for f in findings)
+
+
+def _clean(findings: list[Finding]) -> bool:
+    """No collision and no warning, but for warnings true of the device as a whole."""
+    return not any(f.severity in (COLLISION, WARNING) and f.kind not in UNIFORM
+                   for f in findings)
+
+
+def _reason(findings: list[Finding]) -> str:
+    worst = [f for f in findings if f.severity in (COLLISION, WARNING)]
+    return worst[0].message if worst else "not clean"
+
+
+def _slots(start: int, end: int, size: int) -> range:
+    """DWORD-aligned offsets inside [start, end) where `size` bytes fit, highest first."""
+    top = (end - size) & ~3
+    first = (start + 3) & ~3
+    return range(top, first - 1, -4)
+
+
+class _Search:
+    def __init__(self, target: Target, vcap: VcapRequest) -> None:
+        self.target, self.vcap = target, vcap
+        self.rejected: list[Rejected] = []
+        self.tried: list[tuple[int, list[Finding]]] = []
+
+    def try_at(self, offset: int, rule: str, accept, ignore_cap: int | None = None,
+               record: bool = True) -> list[Finding] | None:
+        findings = validate(self.target, self.vcap, offset, ignore_cap)
+        self.tried.append((offset, findings))
+        if accept(findings):
+            return findings
+        if record:
+            self.rejected.append(Rejected(offset, _reason(findings), rule))
+        return None
+
+    def in_ranges(self, ranges, rule: str) -> tuple[int, list[Finding]] | None:
+        for start, end in ranges:
+            found = None
+            for off in _slots(start, end, self.vcap.size):
+                findings = self.try_at(off, rule, _usable, record=False)
+                if findings is not None:
+                    return off, findings
+                found = found or off
+            if found is not None:
+                self.rejected.append(Rejected(found, f"no usable slot in {start:#05x}-{end - 1:#05x}: "
+                                              + _reason(self.tried[-1][1]), rule))
+            else:
+                self.rejected.append(Rejected(start, f"{self.vcap.size:#x} bytes do not fit in "
+                                              f"{start:#05x}-{end - 1:#05x}", rule))
+        return None
+
+
+def place_one(target: Target, vcap: VcapRequest) -> Placement:
+    if vcap.offset is not None:
+        findings = validate(target, vcap, vcap.offset)
+        return Placement(vcap, vcap.offset, "user", "pinned", tuple(findings), ())
+    s = _Search(target, vcap)
+    layout = target.layout
+
+    # 2. hidden-physical: the same capability, unlinked by the view, replaced 1:1
+    for i, cap in enumerate(layout.capabilities):
+        if (cap.space is vcap.space and cap.id == vcap.cap_id
+                and layout.visibility(i) in ("hidden", "placeholder", "dropped")):
+            if cap.size < vcap.size:
+                s.rejected.append(Rejected(cap.offset, f"the physical {cap.name} is only "
+                                           f"{cap.size:#x} bytes", "hidden-physical"))
+                continue
+            findings = s.try_at(cap.offset, "hidden-physical", _usable, ignore_cap=i)
+            if findings is not None:
+                note = Finding("info", "hidden-physical", cap.offset, cap.offset + vcap.size,
+                               f"placed 1:1 on the physical {cap.name} that the {layout.view} view "
+                               f"unlinks: guest writes program its registers")
+                return Placement(vcap, cap.offset, "hidden-physical", "hidden-physical",
+                                 tuple([note, *findings]), tuple(s.rejected), replaces=i)
+
+    # 3. the user's available ranges
+    hit = s.in_ranges(target.ranges, "ranges")
+    if hit:
+        return Placement(vcap, hit[0], "ranges", "ranges", tuple(hit[1]), tuple(s.rejected))
+
+    # 4. the device table
+    quirk = target.quirk
+    if quirk is not None:
+        preferred = quirk.offset_for(vcap.name)
+        if preferred is not None:
+            findings = s.try_at(preferred, "quirk", _usable)
+            if findings is not None:
+                return Placement(vcap, preferred, "quirk", "quirk-offset", tuple(findings), tuple(s.rejected))
+        hit = s.in_ranges(quirk.available, "quirk")
+        if hit:
+            return Placement(vcap, hit[0], "quirk", "quirk-available", tuple(hit[1]), tuple(s.rejected))
+
+    # 5. the VMM's default offset, when clean
+    for off in vcap.default_offsets:
+        findings = s.try_at(off, "qemu-default", _clean)
+        if findings is not None:
+            return Placement(vcap, off, "heuristic", "qemu-default", tuple(findings), tuple(s.rejected))
+
+    # 6. the highest clean slot inside a zero gap
+    lo, hi = (0x40, 0x100) if vcap.space is Space.STANDARD else (0x100, 0x1000)
+    gaps = [r for r in layout.regions if r.kind is Kind.ZERO_GAP and r.end > lo and r.start < hi]
+    for r in sorted(gaps, key=lambda r: r.end, reverse=True):
+        for off in _slots(max(r.start, lo), min(r.end, hi), vcap.size):
+            findings = s.try_at(off, "zero-gap", _clean, record=False)
+            if findings is not None:
+                return Placement(vcap, off, "heuristic", "zero-gap", tuple(findings), tuple(s.rejected))
+    s.rejected.append(Rejected(hi - vcap.size, "no clean DWORD-aligned slot inside a zero gap",
+                               "zero-gap"))
+    return Placement(vcap, None, None, "no safe slot", (), tuple(s.rejected), _least_bad(s.tried))
+
+
+def _least_bad(tried: list[tuple[int, list[Finding]]]) -> tuple[int, tuple[Finding, ...]] | None:
+    if not tried:
+        return None
+
+    def badness(item: tuple[int, list[Finding]]) -> tuple[int, int, int]:
+        off, findings = item
+        return (sum(f.severity == COLLISION for f in findings),
+                sum(f.severity == WARNING for f in findings), -off)
+
+    off, findings = min(tried, key=badness)
+    return off, tuple(findings)
+
+
+def place(target: Target, vcaps: list[VcapRequest]) -> list[Placement]:
+    """Place several virtual capabilities without overlap; results in the order given."""
+    order = sorted(range(len(vcaps)), key=lambda i: (vcaps[i].offset is None, i))
+    results: dict[int, Placement] = {}
+    for i in order:
+        p = place_one(target, vcaps[i])
+        results[i] = p
+        if p.offset is not None:
+            target = target.with_placed(Placed(vcaps[i].name, p.offset, p.end))
+    return [results[i] for i in range(len(vcaps))]

@@ -1,0 +1,136 @@
+"""Synthesis: write placed virtual capabilities into the guest view and link them.
+
+Extended capabilities are linked as QEMU's `pcie_insert_capability()` does: walking from
+0x100, the new one goes after the last capability whose offset is at or below it, and
+points at the first one beyond. Standard ones are appended at the tail of the standard
+chain, as QEMU adds its GPUDirect and VMD capabilities. When the view has no extended
+capability at all, 0x100 gets an ID-0 header pointing at the first virtual one (QEMU's
+own head stub; QEMU itself synthesizes nothing then, which the validator says).
+
+The result is re-walked: every capability the view linked must still be reached, once,
+the virtual ones too, and no loop may appear (`check()`).
+"""
+
+from __future__ import annotations
+
+import struct
+from dataclasses import dataclass, replace
+
+from ..layout import CapView, Kind, Layout, Region
+from ..registry import Certainty, Space, lookup
+from ..space import STD_SIZE
+from ..views import with_bytes
+from ..walk import Capability, cap_pointer_register, walk
+from .auto import Placement
+
+MAX_STEPS = 1024
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    layout: Layout  # the guest view with the virtual capabilities written and linked
+    problems: tuple[str, ...]  # what the re-walk found wrong (empty: all good)
+
+
+def _link_extended(data: bytearray, offset: int) -> None:
+    header = struct.unpack_from("<I", data, STD_SIZE)[0]
+    if not header and offset != STD_SIZE:
+        struct.pack_into("<I", data, STD_SIZE, offset << 20)  # ID-0 head stub
+        return
+    if offset == STD_SIZE:
+        return  # it is the head; its next stays 0 (nothing else is linked)
+    pos, prev, steps = STD_SIZE, 0, 0
+    while header and pos and offset >= pos and steps < MAX_STEPS:
+        prev, pos = pos, (header >> 20) & 0xFFC
+        header = struct.unpack_from("<I", data, pos)[0] if pos else 0
+        steps += 1
+    new = struct.unpack_from("<I", data, offset)[0]
+    struct.pack_into("<I", data, offset, (new & 0xFFFFF) | (pos & 0xFFC) << 20)
+    old = struct.unpack_from("<I", data, prev)[0]
+    struct.pack_into("<I", data, prev, (old & 0xFFFFF) | offset << 20)
+
+
+def _link_standard(data: bytearray, cs, offset: int) -> None:
+    pointer = cap_pointer_register(cs)
+    seen: set[int] = set()
+    while data[pointer] and data[pointer] not in seen and len(seen) < 48:
+        seen.add(data[pointer])
+        pointer = data[pointer] + 1
+    data[pointer] = offset
+    data[offset + 1] = 0
+    data[0x06] |= 0x10  # Status.CapList
+
+
+def synthesize(view: Layout, placements: list[Placement]) -> Synthesis:
+    cs = view.space
+    data = bytearray(cs.data)
+    placed = [p for p in placements if p.offset is not None]
+    for p in placed:
+        blob = p.vcap.bytes()
+        data[p.offset:p.offset + len(blob)] = blob
+    for p in placed:
+        if p.vcap.space is Space.EXTENDED:
+            _link_extended(data, p.offset)
+        else:
+            _link_standard(data, cs, p.offset)
+    new_cs = with_bytes(cs, data)
+    layout = _overlay(view, new_cs, placed)
+    return Synthesis(layout, tuple(check(view, layout, placed)))
+
+
+def _overlay(view: Layout, new_cs, placed: list[Placement]) -> Layout:
+    """The view's layout with the virtual capabilities added as capabilities and regions."""
+    caps = list(view.capabilities)
+    cap_views = list(view.cap_views) or [CapView("visible")] * len(caps)
+    regions = list(view.regions)
+    for p in placed:
+        spec = lookup(p.vcap.space, p.vcap.cap_id)
+        nxt = (new_cs.u32(p.offset) >> 20) & 0xFFC if p.vcap.space is Space.EXTENDED \
+            else new_cs.u8(p.offset + 1)
+        caps.append(Capability(p.vcap.space, p.vcap.cap_id, p.offset, nxt,
+                               1 if p.vcap.space is Space.EXTENDED else None, p.vcap.size,
+                               Certainty.EXACT, f"virtual {p.vcap.name}", spec))
+        cap_views.append(CapView("virtual", f"synthesized {p.vcap.name} ({p.rule})", p.vcap.size))
+        regions = carve(regions, Region(p.offset, p.end, Kind.VIRTUAL, len(caps) - 1))
+    # next pointers of linked capabilities changed: refresh the records
+    fresh = {(c.space, c.offset): c.next for c in walk(new_cs).capabilities}
+    caps = [replace(c, next=fresh.get((c.space, c.offset), c.next)) for c in caps]
+    return Layout(new_cs, tuple(caps), view.orphans, tuple(regions), view.problems, view.pcie,
+                  view=view.view, cap_views=tuple(cap_views), access=view.access,
+                  profile=view.profile)
+
+
+def carve(regions: list[Region], new: Region) -> list[Region]:
+    """Regions with `new` cut in: what it covers is trimmed away, the rest kept."""
+    out: list[Region] = []
+    for r in regions:
+        if r.end <= new.start or new.end <= r.start:
+            out.append(r)
+            continue
+        if r.start < new.start:
+            out.append(replace(r, end=new.start))
+        if new.end < r.end:
+            out.append(replace(r, start=new.end))
+    out.append(new)
+    return sorted(out, key=lambda r: r.start)
+
+
+def check(before: Layout, after: Layout, placed: list[Placement]) -> list[str]:
+    """The re-walk: old linked capabilities still reached once, new ones too, no loop."""
+    problems: list[str] = []
+    old = walk(before.space)
+    new = walk(after.space)
+    keys = [(c.space, c.offset) for c in new.capabilities]
+    for c in old.capabilities:
+        if (c.space, c.offset) not in keys:
+            problems.append(f"{c.name} at {c.offset:#05x} is no longer reached")
+    for p in placed:
+        if (p.vcap.space, p.offset) not in keys:
+            problems.append(f"virtual {p.vcap.name} at {p.offset:#05x} is not reached")
+    if len(set(keys)) != len(keys):
+        problems.append("a capability is reached twice")
+    old_kinds = {pr.kind for pr in old.problems}
+    for pr in new.problems:
+        if pr.kind in ("loop", "bad_pointer", "null_header") and pr.kind not in old_kinds:
+            problems.append(f"the chain is broken after synthesis: {pr.message}")
+    return problems

@@ -1,0 +1,210 @@
+"""The validator: may this virtual capability live at this offset, in this view?
+
+Every finding names its severity and the bytes it concerns (../shared/spec/design.md,
+"Deciding where"):
+- collision: out of range or does not fit, misaligned, overlaps a capability's extent,
+  the config header, a hidden capability's bytes, an orphan structure, bytes missing
+  from the dump, a range the device table reserves, or another virtual capability;
+- warning: overlaps an unknown-size tail or non-zero data, lies outside the user's
+  available ranges, QEMU would refuse it, or QEMU would accept an unsafe placement;
+- info: QEMU's own check passes; guest writes to these bytes reach the device (raw).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..layout import Kind, Layout
+from ..registry import Space
+from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE
+from ..views import Access
+from .quirks import QuirkEntry
+from .vcaps import VcapRequest
+
+COLLISION, WARNING, INFO = "collision", "warning", "info"
+SEVERITY_RANK = {COLLISION: 0, WARNING: 1, INFO: 2}
+QEMU_LAST = CONFIG_SIZE - 8
+NO_EXT_CAPS = "the kernel view has no extended capabilities, so QEMU adds none, this one included"
+# Findings every fallback candidate shares alike: they do not make one slot worse than another.
+UNIFORM = ("qemu-device", "duplicate", "ranges")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    severity: str
+    kind: str  # range, alignment, overlap, header, hidden, orphan, unavailable, quirk,
+    #            virtual, tail, data, ranges, duplicate, qemu, qemu-device, raw-write,
+    #            hidden-physical
+    start: int
+    end: int
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class Placed:
+    """A virtual capability already placed: others must not overlap it."""
+
+    name: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where placements go: a view of one device, and what is known about it."""
+
+    layout: Layout  # the view placed into (guest, normally)
+    access: bytes  # vfio-pci access class per byte (empty: unknown)
+    quirk: QuirkEntry | None = None
+    ranges: tuple[tuple[int, int], ...] = ()  # the user's available ranges
+    placed: tuple[Placed, ...] = field(default=())
+
+    def with_placed(self, p: Placed) -> "Target":
+        return Target(self.layout, self.access, self.quirk, self.ranges, self.placed + (p,))
+
+
+def verdict(findings: list[Finding]) -> str:
+    severities = {f.severity for f in findings}
+    return COLLISION if COLLISION in severities else WARNING if WARNING in severities else "ok"
+
+
+def _space_bounds(space: Space) -> tuple[int, int]:
+    return (STD_HEADER_SIZE, STD_SIZE) if space is Space.STANDARD else (STD_SIZE, CONFIG_SIZE)
+
+
+def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | None = None
+             ) -> list[Finding]:
+    """Findings for `vcap` at `offset`, most severe first. `ignore_cap` is the index of a
+    hidden capability the vcap replaces 1:1 (the hidden-physical rule)."""
+    start, end = offset, offset + vcap.size
+    lo, hi = _space_bounds(vcap.space)
+    out: list[Finding] = []
+    if start < lo or end > hi:
+        out.append(Finding(COLLISION, "range", start, end, f"{vcap.name} ({vcap.size:#x} bytes) at "
+                           f"{start:#05x} does not fit the {vcap.space.value} space {lo:#05x}-{hi - 1:#05x}"))
+    if start % 4:
+        out.append(Finding(COLLISION, "alignment", start, end,
+                           f"{start:#05x} is not DWORD aligned: capabilities start on a multiple of 4"))
+    a, b = max(start, 0), min(end, CONFIG_SIZE)
+    if a < b:
+        out += _region_findings(target, a, b, ignore_cap)
+        out += _table_findings(target, vcap, a, b)
+    twin = next((c for i, c in enumerate(target.layout.capabilities)
+                 if c.space is vcap.space and c.id == vcap.cap_id
+                 and target.layout.visibility(i) == "visible"), None)
+    if twin is not None:
+        out.append(Finding(WARNING, "duplicate", start, end, f"the {target.layout.view} view "
+                           f"already links a {twin.name} at {twin.offset:#05x}: the guest would "
+                           "see two"))
+    if vcap.space is Space.EXTENDED and not _has_extended_space(target.layout):
+        out.append(Finding(COLLISION, "range", start, end, "this function has no extended config "
+                           "space (no PCI Express or PCI-X capability): bytes above 0xff are not "
+                           "its registers"))
+    if vcap.space is Space.EXTENDED:
+        out += _qemu_findings(target.layout, vcap, start, end, any(f.severity == COLLISION for f in out))
+    if a < b and target.access:
+        raw = sum(1 for x in target.access[a:b] if Access(x).reaches_device)
+        if raw:
+            out.append(Finding(INFO, "raw-write", a, b, f"guest writes to {raw} of these {b - a} "
+                               "bytes also reach the physical device (QEMU forwards every write; "
+                               "vfio-pci passes these raw)"))
+    return sorted(out, key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.kind))
+
+
+def _has_extended_space(layout: Layout) -> bool:
+    return any(c.space is Space.STANDARD and c.id in (0x07, 0x10) for c in layout.capabilities)
+
+
+def _region_findings(target: Target, a: int, b: int, ignore_cap: int | None) -> list[Finding]:
+    layout = target.layout
+    out: list[Finding] = []
+    idx = layout.region_index(a)
+    while idx < len(layout.regions) and layout.regions[idx].start < b:
+        r = layout.regions[idx]
+        idx += 1
+        s, e = max(r.start, a), min(r.end, b)
+        cap = layout.capabilities[r.capability] if r.capability is not None else None
+        where = f"{s:#05x}-{e - 1:#05x}"
+        if r.kind is Kind.CAPABILITY and cap is not None:
+            out.append(Finding(COLLISION, "overlap", s, e, f"{where} belongs to {cap.name} at "
+                               f"{cap.offset:#05x} ({cap.size:#x} bytes, {cap.certainty.value} size)"))
+        elif r.kind is Kind.HEADER:
+            out.append(Finding(COLLISION, "header", s, e, f"{where} is the config header"))
+        elif r.kind is Kind.HIDDEN and cap is not None:
+            if r.capability == ignore_cap:
+                continue
+            vis = layout.visibility(r.capability)
+            out.append(Finding(COLLISION, "hidden", s, e, f"{where} holds {cap.name} at "
+                               f"{cap.offset:#05x}, {vis} in the {layout.view} view: its registers "
+                               "are still live on the device"))
+        elif r.kind is Kind.ORPHAN and r.orphan is not None:
+            o = layout.orphans[r.orphan]
+            out.append(Finding(COLLISION, "orphan", s, e, f"{where} holds an unlinked {o.name} "
+                               f"structure at {o.offset:#05x}"))
+        elif r.kind is Kind.UNAVAILABLE:
+            out.append(Finding(COLLISION, "unavailable", s, e, f"{where} is not in the dump: "
+                               "nothing is known about these bytes"))
+        elif r.kind is Kind.VIRTUAL:
+            out.append(Finding(COLLISION, "virtual", s, e, f"{where} is another virtual capability"))
+        elif r.kind is Kind.UNKNOWN_TAIL and cap is not None:
+            out.append(Finding(WARNING, "tail", s, e, f"{where} may belong to {cap.name} at "
+                               f"{cap.offset:#05x}: its size is not known ({cap.certainty.value})"))
+        elif r.kind is Kind.DATA_GAP:
+            out.append(Finding(WARNING, "data", s, e, f"{where} holds non-zero bytes no "
+                               "capability owns: vendor registers?"))
+    return out
+
+
+def _table_findings(target: Target, vcap: VcapRequest, a: int, b: int) -> list[Finding]:
+    out: list[Finding] = []
+    for p in target.placed:
+        s, e = max(p.start, a), min(p.end, b)
+        if s < e:
+            out.append(Finding(COLLISION, "virtual", s, e, f"{s:#05x}-{e - 1:#05x} is taken by "
+                               f"the virtual {p.name} placed at {p.start:#05x}"))
+    if target.quirk is not None:
+        for rs, re_ in target.quirk.reserved:
+            s, e = max(rs, a), min(re_, b)
+            if s < e:
+                out.append(Finding(COLLISION, "quirk", s, e, f"{s:#05x}-{e - 1:#05x} is reserved "
+                                   f"by the device table ({target.quirk.name or 'entry'}): "
+                                   f"{target.quirk.source}"))
+    if target.ranges and not any(rs <= a and b <= re_ for rs, re_ in target.ranges):
+        out.append(Finding(WARNING, "ranges", a, b, f"{a:#05x}-{b - 1:#05x} lies outside the "
+                           "available ranges given"))
+    return out
+
+
+def qemu_accepts(layout: Layout, offset: int, size: int) -> tuple[bool, str]:
+    """QEMU's pcie_insert_capability() check on the guest chain."""
+    if offset % 4 or size < 8 or offset < STD_SIZE or offset + size > CONFIG_SIZE:
+        return False, ("not DWORD aligned" if offset % 4 else
+                       f"outside {STD_SIZE:#x}..{QEMU_LAST:#x}" if size >= 8 else "smaller than 8 bytes")
+    cs = layout.space
+    header = cs.u32(STD_SIZE)
+    if not header:
+        return False, NO_EXT_CAPS
+    pos, steps = STD_SIZE, 0
+    while header and pos and offset >= pos and steps < 1024:
+        if offset < pos + 4:
+            return False, f"inside the header DWORD of the capability at {pos:#05x}"
+        pos = (header >> 20) & 0xFFC
+        header = cs.u32(pos) if pos else 0
+        steps += 1
+    return True, "aligned, inside 0x100..0xff8, not on a capability header"
+
+
+def _qemu_findings(layout: Layout, vcap: VcapRequest, start: int, end: int, unsafe: bool) -> list[Finding]:
+    ok, why = qemu_accepts(layout, start, vcap.size)
+    prop = vcap.qemu_property or "QEMU"
+    if ok and unsafe:
+        return [Finding(WARNING, "qemu", start, end, f"QEMU's own check would ACCEPT {start:#05x} "
+                        f"({why}) although it collides: {prop} does not look at capability bodies, "
+                        "hidden capabilities or vendor registers")]
+    if ok:
+        return [Finding(INFO, "qemu", start, end, f"QEMU's insertion check accepts {start:#05x}: {why}")]
+    if why == NO_EXT_CAPS:
+        return [Finding(WARNING, "qemu-device", start, end, f"QEMU would not synthesize "
+                        f"{vcap.name} on this device: {why} (other VMMs may)")]
+    return [Finding(WARNING, "qemu", start, end, f"QEMU would refuse {start:#05x} ({why}): the "
+                    f"device would come up without the {vcap.name} capability")]
