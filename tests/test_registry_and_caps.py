@@ -61,3 +61,10 @@ def test_caps_table_and_detail():
     assert [x["offset"] for x in aer["registers"]][:3] == [0, 4, 8]
     r = capslot("caps", "nosuchthing")
     assert r.code == 2 and r.err.startswith("capslot: caps: no capability matches")
+
+
+def test_caps_virtual_lists_the_templates():
+    r = capslot("caps", "--virtual")
+    assert r.code == 0 and "pasid" in r.out and "x-vpasid-cap-offset" in r.out and "std:vmd" in r.out
+    names = [t["name"] for t in json.loads(capslot("caps", "--virtual", "--json").out)["virtual"]]
+    assert names[:4] == ["pasid", "pri", "ats", "ltr"] and "std:gpudirect" in names
