@@ -33,7 +33,9 @@ class _Parser(argparse.ArgumentParser):
 def _console(stderr: bool = False):
     from rich.console import Console
 
-    return Console(stderr=stderr, highlight=False, soft_wrap=False)
+    # markup=False: no string capslot prints is Rich markup, and text from dumps or the
+    # device table must never be read as such.
+    return Console(stderr=stderr, highlight=False, soft_wrap=False, markup=False)
 
 
 def _emit_json(obj: Any) -> None:

@@ -398,14 +398,15 @@ def placements(target, items, synth=None) -> Group:
 
 
 def templates(items) -> Table:
-    table = Table(title="virtual capability templates (--add NAME[:SIZE][@OFFSET])",
-                  title_justify="left")
-    for col in ("name", "space", "ID", "size", "default offset", "QEMU property", "what"):
-        table.add_column(col, overflow="fold")
+    table = Table(title=Text("virtual capability templates (--add NAME[:SIZE][@OFFSET])"),
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("name", "size", "default at", "what"):
+        table.add_column(col, no_wrap=col != "what", overflow="fold")
     for t in items:
-        size = f"{t.size:#x}" if t.fixed else f"{t.min_size:#x}..{t.max_size:#x} (default {t.size:#x})"
-        table.add_row(t.name, t.space.value[:3], hexid(t.space, t.cap_id), size,
-                      ", ".join(f"{o:#05x}" for o in t.default_offsets) or "end of space",
-                      t.qemu_property or "-", t.doc)
-    table.add_row("0xID:SIZE", "ext", "any", "SIZE", "end of space", "-", "a raw extended ID")
+        size = f"{t.size:#x}" if t.fixed else f"{t.min_size:#x}..{t.max_size:#x}"
+        table.add_row(t.name, size,
+                      ", ".join(f"{o:#05x}" for o in t.default_offsets) or "end",
+                      f"{t.doc} ({t.space.value} {hexid(t.space, t.cap_id)})"
+                      + (f"; QEMU property {t.qemu_property}" if t.qemu_property else ""))
+    table.add_row("0xID:SIZE", "SIZE", "end", "a raw extended capability ID")
     return table
