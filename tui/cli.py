@@ -282,11 +282,32 @@ def _spec_json(spec, registers: bool = False) -> dict[str, Any]:
 
 
 def cmd_tui(args: argparse.Namespace) -> int:
-    """The explorer arrives with the TUI issue; until then the same facts, printed."""
+    """The explorer. Every input problem is reported before the screen opens."""
+    from core.placement import DeviceTable, parse_ranges
+    from core.sources import load, select
+    from core.views import QemuOptions
+    from tui.session import Session
+
     if not args.dump and not getattr(args, "device", None):
         args.dump = os.path.join(_samples_dir(), DEFAULT_SAMPLE)
-    args.json = False
-    return cmd_show(args)
+    dump = _dump_arg(args)
+    devices = load(dump)
+    index = 0
+    if args.slot:
+        picked = select(devices, args.slot, dump)[0]
+        index = devices.index(picked)
+    session = Session(devices, index, view_name=args.view, profile=args.profile,
+                      qemu=QemuOptions(ats=args.qemu_ats == "on"),
+                      table=DeviceTable.load(args.quirks, use_overlay=not args.no_user_quirks),
+                      ranges=parse_ranges(args.ranges) if args.ranges else ())
+    if args.plan:
+        if os.path.exists(args.plan):
+            session.load_plan(args.plan)  # a bad plan stops here, and is never overwritten
+        session.plan_path = args.plan
+    from tui.app import CapslotApp
+
+    CapslotApp(session, dump).run()
+    return EXIT_OK
 
 
 def _samples_dir() -> str:
@@ -364,6 +385,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("tui", help="open the explorer")
     _add_dump(p, required=False)
+    _add_view(p, default="guest")
+    p.add_argument("--plan", metavar="FILE", help="keep the placements in FILE (the place --json "
+                   "shape), written atomically whenever they change; loaded if it exists")
+    p.add_argument("--ranges", metavar="R", help="available ranges, e.g. 0xe00-0xeff")
+    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
+    p.add_argument("--no-user-quirks", action="store_true")
     p.set_defaults(func=cmd_tui)
     return parser
 

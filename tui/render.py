@@ -17,23 +17,8 @@ from core.registry import CapSpec, Certainty, Space
 from core.registry.model import CapContext
 from core.space import CONFIG_SIZE
 from core.text import printable
+from tui.colours import KIND_STYLE, cap_colour
 
-# One colour per capability kind (by ID), so the same capability looks the same everywhere.
-CAP_COLOURS = [
-    "#4e9a06", "#3465a4", "#c4a000", "#75507b", "#06989a", "#cc0000", "#ce5c00",
-    "#8ae234", "#729fcf", "#fce94f", "#ad7fa8", "#34e2e2", "#ef2929", "#fcaf3e",
-]
-KIND_STYLE: dict[Kind, tuple[str, str, str]] = {
-    # kind: (symbol, style, legend text)
-    Kind.HEADER: ("H", "bold white on #555753", "config header"),
-    Kind.UNKNOWN_TAIL: ("?", "black on #e9b96e", "unknown-size tail"),
-    Kind.ZERO_GAP: ("·", "#555753", "zero gap"),
-    Kind.DATA_GAP: ("▒", "bold #fce94f", "non-zero gap (data no capability owns)"),
-    Kind.ORPHAN: ("o", "bold white on #5c3566", "orphan (unlinked capability)"),
-    Kind.HIDDEN: ("h", "white on #2e3436", "hidden by the view"),
-    Kind.VIRTUAL: ("V", "bold black on #8ae234", "virtual capability"),
-    Kind.UNAVAILABLE: ("×", "#888a85 on #2e3436", "not in the dump"),
-}
 VISIBILITY_STYLE = {"visible": "green", "hidden": "yellow", "placeholder": "magenta",
                     "dropped": "red", "virtual": "bold green"}
 CERTAINTY_STYLE = {Certainty.EXACT: "green", Certainty.MINIMUM: "yellow", Certainty.UNKNOWN: "red"}
@@ -41,10 +26,6 @@ PRIORITY = [Kind.VIRTUAL, Kind.CAPABILITY, Kind.ORPHAN, Kind.HIDDEN, Kind.UNKNOW
             Kind.HEADER, Kind.DATA_GAP, Kind.ZERO_GAP, Kind.UNAVAILABLE]
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 DWORDS_PER_ROW = 64  # one character per DWORD: 0x100 bytes a row, 16 rows
-
-
-def cap_colour(space: Space, cap_id: int) -> str:
-    return CAP_COLOURS[(cap_id * 7 + (3 if space is Space.EXTENDED else 0)) % len(CAP_COLOURS)]
 
 
 def hexid(space: Space, cap_id: int) -> str:

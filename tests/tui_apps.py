@@ -1,0 +1,16 @@
+"""Explorer instances for the TUI tests and snapshots (no user config, fixed table)."""
+
+from __future__ import annotations
+
+from core.placement import DeviceTable
+from core.sources import load
+from tui.app import CapslotApp
+from tui.session import Session
+
+TABLE = DeviceTable.load(use_overlay=False)
+
+
+def make_app(dump: str = "sample_dumps/realtek_rtl8168_nic_b.txt", view: str = "guest",
+             plan: str | None = None) -> CapslotApp:
+    session = Session(load(dump), view_name=view, table=TABLE, plan_path=plan)
+    return CapslotApp(session, dump)

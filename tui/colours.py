@@ -1,0 +1,30 @@
+"""One palette for every front end (the Rich CLI and the Textual map): a colour per
+capability kind, and a style per region kind, so a capability looks the same everywhere."""
+
+from __future__ import annotations
+
+from core.layout import Kind
+from core.registry import Space
+
+CAP_COLOURS = [
+    "#4e9a06", "#3465a4", "#c4a000", "#75507b", "#06989a", "#cc0000", "#ce5c00",
+    "#8ae234", "#729fcf", "#fce94f", "#ad7fa8", "#34e2e2", "#ef2929", "#fcaf3e",
+]
+
+# kind: (symbol for the compact map, Rich style, what it means)
+KIND_STYLE: dict[Kind, tuple[str, str, str]] = {
+    Kind.HEADER: ("H", "bold white on #555753", "config header"),
+    Kind.UNKNOWN_TAIL: ("?", "black on #e9b96e", "unknown-size tail"),
+    Kind.ZERO_GAP: ("·", "#555753", "zero gap"),
+    Kind.DATA_GAP: ("▒", "bold #fce94f", "non-zero gap (data no capability owns)"),
+    Kind.ORPHAN: ("o", "bold white on #5c3566", "orphan (unlinked capability)"),
+    Kind.HIDDEN: ("h", "#d3d7cf on #2e3436", "hidden by the view (bytes still live)"),
+    Kind.VIRTUAL: ("V", "bold black on #8ae234", "virtual capability"),
+    Kind.UNAVAILABLE: ("×", "#888a85 on #2e3436", "not in the dump"),
+}
+VERDICT_STYLE = {"ok": "bold black on #8ae234", "warning": "bold black on #fcaf3e",
+                 "collision": "bold white on #cc0000"}
+
+
+def cap_colour(space: Space, cap_id: int) -> str:
+    return CAP_COLOURS[(cap_id * 7 + (3 if space is Space.EXTENDED else 0)) % len(CAP_COLOURS)]

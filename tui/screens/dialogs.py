@@ -1,0 +1,108 @@
+"""Small dialogs: go to an offset, open a dump, pick a device, export."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet
+from textual.widgets.option_list import Option
+
+from core.space import ConfigSpace
+from core.text import printable
+
+
+class GotoScreen(ModalScreen[int | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("go to offset (hex)")
+            yield Input(placeholder="0xff8", id="offset")
+            yield Label("", id="error")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        try:
+            offset = int(event.value.strip(), 16)
+        except ValueError:
+            self.query_one("#error", Label).update("not a hex number")
+            return
+        if not 0 <= offset < 0x1000:
+            self.query_one("#error", Label).update("outside 0x000-0xfff")
+            return
+        self.dismiss(offset)
+
+
+class OpenScreen(ModalScreen[str | None]):
+    """A path to open; errors from reading it are shown here, not crashed on."""
+
+    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+
+    def __init__(self, error: str = "") -> None:
+        super().__init__()
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("open a dump: lspci -x text, binary, hexdump/xxd, .coe, or sysfs:BDF")
+            yield Input(placeholder="path", id="path")
+            yield Label(printable(self.error), id="error", markup=False)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.value.strip():
+            self.dismiss(event.value.strip())
+
+
+class DevicePicker(ModalScreen[int | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+
+    def __init__(self, devices: list[ConfigSpace]) -> None:
+        super().__init__()
+        self.devices = devices
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(f"{len(self.devices)} devices in this file: pick one")
+            yield OptionList(*[Option(printable(d.provenance.device_line or d.label()), id=str(i))
+                               for i, d in enumerate(self.devices)], id="devices")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(int(event.option.id))
+
+
+FORMATS = (("qemu", "QEMU property (x-vpasid-cap-offset=...)"), ("lspci", "lspci -xxxx text"),
+           ("binary", "raw 4 KiB binary"), ("json", "the placement plan (JSON)"))
+
+
+class ExportScreen(ModalScreen[tuple[str, str] | None]):
+    BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Label("export the guest view with the placed capabilities")
+            with RadioSet(id="format"):
+                for i, (_, label) in enumerate(FORMATS):
+                    yield RadioButton(label, value=i == 0)
+            yield Input(placeholder="file to write (atomically)", id="path")
+            with Horizontal():
+                yield Button("export", variant="primary", id="ok")
+                yield Button("cancel", id="cancel")
+            yield Label("", id="error")
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        if event.button.id == "cancel":
+            self.dismiss(None)
+            return
+        self._submit()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        self._submit()
+
+    def _submit(self) -> None:
+        path = self.query_one("#path", Input).value.strip()
+        if not path:
+            self.query_one("#error", Label).update("a file name, please")
+            return
+        index = self.query_one("#format", RadioSet).pressed_index
+        self.dismiss((FORMATS[max(index, 0)][0], path))

@@ -1,0 +1,260 @@
+"""The 4 KiB hex map, drawn with the Line API: 256 rows of 16 bytes, each byte coloured by
+the region it belongs to. Overlays (cursor, selected capability, drag ghost) are drawn on
+top, and only the rows they touch are refreshed.
+
+Row strips are cached per (row, overlays in that row); a new layout clears the cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding
+from textual.cache import LRUCache
+from textual.geometry import Offset, Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from core.layout import Kind, Layout
+from core.space import CONFIG_SIZE
+from core.views import Access
+from tui.colours import KIND_STYLE, VERDICT_STYLE, cap_colour
+
+ROWS = CONFIG_SIZE // 16
+LABEL_W = 5  # "ff0  "
+CELL_W = 3  # "xx "
+MID_GAP = 1  # an extra space after byte 7
+ROW_W = LABEL_W + 16 * CELL_W + MID_GAP
+
+LABEL_STYLE = Style(color="#888a85")
+GAP_STYLE = Style()
+CURSOR = Style(reverse=True, bold=True)
+SELECTED = Style(underline=True, bold=True)
+REACHES_DEVICE = Style(underline=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Ghost:
+    """A virtual capability being dragged: where, how long, and the validator's verdict."""
+
+    offset: int
+    size: int
+    verdict: str  # ok | warning | collision
+
+    @property
+    def end(self) -> int:
+        return self.offset + self.size
+
+
+def byte_styles(layout: Layout) -> list[Style]:
+    """The base style of every byte: its region's colour; capability headers bold; inside
+    capabilities, bytes whose guest writes reach the device underlined (views only: in
+    gaps and hidden capabilities every write does, which the legend says once)."""
+    styles = [Style()] * CONFIG_SIZE
+    kinds = {k: Style.parse(v[1]) for k, v in KIND_STYLE.items()}
+    for r in layout.regions:
+        if r.kind is Kind.CAPABILITY and r.capability is not None:
+            c = layout.capabilities[r.capability]
+            base = Style(color="black", bgcolor=cap_colour(c.space, c.id))
+            head = base + Style(bold=True, italic=True)
+            head_end = c.offset + (2 if c.space.value == "standard" else 4)
+            for pos in range(r.start, r.end):
+                styles[pos] = head if pos < head_end else base
+        elif r.kind is Kind.VIRTUAL:
+            styles[r.start:r.end] = [kinds[Kind.VIRTUAL]] * r.length
+        else:
+            styles[r.start:r.end] = [kinds.get(r.kind, Style())] * r.length
+    if layout.access:
+        for r in layout.regions:
+            if r.kind in (Kind.CAPABILITY, Kind.VIRTUAL):
+                for pos in range(r.start, r.end):
+                    if Access(layout.access[pos]).reaches_device:
+                        styles[pos] = styles[pos] + REACHES_DEVICE
+    return styles
+
+
+class HexMap(ScrollView, can_focus=True):
+    """Cursor keys move by byte; PageUp/PageDown by 16 rows; Home/End to the ends."""
+
+    ALLOW_SELECT = False
+    BINDINGS = [
+        Binding("up", "move(-16)", "up", show=False),
+        Binding("down", "move(16)", "down", show=False),
+        Binding("left", "move(-1)", "left", show=False),
+        Binding("right", "move(1)", "right", show=False),
+        Binding("pageup", "move(-256)", "page up", show=False),
+        Binding("pagedown", "move(256)", "page down", show=False),
+        Binding("home", "jump(0)", "start", show=False),
+        Binding("end", "jump(4095)", "end", show=False),
+        Binding("enter", "activate", "drop / select", show=False),
+    ]
+    DEFAULT_CSS = "HexMap { scrollbar-gutter: stable; }"
+
+    cursor: reactive[int] = reactive(0, repaint=False)
+    ghost: reactive[Ghost | None] = reactive(None, repaint=False)
+    selected: reactive[tuple[int, int] | None] = reactive(None, repaint=False)
+    hover: int | None = None
+
+    class CursorMoved(Message):
+        def __init__(self, offset: int) -> None:
+            super().__init__()
+            self.offset = offset
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, HexMap.CursorMoved)
+
+    class Activated(Message):
+        def __init__(self, offset: int) -> None:
+            super().__init__()
+            self.offset = offset
+
+    class Hovered(Message):
+        def __init__(self, offset: int) -> None:
+            super().__init__()
+            self.offset = offset
+
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, HexMap.Hovered)
+
+    class Clicked(Message):
+        def __init__(self, offset: int) -> None:
+            super().__init__()
+            self.offset = offset
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._data = bytes(CONFIG_SIZE)
+        self._styles: list[Style] = [Style()] * CONFIG_SIZE
+        self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
+        self.virtual_size = Size(ROW_W, ROWS)
+
+    # ------------------------------------------------------------ model
+
+    def show(self, layout: Layout) -> None:
+        """Display a layout (a new device, view, or set of virtual capabilities)."""
+        self._data = layout.space.data
+        self._styles = byte_styles(layout)
+        self._cache.clear()
+        self.refresh()
+
+    # ------------------------------------------------------------ geometry
+
+    def offset_at(self, screen: Offset) -> int | None:
+        """The byte under a screen coordinate, or None."""
+        region = self.scrollable_content_region
+        if not region.contains(screen.x, screen.y):
+            return None
+        x = screen.x - region.x + int(self.scroll_offset.x)
+        row = screen.y - region.y + int(self.scroll_offset.y)
+        col = x - LABEL_W
+        if col < 0 or row >= ROWS:
+            return None
+        if col >= 8 * CELL_W:
+            col -= MID_GAP
+        byte = col // CELL_W
+        return row * 16 + byte if 0 <= byte < 16 else None
+
+    def cell_x(self, offset: int) -> int:
+        """Column of a byte's first hex digit inside the widget's content."""
+        col = offset % 16
+        return LABEL_W + col * CELL_W + (MID_GAP if col >= 8 else 0)
+
+    # ------------------------------------------------------------ drawing
+
+    def _overlays(self, row: int) -> tuple:
+        lo, hi = row * 16, row * 16 + 16
+        g = self.ghost
+        ghost = (max(g.offset, lo), min(g.end, hi), g.verdict) if g and g.offset < hi and g.end > lo else None
+        sel = self.selected
+        selected = (max(sel[0], lo), min(sel[1], hi)) if sel and sel[0] < hi and sel[1] > lo else None
+        cursor = self.cursor if lo <= self.cursor < hi else None
+        return ghost, selected, cursor
+
+    def render_line(self, y: int) -> Strip:
+        sx, sy = self.scroll_offset
+        row = int(sy) + y
+        width = self.scrollable_content_region.width
+        if row >= ROWS:
+            return Strip.blank(width, self.rich_style)
+        key = (row, *self._overlays(row))
+        strip = self._cache.get(key)
+        if strip is None:
+            strip = self._build_row(row, *key[1:])
+            self._cache[key] = strip
+        return strip.crop_extend(int(sx), int(sx) + width, self.rich_style)
+
+    def _build_row(self, row: int, ghost, selected, cursor) -> Strip:
+        base = row * 16
+        segments = [Segment(f"{base:03x}  ", LABEL_STYLE)]
+        ghost_style = Style.parse(VERDICT_STYLE[ghost[2]]) if ghost else None
+        for i in range(16):
+            pos = base + i
+            style = self._styles[pos]
+            if selected and selected[0] <= pos < selected[1]:
+                style = style + SELECTED
+            if ghost and ghost[0] <= pos < ghost[1]:
+                style = ghost_style
+            if cursor == pos:
+                style = style + CURSOR
+            segments.append(Segment(f"{self._data[pos]:02x}", style))
+            segments.append(Segment("  " if i == 7 else " ", GAP_STYLE))
+        return Strip(segments, ROW_W)
+
+    def _refresh_rows(self, *spans: tuple[int, int] | None) -> None:
+        for span in spans:
+            if span:
+                first, last = span[0] // 16, (max(span[1], span[0] + 1) - 1) // 16
+                self.refresh_lines(first, last - first + 1)
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self._refresh_rows((old, old + 1), (new, new + 1))
+        self.scroll_to_offset(new)
+        self.post_message(self.CursorMoved(new))
+
+    def watch_ghost(self, old: Ghost | None, new: Ghost | None) -> None:
+        self._refresh_rows(*((g.offset, g.end) for g in (old, new) if g))
+
+    def watch_selected(self, old, new) -> None:
+        self._refresh_rows(old, new)
+
+    def scroll_to_offset(self, offset: int, center: bool = False) -> None:
+        row = offset // 16
+        top, height = int(self.scroll_offset.y), max(1, self.scrollable_content_region.height)
+        if center:
+            self.scroll_to(y=max(0, row - height // 3), animate=False)
+        elif row < top:
+            self.scroll_to(y=row, animate=False)
+        elif row >= top + height:
+            self.scroll_to(y=row - height + 1, animate=False)
+
+    # ------------------------------------------------------------ input
+
+    def action_move(self, delta: int) -> None:
+        self.cursor = min(CONFIG_SIZE - 1, max(0, self.cursor + delta))
+
+    def action_jump(self, offset: int) -> None:
+        self.cursor = offset
+
+    def action_activate(self) -> None:
+        self.post_message(self.Activated(self.cursor))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = self.offset_at(event.screen_offset)
+        if offset is not None:
+            self.cursor = offset
+            self.post_message(self.Clicked(offset))
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        offset = self.offset_at(event.screen_offset)
+        if offset is not None and offset != self.hover:
+            self.hover = offset
+            self.post_message(self.Hovered(offset))
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._cache.clear()

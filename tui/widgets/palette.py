@@ -1,0 +1,105 @@
+"""The palette of virtual capabilities. Each entry is a drag source: mouse down captures
+the mouse, moves and the release are posted up with screen coordinates, and the app
+hit-tests the hex map (../shared/reference/textual-notes.md §1). Enter (or `p`) on a
+focused entry picks it up for the keyboard path instead."""
+
+from __future__ import annotations
+
+from textual import events
+from textual.containers import Vertical
+from textual.geometry import Offset
+from textual.message import Message
+from textual.widgets import Static
+
+from core.placement.vcaps import TEMPLATES, VcapRequest, parse_vcap
+
+# The palette's entries: the templates people place, PASID first.
+PALETTE = ("pasid", "pri", "ats", "ltr", "vsec", "dvsec", "std:vndr")
+
+
+class _Drag(Message):
+    def __init__(self, block: "CapBlock", screen: Offset) -> None:
+        super().__init__()
+        self.block, self.screen_offset = block, screen
+
+
+class CapBlock(Static, can_focus=True):
+    """One virtual capability in the palette."""
+
+    ALLOW_SELECT = False
+
+    class DragStarted(_Drag):
+        pass
+
+    class DragMoved(_Drag):
+        def can_replace(self, message: Message) -> bool:
+            return isinstance(message, CapBlock.DragMoved)
+
+    class DragEnded(_Drag):
+        def __init__(self, block: "CapBlock", screen: Offset, cancelled: bool = False) -> None:
+            super().__init__(block, screen)
+            self.cancelled = cancelled
+
+    class PickedUp(Message):
+        def __init__(self, block: "CapBlock") -> None:
+            super().__init__()
+            self.block = block
+
+    def __init__(self, name: str, **kw) -> None:
+        self.request: VcapRequest = parse_vcap(name)
+        t = TEMPLATES[name]
+        super().__init__(f"{name:<9} {self.request.size:#5x}", **kw)
+        self.tooltip = t.doc
+        self.dragging = False
+
+    def on_mouse_down(self, event: events.MouseDown) -> None:
+        if event.button != 1:
+            return
+        self.dragging = True
+        self.capture_mouse()
+        self.add_class("-dragging")
+        self.post_message(self.DragStarted(self, event.screen_offset))
+        event.stop()
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        if self.dragging:  # not event.button: Pilot's hover sends button 0
+            self.post_message(self.DragMoved(self, event.screen_offset))
+
+    def on_mouse_up(self, event: events.MouseUp) -> None:
+        if self.dragging:
+            self._finish()
+            self.post_message(self.DragEnded(self, event.screen_offset))
+            event.stop()
+
+    def on_mouse_release(self, event: events.MouseRelease) -> None:
+        self.cancel()
+
+    def on_hide(self) -> None:
+        self.cancel()
+
+    def on_unmount(self) -> None:
+        self.cancel()
+
+    def cancel(self) -> None:
+        if self.dragging:
+            self._finish()
+            self.post_message(self.DragEnded(self, Offset(-1, -1), cancelled=True))
+
+    def _finish(self) -> None:
+        self.dragging = False
+        self.remove_class("-dragging")
+        self.release_mouse()
+
+    def key_enter(self) -> None:
+        self.post_message(self.PickedUp(self))
+
+    def key_p(self) -> None:
+        self.post_message(self.PickedUp(self))
+
+
+class Palette(Vertical):
+    BORDER_TITLE = "virtual capabilities"
+
+    def compose(self):
+        for name in PALETTE:
+            yield CapBlock(name, id=f"vcap-{name.replace(':', '-')}")
