@@ -6,6 +6,7 @@ messages up; the app turns messages into session changes and pushes the results 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterable
 
 from rich.text import Text
@@ -27,7 +28,6 @@ from core.text import printable
 from core.views import VIEWS
 from tui.colours import KIND_STYLE
 from tui.screens.dialogs import DevicePicker, ExportScreen, GotoScreen, OpenScreen
-from tui.screens.help import HelpScreen
 from tui.session import Session
 from tui.widgets.chain import ChainPanel
 from tui.widgets.hexmap import Ghost, HexMap
@@ -54,7 +54,7 @@ def legend_text() -> Text:
 
 
 class CapslotApp(App[None]):
-    CSS_PATH = "app.tcss"
+    CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live anywhere
     TITLE = "capslot"
     ALLOW_SELECT = False
     BINDINGS = [
@@ -100,11 +100,17 @@ class CapslotApp(App[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        self.query_one(HexMap).focus()
-        self.query_one(VerdictPanel).idle("drag a virtual capability onto the map, or press p")
-        self.refresh_all()
+        self.painted = False
+        with self.batch_update():
+            self.query_one(HexMap).focus()
+            self.query_one(VerdictPanel).idle("drag a virtual capability onto the map, or press p")
+            self.refresh_all()
+        self.call_after_refresh(self._first_paint_done)
         if len(self.session.devices) > 1:
             self.action_pick_device()
+
+    def _first_paint_done(self) -> None:
+        self.painted = True
 
     @property
     def hexmap(self) -> HexMap:
@@ -301,6 +307,9 @@ class CapslotApp(App[None]):
 
     @on(ChainPanel.Selected)
     def _chain_selected(self, event: ChainPanel.Selected) -> None:
+        if not getattr(self, "painted", True):  # decoding registers can wait for the first frame
+            self.call_after_refresh(self.select_capability, event.index, False)
+            return
         self.select_capability(event.index)
 
     def select_capability(self, index: int, scroll: bool = True) -> None:
@@ -400,6 +409,8 @@ class CapslotApp(App[None]):
         return export.binary(synth.layout.space)
 
     def action_help(self) -> None:
+        from tui.screens.help import HelpScreen  # Markdown is imported only when asked for
+
         self.push_screen(HelpScreen())
 
     # ------------------------------------------------------------ command palette

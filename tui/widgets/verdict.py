@@ -6,7 +6,8 @@ from __future__ import annotations
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.widgets import Static
+from rich.console import RenderableType
+from textual.widget import Widget
 
 from core.placement import Finding, Placement
 from core.placement.validate import verdict
@@ -41,8 +42,22 @@ def placement_view(p: Placement) -> Group:
     return Group(*parts)
 
 
-class VerdictPanel(Static):
+class VerdictPanel(Widget):
+    """A fixed-size panel: updating it repaints only itself. (A Static's update() asks for
+    a new layout of the whole screen, which costs a full repaint on every drag step.)"""
+
     BORDER_TITLE = "verdict"
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._content: RenderableType = Text("")
+
+    def render(self) -> RenderableType:
+        return self._content
+
+    def update(self, content: RenderableType) -> None:
+        self._content = content
+        self.refresh()
 
     def idle(self, hint: str) -> None:
         self.update(Text(hint, style="dim"))
