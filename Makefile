@@ -23,6 +23,7 @@ test: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_speed.py
+	$(BIN)/python benchmarks/tui_speed.py
 
 docs: $(STAMP)
 	$(BIN)/python -m tui.docs README.md
