@@ -3,7 +3,7 @@
 Kinds: `header`, `capability` (a capability's sized extent), `unknown_tail` (after a
 capability whose size is not exact, up to the next structure or the end of its space),
 `orphan` (a plausible extended capability no chain reaches), `zero_gap`, `data_gap`
-(non-zero bytes nobody owns), `unavailable` (not in the dump). The views add `hidden`
+(DWORDs holding non-zero bytes nobody owns), `unavailable` (not in the dump). The views add `hidden`
 and `virtual` later.
 
 Extents of overlapping capabilities are cut at the start of the next one, so every
@@ -15,12 +15,17 @@ from __future__ import annotations
 import re
 import struct
 from dataclasses import dataclass
+from functools import cached_property
 from enum import Enum
+from typing import NamedTuple
 
 from .registry import Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext
 from .space import CONFIG_SIZE, STD_SIZE, ConfigSpace
 from .walk import Capability, Chains, Problem, header_size, walk
+
+
+MAX_EXT_WALK = 1024
 
 
 class Kind(str, Enum):
@@ -35,8 +40,10 @@ class Kind(str, Enum):
     UNAVAILABLE = "unavailable"
 
 
-@dataclass(frozen=True, slots=True)
-class Region:
+class Region(NamedTuple):
+    """A run of bytes of one kind. (A NamedTuple: immutable, and cheap to make; a layout
+    makes dozens, a survey millions.)"""
+
     start: int
     end: int  # exclusive
     kind: Kind
@@ -69,8 +76,7 @@ class Orphan:
         return self.offset + self.size
 
 
-@dataclass(frozen=True, slots=True)
-class CapView:
+class CapView(NamedTuple):
     """How one capability appears in a view (vfio, guest): linked or not, and why."""
 
     visibility: str  # visible | hidden | placeholder | dropped | virtual
@@ -96,6 +102,19 @@ class Layout:
 
     def visibility(self, index: int) -> str:
         return self.cap_views[index].visibility if self.cap_views else "visible"
+
+    @cached_property
+    def ext_headers(self) -> tuple[int, ...]:
+        """Offsets of the extended headers a reader of these bytes meets walking from 0x100
+        (QEMU's insertion check walks exactly this), stopping at 0, a zero header or a loop."""
+        cs, out, pos = self.space, [], STD_SIZE
+        while pos and len(out) < MAX_EXT_WALK and pos not in out:
+            header = cs.u32(pos)
+            if not header:
+                break
+            out.append(pos)
+            pos = (header >> 20) & 0xFFC
+        return tuple(out)
 
     def region_index(self, offset: int) -> int:
         """Index of the region holding byte `offset` (binary search)."""
@@ -199,33 +218,42 @@ def find_orphans(cs: ConfigSpace, free: list[tuple[int, int]], pcie: PcieInfo | 
 
 # ---------------------------------------------------------------- regions
 
-def _subtract(ranges: list[tuple[int, int]], cut: tuple[int, int]) -> list[tuple[int, int]]:
-    a, b = cut
-    out = []
-    for s, e in ranges:
-        if e <= a or b <= s:
-            out.append((s, e))
-            continue
-        if s < a:
-            out.append((s, a))
-        if b < e:
-            out.append((b, e))
-    return out
-
-
-_ZEROS = re.compile(rb"\x00+")
+_ZERO_RUN = re.compile(rb"\x00{4,}")
 
 
 def _gap_regions(data: bytes, start: int, end: int) -> list[Region]:
+    """A gap split into zero and data runs at DWORD granularity: a DWORD holding any
+    non-zero byte is data (config space is read and placed by DWORDs; byte-sized slivers
+    of zero between vendor registers are not free space). Partial DWORDs at the gap's
+    edges count as whole ones."""
+    if data.count(0, start, end) == end - start:
+        return [Region(start, end, Kind.ZERO_GAP)]  # the common case: all zero
     out: list[Region] = []
     pos = start
-    for m in _ZEROS.finditer(data, start, end):
-        if m.start() > pos:
-            out.append(Region(pos, m.start(), Kind.DATA_GAP))
-        out.append(Region(m.start(), m.end(), Kind.ZERO_GAP))
-        pos = m.end()
+    for m in _ZERO_RUN.finditer(data, start, end):
+        zs = start if m.start() == start else (m.start() + 3) & ~3
+        ze = end if m.end() == end else m.end() & ~3
+        if ze <= zs:
+            continue
+        if zs > pos:
+            out.append(Region(pos, zs, Kind.DATA_GAP))
+        out.append(Region(zs, ze, Kind.ZERO_GAP))
+        pos = ze
     if pos < end:
-        out.append(Region(pos, end, Kind.DATA_GAP))
+        kind = Kind.ZERO_GAP if not data[pos:end].strip(b"\x00") else Kind.DATA_GAP
+        out.append(Region(pos, end, kind))
+    return out
+
+
+def _complement(owned: list[tuple[int, int]], lo: int = 0, hi: int = CONFIG_SIZE) -> list[tuple[int, int]]:
+    """The parts of [lo, hi) no interval of `owned` (sorted by start) covers."""
+    out, pos = [], lo
+    for s, e in owned:
+        if s > pos:
+            out.append((pos, min(s, hi)))
+        pos = max(pos, e)
+    if pos < hi:
+        out.append((pos, hi))
     return out
 
 
@@ -233,55 +261,49 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
     """The hardware layout of one config space: capabilities, orphans and regions."""
     chains = chains or walk(cs)
     caps = chains.capabilities
-    owned: list[Region] = []  # header, capability, tail and orphan regions (available only)
     hdr = header_size(cs)
-    owned.append(Region(0, hdr, Kind.HEADER))
+    owned: list[Region] = [Region(0, hdr, Kind.HEADER)]
 
     # Each capability's extent, cut at the next structure's start in address order.
-    by_space: dict[Space, list[tuple[int, int]]] = {Space.STANDARD: [], Space.EXTENDED: []}
-    for i, cap in enumerate(caps):
-        by_space[cap.space].append((cap.offset, i))
-    claimed: list[tuple[int, int]] = [(0, hdr)]
-    tails: list[tuple[int, int]] = []  # (cap index, space limit) of caps with tails
+    tails: list[tuple[int, int]] = []  # (cap index, where its tail must stop)
     for space, limit, floor in ((Space.STANDARD, STD_SIZE, hdr), (Space.EXTENDED, CONFIG_SIZE, STD_SIZE)):
-        starts = sorted(set(by_space[space]))
-        distinct = sorted({off for off, _ in starts})
-        for off, i in starts:
+        order = sorted((c.offset, i) for i, c in enumerate(caps) if c.space is space)
+        seen: set[int] = set()
+        for n, (off, i) in enumerate(order):
+            if off < floor or off in seen:
+                continue  # the same offset reached twice (a loop) is mapped once
+            seen.add(off)
+            stop = next((o for o, _ in order[n + 1:] if o > off), limit)
             cap = caps[i]
-            if off < floor:
-                continue
-            later = [o for o in distinct if o > off]
-            stop = min([limit, *later[:1]])
             end = min(cap.end, stop)
-            if any(r.start == off and r.kind is Kind.CAPABILITY for r in owned):
-                continue  # the same offset reached twice (a loop): map it once
             owned.append(Region(off, end, Kind.CAPABILITY, i))
-            claimed.append((off, end))
             if cap.certainty is not Certainty.EXACT and end < stop:
                 tails.append((i, stop))
 
-    free: list[tuple[int, int]] = [(0, CONFIG_SIZE)]
-    for c in claimed:
-        free = _subtract(free, c)
-    live = {c.offset: c.end for c in caps if c.space is Space.EXTENDED}
-    orphans = find_orphans(cs, [f for f in free if f[0] >= STD_SIZE], chains.pcie, live) \
-        if cs.has(STD_SIZE, 4) and chains.ext_walked else []
+    orphans: list[Orphan] = []
+    if cs.has(STD_SIZE, 4) and chains.ext_walked:
+        owned.sort(key=_start)
+        free = _complement([(r.start, r.end) for r in owned], STD_SIZE)
+        live = {c.offset: c.end for c in caps if c.space is Space.EXTENDED}
+        orphans = find_orphans(cs, free, chains.pcie, live)
     orphan_starts = [o.offset for o in orphans]  # sorted by find_orphans
     for j, o in enumerate(orphans):
         end = min([o.end, *orphan_starts[j + 1:j + 2]])  # cut at the next orphan
         owned.append(Region(o.offset, end, Kind.ORPHAN, orphan=j))
-        free = _subtract(free, (o.offset, end))
     for i, stop in tails:
-        cap = caps[i]
-        start = min(cap.end, stop)
+        start = min(caps[i].end, stop)
         stop = min([stop, *[s for s in orphan_starts if s >= start][:1]])
         if start < stop:
             owned.append(Region(start, stop, Kind.UNKNOWN_TAIL, i))
-            free = _subtract(free, (start, stop))
 
-    regions = _tile(cs, owned, free)
+    owned.sort(key=_start)
+    regions = _tile(cs, owned)
     problems = chains.problems + _alias_problems(cs) + _orphan_problems(orphans)
     return Layout(cs, caps, tuple(orphans), regions, problems, chains.pcie)
+
+
+def _start(r: Region) -> int:
+    return r.start
 
 
 def _alias_problems(cs: ConfigSpace) -> tuple[Problem, ...]:
@@ -306,32 +328,31 @@ def _orphan_problems(orphans: list[Orphan]) -> tuple[Problem, ...]:
                  for o in orphans if o.linked_from is None)
 
 
-def _tile(cs: ConfigSpace, owned: list[Region], free: list[tuple[int, int]]) -> tuple[Region, ...]:
-    """Owned regions plus gap regions, split by availability, sorted, merged where equal."""
-    pieces: list[Region] = list(owned)
-    for s, e in free:
-        pieces.extend(_gap_regions(cs.data, s, e))
-    pieces.sort(key=lambda r: r.start)
-    # Split by what the dump holds.
-    unavailable: list[tuple[int, int]] = [(0, CONFIG_SIZE)]
-    for a in cs.available:
-        unavailable = _subtract(unavailable, a)
-    if unavailable:
-        cut: list[Region] = []
-        for r in pieces:
-            keep = [(r.start, r.end)]
-            for u in unavailable:
-                keep = _subtract(keep, u)
-            cut.extend(Region(s, e, r.kind, r.capability, r.orphan) for s, e in keep)
-        cut.extend(Region(s, e, Kind.UNAVAILABLE) for s, e in unavailable)
-        pieces = sorted(cut, key=lambda r: r.start)
-    merged: list[Region] = []
+def _tile(cs: ConfigSpace, owned: list[Region]) -> tuple[Region, ...]:
+    """Owned regions (sorted, disjoint) plus gap regions, split by availability."""
+    pieces: list[Region] = []
+    pos = 0
+    for r in owned:
+        if r.start > pos:
+            pieces.extend(_gap_regions(cs.data, pos, r.start))
+        pieces.append(r)
+        pos = r.end
+    if pos < CONFIG_SIZE:
+        pieces.extend(_gap_regions(cs.data, pos, CONFIG_SIZE))
+    if cs.complete:
+        return tuple(pieces)
+    # Split by what the dump holds; merge neighbouring gap pieces of one kind.
+    unavailable = _complement(list(cs.available))
+    cut: list[Region] = []
     for r in pieces:
-        if r.start >= r.end:
-            continue
+        for s, e in _complement(unavailable, r.start, r.end):
+            cut.append(r if (s, e) == (r.start, r.end) else Region(s, e, r.kind, r.capability, r.orphan))
+    cut.extend(Region(s, e, Kind.UNAVAILABLE) for s, e in unavailable)
+    cut.sort(key=_start)
+    merged: list[Region] = []
+    for r in cut:
         prev = merged[-1] if merged else None
-        if prev and prev.end == r.start and prev.kind is r.kind and r.capability is None \
-                and prev.capability is None and r.orphan is None and prev.orphan is None \
+        if prev and prev.end == r.start and prev.kind is r.kind \
                 and r.kind in (Kind.ZERO_GAP, Kind.DATA_GAP, Kind.UNAVAILABLE):
             merged[-1] = Region(prev.start, r.end, r.kind)
         else:

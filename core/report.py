@@ -1,5 +1,8 @@
 """The `show --json` device object, exactly as ../shared/spec/cli.md names it.
 
+Enum members are str subclasses: json writes them as their values, so they go in as they
+are (`.value` costs a descriptor call each, and a survey writes thousands of them).
+
 Pure dictionaries of JSON types (numbers as integers). Keys beyond the contract
 (`orphans`, `device_line`, `size_why`, ...) are additions the contract allows.
 """
@@ -17,17 +20,20 @@ def device_object(layout: Layout) -> dict[str, Any]:
     caps = []
     for i, cap in enumerate(layout.capabilities):
         caps.append({
-            "space": cap.space.value, "id": cap.id, "version": cap.version,
+            "space": cap.space, "id": cap.id, "version": cap.version,
             "name": cap.name, "offset": cap.offset, "size": cap.size,
-            "size_certainty": cap.certainty.value, "next": cap.next,
+            "size_certainty": cap.certainty, "next": cap.next,
             "visibility": layout.visibility(i), "short": cap.spec.short, "size_why": cap.size_why,
         })
         if layout.cap_views:
             caps[-1]["reason"] = layout.cap_views[i].reason
             caps[-1]["exposed"] = layout.cap_views[i].exposed
-    regions = [{"start": r.start, "end": r.end, "kind": r.kind.value,
-                "capability": r.capability, **({"orphan": r.orphan} if r.orphan is not None else {})}
-               for r in layout.regions]
+    regions = []
+    for r in layout.regions:
+        item = {"start": r.start, "end": r.end, "kind": r.kind, "capability": r.capability}
+        if r.orphan is not None:
+            item["orphan"] = r.orphan
+        regions.append(item)
     return {
         "source": p.source, "slot": p.slot, "vendor_id": cs.vendor_id,
         "device_id": cs.device_id, "available": cs.captured, "view": layout.view,

@@ -78,7 +78,10 @@ class ConfigSpace:
     def has(self, start: int, length: int = 1) -> bool:
         """True when every byte of [start, start+length) was captured."""
         end = start + length
-        for a, b in self.available:
+        available = self.available
+        if len(available) == 1:  # the usual case: one prefix of the space
+            return available[0][0] <= start and end <= available[0][1]
+        for a, b in available:
             if a <= start and end <= b:
                 return True
         return False

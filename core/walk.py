@@ -9,7 +9,8 @@ walker never raises and never loops: whatever it meets that is wrong becomes a
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from typing import NamedTuple
 
 from .registry import CapSpec, Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext
@@ -21,16 +22,16 @@ MAX_STD_CAPS = 48  # (0x100 - 0x40) / 4: more links than slots means a loop
 MAX_EXT_CAPS = (CONFIG_SIZE - STD_SIZE) // 4
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     kind: str  # loop, bad_pointer, reserved_bits, overlap, truncated, absent, null_header, ...
     offset: int
     message: str
     space: Space | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Capability:
+class Capability(NamedTuple):
+    """One capability of a chain. (A NamedTuple: immutable and cheap to make.)"""
+
     space: Space
     id: int
     offset: int
@@ -39,7 +40,7 @@ class Capability:
     size: int
     certainty: Certainty
     size_why: str
-    spec: CapSpec = field(repr=False, compare=False)
+    spec: CapSpec
 
     @property
     def end(self) -> int:

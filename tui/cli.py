@@ -17,7 +17,7 @@ from core.space import DumpError
 from core.text import printable
 
 EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
-COMMANDS = ("show", "check", "place", "export", "caps", "diff", "tui")
+COMMANDS = ("show", "check", "place", "export", "survey", "caps", "diff", "tui")
 DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
 
 
@@ -225,6 +225,107 @@ def cmd_export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# ---------------------------------------------------------------- survey
+
+_ANALYZER = None
+
+
+def _survey_init(quirks: str | None, user: bool, evidence: bool) -> None:
+    global _ANALYZER
+    from core.placement import DeviceTable
+    from core.survey import Analyzer
+
+    _ANALYZER = Analyzer(DeviceTable.load(quirks, use_overlay=user), evidence)
+
+
+def _survey_block(block):
+    return _ANALYZER.block_lines(block)
+
+
+def _survey_results(args: argparse.Namespace, block_iter):
+    """(lines, facts) per block, in input order, from one process or a bounded pool."""
+    from collections import deque
+
+    init = (args.quirks, not args.no_user_quirks, args.suggest_quirks)
+    if args.jobs <= 1:
+        _survey_init(*init)
+        for block in block_iter:
+            yield block if isinstance(block, dict) else _survey_block(block)
+        return
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(args.jobs, initializer=_survey_init, initargs=init) as pool:
+        window: deque = deque()
+        for block in block_iter:
+            window.append(block if isinstance(block, dict) else pool.submit(_survey_block, block))
+            while len(window) > 2 * args.jobs:
+                yield _done(window.popleft())
+        while window:
+            yield _done(window.popleft())
+
+
+def _done(item):
+    return item if isinstance(item, dict) else item.result()
+
+
+def cmd_survey(args: argparse.Namespace) -> int:
+    from core.survey import QuirkEvidence, Summary, blocks, suggest_toml, walk_paths
+
+    paths = list(walk_paths(args.paths))
+    total = sum(os.path.getsize(p) for p in paths if p != "-" and os.path.isfile(p))
+    progress = _progress(total) if sys.stderr.isatty() and total > (8 << 20) else None
+    summary = Summary()
+    evidence: dict = {}
+    out = sys.stdout
+    read_bytes = 0
+
+    def block_iter():
+        nonlocal read_bytes
+        for path in paths:
+            for block in blocks(path):
+                if not isinstance(block, dict):
+                    read_bytes += len(block.data)
+                    if progress is not None:
+                        progress[0].update(progress[1], completed=read_bytes)
+                yield block
+
+    try:
+        for result in _survey_results(args, block_iter()):
+            if isinstance(result, dict):  # a file that could not be opened
+                lines, facts = [json.dumps(result, separators=(",", ":"))], [{"error": True}]
+            else:
+                lines, facts = result
+            if args.jsonl:
+                out.write("\n".join(lines) + "\n")
+            for f in facts:
+                summary.add(f)
+                if args.suggest_quirks and not f.get("error"):
+                    evidence.setdefault((f["vendor"], f["device"]), QuirkEvidence()).add(f)
+    finally:
+        if progress is not None:
+            progress[0].stop()
+    if args.suggest_quirks:
+        sys.stdout.write(suggest_toml(evidence))
+    elif not args.jsonl:
+        from tui import render
+
+        _console().print(render.survey(summary))
+    if summary.devices == 0:
+        _fail(f"{' '.join(args.paths)}: no device could be read ({summary.errors} errors)")
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _progress(total: int):
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    bar = Progress("survey", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                   console=_console(stderr=True), transient=True)
+    task = bar.add_task("survey", total=total)
+    bar.start()
+    return bar, task
+
+
 def cmd_caps(args: argparse.Namespace) -> int:
     from core import registry
 
@@ -367,6 +468,16 @@ def build_parser() -> argparse.ArgumentParser:
         else:
             p.add_argument("--json", action="store_true")
         p.set_defaults(func=func)
+
+    p = sub.add_parser("survey", help="every device of every file: streamed records or a summary")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, directories (recursively), or -")
+    p.add_argument("--jsonl", action="store_true", help="one JSON object a line per device")
+    p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (same output)")
+    p.add_argument("--suggest-quirks", action="store_true",
+                   help="print device-table entries (TOML) for a human to review, with evidence")
+    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
+    p.add_argument("--no-user-quirks", action="store_true")
+    p.set_defaults(func=cmd_survey)
 
     p = sub.add_parser("caps", help="the capability knowledge table")
     p.add_argument("id", nargs="?", metavar="ID", help="an ID (0x10, ext:0x1b) or a name (aer)")

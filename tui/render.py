@@ -391,3 +391,50 @@ def templates(items) -> Table:
                       + (f"; QEMU property {t.qemu_property}" if t.qemu_property else ""))
     table.add_row("0xID:SIZE", "SIZE", "end", "a raw extended capability ID")
     return table
+
+
+# ---------------------------------------------------------------- survey
+
+CLASS_NAMES = {0x00: "unclassified", 0x01: "storage", 0x02: "network", 0x03: "display",
+               0x04: "multimedia", 0x05: "memory", 0x06: "bridge", 0x07: "communication",
+               0x08: "system peripheral", 0x09: "input", 0x0A: "docking", 0x0B: "processor",
+               0x0C: "serial bus", 0x0D: "wireless", 0x0E: "intelligent I/O", 0x0F: "satellite",
+               0x10: "encryption", 0x11: "signal processing", 0x12: "accelerator",
+               0x13: "instrumentation", 0xFF: "unassigned"}
+
+
+def _counts(title: str, counter, label=lambda k: str(k), top: int = 12) -> Table:
+    table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
+                  min_width=60)
+    table.add_column("")
+    table.add_column("devices", justify="right")
+    for key, n in counter.most_common(top):
+        table.add_row(label(key), str(n))
+    if len(counter) > top:
+        table.add_row(f"({len(counter) - top} more)", "")
+    return table
+
+
+def survey(summary) -> Group:
+    s = summary
+    head = Text()
+    head.append(f"{s.devices} devices read", "bold")
+    head.append(f", {s.errors} could not be read" if s.errors else "", "yellow")
+    facts = Table(box=box.SIMPLE_HEAD, pad_edge=False, title="what the devices hold", title_justify="left",
+                  min_width=60)
+    facts.add_column("")
+    facts.add_column("devices", justify="right")
+    for label, n in (("with data in gaps (vendor registers?)", s.data_gaps),
+                     ("with orphan capability structures", s.orphans),
+                     ("with capability IDs capslot does not know", s.unknown_ids),
+                     ("with capabilities hidden or dropped in the guest view", s.hidden_guest),
+                     ("with no safe slot for PASID", s.no_slot)):
+        facts.add_row(label, str(n))
+    return Group(
+        head,
+        _counts("where QEMU's default 0xff8 stands", s.ff8),
+        _counts("who places PASID (capslot place)", s.chosen_by),
+        facts,
+        _counts("by class", s.by_kind, lambda k: CLASS_NAMES.get(k, f"{k:#04x}") if k is not None else "?"),
+        _counts("by vendor", s.by_vendor, lambda k: f"{k:04x}" if k is not None else "?"),
+    )

@@ -30,14 +30,13 @@ def _with_size_overrides(cs: ConfigSpace, quirk: QuirkEntry | None) -> Layout:
     hw = build(cs)
     if quirk is None or not quirk.sizes:
         return hw
-    from dataclasses import replace
 
     from ..registry import Certainty
     from ..walk import Chains, walk
 
     chains = walk(cs)
     wanted = {(cap_id, off): size for cap_id, off, size in quirk.sizes}
-    caps = tuple(replace(c, size=wanted[(c.id, c.offset)], certainty=Certainty.EXACT,
+    caps = tuple(c._replace(size=wanted[(c.id, c.offset)], certainty=Certainty.EXACT,
                          size_why=f"device table: {quirk.source or quirk.name}")
                  if (c.id, c.offset) in wanted else c for c in chains.capabilities)
     return build(cs, Chains(caps, chains.problems, chains.pcie, chains.ext_walked))
@@ -45,12 +44,16 @@ def _with_size_overrides(cs: ConfigSpace, quirk: QuirkEntry | None) -> Layout:
 
 def target_for(cs: ConfigSpace, view_name: str = "guest", profile: str = "upstream",
                qemu: QemuOptions | None = None, table: DeviceTable | None = None,
-               ranges: tuple[tuple[int, int], ...] = ()) -> Target:
+               ranges: tuple[tuple[int, int], ...] = (), hardware: Layout | None = None,
+               access: bool = True) -> Target:
+    """`hardware`: the device's hardware layout when the caller has built it already.
+    `access=False`: no per-byte access classes, hence no raw-write findings (survey)."""
     quirk = table.match(cs) if table is not None else None
-    hw = _with_size_overrides(cs, quirk)
-    layout = view(hw, view_name, profile, qemu)
-    access = layout.access or view(hw, "vfio", profile).access
-    return Target(layout, access, quirk, ranges)
+    hw = hardware if hardware is not None and (quirk is None or not quirk.sizes) \
+        else _with_size_overrides(cs, quirk)
+    layout = view(hw, view_name, profile, qemu, access)
+    per_byte = (layout.access or view(hw, "vfio", profile).access) if access else b""
+    return Target(layout, per_byte, quirk, ranges)
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:

@@ -21,7 +21,9 @@ from dataclasses import dataclass
 
 from ..layout import Kind
 from ..registry import Space
-from .validate import COLLISION, UNIFORM, WARNING, Finding, Placed, Target, validate, verdict
+from .validate import (
+    COLLISION, UNIFORM, WARNING, Finding, Placed, Target, has_extended_space, validate, verdict,
+)
 from .vcaps import VcapRequest
 
 
@@ -157,9 +159,18 @@ def place_one(target: Target, vcap: VcapRequest) -> Placement:
 
     # 6. the highest clean slot inside a zero gap
     lo, hi = (0x40, 0x100) if vcap.space is Space.STANDARD else (0x100, 0x1000)
+    if vcap.space is Space.EXTENDED and not has_extended_space(layout):
+        s.rejected.append(Rejected(hi - vcap.size, "the function has no extended config space",
+                                   "zero-gap"))
+        return Placement(vcap, None, None, "no safe slot", (), tuple(s.rejected), _least_bad(s.tried))
+    taken = [(p.start, p.end) for p in target.placed]
+    if target.quirk is not None:
+        taken += list(target.quirk.reserved)
     gaps = [r for r in layout.regions if r.kind is Kind.ZERO_GAP and r.end > lo and r.start < hi]
     for r in sorted(gaps, key=lambda r: r.end, reverse=True):
         for off in _slots(max(r.start, lo), min(r.end, hi), vcap.size):
+            if any(a < off + vcap.size and off < b for a, b in taken):
+                continue  # reserved or taken: the validator would only say so again
             findings = s.try_at(off, "zero-gap", _clean, record=False)
             if findings is not None:
                 return Placement(vcap, off, "heuristic", "zero-gap", tuple(findings), tuple(s.rejected))

@@ -14,6 +14,7 @@ import os
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 
 from ..space import ConfigSpace, DumpError
@@ -176,6 +177,13 @@ def user_overlay() -> Path:
 class DeviceTable:
     entries: tuple[QuirkEntry, ...]
 
+    @cached_property
+    def by_vendor(self) -> dict[int, tuple[QuirkEntry, ...]]:
+        out: dict[int, list[QuirkEntry]] = {}
+        for e in self.entries:
+            out.setdefault(e.vendor, []).append(e)
+        return {k: tuple(v) for k, v in out.items()}
+
     @classmethod
     def load(cls, extra: str | None = None, use_overlay: bool = True) -> "DeviceTable":
         """Shipped table < user overlay < --quirks; later entries replace equal keys."""
@@ -196,7 +204,8 @@ class DeviceTable:
     def match(self, cs: ConfigSpace) -> QuirkEntry | None:
         """Every matching entry, merged: ranges add up; for preferred offsets and sizes the
         more specific (then the later) entry wins."""
-        hits = sorted((e for e in self.entries if e.matches(cs)), key=lambda e: (e.specificity, e.order))
+        candidates = self.by_vendor.get(cs.vendor_id, ()) if cs.vendor_id is not None else ()
+        hits = sorted((e for e in candidates if e.matches(cs)), key=lambda e: (e.specificity, e.order))
         if not hits:
             return None
         if len(hits) == 1:

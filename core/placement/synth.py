@@ -14,7 +14,7 @@ the virtual ones too, and no loop may appear (`check()`).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from ..layout import CapView, Kind, Layout, Region
 from ..registry import Certainty, Space, lookup
@@ -94,7 +94,7 @@ def _overlay(view: Layout, new_cs, placed: list[Placement]) -> Layout:
         regions = carve(regions, Region(p.offset, p.end, Kind.VIRTUAL, len(caps) - 1))
     # next pointers of linked capabilities changed: refresh the records
     fresh = {(c.space, c.offset): c.next for c in walk(new_cs).capabilities}
-    caps = [replace(c, next=fresh.get((c.space, c.offset), c.next)) for c in caps]
+    caps = [c._replace(next=fresh.get((c.space, c.offset), c.next)) for c in caps]
     return Layout(new_cs, tuple(caps), view.orphans, tuple(regions), view.problems, view.pcie,
                   view=view.view, cap_views=tuple(cap_views), access=view.access,
                   profile=view.profile)
@@ -108,9 +108,9 @@ def carve(regions: list[Region], new: Region) -> list[Region]:
             out.append(r)
             continue
         if r.start < new.start:
-            out.append(replace(r, end=new.start))
+            out.append(r._replace(end=new.start))
         if new.end < r.end:
-            out.append(replace(r, start=new.end))
+            out.append(r._replace(start=new.end))
     out.append(new)
     return sorted(out, key=lambda r: r.start)
 

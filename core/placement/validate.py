@@ -13,6 +13,7 @@ Every finding names its severity and the bytes it concerns (../shared/spec/desig
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from ..layout import Kind, Layout
 from ..registry import Space
@@ -29,8 +30,7 @@ NO_EXT_CAPS = "the kernel view has no extended capabilities, so QEMU adds none, 
 UNIFORM = ("qemu-device", "duplicate", "ranges")
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     severity: str
     kind: str  # range, alignment, overlap, header, hidden, orphan, unavailable, quirk,
     #            virtual, tail, data, ranges, duplicate, qemu, qemu-device, raw-write,
@@ -40,8 +40,7 @@ class Finding:
     message: str
 
 
-@dataclass(frozen=True, slots=True)
-class Placed:
+class Placed(NamedTuple):
     """A virtual capability already placed: others must not overlap it."""
 
     name: str
@@ -96,14 +95,15 @@ def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | N
         out.append(Finding(WARNING, "duplicate", start, end, f"the {target.layout.view} view "
                            f"already links a {twin.name} at {twin.offset:#05x}: the guest would "
                            "see two"))
-    if vcap.space is Space.EXTENDED and not _has_extended_space(target.layout):
+    if vcap.space is Space.EXTENDED and not has_extended_space(target.layout):
         out.append(Finding(COLLISION, "range", start, end, "this function has no extended config "
                            "space (no PCI Express or PCI-X capability): bytes above 0xff are not "
                            "its registers"))
     if vcap.space is Space.EXTENDED:
         out += _qemu_findings(target.layout, vcap, start, end, any(f.severity == COLLISION for f in out))
     if a < b and target.access:
-        raw = sum(1 for x in target.access[a:b] if Access(x).reaches_device)
+        span = target.access[a:b]
+        raw = len(span) - span.count(Access.VIRTUALIZED) - span.count(Access.READ_ONLY)
         if raw:
             out.append(Finding(INFO, "raw-write", a, b, f"guest writes to {raw} of these {b - a} "
                                "bytes also reach the physical device (QEMU forwards every write; "
@@ -111,7 +111,7 @@ def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | N
     return sorted(out, key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.kind))
 
 
-def _has_extended_space(layout: Layout) -> bool:
+def has_extended_space(layout: Layout) -> bool:
     return any(c.space is Space.STANDARD and c.id in (0x07, 0x10) for c in layout.capabilities)
 
 
@@ -180,17 +180,14 @@ def qemu_accepts(layout: Layout, offset: int, size: int) -> tuple[bool, str]:
     if offset % 4 or size < 8 or offset < STD_SIZE or offset + size > CONFIG_SIZE:
         return False, ("not DWORD aligned" if offset % 4 else
                        f"outside {STD_SIZE:#x}..{QEMU_LAST:#x}" if size >= 8 else "smaller than 8 bytes")
-    cs = layout.space
-    header = cs.u32(STD_SIZE)
-    if not header:
+    headers = layout.ext_headers
+    if not headers:
         return False, NO_EXT_CAPS
-    pos, steps = STD_SIZE, 0
-    while header and pos and offset >= pos and steps < 1024:
+    for pos in headers:  # QEMU walks forward while the offset is at or beyond each header
+        if offset < pos:
+            break
         if offset < pos + 4:
             return False, f"inside the header DWORD of the capability at {pos:#05x}"
-        pos = (header >> 20) & 0xFFC
-        header = cs.u32(pos) if pos else 0
-        steps += 1
     return True, "aligned, inside 0x100..0xff8, not on a capability header"
 
 

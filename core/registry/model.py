@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 from enum import Enum
-from typing import Callable, Iterable, Sequence, Union
+from typing import Callable, Iterable, NamedTuple, Sequence, Union
 
 
 class Space(str, Enum):
@@ -80,8 +80,7 @@ def bits(hi: int, lo: int, name: str, doc: str) -> Bits:
     return Bits(lo, hi, name, doc)
 
 
-@dataclass(frozen=True, slots=True)
-class PcieInfo:
+class PcieInfo(NamedTuple):
     """Facts from the PCI Express capability that other capabilities are sized by."""
 
     offset: int
@@ -109,10 +108,10 @@ ROOT_PORT, RCEC = 0x4, 0xA
 SWITCH_PORTS = (0x5, 0x6)
 
 
-@dataclass(frozen=True, slots=True)
-class CapContext:
+class CapContext(NamedTuple):
     """What a size rule or register layout may look at: the capability's own bytes
-    (relative reads), the header type, and the PCI Express capability's facts."""
+    (relative reads), the header type, and the PCI Express capability's facts.
+    (A NamedTuple: one is made per capability walked, so it must be cheap.)"""
 
     data: bytes  # the whole config space (4096 bytes, missing bytes read as 0)
     offset: int  # where this capability starts
@@ -139,8 +138,7 @@ class CapContext:
         return (self.u32(0) >> 16) & 0xF if self.space is Space.EXTENDED else 0
 
 
-@dataclass(frozen=True, slots=True)
-class Size:
+class Size(NamedTuple):
     size: int
     certainty: Certainty
     why: str = ""  # which branch of the rule applied, in words

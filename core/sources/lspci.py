@@ -81,3 +81,97 @@ def parse(lines: Iterable[tuple[int, str]], source: str, fmt: str = "lspci") -> 
 def _clip(line: str, width: int = 60) -> str:
     line = line.strip()
     return repr(line if len(line) <= width else line[:width] + "...")
+
+
+# ---------------------------------------------------------------- fast, recovering reader (survey)
+
+_DEVICE_AT = re.compile(r"^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](?=[ \t\r\n]|$)", re.M)
+_HEX_TO_X = str.maketrans({c: "x" for c in "0123456789abcdef"})
+
+
+def _canonical_layout(rows: int) -> tuple[str, list[tuple[int, int, str]]]:
+    """What the body of a device looks like when lspci printed `rows` rows: its skeleton
+    (hex digits as 'x'), and its prefix columns (`00: `, `100: `) as strided slices with
+    the text each must hold. Rows 0-15 are 52 characters with the newline, the rest 53,
+    so every prefix column is one slice `body[start::step]` of `count` characters."""
+    lines = []
+    for r in range(rows):
+        off = f"{r * 16:02x}" if r < 16 else f"{r * 16:03x}"
+        lines.append(f"{off}: " + " ".join(["xx"] * 16))
+    body = "\n".join(lines)
+    columns = []
+    short = min(rows, 16)
+    for k in range(3):  # two offset digits and the colon of rows 0-15
+        columns.append((k, 52, body[k:k + 52 * short:52]))
+    if rows > 16:
+        base = 16 * 52
+        for k in range(4):  # three offset digits and the colon of rows 16-255
+            columns.append((base + k, 53, body[base + k::53]))
+    return body.translate(_HEX_TO_X), columns
+
+
+_CANONICAL = {len(skel): (skel, cols) for skel, cols in (_canonical_layout(n) for n in (4, 16, 256))}
+
+
+def parse_recovering(data: bytes, source: str, first_line: int = 1, first_index: int = 0
+                     ) -> Iterator[ConfigSpace | DumpError]:
+    """Every device of a block of lspci text, fast in the common case: devices separated
+    by a blank line, each a device line and the canonical rows of `lspci -x/-xxx/-xxxx`,
+    checked and decoded with a handful of C-level string operations. Anything else goes
+    through the line-by-line reader. A device with a bad line yields its DumpError and the
+    reader carries on at the next device line: a survey never stops on one device."""
+    text = data.decode("latin-1")
+    line, index = first_line, first_index
+    for chunk in text.split("\n\n"):
+        stripped = chunk.lstrip("\n")
+        line += len(chunk) - len(stripped)
+        chunk = stripped
+        if chunk.strip():
+            fast = _fast_device(chunk, source, line, index)
+            if fast is not None:
+                yield fast
+                index += 1
+            else:
+                for item in _careful(chunk, source, line, index):
+                    yield item
+                    index += 1
+        line += chunk.count("\n") + 2
+
+
+def _careful(chunk: str, source: str, line: int, index: int) -> Iterator[ConfigSpace | DumpError]:
+    """The line-by-line reader over one chunk, device by device, errors yielded."""
+    starts = [m.start() for m in _DEVICE_AT.finditer(chunk)]
+    if not starts or starts[0] != 0:
+        starts.insert(0, 0)
+    for n, start in enumerate(starts):
+        end = starts[n + 1] if n + 1 < len(starts) else len(chunk)
+        piece = chunk[start:end]
+        first = line + chunk.count("\n", 0, start)
+        try:
+            for cs in parse(((i, l.rstrip("\r")) for i, l in enumerate(piece.split("\n"), first)), source):
+                p = cs.provenance
+                yield ConfigSpace(cs.data, cs.available,
+                                  Provenance(source, "lspci", p.line, p.slot, p.device_line, index + n))
+        except DumpError as exc:
+            yield exc
+
+
+def _fast_device(chunk: str, source: str, line: int, index: int) -> ConfigSpace | None:
+    head, _, body = chunk.partition("\n")
+    body = body.rstrip("\n")
+    layout = _CANONICAL.get(len(body))
+    if layout is None:
+        return None
+    skeleton, columns = layout
+    d = DEVICE.match(head)
+    if d is None or body.translate(_HEX_TO_X) != skeleton:
+        return None
+    hexes = bytearray(body, "latin-1")
+    for start, step, expected in columns:
+        stop = start + step * len(expected)
+        if body[start:stop:step] != expected:
+            return None  # rows out of order, or offsets that are not lspci's
+        hexes[start:stop:step] = b" " * len(expected)  # blank the prefix: fromhex skips it
+    raw = bytes.fromhex(hexes.decode("latin-1"))
+    return ConfigSpace.from_prefix(raw, Provenance(source, "lspci", line, normalize_slot(d.group(1)),
+                                                   head, index))

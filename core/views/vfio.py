@@ -227,12 +227,13 @@ def _set_next_ext(data: bytearray, header_pos: int, value: int) -> None:
     struct.pack_into("<I", data, header_pos, (hdr & 0x000FFFFF) | (value & 0xFFC) << 20)
 
 
-def vfio_view(hw: Layout, profile: KernelProfile) -> Layout:
+def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> Layout:
     cs = hw.space
     data = bytearray(cs.data)
-    access = bytearray([RAW]) * CONFIG_SIZE
-    for a, b, kind in HEADER_ACCESS:
-        access[a:b] = bytes([kind]) * (b - a)
+    access = bytearray([RAW]) * CONFIG_SIZE if with_access else None
+    if access is not None:
+        for a, b, kind in HEADER_ACCESS:
+            access[a:b] = bytes([kind]) * (b - a)
     caps = hw.capabilities
     views: list[CapView | None] = [None] * len(caps)
     cfg_size = CONFIG_SIZE if cs.has(STD_SIZE, 4) else STD_SIZE
@@ -252,7 +253,8 @@ def vfio_view(hw: Layout, profile: KernelProfile) -> Layout:
                 c.id == CAP_ID_EXP or (c.id == CAP_ID_PCIX and length == 24)):
             extended_caps = True
         views[i] = CapView("visible", "", length)
-        _apply_perms(access, cs, c, length)
+        if access is not None:
+            _apply_perms(access, cs, c, length)
         prev_ptr, visible_std = c.offset + 1, visible_std + 1
     if not visible_std:
         data[0x06] &= ~0x10  # no capability left: Status.CapList reads 0
@@ -279,15 +281,16 @@ def vfio_view(hw: Layout, profile: KernelProfile) -> Layout:
                                "keeps a 4-byte placeholder (ID and version read as 0)", 4)
             if c.id == 0:
                 id0_quirk = True  # map byte 0 = PCI_CAP_ID_BASIC: the header reads raw
-                access[c.offset:c.offset + 4] = bytes([RO]) * 4
             else:
                 hdr = struct.unpack_from("<I", data, c.offset)[0]
                 struct.pack_into("<I", data, c.offset, hdr & 0xFFC00000)
-                access[c.offset:c.offset + 4] = bytes([V]) * 4
+            if access is not None:
+                access[c.offset:c.offset + 4] = bytes([RO if c.id == 0 else V]) * 4
             prev_hdr = c.offset
             continue
         views[i] = CapView("visible", "", length)
-        _apply_perms(access, cs, c, length)
+        if access is not None:
+            _apply_perms(access, cs, c, length)
         prev_hdr, ecaps = c.offset, ecaps + 1
     if extended_caps and not ecaps and not id0_quirk and cs.has(STD_SIZE, 4):
         struct.pack_into("<I", data, STD_SIZE, 0)  # no extended capability left
@@ -296,4 +299,4 @@ def vfio_view(hw: Layout, profile: KernelProfile) -> Layout:
     return Layout(with_bytes(cs, data), caps, hw.orphans,
                   recolour(hw.regions, cap_views, [c.offset for c in caps]),
                   hw.problems, hw.pcie, view="vfio", cap_views=cap_views,
-                  access=bytes(access), profile=f"kernel {profile.name}")
+                  access=bytes(access) if access is not None else b"", profile=f"kernel {profile.name}")

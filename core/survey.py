@@ -1,0 +1,308 @@
+"""Survey: every device of every input, one record each, streamed in constant memory.
+
+A record is the `show` device object plus the auto placement of PASID
+(`"auto": {"pasid": {"offset", "verdict", ...}}`) and `"error": null`; a device that
+cannot be read gives a record with `error` set, and the stream goes on.
+
+Large lspci files are cut into blocks of whole devices as they are read (`blocks()`),
+so workers (`--jobs`) get independent pieces and the reader never holds more than a
+bounded window of the file. The analysis of a block is a pure function of its bytes and
+position, which is what makes `--jobs N` byte-identical to one process.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import stat
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import BinaryIO, Iterable, Iterator
+
+from .layout import Kind, Layout, build
+from .placement import DeviceTable, default_standing, parse_vcap, place, target_for
+from .report import device_object
+from .space import ConfigSpace, DumpError
+from .sources import RAW_SIZES, SNIFF, detect
+from .sources import lspci as lspci_source
+
+_encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # compact lines
+BLOCK_BYTES = 1 << 20  # about 80 lspci -xxxx devices a block
+MAX_PENDING = 16 << 20  # a "device" longer than this is cut wherever it is
+_DEVICE_START = re.compile(
+    rb"\n(?=(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7][ \t\r\n])")
+
+
+@dataclass(frozen=True, slots=True)
+class Block:
+    """Whole devices of one lspci text file (or one whole non-lspci input)."""
+
+    source: str
+    first_line: int  # line number of the block's first line
+    data: bytes
+    fmt: str  # "lspci", or "file" for a whole input read by iter_devices
+    index: int  # the block's number in its source (records locate devices by file and line)
+
+
+def _last_device_start(data: bytes) -> int:
+    """Where a new device starts near the end of `data` (0: none found): after the last
+    blank line (lspci separates devices with one), else at the last device line."""
+    blank = data.rfind(b"\n\n", max(0, len(data) - BLOCK_BYTES))
+    if blank >= 0:
+        return blank + 2
+    last = 0
+    for m in _DEVICE_START.finditer(data, max(0, len(data) - BLOCK_BYTES)):
+        last = m.start() + 1
+    return last
+
+
+def _error_record(source: str, error: DumpError | str, line: int | None = None) -> dict:
+    message = str(error) if isinstance(error, DumpError) else f"{source}: {error}"
+    return {"source": source, "slot": None, "line": getattr(error, "line", line),
+            "error": message}
+
+
+def walk_paths(paths: Iterable[str]) -> Iterator[str]:
+    """Files in the order given; directories recursively, in sorted order."""
+    for path in paths:
+        if path == "-" or not os.path.isdir(path):
+            yield path
+            continue
+        for root, dirs, files in os.walk(path):
+            dirs.sort()
+            for name in sorted(files):
+                yield os.path.join(root, name)
+
+
+def blocks(path: str, stdin: BinaryIO | None = None) -> Iterator[Block | dict]:
+    """The input cut into blocks of whole devices (or an error record for what cannot be
+    opened). Only lspci text is cut; any other format is one block read by iter_devices."""
+    if path != "-":
+        try:
+            st = os.stat(path)
+        except OSError as exc:
+            yield _error_record(path, DumpError(path, exc.strerror or "cannot open"))
+            return
+        if not stat.S_ISREG(st.st_mode):
+            yield _error_record(path, DumpError(path, "not a regular file"))
+            return
+    import sys
+
+    stream: BinaryIO
+    try:
+        stream = (stdin or sys.stdin.buffer) if path == "-" else open(path, "rb")
+    except OSError as exc:
+        yield _error_record(path, DumpError(path, exc.strerror or "cannot open"))
+        return
+    try:
+        head = stream.read(SNIFF)
+        fmt = detect(head)
+        if fmt != "lspci":
+            rest = stream.read(4096 * 64 + 1) if fmt is None and len(head) < SNIFF else b""
+            data = head + rest
+            if fmt is None and len(data) not in RAW_SIZES:
+                data = data[:SNIFF]  # binary of the wrong size: the reader says so
+            yield Block(path, 1, data, "file", 0)
+            return
+        pending, line, index = head, 1, 0
+        while True:
+            chunk = stream.read(BLOCK_BYTES)
+            pending += chunk
+            if len(pending) >= BLOCK_BYTES or not chunk:
+                cut = len(pending) if not chunk else _last_device_start(pending)
+                if cut and (cut < len(pending) or not chunk):
+                    block, pending = pending[:cut], pending[cut:]
+                    if block.strip():
+                        yield Block(path, line, block, "lspci", index)
+                    line += block.count(b"\n")
+                    index += 1  # blocks are numbered; records carry file and line
+                elif len(pending) > MAX_PENDING:  # no device line in sight: cut anyway
+                    yield Block(path, line, pending, "lspci", index)
+                    line += pending.count(b"\n")
+                    pending = b""
+            if not chunk:
+                return
+    finally:
+        if stream is not stdin and path != "-":
+            stream.close()
+
+
+@dataclass
+class Analyzer:
+    """Per-device analysis shared by every block (one per process)."""
+
+    table: DeviceTable
+    evidence: bool = False  # collect what --suggest-quirks needs
+    pasid: object = field(default_factory=lambda: parse_vcap("pasid"))
+
+    def record(self, cs: ConfigSpace) -> tuple[dict, dict]:
+        """The device's record, and the facts the summary counts."""
+        hw = build(cs)
+        target = target_for(cs, table=self.table, hardware=hw, access=False)
+        (p,) = place(target, [self.pasid])
+        obj = device_object(hw)
+        obj["auto"] = {"pasid": {"offset": p.offset, "verdict": p.verdict, "chosen_by": p.chosen_by,
+                                 "rule": p.rule}}
+        obj["error"] = None
+        return obj, self.facts(hw, target.layout, p, target)
+
+    def facts(self, hw: Layout, guest: Layout, placement, target) -> dict:
+        kinds = {r.kind for r in hw.regions}
+        vfio_hidden = sum(1 for i in range(len(guest.capabilities)) if guest.visibility(i) != "visible")
+        extra = {}
+        if self.evidence:
+            cs = hw.space
+            extra = {
+                "device": cs.device_id, "where": f"{cs.provenance.source}:{cs.provenance.line or 1}",
+                "gaps": [(r.start, r.end) for r in hw.regions
+                         if r.kind is Kind.DATA_GAP and r.start >= 0x100],
+                "sizes": [(hw.capabilities[r.capability].id, hw.capabilities[r.capability].offset,
+                           r.end - hw.capabilities[r.capability].offset)
+                          for r in hw.regions if r.kind is Kind.UNKNOWN_TAIL
+                          and hw.capabilities[r.capability].space.value == "extended"],
+            }
+        return {**extra,
+            "ff8": self._standing(hw, placement, target),
+            "data_gap": Kind.DATA_GAP in kinds, "orphans": bool(hw.orphans),
+            "unknown_ids": any(not c.spec.known for c in hw.capabilities),
+            "hidden_guest": vfio_hidden,
+            "placed": placement.offset is not None,
+            "chosen_by": placement.chosen_by or "none",
+        }
+
+    def _standing(self, hw: Layout, placement, target) -> str:
+        if not hw.space.complete:
+            return "not in the dump"
+        if placement.offset == 0xFF8 and placement.verdict == "ok":
+            return "clean"  # auto placement already validated QEMU's default, clean
+        return default_standing(target, self.pasid)
+
+    def block_lines(self, block: Block) -> tuple[list[str], list[dict]]:
+        """JSON lines of every device of a block (errors included) and their facts."""
+        lines: list[str] = []
+        facts: list[dict] = []
+        for item in _devices_of(block):
+            if isinstance(item, dict):
+                lines.append(_encode(item))
+                facts.append({"error": True})
+                continue
+            try:
+                obj, f = self.record(item)
+            except Exception as exc:  # noqa: BLE001 - one device's failure must not stop a survey
+                obj = _error_record(item.provenance.source, f"internal error: {type(exc).__name__}: {exc}",
+                                    item.provenance.line)
+                obj["slot"] = item.provenance.slot
+                f = {"error": True}
+            lines.append(_encode(obj))
+            f["vendor"], f["kind"] = item.vendor_id, item.u8(0x0B) if item.has(0x0B) else None
+            facts.append(f)
+        return lines, facts
+
+
+def _devices_of(block: Block) -> Iterator[ConfigSpace | dict]:
+    if block.fmt == "file":
+        try:
+            yield from iter_devices_bytes(block)
+        except DumpError as exc:
+            yield _error_record(block.source, exc)
+        return
+    for item in lspci_source.parse_recovering(block.data, block.source, block.first_line, block.index):
+        yield _error_record(block.source, item) if isinstance(item, DumpError) else item
+
+
+def iter_devices_bytes(block: Block) -> Iterator[ConfigSpace]:
+    import io
+
+    from .sources import _from_stream
+
+    size = len(block.data) if len(block.data) in RAW_SIZES else None
+    yield from _from_stream(io.BytesIO(block.data), block.source, size)
+
+
+# ---------------------------------------------------------------- summary
+
+@dataclass
+class Summary:
+    devices: int = 0
+    errors: int = 0
+    by_kind: Counter = field(default_factory=Counter)
+    by_vendor: Counter = field(default_factory=Counter)
+    ff8: Counter = field(default_factory=Counter)
+    chosen_by: Counter = field(default_factory=Counter)
+    data_gaps: int = 0
+    orphans: int = 0
+    unknown_ids: int = 0
+    hidden_guest: int = 0
+    no_slot: int = 0
+
+    def add(self, f: dict) -> None:
+        if f.get("error"):
+            self.errors += 1
+            return
+        self.devices += 1
+        self.by_kind[f["kind"]] += 1
+        self.by_vendor[f["vendor"]] += 1
+        self.ff8[f["ff8"]] += 1
+        self.chosen_by[f["chosen_by"]] += 1
+        self.data_gaps += f["data_gap"]
+        self.orphans += f["orphans"]
+        self.unknown_ids += f["unknown_ids"]
+        self.hidden_guest += f["hidden_guest"] > 0
+        self.no_slot += not f["placed"]
+
+
+# ---------------------------------------------------------------- device-table suggestions
+
+@dataclass
+class QuirkEvidence:
+    """What the survey saw of one model (vendor:device), for --suggest-quirks."""
+
+    devices: int = 0
+    where: list[str] = field(default_factory=list)  # a few examples
+    gaps: Counter = field(default_factory=Counter)  # (start, end) -> devices showing data there
+    sizes: Counter = field(default_factory=Counter)  # (id, offset, size) -> devices
+
+    def add(self, f: dict) -> None:
+        self.devices += 1
+        if len(self.where) < 3:
+            self.where.append(f["where"])
+        self.gaps.update(_merge(f["gaps"]))
+        self.sizes.update(tuple(x) for x in f["sizes"])
+
+
+def _merge(ranges: list, slack: int = 0x20) -> list[tuple[int, int]]:
+    """Nearby data runs as one reserved range, rounded out to 16 bytes."""
+    out: list[tuple[int, int]] = []
+    for s, e in sorted(ranges):
+        s, e = s & ~0xF, (e + 0xF) & ~0xF
+        if out and s - out[-1][1] <= slack:
+            out[-1] = (out[-1][0], max(e, out[-1][1]))
+        else:
+            out.append((s, e))
+    return out
+
+
+def suggest_toml(evidence: dict[tuple[int, int], QuirkEvidence]) -> str:
+    """TOML [[device]] entries for a human to review, each with its evidence."""
+    out = ["# Device-table suggestions from capslot survey: REVIEW before use.",
+           "# Reserved ranges are DWORDs of non-zero data outside every capability; sizes are",
+           "# capabilities whose size the rules do not know, assumed to run to the next structure.", ""]
+    for (vendor, device), ev in sorted(evidence.items()):
+        if not ev.gaps and not ev.sizes:
+            continue
+        out.append("[[device]]")
+        out.append(f"vendor = {vendor:#06x}")
+        out.append(f"device = {device:#06x}")
+        if ev.gaps:
+            ranges = ", ".join(f'"{s:#05x}-{e - 1:#05x}"' for s, e in sorted(ev.gaps))
+            out.append(f"reserved = [{ranges}]")
+        if ev.sizes:
+            sizes = ", ".join(f'"{i:#06x}@{o:#05x}" = {n:#x}' for (i, o, n) in sorted(ev.sizes))
+            out.append(f"sizes = {{ {sizes} }}")
+        seen = "; ".join(f"{s:#05x}-{e - 1:#05x} in {n} of {ev.devices}" for (s, e), n in sorted(ev.gaps.items()))
+        examples = ", ".join(ev.where)
+        out.append("source = " + json.dumps(f"capslot survey: {ev.devices} device(s), e.g. "
+                                            f"{examples}; data seen {seen}"))
+        out.append("")
+    return "\n".join(out)
