@@ -99,3 +99,43 @@ def test_suggest_quirks_is_valid_reviewable_toml(tmp_path):
     out = tmp_path / "suggested.toml"
     out.write_text(r.out)
     assert len(load_file(out)) == len(doc["device"])  # capslot reads back what it suggests
+
+
+def test_progress_bar_on_a_terminal_for_large_input(tmp_path):
+    """stderr is a terminal and the input is large: a progress bar is drawn there (and the
+    records still go to stdout)."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    f = tmp_path / "big.txt"
+    chunk = "\n".join(text(s) for s in NICS) + "\n"
+    with open(f, "w") as out:
+        while out.tell() < 9 << 20:
+            out.write(chunk)
+    master, slave = pty.openpty()
+    drawn = bytearray()
+
+    def drain() -> None:  # the terminal must be read while the survey runs
+        while True:
+            try:
+                data = os.read(master, 65536)
+            except OSError:
+                return
+            if not data:
+                return
+            drawn.extend(data)
+
+    import threading
+
+    reader = threading.Thread(target=drain, daemon=True)
+    reader.start()
+    proc = subprocess.run([sys.executable, "-m", "tui.cli", "survey", "--jsonl", "--jobs", "2", str(f)],
+                          stdout=subprocess.PIPE, stderr=slave, cwd=SAMPLES.parent, timeout=120,
+                          env={**os.environ, "COLUMNS": "100"})
+    os.close(slave)
+    reader.join(timeout=5)
+    os.close(master)
+    assert proc.returncode == 0 and proc.stdout.count(b"\n") > 700
+    assert b"survey" in drawn and b"MB" in drawn

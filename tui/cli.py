@@ -319,8 +319,10 @@ def cmd_survey(args: argparse.Namespace) -> int:
 def _progress(total: int):
     from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
 
+    # redirect_stdout=False: the records go to stdout untouched, the bar to stderr only
     bar = Progress("survey", BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                   console=_console(stderr=True), transient=True)
+                   console=_console(stderr=True), transient=True, redirect_stdout=False,
+                   redirect_stderr=False)
     task = bar.add_task("survey", total=total)
     bar.start()
     return bar, task
