@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 SAMPLE ?= sample_dumps/realtek_rtl8168_nic_b.txt
 
-.PHONY: install run test bench docs clean
+.PHONY: install run test bench fuzz docs clean
 
 install: $(STAMP)
 
@@ -24,6 +24,9 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/core_speed.py
 	$(BIN)/python benchmarks/tui_speed.py
+
+fuzz: $(STAMP)
+	$(BIN)/python -m tests.fuzz --inputs 1000000 --jobs $$(nproc)
 
 docs: $(STAMP)
 	$(BIN)/python -m tui.docs README.md

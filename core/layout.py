@@ -249,9 +249,13 @@ def _complement(owned: list[tuple[int, int]], lo: int = 0, hi: int = CONFIG_SIZE
     """The parts of [lo, hi) no interval of `owned` (sorted by start) covers."""
     out, pos = [], lo
     for s, e in owned:
+        if s >= hi:
+            break
+        if e <= pos:
+            continue
         if s > pos:
-            out.append((pos, min(s, hi)))
-        pos = max(pos, e)
+            out.append((pos, s))
+        pos = e
     if pos < hi:
         out.append((pos, hi))
     return out
@@ -298,12 +302,22 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
 
     owned.sort(key=_start)
     regions = _tile(cs, owned)
-    problems = chains.problems + _alias_problems(cs) + _orphan_problems(orphans)
+    problems = chains.problems + _short_problems(cs) + _alias_problems(cs) + _orphan_problems(orphans)
     return Layout(cs, caps, tuple(orphans), regions, problems, chains.pcie)
 
 
 def _start(r: Region) -> int:
     return r.start
+
+
+def _short_problems(cs: ConfigSpace) -> tuple[Problem, ...]:
+    """A capture that is no natural size (64, 256, 4096 bytes) was cut short: a device
+    removed mid-read, or a truncated file."""
+    n = cs.captured
+    if n in (64, 256, CONFIG_SIZE) or len(cs.available) != 1:
+        return ()
+    return (Problem("short_dump", n, f"only {n} bytes were captured: the read stopped early "
+                    "(device removed mid-read, or a truncated dump)"),)
 
 
 def _alias_problems(cs: ConfigSpace) -> tuple[Problem, ...]:

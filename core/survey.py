@@ -63,21 +63,48 @@ def _error_record(source: str, error: DumpError | str, line: int | None = None) 
             "error": message}
 
 
-def walk_paths(paths: Iterable[str]) -> Iterator[str]:
-    """Files in the order given; directories recursively, in sorted order."""
+MAX_DEPTH = 256  # directories nested deeper than this are reported, not followed
+
+
+def walk_paths(paths: Iterable[str]) -> Iterator[str | dict]:
+    """Files in the order given; directories recursively, sorted, depth first, without
+    recursion (any depth is safe) and without following symbolic links to directories.
+    What cannot be listed becomes an error record."""
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             yield path
             continue
-        for root, dirs, files in os.walk(path):
-            dirs.sort()
-            for name in sorted(files):
-                yield os.path.join(root, name)
+        stack: list[tuple[str, int]] = [(path, 0)]
+        while stack:
+            directory, depth = stack.pop()
+            if depth > MAX_DEPTH:
+                yield _error_record(directory, DumpError(directory, f"nested deeper than {MAX_DEPTH} "
+                                                                    "directories: not followed"))
+                continue
+            try:
+                entries = sorted(os.scandir(directory), key=lambda e: e.name)
+            except OSError as exc:
+                yield _error_record(directory, DumpError(directory, exc.strerror or "cannot list"))
+                continue
+            subdirs = []
+            for entry in entries:
+                try:
+                    is_dir = entry.is_dir(follow_symlinks=False)
+                except OSError:
+                    is_dir = False
+                if is_dir:
+                    subdirs.append((entry.path, depth + 1))
+                else:
+                    yield entry.path
+            stack.extend(reversed(subdirs))
 
 
-def blocks(path: str, stdin: BinaryIO | None = None) -> Iterator[Block | dict]:
+def blocks(path: str | dict, stdin: BinaryIO | None = None) -> Iterator[Block | dict]:
     """The input cut into blocks of whole devices (or an error record for what cannot be
     opened). Only lspci text is cut; any other format is one block read by iter_devices."""
+    if isinstance(path, dict):  # an error record from walk_paths
+        yield path
+        return
     if path != "-":
         try:
             st = os.stat(path)

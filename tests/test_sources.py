@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from core import export
 from core.layout import Kind, build
 from core.sources import detect, load, select
 from core.space import DumpError
@@ -25,16 +26,6 @@ def write(tmp_path: Path, name: str, content: bytes | str) -> str:
     p = tmp_path / name
     p.write_bytes(content.encode() if isinstance(content, str) else content)
     return str(p)
-
-
-def coe_text(raw: bytes) -> str:
-    """pcileech's layout: a comment per 0x100 bytes, four 8-digit words a line, ';' last."""
-    lines = ["; exported", "memory_initialization_radix=16;", "memory_initialization_vector="]
-    for base in range(0, len(raw), 16):
-        if base % 0x100 == 0:
-            lines += ["", f"; {base:04X}"]
-        lines.append(",".join(raw[i:i + 4].hex() for i in range(base, base + 16, 4)) + ",")
-    return "\n".join(lines + [";", ""])
 
 
 @pytest.mark.parametrize("fixture, fmt", [
@@ -55,7 +46,7 @@ def test_xxd_with_byte_groups_and_256_bytes(nic):
 
 
 def test_coe(nic, tmp_path):
-    (cs,) = load(write(tmp_path, "x.txt", coe_text(nic.data)))
+    (cs,) = load(write(tmp_path, "x.txt", export.coe_text(nic.data)))
     assert cs.provenance.format == "coe" and cs.data == nic.data
 
 

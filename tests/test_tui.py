@@ -153,3 +153,22 @@ async def test_palette_entries_pick_up_with_enter():
         app.query_one("#vcap-pri", CapBlock).focus()
         await pilot.press("enter")
         assert app.carrying.name == "pri"
+
+
+async def test_hostile_names_and_device_lines_show_literally(tmp_path):
+    """A file name and a device line full of markup and escapes are shown as text."""
+    import html
+    import re
+
+    folder = tmp_path / "[bold]evil"
+    folder.mkdir()
+    dump = folder / "[link=x]nic.txt"
+    lines = open("sample_dumps/realtek_rtl8168_nic_b.txt").read().splitlines()
+    lines[0] = "08:00.0 Ethernet controller: [red]injected[/] \x1b[31mesc"
+    dump.write_text("\n".join(lines) + "\n")
+    app = make_app(str(dump))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        screen = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\u00a0", " ")
+        assert "[link=x]nic.txt" in screen  # the map title (a long path is cut at the left)
+        assert "[red]injected[/]" in screen and "\\x1b[31mesc" in screen

@@ -6,6 +6,7 @@ messages up; the app turns messages into session changes and pushes the results 
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterable
 
@@ -14,6 +15,7 @@ from textual import on
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
@@ -112,6 +114,10 @@ class CapslotApp(App[None]):
     def _first_paint_done(self) -> None:
         self.painted = True
 
+    def say(self, message: str, severity: str = "information") -> None:
+        """A notification as plain text: messages quote file names and device text."""
+        self.notify(message, severity=severity, markup=False)  # type: ignore[arg-type]
+
     @property
     def hexmap(self) -> HexMap:
         return self.query_one(HexMap)
@@ -128,9 +134,13 @@ class CapslotApp(App[None]):
         inspector.show_capability(layout, self.selected_cap)
         cs = s.device
         self.title = f"capslot  {printable(cs.label())}"
+        described = printable(cs.provenance.device_line.split(" ", 1)[-1]) if cs.provenance.device_line else ""
         self.sub_title = f"view {s.view_name} ({s.layout().profile or 'as read'})" + (
-            f"  device {s.index + 1}/{len(s.devices)}" if len(s.devices) > 1 else "")
-        self.query_one("#map").border_title = f"{printable(cs.provenance.source)}  [{s.view_name}]"
+            f"  device {s.index + 1}/{len(s.devices)}" if len(s.devices) > 1 else "") + (
+            f"  {described}" if described else "")
+        # Content(...) is plain text: a file name like "[bold]x" must not be read as markup
+        name = os.path.basename(cs.provenance.source) or cs.provenance.source
+        self.query_one("#map").border_title = Content(f"{printable(name)}  [{s.view_name}]")
 
     # ------------------------------------------------------------ drag and drop
 
@@ -186,7 +196,7 @@ class CapslotApp(App[None]):
             return
         findings = self.session.preview(req, offset, ignore=self.moving)
         if verdict(findings) == "collision":
-            self.notify(f"{req.name} at {offset:#05x} collides: not placed", severity="error")
+            self.say(f"{req.name} at {offset:#05x} collides: not placed", severity="error")
             self.query_one(VerdictPanel).update(findings_view(f"refused: {req.name} at {offset:#05x}", findings))
             self._end_carry()
             return
@@ -194,7 +204,7 @@ class CapslotApp(App[None]):
             self.session.move(self.moving, offset)
         else:
             self.session.add(req, offset)
-        self.notify(f"{req.name} placed at {offset:#05x} ({verdict(findings)})")
+        self.say(f"{req.name} placed at {offset:#05x} ({verdict(findings)})")
         self._end_carry()
         self.refresh_all()
         self.query_one(VerdictPanel).update(findings_view(f"{req.name} at {offset:#05x}", findings))
@@ -258,14 +268,14 @@ class CapslotApp(App[None]):
         for block in self.query(CapBlock):
             block.cancel()
         if self.carrying is not None:
-            self.notify("cancelled")
+            self.say("cancelled")
         self._end_carry()
         self.query_one(VerdictPanel).idle("drag a virtual capability onto the map, or press p")
 
     def action_move_placed(self) -> None:
         index = self.session.placed_at(self.hexmap.cursor)
         if index is None:
-            self.notify("no virtual capability under the cursor", severity="warning")
+            self.say("no virtual capability under the cursor", severity="warning")
             return
         self.hexmap.cursor = self.session.placed[index].request.offset
         self.pick(self.session.placed[index].request, moving=index)
@@ -273,12 +283,12 @@ class CapslotApp(App[None]):
     def action_remove_placed(self) -> None:
         index = self.session.placed_at(self.hexmap.cursor)
         if index is None:
-            self.notify("no virtual capability under the cursor", severity="warning")
+            self.say("no virtual capability under the cursor", severity="warning")
             return
         name = self.session.placed[index].request.name
         self.session.remove(index)
         self.refresh_all()
-        self.notify(f"{name} removed")
+        self.say(f"{name} removed")
 
     def action_auto(self) -> None:
         focused = self.focused
@@ -287,21 +297,21 @@ class CapslotApp(App[None]):
         result = self.session.auto(req)
         self.query_one(VerdictPanel).update(placement_view(result))
         if result.offset is None:
-            self.notify(f"no safe slot for {req.name}", severity="error")
+            self.say(f"no safe slot for {req.name}", severity="error")
             return
         self.refresh_all()
         self.hexmap.cursor = result.offset
-        self.notify(f"{req.name} auto-placed at {result.offset:#05x} by {result.chosen_by} ({result.rule})")
+        self.say(f"{req.name} auto-placed at {result.offset:#05x} by {result.chosen_by} ({result.rule})")
 
     def action_undo(self) -> None:
         if self.session.undo():
             self.refresh_all()
-            self.notify("undone")
+            self.say("undone")
 
     def action_redo(self) -> None:
         if self.session.redo():
             self.refresh_all()
-            self.notify("redone")
+            self.say("redone")
 
     # ------------------------------------------------------------ chain, views, devices
 
@@ -335,7 +345,7 @@ class CapslotApp(App[None]):
         self.selected_cap = None
         self.hexmap.selected = None
         self.refresh_all()
-        self.notify(f"view: {name}")
+        self.say(f"view: {name}")
 
     def action_pick_device(self) -> None:
         def chosen(index: int | None) -> None:
@@ -385,9 +395,9 @@ class CapslotApp(App[None]):
             try:
                 write_atomic(path, self.export_bytes(fmt))
             except (OSError, DumpError) as exc:
-                self.notify(f"export failed: {printable(str(exc))}", severity="error")
+                self.say(f"export failed: {printable(str(exc))}", severity="error")
                 return
-            self.notify(f"exported {fmt} to {printable(path)}")
+            self.say(f"exported {fmt} to {printable(path)}")
 
         self.push_screen(ExportScreen(), chosen)
 

@@ -272,11 +272,11 @@ def cmd_survey(args: argparse.Namespace) -> int:
     from core.survey import QuirkEvidence, Summary, blocks, suggest_toml, walk_paths
 
     paths = list(walk_paths(args.paths))
-    total = sum(os.path.getsize(p) for p in paths if p != "-" and os.path.isfile(p))
+    total = sum(os.path.getsize(p) for p in paths if isinstance(p, str) and p != "-" and os.path.isfile(p))
     progress = _progress(total) if sys.stderr.isatty() and total > (8 << 20) else None
     summary = Summary()
     evidence: dict = {}
-    out = sys.stdout
+    out, tmp = _survey_output(args)
     read_bytes = 0
 
     def block_iter():
@@ -301,12 +301,21 @@ def cmd_survey(args: argparse.Namespace) -> int:
                 summary.add(f)
                 if args.suggest_quirks and not f.get("error"):
                     evidence.setdefault((f["vendor"], f["device"]), QuirkEvidence()).add(f)
+        if args.suggest_quirks:
+            out.write(suggest_toml(evidence))
+        if tmp is not None:
+            out.flush()
+            os.fsync(out.fileno())
+            out.close()
+            os.replace(tmp, args.output)
+            tmp = None
     finally:
         if progress is not None:
             progress[0].stop()
-    if args.suggest_quirks:
-        sys.stdout.write(suggest_toml(evidence))
-    elif not args.jsonl:
+        if tmp is not None:  # interrupted: the old file stays, the partial one goes
+            out.close()
+            os.unlink(tmp)
+    if not args.jsonl and not args.suggest_quirks:
         from tui import render
 
         _console().print(render.survey(summary))
@@ -314,6 +323,18 @@ def cmd_survey(args: argparse.Namespace) -> int:
         _fail(f"{' '.join(args.paths)}: no device could be read ({summary.errors} errors)")
         return EXIT_BAD_INPUT
     return EXIT_OK
+
+
+def _survey_output(args: argparse.Namespace):
+    """stdout, or a temporary file beside --output that replaces it only when complete
+    (streamed, so memory stays flat however long the survey)."""
+    if not args.output:
+        return sys.stdout, None
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(args.output))
+    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(args.output)}.", suffix=".tmp", dir=directory)
+    return os.fdopen(fd, "w", encoding="utf-8"), tmp
 
 
 def _progress(total: int):
@@ -477,6 +498,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (same output)")
     p.add_argument("--suggest-quirks", action="store_true",
                    help="print device-table entries (TOML) for a human to review, with evidence")
+    p.add_argument("-o", "--output", metavar="FILE",
+                   help="write the records (or suggestions) to FILE, atomically, when complete")
     p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
     p.add_argument("--no-user-quirks", action="store_true")
     p.set_defaults(func=cmd_survey)

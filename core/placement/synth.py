@@ -23,7 +23,6 @@ from ..views import with_bytes
 from ..walk import Capability, cap_pointer_register, walk
 from .auto import Placement
 
-MAX_STEPS = 1024
 
 
 @dataclass(frozen=True)
@@ -32,30 +31,38 @@ class Synthesis:
     problems: tuple[str, ...]  # what the re-walk found wrong (empty: all good)
 
 
-def _link_extended(data: bytearray, offset: int) -> None:
-    header = struct.unpack_from("<I", data, STD_SIZE)[0]
-    if not header and offset != STD_SIZE:
-        struct.pack_into("<I", data, STD_SIZE, offset << 20)  # ID-0 head stub
+def _link_extended(data: bytearray, cs, offset: int) -> None:
+    """Link the capability at `offset` into the extended chain as QEMU's insertion does:
+    after the last capability at or below it, pointing at the first one beyond. The chain
+    is the one the walker reaches (a broken chain is linked where it stops)."""
+    chain = [c.offset for c in walk(with_bytes(cs, data)).capabilities if c.space is Space.EXTENDED]
+    if not chain:
+        if offset != STD_SIZE:
+            struct.pack_into("<I", data, STD_SIZE, offset << 20)  # ID-0 head stub
         return
-    if offset == STD_SIZE:
-        return  # it is the head; its next stays 0 (nothing else is linked)
-    pos, prev, steps = STD_SIZE, 0, 0
-    while header and pos and offset >= pos and steps < MAX_STEPS:
-        prev, pos = pos, (header >> 20) & 0xFFC
-        header = struct.unpack_from("<I", data, pos)[0] if pos else 0
-        steps += 1
+    if offset in chain:
+        return  # it is already the head (or a header it replaced): nothing to link
+    prev, nxt = None, None
+    for pos in chain:
+        if offset < pos:
+            nxt = pos
+            break
+        prev = pos
+    if prev is None:
+        return
+    if nxt is None:  # after the last one: take over its next pointer (0, or where it broke)
+        nxt = (struct.unpack_from("<I", data, prev)[0] >> 20) & 0xFFC
     new = struct.unpack_from("<I", data, offset)[0]
-    struct.pack_into("<I", data, offset, (new & 0xFFFFF) | (pos & 0xFFC) << 20)
+    struct.pack_into("<I", data, offset, (new & 0xFFFFF) | (nxt & 0xFFC) << 20)
     old = struct.unpack_from("<I", data, prev)[0]
     struct.pack_into("<I", data, prev, (old & 0xFFFFF) | offset << 20)
 
 
 def _link_standard(data: bytearray, cs, offset: int) -> None:
-    pointer = cap_pointer_register(cs)
-    seen: set[int] = set()
-    while data[pointer] and data[pointer] not in seen and len(seen) < 48:
-        seen.add(data[pointer])
-        pointer = data[pointer] + 1
+    """Append at the tail of the standard chain the walker reaches (QEMU adds its virtual
+    standard capabilities there); with no chain, point the capabilities pointer at it."""
+    chain = [c.offset for c in walk(with_bytes(cs, data)).capabilities if c.space is Space.STANDARD]
+    pointer = chain[-1] + 1 if chain else cap_pointer_register(cs)
     data[pointer] = offset
     data[offset + 1] = 0
     data[0x06] |= 0x10  # Status.CapList
@@ -70,7 +77,7 @@ def synthesize(view: Layout, placements: list[Placement]) -> Synthesis:
         data[p.offset:p.offset + len(blob)] = blob
     for p in placed:
         if p.vcap.space is Space.EXTENDED:
-            _link_extended(data, p.offset)
+            _link_extended(data, cs, p.offset)
         else:
             _link_standard(data, cs, p.offset)
     new_cs = with_bytes(cs, data)

@@ -19,6 +19,7 @@ from ..layout import Kind, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE
 from ..views import Access
+from ..walk import cap_pointer_register
 from .quirks import QuirkEntry
 from .vcaps import VcapRequest
 
@@ -95,6 +96,11 @@ def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | N
         out.append(Finding(WARNING, "duplicate", start, end, f"the {target.layout.view} view "
                            f"already links a {twin.name} at {twin.offset:#05x}: the guest would "
                            "see two"))
+    link = _link_point(target.layout, vcap.space)
+    if link is not None:
+        out.append(Finding(COLLISION, "unavailable", link, link + 4, f"{link:#05x}, where the "
+                           f"{vcap.space.value} chain starts, is not in the dump: the capability "
+                           "could not be linked"))
     if vcap.space is Space.EXTENDED and not has_extended_space(target.layout):
         out.append(Finding(COLLISION, "range", start, end, "this function has no extended config "
                            "space (no PCI Express or PCI-X capability): bytes above 0xff are not "
@@ -109,6 +115,14 @@ def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | N
                                "bytes also reach the physical device (QEMU forwards every write; "
                                "vfio-pci passes these raw)"))
     return sorted(out, key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.kind))
+
+
+def _link_point(layout: Layout, space: Space) -> int | None:
+    """Where linking a new capability must write, if the dump does not hold it."""
+    cs = layout.space
+    if space is Space.STANDARD:
+        return None if cs.has(0x06, 2) and cs.has(cap_pointer_register(cs)) else 0x34
+    return None if cs.has(STD_SIZE, 4) else STD_SIZE
 
 
 def has_extended_space(layout: Layout) -> bool:

@@ -59,10 +59,21 @@ def detect(head: bytes) -> str | None:
     return None
 
 
-def _lines(stream: BinaryIO, head: bytes) -> Iterator[tuple[int, str]]:
-    """Numbered text lines of a stream whose first bytes were already read into `head`."""
+MAX_LINE = 1 << 16  # no line of a dump is longer; a longer one is hostile or not a dump
+
+
+def _lines(stream: BinaryIO, head: bytes, source: str) -> Iterator[tuple[int, str]]:
+    """Numbered text lines of a stream whose first bytes were already read into `head`.
+    Lines are read with a length limit, so one endless line cannot exhaust memory."""
     buffered = io.BufferedReader(_Prepend(head, stream), 1 << 16)
-    for number, raw in enumerate(buffered, 1):
+    number = 0
+    while True:
+        raw = buffered.readline(MAX_LINE + 1)
+        if not raw:
+            return
+        number += 1
+        if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
+            raise DumpError(source, f"line longer than {MAX_LINE} bytes: not a config-space dump", number)
         yield number, raw.decode("utf-8", "replace").rstrip("\r\n")
 
 
@@ -92,7 +103,7 @@ def _from_stream(stream: BinaryIO, source: str, size: int | None) -> Iterator[Co
         raise DumpError(source, "empty input: no config-space dump")
     fmt = detect(head)
     if fmt is not None:
-        yield from TEXT_PARSERS[fmt](_lines(stream, head), source, fmt)
+        yield from TEXT_PARSERS[fmt](_lines(stream, head, source), source, fmt)
         return
     if size is None:  # standard input: the whole of it decides
         rest = stream.read(4096 + 1 - len(head)) if len(head) <= 4096 else b""

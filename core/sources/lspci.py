@@ -122,7 +122,7 @@ def parse_recovering(data: bytes, source: str, first_line: int = 1, first_index:
     reader carries on at the next device line: a survey never stops on one device."""
     text = data.decode("latin-1")
     line, index = first_line, first_index
-    for chunk in text.split("\n\n"):
+    for chunk in _device_chunks(text):
         stripped = chunk.lstrip("\n")
         line += len(chunk) - len(stripped)
         chunk = stripped
@@ -136,6 +136,21 @@ def parse_recovering(data: bytes, source: str, first_line: int = 1, first_index:
                     yield item
                     index += 1
         line += chunk.count("\n") + 2
+
+
+def _device_chunks(text: str) -> Iterator[str]:
+    """The text cut at blank lines that are followed by a device line (a blank line inside
+    a device's rows does not end it, as for the line-by-line reader)."""
+    pending: str | None = None
+    for chunk in text.split("\n\n"):
+        if pending is not None and not _DEVICE_AT.match(chunk.lstrip("\n")):
+            pending += "\n\n" + chunk
+            continue
+        if pending is not None:
+            yield pending
+        pending = chunk
+    if pending is not None:
+        yield pending
 
 
 def _careful(chunk: str, source: str, line: int, index: int) -> Iterator[ConfigSpace | DumpError]:

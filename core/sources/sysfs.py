@@ -40,7 +40,9 @@ def read(bdf: str) -> ConfigSpace:
             chunks.append(chunk)
             total += len(chunk)
     except OSError as exc:
-        raise DumpError(source, f"read failed after {total} bytes: {exc.strerror}") from None
+        if not total:
+            raise DumpError(source, f"read failed: {exc.strerror} (device removed?)") from None
+        # the device went away mid-read: keep what was read; the layout reports the rest
     finally:
         os.close(fd)
     raw = b"".join(chunks)
