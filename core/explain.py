@@ -46,6 +46,7 @@ class ByteFacts:
     register_doc: str | None
     fields: tuple[tuple[str, str, str, int], ...]  # (name, bits, doc, value)
     visibility: str | None
+    reason: str | None  # why the view hides or drops the owner
     vfio: str | None  # what vfio-pci does with accesses here (views only)
     qemu: str | None  # what QEMU does (guest view only)
 
@@ -65,11 +66,12 @@ def explain(layout: Layout, offset: int) -> ByteFacts:
     value = cs.data[offset] if cs.has(offset) else None
     register = register_doc = None
     fields: tuple = ()
-    visibility = None
+    visibility = reason = None
     owner = r.kind.value.replace("_", " ")
     if r.capability is not None:
         cap = layout.capabilities[r.capability]
         visibility = layout.visibility(r.capability)
+        reason = layout.cap_views[r.capability].reason if layout.cap_views else None
         owner = f"{cap.name} @{cap.offset:#05x}"
         if r.kind is Kind.UNKNOWN_TAIL:
             owner += " (unknown-size tail: beyond what the rules can size)"
@@ -95,7 +97,7 @@ def explain(layout: Layout, offset: int) -> ByteFacts:
     if layout.view == "guest":
         qemu = _qemu_text(layout, offset, r.kind, visibility)
     return ByteFacts(offset, value, r.kind.value, owner, register, register_doc, fields,
-                     visibility, vfio, qemu)
+                     visibility, reason or None, vfio, qemu)
 
 
 def _qemu_text(layout: Layout, offset: int, kind: Kind, visibility: str | None) -> str:

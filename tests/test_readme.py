@@ -10,3 +10,9 @@ from tui.docs import rewrite
 def test_readme_tables_are_current():
     readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
     assert rewrite(readme) == readme, "README is stale: run `make docs`"
+
+
+def test_gallery_picture_is_current():
+    from tui.docs import GALLERY_SVG, gallery_svg
+
+    assert GALLERY_SVG.read_text() == gallery_svg(), "gallery SVG is stale: run `make docs`"

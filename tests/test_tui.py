@@ -172,3 +172,16 @@ async def test_hostile_names_and_device_lines_show_literally(tmp_path):
         screen = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\u00a0", " ")
         assert "[link=x]nic.txt" in screen  # the map title (a long path is cut at the left)
         assert "[red]injected[/]" in screen and "\\x1b[31mesc" in screen
+
+
+async def test_the_explorer_saves_the_map_and_a_screenshot(tmp_path):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("g", *"ff8", "enter", "p", "enter")  # a PASID at 0xff8, then save
+        text = app.export_bytes("map-text").decode("ascii")
+        assert text.splitlines()[next(i for i, l in enumerate(text.splitlines())
+                                      if l.startswith("f00 "))].endswith("##")
+        assert b"<svg" in app.export_bytes("map-svg") and b"<html>" in app.export_bytes("map-html")
+        assert b"<svg" in app.export_bytes("screenshot")
+        assert app.export_bytes("qemu") == b"x-vpasid-cap-offset=0xff8\n"

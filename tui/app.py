@@ -403,6 +403,13 @@ class CapslotApp(App[None]):
 
     def export_bytes(self, fmt: str) -> bytes:
         s = self.session
+        if fmt.startswith("map-"):
+            from tui.render import export_map
+
+            text = export_map([(s.synthesized(), [])], fmt[4:])
+            return text.encode("ascii" if fmt == "map-text" else "utf-8")
+        if fmt == "screenshot":
+            return self.export_screenshot().encode("utf-8")
         placements = s.placements()
         if fmt == "qemu":
             prop = qemu_property(placements)
@@ -438,7 +445,7 @@ class CapslotApp(App[None]):
                 ("Redo", "redo", self.action_redo),
                 ("Go to offset", "move the cursor", self.action_goto),
                 ("Toggle chain order", "chain order / address order", self.action_toggle_order),
-                ("Export", "QEMU property, lspci text, binary or JSON", self.action_export),
+                ("Export", "QEMU property, lspci text, binary, JSON, the map, a screenshot", self.action_export),
                 ("Open dump", "read another file", self.action_open),
                 ("Pick device", "of a multi-device file", self.action_pick_device),
                 ("Help", "keys, colours, the extended capability layout", self.action_help)):

@@ -17,7 +17,7 @@ from core.space import DumpError
 from core.text import printable
 
 EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
-COMMANDS = ("show", "check", "place", "export", "survey", "caps", "diff", "tui")
+COMMANDS = ("show", "explain", "check", "place", "export", "survey", "caps", "diff", "tui")
 DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
 
 
@@ -68,22 +68,103 @@ def _views(args: argparse.Namespace, spaces) -> list:
     return [view(build(cs), args.view, args.profile, qemu) for cs in spaces]
 
 
+def _with_virtual(args: argparse.Namespace, spaces) -> tuple[list, list[list[str]]]:
+    """Layouts of the chosen view, with the `--add` capabilities written in, and per
+    device the verdict lines for them."""
+    from core.placement import DeviceTable, synthesize, target_for
+    from core.views import QemuOptions
+
+    requests = _requests(args, need_offsets=True)
+    table = DeviceTable.load(getattr(args, "quirks", None), use_overlay=True)
+    layouts, notes = [], []
+    for cs in spaces:
+        target = target_for(cs, args.view, args.profile, QemuOptions(ats=args.qemu_ats == "on"), table)
+        placements = _check(target, requests)
+        layouts.append(synthesize(target.layout, placements).layout)
+        lines = []
+        for p in placements:
+            lines.append(f"{p.vcap.name} at {p.offset:#05x}: {p.verdict}")
+            lines += [f"  {f.severity}: {f.message}" for f in p.findings if f.severity != "info"]
+        notes.append(lines)
+    return layouts, notes
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from core.report import device_object
 
     dump = _dump_arg(args)
-    layouts = _views(args, _load_selected(dump, args.slot))
+    spaces = _load_selected(dump, args.slot)
+    if args.add:
+        layouts, notes = _with_virtual(args, spaces)
+    else:
+        layouts, notes = _views(args, spaces), [[] for _ in spaces]
     if args.json:
         _emit_json({"devices": [device_object(l) for l in layouts]})
         return EXIT_OK
+    if args.map:
+        from tui.render import export_map
+
+        text = export_map(list(zip(layouts, notes)), args.map)
+        return _write_out(args, text.encode("ascii" if args.map == "text" else "utf-8"))
     from tui import render
 
+    from rich.text import Text
+
     console = _console()
-    for n, layout in enumerate(layouts):
+    for n, (layout, lines) in enumerate(zip(layouts, notes)):
         if n:
             console.rule()
         console.print(render.device(layout))
+        for line in lines:
+            console.print(Text(line))
     return EXIT_OK
+
+
+def _write_out(args: argparse.Namespace, data: bytes) -> int:
+    """To -o FILE (atomically) or standard output."""
+    if getattr(args, "output", None):
+        from core.atomic import write_atomic
+
+        write_atomic(args.output, data)
+    else:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+    return EXIT_OK
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from core.explain import explain
+    from core.views import VIEWS
+
+    dump = _dump_arg(args)
+    try:
+        offset = int(args.offset, 16)
+    except ValueError:
+        raise UsageError(f"offset {args.offset!r} is not hex (like 0xff8)") from None
+    if not 0 <= offset < 0x1000:
+        raise UsageError(f"offset {offset:#x} is outside 0x000-0xfff")
+    (cs,) = _one(_load_selected(dump, args.slot), dump)
+    answers = []
+    for name in VIEWS:
+        args.view = name
+        if args.add:
+            (layout,), _ = _with_virtual(args, [cs])
+        else:
+            (layout,) = _views(args, [cs])
+        answers.append((name, explain(layout, offset)))
+    if args.json:
+        _emit_json({"offset": offset, "views": [{"view": name, **vars_of(f)} for name, f in answers]})
+        return EXIT_OK
+    from tui import render
+
+    _console().print(render.explanation(offset, answers))
+    return EXIT_OK
+
+
+def vars_of(facts) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return asdict(facts)
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
@@ -469,7 +550,23 @@ def build_parser() -> argparse.ArgumentParser:
     _add_dump(p, required=False)
     _add_view(p)
     p.add_argument("--json", action="store_true", help="the JSON contract of spec/cli.md")
+    p.add_argument("--map", choices=["text", "svg", "html"],
+                   help="a picture to share: 72-column ASCII for mail, or a standalone SVG/HTML")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the map here (atomically)")
+    p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
+                   help="show a virtual capability at an offset, with its verdict")
+    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
     p.set_defaults(func=cmd_show)
+
+    p = sub.add_parser("explain", help="what owns one byte in each view, and what vfio/QEMU do")
+    _add_dump(p, required=False)
+    p.add_argument("offset", metavar="OFFSET", help="hex, like 0xff8")
+    _add_view(p)
+    p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
+                   help="explain a byte of a virtual capability placed here")
+    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_explain)
 
     for name, func, text in (
             ("check", cmd_check, "validate virtual capabilities at given offsets"),

@@ -26,5 +26,26 @@ VERDICT_STYLE = {"ok": "bold black on #8ae234", "warning": "bold black on #fcaf3
                  "collision": "bold white on #cc0000"}
 
 
+# The capabilities seen most get colours that tell them apart side by side.
+COMMON: dict[tuple[Space, int], str] = {
+    (Space.STANDARD, 0x01): "#4e9a06", (Space.STANDARD, 0x05): "#3465a4",
+    (Space.STANDARD, 0x10): "#ce5c00", (Space.STANDARD, 0x11): "#75507b",
+    (Space.STANDARD, 0x03): "#06989a", (Space.STANDARD, 0x09): "#c4a000",
+    (Space.STANDARD, 0x0D): "#729fcf", (Space.STANDARD, 0x08): "#ad7fa8",
+    (Space.EXTENDED, 0x01): "#ef2929", (Space.EXTENDED, 0x02): "#34e2e2",
+    (Space.EXTENDED, 0x03): "#8f5902", (Space.EXTENDED, 0x04): "#babdb6",
+    (Space.EXTENDED, 0x0B): "#fce94f", (Space.EXTENDED, 0x0D): "#8ae234",
+    (Space.EXTENDED, 0x0E): "#fcaf3e", (Space.EXTENDED, 0x0F): "#729fcf",
+    (Space.EXTENDED, 0x10): "#e9b96e", (Space.EXTENDED, 0x13): "#ad7fa8",
+    (Space.EXTENDED, 0x15): "#5c8fd6", (Space.EXTENDED, 0x18): "#73d216",
+    (Space.EXTENDED, 0x19): "#c17d11", (Space.EXTENDED, 0x1B): "#f57900",
+    (Space.EXTENDED, 0x1E): "#4ec9b0", (Space.EXTENDED, 0x1F): "#d3a4d0",
+    (Space.EXTENDED, 0x23): "#edd400",
+}
+
+
 def cap_colour(space: Space, cap_id: int) -> str:
-    return CAP_COLOURS[(cap_id * 7 + (3 if space is Space.EXTENDED else 0)) % len(CAP_COLOURS)]
+    common = COMMON.get((space, cap_id))
+    if common is not None:
+        return common
+    return CAP_COLOURS[(cap_id * 5 + (3 if space is Space.EXTENDED else 0)) % len(CAP_COLOURS)]

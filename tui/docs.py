@@ -35,7 +35,41 @@ def pasid_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"pasid-table": pasid_table}
+GALLERY_DUMP = "sample_dumps/samsung_pm1743_nvme_a826.txt"
+GALLERY_SVG = ROOT / "snapshots" / "gallery" / "samsung_pm1743_nvme_a826.svg"
+HOWTO_DUMP = "sample_dumps/realtek_rtl8168_nic_b.txt"
+
+
+def _layout(dump: str):
+    import os
+
+    from core.layout import build
+    from core.sources import load
+
+    cwd = os.getcwd()
+    os.chdir(ROOT)  # sources are named relative to the project, on every machine
+    try:
+        return build(load(dump)[0])
+    finally:
+        os.chdir(cwd)
+
+
+def _text_map(dump: str) -> str:
+    from core.textmap import text_map
+
+    return "```\n" + text_map(_layout(dump)).rstrip("\n") + "\n```"
+
+
+def gallery_svg() -> str:
+    """The gallery picture: `capslot show DUMP --map svg`."""
+    from tui.render import export_map
+
+    return export_map([(_layout(GALLERY_DUMP), [])], "svg")
+
+
+SECTIONS = {"pasid-table": pasid_table,
+            "gallery-text": lambda: _text_map(GALLERY_DUMP),
+            "howto-map": lambda: _text_map(HOWTO_DUMP)}
 
 
 def rewrite(text: str) -> str:
@@ -48,3 +82,5 @@ def rewrite(text: str) -> str:
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "README.md")
     target.write_text(rewrite(target.read_text()))
+    GALLERY_SVG.parent.mkdir(parents=True, exist_ok=True)
+    GALLERY_SVG.write_text(gallery_svg())

@@ -7,7 +7,10 @@ Text that comes from a dump (device lines, file names) only ever enters Rich as
 
 from __future__ import annotations
 
+import re
+
 from rich import box
+from rich._export_format import CONSOLE_HTML_FORMAT, CONSOLE_SVG_FORMAT
 from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
@@ -17,14 +20,12 @@ from core.registry import CapSpec, Certainty, Space
 from core.registry.model import CapContext
 from core.space import CONFIG_SIZE
 from core.text import printable
+from core.textmap import dword_owner, letters
 from tui.colours import KIND_STYLE, cap_colour
 
 VISIBILITY_STYLE = {"visible": "green", "hidden": "yellow", "placeholder": "magenta",
                     "dropped": "red", "virtual": "bold green"}
 CERTAINTY_STYLE = {Certainty.EXACT: "green", Certainty.MINIMUM: "yellow", Certainty.UNKNOWN: "red"}
-PRIORITY = [Kind.VIRTUAL, Kind.CAPABILITY, Kind.ORPHAN, Kind.HIDDEN, Kind.UNKNOWN_TAIL,
-            Kind.HEADER, Kind.DATA_GAP, Kind.ZERO_GAP, Kind.UNAVAILABLE]
-LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 DWORDS_PER_ROW = 64  # one character per DWORD: 0x100 bytes a row, 16 rows
 
 
@@ -56,16 +57,6 @@ def title(layout: Layout) -> Text:
     return t
 
 
-def letters(layout: Layout) -> dict[int, str]:
-    """A letter per capability (by index), in address order; virtual ones are all 'V'."""
-    order = sorted((i for i in range(len(layout.capabilities)) if layout.visibility(i) != "virtual"),
-                   key=lambda i: layout.capabilities[i].offset)
-    out: dict[int, str] = {}
-    for n, i in enumerate(order):
-        out[i] = LETTERS[n % len(LETTERS)]
-    return out
-
-
 def chain_table(layout: Layout) -> Table:
     table = Table(title="capabilities, in chain order", title_justify="left",
                   box=box.SIMPLE_HEAD, padding=(0, 1), pad_edge=False)
@@ -95,21 +86,6 @@ def chain_table(layout: Layout) -> Table:
     return table
 
 
-def _dword_kind(layout: Layout, pos: int) -> tuple[Kind, int | None]:
-    best: tuple[int, Kind, int | None] | None = None
-    idx = layout.region_index(pos)
-    r = layout.regions[idx]
-    while True:
-        rank = PRIORITY.index(r.kind)
-        if best is None or rank < best[0]:
-            best = (rank, r.kind, r.capability)
-        if r.end >= pos + 4 or idx + 1 >= len(layout.regions):
-            break
-        idx += 1
-        r = layout.regions[idx]
-    return best[1], best[2]
-
-
 def byte_map(layout: Layout) -> Text:
     """The 4 KiB as 16 rows of 64 DWORDs; a letter per capability, symbols for the rest."""
     marks = letters(layout)
@@ -119,7 +95,7 @@ def byte_map(layout: Layout) -> Text:
         text.append(f"{base:03x} ", "dim")
         for d in range(DWORDS_PER_ROW):
             pos = base + 4 * d
-            kind, cap = _dword_kind(layout, pos)
+            kind, cap = dword_owner(layout, pos)
             if kind is Kind.CAPABILITY and cap is not None:
                 c = layout.capabilities[cap]
                 ch = marks[cap] if pos == c.offset else marks[cap].lower() if marks[cap].isupper() else marks[cap]
@@ -216,7 +192,8 @@ def problems(layout: Layout) -> RenderableType:
 def orphans(layout: Layout) -> RenderableType | None:
     if not layout.orphans:
         return None
-    table = Table(title="orphans: capability structures no chain reaches", title_justify="left")
+    table = Table(title="orphans: capability structures no chain reaches", title_justify="left",
+                  box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("offset", "ID", "name", "ver", "size", "next", "linked from"):
         table.add_column(col)
     for o in layout.orphans:
@@ -438,3 +415,75 @@ def survey(summary) -> Group:
         _counts("by class", s.by_kind, lambda k: CLASS_NAMES.get(k, f"{k:#04x}") if k is not None else "?"),
         _counts("by vendor", s.by_vendor, lambda k: f"{k:04x}" if k is not None else "?"),
     )
+
+
+# ---------------------------------------------------------------- pictures to share
+
+def _self_contained(template: str) -> str:
+    """Rich's export template without the web fonts it would fetch: a picture for a bug
+    report must load nothing from the network."""
+    return re.sub(r',\s*url\("https?://[^"]*"\)\s*format\("[^"]*"\)', "", template)
+
+
+SVG_FORMAT = _self_contained(CONSOLE_SVG_FORMAT)
+HTML_FORMAT = CONSOLE_HTML_FORMAT.replace("<head>", "<head>\n<title>capslot</title>")
+
+
+def picture(layout: Layout, notes: list[str] | None = None) -> Group:
+    """The map and the capability table, as `show --map svg|html` exports them."""
+    parts: list[RenderableType] = [title(layout), chain_table(layout)]
+    orphan_table = orphans(layout)
+    if orphan_table is not None:
+        parts.append(orphan_table)
+    parts += [Text("map: one character per DWORD, 0x100 bytes a row", style="dim"),
+              byte_map(layout), legend(layout)]
+    parts += [Text(printable(n)) for n in notes or ()]
+    return Group(*parts)
+
+
+def explanation(offset: int, answers) -> Group:
+    parts: list[RenderableType] = [Text(f"byte {offset:#05x}", style="bold")]
+    for name, f in answers:
+        t = Text()
+        t.append(f"\n{name}: ", "bold cyan")
+        t.append(f"{f.value:#04x} " if f.value is not None else "(not in the dump) ")
+        t.append(printable(f.owner))
+        if f.visibility and f.visibility != "visible":
+            t.append(f" [{f.visibility}]", "yellow")
+        if f.reason:
+            t.append(f"\n  {printable(f.reason)}", "yellow")
+        if f.register:
+            t.append(f"\n  register {f.register}: ", "dim")
+            t.append(f.register_doc or "")
+        for fname, bits, doc, value in f.fields:
+            t.append(f"\n  bits {bits} {fname} = {value:#x}: ", "dim")
+            t.append(doc)
+        if f.vfio:
+            t.append("\n  vfio-pci: ", "dim")
+            t.append(f.vfio)
+        if f.qemu:
+            t.append("\n  QEMU: ", "dim")
+            t.append(f.qemu)
+        parts.append(t)
+    return Group(*parts)
+
+
+def export_map(items: list[tuple[Layout, list[str]]], fmt: str) -> str:
+    """`show --map svg|html|text` (and the explorer's "save map"): a standalone picture."""
+    if fmt == "text":
+        from core.textmap import text_map
+
+        return "\n".join(text_map(layout, notes) for layout, notes in items)
+    import io
+
+    from rich.console import Console
+
+    console = Console(record=True, width=100, file=io.StringIO(), force_terminal=True,
+                      color_system="truecolor", highlight=False, markup=False)
+    for layout, notes in items:
+        console.print(picture(layout, notes))
+    from rich.terminal_theme import SVG_EXPORT_THEME
+
+    if fmt == "svg":
+        return console.export_svg(title="capslot", code_format=SVG_FORMAT)
+    return console.export_html(inline_styles=True, code_format=HTML_FORMAT, theme=SVG_EXPORT_THEME)

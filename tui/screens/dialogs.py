@@ -72,7 +72,9 @@ class DevicePicker(ModalScreen[int | None]):
 
 
 FORMATS = (("qemu", "QEMU property (x-vpasid-cap-offset=...)"), ("lspci", "lspci -xxxx text"),
-           ("binary", "raw 4 KiB binary"), ("json", "the placement plan (JSON)"))
+           ("binary", "raw 4 KiB binary"), ("json", "the placement plan (JSON)"),
+           ("map-text", "the map as 72-column text, for mail"), ("map-svg", "the map as SVG"),
+           ("map-html", "the map as a web page"), ("screenshot", "a screenshot of the explorer (SVG)"))
 
 
 class ExportScreen(ModalScreen[tuple[str, str] | None]):
@@ -80,7 +82,7 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("export the guest view with the placed capabilities")
+            yield Label("export the guest view with the placed capabilities, or a picture")
             with RadioSet(id="format"):
                 for i, (_, label) in enumerate(FORMATS):
                     yield RadioButton(label, value=i == 0)
