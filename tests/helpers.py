@@ -24,6 +24,29 @@ def ctx_for(body: bytes, space: Space = Space.EXTENDED, offset: int | None = Non
     return CapContext(bytes(data), offset, space, header_type, pcie_info)
 
 
+class SpyContext(CapContext):
+    """A capability context that records every relative offset a rule reads (in `reads`).
+
+    Used to prove that size rules and register walks stay inside their limits on hostile bytes.
+    """
+
+    reads: list[int] = []
+
+    def u8(self, rel: int) -> int:
+        SpyContext.reads.append(rel)
+        return super().u8(rel)
+
+    def u32(self, rel: int) -> int:
+        SpyContext.reads.extend((rel, rel + 3))
+        return super().u32(rel)
+
+
+def spy_context(data: bytes, offset: int, space: Space, header_type: int = 0) -> SpyContext:
+    """A fresh SpyContext over `data`; `SpyContext.reads` starts empty."""
+    SpyContext.reads = []
+    return SpyContext(bytes(data), offset, space, header_type, None)
+
+
 def ext_header(cap_id: int, version: int = 1, next_ptr: int = 0) -> bytes:
     return struct.pack("<I", cap_id | version << 16 | next_ptr << 20)
 

@@ -12,8 +12,8 @@ import re
 import pytest
 
 from core.registry import extended_modern, lookup
-from core.registry.model import CapContext, Certainty, PcieInfo, Space
-from tests.helpers import ctx_for, dw, ext_header, pcie
+from core.registry.model import Certainty, PcieInfo, Space
+from tests.helpers import SpyContext, ctx_for, dw, ext_header, pcie, spy_context
 
 E = Space.EXTENDED
 EXACT, MINIMUM, UNKNOWN = Certainty.EXACT, Certainty.MINIMUM, Certainty.UNKNOWN
@@ -231,31 +231,17 @@ def test_ide_layout() -> None:
         "sel0_rid_assoc2": 0x2C, "sel0_addr0_1": 0x30, "sel0_addr0_2": 0x34, "sel0_addr0_3": 0x38}
 
 
-class _Spy(CapContext):
-    """Records every relative offset a rule reads."""
-
-    reads: list[int] = []
-
-    def u8(self, rel: int) -> int:
-        _Spy.reads.append(rel)
-        return super().u8(rel)
-
-    def u32(self, rel: int) -> int:
-        _Spy.reads.extend((rel, rel + 3))
-        return super().u32(rel)
-
 
 def test_ide_walk_is_bounded() -> None:
     # All 0xFF: 8 link streams (blocks to 0x4C), 256 selective streams of 0x14 + 15 * 0x0C
     # = 0xC8 bytes each; (0xF00 - 0x4C) // 0xC8 = 18 fit -> 0x4C + 18 * 0xC8 = 0xE5C, a minimum.
     data = bytearray(b"\xff" * 4096)
     data[0x100:0x104] = ext_header(0x30)
-    _Spy.reads = []
-    ctx = _Spy(bytes(data), 0x100, E, 0, None)
+    ctx = spy_context(data, 0x100, E, 0)
     size = lookup(E, 0x30).size(ctx)
     assert (size.size, size.certainty) == (0xE5C, MINIMUM)
     lookup(E, 0x30).registers(ctx, 0xF00)
-    assert _Spy.reads and max(_Spy.reads) < 0xF00
+    assert SpyContext.reads and max(SpyContext.reads) < 0xF00
 
 
 # ------------------------------------------------------------------ 0x0035 SVC, 0x0036 MRBL

@@ -13,8 +13,8 @@ import struct
 import pytest
 
 from core.registry import lookup
-from core.registry.model import CapContext, Certainty, Space
-from tests.helpers import ctx_for
+from core.registry.model import Certainty, Space
+from tests.helpers import SpyContext, ctx_for, spy_context
 
 S = Space.STANDARD
 EXACT, MINIMUM, UNKNOWN = Certainty.EXACT, Certainty.MINIMUM, Certainty.UNKNOWN
@@ -205,30 +205,16 @@ def test_ea_sizes() -> None:
     check(0x14, ea(63, bridge_bus=w32(0)), 0x100, MINIMUM, header_type=1)
 
 
-class _Spy(CapContext):
-    """Records every relative offset a size rule reads."""
-
-    reads: list[int] = []
-
-    def u8(self, rel: int) -> int:
-        _Spy.reads.append(rel)
-        return super().u8(rel)
-
-    def u32(self, rel: int) -> int:
-        _Spy.reads.extend((rel, rel + 3))
-        return super().u32(rel)
-
 
 @pytest.mark.parametrize("header_type", [0, 1])
 @pytest.mark.parametrize("fill", [b"\xff", b"\x00"])  # every entry claims ES = 7 / ES = 0
 def test_ea_walk_never_reads_past_0x100(header_type: int, fill: bytes) -> None:
     data = bytearray(fill * 4096)
     data[0x40:0x44] = bytes((0x14, 0, 0x3F, 0))
-    _Spy.reads = []
-    ctx = _Spy(bytes(data), 0x40, S, header_type, None)
+    ctx = spy_context(data, 0x40, S, header_type)
     lookup(S, 0x14).size(ctx)
     lookup(S, 0x14).registers(ctx, 0x100)
-    assert _Spy.reads and max(_Spy.reads) < 0x100
+    assert SpyContext.reads and max(SpyContext.reads) < 0x100
 
 
 def test_ea_entry_layout() -> None:
