@@ -26,7 +26,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/tui_speed.py
 
 fuzz: $(STAMP)
-	$(BIN)/python -m tests.fuzz --inputs 1000000 --jobs $$(nproc)
+	$(BIN)/python -m tests.fuzz --devices 1000000 --jobs $$(nproc)
 
 docs: $(STAMP)
 	$(BIN)/python -m tui.docs README.md

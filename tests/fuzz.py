@@ -12,9 +12,10 @@ Invariants checked on every input:
 - the regions of every view tile 0..4096;
 - auto placement never returns an offset the validator marks as a collision;
 - synthesis re-walks to the old capabilities plus the new ones, with no loop;
-- the survey answers every device the text holds (a record or an error each).
+- the survey, reading the same bytes from standard input, answers every device the
+  loader reads (a record each) and gives an error record for what the loader refuses.
 
-`python -m tests.fuzz --inputs 1000000 --jobs 2` (or `make fuzz`) is the long run; the
+`python -m tests.fuzz --devices 1000000 --jobs 2` (or `make fuzz`) is the long run; the
 test suite runs a short one.
 """
 
@@ -41,7 +42,7 @@ from core.placement.validate import Placed  # noqa: E402
 from core.report import device_object  # noqa: E402
 from core.sources import _from_stream  # noqa: E402
 from core.space import ConfigSpace, DumpError, Provenance  # noqa: E402
-from core.survey import Analyzer, Block  # noqa: E402
+from core.survey import Analyzer, blocks  # noqa: E402
 from core.views import view  # noqa: E402
 from core.walk import walk  # noqa: E402
 
@@ -212,16 +213,20 @@ def run_case(seed: int, originals: list[bytes], table: DeviceTable, analyzer: An
         for cs in devices:
             stats.devices += 1
             check_device(cs, rng, table, stats)
-        if kind == "lspci":  # the survey answers every device of the text
-            lines, _ = analyzer.block_lines(Block("fuzz", 1, raw, "lspci", 0))
-            records = [json.loads(line) for line in lines]
-            if devices and [r.get("slot") for r in records] != [d.provenance.slot for d in devices]:
-                raise Failure(f"survey records {[r.get('slot') for r in records]} for devices "
-                              f"{[d.provenance.slot for d in devices]}")
-            if devices and any(r["error"] for r in records):
-                raise Failure(f"survey refused a device the loader read: {records[0]['error']}")
-            if not devices and raw.strip() and not records:
-                raise Failure("survey gave no answer for an unreadable text")
+        # the survey, reading the same bytes as standard input, answers every device of it
+        records = []
+        for block in blocks("-", stdin=io.BytesIO(raw)):
+            if isinstance(block, dict):
+                records.append(block)
+            else:
+                records += [json.loads(line) for line in analyzer.block_lines(block)[0]]
+        if devices and [r.get("slot") for r in records] != [d.provenance.slot for d in devices]:
+            raise Failure(f"survey records {[r.get('slot') for r in records]} for devices "
+                          f"{[d.provenance.slot for d in devices]}")
+        if devices and any(r["error"] for r in records):
+            raise Failure(f"survey refused a device the loader read: {records[0]['error']}")
+        if not devices and not records:
+            raise Failure("survey gave no answer for an unreadable input")
     except Failure as exc:
         stats.failures.append(f"seed {seed}: {exc}")
     except Exception:  # noqa: BLE001 - an escape is exactly what we look for
@@ -254,32 +259,57 @@ def _worker(args: tuple[int, int]) -> Stats:
     return fuzz(range(first, first + count))
 
 
+def _merge(into: Stats, part: Stats) -> None:
+    for k in ("inputs", "devices", "unreadable", "placements"):
+        setattr(into, k, getattr(into, k) + getattr(part, k))
+    into.failures += part.failures
+
+
+def _parallel(first: int, inputs: int | None, devices: int | None, jobs: int) -> Stats:
+    """Chunks of seeds over `jobs` processes, merged in seed order, until `inputs` inputs have
+    run or `devices` devices have been parsed (whichever was asked); a few chunks stay in flight."""
+    from collections import deque
+    from concurrent.futures import ProcessPoolExecutor
+
+    chunk, start, stats = 2000, time.monotonic(), Stats()
+    end = None if inputs is None else first + inputs
+    next_seed, reported = first, 0
+
+    def more() -> bool:
+        return next_seed < end if end is not None else stats.devices + 0.7 * chunk * len(flight) < devices
+
+    with ProcessPoolExecutor(jobs) as pool:
+        flight: deque = deque()
+        while True:
+            while len(flight) < 2 * jobs and more():
+                count = chunk if end is None else min(chunk, end - next_seed)
+                flight.append(pool.submit(_worker, (next_seed, count)))
+                next_seed += count
+            if not flight:
+                break
+            _merge(stats, flight.popleft().result())
+            if stats.inputs // 20000 > reported:
+                reported = stats.inputs // 20000
+                rate = stats.inputs / (time.monotonic() - start)
+                print(f"  {stats.inputs} inputs, {stats.devices} devices, {len(stats.failures)} failures, "
+                      f"{rate:.0f}/s", file=sys.stderr, flush=True)
+    return stats
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--inputs", type=int, default=20000)
+    parser.add_argument("--inputs", type=int, help="run this many inputs (default 20000)")
+    parser.add_argument("--devices", type=int, help="run until this many devices have been parsed")
     parser.add_argument("--seed", type=int, default=0, help="first seed (cases are seed, seed+1, ...)")
     parser.add_argument("--jobs", type=int, default=1)
     args = parser.parse_args()
+    if args.inputs is None and args.devices is None:
+        args.inputs = 20000
     start = time.monotonic()
-    if args.jobs <= 1:
+    if args.jobs <= 1 and args.devices is None:
         stats = fuzz(range(args.seed, args.seed + args.inputs), progress=True)
     else:
-        from concurrent.futures import ProcessPoolExecutor
-
-        chunk = 2000
-        parts = [(s, min(chunk, args.seed + args.inputs - s)) for s in range(args.seed, args.seed + args.inputs, chunk)]
-        stats = Stats()
-        done = 0
-        with ProcessPoolExecutor(args.jobs) as pool:
-            for part in pool.map(_worker, parts):
-                for k in ("inputs", "devices", "unreadable", "placements"):
-                    setattr(stats, k, getattr(stats, k) + getattr(part, k))
-                stats.failures += part.failures
-                done += part.inputs
-                if done % 20000 < chunk:
-                    rate = done / (time.monotonic() - start)
-                    print(f"  {done} inputs, {stats.devices} devices, {len(stats.failures)} failures, "
-                          f"{rate:.0f}/s", file=sys.stderr, flush=True)
+        stats = _parallel(args.seed, args.inputs, args.devices, max(1, args.jobs))
     elapsed = time.monotonic() - start
     print(f"fuzz: {stats.inputs} inputs ({stats.devices} devices parsed, {stats.unreadable} unreadable "
           f"inputs refused with a DumpError, {stats.placements} placements checked) in {elapsed:.0f} s: "
@@ -287,7 +317,6 @@ def main() -> int:
     for f in stats.failures[:20]:
         print(f)
     return 1 if stats.failures else 0
-
 
 if __name__ == "__main__":
     sys.exit(main())

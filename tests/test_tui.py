@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+from textual.widgets import Input
+
 from tests.tui_apps import make_app
 from tui.widgets.chain import ChainPanel
 from tui.widgets.hexmap import HexMap
@@ -185,3 +187,47 @@ async def test_the_explorer_saves_the_map_and_a_screenshot(tmp_path):
         assert b"<svg" in app.export_bytes("map-svg") and b"<html>" in app.export_bytes("map-html")
         assert b"<svg" in app.export_bytes("screenshot")
         assert app.export_bytes("qemu") == b"x-vpasid-cap-offset=0xff8\n"
+
+
+async def test_plan_file_from_inside_the_explorer(tmp_path):
+    """ctrl+s: a plan that `capslot place --json` wrote is loaded; one for another device is
+    refused in the dialog and left as it was; a new file starts receiving every change."""
+    import subprocess
+    import sys
+
+    dump = "sample_dumps/realtek_rtl8168_nic_b.txt"
+    good = tmp_path / "good.json"
+    good.write_bytes(subprocess.run([sys.executable, "-m", "tui.cli", "place", dump, "--add", "pasid@0x300",
+                                     "--json"], capture_output=True, check=True).stdout)
+    other = tmp_path / "other.json"
+    other.write_text(good.read_text().replace('"vendor_id": 4332', '"vendor_id": 32902'))
+    assert other.read_text() != good.read_text()
+    before = other.read_bytes()
+    fresh = tmp_path / "fresh.json"
+
+    async def plan_file(pilot, path) -> None:
+        await pilot.press("ctrl+s")
+        app.screen.query_one("#path", Input).value = str(path)
+        await pilot.press("enter")
+
+    app = make_app(dump)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await plan_file(pilot, other)
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "OpenScreen"  # asked again, with the reason
+        assert "not 10ec:" in str(app.screen.query_one("#error").render())
+        await pilot.press("escape")
+        assert app.session.placed == [] and app.session.plan_path is None
+
+        await plan_file(pilot, good)
+        await pilot.pause()
+        (p,) = app.session.placements()
+        assert (p.vcap.name, p.offset) == ("pasid", 0x300)
+
+        await plan_file(pilot, fresh)
+        await pilot.press("g", *"400", "enter", "p", "enter")
+        await pilot.pause()
+    assert other.read_bytes() == before
+    assert [(x["vcap"], x["offset"]) for x in json.loads(fresh.read_text())["placements"]] == [
+        ("pasid", 0x300), ("pasid", 0x400)]

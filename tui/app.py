@@ -6,6 +6,7 @@ messages up; the app turns messages into session changes and pushes the results 
 
 from __future__ import annotations
 
+import gc
 import os
 from pathlib import Path
 from typing import Iterable
@@ -72,6 +73,7 @@ class CapslotApp(App[None]):
         Binding("g", "goto", "go to"),
         Binding("c", "toggle_order", "order", show=False),
         Binding("e", "export", "export"),
+        Binding("ctrl+s", "plan_file", "plan file", show=False),
         Binding("o", "open", "open"),
         Binding("d", "pick_device", "device", show=False),
         Binding("ctrl+q", "quit", "quit", priority=True),
@@ -113,6 +115,14 @@ class CapslotApp(App[None]):
 
     def _first_paint_done(self) -> None:
         self.painted = True
+        # Everything built so far (Textual, the registry, the device) lives as long as the app.
+        # Moving it out of the collector's reach stops full collections from scanning it: the
+        # worst drag step fell from 40-70 ms (a collection mid-drag) to about 10 ms
+        # (benchmarks/tui_speed.py, max of 200 steps).
+        gc.freeze()
+
+    def on_unmount(self) -> None:
+        gc.unfreeze()  # the app's objects may be collected again once it is gone
 
     def say(self, message: str, severity: str = "information") -> None:
         """A notification as plain text: messages quote file names and device text."""
@@ -387,6 +397,28 @@ class CapslotApp(App[None]):
 
         self.push_screen(OpenScreen(error), opened)
 
+    def action_plan_file(self, error: str = "") -> None:
+        """Keep the placements in a plan file, as `capslot tui --plan FILE` does: a file that
+        exists is loaded (refused, and never overwritten, if it is corrupt, newer or for another
+        device); from then on every change is saved to it."""
+        def chosen(path: str | None) -> None:
+            if not path:
+                return
+            s = self.session
+            try:
+                if os.path.exists(path):
+                    s.load_plan(path)
+                s.plan_path = path
+                s.save_plan()
+            except (DumpError, OSError) as exc:
+                self.action_plan_file(str(exc))
+                return
+            self.refresh_all()
+            self.say(f"plan file {printable(path)}: {len(s.placed)} placed; every change is saved to it")
+
+        self.push_screen(OpenScreen(error, "plan file: loaded if it exists, then every change is "
+                                           "saved to it (the capslot place --json shape)"), chosen)
+
     def action_export(self) -> None:
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is None:
@@ -447,6 +479,8 @@ class CapslotApp(App[None]):
                 ("Toggle chain order", "chain order / address order", self.action_toggle_order),
                 ("Export", "QEMU property, lspci text, binary, JSON, the map, a screenshot", self.action_export),
                 ("Open dump", "read another file", self.action_open),
+                ("Plan file", "load placements from a plan file and save every change to it",
+                 self.action_plan_file),
                 ("Pick device", "of a multi-device file", self.action_pick_device),
                 ("Help", "keys, colours, the extended capability layout", self.action_help)):
             yield SystemCommand(title, help_text, action)

@@ -21,6 +21,7 @@ from core.placement import (
 from core.placement.validate import Placed, validate
 from core.placement.vcaps import VcapRequest
 from core.space import ConfigSpace, DumpError
+from core.text import printable
 from core.views import QemuOptions, view
 
 PLAN_VERSION = 1
@@ -200,8 +201,12 @@ class Session:
         dev = doc.get("device") or {}
         cs = self.device
         if (dev.get("vendor_id"), dev.get("device_id")) != (cs.vendor_id, cs.device_id):
-            raise DumpError(path, f"the plan is for device {dev.get('vendor_id')}:{dev.get('device_id')}"
-                            f", not {cs.vendor_id}:{cs.device_id} ({cs.label()})")
+            def hex_id(v: Any) -> str:
+                return f"{v:04x}" if isinstance(v, int) else printable(str(v))
+
+            raise DumpError(path, f"the plan is for device {hex_id(dev.get('vendor_id'))}:"
+                            f"{hex_id(dev.get('device_id'))}, not {cs.vendor_id:04x}:{cs.device_id:04x} "
+                            f"({printable(cs.label())})")
         placed = []
         for item in doc["placements"]:
             try:

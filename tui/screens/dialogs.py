@@ -35,17 +35,20 @@ class GotoScreen(ModalScreen[int | None]):
 
 
 class OpenScreen(ModalScreen[str | None]):
-    """A path to open; errors from reading it are shown here, not crashed on."""
+    """A path to open (a dump, or a plan file); errors from reading it are shown here, not
+    crashed on."""
 
     BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
 
-    def __init__(self, error: str = "") -> None:
+    PROMPT = "open a dump: lspci -x text, binary, hexdump/xxd, .coe, or sysfs:BDF"
+
+    def __init__(self, error: str = "", prompt: str = PROMPT) -> None:
         super().__init__()
-        self.error = error
+        self.error, self.prompt = error, prompt
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("open a dump: lspci -x text, binary, hexdump/xxd, .coe, or sysfs:BDF")
+            yield Label(self.prompt)
             yield Input(placeholder="path", id="path")
             yield Label(printable(self.error), id="error", markup=False)
 

@@ -78,6 +78,9 @@ def byte_styles(layout: Layout) -> list[Style]:
     return styles
 
 
+HEX = [f"{b:02x}" for b in range(256)]
+
+
 class HexMap(ScrollView, can_focus=True):
     """Cursor keys move by byte; PageUp/PageDown by 16 rows; Home/End to the ends."""
 
@@ -131,6 +134,7 @@ class HexMap(ScrollView, can_focus=True):
         self._data = bytes(CONFIG_SIZE)
         self._styles: list[Style] = [Style()] * CONFIG_SIZE
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
+        self._background: Style | None = None  # self.rich_style, which is slow to compute
         self.virtual_size = Size(ROW_W, ROWS)
 
     # ------------------------------------------------------------ model
@@ -180,15 +184,16 @@ class HexMap(ScrollView, can_focus=True):
         row = int(sy) + y
         width = self.scrollable_content_region.width
         if row >= ROWS:
-            return Strip.blank(width, self.rich_style)
-        key = (row, *self._overlays(row))
+            return Strip.blank(width, self.background)
+        overlays = self._overlays(row)
+        key = (row, int(sx), width, *overlays)  # the strip as shown: cropped to the viewport
         strip = self._cache.get(key)
         if strip is None:
-            strip = self._build_row(row, *key[1:])
+            strip = self._build_row(row, *overlays, sx=int(sx), width=width)
             self._cache[key] = strip
-        return strip.crop_extend(int(sx), int(sx) + width, self.rich_style)
+        return strip
 
-    def _build_row(self, row: int, ghost, selected, cursor) -> Strip:
+    def _build_row(self, row: int, ghost, selected, cursor, sx: int = 0, width: int = ROW_W) -> Strip:
         base = row * 16
         segments = [Segment(f"{base:03x}  ", LABEL_STYLE)]
         ghost_style = Style.parse(VERDICT_STYLE[ghost[2]]) if ghost else None
@@ -201,9 +206,13 @@ class HexMap(ScrollView, can_focus=True):
                 style = ghost_style
             if cursor == pos:
                 style = style + CURSOR
-            segments.append(Segment(f"{self._data[pos]:02x}", style))
+            segments.append(Segment(HEX[self._data[pos]], style))
             segments.append(Segment("  " if i == 7 else " ", GAP_STYLE))
-        return Strip(segments, ROW_W)
+        if sx == 0 and width >= ROW_W:  # the usual case: pad, not crop (crop_extend is slow)
+            if width > ROW_W:
+                segments.append(Segment(" " * (width - ROW_W), self.background))
+            return Strip(segments, width)
+        return Strip(segments, ROW_W).crop_extend(sx, sx + width, self.background)
 
     def _refresh_rows(self, *spans: tuple[int, int] | None) -> None:
         for span in spans:
@@ -258,3 +267,10 @@ class HexMap(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
+        self._background = None
+
+    @property
+    def background(self) -> Style:
+        if self._background is None:
+            self._background = self.rich_style
+        return self._background
