@@ -248,10 +248,14 @@ def fuzz(seeds: range, progress: bool = False) -> Stats:
     for n, seed in enumerate(seeds):
         run_case(seed, base, table, analyzer, stats)
         if progress and n % 5000 == 0 and n:
-            rate = n / (time.monotonic() - start)
-            print(f"  {n} inputs, {stats.devices} devices, {len(stats.failures)} failures, "
-                  f"{rate:.0f}/s", file=sys.stderr, flush=True)
+            _progress(stats, start)
     return stats
+
+
+def _progress(stats: Stats, start: float) -> None:
+    rate = stats.inputs / (time.monotonic() - start)
+    print(f"  {stats.inputs} inputs, {stats.devices} devices, {len(stats.failures)} failures, "
+          f"{rate:.0f}/s", file=sys.stderr, flush=True)
 
 
 def _worker(args: tuple[int, int]) -> Stats:
@@ -271,7 +275,8 @@ def _parallel(first: int, inputs: int | None, devices: int | None, jobs: int) ->
     from collections import deque
     from concurrent.futures import ProcessPoolExecutor
 
-    chunk, start, stats = 2000, time.monotonic(), Stats()
+    chunk = min(2000, max(20, inputs or devices or 0))  # a small run needs no 2000-input chunk
+    start, stats = time.monotonic(), Stats()
     end = None if inputs is None else first + inputs
     next_seed, reported = first, 0
 
@@ -290,9 +295,7 @@ def _parallel(first: int, inputs: int | None, devices: int | None, jobs: int) ->
             _merge(stats, flight.popleft().result())
             if stats.inputs // 20000 > reported:
                 reported = stats.inputs // 20000
-                rate = stats.inputs / (time.monotonic() - start)
-                print(f"  {stats.inputs} inputs, {stats.devices} devices, {len(stats.failures)} failures, "
-                      f"{rate:.0f}/s", file=sys.stderr, flush=True)
+                _progress(stats, start)
     return stats
 
 
@@ -317,6 +320,7 @@ def main() -> int:
     for f in stats.failures[:20]:
         print(f)
     return 1 if stats.failures else 0
+
 
 if __name__ == "__main__":
     sys.exit(main())

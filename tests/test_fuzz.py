@@ -42,3 +42,18 @@ def test_show_and_survey_agree_on_the_long_run_inputs(tmp_path):
         else:
             assert show.code == 2 and show.err.count("\n") == 1 and show.err.startswith("capslot: ")
             assert records and all(r["error"] for r in records)
+
+
+def test_the_long_run_stops_at_a_device_count():
+    """`make fuzz` asks for a number of devices (not inputs: many inputs are refused)."""
+    import re
+    import subprocess
+    import sys
+
+    from tests.cli import ROOT
+
+    out = subprocess.run([sys.executable, "-m", "tests.fuzz", "--devices", "40", "--jobs", "2"],
+                         cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    inputs, devices = map(int, re.search(r"fuzz: (\d+) inputs \((\d+) devices parsed", out.stdout).groups())
+    assert 40 <= devices < inputs  # enough devices, and it kept going past refused inputs

@@ -142,18 +142,17 @@ class Session:
         return result
 
     def undo(self) -> bool:
-        if not self.undo_stack:
-            return False
-        self.redo_stack.append(list(self.placed))
-        self.placed = self.undo_stack.pop()
-        self.save_plan()
-        return True
+        return self._step(self.undo_stack, self.redo_stack)
 
     def redo(self) -> bool:
-        if not self.redo_stack:
+        return self._step(self.redo_stack, self.undo_stack)
+
+    def _step(self, back: list, forward: list) -> bool:
+        """Return to the placements on top of `back`, keeping the current ones on `forward`."""
+        if not back:
             return False
-        self.undo_stack.append(list(self.placed))
-        self.placed = self.redo_stack.pop()
+        forward.append(list(self.placed))
+        self.placed = back.pop()
         self.save_plan()
         return True
 

@@ -88,7 +88,7 @@ def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | N
     a, b = max(start, 0), min(end, CONFIG_SIZE)
     if a < b:
         out += _region_findings(target, a, b, ignore_cap)
-        out += _table_findings(target, vcap, a, b)
+        out += _table_findings(target, a, b)
     twin = next((c for i, c in enumerate(target.layout.capabilities)
                  if c.space is vcap.space and c.id == vcap.cap_id
                  and target.layout.visibility(i) == "visible"), None)
@@ -169,7 +169,7 @@ def _region_findings(target: Target, a: int, b: int, ignore_cap: int | None) -> 
     return out
 
 
-def _table_findings(target: Target, vcap: VcapRequest, a: int, b: int) -> list[Finding]:
+def _table_findings(target: Target, a: int, b: int) -> list[Finding]:
     out: list[Finding] = []
     for p in target.placed:
         s, e = max(p.start, a), min(p.end, b)

@@ -103,31 +103,26 @@ class HexMap(ScrollView, can_focus=True):
     selected: reactive[tuple[int, int] | None] = reactive(None, repaint=False)
     hover: int | None = None
 
-    class CursorMoved(Message):
+    class _AtOffset(Message):
+        """A message about one byte of the map."""
+
         def __init__(self, offset: int) -> None:
             super().__init__()
             self.offset = offset
 
+    class CursorMoved(_AtOffset):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, HexMap.CursorMoved)
 
-    class Activated(Message):
-        def __init__(self, offset: int) -> None:
-            super().__init__()
-            self.offset = offset
+    class Activated(_AtOffset):
+        pass
 
-    class Hovered(Message):
-        def __init__(self, offset: int) -> None:
-            super().__init__()
-            self.offset = offset
-
+    class Hovered(_AtOffset):
         def can_replace(self, message: Message) -> bool:
             return isinstance(message, HexMap.Hovered)
 
-    class Clicked(Message):
-        def __init__(self, offset: int) -> None:
-            super().__init__()
-            self.offset = offset
+    class Clicked(_AtOffset):
+        pass
 
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
