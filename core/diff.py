@@ -12,7 +12,6 @@ from dataclasses import dataclass
 
 from .layout import Kind, Layout
 from .space import CONFIG_SIZE
-from .views import VIEWS, QemuOptions, view
 from .walk import walk
 
 
@@ -60,8 +59,10 @@ def _chain(layout: Layout) -> tuple[tuple[str, int, int], ...]:
     return tuple((c.space.value, c.offset, c.id) for c in walk(layout.space).capabilities)
 
 
-def diff(a: Layout, b: Layout, profile: str = "upstream", qemu: QemuOptions | None = None) -> Diff:
-    """`a` and `b` are hardware layouts (whatever B really is: the views decide)."""
+def diff(a: Layout, b: Layout, candidates: list[tuple[str, Layout]]) -> Diff:
+    """`a` and `b` are hardware layouts (whatever B really is: the candidates decide).
+    `candidates` are A seen through each view (and VMM), by name, virtual capabilities
+    included where the caller placed them (core.plan.compare builds them)."""
     both = [(s, e) for s, e in a.space.available if b.space.has(s, e - s)]
     changes: list[ByteChange] = []
     count = 0
@@ -81,8 +82,8 @@ def diff(a: Layout, b: Layout, profile: str = "upstream", qemu: QemuOptions | No
     chain_b = _chain(b)
     chain_a = _chain(a)
     views = []
-    for name in VIEWS:
-        expected = _chain(view(a, name, profile, qemu))
+    for name, layout in candidates:
+        expected = _chain(layout)
         missing = tuple(x for x in expected if x not in chain_b)
         extra = tuple(x for x in chain_b if x not in expected)
         views.append(ViewMatch(name, not missing and not extra, expected, missing, extra))

@@ -21,7 +21,8 @@ from dataclasses import dataclass, field
 from typing import BinaryIO, Iterable, Iterator
 
 from .layout import Kind, Layout, build
-from .placement import DeviceTable, default_standing, parse_vcap, place, target_for
+from .placement import DeviceTable, default_standing, parse_vcap
+from .plan import Plan
 from .report import device_object
 from .space import ConfigSpace, DumpError
 from .sources import RAW_SIZES, SNIFF, detect
@@ -166,8 +167,9 @@ class Analyzer:
     def record(self, cs: ConfigSpace) -> tuple[dict, dict]:
         """The device's record, and the facts the summary counts."""
         hw = build(cs)
-        target = target_for(cs, table=self.table, hardware=hw, access=False)
-        (p,) = place(target, [self.pasid])
+        plan = Plan(cs, requests=(self.pasid,), table=self.table, access=False, hardware_layout=hw)
+        (p,) = plan.placements
+        target = plan.ground
         obj = device_object(hw)
         obj["auto"] = {"pasid": {"offset": p.offset, "verdict": p.verdict, "chosen_by": p.chosen_by,
                                  "rule": p.rule}}

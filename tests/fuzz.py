@@ -47,7 +47,7 @@ from core.views import view  # noqa: E402
 from core.walk import walk  # noqa: E402
 
 DUMPS = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
-VCAPS = ["pasid", "pri", "ats", "vsec:0x20", "dvsec:0x14", "0x4f:12", "std:vndr:8"]
+VCAPS = ["pasid", "pri", "ats", "vsec:0x20", "dvsec:0x14", "0x4f:0xc", "std:vndr:8"]
 HOSTILE = ["[bold]x[/]", "[link=http://e]y[/link]", "\x1b[2J", "\r", "\x00", "é\u202e", "%s%n"]
 
 

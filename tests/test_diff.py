@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 
-from core.diff import diff
 from core.layout import build
+from core.plan import compare
 from core.sources import load
 from core.views import view
 from tests.cli import capslot
@@ -16,6 +16,14 @@ PM1743 = "sample_dumps/samsung_pm1743_nvme_a826.txt"
 
 def hw(path):
     return build(load(path)[0])
+
+
+def dev(path):
+    return load(path)[0]
+
+
+def diff(a, b):
+    return compare(a.space, b.space)
 
 
 def test_a_dump_against_itself():

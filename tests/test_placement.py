@@ -146,8 +146,13 @@ def test_raw_write_info():
 
 
 def test_duplicate():
-    assert "duplicate" in kinds(built(SIMPLE), "ltr", 0xFF8, "warning")  # LTR at 0x200 exists
-    assert "duplicate" in kinds(real("amd_fiji_gpu_7300_rebar"), "ats", 0xFF8, "warning")
+    """A function has one capability of each non-vendor ID (PCIe: one LTR, one ATS, ...):
+    a second is a collision; vendor-specific ones (VSEC, DVSEC, std 0x09) may repeat."""
+    assert "duplicate" in kinds(built(SIMPLE), "ltr", 0xFF8, "collision")  # LTR at 0x200 exists
+    assert "duplicate" in kinds(real("amd_fiji_gpu_7300_rebar"), "ats", 0xFF8, "collision")
+    vsec = built({0x100: ext_header(0x0B, 1, 0x200) + dw(1 | 0x10 << 20) + bytes(8),
+                  0x200: ext_header(0x18)})
+    assert "duplicate" not in {f.kind for f in validate(vsec, parse_vcap("vsec"), 0xF00)}
 
 
 # ---------------------------------------------------------------- auto placement
@@ -278,7 +283,7 @@ def test_later_files_override_and_specific_entries_win(tmp_path):
 
 
 @pytest.mark.parametrize("text, message", [
-    ("bogus", "unknown virtual capability"), ("pasid@xyz", "not hex"), ("0x1f", "needs a size"),
+    ("bogus", "unknown virtual capability"), ("pasid@xyz", "not a number"), ("0x1f", "needs a size"),
     ("vsec:3", "0x8..0xf00"), ("pasid:16", "0x8 bytes"),
 ])
 def test_bad_vcap_text(text, message):
@@ -297,7 +302,7 @@ def test_cli_exit_codes():
     assert capslot("place", NIC, "--add", "pasid").code == 0
     assert capslot("place", "sample_dumps/plx_pex8532_switch_8532.txt", "--add", "pasid").code == 1
     r = capslot("check", NIC, "--add", "pasid")
-    assert r.code == 2 and r.err.startswith("capslot: usage: check needs an offset")
+    assert r.code == 2 and r.err.startswith("capslot: --add pasid: an offset is needed")
     r = capslot("place", NIC, "--add", "nonsense")
     assert r.code == 2 and len(r.err.splitlines()) == 1
 

@@ -20,7 +20,7 @@ FIXED = {0x03: 12, 0x04: 16, 0x0E: 8, 0x0F: 8, 0x10: 64, 0x13: 16, 0x18: 8, 0x1B
 VCAPS = st.one_of(st.sampled_from(["pasid", "pri", "ats", "ltr"]),
                   st.integers(2, 32).map(lambda n: f"vsec:{n * 4:#x}"),
                   st.integers(3, 16).map(lambda n: f"dvsec:{n * 4:#x}"),
-                  st.integers(1, 8).map(lambda n: f"0x4f:{n * 4}"))
+                  st.integers(1, 8).map(lambda n: f"0x4f:{n * 4:#x}"))
 
 
 @st.composite

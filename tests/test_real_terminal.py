@@ -76,7 +76,7 @@ def test_drag_pasid_onto_0xff8_in_tmux(tmp_path):
                             *(["-l"] if literal else []), text], check=True)
 
         send("g")
-        time.sleep(0.3)
+        assert wait_for(lambda: "go to offset" in screen()), screen()
         send("ff8")
         send("Enter", literal=False)
         assert wait_for(lambda: "ff0" in screen())

@@ -226,8 +226,11 @@ async def test_plan_file_from_inside_the_explorer(tmp_path):
         assert (p.vcap.name, p.offset) == ("pasid", 0x300)
 
         await plan_file(pilot, fresh)
-        await pilot.press("g", *"400", "enter", "p", "enter")
+        await pilot.press("g", *"400", "enter", "p", "enter")  # a second PASID: refused
+        await pilot.pause()
+        assert len(app.session.placed) == 1
+        await pilot.press("g", *"300", "enter", "m", "g", *"400", "enter", "enter")  # moved
         await pilot.pause()
     assert other.read_bytes() == before
     assert [(x["vcap"], x["offset"]) for x in json.loads(fresh.read_text())["placements"]] == [
-        ("pasid", 0x300), ("pasid", 0x400)]
+        ("pasid", 0x400)]

@@ -20,11 +20,10 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-from core import export
 from core.atomic import write_atomic
 from core.layout import Kind
-from core.placement import placement_json, qemu_property, synthesize
 from core.placement.validate import verdict
+from core.plan import Refused
 from core.placement.vcaps import VcapRequest
 from core.space import DumpError
 from core.text import printable
@@ -145,7 +144,7 @@ class CapslotApp(App[None]):
         cs = s.device
         self.title = f"capslot  {printable(cs.label())}"
         described = printable(cs.provenance.device_line.split(" ", 1)[-1]) if cs.provenance.device_line else ""
-        self.sub_title = f"view {s.view_name} ({s.layout().profile or 'as read'})" + (
+        self.sub_title = f"view {s.view_name}, verdicts for {s.target.describe()}" + (
             f"  device {s.index + 1}/{len(s.devices)}" if len(s.devices) > 1 else "") + (
             f"  {described}" if described else "")
         # Content(...) is plain text: a file name like "[bold]x" must not be read as markup
@@ -387,7 +386,7 @@ class CapslotApp(App[None]):
                 self.action_open(str(exc))
                 return
             self.session = Session(devices, view_name=self.session.view_name,
-                                   profile=self.session.profile, table=self.session.table)
+                                   target=self.session.target, table=self.session.table)
             self.path = path
             self.selected_cap = None
             self.hexmap.selected = None
@@ -406,9 +405,7 @@ class CapslotApp(App[None]):
                 return
             s = self.session
             try:
-                if os.path.exists(path):
-                    s.load_plan(path)
-                s.plan_path = path
+                s.use_plan_file(path)
                 s.save_plan()
             except (DumpError, OSError) as exc:
                 self.action_plan_file(str(exc))
@@ -438,24 +435,17 @@ class CapslotApp(App[None]):
         if fmt.startswith("map-"):
             from tui.render import export_map
 
-            text = export_map([(s.synthesized(), [])], fmt[4:])
+            from core.plan import verdict_lines
+
+            lines = verdict_lines(s.plan()) if s.placed else []
+            text = export_map([(s.synthesized(), lines)], fmt[4:])
             return text.encode("ascii" if fmt == "map-text" else "utf-8")
         if fmt == "screenshot":
             return self.export_screenshot().encode("utf-8")
-        placements = s.placements()
-        if fmt == "qemu":
-            prop = qemu_property(placements)
-            if prop is None:
-                raise DumpError("export", "QEMU has a property for pasid only: place a pasid first")
-            return (prop + "\n").encode()
-        if fmt == "json":
-            import json
-
-            return (json.dumps(placement_json(s.target(), placements), indent=1) + "\n").encode()
-        synth = synthesize(s.target().layout, placements)
-        if fmt == "lspci":
-            return export.lspci_text(synth.layout.space).encode()
-        return export.binary(synth.layout.space)
+        try:
+            return s.plan().export(fmt)
+        except Refused as refused:
+            raise DumpError("export", "; ".join(refused.lines)) from None
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen  # Markdown is imported only when asked for

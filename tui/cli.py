@@ -17,6 +17,7 @@ from core.space import DumpError
 from core.text import printable
 
 EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+EXPORT_FORMATS = ["lspci", "binary", "json", "qemu", "libvirt", "qemu-cmdline"]
 COMMANDS = ("show", "explain", "check", "place", "export", "survey", "caps", "diff", "tui")
 DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
 
@@ -59,59 +60,79 @@ def _dump_arg(args: argparse.Namespace) -> str:
 
 
 # ---------------------------------------------------------------- commands
+# Each command parses its input, builds one core.plan.Plan (the placement use case) and
+# renders its answers: no command assembles views, validation or synthesis itself.
 
-def _views(args: argparse.Namespace, spaces) -> list:
-    from core.layout import build
-    from core.views import QemuOptions, view
-
-    qemu = QemuOptions(ats=args.qemu_ats == "on")
-    return [view(build(cs), args.view, args.profile, qemu) for cs in spaces]
-
-
-def _with_virtual(args: argparse.Namespace, spaces) -> tuple[list, list[list[str]]]:
-    """Layouts of the chosen view, with the `--add` capabilities written in, and per
-    device the verdict lines for them."""
-    from core.placement import DeviceTable, synthesize, target_for
+def _target(args: argparse.Namespace, view: str | None = None):
+    from core.target import TargetSpec
     from core.views import QemuOptions
 
-    requests = _requests(args, need_offsets=True)
-    table = DeviceTable.load(getattr(args, "quirks", None), use_overlay=True)
-    layouts, notes = [], []
-    for cs in spaces:
-        target = target_for(cs, args.view, args.profile, QemuOptions(ats=args.qemu_ats == "on"), table)
-        placements = _check(target, requests)
-        layouts.append(synthesize(target.layout, placements).layout)
-        lines = []
-        for p in placements:
-            lines.append(f"{p.vcap.name} at {p.offset:#05x}: {p.verdict}")
-            lines += [f"  {f.severity}: {f.message}" for f in p.findings if f.severity != "info"]
-        notes.append(lines)
-    return layouts, notes
+    return TargetSpec(view=view or getattr(args, "view", None) or "guest", kernel=args.profile,
+                      qemu=QemuOptions(ats=args.qemu_ats == "on"))
+
+
+def _table(args: argparse.Namespace):
+    from core.placement import DeviceTable
+
+    return DeviceTable.load(getattr(args, "quirks", None),
+                            use_overlay=not getattr(args, "no_user_quirks", False))
+
+
+def _ranges(args: argparse.Namespace) -> tuple[tuple[int, int], ...]:
+    from core.placement import parse_ranges
+
+    return parse_ranges(args.ranges) if getattr(args, "ranges", None) else ()
+
+
+def _requests(args: argparse.Namespace) -> tuple:
+    from core.placement import parse_vcap
+
+    return tuple(parse_vcap(text) for text in args.add)
+
+
+def _plan(args: argparse.Namespace, cs, auto: bool, table=None):
+    from core.plan import Plan
+
+    return Plan(cs, _target(args), _requests(args), table if table is not None else _table(args),
+                _ranges(args), auto=auto)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from core.plan import Plan, verdict_lines
     from core.report import device_object
 
     dump = _dump_arg(args)
     spaces = _load_selected(dump, args.slot)
-    if args.add:
-        layouts, notes = _with_virtual(args, spaces)
-    else:
-        layouts, notes = _views(args, spaces), [[] for _ in spaces]
+    table = _table(args) if args.add else None
+    items = []  # (layout shown, verdict lines, plan)
+    for cs in spaces:
+        if args.add:  # judged for the target, drawn in the target view
+            plan = _plan(args, cs, auto=False, table=table)
+            items.append((plan.display(), verdict_lines(plan), plan))
+        else:  # the bytes as read, unless another view is asked for
+            plan = Plan(cs, _target(args))
+            items.append((plan.view(args.view or "hardware"), [], plan))
     if args.json:
-        _emit_json({"devices": [device_object(l) for l in layouts]})
+        devices = []
+        for layout, _, plan in items:
+            obj = device_object(layout)
+            if args.add:
+                judged = plan.to_json()
+                obj["target"], obj["placements"] = judged["target"], judged["placements"]
+            devices.append(obj)
+        _emit_json({"devices": devices})
         return EXIT_OK
     if args.map:
         from tui.render import export_map
 
-        text = export_map(list(zip(layouts, notes)), args.map)
+        text = export_map([(layout, lines) for layout, lines, _ in items], args.map)
         return _write_out(args, text.encode("ascii" if args.map == "text" else "utf-8"))
-    from tui import render
-
     from rich.text import Text
 
+    from tui import render
+
     console = _console()
-    for n, (layout, lines) in enumerate(zip(layouts, notes)):
+    for n, (layout, lines, _) in enumerate(items):
         if n:
             console.rule()
         console.print(render.device(layout))
@@ -134,30 +155,34 @@ def _write_out(args: argparse.Namespace, data: bytes) -> int:
 
 def cmd_explain(args: argparse.Namespace) -> int:
     from core.explain import explain
+    from core.numbers import parse_offset
+    from core.plan import verdict_lines
     from core.views import VIEWS
 
     dump = _dump_arg(args)
     try:
-        offset = int(args.offset, 16)
-    except ValueError:
-        raise UsageError(f"offset {args.offset!r} is not hex (like 0xff8)") from None
-    if not 0 <= offset < 0x1000:
-        raise UsageError(f"offset {offset:#x} is outside 0x000-0xfff")
+        offset = parse_offset(args.offset)
+    except ValueError as exc:
+        raise DumpError(f"OFFSET {args.offset}", str(exc)) from None
     (cs,) = _one(_load_selected(dump, args.slot), dump)
-    answers = []
-    for name in VIEWS:
-        args.view = name
-        if args.add:
-            (layout,), _ = _with_virtual(args, [cs])
-        else:
-            (layout,) = _views(args, [cs])
-        answers.append((name, explain(layout, offset)))
+    plan = _plan(args, cs, auto=False)
+    answers = [(name, explain(plan.display(name), offset)) for name in VIEWS]
+    lines = verdict_lines(plan) if args.add else []
     if args.json:
-        _emit_json({"offset": offset, "views": [{"view": name, **vars_of(f)} for name, f in answers]})
+        obj: dict[str, Any] = {"offset": offset, "target": plan.target.to_json(),
+                               "views": [{"view": name, **vars_of(f)} for name, f in answers]}
+        if args.add:
+            obj["placements"] = plan.to_json()["placements"]
+        _emit_json(obj)
         return EXIT_OK
+    from rich.text import Text
+
     from tui import render
 
-    _console().print(render.explanation(offset, answers))
+    console = _console()
+    for line in lines:
+        console.print(Text(line))
+    console.print(render.explanation(offset, answers))
     return EXIT_OK
 
 
@@ -168,13 +193,15 @@ def vars_of(facts) -> dict[str, Any]:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from core.diff import diff
-    from core.layout import build
-    from core.views import QemuOptions
+    from core.plan import compare
 
     (a,) = _one(_load_selected(args.a, args.slot), args.a)
     (b,) = _one(_load_selected(args.b, args.slot_b or args.slot), args.b)
-    result = diff(build(a), build(b), args.profile, QemuOptions(ats=args.qemu_ats == "on"))
+    requests = _requests(args)
+    missing = [r.text for r in requests if r.offset is None]
+    if missing:
+        raise UsageError(f"diff --add needs offsets (like pasid@0xff8): {', '.join(missing)}")
+    result = compare(a, b, _target(args, "guest"), requests, _table(args) if requests else None)
     if args.json:
         _emit_json(_diff_json(result))
         return EXIT_OK
@@ -206,97 +233,51 @@ def _diff_json(result) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- placement
 
-def _placement_target(args: argparse.Namespace):
-    from core.placement import DeviceTable, parse_ranges, target_for
-    from core.views import QemuOptions
-
+def _placement_plan(args: argparse.Namespace, auto: bool):
     dump = _dump_arg(args)
     (cs,) = _one(_load_selected(dump, args.slot), dump)
-    table = DeviceTable.load(args.quirks, use_overlay=not args.no_user_quirks)
-    ranges = parse_ranges(args.ranges) if args.ranges else ()
-    return target_for(cs, args.view, args.profile, QemuOptions(ats=args.qemu_ats == "on"),
-                      table, ranges)
+    return _plan(args, cs, auto=auto)
 
 
-def _requests(args: argparse.Namespace, need_offsets: bool):
-    from core.placement import parse_vcap
-
-    reqs = [parse_vcap(text) for text in args.add]
-    if need_offsets:
-        missing = [r.text for r in reqs if r.offset is None]
-        if missing:
-            raise UsageError(f"check needs an offset for every --add (like pasid@0xff8): {', '.join(missing)}")
-    return reqs
-
-
-def _check(target, reqs):
-    from core.placement.auto import Placement
-    from core.placement.validate import Placed, validate
-
-    out = []
-    for r in reqs:
-        findings = validate(target, r, r.offset)
-        out.append(Placement(r, r.offset, "user", "pinned", tuple(findings), ()))
-        target = target.with_placed(Placed(r.name, r.offset, r.offset + r.size))
-    return out
-
-
-def _report(args: argparse.Namespace, target, placements) -> int:
-    from core.placement import placement_json, synthesize
-
-    failed = any(p.offset is None or p.verdict == "collision" for p in placements)
+def _report(args: argparse.Namespace, plan) -> int:
+    """check and place: the verdicts (JSON or Rich), exit 1 when the policy refuses one."""
     if args.json:
-        _emit_json(placement_json(target, placements))
+        _emit_json(plan.to_json(args.strict))
     else:
         from tui import render
 
-        synth = synthesize(target.layout, placements)
-        _console().print(render.placements(target, placements, synth))
-    return EXIT_COLLISION if failed else EXIT_OK
+        _console().print(render.placements(plan, args.strict))
+    return plan.exit_code(args.strict)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    target = _placement_target(args)
-    return _report(args, target, _check(target, _requests(args, need_offsets=True)))
+    return _report(args, _placement_plan(args, auto=False))
 
 
 def cmd_place(args: argparse.Namespace) -> int:
-    from core.placement import place
-
-    target = _placement_target(args)
-    return _report(args, target, place(target, _requests(args, need_offsets=False)))
+    return _report(args, _placement_plan(args, auto=True))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from core import export
-    from core.atomic import write_atomic
-    from core.placement import place, placement_json, qemu_property, synthesize
+    from core.plan import Refused
 
-    target = _placement_target(args)
-    placements = place(target, _requests(args, need_offsets=False))
-    bad = [p for p in placements if p.offset is None or p.verdict == "collision"]
-    if bad:
-        for p in bad:
-            what = "no safe slot" if p.offset is None else f"{p.offset:#05x} collides"
-            _fail(f"{args.dump or args.device}: {p.vcap.text}: {what}; nothing exported "
-                  "(see capslot place for the reasons)")
+    plan = _placement_plan(args, auto=True)
+    try:
+        data = plan.export(args.format, args.strict, args.bdf, args.alias)
+    except Refused as refused:
+        for line in refused.lines:
+            _fail(f"{args.dump or args.device}: {line}; nothing exported (see capslot place "
+                  "for the reasons)")
         return EXIT_COLLISION
-    synth = synthesize(target.layout, placements)
-    if synth.problems:
-        raise DumpError(args.dump or "export", "synthesis failed: " + "; ".join(synth.problems))
-    if args.format == "lspci":
-        data = export.lspci_text(synth.layout.space).encode()
-    elif args.format == "binary":
-        data = export.binary(synth.layout.space)
-    elif args.format == "json":
-        data = (json.dumps(placement_json(target, placements), indent=1) + "\n").encode()
-    else:
-        prop = qemu_property(placements)
-        if prop is None:
-            raise DumpError(args.dump or "export", "QEMU has no property for these virtual "
-                            "capabilities (only pasid: x-vpasid-cap-offset)")
-        data = (prop + "\n").encode()
+    for line in plan.warnings():  # accepted with warnings: said, then exported
+        _fail(f"warning: {line}")
+    if args.format in ("qemu", "libvirt", "qemu-cmdline"):
+        skipped = [p.vcap.name for p in plan.placements if plan.realize(p) is None]
+        if skipped:
+            _fail(f"note: {', '.join(skipped)}: not in the {args.format} output ({NO_VMM_NOTE})")
     if args.output:
+        from core.atomic import write_atomic
+
         write_atomic(args.output, data)
     elif args.format == "binary" and sys.stdout.isatty():
         raise UsageError("binary output to a terminal: use -o FILE or a pipe")
@@ -304,6 +285,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return EXIT_OK
+
+
+NO_VMM_NOTE = "no VMM property: for a custom VMM; use --format lspci, binary or json"
 
 
 # ---------------------------------------------------------------- survey
@@ -488,9 +472,7 @@ def _spec_json(spec, registers: bool = False) -> dict[str, Any]:
 
 def cmd_tui(args: argparse.Namespace) -> int:
     """The explorer. Every input problem is reported before the screen opens."""
-    from core.placement import DeviceTable, parse_ranges
     from core.sources import load, select
-    from core.views import QemuOptions
     from tui.session import Session
 
     if not args.dump and not getattr(args, "device", None):
@@ -501,14 +483,11 @@ def cmd_tui(args: argparse.Namespace) -> int:
     if args.slot:
         picked = select(devices, args.slot, dump)[0]
         index = devices.index(picked)
-    session = Session(devices, index, view_name=args.view, profile=args.profile,
-                      qemu=QemuOptions(ats=args.qemu_ats == "on"),
-                      table=DeviceTable.load(args.quirks, use_overlay=not args.no_user_quirks),
-                      ranges=parse_ranges(args.ranges) if args.ranges else ())
+    target = _target(args)
+    session = Session(devices, index, view_name=target.view, target=target, table=_table(args),
+                      ranges=_ranges(args))
     if args.plan:
-        if os.path.exists(args.plan):
-            session.load_plan(args.plan)  # a bad plan stops here, and is never overwritten
-        session.plan_path = args.plan
+        session.use_plan_file(args.plan)  # a bad plan stops here, and is never overwritten
     from tui.app import CapslotApp
 
     CapslotApp(session, dump).run()
@@ -529,11 +508,18 @@ def _add_dump(p: argparse.ArgumentParser, required: bool = True) -> None:
     p.add_argument("--slot", metavar="BDF", help="pick one device of a multi-device dump")
 
 
-def _add_view(p: argparse.ArgumentParser, default: str = "hardware") -> None:
+NUMBERS = ("Offsets and sizes are hex with or without 0x (ff8, 0xff8), or decimal with a "
+           "leading 0d (0d4088).")
+ADD_HELP = ("NAME[:SIZE][@OFFSET], e.g. pasid, pasid@0xff8, vsec:40, 0x1f:10, std:vndr:8@d4 "
+            "(see capslot caps --virtual). " + NUMBERS)
+
+
+def _add_view(p: argparse.ArgumentParser, default: str | None = "hardware") -> None:
     from core.views import PROFILES, VIEWS
 
     p.add_argument("--view", choices=VIEWS, default=default,
-                   help="hardware bytes, what vfio-pci shows user space, or what QEMU shows the guest")
+                   help="hardware bytes, what vfio-pci shows user space, or what QEMU shows the "
+                        "guest; verdicts are about this view (the guest unless given)")
     p.add_argument("--profile", choices=sorted(PROFILES), default="upstream",
                    help="kernel flavour for the vfio/guest views: " +
                         "; ".join(f"{k}: {v.description}" for k, v in sorted(PROFILES.items())))
@@ -546,25 +532,32 @@ def build_parser() -> argparse.ArgumentParser:
                      "chains, a map of all 4096 bytes, and where a virtual capability may go.")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    p = sub.add_parser("show", help="capability list and byte map of a device")
+    p = sub.add_parser("show", help="capability list and byte map of a device",
+                       description="The capability list and byte map of a device: the hardware "
+                       "bytes, or --view vfio|guest. With --add, the target view (the QEMU guest "
+                       "unless --view says otherwise) with the virtual capabilities and their "
+                       "verdicts. " + NUMBERS)
     _add_dump(p, required=False)
-    _add_view(p)
+    _add_view(p, default=None)
     p.add_argument("--json", action="store_true", help="the JSON contract of spec/cli.md")
     p.add_argument("--map", choices=["text", "svg", "html"],
                    help="a picture to share: 72-column ASCII for mail, or a standalone SVG/HTML")
     p.add_argument("-o", "--output", metavar="FILE", help="write the map here (atomically)")
     p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
-                   help="show a virtual capability at an offset, with its verdict")
+                   help="show a virtual capability at an offset, with its verdict: " + ADD_HELP)
     p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
+    p.add_argument("--no-user-quirks", action="store_true",
+                   help="ignore $XDG_CONFIG_HOME/capslot/quirks.toml")
     p.set_defaults(func=cmd_show)
 
     p = sub.add_parser("explain", help="what owns one byte in each view, and what vfio/QEMU do")
     _add_dump(p, required=False)
-    p.add_argument("offset", metavar="OFFSET", help="hex, like 0xff8")
-    _add_view(p)
+    p.add_argument("offset", metavar="OFFSET", help="0x000-0xfff: " + NUMBERS)
+    _add_view(p, default=None)
     p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
-                   help="explain a byte of a virtual capability placed here")
+                   help="explain a byte of a virtual capability placed here: " + ADD_HELP)
     p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
+    p.add_argument("--no-user-quirks", action="store_true")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_explain)
 
@@ -572,18 +565,26 @@ def build_parser() -> argparse.ArgumentParser:
             ("check", cmd_check, "validate virtual capabilities at given offsets"),
             ("place", cmd_place, "auto placement of virtual capabilities"),
             ("export", cmd_export, "the guest view with virtual capabilities synthesized")):
-        p = sub.add_parser(name, help=text)
+        p = sub.add_parser(name, help=text, description=f"{text[0].upper()}{text[1:]}. A "
+                           "collision is refused (exit 1, nothing exported); warnings are shown "
+                           "and accepted, unless --strict. " + NUMBERS)
         _add_dump(p, required=False)
-        p.add_argument("--add", action="append", required=True, metavar="VCAP",
-                       help="NAME[:SIZE][@OFFSET], e.g. pasid, pasid@0xff8, vsec:0x40, 0x1f:16, "
-                            "std:vndr:8@0xd4 (see capslot caps --virtual)")
-        p.add_argument("--ranges", metavar="R", help="available ranges, e.g. 0xe00-0xeff,0xf80-0xfff")
+        p.add_argument("--add", action="append", required=True, metavar="VCAP", help=ADD_HELP)
+        p.add_argument("--ranges", metavar="R", help="available ranges, START-END with END "
+                       "inclusive, e.g. 0xe00-0xeff,0xf80-0xfff")
+        p.add_argument("--strict", action="store_true", help="refuse warnings too (exit 1)")
         p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
         p.add_argument("--no-user-quirks", action="store_true",
                        help="ignore $XDG_CONFIG_HOME/capslot/quirks.toml")
         _add_view(p, default="guest")
         if name == "export":
-            p.add_argument("--format", choices=["lspci", "binary", "json", "qemu"], required=True)
+            p.add_argument("--format", choices=EXPORT_FORMATS, required=True,
+                           help="lspci -xxxx text, raw binary, the JSON plan, QEMU's property, "
+                                "libvirt's <qemu:override> block, or the QEMU -device argument")
+            p.add_argument("--bdf", metavar="BDF", help="the device's host address for "
+                           "qemu-cmdline (default: the dump's slot)")
+            p.add_argument("--alias", default="hostdev0", metavar="NAME",
+                           help="the libvirt hostdev alias the override applies to")
             p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically)")
         else:
             p.add_argument("--json", action="store_true")
@@ -612,7 +613,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("b", metavar="B", help="the other dump (e.g. what the guest reads)")
     p.add_argument("--slot", metavar="BDF", help="device of A (and of B without --slot-b)")
     p.add_argument("--slot-b", metavar="BDF", help="device of B when it differs")
-    _add_view(p)
+    p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
+                   help="virtual capabilities the VMM added to B (A's guest view gets them): "
+                        + ADD_HELP)
+    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
+    p.add_argument("--no-user-quirks", action="store_true")
+    _add_view(p, default=None)
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_diff)
 

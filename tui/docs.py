@@ -13,7 +13,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def pasid_table() -> str:
     """Where QEMU's default PASID offset 0xFF8 stands on every full 4 KiB sample dump, and
     where `capslot place --add pasid` puts it (guest view, upstream kernel, shipped table)."""
-    from core.placement import DeviceTable, default_standing, parse_vcap, place, target_for
+    from core.placement import DeviceTable, parse_vcap
+    from core.plan import Plan, standing
     from core.sources import load
 
     table = DeviceTable.load(use_overlay=False)
@@ -25,13 +26,13 @@ def pasid_table() -> str:
         (cs,) = load(str(path))
         if cs.captured < 4096:
             continue
-        target = target_for(cs, table=table)
-        (p,) = place(target, [parse_vcap("pasid")])
+        plan = Plan(cs, requests=(parse_vcap("pasid"),), table=table)
+        (p,) = plan.placements
         where = f"`{p.offset:#05x}` ({p.verdict})" if p.offset is not None else "no safe slot"
         how = (p.chosen_by if p.rule == p.chosen_by else f"{p.chosen_by} ({p.rule})") \
             if p.offset is not None else \
             f"least bad {p.least_bad[0]:#05x}" if p.least_bad else "-"
-        rows.append(f"| {path.stem} | {default_standing(target)} | {where} | {how} |")
+        rows.append(f"| {path.stem} | {standing(plan)} | {where} | {how} |")
     return "\n".join(rows)
 
 

@@ -270,12 +270,12 @@ def diff(result, name_a: str, name_b: str) -> Group:
     if result.changes:
         table = Table(title="changed bytes, by what owns them in A", title_justify="left",
                       box=box.SIMPLE_HEAD, pad_edge=False)
-        for col in ("from", "to", "bytes", "owner in A"):
+        for col in ("bytes", "count", "owner in A"):
             table.add_column(col)
         for ch in result.changes[:200]:
-            table.add_row(f"{ch.start:#05x}", f"{ch.end:#05x}", str(ch.end - ch.start), ch.owner)
+            table.add_row(f"{ch.start:#05x}-{ch.end - 1:#05x}", str(ch.end - ch.start), ch.owner)
         if len(result.changes) > 200:
-            table.add_row("...", "", "", f"{len(result.changes) - 200} more runs")
+            table.add_row("...", "", f"{len(result.changes) - 200} more runs")
         parts.append(table)
     for label, caps in (("appear in B", result.appeared), ("disappear from A", result.disappeared)):
         if caps:
@@ -313,12 +313,19 @@ def _findings_table(findings) -> Table:
     return table
 
 
-def placements(target, items, synth=None) -> Group:
-    parts: list[RenderableType] = [title(target.layout)]
-    if target.quirk is not None:
-        parts.append(Text.assemble(("device table: ", "dim"), printable(target.quirk.name or ""),
-                                   (f" ({printable(target.quirk.origin)})", "dim")))
-    for p in items:
+def placements(plan, strict: bool = False) -> Group:
+    """`check` / `place`: the target, each placement with its findings and the candidates auto
+    placement rejected, the guest map with the virtual capabilities, and what the VMM is told.
+    Everything shown is the plan's answer (core.plan): nothing is computed here."""
+    from core.plan import accepted
+
+    ground = plan.ground
+    parts: list[RenderableType] = [title(ground.layout),
+                                   Text.assemble(("target: ", "dim"), (plan.target.describe(), "bold"))]
+    if ground.quirk is not None:
+        parts.append(Text.assemble(("device table: ", "dim"), printable(ground.quirk.name or ""),
+                                   (f" ({printable(ground.quirk.origin)})", "dim")))
+    for p in plan.placements:
         head = Text()
         head.append(f"\n{p.vcap.name}", "bold")
         head.append(f" ({p.vcap.size:#x} bytes, {p.vcap.space.value}) ")
@@ -327,7 +334,10 @@ def placements(target, items, synth=None) -> Group:
         else:
             head.append(f"-> {p.offset:#05x}  ", "bold")
             head.append(p.verdict, VERDICT_STYLE[p.verdict])
+            if p.verdict == "warning" and not accepted(p, strict):
+                head.append(" refused (--strict)", VERDICT_STYLE["collision"])
             head.append(f"  chosen by {p.chosen_by} ({p.rule})", "dim")
+            head.append(f"\n  {plan.vmm_text(p, strict)}", "dim")
         parts.append(head)
         if p.findings:
             parts.append(_findings_table(p.findings))
@@ -342,14 +352,12 @@ def placements(target, items, synth=None) -> Group:
         if p.least_bad is not None:
             parts.append(Text(f"least bad candidate: {p.least_bad[0]:#05x}", style="bold"))
             parts.append(_findings_table(p.least_bad[1]))
-    if synth is not None:
-        parts += [Text("\nthe guest view with the virtual capabilities (V):", style="dim"),
-                  byte_map(synth.layout), legend(synth.layout)]
-        for problem in synth.problems:
-            parts.append(Text(f"synthesis: {problem}", style="bold red"))
-    from core.placement import qemu_property
-
-    prop = qemu_property(items)
+    synth = plan.synthesis
+    parts += [Text("\nthe target view with the virtual capabilities (V):", style="dim"),
+              byte_map(synth.layout), legend(synth.layout)]
+    for problem in synth.problems:
+        parts.append(Text(f"synthesis: {problem}", style="bold red"))
+    prop = plan.qemu_property(strict)
     if prop:
         parts.append(Text.assemble(("QEMU: ", "dim"), ("-device vfio-pci,...," + prop, "bold")))
     return Group(*parts)

@@ -1,7 +1,8 @@
 """Auto placement: deterministic, same inputs -> same offset on every host (migration
 depends on it). Candidates, in order, each rejection recorded with its reason:
 
-1. a pinned offset (`pasid@0xe00`): taken as given (`user`), whatever the verdict;
+1. a pinned offset (`pasid@0xe00`): taken as given (`user`), whatever the verdict; an
+   unpinned capability whose ID the function already has (physical or placed) gets none;
 2. the physical location of the same capability when the view hides it (`hidden-physical`,
    1:1: the guest then drives the real registers);
 3. the user's available ranges (`ranges`), highest fitting slot first;
@@ -10,19 +11,23 @@ depends on it). Candidates, in order, each rejection recorded with its reason:
    capabilities; GPUDirect 0xC8/0xD4, VMD 0xE8) when the validator finds it clean;
 6. the highest clean DWORD-aligned slot inside a zero gap (`heuristic`).
 
-Candidates 2-4 must be free of collisions and acceptable to QEMU's own check; 5 and 6 must
-be clean (no warning either). Several capabilities are placed together: pinned ones first,
+Candidates 2-4 must be free of collisions and acceptable to QEMU's own check (inside a range,
+a clean slot is preferred to a warned one); 5 and 6 must be clean (no warning either): auto
+placement never picks a collision, and outside the ranges someone called free it never
+settles for a warning. Several capabilities are placed together: pinned ones first,
 then the others in the order given, each avoiding those already placed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable
 
 from ..layout import Kind
 from ..registry import Space
 from .validate import (
-    COLLISION, UNIFORM, WARNING, Finding, Placed, Target, has_extended_space, validate, verdict,
+    COLLISION, UNIFORM, WARNING, Finding, Placed, Target, duplicate_findings, has_extended_space,
+    validate, verdict,
 )
 from .vcaps import VcapRequest
 
@@ -95,13 +100,20 @@ class _Search:
         return None
 
     def in_ranges(self, ranges, rule: str) -> tuple[int, list[Finding]] | None:
+        """The highest clean slot of the first range that has one, else its highest usable
+        (warned) slot: a range the user or the table calls free may still hold a warning."""
         for start, end in ranges:
             found = None
+            usable = None
             for off in _slots(start, end, self.vcap.size):
                 findings = self.try_at(off, rule, _usable, record=False)
                 if findings is not None:
-                    return off, findings
+                    if _clean(findings):
+                        return off, findings
+                    usable = usable or (off, findings)
                 found = found or off
+            if usable is not None:
+                return usable
             if found is not None:
                 self.rejected.append(Rejected(found, f"no usable slot in {start:#05x}-{end - 1:#05x}: "
                                               + _reason(self.tried[-1][1]), rule))
@@ -117,6 +129,13 @@ def place_one(target: Target, vcap: VcapRequest) -> Placement:
         return Placement(vcap, vcap.offset, "user", "pinned", tuple(findings), ())
     s = _Search(target, vcap)
     layout = target.layout
+
+    # 1. one per function: a second capability of this ID collides wherever it goes
+    twins = duplicate_findings(target, vcap, 0, 0)
+    if twins:
+        s.rejected += [Rejected(f.start, f.message, "duplicate") for f in twins[:1]]
+        return Placement(vcap, None, None, "duplicate", (), tuple(s.rejected),
+                         None)
 
     # 2. hidden-physical: the same capability, unlinked by the view, replaced 1:1
     for i, cap in enumerate(layout.capabilities):
@@ -192,13 +211,21 @@ def _least_bad(tried: list[tuple[int, list[Finding]]]) -> tuple[int, tuple[Findi
     return off, tuple(findings)
 
 
-def place(target: Target, vcaps: list[VcapRequest]) -> list[Placement]:
-    """Place several virtual capabilities without overlap; results in the order given."""
-    order = sorted(range(len(vcaps)), key=lambda i: (vcaps[i].offset is None, i))
+def place(target: Target, vcaps: list[VcapRequest],
+          realizable: Callable[[VcapRequest], bool] | None = None) -> list[Placement]:
+    """Place several virtual capabilities without overlap; results in the order given.
+
+    Pinned ones go first (they are fixed); then those the VMM can create (`realizable`:
+    QEMU's PASID), so each gets the slot it would get alone whatever the order of the
+    requests; then the others (for a custom VMM), in the order given."""
+    def rank(i: int) -> tuple[bool, bool, int]:
+        v = vcaps[i]
+        return (v.offset is None, realizable is not None and not realizable(v), i)
+
     results: dict[int, Placement] = {}
-    for i in order:
+    for i in sorted(range(len(vcaps)), key=rank):
         p = place_one(target, vcaps[i])
         results[i] = p
         if p.offset is not None:
-            target = target.with_placed(Placed(vcaps[i].name, p.offset, p.end))
+            target = target.with_placed(Placed.of(vcaps[i], p.offset))
     return [results[i] for i in range(len(vcaps))]

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from ..layout import CapView, Kind, Layout, Region
 from ..registry import Certainty, Space, lookup
-from ..space import STD_SIZE
+from ..space import CONFIG_SIZE, STD_SIZE
 from ..views import with_bytes
 from ..walk import Capability, cap_pointer_register, walk
 from .auto import Placement
@@ -71,7 +71,9 @@ def _link_standard(data: bytearray, cs, offset: int) -> None:
 def synthesize(view: Layout, placements: list[Placement]) -> Synthesis:
     cs = view.space
     data = bytearray(cs.data)
-    placed = [p for p in placements if p.offset is not None]
+    # Only a capability that can exist is written: inside its space and DWORD aligned (one
+    # that is not is a collision the validator names; writing it would corrupt the chain).
+    placed = [p for p in placements if p.offset is not None and _fits(p)]
     for p in placed:
         blob = p.vcap.bytes()
         data[p.offset:p.offset + len(blob)] = blob
@@ -83,6 +85,11 @@ def synthesize(view: Layout, placements: list[Placement]) -> Synthesis:
     new_cs = with_bytes(cs, data)
     layout = _overlay(view, new_cs, placed)
     return Synthesis(layout, tuple(check(view, layout, placed)))
+
+
+def _fits(p: Placement) -> bool:
+    lo, hi = (0x40, STD_SIZE) if p.vcap.space is Space.STANDARD else (STD_SIZE, CONFIG_SIZE)
+    return p.offset is not None and p.offset % 4 == 0 and lo <= p.offset and p.end <= hi
 
 
 def _overlay(view: Layout, new_cs, placed: list[Placement]) -> Layout:

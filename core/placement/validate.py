@@ -4,7 +4,8 @@ Every finding names its severity and the bytes it concerns (../shared/spec/desig
 "Deciding where"):
 - collision: out of range or does not fit, misaligned, overlaps a capability's extent,
   the config header, a hidden capability's bytes, an orphan structure, bytes missing
-  from the dump, a range the device table reserves, or another virtual capability;
+  from the dump, a range the device table reserves, or another virtual capability; or
+  repeats an ID the function already has (one PASID, one ATS, ...; vendor IDs may repeat);
 - warning: overlaps an unknown-size tail or non-zero data, lies outside the user's
   available ranges, QEMU would refuse it, or QEMU would accept an unsafe placement;
 - info: QEMU's own check passes; guest writes to these bytes reach the device (raw).
@@ -12,7 +13,9 @@ Every finding names its severity and the bytes it concerns (../shared/spec/desig
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import NamedTuple
 
 from ..layout import Kind, Layout
@@ -28,7 +31,7 @@ SEVERITY_RANK = {COLLISION: 0, WARNING: 1, INFO: 2}
 QEMU_LAST = CONFIG_SIZE - 8
 NO_EXT_CAPS = "the kernel view has no extended capabilities, so QEMU adds none, this one included"
 # Findings every fallback candidate shares alike: they do not make one slot worse than another.
-UNIFORM = ("qemu-device", "duplicate", "ranges")
+UNIFORM = ("qemu-device", "ranges")
 
 
 class Finding(NamedTuple):
@@ -42,11 +45,26 @@ class Finding(NamedTuple):
 
 
 class Placed(NamedTuple):
-    """A virtual capability already placed: others must not overlap it."""
+    """A virtual capability already placed: others must not overlap it, nor repeat its ID."""
 
     name: str
     start: int
     end: int
+    space: Space = Space.EXTENDED
+    cap_id: int = -1  # -1: unknown (no duplicate check)
+
+    @classmethod
+    def of(cls, vcap: VcapRequest, offset: int) -> "Placed":
+        return cls(vcap.name, offset, offset + vcap.size, vcap.space, vcap.cap_id)
+
+
+# IDs a function may carry more than once: the vendor-specific ones. Every other capability
+# exists once per function (one PASID, one PRI, one ATS, ...).
+REPEATABLE = {(Space.STANDARD, 0x09), (Space.EXTENDED, 0x0B), (Space.EXTENDED, 0x23)}
+
+
+def repeatable(space: Space, cap_id: int) -> bool:
+    return (space, cap_id) in REPEATABLE
 
 
 @dataclass(frozen=True)
@@ -62,6 +80,35 @@ class Target:
     def with_placed(self, p: Placed) -> "Target":
         return Target(self.layout, self.access, self.quirk, self.ranges, self.placed + (p,))
 
+    def with_all_placed(self, placed: tuple[Placed, ...]) -> "Target":
+        return Target(self.layout, self.access, self.quirk, self.ranges, placed)
+
+    @cached_property
+    def _by_start(self) -> tuple[list[int], tuple[Placed, ...], int]:
+        """The placed capabilities sorted by start (for bisection), and the longest one."""
+        order = tuple(sorted(self.placed, key=lambda p: p.start))
+        return [p.start for p in order], order, max((p.end - p.start for p in order), default=0)
+
+    def placed_overlapping(self, a: int, b: int) -> list[Placed]:
+        """Placed capabilities that share a byte with [a, b): O(log n + k), so a plan of
+        hundreds of placements validates in n log n, not n squared."""
+        if not self.placed:
+            return []
+        starts, order, longest = self._by_start
+        hi = bisect_left(starts, b)
+        lo = bisect_left(starts, a - longest + 1)
+        return [p for p in order[lo:hi] if p.end > a]
+
+    @cached_property
+    def _by_id(self) -> dict[tuple[Space, int], list[Placed]]:
+        out: dict[tuple[Space, int], list[Placed]] = {}
+        for p in self.placed:
+            out.setdefault((p.space, p.cap_id), []).append(p)
+        return out
+
+    def placed_with_id(self, space: Space, cap_id: int) -> list[Placed]:
+        return self._by_id.get((space, cap_id), []) if self.placed else []
+
 
 def verdict(findings: list[Finding]) -> str:
     severities = {f.severity for f in findings}
@@ -72,10 +119,11 @@ def _space_bounds(space: Space) -> tuple[int, int]:
     return (STD_HEADER_SIZE, STD_SIZE) if space is Space.STANDARD else (STD_SIZE, CONFIG_SIZE)
 
 
-def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | None = None
-             ) -> list[Finding]:
+def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | None = None,
+             skip: Placed | None = None) -> list[Finding]:
     """Findings for `vcap` at `offset`, most severe first. `ignore_cap` is the index of a
-    hidden capability the vcap replaces 1:1 (the hidden-physical rule)."""
+    hidden capability the vcap replaces 1:1 (the hidden-physical rule); `skip` is this very
+    capability among `target.placed` (when every placement is checked against all others)."""
     start, end = offset, offset + vcap.size
     lo, hi = _space_bounds(vcap.space)
     out: list[Finding] = []
@@ -88,14 +136,8 @@ def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | N
     a, b = max(start, 0), min(end, CONFIG_SIZE)
     if a < b:
         out += _region_findings(target, a, b, ignore_cap)
-        out += _table_findings(target, a, b)
-    twin = next((c for i, c in enumerate(target.layout.capabilities)
-                 if c.space is vcap.space and c.id == vcap.cap_id
-                 and target.layout.visibility(i) == "visible"), None)
-    if twin is not None:
-        out.append(Finding(WARNING, "duplicate", start, end, f"the {target.layout.view} view "
-                           f"already links a {twin.name} at {twin.offset:#05x}: the guest would "
-                           "see two"))
+        out += _table_findings(target, a, b, skip)
+    out += duplicate_findings(target, vcap, start, end, skip)
     link = _link_point(target.layout, vcap.space)
     if link is not None:
         out.append(Finding(COLLISION, "unavailable", link, link + 4, f"{link:#05x}, where the "
@@ -115,6 +157,27 @@ def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | N
                                "bytes also reach the physical device (QEMU forwards every write; "
                                "vfio-pci passes these raw)"))
     return sorted(out, key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.kind))
+
+
+def duplicate_findings(target: Target, vcap: VcapRequest, start: int, end: int,
+                       skip: Placed | None = None) -> list[Finding]:
+    """A function has one capability of each non-vendor ID: a second one, physical (linked
+    in the target view) or virtual (placed already), is a collision."""
+    if repeatable(vcap.space, vcap.cap_id):
+        return []
+    out: list[Finding] = []
+    layout = target.layout
+    for i, c in enumerate(layout.capabilities):
+        if c.space is vcap.space and c.id == vcap.cap_id and layout.visibility(i) == "visible":
+            out.append(Finding(COLLISION, "duplicate", start, end, f"the {layout.view} view "
+                               f"already links a {c.name} at {c.offset:#05x}: a function has one, "
+                               "and the guest would see two"))
+    for p in target.placed_with_id(vcap.space, vcap.cap_id):
+        if p is skip:
+            continue
+        out.append(Finding(COLLISION, "duplicate", start, end, f"a virtual {p.name} is already "
+                           f"placed at {p.start:#05x}: a function has one {vcap.name}"))
+    return out
 
 
 def _link_point(layout: Layout, space: Space) -> int | None:
@@ -169,9 +232,11 @@ def _region_findings(target: Target, a: int, b: int, ignore_cap: int | None) -> 
     return out
 
 
-def _table_findings(target: Target, a: int, b: int) -> list[Finding]:
+def _table_findings(target: Target, a: int, b: int, skip: Placed | None = None) -> list[Finding]:
     out: list[Finding] = []
-    for p in target.placed:
+    for p in target.placed_overlapping(a, b):
+        if p is skip:
+            continue
         s, e = max(p.start, a), min(p.end, b)
         if s < e:
             out.append(Finding(COLLISION, "virtual", s, e, f"{s:#05x}-{e - 1:#05x} is taken by "

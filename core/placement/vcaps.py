@@ -12,9 +12,11 @@ from dataclasses import dataclass
 from typing import Callable
 
 from ..registry import Space
+from ..numbers import parse_number, parse_offset
 from ..space import DumpError
 
 E, S = Space.EXTENDED, Space.STANDARD
+RAW_MAX_SIZE = 0xF00  # the extended space, 0x100-0xfff
 PASID_WIDTH = 20  # QEMU passes the host IOMMU's width; 20 is the PCIe maximum
 
 
@@ -126,43 +128,56 @@ class VcapRequest:
 
 
 def parse_vcap(text: str, source: str = "--add") -> VcapRequest:
-    """`NAME[:SIZE][@OFFSET]` -> a request; a bad one is a DumpError (exit 2)."""
+    """`NAME[:SIZE][@OFFSET]` -> a request; a bad one is a DumpError (exit 2) whose place is
+    the option as typed (`--add pasid@0x1000: offset outside 0x000-0xfff`). Offsets and sizes
+    are parsed by `core.numbers` (hex, or decimal with 0d). An offset inside the space that is
+    misaligned or runs past the end is the validator's business, not a usage error."""
+    where = f"{source} {text.strip()}" if source.startswith("-") else source
+
+    def refuse(what: str) -> DumpError:
+        return DumpError(where, what)
+
     body, at, off_text = text.strip().partition("@")
     offset: int | None = None
-    if at and off_text.lower() != "auto":
+    if at and not off_text.strip():
+        raise refuse("no offset after '@' (give one like 0xff8, or auto)")
+    if at and off_text.strip().lower() != "auto":
         try:
-            offset = int(off_text, 16)
-        except ValueError:
-            raise DumpError(source, f"{text!r}: offset {off_text!r} is not hex (like 0xff8) or auto") from None
+            offset = parse_offset(off_text)
+        except ValueError as exc:
+            raise refuse(str(exc) if str(exc).startswith("offset") else f"offset {exc}") from None
     prefix = ""
     if body.lower().startswith("std:"):
         prefix, body = "std:", body[4:]
     name, colon, size_text = body.partition(":")
-    name = prefix + name.lower()
+    name = prefix + name.strip().lower()
     size: int | None = None
     if colon:
         try:
-            size = int(size_text, 0)
-        except ValueError:
-            raise DumpError(source, f"{text!r}: size {size_text!r} is not a number") from None
+            size = parse_number(size_text)
+        except ValueError as exc:
+            raise refuse(f"size {exc}") from None
     template = TEMPLATES.get(name)
     if template is None:
         try:
-            raw_id = int(name, 16) if name.startswith("0x") else None
+            raw_id = parse_number(name[2:]) if name.startswith("0x") else None
         except ValueError:
             raw_id = None
         if raw_id is None or not 0 < raw_id <= 0xFFFF:
             names = ", ".join(TEMPLATES)
-            raise DumpError(source, f"{text!r}: unknown virtual capability (one of {names}, or "
-                                    "0xID:SIZE for a raw extended ID)")
+            raise refuse(f"unknown virtual capability {name!r} (one of {names}, or 0xID:SIZE "
+                         "for a raw extended ID)")
         if size is None:
-            raise DumpError(source, f"{text!r}: a raw ID needs a size, like {name}:16")
-        if size < 4 or size % 4 or size > 0xF00:
-            raise DumpError(source, f"{text!r}: size {size:#x} must be a multiple of 4, 4..0xf00")
+            raise refuse(f"a raw ID needs a size, like {name}:10 (hex bytes)")
+        if size < 4 or size % 4 or size > RAW_MAX_SIZE:
+            raise refuse(f"size {size:#x} must be a multiple of 4 in 0x4..{RAW_MAX_SIZE:#x} "
+                         "(it must fit the extended space)")
         return VcapRequest(text, f"{raw_id:#06x}", E, raw_id, size, offset, None)
     if size is None:
         size = template.size
     if not template.min_size <= size <= template.max_size:
-        raise DumpError(source, f"{text!r}: {template.name} is {template.min_size:#x}"
-                        + ("" if template.fixed else f"..{template.max_size:#x}") + " bytes")
+        raise refuse(f"{template.name} is {template.min_size:#x}"
+                     + ("" if template.fixed else f"..{template.max_size:#x}") + " bytes"
+                     + ("" if size < template.max_size else
+                        f", so {size:#x} does not fit in the {template.space.value} space"))
     return VcapRequest(text, template.name, template.space, template.cap_id, size, offset, template)

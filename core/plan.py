@@ -1,0 +1,420 @@
+"""The placement use case, in one place: a device, a target and the virtual capabilities asked
+for give the placements with their findings, auto placement with every rejected candidate,
+the synthesized guest config space, and every export.
+
+`check`, `place`, `export`, `show --add`, the maps, `explain`, `diff --add`, `survey`, the
+explorer's session and `make docs` all build a `Plan` and read its answers; none of them
+assembles load -> views -> validate -> place -> synthesize -> export itself. So the same dump
+and placement give the same verdict everywhere.
+
+The acceptance policy (README, "Verdicts"): a placement with a collision is refused by every
+command (exit 1, nothing exported); one with warnings only is accepted, and its warnings are
+shown; `strict` turns warnings into refusals. Auto placement never picks a collision.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any
+
+from . import export as writers
+from .layout import Layout, build
+from .placement import DeviceTable, QuirkEntry, Synthesis, synthesize
+from .placement.auto import Placement, place
+from .placement.validate import (
+    COLLISION, Finding, Placed, Target, qemu_accepts, validate, verdict,
+)
+from .placement.vcaps import VcapRequest
+from .space import ConfigSpace, DumpError
+from .target import NO_VMM, Realize, TargetSpec
+from .views import view as view_of
+
+MAX_PLACEMENTS = 1024  # DWORDs in the extended space: no plan can place more
+LIBVIRT_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
+
+
+class PlanError(DumpError):
+    """A plan that cannot be answered as asked (usage): exit 2, one line."""
+
+
+class Refused(Exception):
+    """Placements the policy refuses (exit 1): one line per refused placement."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("; ".join(lines))
+        self.lines = lines
+
+
+def accepted(p: Placement, strict: bool = False) -> bool:
+    """The one acceptance policy: placed, no collision, and with `strict` no warning."""
+    return p.offset is not None and p.verdict != COLLISION and (not strict or p.verdict == "ok")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """One device judged for one target, with the virtual capabilities asked for.
+
+    `auto=False` is `check`: every request must carry its offset. `origins` gives, per
+    request, who chose its offset when a front end placed it earlier (the explorer's auto
+    placements); `access=False` skips the per-byte access classes (the survey, which reports
+    no raw-write findings)."""
+
+    device: ConfigSpace
+    target: TargetSpec = field(default_factory=TargetSpec)
+    requests: tuple[VcapRequest, ...] = ()
+    table: DeviceTable | None = None
+    ranges: tuple[tuple[int, int], ...] = ()
+    auto: bool = True
+    access: bool = True
+    origins: tuple[tuple[str, str] | None, ...] = ()
+    hardware_layout: Layout | None = field(default=None, compare=False, repr=False)
+    source: str = "--add"
+
+    def __post_init__(self) -> None:
+        if len(self.requests) > MAX_PLACEMENTS:
+            raise PlanError(self.source, f"{len(self.requests)} virtual capabilities: at most "
+                            f"{MAX_PLACEMENTS} fit in one config space")
+        if not self.auto:
+            missing = [r.text for r in self.requests if r.offset is None]
+            if missing:
+                raise PlanError(f"{self.source} {missing[0]}", "an offset is needed here (like "
+                                "pasid@0xff8); capslot place chooses one")
+
+    # ------------------------------------------------------------ the device, seen
+
+    @cached_property
+    def quirk(self) -> QuirkEntry | None:
+        return self.table.match(self.device) if self.table is not None else None
+
+    @cached_property
+    def hardware(self) -> Layout:
+        """The hardware layout, with the sizes the device table gives for capabilities the
+        rules cannot size (`sizes = { "0x0b@0x400" = 0x40 }`)."""
+        quirk = self.quirk
+        if quirk is None or not quirk.sizes:
+            return self.hardware_layout if self.hardware_layout is not None else build(self.device)
+        from .registry import Certainty
+        from .walk import Chains, walk
+
+        chains = walk(self.device)
+        wanted = {(cap_id, off): size for cap_id, off, size in quirk.sizes}
+        caps = tuple(c._replace(size=wanted[(c.id, c.offset)], certainty=Certainty.EXACT,
+                                size_why=f"device table: {quirk.source or quirk.name}")
+                     if (c.id, c.offset) in wanted else c for c in chains.capabilities)
+        return build(self.device, Chains(caps, chains.problems, chains.pcie, chains.ext_walked))
+
+    def view(self, name: str | None = None) -> Layout:
+        """The device in a view (the target's when None), without virtual capabilities."""
+        name = name or self.target.view
+        cache = self.__dict__.setdefault("_views", {})
+        if name not in cache:
+            access = self.access or name == "vfio"
+            cache[name] = view_of(self.hardware, name, self.target.kernel, self.target.qemu, access)
+        return cache[name]
+
+    @cached_property
+    def ground(self) -> Target:
+        """What placements are validated against: the target view, vfio-pci's access class
+        per byte, the device table's entry and the user's ranges."""
+        layout = self.view()
+        per_byte = (layout.access or self.view("vfio").access) if self.access else b""
+        return Target(layout, per_byte, self.quirk, self.ranges)
+
+    # ------------------------------------------------------------ placements
+
+    def realize(self, p: Placement | VcapRequest, offset: int | None = None) -> Realize | None:
+        """How the target VMM creates this virtual capability (None: only a custom VMM can)."""
+        vcap = p.vcap if isinstance(p, Placement) else p
+        at = p.offset if isinstance(p, Placement) else offset
+        return self.target.realize(vcap.name, at)
+
+    @cached_property
+    def placements(self) -> tuple[Placement, ...]:
+        """Every request placed (auto) or taken at its offset (check), each validated against
+        every other one, whatever the order they were asked in."""
+        if self.auto:
+            first = place(self.ground, list(self.requests),
+                          realizable=lambda v: self.realize(v) is not None)
+        else:
+            first = [Placement(r, r.offset, "user", "pinned", (), ()) for r in self.requests]
+        origins = self.origins or (None,) * len(first)
+        first = [p if o is None else _with_origin(p, *o) for p, o in zip(first, origins)]
+        placed = [Placed.of(p.vcap, p.offset) if p.offset is not None else None for p in first]
+        if self.auto and sum(x is not None for x in placed) <= 1:
+            return tuple(first)  # one placement: auto already validated it alone
+        ground = self.ground.with_all_placed(tuple(x for x in placed if x is not None))
+        out = []
+        for p, me in zip(first, placed):
+            if me is None:
+                out.append(p)
+                continue
+            notes = [f for f in p.findings if f.kind == "hidden-physical"]
+            findings = validate(ground, _pinned(p.vcap, p.offset), p.offset, p.replaces, skip=me)
+            out.append(_with_findings(p, (*notes, *findings)))
+        return tuple(out)
+
+    def placed(self, skip: int | None = None) -> tuple[Placed, ...]:
+        return tuple(Placed.of(p.vcap, p.offset) for i, p in enumerate(self.placements)
+                     if p.offset is not None and i != skip)
+
+    def preview(self, request: VcapRequest, offset: int, ignore: int | None = None) -> list[Finding]:
+        """Findings for `request` at `offset` among the placed ones (but `ignore`, the one
+        being moved): the explorer's live verdict while dragging."""
+        cache = self.__dict__.setdefault("_grounds", {})
+        if ignore not in cache:
+            cache[ignore] = self.ground.with_all_placed(self.placed(ignore))
+        return validate(cache[ignore], request, offset)
+
+    def place_next(self, request: VcapRequest) -> Placement:
+        """Auto placement of one more capability around the placed ones."""
+        ground = self.ground.with_all_placed(self.placed())
+        (p,) = place(ground, [_unpinned(request)])
+        return p
+
+    @property
+    def verdict(self) -> str:
+        """The worst verdict of the placements ('ok' with none)."""
+        order = {"ok": 0, "warning": 1, COLLISION: 2}
+        return max((p.verdict for p in self.placements), key=order.__getitem__, default="ok")
+
+    def refused(self, strict: bool = False) -> list[Placement]:
+        return [p for p in self.placements if not accepted(p, strict)]
+
+    def exit_code(self, strict: bool = False) -> int:
+        return 1 if self.refused(strict) else 0
+
+    def refusals(self, strict: bool = False) -> list[str]:
+        """One line per refused placement, for stderr."""
+        out = []
+        for p in self.refused(strict):
+            if p.offset is None:
+                why = p.rejected[-1].reason if p.rejected else "no candidate"
+                out.append(f"{p.vcap.text}: no safe slot ({why})")
+            else:
+                worst = next((f for f in p.findings if f.severity != "info"), None)
+                out.append(f"{p.vcap.name} at {p.offset:#05x}: {p.verdict}"
+                           + (f" ({worst.message})" if worst else ""))
+        return out
+
+    def warnings(self) -> list[str]:
+        """The warnings of accepted placements, one line each."""
+        return [f"{p.vcap.name} at {p.offset:#05x}: warning: {f.message}"
+                for p in self.placements if accepted(p)
+                for f in p.findings if f.severity == "warning"]
+
+    def vmm_text(self, p: Placement, strict: bool = False) -> str:
+        """What the VMM is told for this placement: its property, how it places it itself,
+        or why it gets nothing."""
+        how = self.realize(p)
+        if how is None:
+            return NO_VMM
+        if how.property is None:
+            return how.how
+        if not accepted(p, strict):
+            return f"no {how.property}: refused"
+        if not qemu_accepts(self.ground.layout, p.offset, p.vcap.size)[0]:
+            return f"no {how.property}: QEMU's own check refuses this offset"
+        return f"{self.target.vmm_facts.label}: {how.property}={p.offset:#x}"
+
+    def vmm_note(self, p: Placement) -> str:
+        """How the target VMM creates it, or that only a custom VMM can."""
+        how = self.realize(p)
+        return how.how if how is not None else NO_VMM
+
+    # ------------------------------------------------------------ synthesis
+
+    @cached_property
+    def synthesis(self) -> Synthesis:
+        """The target view with the placed capabilities written and linked."""
+        return synthesize(self.view(), list(self.placements))
+
+    def display(self, name: str | None = None) -> Layout:
+        """A view with the virtual capabilities drawn in (maps, explain, the explorer)."""
+        name = name or self.target.view
+        if not any(p.offset is not None for p in self.placements):
+            return self.view(name)
+        if name == self.target.view:
+            return self.synthesis.layout
+        cache = self.__dict__.setdefault("_displays", {})
+        if name not in cache:
+            cache[name] = synthesize(self.view(name), list(self.placements)).layout
+        return cache[name]
+
+    # ------------------------------------------------------------ exports
+
+    def qemu_property(self, strict: bool = False) -> str | None:
+        """QEMU's property for the accepted placements it has one for, at offsets its own
+        insertion check accepts (`x-vpasid-cap-offset=0xff8`); None when there is none."""
+        props = []
+        for p in self.placements:
+            how = self.realize(p)
+            if how is None or how.property is None or not accepted(p, strict):
+                continue
+            if qemu_accepts(self.ground.layout, p.offset, p.vcap.size)[0]:
+                props.append(f"{how.property}={p.offset:#x}")
+        return ",".join(props) if props else None
+
+    def to_json(self, strict: bool = False) -> dict[str, Any]:
+        """The `check` / `place` JSON (../shared/spec/cli.md), with the target."""
+        cs = self.device
+        items = []
+        for p in self.placements:
+            item: dict[str, Any] = {
+                "vcap": p.vcap.name, "id": p.vcap.cap_id, "size": p.vcap.size, "offset": p.offset,
+                "space": p.vcap.space.value, "verdict": p.verdict, "accepted": accepted(p, strict),
+                "chosen_by": p.chosen_by, "rule": p.rule,
+                "findings": [_finding_json(f) for f in p.findings],
+                "rejected": [{"offset": r.offset, "reason": r.reason, "rule": r.rule} for r in p.rejected],
+                "vmm": self.vmm_note(p),
+            }
+            if p.least_bad is not None:
+                item["least_bad"] = {"offset": p.least_bad[0],
+                                     "findings": [_finding_json(f) for f in p.least_bad[1]]}
+            items.append(item)
+        quirk = self.quirk
+        return {
+            "device": {"slot": cs.provenance.slot, "vendor_id": cs.vendor_id,
+                       "device_id": cs.device_id, "source": cs.provenance.source},
+            "target": self.target.to_json(),
+            "view": self.ground.layout.view, "profile": self.ground.layout.profile,
+            "quirk": ({"name": quirk.name, "source": quirk.source, "file": quirk.origin}
+                      if quirk else None),
+            "strict": strict, "accepted": not self.refused(strict),
+            "placements": items,
+            "qemu": self.qemu_property(strict),
+        }
+
+    def export(self, fmt: str, strict: bool = False, bdf: str | None = None,
+               alias: str = "hostdev0") -> bytes:
+        """One export of an accepted plan. Raises Refused (exit 1) when the policy refuses a
+        placement, PlanError (exit 2) when the format cannot say what was asked."""
+        lines = self.refusals(strict)
+        if lines:
+            raise Refused(lines)
+        if fmt in ("qemu", "libvirt", "qemu-cmdline"):
+            return self._vmm_export(fmt, strict, bdf, alias).encode()
+        if fmt == "json":
+            return (json.dumps(self.to_json(strict), indent=1) + "\n").encode()
+        synth = self.synthesis
+        if synth.problems:
+            raise PlanError(self.device.provenance.source, "synthesis failed: "
+                            + "; ".join(synth.problems))
+        if fmt == "lspci":
+            return writers.lspci_text(synth.layout.space).encode()
+        if fmt == "binary":
+            return writers.binary(synth.layout.space)
+        raise PlanError("--format", f"unknown format {fmt!r}")
+
+    def _vmm_export(self, fmt: str, strict: bool, bdf: str | None, alias: str) -> str:
+        if self.target.vmm != "qemu" or self.target.view != "guest":
+            raise PlanError("--format", f"{fmt} is QEMU's; the target is {self.target.describe()}")
+        prop = self.qemu_property(strict)
+        if prop is None:
+            names = ", ".join(p.vcap.name for p in self.placements)
+            raise PlanError("--format", f"QEMU has no property for {names} (only pasid: "
+                            "x-vpasid-cap-offset); use --format lspci, binary or json for a "
+                            "custom VMM")
+        if fmt == "qemu":
+            return prop + "\n"
+        if fmt == "qemu-cmdline":
+            host = bdf or self.device.provenance.slot
+            if not host:
+                raise PlanError("--format", "qemu-cmdline needs the device's host address: the "
+                                "dump names none, give --bdf DDDD:BB:DD.F")
+            return f"-device vfio-pci,host={host},{prop}\n"
+        return _libvirt(prop, alias, self.target.describe())
+
+
+def _libvirt(prop: str, alias: str, target: str) -> str:
+    """libvirt's <qemu:override> (libvirt >= 8.2) setting the properties on the hostdev whose
+    alias is `alias`; the namespace is declared on the block so it parses on its own."""
+    from xml.sax.saxutils import quoteattr
+
+    rows = []
+    for item in prop.split(","):
+        name, _, value = item.partition("=")
+        rows.append(f"      <qemu:property name={quoteattr(name)} type='unsigned' "
+                    f"value='{int(value, 16)}'/>")
+    return "\n".join([
+        f"<!-- capslot, target: {target}. Paste inside <domain> (which must declare "
+        f"xmlns:qemu='{LIBVIRT_NS}'); the hostdev needs <alias name={quoteattr(alias)}/> -->",
+        f"<qemu:override xmlns:qemu='{LIBVIRT_NS}'>",
+        f"  <qemu:device alias={quoteattr(alias)}>",
+        "    <qemu:frontend>", *rows, "    </qemu:frontend>", "  </qemu:device>",
+        "</qemu:override>", ""])
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {"severity": f.severity, "kind": f.kind, "start": f.start, "end": f.end,
+            "message": f.message}
+
+
+def _pinned(vcap: VcapRequest, offset: int) -> VcapRequest:
+    from dataclasses import replace
+
+    return vcap if vcap.offset == offset else replace(vcap, offset=offset)
+
+
+def _unpinned(vcap: VcapRequest) -> VcapRequest:
+    from dataclasses import replace
+
+    return vcap if vcap.offset is None else replace(vcap, offset=None)
+
+
+def _with_origin(p: Placement, chosen_by: str, rule: str) -> Placement:
+    from dataclasses import replace
+
+    return replace(p, chosen_by=chosen_by, rule=rule)
+
+
+def _with_findings(p: Placement, findings: tuple[Finding, ...]) -> Placement:
+    from dataclasses import replace
+
+    order = {"collision": 0, "warning": 1, "info": 2}
+    return replace(p, findings=tuple(sorted(findings, key=lambda f: (order[f.severity], f.start, f.kind))))
+
+
+def compare(a: ConfigSpace, b: ConfigSpace, target: TargetSpec | None = None,
+            requests: tuple[VcapRequest, ...] = (), table: DeviceTable | None = None):
+    """`capslot diff A B [--add ...]`: B against A seen through each view; the target view
+    carries the virtual capabilities (a host dump and a guest dump of the same QEMU 11 VM
+    match when the guest's PASID is added)."""
+    from .diff import diff
+    from .views import VIEWS
+
+    plan = Plan(a, target or TargetSpec(), requests, table, auto=False, source="--add")
+    names = [n for n in VIEWS if n != plan.target.view] + [plan.target.view]
+    extra = " + " + ", ".join(f"{r.name}@{r.offset:#x}" for r in requests) if requests else ""
+    candidates = [(n + (extra if n == plan.target.view else ""),
+                   plan.display(n) if n == plan.target.view else plan.view(n)) for n in names]
+    return diff(plan.view("hardware"), build(b), candidates)
+
+
+def standing(plan: Plan) -> str:
+    """How QEMU's default offset for PASID (0xff8) stands on the plan's device, in a few words
+    (the README table and the survey summary)."""
+    from .placement import default_standing
+
+    return default_standing(plan.ground)
+
+
+__all__ = ["MAX_PLACEMENTS", "Plan", "PlanError", "Refused", "TargetSpec", "accepted", "compare",
+           "standing", "verdict", "verdict_lines"]
+
+
+def verdict_lines(plan: Plan, strict: bool = False) -> list[str]:
+    """The verdicts in words, the same in every text output (show --add, the maps, explain,
+    the explorer's status): the target first, then one line per placement and its findings."""
+    lines = [f"target: {plan.target.describe()}"]
+    for p in plan.placements:
+        if p.offset is None:
+            why = p.rejected[-1].reason if p.rejected else "no candidate"
+            lines.append(f"{p.vcap.name}: no safe slot ({why})")
+            continue
+        ok = accepted(p, strict)
+        state = p.verdict if ok or p.verdict == COLLISION else f"{p.verdict}, refused (--strict)"
+        lines.append(f"{p.vcap.name} at {p.offset:#05x}: {state} ({plan.vmm_text(p, strict)})")
+        lines += [f"  {f.severity}: {f.message}" for f in p.findings if f.severity != "info"]
+    return lines
