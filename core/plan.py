@@ -15,7 +15,7 @@ shown; `strict` turns warnings into refusals. Auto placement never picks a colli
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
@@ -150,9 +150,8 @@ class Plan:
             if me is None:
                 out.append(p)
                 continue
-            notes = [f for f in p.findings if f.kind == "hidden-physical"]
-            findings = validate(ground, _pinned(p.vcap, p.offset), p.offset, p.replaces, skip=me)
-            out.append(_with_findings(p, (*notes, *findings)))
+            findings = validate(ground, _pinned(p.vcap, p.offset), p.offset, skip=me)
+            out.append(replace(p, findings=tuple(findings)))
         return tuple(out)
 
     def placed(self, skip: int | None = None) -> tuple[Placed, ...]:
@@ -313,7 +312,7 @@ class Plan:
         prop = self.qemu_property(strict)
         if prop is None:
             names = ", ".join(p.vcap.name for p in self.placements)
-            raise PlanError("--format", f"QEMU has no property for {names} (only pasid: "
+            raise PlanError(f"--format {fmt}", f"QEMU has no property for {names} (only pasid: "
                             "x-vpasid-cap-offset); use --format lspci, binary or json for a "
                             "custom VMM")
         if fmt == "qemu":
@@ -352,28 +351,15 @@ def _finding_json(f: Finding) -> dict[str, Any]:
 
 
 def _pinned(vcap: VcapRequest, offset: int) -> VcapRequest:
-    from dataclasses import replace
-
     return vcap if vcap.offset == offset else replace(vcap, offset=offset)
 
 
 def _unpinned(vcap: VcapRequest) -> VcapRequest:
-    from dataclasses import replace
-
     return vcap if vcap.offset is None else replace(vcap, offset=None)
 
 
 def _with_origin(p: Placement, chosen_by: str, rule: str) -> Placement:
-    from dataclasses import replace
-
     return replace(p, chosen_by=chosen_by, rule=rule)
-
-
-def _with_findings(p: Placement, findings: tuple[Finding, ...]) -> Placement:
-    from dataclasses import replace
-
-    order = {"collision": 0, "warning": 1, "info": 2}
-    return replace(p, findings=tuple(sorted(findings, key=lambda f: (order[f.severity], f.start, f.kind))))
 
 
 def compare(a: ConfigSpace, b: ConfigSpace, target: TargetSpec | None = None,

@@ -188,7 +188,7 @@ def check_device(cs: ConfigSpace, rng: random.Random, table: DeviceTable, stats:
         for q in placed:
             if q is not p:
                 others = others.with_placed(Placed(q.vcap.name, q.offset, q.end))
-        bad = [f for f in validate(others, p.vcap, p.offset, p.replaces) if f.severity == "collision"]
+        bad = [f for f in validate(others, p.vcap, p.offset) if f.severity == "collision"]
         if bad:
             raise Failure(f"place chose {p.offset:#x} for {p.vcap.name}, a collision: {bad[0].message}")
     synth = synthesize(target.layout, placements)

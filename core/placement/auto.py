@@ -48,7 +48,6 @@ class Placement:
     findings: tuple[Finding, ...]
     rejected: tuple[Rejected, ...]
     least_bad: tuple[int, tuple[Finding, ...]] | None = None  # when offset is None
-    replaces: int | None = None  # index of the hidden capability a hidden-physical one sits on
 
     @property
     def verdict(self) -> str:
@@ -89,9 +88,8 @@ class _Search:
         self.rejected: list[Rejected] = []
         self.tried: list[tuple[int, list[Finding]]] = []
 
-    def try_at(self, offset: int, rule: str, accept, ignore_cap: int | None = None,
-               record: bool = True) -> list[Finding] | None:
-        findings = validate(self.target, self.vcap, offset, ignore_cap)
+    def try_at(self, offset: int, rule: str, accept, record: bool = True) -> list[Finding] | None:
+        findings = validate(self.target, self.vcap, offset)
         self.tried.append((offset, findings))
         if accept(findings):
             return findings
@@ -145,13 +143,10 @@ def place_one(target: Target, vcap: VcapRequest) -> Placement:
                 s.rejected.append(Rejected(cap.offset, f"the physical {cap.name} is only "
                                            f"{cap.size:#x} bytes", "hidden-physical"))
                 continue
-            findings = s.try_at(cap.offset, "hidden-physical", _usable, ignore_cap=i)
+            findings = s.try_at(cap.offset, "hidden-physical", _usable)
             if findings is not None:
-                note = Finding("info", "hidden-physical", cap.offset, cap.offset + vcap.size,
-                               f"placed 1:1 on the physical {cap.name} that the {layout.view} view "
-                               f"unlinks: guest writes program its registers")
                 return Placement(vcap, cap.offset, "hidden-physical", "hidden-physical",
-                                 tuple([note, *findings]), tuple(s.rejected), replaces=i)
+                                 tuple(findings), tuple(s.rejected))
 
     # 3. the user's available ranges
     hit = s.in_ranges(target.ranges, "ranges")

@@ -119,12 +119,25 @@ def _space_bounds(space: Space) -> tuple[int, int]:
     return (STD_HEADER_SIZE, STD_SIZE) if space is Space.STANDARD else (STD_SIZE, CONFIG_SIZE)
 
 
-def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | None = None,
-             skip: Placed | None = None) -> list[Finding]:
-    """Findings for `vcap` at `offset`, most severe first. `ignore_cap` is the index of a
-    hidden capability the vcap replaces 1:1 (the hidden-physical rule); `skip` is this very
+def replaced_cap(layout: Layout, vcap: VcapRequest, offset: int) -> int | None:
+    """The index of the physical capability of the same ID that the view unlinks and that
+    `vcap` at `offset` replaces 1:1 (same start, room for it): the guest then drives the real
+    registers, which is what a VMM that synthesizes it for a device that has it wants."""
+    for i, c in enumerate(layout.capabilities):
+        if (c.offset == offset and c.space is vcap.space and c.id == vcap.cap_id
+                and c.size >= vcap.size
+                and layout.visibility(i) in ("hidden", "placeholder", "dropped")):
+            return i
+    return None
+
+
+def validate(target: Target, vcap: VcapRequest, offset: int, skip: Placed | None = None
+             ) -> list[Finding]:
+    """Findings for `vcap` at `offset`, most severe first. On the physical capability of the
+    same ID that the view hides, 1:1, it is no collision (`replaced_cap`). `skip` is this very
     capability among `target.placed` (when every placement is checked against all others)."""
     start, end = offset, offset + vcap.size
+    ignore_cap = replaced_cap(target.layout, vcap, offset)
     lo, hi = _space_bounds(vcap.space)
     out: list[Finding] = []
     if start < lo or end > hi:
@@ -149,6 +162,11 @@ def validate(target: Target, vcap: VcapRequest, offset: int, ignore_cap: int | N
                            "its registers"))
     if vcap.space is Space.EXTENDED:
         out += _qemu_findings(target.layout, vcap, start, end, any(f.severity == COLLISION for f in out))
+    if ignore_cap is not None:
+        cap = target.layout.capabilities[ignore_cap]
+        out.append(Finding(INFO, "hidden-physical", start, end, f"placed 1:1 on the physical "
+                           f"{cap.name} that the {target.layout.view} view unlinks: guest writes "
+                           "program its registers"))
     if a < b and target.access:
         span = target.access[a:b]
         raw = len(span) - span.count(Access.VIRTUALIZED) - span.count(Access.READ_ONLY)

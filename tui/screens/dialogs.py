@@ -5,10 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet
 from textual.widgets.option_list import Option
 
+from core.numbers import parse_offset
 from core.space import ConfigSpace
 from core.text import printable
 
@@ -18,18 +20,15 @@ class GotoScreen(ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Label("go to offset (hex)")
+            yield Label("go to offset (hex, or decimal with 0d)")
             yield Input(placeholder="0xff8", id="offset")
             yield Label("", id="error")
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         try:
-            offset = int(event.value.strip(), 16)
-        except ValueError:
-            self.query_one("#error", Label).update("not a hex number")
-            return
-        if not 0 <= offset < 0x1000:
-            self.query_one("#error", Label).update("outside 0x000-0xfff")
+            offset = parse_offset(event.value)
+        except ValueError as exc:
+            self.query_one("#error", Label).update(Content(str(exc)))
             return
         self.dismiss(offset)
 
