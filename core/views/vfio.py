@@ -29,7 +29,9 @@ differs only on broken chains (it does not mask pointers), which the problems li
 
 from __future__ import annotations
 
+import re
 import struct
+from functools import lru_cache
 from typing import Callable, NamedTuple
 
 from ..layout import CapView, Layout
@@ -268,6 +270,7 @@ def byte_access(virt: int, write: int) -> Access:
     return RO
 
 
+@lru_cache(maxsize=256)
 def _table_access(perms: tuple[Perm, ...], length: int) -> bytes:
     virt, write = bytearray(length), bytearray(length)
     for p in perms:
@@ -278,6 +281,10 @@ def _table_access(perms: tuple[Perm, ...], length: int) -> bytes:
     return bytes(byte_access(v, w) for v, w in zip(virt, write))
 
 
+_HEADER_ACCESS = _table_access(BASIC_PERMS, STD_HEADER_SIZE)
+
+
+@lru_cache(maxsize=256)
 def _direct_access(space: Space, length: int) -> bytes:
     """vfio_direct_config_read() with no write function: an extended header DWORD comes
     from vfio's copy; a standard capability's next byte does, its ID byte is the device's
@@ -322,26 +329,25 @@ def map_access(kmap: bytes, cs: ConfigSpace, msi: Capability | None,
     equal map bytes, within the standard or the extended space). So two capabilities with
     the same ID that abut or overlap are served as one, as the kernel does."""
     out = bytearray(CONFIG_SIZE)
-    out[:STD_HEADER_SIZE] = _table_access(BASIC_PERMS, STD_HEADER_SIZE)
-    pos = STD_HEADER_SIZE
-    while pos < CONFIG_SIZE:
-        m, limit = kmap[pos], STD_SIZE if pos < STD_SIZE else CONFIG_SIZE
-        end = pos + 1
-        while end < limit and kmap[end] == m:
-            end += 1
-        if m == MAP_INVALID:
-            out[pos:end] = bytes([RAW]) * (end - pos)  # unassigned_perms
-        elif m == MAP_INVALID_VIRT:
-            out[pos:end] = bytes([V]) * (end - pos)  # virt_perms
-        elif m == MAP_BASIC:
-            # only a placeholder at 0x100 can hold it: vfio_find_cap_start() returns 0 for
-            # PCI_CAP_ID_BASIC, so the offset is never < 4 and the direct read is raw
-            out[pos:end] = bytes([RO]) * (end - pos)
-        else:
-            space = S if pos < STD_SIZE else E
-            out[pos:end] = served_access(cs, space, m, end - pos, msi, profile)
-        pos = end
+    out[:STD_HEADER_SIZE] = _HEADER_ACCESS
+    for lo, hi in ((STD_HEADER_SIZE, STD_SIZE), (STD_SIZE, CONFIG_SIZE)):
+        for run in _RUN.finditer(kmap, lo, hi):
+            pos, end, m = run.start(), run.end(), kmap[run.start()]
+            if m == MAP_INVALID:
+                out[pos:end] = bytes([RAW]) * (end - pos)  # unassigned_perms
+            elif m == MAP_INVALID_VIRT:
+                out[pos:end] = bytes([V]) * (end - pos)  # virt_perms
+            elif m == MAP_BASIC:
+                # only a placeholder at 0x100 can hold it: vfio_find_cap_start() returns 0
+                # for PCI_CAP_ID_BASIC, so the offset is never < 4 and the direct read is raw
+                out[pos:end] = bytes([RO]) * (end - pos)
+            else:
+                space = S if pos < STD_SIZE else E
+                out[pos:end] = served_access(cs, space, m, end - pos, msi, profile)
     return bytes(out)
+
+
+_RUN = re.compile(rb"(.)\1*", re.S)  # a run of one map byte
 
 
 def _placeholder(c: Capability, profile: KernelProfile) -> tuple[bool, str]:
