@@ -1,7 +1,8 @@
 """The byte map: every byte 0x000-0xFFF in exactly one region.
 
 Kinds: `header`, `capability` (a capability's sized extent), `unknown_tail` (after a
-capability whose size is not exact, up to the next structure or the end of its space),
+capability whose size is not exact, up to the next structure or the end of its space,
+or up to the largest size its rule allows when the rule knows one),
 `orphan` (a plausible extended capability no chain reaches), `zero_gap`, `data_gap`
 (DWORDs holding non-zero bytes nobody owns), `unavailable` (not in the dump). The views add `hidden`
 and `virtual` later.
@@ -282,7 +283,8 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
             end = min(cap.end, stop)
             owned.append(Region(off, end, Kind.CAPABILITY, i))
             if cap.certainty is not Certainty.EXACT and end < stop:
-                tails.append((i, stop))
+                # a minimum whose rule knows its largest size has a tail that long, no longer
+                tails.append((i, min(stop, off + cap.limit) if cap.limit else stop))
 
     orphans: list[Orphan] = []
     if cs.has(STD_SIZE, 4) and chains.ext_walked:

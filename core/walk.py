@@ -4,7 +4,10 @@ The standard chain starts at the Capabilities Pointer (0x34, or 0x14 on a CardBu
 bridge) when Status.CapList is set; the extended chain starts at 0x100 when the
 function has a PCI Express (or PCI-X) capability, as lspci and the kernel do. The
 walker never raises and never loops: whatever it meets that is wrong becomes a
-`Problem` and the walk stops at that link.
+`Problem` and the walk stops at that link. One exception follows the bytes rather than
+lspci: a standard capability with ID 0xFF and a real next pointer is listed and walked
+past, as vfio-pci does (it hides the ID and follows the pointer); the problem names where
+lspci and the PCI core's capability search stop.
 """
 
 from __future__ import annotations
@@ -18,6 +21,11 @@ from .space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE, ConfigSpace
 
 STATUS_CAP_LIST = 0x10
 CAP_ID_PCIX, CAP_ID_EXP = 0x07, 0x10
+CAP_ID_INVALID = 0xFF  # a standard capability ID that lspci and the PCI core stop at
+# PCI Express capability registers (pci_regs.h).
+EXP_FLAGS, EXP_LNKCAP, EXP_DEVCAP2 = 0x02, 0x0C, 0x24
+EXP_FLAGS_VERS, EXP_FLAGS_SLOT, EXP_FLAGS_FLIT = 0x000F, 0x0100, 0x8000
+EXP_DEVCAP2_EE_PREFIX = 1 << 21  # End-End TLP Prefix Supported
 MAX_STD_CAPS = 48  # (0x100 - 0x40) / 4: more links than slots means a loop
 MAX_EXT_CAPS = (CONFIG_SIZE - STD_SIZE) // 4
 
@@ -41,6 +49,7 @@ class Capability(NamedTuple):
     certainty: Certainty
     size_why: str
     spec: CapSpec
+    limit: int = 0  # for a minimum: the most bytes it can have (0: unknown), see `Size`
 
     @property
     def end(self) -> int:
@@ -74,14 +83,18 @@ def header_size(cs: ConfigSpace) -> int:
 
 
 def pcie_info(cs: ConfigSpace, offset: int) -> PcieInfo:
-    flags = cs.u16(offset + 2)
-    lnkcap = cs.u32(offset + 0x0C) if cs.has(offset + 0x0C, 4) else 0
+    flags = cs.u16(offset + EXP_FLAGS)
+    version = flags & EXP_FLAGS_VERS
+    lnkcap = cs.u32(offset + EXP_LNKCAP) if cs.has(offset + EXP_LNKCAP, 4) else 0
+    # Device Capabilities 2 is only present in a version 2 capability (pci_regs.h).
+    devcap2 = cs.u32(offset + EXP_DEVCAP2) if version >= 2 and cs.has(offset + EXP_DEVCAP2, 4) else 0
     port_type = (flags >> 4) & 0xF
     has_link = port_type not in (0x9, 0xA)  # RCiEPs and RCECs have no link
-    return PcieInfo(offset=offset, version=flags & 0xF, port_type=port_type,
-                    slot_implemented=bool(flags & 0x100),
+    return PcieInfo(offset=offset, version=version, port_type=port_type,
+                    slot_implemented=bool(flags & EXP_FLAGS_SLOT),
                     max_link_width=((lnkcap >> 4) & 0x3F) if has_link else 0,
-                    flit_mode_supported=bool(flags & 0x8000))
+                    flit_mode_supported=bool(flags & EXP_FLAGS_FLIT),
+                    e2e_tlp_prefix=bool(devcap2 & EXP_DEVCAP2_EE_PREFIX))
 
 
 def _walk_standard(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, int, int]]:
@@ -122,10 +135,18 @@ def _walk_standard(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
             break
         seen.add(pos)
         cap_id, nxt = cs.u8(pos), cs.u8(pos + 1)
-        if cap_id == 0xFF:
-            problems.append(Problem("absent", pos, f"capability ID 0xff at {pos:#04x}: the "
-                                    "device reads as absent here (chain broken)", S))
-            break
+        if cap_id == CAP_ID_INVALID:
+            if nxt == 0xFF:  # the whole header reads as ones: nothing answers here
+                problems.append(Problem("absent", pos, f"capability ID 0xff and next 0xff at "
+                                        f"{pos:#04x}: the device reads as absent here", S))
+                break
+            # The bytes go on (vfio-pci hides it and follows its next pointer), but lspci
+            # prints "<chain broken>" and stops, and so does the PCI core's search
+            # (__pci_find_next_cap_ttl): drivers find nothing after it.
+            problems.append(Problem("chain_broken", pos, f"capability ID 0xff at {pos:#04x}: "
+                                    "lspci stops here (<chain broken>), and so does the Linux "
+                                    "PCI core's capability search; vfio-pci hides it and follows "
+                                    f"its next pointer ({nxt:#04x})", S))
         found.append((pos, cap_id, nxt & ~3))
         came_from, pos = pos + 1, nxt
     return found
@@ -201,7 +222,7 @@ def walk(cs: ConfigSpace) -> Chains:
             else:
                 version = spec.version(ctx) if spec.version else None
             caps.append(Capability(space, cid, off, nxt, version, size.size, size.certainty,
-                                   size.why, spec))
+                                   size.why, spec, size.limit))
     _check_extents(cs, caps, problems)
     return Chains(tuple(caps), tuple(problems), pcie, ext_capable)
 

@@ -60,7 +60,6 @@ def test_entries_are_ordered_by_id_and_cover_0x00_to_0x1f() -> None:
     (0x0013, 0x10),  # PRI: Allocation at 0x0C
     (0x0018, 0x08),  # LTR: Max Snoop (+4), Max No-Snoop (+6)
     (0x001C, 0x08),  # LN Requester: Capability (+4), Control (+6)
-    (0x001E, 0x14),  # L1 PM Substates, PCIe 5.0+: Status at 0x10
     (0x001F, 0x0C),  # PTM: Capability (+4), Control (+8)
 ])
 def test_fixed_sizes(cap_id: int, expected: int) -> None:

@@ -45,18 +45,22 @@ def test_pci_express_versions(flags, expected):
 
 
 AER_PLAIN = ext_header(1) + bytes(0x18 - 4) + dw(0)
-AER_PREFIX = ext_header(1) + bytes(0x18 - 4) + dw(1 << 11)
+# AER Cap & Control bit 11 "TLP Prefix Log Present": a status bit about the logged TLP
+# (pci_regs.h PCI_ERR_CAP_PREFIX_LOG_PRESENT); it does not add the register.
+AER_BIT11 = ext_header(1) + bytes(0x18 - 4) + dw(1 << 11)
 
 
-@pytest.mark.parametrize("port_type, body, expected", [
-    (0x0, AER_PLAIN, (0x2C, Certainty.EXACT)),   # endpoint: ends after Header Log (0x1C+16)
-    (0x5, AER_PLAIN, (0x2C, Certainty.EXACT)),   # switch upstream port: same
-    (0x4, AER_PLAIN, (0x38, Certainty.EXACT)),   # root port: Root Error Cmd/Status/Source ID
-    (0xA, AER_PLAIN, (0x38, Certainty.EXACT)),   # RCEC: likewise
-    (0x0, AER_PREFIX, (0x48, Certainty.EXACT)),  # TLP Prefix Log present: 0x38 + 16
+@pytest.mark.parametrize("port_type, body, e2e, expected", [
+    (0x0, AER_PLAIN, False, (0x2C, Certainty.EXACT)),   # endpoint: ends after Header Log (0x1C+16)
+    (0x5, AER_PLAIN, False, (0x2C, Certainty.EXACT)),   # switch upstream port: same
+    (0x4, AER_PLAIN, False, (0x38, Certainty.EXACT)),   # root port: Root Error Cmd/Status/Source ID
+    (0xA, AER_PLAIN, False, (0x38, Certainty.EXACT)),   # RCEC: likewise
+    (0x0, AER_BIT11, False, (0x2C, Certainty.EXACT)),   # bit 11 alone adds nothing
+    (0x0, AER_PLAIN, True, (0x48, Certainty.EXACT)),    # End-End TLP Prefixes: log at 0x38 + 16
+    (0x4, AER_PLAIN, True, (0x48, Certainty.EXACT)),    # root port with prefixes: same end
 ])
-def test_aer_by_port_type(port_type, body, expected):
-    assert size_of(E, 0x01, body, pcie_info=pcie(port_type)) == expected
+def test_aer_by_port_type(port_type, body, e2e, expected):
+    assert size_of(E, 0x01, body, pcie_info=pcie(port_type)._replace(e2e_tlp_prefix=e2e)) == expected
 
 
 @pytest.mark.parametrize("width, expected", [

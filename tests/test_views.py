@@ -115,7 +115,12 @@ def test_access_classes_of_visible_caps():
     hw = device({0x100: ext_header(0x01, 1, 0)})
     v = view(hw, "vfio")
     assert set(v.access[0x100:0x104]) == {Access.VIRTUALIZED}  # header from vconfig
-    assert set(v.access[0x104:0x11C]) == {Access.WRITABLE}  # status/mask/severity/control
+    # uncorrectable status/mask/severity: every byte holds a writable error bit
+    assert set(v.access[0x104:0x110]) == {Access.WRITABLE}
+    # correctable status/mask: bits 0, 6-8, 12-15 only, so bytes +2..+3 drop writes;
+    # capabilities/control: ECRC enables at bits 6 and 8 only
+    for reg in (0x110, 0x114, 0x118):
+        assert list(v.access[reg:reg + 4]) == [Access.WRITABLE] * 2 + [Access.READ_ONLY] * 2
     assert set(v.access[0x11C:0x12C]) == {Access.READ_ONLY}  # header log
     assert set(v.access[0x12C:0x1000]) == {Access.RAW}  # unassigned
     assert set(v.access[0x48:0x4A]) == {Access.WRITABLE}  # PCIe Device Control

@@ -35,22 +35,35 @@ def _entries(count: int) -> str:
 
 # ------------------------------------------------------------------ 0x0001 AER
 
-AER_PREFIX_LOG_PRESENT = 1 << 11
+AER_COMMON_END = 0x2C  # after the Header Log (0x1C-0x2B)
+AER_ROOT_END = 0x38  # Root Error Command/Status, Error Source ID (Root Ports, RCECs)
+AER_PREFIX_END = 0x48  # TLP Prefix Log at 0x38-0x47
+AER_FLIT_END = 0x60  # Flit mode: a logged TLP of up to 4 + 10 DWORDs (Linux PCIE_STD_MAX_TLP_HEADERLOG)
+
+
+def _aer_root(ctx: CapContext) -> bool:
+    return ctx.pcie is None or ctx.pcie.port_type in (ROOT_PORT, RCEC)
 
 
 def _aer_size(ctx: CapContext) -> Size:
-    cap = ctx.u32(0x18)
-    root = ctx.pcie is not None and ctx.pcie.port_type in (ROOT_PORT, RCEC)
-    if cap & AER_PREFIX_LOG_PRESENT or (ctx.pcie is not None and ctx.pcie.flit_mode_supported):
-        if ctx.pcie is not None and ctx.pcie.flit_mode_supported:
-            # PCIe 6.x: a Flit-mode TLP log may run past the prefix log, up to 0x60.
-            return Size(0x48, Certainty.MINIMUM, "Flit-mode capable: the TLP log may reach 0x60")
-        return Size(0x48, Certainty.EXACT, "TLP Prefix Log present")
-    if ctx.pcie is None:
-        return Size(0x2C, Certainty.MINIMUM, "no PCI Express capability: port type unknown")
-    if root:
-        return Size(0x38, Certainty.EXACT, "root port / RCEC: Root Error registers")
-    return Size(0x2C, Certainty.EXACT, "not a root port: ends after the Header Log")
+    """The TLP Prefix Log exists when the function supports End-End TLP Prefixes (Device
+    Capabilities 2 bit 21). AER Capabilities and Control bit 11 (TLP Prefix Log Present)
+    only says whether the logged TLP carried prefixes: a status bit, not the register."""
+    pcie = ctx.pcie
+    if pcie is None:
+        return Size(AER_COMMON_END, Certainty.MINIMUM, "no PCI Express capability: port type "
+                    "and End-End TLP Prefix support unknown", AER_FLIT_END)
+    if pcie.flit_mode_supported:
+        # PCIe 6.x: a Flit-mode TLP log may run past the prefix log, up to 0x60.
+        return Size(AER_PREFIX_END, Certainty.MINIMUM, "Flit-mode capable: the TLP log may "
+                    "reach 0x60", AER_FLIT_END)
+    if pcie.e2e_tlp_prefix:
+        return Size(AER_PREFIX_END, Certainty.EXACT, "End-End TLP Prefix Supported (Device "
+                    "Capabilities 2 bit 21): TLP Prefix Log at 0x38-0x47")
+    if pcie.port_type in (ROOT_PORT, RCEC):
+        return Size(AER_ROOT_END, Certainty.EXACT, "root port / RCEC: Root Error registers")
+    return Size(AER_COMMON_END, Certainty.EXACT, "not a root port, no End-End TLP Prefixes: "
+                "ends after the Header Log")
 
 
 AER_COMMON = (
@@ -87,7 +100,8 @@ AER_COMMON = (
         bit(8, "ecrc_check_enable", "ECRC check enabled"),
         bit(9, "multi_header_capable", "Multiple header recording capable"),
         bit(10, "multi_header_enable", "Multiple header recording enabled"),
-        bit(11, "tlp_prefix_log_present", "TLP Prefix Log present (adds 0x38-0x47)"),
+        bit(11, "tlp_prefix_log_present", "TLP Prefix Log Present: the logged TLP had End-End "
+            "prefixes (a status bit; the register exists when End-End TLP Prefixes are supported)"),
         bit(12, "completion_timeout_prefix", "Completion timeout prefix/header log capable"),
         bit(18, "tlp_logged_in_flit", "TLP logged in Flit mode (PCIe 6.0)"),
         bits(23, 19, "logged_tlp_size", "Logged TLP size in DWORDs (Flit mode)")),
@@ -105,12 +119,13 @@ AER_PREFIX = (
 
 def _aer_layout(ctx: CapContext, size: int) -> tuple[Reg, ...]:
     regs = AER_COMMON
-    if size >= 0x38:
+    if size >= AER_ROOT_END and _aer_root(ctx):  # reserved in other functions
         regs += AER_ROOT
-    if size >= 0x48:
+    if size >= AER_PREFIX_END:
         regs += AER_PREFIX
-    if size > 0x48:
-        regs += (reg(0x48, size - 0x48, "flit_tlp_log", "Further DWORDs of a Flit-mode logged TLP"),)
+    if size > AER_PREFIX_END:
+        regs += (reg(AER_PREFIX_END, size - AER_PREFIX_END, "flit_tlp_log",
+                     "Further DWORDs of a Flit-mode logged TLP"),)
     return regs
 
 
@@ -833,7 +848,9 @@ def _dpc_layout(ctx: CapContext, size: int) -> tuple[Reg, ...]:
 
 # ------------------------------------------------------------------ 0x001E L1 PM Substates
 
+L1PM_BASE = 0x10  # PCIe 3.1/4.0: Capabilities, Control 1, Control 2
 L1PM_SIZE = 0x14  # PCIe 5.0+: the Status register at +0x10 is inside the capability
+L1PM_LINK_ACTIVATION = 1 << 5  # Capabilities bit 5, with the Status register's only bit
 L1PM_REGS = (
     reg(0x04, 4, "l1ss_cap", "L1 PM Substates Capabilities",
         bit(0, "pcipm_l1_2", "PCI-PM L1.2 supported"),
@@ -841,6 +858,8 @@ L1PM_REGS = (
         bit(2, "aspm_l1_2", "ASPM L1.2 supported"),
         bit(3, "aspm_l1_1", "ASPM L1.1 supported"),
         bit(4, "l1_pm_substates", "L1 PM Substates supported"),
+        bit(5, "link_activation", "Link Activation supported (downstream ports; PCIe 5.0+, "
+            "with the Status register at +0x10)"),
         bits(15, 8, "common_mode_restore_time", "Port Common_Mode_Restore_Time in us"),
         bits(17, 16, "t_power_on_scale", "Port T_POWER_ON scale: 2, 10, 100 us"),
         bits(23, 19, "t_power_on_value", "Port T_POWER_ON value")),
@@ -849,14 +868,32 @@ L1PM_REGS = (
         bit(1, "pcipm_l1_1_enable", "PCI-PM L1.1 enabled"),
         bit(2, "aspm_l1_2_enable", "ASPM L1.2 enabled"),
         bit(3, "aspm_l1_1_enable", "ASPM L1.1 enabled"),
+        bit(4, "link_activation_int_enable", "Link Activation interrupt enabled"),
+        bit(5, "link_activation_control", "Link Activation control"),
         bits(15, 8, "common_mode_restore_time", "Common_Mode_Restore_Time in us"),
         bits(25, 16, "ltr_l1_2_threshold_value", "LTR_L1.2_THRESHOLD value"),
         bits(31, 29, "ltr_l1_2_threshold_scale", "LTR_L1.2_THRESHOLD scale")),
     reg(0x0C, 4, "l1ss_control2", "L1 PM Substates Control 2",
         bits(1, 0, "t_power_on_scale", "T_POWER_ON scale: 2, 10, 100 us"),
         bits(7, 3, "t_power_on_value", "T_POWER_ON value")),
-    reg(0x10, 4, "l1ss_status", "L1 PM Substates Status (PCIe 5.0+)"),
+    reg(0x10, 4, "l1ss_status", "L1 PM Substates Status (PCIe 5.0+)",
+        bit(0, "link_activation_status", "Link Activation status")),
 )
+
+
+def _l1pm_size(ctx: CapContext) -> Size:
+    """PCIe 5.0 added the Status register at +0x10 with Link Activation. The capability
+    version stayed 1, so only a function that supports Link Activation shows which
+    layout it has; any other may end at 0x10 (PCIe 3.1/4.0) or 0x14 (PCIe 5.0+)."""
+    if ctx.u32(4) & L1PM_LINK_ACTIVATION:
+        return Size(L1PM_SIZE, EXACT, "Link Activation supported: the PCIe 5.0+ layout, "
+                    "Status register at +0x10")
+    return Size(L1PM_BASE, MINIMUM, "PCIe 3.1/4.0 layout (0x10) or PCIe 5.0+ (Status register "
+                "at +0x10, 0x14): the capability does not say which", L1PM_SIZE)
+
+
+def _l1pm_layout(ctx: CapContext, size: int) -> tuple[Reg, ...]:
+    return tuple(r for r in L1PM_REGS if r.end <= size)
 
 
 # ------------------------------------------------------------------ 0x001F PTM
@@ -879,11 +916,15 @@ ENTRIES: tuple[CapSpec, ...] = (
             "fixed 4 bytes: the header only", fixed(4, "header only"), (), 4, 4,
             aliases=("null",)),
     CapSpec(E, 0x0001, "AER", "Advanced Error Reporting", "PCIe 6.3 §7.8.4",
-            "0x2C; 0x38 for root ports and RCECs (Root Error registers); 0x48 when the TLP "
-            "Prefix Log is present; up to 0x60 for a Flit-mode TLP log",
-            _aer_size, _aer_layout, 0x2C, 0x60,
-            notes="The common '0x38 non-root vs 0x48 root' claim is not the spec's rule. "
-                  "vfio exposes 0x2C only.", aliases=("aer", "err")),
+            "0x2C; 0x38 for root ports and RCECs (Root Error registers); 0x48 when the "
+            "function supports End-End TLP Prefixes (PCIe capability Device Capabilities 2 bit "
+            "21: TLP Prefix Log at 0x38); at least 0x48 and up to 0x60 for a Flit-mode "
+            "capable function",
+            _aer_size, _aer_layout, AER_COMMON_END, AER_FLIT_END,
+            notes="The common '0x38 non-root vs 0x48 root' claim is not the spec's rule. AER "
+                  "Capabilities and Control bit 11 (TLP Prefix Log Present) is a status bit "
+                  "about the logged TLP, not the register's presence. vfio exposes 0x2C only.",
+            aliases=("aer", "err")),
     CapSpec(E, 0x0002, "VC", "Virtual Channel", "PCIe 6.3 §7.9.1", _vc_size_text(VC_KIND),
             _vc_size, _vc_layout_for(VC_KIND), VC_MIN, VC_MAX, notes=VC_NOTES, aliases=("vc",)),
     CapSpec(E, 0x0003, "DSN", "Device Serial Number", "PCIe 6.3 §7.9.3",
@@ -997,11 +1038,12 @@ ENTRIES: tuple[CapSpec, ...] = (
             notes="pciutils reads only 0x0C. A Log Size outside the valid range gives the 0x30 "
                   "minimum (Header Log only).", aliases=("dpc",)),
     CapSpec(E, 0x001E, "L1PM", "L1 PM Substates", "PCIe 6.3 §7.8.3",
-            "fixed 0x14 (PCIe 5.0+: L1 PM Substates Status at +0x10)",
-            fixed(L1PM_SIZE, "PCIe 5.0+ layout: Status register at +0x10"), L1PM_REGS,
-            L1PM_SIZE, L1PM_SIZE,
-            notes="Pre-5.0 devices (PCIe 3.1/4.0) implement 0x10 (no Status register), as Linux "
-                  "pci_regs.h and pciutils read; the PCIe 5.0+ 0x14 is used here.",
+            "0x14 when Link Activation is supported (+4 bit 5: the PCIe 5.0+ layout with the "
+            "Status register at +0x10); otherwise at least 0x10 (PCIe 3.1/4.0), up to 0x14",
+            _l1pm_size, _l1pm_layout, L1PM_BASE, L1PM_SIZE,
+            notes="PCIe 3.1/4.0 functions implement 0x10 (no Status register), as Linux "
+                  "pci_regs.h and pciutils read; PCIe 5.0+ ones 0x14. The version field is 1 in "
+                  "both, so without Link Activation the size is a minimum with a tail to 0x14.",
             aliases=("l1pm", "l1ss")),
     CapSpec(E, 0x001F, "PTM", "Precision Time Measurement", "PCIe 6.3 §7.9.15",
             "fixed 12 bytes: PTM Capability (+4), PTM Control (+8)", fixed(0x0C), PTM_REGS,

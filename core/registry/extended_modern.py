@@ -222,6 +222,9 @@ class PhyLayer:
     certainty: Certainty  # what a known link width gives (MINIMUM for disputed layouts)
     lane_fields: tuple[Bits, ...] = ()  # empty where no source gave the byte's bits
     caveat: str = ""  # why a known width still gives only a minimum
+    # Where other sources start the lane array (a disputed layout): the size from
+    # `lane_start` is then a minimum, and the structure is at most as long as this layout.
+    alt_lane_start: int = 0
 
     @property
     def min_size(self) -> int:
@@ -229,15 +232,20 @@ class PhyLayer:
 
     @property
     def max_size(self) -> int:
-        return dword_round(self.lane_start + self.max_lanes)
+        return dword_round(max(self.lane_start, self.alt_lane_start) + self.max_lanes)
+
+    def _limit(self, width: int) -> int:
+        return dword_round(self.alt_lane_start + width) if self.alt_lane_start else 0
 
     def size(self, ctx: CapContext) -> Size:
         width, why = _link_width(ctx, self.max_lanes)
         if width is None:
-            return Size(self.min_size, Certainty.MINIMUM, f"{why}: at least one lane")
-        return Size(dword_round(self.lane_start + width), self.certainty,
+            return Size(self.min_size, Certainty.MINIMUM, f"{why}: at least one lane",
+                        self._limit(self.max_lanes))
+        certainty = Certainty.MINIMUM if self.alt_lane_start else self.certainty
+        return Size(dword_round(self.lane_start + width), certainty,
                     f"x{width}: 1 byte of {self.rate} Lane Equalization Control per lane "
-                    f"from {self.lane_start:#x}, DWORD-rounded{self.caveat}")
+                    f"from {self.lane_start:#x}, DWORD-rounded{self.caveat}", self._limit(width))
 
     def layout(self, ctx: CapContext, size: int) -> list[Reg]:
         room = min(max(size - self.lane_start, 0), self.max_lanes)
@@ -303,7 +311,8 @@ PL64 = PhyLayer("64.0 GT/s", _phy_common("64.0 GT/s", reg(
         bit(6, "tx_precode_request", "Transmitter precode request"),
         bit(5, "tx_precoding_on", "Transmitter precoding on")))),
     0x10, 16, Certainty.MINIMUM, LANE_PRESETS,
-    caveat=" (PCIe 6.3 layout; PCIe 6.0 and Linux start the array at 0x20)")
+    caveat=" (PCIe 6.3 layout; PCIe 6.0 and Linux start the array at 0x20, so it may run "
+           "16 bytes further)", alt_lane_start=0x20)
 
 PL128 = PhyLayer("128.0 GT/s", _phy_common("128.0 GT/s", reg(
     0x0C, 4, "phy_status", "128.0 GT/s Status")), 0x10, 16, Certainty.MINIMUM,
@@ -705,8 +714,11 @@ PL_MAX_NOTE = "NVIDIA nvpcie.h and pydiskcmd use the x32 maximum 0x40; we size b
 
 def _phy_spec(cap_id: int, short: str, rate: str, spec: str, phy: PhyLayer,
               aliases: tuple[str, ...], notes: str = "") -> CapSpec:
-    text = PL_SIZE_TEXT.format(start=phy.lane_start, lo=phy.min_size, hi=phy.max_size,
-                               lanes=phy.max_lanes)
+    text = PL_SIZE_TEXT.format(start=phy.lane_start, lo=phy.min_size,
+                               hi=dword_round(phy.lane_start + phy.max_lanes), lanes=phy.max_lanes)
+    if phy.alt_lane_start:
+        text += (f"; other sources start the lanes at {phy.alt_lane_start:#x} (up to "
+                 f"{phy.max_size:#x}), so the size is a minimum")
     return CapSpec(E, cap_id, short, f"Physical Layer {rate}", spec, text, phy.size, phy.layout,
                    phy.min_size, phy.max_size, notes=notes, aliases=aliases)
 
@@ -777,8 +789,9 @@ ENTRIES: tuple[CapSpec, ...] = (
             notes="NVIDIA nvpcie.h uses a fixed 0x34; Linux and pciutils walk the blocks, as we do.",
             aliases=("ide",)),
     _phy_spec(0x0031, "64GT", "64.0 GT/s", "PCIe 6.3 §7.7.7", PL64, ("64gt", "pl_64gt"),
-              notes="Disputed: PCIe 6.0 and Linux put the lane array at 0x20 (0x24..0x30); PCIe "
-                    "6.3 and pydiskcmd at 0x10. We apply the 6.3 rule, certainty minimum."),
+              notes="Disputed: PCIe 6.0 and Linux (PCI_PL_64GT_LE_CTRL) put the lane array at "
+                    "0x20 (0x24..0x30); PCIe 6.3 and pydiskcmd at 0x10. The size is the 6.3 "
+                    "one as a minimum; the bytes up to the 6.0 size are an unknown-size tail."),
     CapSpec(E, 0x0032, "FLIT_LOG", "Flit Logging", "PCIe 6.3 §7.7.8",
             "fixed 60 bytes (0x3C): Error Logs, Counters, FBER Control and Status 1..10",
             fixed(0x3C), FLIT_LOG_REGS, 0x3C, 0x3C, aliases=("flit_log",)),

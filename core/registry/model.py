@@ -89,6 +89,9 @@ class PcieInfo(NamedTuple):
     slot_implemented: bool  # PCIe Capabilities bit 8
     max_link_width: int  # Link Capabilities bits 9:4 (0 when the function has no link)
     flit_mode_supported: bool  # PCIe Capabilities bit 15 (PCIe 6.0)
+    # Device Capabilities 2 (+0x24) bit 21, End-End TLP Prefix Supported. Device
+    # Capabilities 2 exists only in a version 2 capability (pci_regs.h), so False for v1.
+    e2e_tlp_prefix: bool = False
 
 
 # Device/Port Type values (PCIe Capabilities bits 7:4).
@@ -142,6 +145,10 @@ class Size(NamedTuple):
     size: int
     certainty: Certainty
     why: str = ""  # which branch of the rule applied, in words
+    # For a MINIMUM: the most bytes this instance can have, when the rule knows it (the
+    # layout maps the bytes from `size` up to `limit` as an unknown-size tail and no
+    # further). 0: no known bound, the tail runs to the next structure.
+    limit: int = 0
 
 
 SizeRule = Callable[[CapContext], Size]

@@ -8,13 +8,20 @@ Kernel facts modelled here, each from ../shared/reference/vfio-qemu.md:
   too (a vendor capability with length 0).
 - A hidden first extended capability (at 0x100) becomes a 4-byte placeholder: ID and
   version read as zero, next kept. If no extended capability is left, 0x100 reads 0.
-  ID 0 at 0x100 is the quirk: the placeholder's map byte is 0 (PCI_CAP_ID_BASIC), so
-  the header is read raw from the device.
+  The kernel's map holds one byte per config byte, the low byte of the ID, and that byte
+  picks the placeholder's permissions: 0x00 is PCI_CAP_ID_BASIC (the header is read raw,
+  writes dropped), 0xFF is PCI_CAP_ID_INVALID (raw reads and writes), 0xFE is
+  PCI_CAP_ID_INVALID_VIRT (vfio's copy, writable), a low byte up to PCI_EXT_CAP_ID_MAX
+  takes that ID's permission table (raw writes for VSEC and DVSEC), and above it the
+  read-only direct permissions. Where the header reads raw, vfio's rewrites of it (unlinks,
+  the zeroing) are not seen.
 - The extended chain is walked only when a PCI Express capability (or a PCI-X 2.0 one)
   was sized with a config space above 256 bytes and a non-zero DWORD at 0x100.
-- Access per byte: the config header's table, the per-capability permission tables
-  (most visible capabilities are read-only, a few registers are writable to hardware,
-  vendor capabilities take raw writes), and raw for every byte outside a mapped extent.
+- Access per byte: the kernel's permission tables, byte by byte from their virtualized and
+  writable bit masks (`Perm`, `byte_access`): the config header's, the per-capability
+  ones (most visible capabilities are read-only, a few registers are writable to
+  hardware, vendor capabilities take raw writes), and raw for every byte outside a mapped
+  extent.
 
 Like the kernel, this follows the chain the hardware walker found; the kernel's own walk
 differs only on broken chains (it does not mask pointers), which the problems list names.
@@ -22,19 +29,21 @@ differs only on broken chains (it does not mask pointers), which the problems li
 
 from __future__ import annotations
 
+import re
 import struct
-from typing import Callable
+from functools import lru_cache
+from typing import Callable, NamedTuple
 
 from ..layout import CapView, Layout
-from ..registry import Space
-from ..space import CONFIG_SIZE, STD_SIZE, ConfigSpace
+from ..registry import Space, lookup
+from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE, ConfigSpace
 from ..walk import Capability, cap_pointer_register
 from . import Access, KernelProfile, recolour, with_bytes
 
 S, E = Space.STANDARD, Space.EXTENDED
 V, RO, W, RAW = Access.VIRTUALIZED, Access.READ_ONLY, Access.WRITABLE, Access.RAW
 PCI_CAP_ID_MAX = 0x14
-CAP_ID_PCIX, CAP_ID_EXP = 0x07, 0x10
+CAP_ID_MSI, CAP_ID_PCIX, CAP_ID_EXP = 0x05, 0x07, 0x10
 
 LengthRule = Callable[[ConfigSpace, Capability], int]
 
@@ -157,63 +166,208 @@ def _length(rule: int | LengthRule | str, cs: ConfigSpace, c: Capability, label:
 
 
 # ---------------------------------------------------------------- access per byte
+#
+# The kernel's permission tables (vfio_pci_init_perm_bits() and init_pci_cap_*_perm()):
+# each p_setb/p_setw/p_setd call sets, for the bits of one register, which are virtualized
+# (read from and written to vfio's copy) and which are writable (a write reaches the
+# device unless the bit is also virtualized). One `Perm` is one such call.
 
-HEADER_ACCESS: tuple[tuple[int, int, Access], ...] = (
-    (0x00, 0x04, V),   # vendor and device ID: virtualized, read-only
-    (0x04, 0x06, W),   # command: writable (INTx disable virtualized)
-    (0x06, 0x08, RO),  # status: Capabilities List virtualized, no writable bits
-    (0x08, 0x0C, RO),  # revision, class
-    (0x0C, 0x0E, W),   # cache line size, latency timer
-    (0x0E, 0x0F, RO),  # header type
-    (0x0F, 0x10, W),   # BIST
-    (0x10, 0x28, V),   # BAR0-5: fully virtual, sizing emulated
-    (0x28, 0x30, RO),  # CardBus CIS, subsystem IDs
-    (0x30, 0x35, V),   # expansion ROM BAR, capabilities pointer
-    (0x35, 0x3C, RO),  # reserved
-    (0x3C, 0x3E, V),   # interrupt line and pin
-    (0x3E, 0x40, RO),  # min grant, max latency
+
+class Perm(NamedTuple):
+    offset: int  # from the capability start
+    width: int  # 1, 2 or 4 bytes (p_setb, p_setw, p_setd)
+    virt: int
+    write: int
+
+
+ALL = 0xFFFFFFFF
+# pci_regs.h bits the tables name.
+COMMAND_INTX_DISABLE, STATUS_CAP_LIST = 0x0400, 0x0010
+PM_CAP_PME_MASK = 0xF800
+PM_CTRL_PME_ENABLE, PM_CTRL_PME_STATUS, PM_CTRL_STATE_MASK = 0x0100, 0x8000, 0x0003
+EXP_DEVCTL_BCR_FLR, EXP_DEVCTL_PAYLOAD, EXP_DEVCTL_READRQ = 0x8000, 0x00E0, 0x7000
+EXP_DEVCTL_PHANTOM, EXP_DEVCTL2_ARI = 0x0200, 0x0020
+AF_CTRL_FLR = 0x01
+MSI_FLAGS_64BIT, MSI_FLAGS_MASKBIT = 0x0080, 0x0100
+# Error bits a user may clear or mask (init_pci_ext_cap_err_perm): UND, DLP, SURPDN,
+# POISON_TLP, FCP, COMP_TIME, COMP_ABORT, UNX_COMP, RX_OVER, MALF_TLP, ECRC, UNSUP, ACSV,
+# INTN, MCBTLP, ATOMEG, TLPPRE; and RCVR, BAD_TLP, BAD_DLLP, REP_ROLL, REP_TIMER, ADV_NFAT,
+# INTERNAL, LOG_OVER; and ECRC generation/check enable.
+ERR_UNC_WRITABLE = 0x00000001 | 0x00000010 | 0x00000020 | 0x03FFF000
+ERR_COR_WRITABLE = 0x00000001 | 0x00000040 | 0x00000080 | 0x00000100 | 0x0000F000
+ERR_CAP_WRITABLE = 0x00000040 | 0x00000100
+PCI_CAP_LIST_NEXT = 1
+
+BASIC_PERMS: tuple[Perm, ...] = (
+    Perm(0x00, 2, ALL, 0), Perm(0x02, 2, ALL, 0),   # vendor/device ID (virtualized for VFs)
+    Perm(0x04, 2, COMMAND_INTX_DISABLE, ALL),       # command: INTx disable virtualized
+    Perm(0x06, 2, STATUS_CAP_LIST, 0),              # status: Capabilities List virtualized
+    Perm(0x0C, 1, 0, ALL), Perm(0x0D, 1, 0, ALL),   # cache line size, latency timer
+    Perm(0x0F, 1, 0, ALL),                          # BIST
+    *(Perm(bar, 4, ALL, ALL) for bar in range(0x10, 0x28, 4)),  # BARs: fully virtual
+    Perm(0x30, 4, ALL, ALL),                        # expansion ROM BAR
+    Perm(0x34, 1, ALL, 0),                          # capabilities pointer
+    Perm(0x3C, 1, ALL, ALL), Perm(0x3D, 1, ALL, 0),  # interrupt line, pin
 )
+NEXT_VIRT = Perm(PCI_CAP_LIST_NEXT, 1, ALL, 0)  # "we always virtualize the next field"
 
-PermRule = Callable[[ConfigSpace, Capability, int], list[tuple[int, int, Access]]]
-
-
-def _msi_perms(cs: ConfigSpace, c: Capability, length: int) -> list[tuple[int, int, Access]]:
-    wide = cs.u16(c.offset + 2) & 0x80
-    data_end = 0x0E if wide else 0x0A
-    return [(2, 3, V), (4, data_end, V), (data_end, length, W)]  # mask/pending writable
+PermRule = Callable[[ConfigSpace, Capability], tuple[Perm, ...]]
 
 
-# Registers that differ from the default (header from vfio's copy, body read-only).
-STD_PERMS: dict[int, list[tuple[int, int, Access]] | PermRule] = {
-    0x01: [(4, 6, W)],               # PMCSR (power state writes trapped)
-    0x03: [(2, 8, V)],               # VPD address/data, emulated through the VPD ops
+def _msi_perms(cs: ConfigSpace, c: Capability) -> tuple[Perm, ...]:
+    """init_pci_cap_msi_perm(): flags low byte, address and data virtualized; mask and
+    pending bits written to the device."""
+    flags = cs.u16(c.offset + 2)
+    data, mask, pending = (0x0C, 0x10, 0x14) if flags & MSI_FLAGS_64BIT else (0x08, 0x0C, 0x10)
+    perms = [NEXT_VIRT, Perm(0x02, 1, ALL, ALL), Perm(0x04, 4, ALL, ALL)]
+    if flags & MSI_FLAGS_64BIT:
+        perms.append(Perm(0x08, 4, ALL, ALL))
+    perms.append(Perm(data, 2, ALL, ALL))
+    if flags & MSI_FLAGS_MASKBIT:
+        perms += [Perm(mask, 4, 0, ALL), Perm(pending, 4, 0, ALL)]
+    return tuple(perms)
+
+
+# How the kernel serves a mapped capability's bytes, by ID: a permission table (reads mix
+# vfio's copy and the device per bit, writes reach the device for writable bits), "raw
+# write" (read direct, header from vfio's copy; every write goes to the device), or, with
+# no entry, read-only direct reads (header from vfio's copy).
+RAW_WRITE = "raw write"
+STD_PERMS: dict[int, tuple[Perm, ...] | PermRule | str] = {
+    0x01: (NEXT_VIRT, Perm(0x02, 2, PM_CAP_PME_MASK, 0),
+           Perm(0x04, 4, PM_CTRL_PME_ENABLE | PM_CTRL_PME_STATUS,
+                ALL & ~(PM_CTRL_PME_ENABLE | PM_CTRL_PME_STATUS | PM_CTRL_STATE_MASK))),
+    0x03: (NEXT_VIRT, Perm(0x02, 2, ALL, ALL), Perm(0x04, 4, ALL, ALL)),  # VPD address, data
     0x05: _msi_perms,
-    0x07: [(2, 4, W), (8, 12, W)],   # PCI-X command, ECC control/status
-    0x09: [(0, 0x100, W)],           # vendor specific: raw writes, header included
-    0x10: [(8, 10, W), (0x28, 0x2A, W)],  # Device Control, Device Control 2
-    0x13: [(4, 5, V)],               # AF control (FLR)
+    0x07: (NEXT_VIRT, Perm(0x02, 2, 0, ALL), Perm(0x08, 4, 0, ALL)),  # PCI-X command, ECC
+    0x09: RAW_WRITE,                                 # vendor specific
+    0x10: (NEXT_VIRT,
+           Perm(0x08, 2, EXP_DEVCTL_BCR_FLR | EXP_DEVCTL_PAYLOAD | EXP_DEVCTL_READRQ,
+                ALL & ~EXP_DEVCTL_PHANTOM),         # Device Control
+           Perm(0x28, 2, 0, ALL & ~EXP_DEVCTL2_ARI)),  # Device Control 2
+    0x13: (NEXT_VIRT, Perm(0x04, 1, AF_CTRL_FLR, AF_CTRL_FLR)),  # AF control (FLR)
 }
-EXT_PERMS: dict[int, list[tuple[int, int, Access]] | PermRule] = {
-    0x01: [(4, 0x1C, W)],            # AER status, mask, severity, capabilities/control
-    0x04: [(8, 9, W)],               # power budgeting: the byte at +8
-    0x0B: [(0, 0x1000, W)],          # VSEC: raw writes
-    0x23: [(0, 0x1000, W)],          # DVSEC: raw writes
+EXT_PERMS: dict[int, tuple[Perm, ...] | PermRule | str] = {
+    0x01: (Perm(0x00, 4, ALL, 0),                    # AER
+           Perm(0x04, 4, 0, ERR_UNC_WRITABLE), Perm(0x08, 4, 0, ERR_UNC_WRITABLE),
+           Perm(0x0C, 4, 0, ERR_UNC_WRITABLE),
+           Perm(0x10, 4, 0, ERR_COR_WRITABLE), Perm(0x14, 4, 0, ERR_COR_WRITABLE),
+           Perm(0x18, 4, 0, ERR_CAP_WRITABLE)),
+    0x04: (Perm(0x00, 4, ALL, 0), Perm(0x08, 1, 0, ALL)),  # power budgeting: the byte at +8
+    0x0B: RAW_WRITE,                                 # VSEC
+    0x23: RAW_WRITE,                                 # DVSEC
 }
 
 
-def _apply_perms(access: bytearray, cs: ConfigSpace, c: Capability, length: int) -> None:
-    start, end = c.offset, min(c.offset + length, CONFIG_SIZE)
-    access[start:end] = bytes([RO]) * (end - start)
-    head = 2 if c.space is S else 4
-    access[start:min(start + head, end)] = bytes([V]) * (min(start + head, end) - start)
-    table = (STD_PERMS if c.space is S else EXT_PERMS).get(c.id)
-    if table is None:
-        return
-    ranges = table(cs, c, length) if callable(table) else table
-    for a, b, kind in ranges:
-        lo, hi = start + a, min(start + b, end)
-        if lo < hi:
-            access[lo:hi] = bytes([kind]) * (hi - lo)
+def byte_access(virt: int, write: int) -> Access:
+    """One byte of a permission table: writable bits that are not virtualized reach the
+    device; a byte read wholly from vfio's copy, or whose writes are kept there, is
+    virtualized; anything else reads the device and drops writes."""
+    if write & ~virt & 0xFF:
+        return W
+    if virt & 0xFF == 0xFF or write & virt & 0xFF:
+        return V
+    return RO
+
+
+@lru_cache(maxsize=256)
+def _table_access(perms: tuple[Perm, ...], length: int) -> bytes:
+    virt, write = bytearray(length), bytearray(length)
+    for p in perms:
+        for k in range(p.width):
+            if p.offset + k < length:
+                virt[p.offset + k] = (p.virt >> 8 * k) & 0xFF
+                write[p.offset + k] = (p.write >> 8 * k) & 0xFF
+    return bytes(byte_access(v, w) for v, w in zip(virt, write))
+
+
+_HEADER_ACCESS = _table_access(BASIC_PERMS, STD_HEADER_SIZE)
+
+
+@lru_cache(maxsize=256)
+def _direct_access(space: Space, length: int) -> bytes:
+    """vfio_direct_config_read() with no write function: an extended header DWORD comes
+    from vfio's copy; a standard capability's next byte does, its ID byte is the device's
+    (a word read at +0 takes both from the copy, which holds the device's ID); writes are
+    dropped."""
+    out = bytearray([RO]) * length
+    head = range(0, 4) if space is E else range(PCI_CAP_LIST_NEXT, PCI_CAP_LIST_NEXT + 1)
+    for k in head:
+        if k < length:
+            out[k] = V
+    return bytes(out)
+
+
+def served_access(cs: ConfigSpace, space: Space, perm_id: int, length: int,
+                  msi: Capability | None, profile: KernelProfile) -> bytes:
+    """The access class of `length` bytes from the start of a run the kernel's map gives
+    ID `perm_id`, served by that ID's permissions (`msi`: the capability whose flags set
+    up the per-device MSI table, the first MSI one)."""
+    table = (STD_PERMS if space is S else EXT_PERMS).get(perm_id)
+    if space is E and perm_id > profile.ext_cap_id_max:
+        table = None  # direct_ro_perms
+    if table == RAW_WRITE:
+        return bytes([W]) * length
+    if table is None or isinstance(table, str):
+        return _direct_access(space, length)
+    if callable(table):
+        if msi is None:
+            return _direct_access(space, length)
+        table = table(cs, msi)
+    return _table_access(table, length)
+
+
+# The kernel's map (pci_config_map) holds one byte per config byte: the ID of the
+# capability mapped there (the low byte of an extended ID), or one of these.
+MAP_BASIC, MAP_INVALID_VIRT, MAP_INVALID = 0x00, 0xFE, 0xFF
+
+
+def map_access(kmap: bytes, cs: ConfigSpace, msi: Capability | None,
+               profile: KernelProfile) -> bytes:
+    """Per byte, how vfio_config_do_rw() serves it: the permissions its map byte selects,
+    at the offset from where vfio_find_cap_start() puts the start (the first of a run of
+    equal map bytes, within the standard or the extended space). So two capabilities with
+    the same ID that abut or overlap are served as one, as the kernel does."""
+    out = bytearray(CONFIG_SIZE)
+    out[:STD_HEADER_SIZE] = _HEADER_ACCESS
+    for lo, hi in ((STD_HEADER_SIZE, STD_SIZE), (STD_SIZE, CONFIG_SIZE)):
+        for run in _RUN.finditer(kmap, lo, hi):
+            pos, end, m = run.start(), run.end(), kmap[run.start()]
+            if m == MAP_INVALID:
+                out[pos:end] = bytes([RAW]) * (end - pos)  # unassigned_perms
+            elif m == MAP_INVALID_VIRT:
+                out[pos:end] = bytes([V]) * (end - pos)  # virt_perms
+            elif m == MAP_BASIC:
+                # only a placeholder at 0x100 can hold it: vfio_find_cap_start() returns 0
+                # for PCI_CAP_ID_BASIC, so the offset is never < 4 and the direct read is raw
+                out[pos:end] = bytes([RO]) * (end - pos)
+            else:
+                space = S if pos < STD_SIZE else E
+                out[pos:end] = served_access(cs, space, m, end - pos, msi, profile)
+    return bytes(out)
+
+
+_RUN = re.compile(rb"(.)\1*", re.S)  # a run of one map byte
+
+
+def _placeholder(c: Capability, profile: KernelProfile) -> tuple[bool, str]:
+    """A hidden first extended capability: vfio maps 4 bytes with the low byte of its ID,
+    and that byte picks how the header is served: (whether it reads raw, why)."""
+    low = c.id & 0xFF
+    if low == MAP_BASIC:
+        return True, ("its map byte is the ID's low byte 0x00, vfio's PCI_CAP_ID_BASIC, so "
+                      "the header reads raw from the device (writes dropped)")
+    if low == MAP_INVALID:
+        return True, ("its map byte is the ID's low byte 0xff, PCI_CAP_ID_INVALID, so the "
+                      "header is raw: reads and writes reach the device")
+    if low == MAP_INVALID_VIRT:
+        return False, ("ID and version read as 0; its map byte is the ID's low byte 0xfe, "
+                       "PCI_CAP_ID_INVALID_VIRT: the header is vfio's copy, and writes change it")
+    why = "ID and version read as 0"
+    if low != c.id and low <= profile.ext_cap_id_max:
+        why += (f"; its map byte {low:#04x} (the ID's low byte) gives it the permissions of "
+                f"{lookup(E, low).short}")
+    return False, why
 
 
 # ---------------------------------------------------------------- the view
@@ -230,14 +384,18 @@ def _set_next_ext(data: bytearray, header_pos: int, value: int) -> None:
 def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> Layout:
     cs = hw.space
     data = bytearray(cs.data)
-    access = bytearray([RAW]) * CONFIG_SIZE if with_access else None
-    if access is not None:
-        for a, b, kind in HEADER_ACCESS:
-            access[a:b] = bytes([kind]) * (b - a)
+    # the kernel's map: the header is PCI_CAP_ID_BASIC, everything else unassigned
+    kmap = bytearray([MAP_BASIC]) * STD_HEADER_SIZE
+    kmap += bytearray([MAP_INVALID]) * (CONFIG_SIZE - STD_HEADER_SIZE)
     caps = hw.capabilities
     views: list[CapView | None] = [None] * len(caps)
     cfg_size = CONFIG_SIZE if cs.has(STD_SIZE, 4) else STD_SIZE
     extended_caps = False
+    msi: Capability | None = None  # vdev->msi_perm is set up by the first MSI capability
+
+    def mapped(c: Capability, length: int, map_id: int) -> None:
+        end = min(c.offset + length, CONFIG_SIZE)
+        kmap[c.offset:end] = bytes([map_id]) * (end - c.offset)
 
     prev_ptr = cap_pointer_register(cs)
     visible_std = 0
@@ -252,16 +410,17 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
         if cfg_size > STD_SIZE and cs.u32(STD_SIZE) and (
                 c.id == CAP_ID_EXP or (c.id == CAP_ID_PCIX and length == 24)):
             extended_caps = True
+        if c.id == CAP_ID_MSI and msi is None:
+            msi = c
         views[i] = CapView("visible", "", length)
-        if access is not None:
-            _apply_perms(access, cs, c, length)
+        mapped(c, length, c.id)
         prev_ptr, visible_std = c.offset + 1, visible_std + 1
     if not visible_std:
         data[0x06] &= ~0x10  # no capability left: Status.CapList reads 0
 
     prev_hdr: int | None = None
     ecaps = 0
-    id0_quirk = False
+    raw_head = False  # the placeholder's header reads raw: vfio's rewrites of it are unseen
     for i, c in enumerate(caps):
         if c.space is not E:
             continue
@@ -273,30 +432,28 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
         length, reason = ext_length(cs, c, profile)
         if not length and prev_hdr is not None:
             views[i] = CapView("hidden", reason)
-            if not (id0_quirk and prev_hdr == STD_SIZE):  # that header is read raw
+            if not (raw_head and prev_hdr == STD_SIZE):
                 _set_next_ext(data, prev_hdr, c.next)
             continue
         if not length:  # first in the chain: a 4-byte placeholder anchors the list
-            views[i] = CapView("placeholder", reason + "; it is first in the chain, so vfio "
-                               "keeps a 4-byte placeholder (ID and version read as 0)", 4)
-            if c.id == 0:
-                id0_quirk = True  # map byte 0 = PCI_CAP_ID_BASIC: the header reads raw
-            else:
+            raw_head, why = _placeholder(c, profile)
+            views[i] = CapView("placeholder", f"{reason}; it is first in the chain, so vfio "
+                               f"keeps a 4-byte placeholder ({why})", 4)
+            if not raw_head:
                 hdr = struct.unpack_from("<I", data, c.offset)[0]
                 struct.pack_into("<I", data, c.offset, hdr & 0xFFC00000)
-            if access is not None:
-                access[c.offset:c.offset + 4] = bytes([RO if c.id == 0 else V]) * 4
+            mapped(c, 4, c.id & 0xFF)
             prev_hdr = c.offset
             continue
         views[i] = CapView("visible", "", length)
-        if access is not None:
-            _apply_perms(access, cs, c, length)
+        mapped(c, length, c.id & 0xFF)
         prev_hdr, ecaps = c.offset, ecaps + 1
-    if extended_caps and not ecaps and not id0_quirk and cs.has(STD_SIZE, 4):
+    if extended_caps and not ecaps and not raw_head and cs.has(STD_SIZE, 4):
         struct.pack_into("<I", data, STD_SIZE, 0)  # no extended capability left
 
     cap_views = tuple(v or CapView("visible") for v in views)
+    access = map_access(kmap, cs, msi, profile) if with_access else b""
     return Layout(with_bytes(cs, data), caps, hw.orphans,
                   recolour(hw.regions, cap_views, [c.offset for c in caps]),
                   hw.problems, hw.pcie, view="vfio", cap_views=cap_views,
-                  access=bytes(access) if access is not None else b"", profile=f"kernel {profile.name}")
+                  access=access, profile=f"kernel {profile.name}")
