@@ -19,8 +19,8 @@ through a `Pointer`, so nothing the device describes is dropped. Fields that ove
 their register are a registry error (`check_fields` raises). Each table's structure is built
 once and cached; construct's `compile()` was measured and left out: it saves a third of a
 parse but costs ~15 ms per table, more than an inspector session ever parses. Every
-register and field carries its one-line description as the construct docstring
-(`name / Con * "doc"`).
+register and field carries its one-line description as the construct docstring (what
+`name / Con * "doc"` makes, in one `Renamed` rather than two: a third fewer parse calls).
 
 construct is imported inside the functions only: walking and mapping never pay for it, and
 `table` (what `capslot caps` lists) needs none.
@@ -91,17 +91,17 @@ def _register_cons(register: Reg) -> list:
 
     doc, name = register.doc, register.name
     if not is_int(register):
-        return [name / c.Bytewise(c.ByteSwapped(c.Bytes(register.width))) * doc]
+        return [c.Renamed(c.Bytewise(c.ByteSwapped(c.Bytes(register.width))), name, doc)]
     if not register.fields:
-        return [name / c.BitsInteger(register.width * 8) * doc]
+        return [c.Renamed(c.BitsInteger(register.width * 8), name, doc)]
     check_fields(register)
-    subcons = [name / c.Peek(c.BitsInteger(register.width * 8)) * doc]
+    subcons = [c.Renamed(c.Peek(c.BitsInteger(register.width * 8)), name, doc)]
     pos = register.width * 8  # next bit expected, counting down from the top
     for f in sorted(register.fields, key=lambda f: f.hi, reverse=True):
         if f.hi < pos - 1:
             subcons.append(c.Padding(pos - 1 - f.hi))
         con = c.Flag if f.width == 1 else c.BitsInteger(f.width)
-        subcons.append(field_key(register, f) / con * f.doc)
+        subcons.append(c.Renamed(con, field_key(register, f), f.doc))
         pos = f.lo
     if pos > 0:
         subcons.append(c.Padding(pos))
