@@ -2,7 +2,10 @@
 
 A request is written `NAME[:SIZE][@OFFSET]` (../shared/spec/cli.md): `pasid`, `ats@0xf00`,
 `vsec:0x40`, `0x1f:16` (a raw extended ID with a size), `std:vndr:8@0xd4`. Each template
-builds the capability's bytes with its next pointer left 0; linking is synthesis's job.
+names its register and field values and builds the bytes with the registry's construct
+structure for that ID (`core.registry.decode.encode`, the same tables the decoder reads), its
+next pointer left 0; linking is synthesis's job. tests/test_one_decoder.py holds the bytes
+QEMU writes for each, modelled from QEMU's source.
 """
 
 from __future__ import annotations

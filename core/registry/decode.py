@@ -158,7 +158,11 @@ def _compile(regs: tuple[Reg, ...]) -> _Compiled:
 _COMPILED: dict[int, tuple[tuple[Reg, ...], _Compiled]] = {}
 
 
-def _compiled(regs: tuple[Reg, ...]) -> _Compiled:
+def _compiled(regs: tuple[Reg, ...], shared: bool = False) -> _Compiled:
+    """The structure of `regs`; `shared`: a long-lived tuple (a static table from `table`),
+    found by identity instead of by hashing every register."""
+    if not shared:
+        return _compile(regs)
     hit = _COMPILED.get(id(regs))
     if hit is not None and hit[0] is regs:
         return hit[1]
@@ -174,7 +178,7 @@ def build_struct(regs: tuple[Reg, ...]):
 
     It parses and builds the bytes from offset 0 to the end of the last register.
     """
-    return _compiled(regs).struct
+    return _compile(regs).struct
 
 
 @dataclass(frozen=True, slots=True)
@@ -207,11 +211,11 @@ def _values(table: _Compiled, parsed) -> list[FieldValue]:
     return out
 
 
-def _decode_regs(regs: tuple[Reg, ...], data: bytes, offset: int) -> list[FieldValue]:
+def _decode_regs(regs: tuple[Reg, ...], data: bytes, offset: int, shared: bool = False) -> list[FieldValue]:
     """Parse `regs` (offsets relative to `offset`) out of `data`; registers that run past
     the bytes `data` holds are left out."""
     have = len(data) - offset
-    compiled = _compiled(regs)
+    compiled = _compiled(regs, shared)
     if compiled.total > have:
         regs = tuple(r for r in regs if r.end <= have)
         compiled = _compiled(regs)
@@ -223,7 +227,7 @@ def _decode_regs(regs: tuple[Reg, ...], data: bytes, offset: int) -> list[FieldV
 def decode(spec: CapSpec, ctx: CapContext, size: int) -> list[FieldValue]:
     """Decode one instance: every register (and its fields, low bit first) with its value,
     in offset order. Registers past the bytes the config space holds are cut off."""
-    return _decode_regs(table(spec, ctx, size), ctx.data, ctx.offset)
+    return _decode_regs(table(spec, ctx, size), ctx.data, ctx.offset, shared=not callable(spec.layout))
 
 
 def decode_at(spec: CapSpec, ctx: CapContext, size: int, rel: int) -> tuple[Reg | None, list[FieldValue]]:
