@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from .layout import Kind, Layout
 from .registry import Space
-from .registry.decode import register_at
+from .registry.decode import decode_at
 from .views import Access
 
 # Standard config header registers (type 0 layout; bridges differ from 0x10 on).
@@ -51,15 +51,6 @@ class ByteFacts:
     qemu: str | None  # what QEMU does (guest view only)
 
 
-def _field_values(reg_offset: int, width: int, data: bytes, base: int, fields) -> tuple:
-    value = int.from_bytes(data[base + reg_offset:base + reg_offset + width], "little")
-    out = []
-    for f in fields:
-        bits = f"{f.lo}" if f.lo == f.hi else f"{f.hi}:{f.lo}"
-        out.append((f.name, bits, f.doc, f.extract(value)))
-    return tuple(out)
-
-
 def explain(layout: Layout, offset: int) -> ByteFacts:
     cs = layout.space
     r = layout.region_at(offset)
@@ -77,12 +68,11 @@ def explain(layout: Layout, offset: int) -> ByteFacts:
             owner += " (unknown-size tail: beyond what the rules can size)"
         else:
             ctx = cap.context(cs, layout.pcie)
-            reg, hit = register_at(cap.spec, ctx, cap.size, offset - cap.offset)
+            reg, values = decode_at(cap.spec, ctx, cap.size, offset - cap.offset)
             if reg is not None:
                 register = f"{reg.name} (+{reg.offset:#04x}, {reg.width} bytes)"
                 register_doc = reg.doc
-                fields = _field_values(reg.offset, reg.width if reg.width <= 8 else 0, cs.data,
-                                       cap.offset, hit) if reg.width <= 8 else ()
+                fields = tuple((v.name, v.bits, v.doc, v.value) for v in values)
     elif r.orphan is not None:
         o = layout.orphans[r.orphan]
         owner = f"orphan {o.name} @{o.offset:#05x} (no chain reaches it)"

@@ -22,7 +22,8 @@ print(sorted(m for m in ("textual", "construct") if m in sys.modules))
     (["show", "--json", NIC], []),
     (["show", NIC, "--view", "guest"], []),
     (["place", NIC, "--add", "pasid", "--json"], []),
-    (["export", NIC, "--add", "pasid", "--format", "qemu"], []),
+    # synthesis builds the virtual capability's bytes with construct (the one encoder)
+    (["export", NIC, "--add", "pasid", "--format", "qemu"], ["construct"]),
     (["survey", "--jsonl", NIC], []),
     (["caps", "pasid"], []),  # the register table is shown, not decoded
 ])

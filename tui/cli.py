@@ -462,11 +462,13 @@ def _spec_json(spec, registers: bool = False) -> dict[str, Any]:
         "max_size": spec.max_size, "notes": spec.notes,
     }
     if registers:
+        from core.registry.decode import table  # the registers as the decoder reads them
+
         size = spec.max_size or spec.min_size
         out["registers"] = [
             {"offset": r.offset, "width": r.width, "name": r.name, "doc": r.doc,
              "fields": [{"lo": f.lo, "hi": f.hi, "name": f.name, "doc": f.doc} for f in r.fields]}
-            for r in spec.registers(None, size)]
+            for r in table(spec, None, size)]
     return out
 
 

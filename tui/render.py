@@ -248,11 +248,12 @@ def cap_detail(spec: CapSpec, ctx: CapContext | None = None, size: int | None = 
     regs = Table(title=f"registers (layout for {size:#x} bytes)", title_justify="left")
     for col in ("offset", "width", "bits", "name", "what it is"):
         regs.add_column(col, overflow="fold")
-    for r in spec.registers(ctx, size):
+    from core.registry.decode import bit_span, table  # the decoder's own reading of the table
+
+    for r in table(spec, ctx, size):
         regs.add_row(f"+{r.offset:#04x}", str(r.width), "", Text(r.name, style="bold"), r.doc)
         for f in sorted(r.fields, key=lambda f: f.lo):
-            span = f"{f.lo}" if f.lo == f.hi else f"{f.hi}:{f.lo}"
-            regs.add_row("", "", span, f.name, f.doc)
+            regs.add_row("", "", bit_span(f), f.name, f.doc)
     return Group(head, regs)
 
 

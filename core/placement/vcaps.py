@@ -2,67 +2,108 @@
 
 A request is written `NAME[:SIZE][@OFFSET]` (../shared/spec/cli.md): `pasid`, `ats@0xf00`,
 `vsec:0x40`, `0x1f:16` (a raw extended ID with a size), `std:vndr:8@0xd4`. Each template
-builds the capability's bytes with its next pointer left 0; linking is synthesis's job.
+names its register and field values and builds the bytes with the registry's construct
+structure for that ID (`core.registry.decode.encode`, the same tables the decoder reads), its
+next pointer left 0; linking is synthesis's job. tests/test_one_decoder.py holds the bytes
+QEMU writes for each, modelled from QEMU's source.
 """
 
 from __future__ import annotations
 
-import struct
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
-from ..registry import Space
 from ..numbers import parse_number, parse_offset
+from ..registry import Space, lookup
+from ..registry.decode import encode, encode_table
+from ..registry.model import bits, reg
 from ..space import DumpError
 
 E, S = Space.EXTENDED, Space.STANDARD
 RAW_MAX_SIZE = 0xF00  # the extended space, 0x100-0xfff
 PASID_WIDTH = 20  # QEMU passes the host IOMMU's width; 20 is the PCIe maximum
+PRI_CAPACITY = 32  # Outstanding Page Request Capacity we model (QEMU's callers choose it)
+EXT_VERSION = 1  # PCI_PASID_VER, PCI_PRI_VER, pcie_ats_init's 0x1: every template is version 1
+VMD_SHADOW_LEN, VMD_SHADOW_VER, VMD_SHADOW_SIG = 24, 1, 0x53484457  # "SHDW" as QEMU writes it
+GPUDIRECT_LEN = 8
+
+# The bodies of QEMU's two vendor capabilities, inside the registry's `vendor_data` (offsets
+# relative to it, i.e. to capability +3), from the layout comments of hw/vfio/pci-quirks.c.
+GPUDIRECT_DATA = (
+    reg(0x00, 3, "signature", "'P2P'"),
+    reg(0x03, 2, "clique", "NVIDIA GPUDirect P2P clique",
+        bits(2, 0, "version", "Version (0)"),
+        bits(6, 3, "clique_id", "Clique ID (x-nv-gpudirect-clique)")),
+)
+VMD_DATA = (
+    reg(0x00, 1, "version", "VMD shadow capability version (1)"),
+    reg(0x01, 4, "signature", "0x53484457, 'SHDW'"),
+    reg(0x05, 16, "membar_shadow", "MEMBAR1/2 host physical addresses (BAR2..BAR5 of the device)"),
+)
 
 
-def _ext_header(cap_id: int, version: int = 1) -> bytes:
-    return struct.pack("<I", cap_id | version << 16)
+def _cap(space: Space, cap_id: int, size: int, values: dict[str, Any]) -> bytes:
+    """The capability's bytes: the registry's structure for (space, ID) built from
+    register/field values; whatever is not named is 0."""
+    return encode(lookup(space, cap_id), values, size)
+
+
+def _ext(cap_id: int, size: int, **values: Any) -> bytes:
+    return _cap(E, cap_id, size, {"header": {"id": cap_id, "version": EXT_VERSION, "next": 0}, **values})
 
 
 def _pasid(size: int) -> bytes:
-    # pcie_pasid_common_init(): cap = width << 8 (| exec 0x2 | priv 0x4), control 0
-    return _ext_header(0x1B) + struct.pack("<HH", PASID_WIDTH << 8, 0)
+    # pcie_pasid_common_init(): cap = width << 8 (exec, priv off), control 0
+    return _ext(0x1B, size, pasid_cap={"max_pasid_width": PASID_WIDTH}, pasid_control={})
 
 
 def _pri(size: int) -> bytes:
-    # pcie_pri_init(): status Stopped (bit 8), outstanding page request capacity
-    return _ext_header(0x13) + struct.pack("<HHII", 0, 0x0100, 32, 0)
+    # pcie_pri_init(outstanding 32, no PASID in responses): status Stopped, control 0
+    return _ext(0x13, size, pri_control={}, pri_status={"stopped": 1},
+                outstanding_capacity=PRI_CAPACITY, outstanding_allocation=0)
 
 
 def _ats(size: int) -> bytes:
-    # pcie_ats_init(): invalidate queue depth 0 (32), page aligned requests (bit 5)
-    return _ext_header(0x0F) + struct.pack("<HH", 0x0020, 0)
+    # pcie_ats_init(aligned): invalidate queue depth 0 (means 32), page aligned requests
+    return _ext(0x0F, size, ats_cap={"page_aligned_request": 1}, ats_control={})
 
 
 def _ltr(size: int) -> bytes:
-    return _ext_header(0x18) + bytes(4)
+    return _ext(0x18, size, max_snoop_latency={}, max_no_snoop_latency={})
 
 
 def _vsec(size: int) -> bytes:
-    return _ext_header(0x0B) + struct.pack("<I", 1 << 16 | size << 20) + bytes(size - 8)
+    return _ext(0x0B, size, vsec_header={"vsec_id": 0, "vsec_rev": 1, "vsec_length": size})
 
 
 def _dvsec(size: int) -> bytes:
-    return (_ext_header(0x23) + struct.pack("<IH", 0xFFFF | size << 20, 0) + bytes(size - 10))
+    return _ext(0x23, size, dvsec_header1={"dvsec_vendor_id": 0xFFFF, "dvsec_revision": 0,
+                                           "dvsec_length": size}, dvsec_id=0)
+
+
+def _vndr(size: int, data: bytes | None = None) -> bytes:
+    values: dict[str, Any] = {"cap_id": 0x09, "next": 0, "length": size}
+    if data is not None:
+        values["vendor_data"] = data
+    return _cap(S, 0x09, size, values)
 
 
 def _std_vndr(size: int) -> bytes:
-    return bytes([0x09, 0, size]) + bytes(size - 3)
+    return _vndr(size)
 
 
 def _gpudirect(size: int) -> bytes:
     # vfio_add_nv_gpudirect_cap(): length 8, "P2P", clique ID << 3, 0
-    return bytes([0x09, 0, 8]) + b"P2P" + bytes([0, 0])
+    data = encode_table(GPUDIRECT_DATA, {"signature": b"P2P", "clique": {"clique_id": 0}},
+                        GPUDIRECT_LEN - 3)
+    return _vndr(GPUDIRECT_LEN, data)
 
 
 def _vmd(size: int) -> bytes:
     # vfio_add_vmd_shadow_cap(): length 24, version 1, "SHDW", 16 bytes of MEMBAR shadow
-    return bytes([0x09, 0, 24, 1]) + struct.pack("<I", 0x53484457) + bytes(16)
+    data = encode_table(VMD_DATA, {"version": VMD_SHADOW_VER, "signature": VMD_SHADOW_SIG,
+                                   "membar_shadow": bytes(16)}, VMD_SHADOW_LEN - 3)
+    return _vndr(VMD_SHADOW_LEN, data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,7 +155,7 @@ class VcapRequest:
     def bytes(self) -> bytes:
         if self.template is not None:
             return self.template.build(self.size)
-        return _ext_header(self.cap_id) + bytes(self.size - 4)
+        return _ext(self.cap_id, self.size)
 
     @property
     def qemu_property(self) -> str | None:

@@ -43,9 +43,6 @@ class Bits:
     def width(self) -> int:
         return self.hi - self.lo + 1
 
-    def extract(self, value: int) -> int:
-        return (value >> self.lo) & ((1 << self.width) - 1)
-
 
 @dataclass(frozen=True, slots=True)
 class Reg:

@@ -62,8 +62,7 @@ def capability_panel(layout: Layout, index: int) -> Group:
         if v.field is None:
             table.add_row(f"{v.register.offset:#04x}", Text(v.name, style="bold"), shown, Text(v.doc))
         else:
-            bits = f"{v.field.lo}" if v.field.lo == v.field.hi else f"{v.field.hi}:{v.field.lo}"
-            table.add_row(Text(f"  {bits}", style="dim"), v.name, shown, Text(v.doc, style="dim"))
+            table.add_row(Text(f"  {v.bits}", style="dim"), v.name, shown, Text(v.doc, style="dim"))
     return Group(head, table)
 
 
