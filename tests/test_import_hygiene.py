@@ -22,8 +22,9 @@ print(sorted(m for m in ("textual", "construct") if m in sys.modules))
     (["show", "--json", NIC], []),
     (["show", NIC, "--view", "guest"], []),
     (["place", NIC, "--add", "pasid", "--json"], []),
-    # synthesis builds the virtual capability's bytes with construct (the one encoder)
-    (["export", NIC, "--add", "pasid", "--format", "qemu"], ["construct"]),
+    # a property needs no bytes; synthesis builds them with construct (the one encoder)
+    (["export", NIC, "--add", "pasid", "--format", "qemu"], []),
+    (["export", NIC, "--add", "pasid", "--format", "lspci"], ["construct"]),
     (["survey", "--jsonl", NIC], []),
     (["caps", "pasid"], []),  # the register table is shown, not decoded
 ])
