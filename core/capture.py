@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .layout import Kind, Layout, is_masked, masked_guess
+from .layout import Layout, is_masked, masked_guess
 from .registry import Certainty, CapContext, Space, lookup
 from .space import STD_SIZE, ConfigSpace
 
@@ -54,8 +54,8 @@ def _u32(cs: ConfigSpace, pos: int) -> int:
 
 
 def _body_has_data(hw: Layout, offset: int) -> bool:
-    r = hw.region_at(offset)
-    end = r.end if r.kind is Kind.MASKED else offset + 4
+    cap = next((c for c in hw.capabilities if c.space is E and c.offset == offset), None)
+    end = offset + cap.size if cap is not None and is_masked(cap) else offset + 4
     return any(hw.space.data[offset + 4:end])
 
 
@@ -183,7 +183,7 @@ def _masked_row(hw: Layout, offset: int, version: int, span: int) -> HostRow:
                        "unknown", f"ID 0 with version {version}: a VMM masked it, and its "
                        f"{span:#x} bytes (a zeroed body, or more than one fits) do not say which")
     fits = []
-    for cap_id in _hidden_candidates():
+    for cap_id in _hidden_candidates(hw.pcie):
         spec = lookup(E, cap_id)
         size = spec.size(CapContext(cs.data, offset, E, cs.header_type, hw.pcie))
         if size.certainty is Certainty.EXACT and size.size == span:
@@ -200,12 +200,29 @@ def _masked_row(hw: Layout, offset: int, version: int, span: int) -> HostRow:
                    "no capability vfio-pci hides fills its span by the spec; its registers are live")
 
 
-def _hidden_candidates() -> list[int]:
-    """Extended IDs a layer removes: vfio-pci's no-length IDs and the VMMs' removals."""
+# Capabilities only some functions have (PCIe 6.3 §7.8/7.9, each capability's "applies to"):
+# a hidden span is not guessed as one the function cannot carry.
+ROOT_COMPLEX_ONLY = {0x05, 0x06, 0x07, 0x0A}  # RC link/internal link/event collector, RCRB
+DOWNSTREAM_ONLY = {0x1D, 0x2C}  # DPC, SFI
+FLIT_ONLY = {0x32, 0x33, 0x34, 0x37}  # Flit logging, performance, error injection, NOP Flit
+ROOT_TYPES, DOWNSTREAM_TYPES = {0x4, 0x9, 0xA}, {0x4, 0x6}
+
+
+def _hidden_candidates(pcie) -> list[int]:
+    """Extended IDs a layer removes (vfio-pci's no-length IDs and the VMMs' removals) that
+    this function could carry, by its port type and flit mode."""
     from .views.vfio import EXT_LENGTHS
 
-    ids = [i for i in range(1, 0x40) if isinstance(EXT_LENGTHS.get(i, "no entry"), str)]
-    return sorted(set(ids) | {ARI, SRIOV, 0x15, 0x24})
+    ids = {i for i in range(1, 0x40) if isinstance(EXT_LENGTHS.get(i, "no entry"), str)}
+    ids |= {ARI, SRIOV, 0x15, 0x24}
+    port = pcie.port_type if pcie is not None else None
+    if port not in ROOT_TYPES:
+        ids -= ROOT_COMPLEX_ONLY
+    if port not in DOWNSTREAM_TYPES:
+        ids -= DOWNSTREAM_ONLY
+    if pcie is None or not pcie.flit_mode_supported:
+        ids -= FLIT_ONLY
+    return sorted(ids)
 
 
 __all__ = ["Captured", "HostRow", "detect", "forced", "host_layout"]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .layout import Layout
+from .layout import Layout, is_masked
 
 
 def device_object(layout: Layout) -> dict[str, Any]:
@@ -19,11 +19,13 @@ def device_object(layout: Layout) -> dict[str, Any]:
     p = cs.provenance
     caps = []
     for i, cap in enumerate(layout.capabilities):
+        vis = layout.visibility(i)
         caps.append({
             "space": cap.space, "id": cap.id, "version": cap.version,
             "name": cap.name, "offset": cap.offset, "size": cap.size,
             "size_certainty": cap.certainty, "next": cap.next,
-            "visibility": layout.visibility(i), "short": cap.spec.short, "size_why": cap.size_why,
+            "visibility": "masked" if vis == "visible" and is_masked(cap) else vis,
+            "short": cap.spec.short, "size_why": cap.size_why,
         })
         if layout.cap_views:
             caps[-1]["reason"] = layout.cap_views[i].reason

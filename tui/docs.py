@@ -68,7 +68,34 @@ def gallery_svg() -> str:
     return export_map([(_layout(GALLERY_DUMP), [])], "svg")
 
 
-SECTIONS = {"pasid-table": pasid_table,
+def vmm_table() -> str:
+    """What each VMM hides and where each puts a synthesized PASID (core.views.vmms.VMMS)."""
+    from core.registry import Space, lookup
+    from core.views.vmms import VMMS
+
+    how = {"rebuild": "unlinks them: the chain is rebuilt from the kept capabilities",
+           "id-null": "keeps the chain; the ID bits 15:0 read 0 (version, next kept)",
+           "relink-zero": "relinks the kept ones in address order; a removed extent reads 0, "
+                          "a removed head reads ID 0x000c",
+           "unlink": "the previous next pointer skips it"}
+    rows = ["| `--vmm` | removes | how the guest sees one | its body | synthesized PASID | source |",
+            "|---|---|---|---|---|---|"]
+    for v in VMMS.values():
+        removed = ", ".join(lookup(Space.EXTENDED, i).short if i else "ID 0" for i in sorted(v.removes))
+        if v.name == "qemu":
+            removed += "; ATS with ats=off; ReBAR when a size is > 27"
+        needs = {0x01: "PM", 0x10: "PCI Express"}
+        if v.needs:
+            removed += " (only with " + " and ".join(needs[n] for n in v.needs) + ")"
+        body = "reads 0" if v.zero_body else "raw (live)"
+        pasid = v.creates.get("pasid")
+        where = pasid.how if pasid else "none"
+        src = v.source + ("" if v.verified else " — not verified against source")
+        rows.append(f"| `{v.name}` | {removed} | {how[v.style]} | {body} | {where} | {src} |")
+    return "\n".join(rows)
+
+
+SECTIONS = {"pasid-table": pasid_table, "vmm-table": vmm_table,
             "gallery-text": lambda: _text_map(GALLERY_DUMP),
             "howto-map": lambda: _text_map(HOWTO_DUMP)}
 

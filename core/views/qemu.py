@@ -108,6 +108,7 @@ def guest_view(kernel: Layout, opts: QemuOptions) -> Layout:
     if not ext and not chain:
         pass
     elif not express or not cs.u32(STD_SIZE):
+        insert_headers = ()  # vfio_add_ext_cap() returns at once: no vPASID either
         for i in ext:
             if views[i].visibility in ("visible", "placeholder"):
                 views[i] = CapView("dropped", "QEMU adds no extended capabilities: the device is "
