@@ -43,9 +43,9 @@ def _emit_json(obj: Any) -> None:
 
 
 def _load_selected(dump: str, slot: str | None):
-    from core.sources import load, select
+    from core.sources import load_slot
 
-    return select(load(dump), slot, dump)
+    return load_slot(dump, slot)
 
 
 def _dump_arg(args: argparse.Namespace) -> str:

@@ -1,0 +1,162 @@
+"""Opening untrusted input paths so that no read can hang or grow without bound.
+
+A regular file is read as it is: its size is known and the readers stream it. Anything
+else named by a path (a FIFO, a character or block device) is opened non-blocking, every
+read waits at most `WAIT_SECONDS` for data (poll), and at most `STREAM_LIMIT` bytes are
+taken from it: a FIFO nobody writes to is refused after the wait, `/dev/zero` after the
+limit. Standard input is read blocking (a slow producer such as `ssh host lspci -xxxx`
+is the user's choice) but with the same byte limit.
+
+Why 64 MiB: one device of `lspci -xxxx -vvv` text is about 14-20 KB, so 64 MiB is some
+3,000-4,500 devices, more than the largest single machine lists; `show` holds every
+device of a stream, so the limit also bounds its memory. Larger inputs belong in a
+file (read streaming, no limit) or in `survey`.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import select
+import stat
+from typing import BinaryIO
+
+from ..space import DumpError
+
+STREAM_LIMIT = 64 << 20  # bytes taken from a pipe, FIFO or device
+WAIT_SECONDS = 10.0  # longest wait for the next bytes of a FIFO or device named by path
+_FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "FIFO"
+    if stat.S_ISCHR(mode):
+        return "character device"
+    if stat.S_ISBLK(mode):
+        return "block device"
+    return "special file"
+
+
+def _size_text(limit: int) -> str:
+    return f"{limit >> 20} MiB" if limit >= 1 << 20 and not limit % (1 << 20) else f"{limit} bytes"
+
+
+def open_input(path: str, limit: int | None = None, wait: float | None = None,
+               directory: str = "is a directory") -> tuple[BinaryIO, int | None]:
+    """A binary stream of `path` and its size (None when it is not a regular file).
+    Whatever cannot be opened is a DumpError naming the path; so is a directory."""
+    try:
+        fd = os.open(path, _FLAGS)
+    except FileNotFoundError:
+        raise DumpError(path, "no such file") from None
+    except PermissionError:
+        raise DumpError(path, "permission denied") from None
+    except OSError as exc:
+        raise DumpError(path, exc.strerror or str(exc)) from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise DumpError(path, directory)
+        if stat.S_ISREG(st.st_mode):
+            os.set_blocking(fd, True)
+            return os.fdopen(fd, "rb"), st.st_size
+        raw = _Waiting(fd, path, _kind(st.st_mode), STREAM_LIMIT if limit is None else limit,
+                       WAIT_SECONDS if wait is None else wait)
+    except BaseException:
+        os.close(fd)
+        raise
+    return io.BufferedReader(raw, 1 << 16), None
+
+
+def bounded(stream: BinaryIO, source: str, limit: int | None = None) -> BinaryIO:
+    """`stream` (standard input) read through a byte limit."""
+    return io.BufferedReader(_Counted(stream, source, STREAM_LIMIT if limit is None else limit),
+                             1 << 16)
+
+
+def read_limited(path: str, limit: int, what: str) -> bytes:
+    """The whole of a small file (a device table): at most `limit` bytes are read, and a
+    larger file, or an endless device, is refused without holding more than that."""
+    stream, size = open_input(path, limit + 1)  # the stream's own limit is never reached
+    with stream:
+        if size is not None and size > limit:
+            raise DumpError(path, f"{what} is larger than {_size_text(limit)} ({size} bytes)")
+        data = stream.read(limit + 1)
+    if len(data) > limit:
+        raise DumpError(path, f"{what} is larger than {_size_text(limit)}")
+    return data
+
+
+def _too_much(source: str, limit: int, kind: str) -> DumpError:
+    return DumpError(source, f"{kind}: more than {_size_text(limit)}: not one dump "
+                             "(save it to a file, or read a fleet with capslot survey)")
+
+
+class _Counted(io.RawIOBase):
+    """Reads on from a blocking stream, refusing more than `limit` bytes in all."""
+
+    def __init__(self, stream: BinaryIO, source: str, limit: int) -> None:
+        self._stream, self._source, self._limit, self._total = stream, source, limit, 0
+        self._kind = "standard input"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buf) -> int:  # type: ignore[override]
+        if self._total > self._limit:
+            raise _too_much(self._source, self._limit, self._kind)
+        try:
+            data = self._stream.read(min(len(buf), self._limit + 1 - self._total))
+        except OSError as exc:
+            raise DumpError(self._source, f"read failed: {exc.strerror or exc}") from None
+        self._total += len(data)
+        if self._total > self._limit:
+            raise _too_much(self._source, self._limit, self._kind)
+        buf[:len(data)] = data
+        return len(data)
+
+
+class _Waiting(io.RawIOBase):
+    """A non-blocking FIFO or device: each read waits at most `wait` seconds for data,
+    and no more than `limit` bytes are read in all."""
+
+    def __init__(self, fd: int, source: str, kind: str, limit: int, wait: float) -> None:
+        self._fd, self._source, self._kind = fd, source, kind
+        self._limit, self._wait, self._total = limit, wait, 0
+        self._poll = select.poll()
+        self._poll.register(fd, select.POLLIN)
+
+    def readable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def close(self) -> None:
+        if not self.closed:
+            os.close(self._fd)
+        super().close()
+
+    def readinto(self, buf) -> int:  # type: ignore[override]
+        if self._total > self._limit:
+            raise _too_much(self._source, self._limit, self._kind)
+        want = min(len(buf), self._limit + 1 - self._total)
+        while True:
+            # Poll first: a FIFO with no writer yet reads as end of file, but polls as
+            # not ready until a writer sends data (or the wait runs out).
+            if not self._poll.poll(int(self._wait * 1000)):
+                raise DumpError(self._source, f"{self._kind}: no data after {self._wait:g} s "
+                                              "(is anything writing to it?)")
+            try:
+                data = os.read(self._fd, want)
+            except BlockingIOError:
+                continue  # woken, but the data went to another reader
+            except OSError as exc:
+                raise DumpError(self._source, f"read failed: {exc.strerror or exc}") from None
+            break
+        self._total += len(data)
+        if self._total > self._limit:
+            raise _too_much(self._source, self._limit, self._kind)
+        buf[:len(data)] = data
+        return len(data)

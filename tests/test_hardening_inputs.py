@@ -1,0 +1,209 @@
+"""Hostile input paths (issues 14 and 15): each case is the exact input a user could give,
+and the test asserts what the user sees: one line `capslot: file[:line]: what`, exit 2,
+no file written, no hang (every subprocess runs under a timeout, every in-process run
+in a thread that must finish)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.cli import ROOT, Result, capslot
+from tests.test_cli_input import one_error_line
+
+NIC = ROOT / "sample_dumps" / "realtek_rtl8168_nic_b.txt"
+NIC_SLOT = "0000:08:00.0"
+MiB = 1 << 20
+
+
+def run_main(argv: list[str], capsys, wait: float = 120) -> Result:
+    """`tui.cli.main(argv)` in a thread that must end within `wait` seconds (a guard
+    against a hang, not a timing assertion)."""
+    from tui.cli import main
+
+    box: dict = {}
+    worker = threading.Thread(target=lambda: box.setdefault("code", main(argv)), daemon=True)
+    worker.start()
+    worker.join(wait)
+    assert not worker.is_alive(), f"capslot {' '.join(argv)} still running after {wait} s"
+    out, err = capsys.readouterr()
+    return Result(box["code"], out, err)
+
+
+def capslot_stdin(args: list[str], stdin, timeout: float = 60) -> Result:
+    """The real command with standard input from an open file or a pipe."""
+    proc = subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=ROOT, stdin=stdin,
+                          capture_output=True, timeout=timeout)
+    return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"),
+                  proc.stderr.decode("utf-8", "replace"))
+
+
+# ---------------------------------------------------------------- FIFOs, devices, streams
+
+def test_a_fifo_nobody_writes_to_is_refused_after_the_wait(tmp_path, capsys, monkeypatch):
+    import core.sources.inputs as inputs
+
+    monkeypatch.setattr(inputs, "WAIT_SECONDS", 0.2)  # the real wait is 10 s; no writer ever comes
+    fifo = tmp_path / "lspci.fifo"
+    os.mkfifo(fifo)
+    line = one_error_line(run_main(["show", str(fifo)], capsys), str(fifo))
+    assert "FIFO: no data after 0.2 s" in line
+
+
+def test_a_fifo_with_a_writer_reads_like_the_file(tmp_path):
+    fifo = tmp_path / "lspci.fifo"
+    os.mkfifo(fifo)
+    data = NIC.read_bytes()
+
+    def writer() -> None:
+        with open(fifo, "wb") as f:  # blocks until capslot opens the FIFO for reading
+            f.write(data)
+
+    threading.Thread(target=writer, daemon=True).start()
+    try:
+        via_fifo = capslot("show", "--json", str(fifo), timeout=60)
+    finally:
+        # should capslot have died before opening it, release the writer
+        fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        os.close(fd)
+    assert via_fifo.code == 0, via_fifo.err
+    via_file = capslot("show", "--json", str(NIC))
+    (a,), (b,) = json.loads(via_fifo.out)["devices"], json.loads(via_file.out)["devices"]
+    assert a.pop("source") == str(fifo) and b.pop("source") == str(NIC)
+    assert a == b
+
+
+def _endless_lspci_writer() -> str:
+    """Python code that writes a valid dump, then lspci -v style decode lines forever."""
+    return ("import sys\n"
+            f"sys.stdout.buffer.write(open({str(NIC)!r}, 'rb').read())\n"
+            "line = b'\\t' + b'Capabilities: decode ' * 3000 + b'\\n'\n"
+            "try:\n"
+            "    while True:\n"
+            "        sys.stdout.buffer.write(line)\n"
+            "except (BrokenPipeError, OSError):\n"
+            "    pass\n")
+
+
+def test_an_endless_stream_on_stdin_stops_at_the_byte_limit():
+    writer = subprocess.Popen([sys.executable, "-c", _endless_lspci_writer()], stdout=subprocess.PIPE)
+    try:
+        result = capslot_stdin(["show", "-"], writer.stdout)
+    finally:
+        writer.kill()
+        writer.wait()
+    line = one_error_line(result, "-")
+    assert "standard input: more than 64 MiB" in line
+
+
+def test_yes_and_dev_zero_on_stdin_are_refused_at_once():
+    yes = subprocess.Popen(["yes"], stdout=subprocess.PIPE)
+    try:
+        line = one_error_line(capslot_stdin(["show", "-"], yes.stdout), "-", 1)
+    finally:
+        yes.kill()
+        yes.wait()
+    assert "not a config-space dump" in line
+    with open("/dev/zero", "rb") as zero:
+        assert "binary data" in one_error_line(capslot_stdin(["show", "-"], zero), "-")
+    assert "binary data" in one_error_line(capslot("show", "/dev/zero"), "/dev/zero")
+
+
+def test_an_endless_fifo_stops_at_the_byte_limit(tmp_path):
+    fifo = tmp_path / "endless.fifo"
+    os.mkfifo(fifo)
+    writer = subprocess.Popen([sys.executable, "-c", _endless_lspci_writer()],
+                              stdout=os.open(fifo, os.O_RDWR))  # RDWR: opens without a reader
+    try:
+        line = one_error_line(capslot("show", str(fifo), timeout=60), str(fifo))
+    finally:
+        writer.kill()
+        writer.wait()
+    assert "FIFO: more than 64 MiB" in line
+
+
+# ---------------------------------------------------------------- one text decoding
+
+def test_a_utf8_device_name_reads_the_same_in_show_and_survey(tmp_path):
+    name = "08:00.0 Ethernet controller: Société Générale Réseau Ω NIC (rev 02)"
+    lines = NIC.read_text().splitlines()
+    lines[0] = name
+    f = tmp_path / "utf8.txt"
+    f.write_bytes(("\n".join(lines) + "\n").encode("utf-8"))
+    shown = capslot("show", "--json", str(f))
+    surveyed = capslot("survey", "--jsonl", str(f))
+    assert shown.code == 0 and surveyed.code == 0, (shown.err, surveyed.err)
+    (device,) = json.loads(shown.out)["devices"]
+    (record,) = [json.loads(x) for x in surveyed.out.splitlines()]
+    assert device["device_line"] == record["device_line"] == name
+
+
+# ---------------------------------------------------------------- --slot reads one device
+
+def _fleet(path: Path, devices: int) -> list[str]:
+    """A multi-device lspci file of real dumps, each given its own slot; the slots."""
+    dumps = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
+    texts = [p.read_text().rstrip("\n") for p in dumps]
+    slots = []
+    with open(path, "w") as f:
+        for n in range(devices):
+            slot = f"{n >> 16:04x}:{(n >> 8) & 0xFF:02x}:{(n >> 3) & 0x1F:02x}.{n & 7}"
+            slots.append(slot)
+            f.write(re.sub(r"^\S+", slot, texts[n % len(texts)], count=1) + "\n\n")
+    return slots
+
+
+@pytest.mark.skipif(shutil.which("lspci") is None, reason="lspci (pciutils) is not installed")
+def test_show_slot_picks_the_device_lspci_picks(tmp_path):
+    fleet = tmp_path / "fleet.txt"
+    slots = _fleet(fleet, 400)
+    lines = fleet.read_text().splitlines()
+    for slot in (slots[0], slots[137], slots[-1]):
+        picked = capslot("show", "--json", "--slot", slot, str(fleet))
+        assert picked.code == 0, picked.err
+        # lspci's pick of the same slot, its bytes alone in a file
+        alone = tmp_path / "alone.txt"
+        alone.write_text(subprocess.run(["lspci", "-F", str(fleet), "-s", slot, "-xxxx"],
+                                        capture_output=True, text=True, check=True).stdout)
+        oracle = capslot("show", "--json", str(alone))
+        (a,), (b,) = json.loads(picked.out)["devices"], json.loads(oracle.out)["devices"]
+        assert a["slot"] == slot
+        assert a["line"] == lines.index(a["device_line"]) + 1  # the device line's own number
+        for key in ("source", "line", "device_line"):
+            a.pop(key), b.pop(key)
+        assert a == b
+
+
+def test_show_slot_reads_only_the_wanted_device_in_flat_memory(tmp_path):
+    import tracemalloc
+
+    from core.sources import load_slot
+
+    peaks = []
+    for devices in (300, 3000):  # about 3.6 and 36 MB of text
+        fleet = tmp_path / f"fleet{devices}.txt"
+        slots = _fleet(fleet, devices)
+        tracemalloc.start()
+        try:
+            (device,) = load_slot(str(fleet), slots[-1])
+            peaks.append(tracemalloc.get_traced_memory()[1])
+        finally:
+            tracemalloc.stop()
+        assert device.provenance.slot == slots[-1]
+    # a window of the file, whatever its size (reading every device: 14 MiB at 3000)
+    assert peaks[1] < 4 * MiB and peaks[1] < peaks[0] + MiB, [f"{p / MiB:.1f} MiB" for p in peaks]
+
+
+def test_show_slot_on_a_missing_slot_names_the_first_slots(tmp_path):
+    fleet = tmp_path / "fleet.txt"
+    slots = _fleet(fleet, 50)
+    line = one_error_line(capslot("show", "--slot", "0000:ff:1f.7", str(fleet)), str(fleet))
+    assert f"no device at 0000:ff:1f.7 (the dump has: {', '.join(slots[:8])})" in line
