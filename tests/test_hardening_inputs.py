@@ -207,3 +207,141 @@ def test_show_slot_on_a_missing_slot_names_the_first_slots(tmp_path):
     slots = _fleet(fleet, 50)
     line = one_error_line(capslot("show", "--slot", "0000:ff:1f.7", str(fleet)), str(fleet))
     assert f"no device at 0000:ff:1f.7 (the dump has: {', '.join(slots[:8])})" in line
+
+
+# ---------------------------------------------------------------- device tables (--quirks)
+
+GOOD_ENTRY = "[[device]]\nvendor = 0x10ec\ndevice = 0x8168\n"
+
+
+def place_with(quirks: Path | str, capsys, env_overlay: bool = False) -> Result:
+    argv = ["place", str(NIC), "--add", "pasid", "--json", "--quirks", str(quirks)]
+    return run_main(argv + ([] if env_overlay else ["--no-user-quirks"]), capsys)
+
+
+@pytest.mark.parametrize("body, line, what", [
+    # sizes: zero, negative, below the header, past the end, not a number, not a table
+    ('sizes = { "0x2@0x140" = 0 }', 4, "at least the 4-byte header"),
+    ('sizes = { "0x2@0x140" = -8 }', 4, "at least the 4-byte header"),
+    ('sizes = { "0x2@0x140" = 2 }', 4, "at least the 4-byte header"),
+    ('sizes = { "0x5@0x50" = 1 }', 4, "at least the 2-byte header"),
+    ('sizes = { "0x2@0x140" = 0xf00 }', 4, "end by 0x1000"),
+    ('sizes = { "0x5@0x50" = 0xc0 }', 4, "end by 0x100"),
+    ('sizes = { "0x2@0x140" = "0x40" }', 4, "must be a number"),
+    ('sizes = { "0x2@0x140" = true }', 4, "must be a number"),
+    ('sizes = { "0x2@0x1000" = 4 }', 4, "DWORD-aligned offset inside 0x40-0xffc"),
+    ('sizes = { "0x2@0x142" = 4 }', 4, "DWORD-aligned"),
+    ('sizes = { "0x2@0x10" = 4 }', 4, "DWORD-aligned offset inside 0x40-0xffc"),
+    ('sizes = { "0x100@0x50" = 4 }', 4, "standard capability ID is at most 0xff"),
+    ('sizes = { "2@0x140" = 4 }', 4, "is not \"0xID@0xOFFSET\""),
+    ("sizes = 5", 4, "sizes must be a table"),
+    ("sizes = [1, 2]", 4, "sizes must be a table"),
+    # offsets: negative, past the space, not a number, not a table
+    ("offsets = { pasid = -8 }", 4, "outside 0x40-0xfff"),
+    ("offsets = { pasid = 0x1000 }", 4, "outside 0x40-0xfff"),
+    ('offsets = { pasid = "0xe00" }', 4, "must be a number"),
+    ("offsets = [1]", 4, "offsets must be a table"),
+    # reserved / available: not strings, not a list, backwards, past the space
+    ("reserved = [[1, 2]]", 4, "list of \"START-END\" strings"),
+    ("reserved = [1792]", 4, "list of \"START-END\" strings"),
+    ('reserved = "0x700-0x8ff"', 4, "list of \"START-END\" strings"),
+    ('available = ["0x8ff-0x700"]', 4, "must run forwards"),
+    ('reserved = ["0xf00-0x1000"]', 4, "inside 0x000-0xfff"),
+    # identifiers out of their registers' width
+    ("revision = 0x100", 4, "outside 0x0-0xff"),
+    ("subsystem_vendor = -1", 4, "outside 0x0-0xffff"),
+    ("class = 0x1000000", 4, "outside 0x0-0xffffff"),
+])
+def test_malformed_quirk_values_are_one_line_with_the_entry_line(tmp_path, capsys, body, line, what):
+    q = tmp_path / "quirks.toml"
+    q.write_text("# my table\n" + GOOD_ENTRY.replace("[[device]]\n", "[[device]]  # the NIC\n") + body + "\n")
+    got = one_error_line(place_with(q, capsys), str(q), 2)
+    assert what in got
+    assert "internal error" not in got
+
+
+@pytest.mark.parametrize("text, what", [
+    ("device = [1, 2]\n", "[[device]] #1 is 1, not a table"),
+    ("x = " + "[" * 5000 + "\n", "not valid TOML"),
+    ("device = 5\n", "[[device]] tables only"),
+])
+def test_malformed_quirk_files_are_one_line(tmp_path, capsys, text, what):
+    q = tmp_path / "quirks.toml"
+    q.write_text(text)
+    assert what in one_error_line(place_with(q, capsys), str(q))
+
+
+def test_a_quirk_file_not_in_utf8_names_its_line(tmp_path, capsys):
+    q = tmp_path / "quirks.toml"
+    q.write_bytes(GOOD_ENTRY.encode() + b'name = "R\xe9altek"\n')
+    assert "not UTF-8" in one_error_line(place_with(q, capsys), str(q), 4)
+
+
+def test_too_many_quirk_entries_are_refused_before_parsing(tmp_path, capsys):
+    from core.placement.quirks import MAX_ENTRIES
+
+    q = tmp_path / "quirks.toml"
+    q.write_text(GOOD_ENTRY * (MAX_ENTRIES + 1))
+    line = one_error_line(place_with(q, capsys), str(q), 3 * MAX_ENTRIES + 1)
+    assert f"more than {MAX_ENTRIES} [[device]] entries ({MAX_ENTRIES + 1})" in line
+
+
+def test_a_quirk_file_over_the_size_limit_is_refused_unread(tmp_path, capsys):
+    from core.placement.quirks import MAX_BYTES
+
+    q = tmp_path / "huge.toml"
+    with open(q, "wb") as f:
+        f.truncate(MAX_BYTES + 1)  # sparse: refused by its size, never read
+    assert f"quirks file is larger than {MAX_BYTES >> 20} MiB" in one_error_line(place_with(q, capsys), str(q))
+
+
+def test_quirks_from_dev_zero_read_at_most_the_limit(capsys):
+    from core.placement.quirks import MAX_BYTES
+
+    line = one_error_line(place_with("/dev/zero", capsys), "/dev/zero")
+    assert f"quirks file is larger than {MAX_BYTES >> 20} MiB" in line
+
+
+def test_quirks_from_a_fifo_nobody_writes_to(tmp_path, capsys, monkeypatch):
+    import core.sources.inputs as inputs
+
+    monkeypatch.setattr(inputs, "WAIT_SECONDS", 0.2)
+    fifo = tmp_path / "quirks.fifo"
+    os.mkfifo(fifo)
+    assert "FIFO: no data after 0.2 s" in one_error_line(place_with(fifo, capsys), str(fifo))
+
+
+def test_quirks_given_a_directory(tmp_path, capsys):
+    assert "is a directory" in one_error_line(place_with(tmp_path, capsys), str(tmp_path))
+
+
+def test_a_user_overlay_that_is_a_directory(tmp_path, capsys, monkeypatch):
+    (tmp_path / "capslot" / "quirks.toml").mkdir(parents=True)
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    overlay = tmp_path / "capslot" / "quirks.toml"
+    r = run_main(["place", str(NIC), "--add", "pasid", "--json"], capsys)
+    assert "is a directory, not a quirks file" in one_error_line(r, str(overlay))
+
+
+def test_a_user_overlay_in_a_folder_without_permission(tmp_path):
+    import tempfile
+
+    base = Path(tempfile.mkdtemp(prefix="capslot-xdg-"))  # reachable by an unprivileged user
+    try:
+        os.chmod(base, 0o755)
+        (base / "capslot").mkdir()
+        (base / "capslot" / "quirks.toml").write_text(GOOD_ENTRY)
+        os.chmod(base / "capslot", 0)
+        env = {**os.environ, "XDG_CONFIG_HOME": str(base)}
+        # root reads any folder: run as nobody then, as a user would be
+        drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
+        if drop and shutil.which("setpriv") is None:
+            pytest.skip("running as root without setpriv (util-linux) to drop privileges")
+        proc = subprocess.run([*drop, sys.executable, "-m", "tui.cli", "place", str(NIC), "--add", "pasid"],
+                              cwd=ROOT, env=env, capture_output=True, timeout=60)
+        r = Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
+        line = one_error_line(r, str(base / "capslot" / "quirks.toml"))
+        assert "cannot read the user device table: permission denied" in line
+    finally:
+        os.chmod(base / "capslot", 0o755)
+        shutil.rmtree(base)

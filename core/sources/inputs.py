@@ -43,13 +43,14 @@ def _size_text(limit: int) -> str:
 
 
 def open_input(path: str, limit: int | None = None, wait: float | None = None,
-               directory: str = "is a directory") -> tuple[BinaryIO, int | None]:
+               directory: str = "is a directory", missing: str = "no such file"
+               ) -> tuple[BinaryIO, int | None]:
     """A binary stream of `path` and its size (None when it is not a regular file).
     Whatever cannot be opened is a DumpError naming the path; so is a directory."""
     try:
         fd = os.open(path, _FLAGS)
     except FileNotFoundError:
-        raise DumpError(path, "no such file") from None
+        raise DumpError(path, missing) from None
     except PermissionError:
         raise DumpError(path, "permission denied") from None
     except OSError as exc:
@@ -75,21 +76,32 @@ def bounded(stream: BinaryIO, source: str, limit: int | None = None) -> BinaryIO
                              1 << 16)
 
 
-def read_limited(path: str, limit: int, what: str) -> bytes:
+def read_limited(path: str, limit: int, what: str, **messages: str) -> bytes:
     """The whole of a small file (a device table): at most `limit` bytes are read, and a
-    larger file, or an endless device, is refused without holding more than that."""
-    stream, size = open_input(path, limit + 1)  # the stream's own limit is never reached
+    larger file, or an endless device, is refused without holding more than that.
+    `messages`: `missing` and `directory` texts for open_input."""
+    stream, size = open_input(path, limit, **messages)
     with stream:
         if size is not None and size > limit:
             raise DumpError(path, f"{what} is larger than {_size_text(limit)} ({size} bytes)")
-        data = stream.read(limit + 1)
-    if len(data) > limit:
+        data: bytes | None
+        try:
+            data = stream.read(limit + 1)
+        except TooMuch:  # a FIFO or device gave more than the limit
+            data = None
+        except OSError as exc:
+            raise DumpError(path, f"read failed: {exc.strerror or exc}") from None
+    if data is None or len(data) > limit:
         raise DumpError(path, f"{what} is larger than {_size_text(limit)}")
     return data
 
 
+class TooMuch(DumpError):
+    """More bytes than the limit came from a stream."""
+
+
 def _too_much(source: str, limit: int, kind: str) -> DumpError:
-    return DumpError(source, f"{kind}: more than {_size_text(limit)}: not one dump "
+    return TooMuch(source, f"{kind}: more than {_size_text(limit)}: not one dump "
                              "(save it to a file, or read a fleet with capslot survey)")
 
 
