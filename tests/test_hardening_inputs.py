@@ -345,3 +345,185 @@ def test_a_user_overlay_in_a_folder_without_permission(tmp_path):
     finally:
         os.chmod(base / "capslot", 0o755)
         shutil.rmtree(base)
+
+
+# ---------------------------------------------------------------- saved files keep to the umask
+
+def _export_qemu(path: Path, capsys) -> Result:
+    return run_main(["export", str(NIC), "--add", "pasid", "--format", "qemu", "-o", str(path)], capsys)
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o077, 0o002])
+def test_a_new_saved_file_gets_the_mode_the_umask_gives(tmp_path, capsys, umask):
+    old = os.umask(umask)
+    try:
+        assert _export_qemu(tmp_path / "pasid.txt", capsys).code == 0
+        with open(tmp_path / "as-a-shell-makes-it", "w"):  # what `>` or any program creates
+            pass
+    finally:
+        os.umask(old)
+    mode = (tmp_path / "pasid.txt").stat().st_mode & 0o777
+    assert mode == (tmp_path / "as-a-shell-makes-it").stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.mark.parametrize("existing, umask", [(0o644, 0o077), (0o640, 0o022), (0o600, 0o002)])
+def test_a_saved_file_written_over_keeps_its_mode(tmp_path, capsys, existing, umask):
+    target = tmp_path / "pasid.txt"
+    target.write_text("old\n")
+    target.chmod(existing)
+    old = os.umask(umask)
+    try:
+        assert _export_qemu(target, capsys).code == 0
+    finally:
+        os.umask(old)
+    assert target.read_text() != "old\n"
+    assert target.stat().st_mode & 0o777 == existing
+    assert [p.name for p in tmp_path.iterdir()] == ["pasid.txt"]
+
+
+def test_a_survey_output_gets_the_umask_mode_too(tmp_path):
+    out = tmp_path / "fleet.jsonl"
+    old = os.umask(0o027)
+    try:
+        r = capslot("survey", "--jsonl", "-o", str(out), str(NIC))
+    finally:
+        os.umask(old)
+    assert r.code == 0 and out.stat().st_mode & 0o777 == 0o640
+
+
+@pytest.mark.parametrize("where", ["missing-folder/out.txt", "."])
+def test_a_file_that_cannot_be_written_is_one_line(tmp_path, capsys, where):
+    target = tmp_path / where
+    line = one_error_line(_export_qemu(target, capsys), str(target))
+    assert "cannot write" in line
+
+
+# ---------------------------------------------------------------- survey
+
+def _children(pid: int) -> set[int]:
+    """Processes whose parent is `pid` (from /proc)."""
+    out = set()
+    for stat_file in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat_file.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            out.add(int(stat_file.parent.name))
+    return out
+
+
+def _wait_for(condition, proc: subprocess.Popen, what: str, limit: float = 60) -> None:
+    """Polls `condition` until it holds (the process must still be running)."""
+    import time
+
+    deadline = time.monotonic() + limit
+    while not condition():
+        assert proc.poll() is None, f"survey ended before {what}: {proc.stderr.read().decode()}"
+        assert time.monotonic() < deadline, f"no {what} after {limit} s"
+        time.sleep(0.01)
+
+
+@pytest.mark.parametrize("signum", [15, 1], ids=["SIGTERM", "SIGHUP"])
+@pytest.mark.parametrize("jobs", [1, 2])
+@pytest.mark.parametrize("old", [None, "old records\n"])
+def test_a_signal_during_survey_o_removes_the_temporary_file(tmp_path, signum, jobs, old):
+    out = tmp_path / "fleet.jsonl"
+    if old is not None:
+        out.write_text(old)
+    # standard input that never ends: the survey is mid-way when the signal comes
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "survey", "--jsonl", "--jobs", str(jobs),
+                             "-o", str(out), "-"], cwd=ROOT, stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    workers: set[int] = set()
+    try:
+        proc.stdin.write(((NIC.read_text() + "\n") * 200).encode())  # blocks of devices for the pool
+        proc.stdin.flush()
+        _wait_for(lambda: any(tmp_path.glob(".fleet.jsonl.*.tmp")), proc, "temporary file")
+        if jobs > 1:
+            _wait_for(lambda: workers.update(_children(proc.pid)) or workers, proc, "workers")
+        proc.send_signal(signum)
+        code = proc.wait(timeout=60)
+    finally:
+        proc.kill()
+        proc.wait()
+        proc.stdin.close()
+    assert code == 128 + signum, proc.stderr.read().decode()
+    assert not list(tmp_path.glob(".fleet.jsonl.*.tmp"))
+    if old is None:
+        assert not out.exists()
+    else:
+        assert out.read_text() == old
+    for pid in workers:  # the pool went with it
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+
+
+@pytest.mark.parametrize("jobs, what", [
+    ("0", "0 is not between 1 and"),
+    ("-3", "-3 is not between 1 and"),
+    ("abc", "'abc' is not a whole number"),
+    (str(4 * len(os.sched_getaffinity(0)) + 1), "four per core"),
+])
+def test_survey_jobs_out_of_range_is_refused(capsys, jobs, what):
+    r = run_main(["survey", "--jobs", jobs, str(NIC)], capsys)
+    assert r.code == 2 and r.out == "" and len(r.err.splitlines()) == 1
+    assert r.err.startswith("capslot: usage: argument --jobs: ") and what in r.err
+
+
+def test_survey_jobs_at_the_limit_is_accepted():
+    r = capslot("survey", "--jsonl", "--jobs", str(4 * len(os.sched_getaffinity(0))), str(NIC))
+    assert r.code == 0 and json.loads(r.out)["slot"] == NIC_SLOT
+
+
+def _fleet_with_a_device_missing_row_00(path: Path) -> None:
+    other = (ROOT / "sample_dumps" / "intel_82576_nic_10c9_sriov.txt").read_text()
+    broken = "\n".join(l for l in other.splitlines() if not l.startswith("00:"))
+    path.write_text((ROOT / "sample_dumps" / "realtek_rtl8168_nic_a.txt").read_text() + "\n"
+                    + broken + "\n\n" + NIC.read_text())
+
+
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_suggest_quirks_goes_on_past_a_device_without_its_00_row(tmp_path, jobs):
+    import tomllib
+
+    f = tmp_path / "fleet.txt"
+    _fleet_with_a_device_missing_row_00(f)
+    r = capslot("survey", "--suggest-quirks", "--jsonl", "--no-user-quirks", "--jobs", jobs, str(f))
+    assert r.code == 0, r.err
+    records = [json.loads(l) for l in r.out.splitlines() if l.startswith("{")]
+    assert [x["slot"] for x in records] == ["0000:07:00.0", "0000:01:00.0", "0000:08:00.0"]
+    assert [x["error"] is None for x in records] == [True, False, True]
+    assert records[1]["error"].startswith(f"{f}:260: ") and "00: row" in records[1]["error"]
+    toml = r.out[r.out.index("# Device-table suggestions"):]
+    doc = tomllib.loads(toml)
+    assert {(d["vendor"], d["device"]) for d in doc["device"]} == {(0x10EC, 0x8168)}  # both Realteks
+    assert f"#   {f}:260: no vendor and device ID" in toml
+
+
+def test_the_survey_summary_names_what_it_could_not_read(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_text(NIC.read_text())
+    bad = []
+    for n in range(7):
+        p = tmp_path / f"notes{n}.txt"
+        p.write_text("Dear diary,\n")
+        bad.append(p)
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    r = capslot("survey", str(good), *map(str, bad), str(loop))
+    assert r.code == 0, r.err
+    listed = r.out[r.out.index("could not be read:"):].splitlines()[1:]
+    assert listed[:5] == [f"  {p}:1: not a config-space dump: expected lspci -x, hexdump -C, xxd or .coe text"
+                          for p in bad[:5]]
+    assert listed[5] == "  and 3 more"  # two more notes and the symlink loop
+    assert r.out.startswith("1 devices read, 8 could not be read")
+
+
+def test_a_survey_that_reads_nothing_says_why_in_one_line(tmp_path):
+    loop = tmp_path / "loop"
+    loop.symlink_to(loop)
+    r = capslot("survey", "--jsonl", str(loop))
+    assert r.code == 2 and len(r.err.splitlines()) == 1
+    assert r.err.startswith(f"capslot: {loop}: no device could be read (1 errors; {loop}: ")
+    assert "symbolic links" in r.err

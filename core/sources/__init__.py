@@ -12,7 +12,6 @@ cannot be read raises `DumpError` with the file and line.
 from __future__ import annotations
 
 import io
-import sys
 from typing import BinaryIO, Iterable, Iterator
 
 from ..space import ConfigSpace, DumpError, Provenance
@@ -124,10 +123,9 @@ def _open(spec: str, stdin: BinaryIO | None) -> tuple[BinaryIO, int | None]:
     """The stream of a path or of `-`, and its size when known. Both are bounded
     (inputs.py): a FIFO or device never hangs, a stream is never read without end."""
     if spec == "-":
-        stream = stdin if stdin is not None else getattr(sys.stdin, "buffer", None)
-        if stream is None:
-            raise DumpError("-", "standard input is closed")
-        return inputs.bounded(stream, "-"), None
+        if stdin is not None:
+            return inputs.bounded(stdin, "-"), None
+        return inputs.standard_input(inputs.STREAM_LIMIT), None
     return inputs.open_input(spec, directory="is a directory (survey reads directories; "
                                              "show takes one dump)")
 

@@ -19,12 +19,14 @@ import io
 import os
 import select
 import stat
+import sys
 from typing import BinaryIO
 
 from ..space import DumpError
 
 STREAM_LIMIT = 64 << 20  # bytes taken from a pipe, FIFO or device
 WAIT_SECONDS = 10.0  # longest wait for the next bytes of a FIFO or device named by path
+SLICE_SECONDS = 0.5  # a wait is polled in slices this long (signals are answered between)
 _FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -71,9 +73,28 @@ def open_input(path: str, limit: int | None = None, wait: float | None = None,
 
 
 def bounded(stream: BinaryIO, source: str, limit: int | None = None) -> BinaryIO:
-    """`stream` (standard input) read through a byte limit."""
+    """A stream the caller gives (in place of standard input) read through a byte limit."""
     return io.BufferedReader(_Counted(stream, source, STREAM_LIMIT if limit is None else limit),
                              1 << 16)
+
+
+def standard_input(limit: int | None) -> BinaryIO:
+    """capslot's standard input (`-`), with a byte limit (None: none, for survey, which
+    streams). A pipe or terminal is read with poll in slices (no wait limit: a slow
+    producer is the user's choice), so SIGTERM is answered while it is silent."""
+    stdin = sys.stdin
+    if stdin is None:
+        raise DumpError("-", "standard input is closed")
+    try:
+        fd = stdin.fileno()
+        mode = os.fstat(fd).st_mode
+    except (OSError, ValueError, AttributeError):
+        raise DumpError("-", "standard input is closed") from None
+    if stat.S_ISREG(mode):  # `< file`: reads end
+        return stdin.buffer if limit is None else bounded(stdin.buffer, "-", limit)
+    if stat.S_ISDIR(mode):
+        raise DumpError("-", "standard input is a directory")
+    return io.BufferedReader(_Waiting(fd, "-", "standard input", limit, None, own=False), 1 << 16)
 
 
 def read_limited(path: str, limit: int, what: str, **messages: str) -> bytes:
@@ -106,7 +127,7 @@ def _too_much(source: str, limit: int, kind: str) -> DumpError:
 
 
 class _Counted(io.RawIOBase):
-    """Reads on from a blocking stream, refusing more than `limit` bytes in all."""
+    """Reads on from a stream given by the caller, refusing more than `limit` bytes."""
 
     def __init__(self, stream: BinaryIO, source: str, limit: int) -> None:
         self._stream, self._source, self._limit, self._total = stream, source, limit, 0
@@ -130,11 +151,14 @@ class _Counted(io.RawIOBase):
 
 
 class _Waiting(io.RawIOBase):
-    """A non-blocking FIFO or device: each read waits at most `wait` seconds for data,
-    and no more than `limit` bytes are read in all."""
+    """A FIFO, device or pipe read with poll: each read waits at most `wait` seconds for
+    data (None: as long as it takes), and no more than `limit` bytes (None: any number)
+    are read in all. The wait is cut in slices so that a signal's Python handler runs
+    within a slice even when the signal came just before the process sat down to wait."""
 
-    def __init__(self, fd: int, source: str, kind: str, limit: int, wait: float) -> None:
-        self._fd, self._source, self._kind = fd, source, kind
+    def __init__(self, fd: int, source: str, kind: str, limit: int | None, wait: float | None,
+                 own: bool = True) -> None:
+        self._fd, self._source, self._kind, self._own = fd, source, kind, own
         self._limit, self._wait, self._total = limit, wait, 0
         self._poll = select.poll()
         self._poll.register(fd, select.POLLIN)
@@ -146,20 +170,31 @@ class _Waiting(io.RawIOBase):
         return self._fd
 
     def close(self) -> None:
-        if not self.closed:
+        if not self.closed and self._own:
             os.close(self._fd)
         super().close()
 
+    def _ready(self) -> None:
+        """Waits until the fd polls readable (data, end of file or error)."""
+        waited = 0.0
+        while True:
+            step = SLICE_SECONDS if self._wait is None else min(SLICE_SECONDS, self._wait - waited)
+            if self._poll.poll(max(0, int(step * 1000))):
+                return
+            waited += step
+            if self._wait is not None and waited >= self._wait:
+                raise DumpError(self._source, f"{self._kind}: no data after {self._wait:g} s "
+                                              "(is anything writing to it?)")
+
     def readinto(self, buf) -> int:  # type: ignore[override]
-        if self._total > self._limit:
-            raise _too_much(self._source, self._limit, self._kind)
-        want = min(len(buf), self._limit + 1 - self._total)
+        limit = self._limit
+        if limit is not None and self._total > limit:
+            raise _too_much(self._source, limit, self._kind)
+        want = len(buf) if limit is None else min(len(buf), limit + 1 - self._total)
         while True:
             # Poll first: a FIFO with no writer yet reads as end of file, but polls as
             # not ready until a writer sends data (or the wait runs out).
-            if not self._poll.poll(int(self._wait * 1000)):
-                raise DumpError(self._source, f"{self._kind}: no data after {self._wait:g} s "
-                                              "(is anything writing to it?)")
+            self._ready()
             try:
                 data = os.read(self._fd, want)
             except BlockingIOError:
@@ -168,7 +203,7 @@ class _Waiting(io.RawIOBase):
                 raise DumpError(self._source, f"read failed: {exc.strerror or exc}") from None
             break
         self._total += len(data)
-        if self._total > self._limit:
-            raise _too_much(self._source, self._limit, self._kind)
+        if limit is not None and self._total > limit:
+            raise _too_much(self._source, limit, self._kind)
         buf[:len(data)] = data
         return len(data)
