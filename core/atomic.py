@@ -28,15 +28,17 @@ def create_temp(path: str) -> tuple[int, str]:
     """A new hidden file beside `path` (`.NAME.XXXXXXXX.tmp`), open for writing, with the
     mode the saved file is to have: the existing file's, else what the umask gives."""
     directory = os.path.dirname(os.path.abspath(path))
+    keep: int | None = None
     try:
-        st = os.stat(path)
-        if stat.S_ISDIR(st.st_mode):
-            raise WriteError(path, "cannot write: is a directory")
-        keep: int | None = stat.S_IMODE(st.st_mode)
+        mode = os.stat(path).st_mode
     except FileNotFoundError:
-        keep = None
+        pass
     except OSError as exc:
         raise _cannot(path, exc) from None
+    else:
+        if stat.S_ISDIR(mode):
+            raise WriteError(path, "cannot write: is a directory")
+        keep = stat.S_IMODE(mode)
     for _ in range(100):
         tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
         try:

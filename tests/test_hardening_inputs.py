@@ -527,3 +527,47 @@ def test_a_survey_that_reads_nothing_says_why_in_one_line(tmp_path):
     assert r.code == 2 and len(r.err.splitlines()) == 1
     assert r.err.startswith(f"capslot: {loop}: no device could be read (1 errors; {loop}: ")
     assert "symbolic links" in r.err
+
+
+# ---------------------------------------------------------------- no exit 70 on bad input
+
+@pytest.mark.parametrize("text, line", [
+    ("00000000  86 80\n", 1),  # hexdump -C of two bytes: a vendor ID without its device ID
+    ("00000000: 86\n", 1),  # xxd of one byte
+])
+def test_a_dump_shorter_than_its_ids_is_refused(tmp_path, capsys, text, line):
+    f = tmp_path / "short.txt"
+    f.write_text(text)
+    for argv in (["show", str(f)], ["place", str(f), "--add", "pasid"], ["show", "--map", "text", str(f)]):
+        got = one_error_line(run_main(argv, capsys), str(f), line)
+        assert "shorter than the vendor and device ID (4 bytes)" in got
+
+
+def test_a_bad_device_table_with_survey_jobs_is_one_line(tmp_path):
+    q = tmp_path / "quirks.toml"
+    q.write_bytes(b"\xff\xfe")
+    r = capslot("survey", "--jobs", "2", "--quirks", str(q), str(NIC))
+    assert "not UTF-8" in one_error_line(r, str(q), 1)
+
+
+@pytest.mark.parametrize("command", [
+    ["survey", "--jsonl", str(NIC), "-o"],
+    ["export", str(NIC), "--add", "pasid", "--format", "qemu", "-o"],
+    ["show", str(NIC), "--map", "text", "-o"],
+])
+def test_output_to_a_directory_is_one_line(tmp_path, capsys, command):
+    r = run_main([*command, str(tmp_path)], capsys)
+    assert one_error_line(r, str(tmp_path)) == f"capslot: {tmp_path}: cannot write: is a directory"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_survey_of_a_folder_holding_a_fifo_and_a_loop_does_not_wait(tmp_path):
+    os.mkfifo(tmp_path / "a.fifo")
+    (tmp_path / "b-loop").symlink_to(tmp_path / "b-loop")
+    (tmp_path / "c.txt").write_text(NIC.read_text())
+    r = capslot("survey", "--jsonl", str(tmp_path), timeout=60)
+    assert r.code == 0, r.err
+    records = [json.loads(l) for l in r.out.splitlines()]
+    assert [x["error"] for x in records[:2]] == [f"{tmp_path / 'a.fifo'}: not a regular file",
+                                                 f"{tmp_path / 'b-loop'}: Too many levels of symbolic links"]
+    assert records[2]["slot"] == NIC_SLOT

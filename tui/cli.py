@@ -327,7 +327,8 @@ def _survey_worker(quirks: str | None, user: bool, evidence: bool) -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     signal.signal(signal.SIGHUP, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    _survey_init(quirks, user, evidence)
+    if _ANALYZER is None:  # not inherited from the parent (a start method other than fork)
+        _survey_init(quirks, user, evidence)
 
 
 def _survey_block(block):
@@ -346,6 +347,7 @@ def _survey_results(args: argparse.Namespace, block_iter):
         return
     from concurrent.futures import ProcessPoolExecutor
 
+    _survey_init(*init)  # here first: a bad device table is one line, not a worker's traceback
     pool = ProcessPoolExecutor(args.jobs, initializer=_survey_worker, initargs=init)
     try:
         window: deque = deque()
