@@ -32,6 +32,7 @@ from .sources.inputs import standard_input
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # compact lines
 BLOCK_BYTES = 1 << 20  # about 80 lspci -xxxx devices a block
 MAX_PENDING = 16 << 20  # a "device" longer than this is cut wherever it is
+TEXT_BLOCK_LIMIT = 64 << 20  # hexdump/xxd/.coe text is read whole, up to this
 _DEVICE_START = re.compile(
     rb"\n(?=(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7][ \t\r\n])")
 
@@ -132,7 +133,15 @@ def blocks(path: str | dict, stdin: BinaryIO | None = None) -> Iterator[Block | 
         head = stream.read(SNIFF)
         fmt = detect(head)
         if fmt != "lspci":
-            rest = stream.read(4096 * 64 + 1) if fmt is None and len(head) < SNIFF else b""
+            if fmt is None:  # binary: a raw dump is 64, 256 or 4096 bytes
+                rest = stream.read(4096 * 64 + 1) if len(head) < SNIFF else b""
+            else:  # hexdump, xxd or .coe text: the whole of it is one block
+                rest = stream.read(TEXT_BLOCK_LIMIT + 1 - len(head))
+                if len(head) + len(rest) > TEXT_BLOCK_LIMIT:
+                    yield _error_record(path, DumpError(path, f"{fmt} text larger than "
+                                        f"{TEXT_BLOCK_LIMIT >> 20} MiB: survey cuts only lspci "
+                                        "text into devices; split the file"))
+                    return
             data = head + rest
             if fmt is None and len(data) not in RAW_SIZES:
                 data = data[:SNIFF]  # binary of the wrong size: the reader says so

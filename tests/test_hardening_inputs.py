@@ -571,3 +571,22 @@ def test_survey_of_a_folder_holding_a_fifo_and_a_loop_does_not_wait(tmp_path):
     assert [x["error"] for x in records[:2]] == [f"{tmp_path / 'a.fifo'}: not a regular file",
                                                  f"{tmp_path / 'b-loop'}: Too many levels of symbolic links"]
     assert records[2]["slot"] == NIC_SLOT
+
+
+@pytest.mark.skipif(shutil.which("hexdump") is None, reason="hexdump (bsdextrautils) is not installed")
+def test_survey_reads_every_device_of_a_large_hexdump_file_as_show_does(tmp_path):
+    raw = [tmp_path / f"dev{n}.bin" for n in range(6)]
+    for n, path in enumerate(raw):  # six different 4 KiB config spaces
+        r = capslot("export", str(NIC), "--add", f"vsec:{0x10 + 4 * n:#x}", "--format", "binary", "-o", str(path))
+        assert r.code == 0, r.err
+    text = "".join(subprocess.run(["hexdump", "-C", "-v", str(p)], capture_output=True, text=True,
+                                  check=True).stdout for p in raw)
+    f = tmp_path / "six.hex"
+    f.write_text(text)
+    assert f.stat().st_size > 64 * 1024  # more than the survey's first look
+    shown = json.loads(capslot("show", "--json", str(f)).out)["devices"]
+    surveyed = [json.loads(l) for l in capslot("survey", "--jsonl", str(f)).out.splitlines()]
+    assert len(shown) == len(surveyed) == 6
+    for a, b in zip(shown, surveyed):
+        assert b["error"] is None and b["available"] == 4096
+        assert {k: b[k] for k in a} == a

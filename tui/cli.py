@@ -365,39 +365,42 @@ def _done(item):
     return item if isinstance(item, dict) else item.result()
 
 
-class _SurveyStopped(BaseException):
-    """SIGTERM or SIGHUP during a survey: unwinds so that the temporary file goes."""
-
-    def __init__(self, signum: int) -> None:
-        super().__init__(signum)
-        self.signum = signum
-
-
 def _survey_signals():
-    """A context in which SIGTERM and SIGHUP raise _SurveyStopped, once: a second signal
-    is ignored while the survey cleans up. The old handlers are back after."""
+    """A context in which SIGTERM or SIGHUP leaves the with block at once (its finally
+    clauses clean up) and ends there: it yields a list that then holds the signal's
+    number. From the first signal on both are ignored, so the clean-up runs to its end;
+    the old handlers are back after."""
     import contextlib
     import signal
+    import threading
+
+    class Stopped(BaseException):
+        pass
 
     @contextlib.contextmanager
     def handlers():
+        came: list[int] = []
+        if threading.current_thread() is not threading.main_thread():
+            yield came  # only the main thread may set handlers (capslot's own is the main one)
+            return
+        wanted = (signal.SIGTERM, signal.SIGHUP)
+
         def stop(signum, frame):
             for sig in wanted:
                 signal.signal(sig, signal.SIG_IGN)
-            raise _SurveyStopped(signum)
+            came.append(signum)
+            raise Stopped
 
-        import threading
-
-        if threading.current_thread() is not threading.main_thread():
-            yield  # only the main thread may set handlers (capslot's own is the main one)
-            return
-        wanted = (signal.SIGTERM, signal.SIGHUP)
         before = {sig: signal.signal(sig, stop) for sig in wanted}
         try:
-            yield
+            yield came
+        except Stopped:
+            pass  # the block's own finally clauses have removed what it made
         finally:
+            signal.pthread_sigmask(signal.SIG_BLOCK, wanted)  # no signal between the two
             for sig, old in before.items():
                 signal.signal(sig, old)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, wanted)
 
     return handlers()
 
@@ -447,7 +450,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
     out, tmp = sys.stdout, None
     results = None
-    with _survey_signals():
+    with _survey_signals() as stopped:
         try:
             # the temporary file and its name come with the signals held, so that a
             # SIGTERM never falls between the two (leaving a file nobody removes)
@@ -478,8 +481,6 @@ def cmd_survey(args: argparse.Namespace) -> int:
                 out.close()
                 commit(tmp, args.output)
                 tmp = None
-        except _SurveyStopped as stopped:
-            return 128 + stopped.signum  # as a shell reports a process ended by the signal
         finally:  # (a second signal is ignored from the first on: this always runs to the end)
             if results is not None:
                 results.close()  # a pool stops here, before the temporary file goes
@@ -488,6 +489,8 @@ def cmd_survey(args: argparse.Namespace) -> int:
             if tmp is not None:  # interrupted: the old file stays, the partial one goes
                 out.close()
                 discard(tmp)
+    if stopped:
+        return 128 + stopped[0]  # as a shell reports a process ended by the signal
     if not args.jsonl and not args.suggest_quirks:
         from tui import render
 
