@@ -590,3 +590,11 @@ def test_survey_reads_every_device_of_a_large_hexdump_file_as_show_does(tmp_path
     for a, b in zip(shown, surveyed):
         assert b["error"] is None and b["available"] == 4096
         assert {k: b[k] for k in a} == a
+
+
+def test_a_sysfs_config_that_is_a_fifo_is_refused_not_waited_on(tmp_path):
+    device = tmp_path / "bus" / "pci" / "devices" / "0000:01:00.0"
+    device.mkdir(parents=True)
+    os.mkfifo(device / "config")  # opening it for reading would block until a writer came
+    r = capslot("show", "--device", "0000:01:00.0", env={**os.environ, "CAPSLOT_SYSFS_ROOT": str(tmp_path)})
+    assert "is not a config file (not a regular file)" in one_error_line(r, "sysfs:0000:01:00.0")

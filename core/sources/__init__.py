@@ -5,8 +5,11 @@ domain prefixes), raw binary of 64, 256 or 4096 bytes (a sysfs `config` file),
 `hexdump -C` and `xxd` text, pcileech `.coe`, and a live device (`sysfs:BDF`).
 
 Everything here streams: a multi-device text file is read line by line and yields one
-`ConfigSpace` per device, so memory stays flat whatever the file's size. Input that
-cannot be read raises `DumpError` with the file and line.
+`ConfigSpace` per device, so memory stays flat whatever the file's size; `load_slot`
+(`--slot`) parses only the wanted device. Nothing hangs or reads without end: FIFOs and
+devices wait at most `inputs.WAIT_SECONDS` for data, and streams give at most
+`inputs.STREAM_LIMIT` bytes. Text is UTF-8 (bad bytes replaced) in every reader. Input
+that cannot be read raises `DumpError` with the file and line.
 """
 
 from __future__ import annotations
