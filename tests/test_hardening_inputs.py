@@ -598,3 +598,30 @@ def test_a_sysfs_config_that_is_a_fifo_is_refused_not_waited_on(tmp_path):
     os.mkfifo(device / "config")  # opening it for reading would block until a writer came
     r = capslot("show", "--device", "0000:01:00.0", env={**os.environ, "CAPSLOT_SYSFS_ROOT": str(tmp_path)})
     assert "is not a config file (not a regular file)" in one_error_line(r, "sysfs:0000:01:00.0")
+
+
+_CXL = (ROOT / "sample_dumps" / "intel_0d93_cxl_dvsec.txt").read_text().rstrip("\n")
+_NIC = NIC.read_text().rstrip("\n")
+_HEAD, _BODY = _NIC.split("\n", 1)
+
+
+@pytest.mark.parametrize("text, slot, count", [
+    (_NIC.replace("\n", "\r\n") + "\r\n", "08:00.0", 1),  # CRLF
+    (re.sub(r"^08:00.0", "0A:1F.7", _NIC), "0000:0a:1f.7", 1),  # upper-case hex
+    (re.sub(r"^08:00.0", "0001:02:00.0", _NIC) + "\n\n" + re.sub(r"^6b:00.0", "02:00.0", _CXL),
+     "1:2:0.0", 1),  # the same bus:dev.fn in two domains
+    (_NIC + "\n\n" + _CXL + "\n\n" + _NIC, "08:00.0", 2),  # a slot twice (two hosts' files joined)
+    (_HEAD + "\n\tBus: upstream 08:00.0\n\tSubsystem: 08:00.0\n" + _BODY, "08:00.0", 1),  # -v text naming it
+    (_CXL + "\n\n" + _NIC, "0000:08:00.0", 1),  # no newline at the end
+])
+def test_show_slot_shows_what_show_without_slot_shows_for_that_device(tmp_path, text, slot, count):
+    f = tmp_path / "dump.txt"
+    f.write_bytes(text.encode())
+    everything = json.loads(capslot("show", "--json", str(f)).out)["devices"]
+    r = capslot("show", "--json", "--slot", slot, str(f))
+    assert r.code == 0, r.err
+    picked = json.loads(r.out)["devices"]
+    from core.space import normalize_slot
+
+    assert len(picked) == count
+    assert picked == [d for d in everything if d["slot"] == normalize_slot(slot)]
