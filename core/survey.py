@@ -25,12 +25,15 @@ from .placement import DeviceTable, default_standing, parse_vcap
 from .plan import Plan
 from .report import device_object
 from .space import ConfigSpace, DumpError
+from .text import printable
 from .sources import RAW_SIZES, SNIFF, detect
 from .sources import lspci as lspci_source
+from .sources.inputs import standard_input
 
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # compact lines
 BLOCK_BYTES = 1 << 20  # about 80 lspci -xxxx devices a block
 MAX_PENDING = 16 << 20  # a "device" longer than this is cut wherever it is
+TEXT_BLOCK_LIMIT = 64 << 20  # hexdump/xxd/.coe text is read whole, up to this
 _DEVICE_START = re.compile(
     rb"\n(?=(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7][ \t\r\n])")
 
@@ -115,11 +118,15 @@ def blocks(path: str | dict, stdin: BinaryIO | None = None) -> Iterator[Block | 
         if not stat.S_ISREG(st.st_mode):
             yield _error_record(path, DumpError(path, "not a regular file"))
             return
-    import sys
-
     stream: BinaryIO
     try:
-        stream = (stdin or sys.stdin.buffer) if path == "-" else open(path, "rb")
+        if path == "-":  # streamed in constant memory: no byte limit, but signals answered
+            stream = stdin if stdin is not None else standard_input(None)
+        else:
+            stream = open(path, "rb")
+    except DumpError as exc:
+        yield _error_record(path, exc)
+        return
     except OSError as exc:
         yield _error_record(path, DumpError(path, exc.strerror or "cannot open"))
         return
@@ -127,7 +134,15 @@ def blocks(path: str | dict, stdin: BinaryIO | None = None) -> Iterator[Block | 
         head = stream.read(SNIFF)
         fmt = detect(head)
         if fmt != "lspci":
-            rest = stream.read(4096 * 64 + 1) if fmt is None and len(head) < SNIFF else b""
+            if fmt is None:  # binary: a raw dump is 64, 256 or 4096 bytes
+                rest = stream.read(4096 * 64 + 1) if len(head) < SNIFF else b""
+            else:  # hexdump, xxd or .coe text: the whole of it is one block
+                rest = stream.read(TEXT_BLOCK_LIMIT + 1 - len(head))
+                if len(head) + len(rest) > TEXT_BLOCK_LIMIT:
+                    yield _error_record(path, DumpError(path, f"{fmt} text larger than "
+                                        f"{TEXT_BLOCK_LIMIT >> 20} MiB: survey cuts only lspci "
+                                        "text into devices; split the file"))
+                    return
             data = head + rest
             if fmt is None and len(data) not in RAW_SIZES:
                 data = data[:SNIFF]  # binary of the wrong size: the reader says so
@@ -151,6 +166,10 @@ def blocks(path: str | dict, stdin: BinaryIO | None = None) -> Iterator[Block | 
                     pending = b""
             if not chunk:
                 return
+    except DumpError as exc:  # a stream that fails mid-way: its record, and the survey goes on
+        yield _error_record(path, exc)
+    except OSError as exc:
+        yield _error_record(path, DumpError(path, f"read failed: {exc.strerror or exc}"))
     finally:
         if stream is not stdin and path != "-":
             stream.close()
@@ -166,6 +185,9 @@ class Analyzer:
 
     def record(self, cs: ConfigSpace) -> tuple[dict, dict]:
         """The device's record, and the facts the summary counts."""
+        if self.evidence and (cs.vendor_id is None or cs.device_id is None):
+            raise DumpError(cs.provenance.source, "no vendor and device ID (the 00: row is not in "
+                            "the dump): no device-table entry can be suggested for it", cs.provenance.line)
         hw = build(cs)
         plan = Plan(cs, requests=(self.pasid,), table=self.table, access=False, hardware_layout=hw)
         (p,) = plan.placements
@@ -214,19 +236,26 @@ class Analyzer:
         for item in _devices_of(block):
             if isinstance(item, dict):
                 lines.append(_encode(item))
-                facts.append({"error": True})
+                facts.append({"error": True, "message": item["error"]})
                 continue
             try:
                 obj, f = self.record(item)
+            except DumpError as exc:  # this device cannot be used: its record says why
+                obj, f = _device_error(item, str(exc))
             except Exception as exc:  # noqa: BLE001 - one device's failure must not stop a survey
-                obj = _error_record(item.provenance.source, f"internal error: {type(exc).__name__}: {exc}",
-                                    item.provenance.line)
-                obj["slot"] = item.provenance.slot
-                f = {"error": True}
+                obj, f = _device_error(item, f"{item.provenance.source}: internal error: "
+                                             f"{type(exc).__name__}: {exc}")
             lines.append(_encode(obj))
             f["vendor"], f["kind"] = item.vendor_id, item.u8(0x0B) if item.has(0x0B) else None
             facts.append(f)
         return lines, facts
+
+
+def _device_error(cs: ConfigSpace, message: str) -> tuple[dict, dict]:
+    """The error record of a device that was read but could not be analysed."""
+    p = cs.provenance
+    return ({"source": p.source, "slot": p.slot, "line": p.line, "error": message},
+            {"error": True, "message": message})
 
 
 def _devices_of(block: Block) -> Iterator[ConfigSpace | dict]:
@@ -251,6 +280,17 @@ def iter_devices_bytes(block: Block) -> Iterator[ConfigSpace]:
 
 # ---------------------------------------------------------------- summary
 
+FAILURES_SHOWN = 5  # what could not be read, named in the summary; then "and N more"
+
+
+def failure_lines(summary: "Summary") -> list[str]:
+    """What could not be read: `path[:line]: reason` for the first few, then "and N more"."""
+    out = list(summary.failures)
+    if summary.errors > len(out):
+        out.append(f"and {summary.errors - len(out)} more")
+    return out
+
+
 @dataclass
 class Summary:
     devices: int = 0
@@ -264,10 +304,13 @@ class Summary:
     unknown_ids: int = 0
     hidden_guest: int = 0
     no_slot: int = 0
+    failures: list[str] = field(default_factory=list)  # the first FAILURES_SHOWN errors
 
     def add(self, f: dict) -> None:
         if f.get("error"):
             self.errors += 1
+            if len(self.failures) < FAILURES_SHOWN:
+                self.failures.append(f.get("message") or "unreadable")
             return
         self.devices += 1
         self.by_kind[f["kind"]] += 1
@@ -312,12 +355,18 @@ def _merge(ranges: list, slack: int = 0x20) -> list[tuple[int, int]]:
     return out
 
 
-def suggest_toml(evidence: dict[tuple[int, int], QuirkEvidence]) -> str:
-    """TOML [[device]] entries for a human to review, each with its evidence."""
+def suggest_toml(evidence: dict[tuple[int, int], QuirkEvidence], summary: "Summary | None" = None) -> str:
+    """TOML [[device]] entries for a human to review, each with its evidence; what could
+    not be read is named in comments at the top."""
     out = ["# Device-table suggestions from capslot survey: REVIEW before use.",
            "# Reserved ranges are DWORDs of non-zero data outside every capability; sizes are",
-           "# capabilities whose size the rules do not know, assumed to run to the next structure.", ""]
-    for (vendor, device), ev in sorted(evidence.items()):
+           "# capabilities whose size the rules do not know, assumed to run to the next structure."]
+    if summary is not None and summary.errors:
+        out.append(f"# Not used: {summary.errors} input(s) or device(s) could not be read:")
+        out += [f"#   {printable(line)}" for line in failure_lines(summary)]
+    out.append("")
+    usable = ((k, v) for k, v in evidence.items() if None not in k)  # a model needs both IDs
+    for (vendor, device), ev in sorted(usable, key=lambda kv: kv[0]):
         if not ev.gaps and not ev.sizes:
             continue
         out.append("[[device]]")

@@ -46,9 +46,9 @@ def _emit_json(obj: Any) -> None:
 
 
 def _load_selected(dump: str, slot: str | None):
-    from core.sources import load, select
+    from core.sources import load_slot
 
-    return select(load(dump), slot, dump)
+    return load_slot(dump, slot)
 
 
 def _dump_arg(args: argparse.Namespace) -> str:
@@ -314,6 +314,18 @@ def _survey_init(quirks: str | None, user: bool, evidence: bool) -> None:
     _ANALYZER = Analyzer(DeviceTable.load(quirks, use_overlay=user), evidence)
 
 
+def _survey_worker(quirks: str | None, user: bool, evidence: bool) -> None:
+    """A --jobs worker: the parent alone answers SIGTERM, SIGHUP and Ctrl-C (it stops the
+    pool and removes its temporary file); a worker signalled with it just ends."""
+    import signal
+
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if _ANALYZER is None:  # not inherited from the parent (a start method other than fork)
+        _survey_init(quirks, user, evidence)
+
+
 def _survey_block(block):
     return _ANALYZER.block_lines(block)
 
@@ -330,7 +342,9 @@ def _survey_results(args: argparse.Namespace, block_iter):
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    with ProcessPoolExecutor(args.jobs, initializer=_survey_init, initargs=init) as pool:
+    _survey_init(*init)  # here first: a bad device table is one line, not a worker's traceback
+    pool = ProcessPoolExecutor(args.jobs, initializer=_survey_worker, initargs=init)
+    try:
         window: deque = deque()
         for block in block_iter:
             window.append(block if isinstance(block, dict) else pool.submit(_survey_block, block))
@@ -338,21 +352,85 @@ def _survey_results(args: argparse.Namespace, block_iter):
                 yield _done(window.popleft())
         while window:
             yield _done(window.popleft())
+    finally:  # stopped early (a signal, an error): drop the queued blocks, not wait for them
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _done(item):
     return item if isinstance(item, dict) else item.result()
 
 
+def _survey_signals():
+    """A context in which SIGTERM or SIGHUP leaves the with block at once (its finally
+    clauses clean up) and ends there: it yields a list that then holds the signal's
+    number. From the first signal on both are ignored, so the clean-up runs to its end;
+    the old handlers are back after."""
+    import contextlib
+    import signal
+    import threading
+
+    class Stopped(BaseException):
+        pass
+
+    @contextlib.contextmanager
+    def handlers():
+        came: list[int] = []
+        if threading.current_thread() is not threading.main_thread():
+            yield came  # only the main thread may set handlers (capslot's own is the main one)
+            return
+        wanted = (signal.SIGTERM, signal.SIGHUP)
+
+        def stop(signum, frame):
+            for sig in wanted:
+                signal.signal(sig, signal.SIG_IGN)
+            came.append(signum)
+            raise Stopped
+
+        before = {sig: signal.signal(sig, stop) for sig in wanted}
+        try:
+            yield came
+        except Stopped:
+            pass  # the block's own finally clauses have removed what it made
+        finally:
+            signal.pthread_sigmask(signal.SIG_BLOCK, wanted)  # no signal between the two
+            for sig, old in before.items():
+                signal.signal(sig, old)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, wanted)
+
+    return handlers()
+
+
+def _survey_jobs(text: str) -> int:
+    """--jobs: 1 to four per core; more would only fight over the cores."""
+    try:
+        jobs = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    if not 1 <= jobs <= 4 * cores:
+        raise argparse.ArgumentTypeError(f"{jobs} is not between 1 and {4 * cores} "
+                                         f"(four per core; this machine has {cores})")
+    return jobs
+
+
+def _survey_size(path) -> int:
+    try:
+        return os.path.getsize(path) if isinstance(path, str) and path != "-" and os.path.isfile(path) else 0
+    except OSError:
+        return 0
+
+
 def cmd_survey(args: argparse.Namespace) -> int:
-    from core.survey import QuirkEvidence, Summary, blocks, suggest_toml, walk_paths
+    import signal
+
+    from core.atomic import commit, discard
+    from core.survey import QuirkEvidence, Summary, blocks, failure_lines, suggest_toml, walk_paths
 
     paths = list(walk_paths(args.paths))
-    total = sum(os.path.getsize(p) for p in paths if isinstance(p, str) and p != "-" and os.path.isfile(p))
+    total = sum(_survey_size(p) for p in paths)
     progress = _progress(total) if sys.stderr.isatty() and total > (8 << 20) else None
     summary = Summary()
     evidence: dict = {}
-    out, tmp = _survey_output(args)
     read_bytes = 0
 
     def block_iter():
@@ -365,51 +443,74 @@ def cmd_survey(args: argparse.Namespace) -> int:
                         progress[0].update(progress[1], completed=read_bytes)
                 yield block
 
-    try:
-        for result in _survey_results(args, block_iter()):
-            if isinstance(result, dict):  # a file that could not be opened
-                lines, facts = [json.dumps(result, separators=(",", ":"))], [{"error": True}]
-            else:
-                lines, facts = result
-            if args.jsonl:
-                out.write("\n".join(lines) + "\n")
-            for f in facts:
-                summary.add(f)
-                if args.suggest_quirks and not f.get("error"):
-                    evidence.setdefault((f["vendor"], f["device"]), QuirkEvidence()).add(f)
-        if args.suggest_quirks:
-            out.write(suggest_toml(evidence))
-        if tmp is not None:
-            out.flush()
-            os.fsync(out.fileno())
-            out.close()
-            os.replace(tmp, args.output)
-            tmp = None
-    finally:
-        if progress is not None:
-            progress[0].stop()
-        if tmp is not None:  # interrupted: the old file stays, the partial one goes
-            out.close()
-            os.unlink(tmp)
+    out, tmp = sys.stdout, None
+    results = None
+    with _survey_signals() as stopped:
+        try:
+            # the temporary file and its name come with the signals held, so that a
+            # SIGTERM never falls between the two (leaving a file nobody removes)
+            held = {signal.SIGTERM, signal.SIGHUP}
+            signal.pthread_sigmask(signal.SIG_BLOCK, held)
+            try:
+                out, tmp = _survey_output(args)
+            finally:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
+            results = _survey_results(args, block_iter())
+            for result in results:
+                if isinstance(result, dict):  # a file that could not be opened
+                    lines, facts = [json.dumps(result, separators=(",", ":"))], \
+                        [{"error": True, "message": result["error"]}]
+                else:
+                    lines, facts = result
+                if args.jsonl:
+                    out.write("\n".join(lines) + "\n")
+                for f in facts:
+                    summary.add(f)
+                    if args.suggest_quirks and not f.get("error"):
+                        evidence.setdefault((f["vendor"], f["device"]), QuirkEvidence()).add(f)
+            if args.suggest_quirks:
+                out.write(suggest_toml(evidence, summary))
+            if tmp is not None:
+                out.flush()
+                os.fsync(out.fileno())
+                out.close()
+                commit(tmp, args.output)
+                tmp = None
+        finally:  # (a second signal is ignored from the first on: this always runs to the end)
+            if results is not None:
+                results.close()  # a pool stops here, before the temporary file goes
+            if progress is not None:
+                progress[0].stop()
+            if tmp is not None:  # interrupted: the old file stays, the partial one goes
+                out.close()
+                discard(tmp)
+    if stopped:
+        return 128 + stopped[0]  # as a shell reports a process ended by the signal
     if not args.jsonl and not args.suggest_quirks:
         from tui import render
 
-        _console().print(render.survey(summary))
+        console = _console()
+        console.print(render.survey(summary))
+        if summary.errors:
+            console.print("could not be read:")
+            for line in failure_lines(summary):
+                console.print(f"  {printable(line)}", soft_wrap=True)
     if summary.devices == 0:
-        _fail(f"{' '.join(args.paths)}: no device could be read ({summary.errors} errors)")
+        first = f"; {printable(summary.failures[0])}" if summary.failures else ""
+        _fail(f"{' '.join(args.paths)}: no device could be read ({summary.errors} errors{first})")
         return EXIT_BAD_INPUT
     return EXIT_OK
 
 
 def _survey_output(args: argparse.Namespace):
     """stdout, or a temporary file beside --output that replaces it only when complete
-    (streamed, so memory stays flat however long the survey)."""
+    (streamed, so memory stays flat however long the survey). The file gets the umask's
+    mode, or the mode of the file it replaces (core.atomic)."""
     if not args.output:
         return sys.stdout, None
-    import tempfile
+    from core.atomic import create_temp
 
-    directory = os.path.dirname(os.path.abspath(args.output))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(args.output)}.", suffix=".tmp", dir=directory)
+    fd, tmp = create_temp(args.output)
     return os.fdopen(fd, "w", encoding="utf-8"), tmp
 
 
@@ -615,7 +716,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("survey", help="every device of every file: streamed records or a summary")
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, directories (recursively), or -")
     p.add_argument("--jsonl", action="store_true", help="one JSON object a line per device")
-    p.add_argument("--jobs", type=int, default=1, metavar="N", help="worker processes (same output)")
+    p.add_argument("--jobs", type=_survey_jobs, default=1, metavar="N",
+                   help="worker processes, 1 to four per core (same output)")
     p.add_argument("--suggest-quirks", action="store_true",
                    help="print device-table entries (TOML) for a human to review, with evidence")
     p.add_argument("-o", "--output", metavar="FILE",

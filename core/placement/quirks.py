@@ -93,84 +93,160 @@ class QuirkEntry:
 
 
 
-def _int(value, what: str, source: str, line: int | None) -> int:
+MAX_BYTES = 32 << 20  # bytes of one device-table file: MAX_ENTRIES of 512 bytes (the shipped ones average 325)
+MAX_ENTRIES = 65_536  # [[device]] entries in one file
+_DEVICE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*device[ \t]*\]\]", re.M)
+_U16, _U8, _CLASS = 0xFFFF, 0xFF, 0xFFFFFF
+
+
+def _int(value, what: str, source: str, line: int | None, top: int | None = None,
+         low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise DumpError(source, f"{what} must be a number, not {value!r}", line)
+        raise DumpError(source, f"{what} must be a number, not {_clip(value)}", line)
+    if top is not None and not low <= value <= top:
+        raise DumpError(source, f"{what} {value:#x} is outside {low:#x}-{top:#x}", line)
     return value
 
 
-def load_file(path: str | Path, order_base: int = 0) -> list[QuirkEntry]:
-    source = str(path)
+def _clip(value, width: int = 40) -> str:
+    text = repr(value)
+    return text if len(text) <= width else text[:width] + "..."
+
+
+def _entry_lines(text: str) -> list[int]:
+    """The line of each `[[device]]` header, in one pass over the text."""
+    lines, line, last = [], 1, 0
+    for m in _DEVICE_HEADER.finditer(text):
+        line += text.count("\n", last, m.start())
+        last = m.start()
+        lines.append(line)
+    return lines
+
+
+def _read(source: str) -> str:
+    from ..sources.inputs import read_limited
+
+    data = read_limited(source, MAX_BYTES, "quirks file", missing="no such quirks file",
+                        directory="is a directory, not a quirks file")
     try:
-        text = Path(path).read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise DumpError(source, "no such quirks file") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise DumpError(source, f"cannot read quirks file: {exc}") from None
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise DumpError(source, "not UTF-8 text (a quirks file is TOML, which is UTF-8)",
+                        data.count(b"\n", 0, exc.start) + 1) from None
+
+
+def load_file(path: str | Path, order_base: int = 0) -> list[QuirkEntry]:
+    """The entries of one device-table file, in one pass (O(size)); at most MAX_BYTES and
+    MAX_ENTRIES, and every value checked: what cannot be used is a DumpError with its line."""
+    source = str(path)
+    text = _read(source)
+    lines = _entry_lines(text)
+    if len(lines) > MAX_ENTRIES:
+        raise DumpError(source, f"more than {MAX_ENTRIES} [[device]] entries ({len(lines)})",
+                        lines[MAX_ENTRIES])
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         m = re.search(r"line (\d+)", str(exc))
         raise DumpError(source, f"not valid TOML: {str(exc).split(' (at')[0]}",
                         int(m.group(1)) if m else None) from None
+    except RecursionError:
+        raise DumpError(source, "not valid TOML: nested too deeply") from None
     devices = doc.get("device", [])
     unknown_top = set(doc) - {"device"}
     if unknown_top or not isinstance(devices, list):
         raise DumpError(source, "a quirks file holds [[device]] tables only "
                         f"(found {', '.join(sorted(unknown_top)) or 'device = ...'})")
-    out = []
-    for n, entry in enumerate(devices):
-        out.append(_entry(entry, source, text, n, order_base + n))
-    return out
+    if len(devices) > MAX_ENTRIES:
+        raise DumpError(source, f"more than {MAX_ENTRIES} [[device]] entries ({len(devices)})")
+    return [_entry(entry, source, lines[n] if n < len(lines) else None, n, order_base + n)
+            for n, entry in enumerate(devices)]
 
 
-def _entry(entry: dict, source: str, text: str, n: int, order: int) -> QuirkEntry:
+def _entry(entry: dict, source: str, line: int | None, n: int, order: int) -> QuirkEntry:
     where = f"[[device]] #{n + 1}"
-    line = None
-    starts = [i for i, l in enumerate(text.splitlines(), 1) if l.strip() == "[[device]]"]
-    if n < len(starts):
-        line = starts[n]
+    if not isinstance(entry, dict):
+        raise DumpError(source, f"{where} is {_clip(entry)}, not a table of keys", line)
     unknown = set(entry) - KEYS
     if unknown:
         raise DumpError(source, f"{where}: unknown key(s) {', '.join(sorted(unknown))} "
                                 f"(known: {', '.join(sorted(KEYS))})", line)
     if "vendor" not in entry or "device" not in entry:
         raise DumpError(source, f"{where}: vendor and device are required", line)
-    vendor = _int(entry["vendor"], f"{where}: vendor", source, line)
+    vendor = _int(entry["vendor"], f"{where}: vendor", source, line, _U16)
     dev = entry["device"]
     devices: tuple[int, ...] | None
     if dev == "*":
         devices = None
     elif isinstance(dev, list):
-        devices = tuple(_int(d, f"{where}: device", source, line) for d in dev)
+        devices = tuple(_int(d, f"{where}: device", source, line, _U16) for d in dev)
     else:
-        devices = (_int(dev, f"{where}: device", source, line),)
+        devices = (_int(dev, f"{where}: device", source, line, _U16),)
+
+    def table(key: str) -> dict:
+        value = entry.get(key, {})
+        if not isinstance(value, dict):
+            raise DumpError(source, f"{where}: {key} must be a table, not {_clip(value)}", line)
+        return value
 
     def ranges(key: str) -> tuple[tuple[int, int], ...]:
         values = entry.get(key, [])
-        if not isinstance(values, list):
-            raise DumpError(source, f"{where}: {key} must be a list of \"START-END\" strings", line)
-        return tuple(parse_range(str(v), source, line) for v in values)
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise DumpError(source, f"{where}: {key} must be a list of \"START-END\" strings, "
+                                    f"not {_clip(values)}", line)
+        return tuple(parse_range(v, source, line) for v in values)
 
-    sizes = []
-    for k, v in entry.get("sizes", {}).items():
-        m = _SIZE_KEY.match(k)
-        if not m:
-            raise DumpError(source, f"{where}: sizes key {k!r} is not \"0xID@0xOFFSET\"", line)
-        sizes.append((int(m.group(1), 16), int(m.group(2), 16), _int(v, f"{where}: size", source, line)))
-    offsets = tuple((str(k).lower(), _int(v, f"{where}: offset of {k}", source, line))
-                    for k, v in entry.get("offsets", {}).items())
-    opt = {k: _int(entry[k], f"{where}: {k}", source, line) if k in entry else None
-           for k in ("subsystem_vendor", "subsystem_device", "revision", "class")}
+    sizes = [_size(k, v, f"{where}: sizes", source, line) for k, v in table("sizes").items()]
+    offsets = tuple((str(k).lower(), _int(v, f"{where}: offset of {k}", source, line, 0xFFF, 0x40))
+                    for k, v in table("offsets").items())
+    tops = {"subsystem_vendor": _U16, "subsystem_device": _U16, "revision": _U8, "class": _CLASS}
+    opt = {k: _int(entry[k], f"{where}: {k}", source, line, top) if k in entry else None
+           for k, top in tops.items()}
     return QuirkEntry(vendor, devices, opt["subsystem_vendor"], opt["subsystem_device"],
                       opt["revision"], opt["class"], ranges("reserved"), ranges("available"),
                       tuple(sizes), offsets, str(entry.get("source", "")), str(entry.get("name", "")),
                       source, order)
 
 
+def _size(key: str, value, where: str, source: str, line: int | None) -> tuple[int, int, int]:
+    """One `sizes` item: (capability id, offset, size), each inside what the config space
+    allows. A capability starts DWORD-aligned at 0x40-0xfc (standard, a 2-byte header, ID up
+    to 0xff, ending by 0x100) or 0x100-0xffc (extended, a 4-byte header, ID up to 0xffff)."""
+    m = _SIZE_KEY.match(key)
+    if not m:
+        raise DumpError(source, f"{where} key {key!r} is not \"0xID@0xOFFSET\"", line)
+    cap_id, offset = int(m.group(1), 16), int(m.group(2), 16)
+    extended = offset >= 0x100
+    header, end, top_id = (4, 0x1000, 0xFFFF) if extended else (2, 0x100, 0xFF)
+    if offset < 0x40 or offset >= 0x1000 or offset % 4:
+        raise DumpError(source, f"{where} key {key!r}: a capability starts at a DWORD-aligned "
+                                "offset inside 0x40-0xffc", line)
+    if cap_id > top_id:
+        raise DumpError(source, f"{where} key {key!r}: an {'extended' if extended else 'standard'} "
+                                f"capability ID is at most {top_id:#x}", line)
+    size = _int(value, f"{where} {key!r}", source, line)
+    if size < header or offset + size > end:
+        raise DumpError(source, f"{where} {key!r} = {size:#x}: the size must be at least the "
+                                f"{header}-byte header and end by {end:#x}", line)
+    return cap_id, offset, size
+
+
 def user_overlay() -> Path:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
     return Path(base) / "capslot" / "quirks.toml"
+
+
+def _present(path: Path) -> bool:
+    """Whether the user overlay exists; one that exists but cannot be reached (a folder
+    without permission, a symlink loop) is an error, not silently skipped."""
+    try:
+        os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise DumpError(str(path), f"cannot read the user device table: "
+                                   f"{(exc.strerror or str(exc)).lower()}") from None
+    return True
 
 
 @dataclass(frozen=True)
@@ -189,7 +265,7 @@ class DeviceTable:
         """Shipped table < user overlay < --quirks; later entries replace equal keys."""
         files: list[Path | str] = [SHIPPED]
         overlay = user_overlay()
-        if use_overlay and overlay.is_file():
+        if use_overlay and _present(overlay):
             files.append(overlay)
         if extra:
             files.append(extra)
@@ -198,7 +274,7 @@ class DeviceTable:
         for f in files:
             for e in load_file(f, order):
                 by_key[e.key] = e
-            order += 10_000
+            order += MAX_ENTRIES
         return cls(tuple(sorted(by_key.values(), key=lambda e: e.order)))
 
     def match(self, cs: ConfigSpace) -> QuirkEntry | None:

@@ -16,6 +16,7 @@ from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance
 
 HEXDUMP_ROW = re.compile(r"^([0-9a-fA-F]{7,8})((?: {1,2}[0-9a-fA-F]{2}){1,16})(?:\s+\|.*\|)?\s*$")
 HEXDUMP_END = re.compile(r"^([0-9a-fA-F]{7,8})\s*$")
+ID_BYTES = 4  # vendor and device ID: the least of a config space a dump must hold
 XXD_ROW = re.compile(r"^([0-9a-fA-F]{7,8}): ((?:[0-9a-fA-F]{2})+(?: (?:[0-9a-fA-F]{2})+)*)(?:  .*)?$")
 
 
@@ -45,6 +46,9 @@ class _Dump:
             self.data += self.last[: offset - len(self.data)]
 
     def finish(self, source: str, fmt: str, index: int) -> ConfigSpace:
+        if len(self.data) < ID_BYTES:  # config reads are DWORDs: the first one at least
+            raise DumpError(source, f"the dump ends after {len(self.data)} byte(s): shorter than "
+                                    f"the vendor and device ID ({ID_BYTES} bytes)", self.line)
         return ConfigSpace.from_prefix(bytes(self.data), Provenance(source, fmt, self.line, index=index))
 
 

@@ -9,6 +9,7 @@ space is reported unavailable rather than guessed. `CAPSLOT_SYSFS_ROOT` replaces
 from __future__ import annotations
 
 import os
+import stat
 
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
 
@@ -25,11 +26,16 @@ def read(bdf: str) -> ConfigSpace:
         raise DumpError(source, f"{bdf!r} is not a PCI address like 0000:01:00.0")
     path = config_path(slot)
     try:
-        fd = os.open(path, os.O_RDONLY)
+        # O_NONBLOCK: a config file is a regular file; anything else (a FIFO in a fake
+        # tree) must not block the open, and is refused below
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except FileNotFoundError:
         raise DumpError(source, f"no such device ({path})") from None
     except OSError as exc:
         raise DumpError(source, f"cannot open {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise DumpError(source, f"{path} is not a config file (not a regular file)")
     try:
         chunks: list[bytes] = []
         total = 0
