@@ -183,16 +183,19 @@ class Analyzer:
     evidence: bool = False  # collect what --suggest-quirks needs
     pasid: object = field(default_factory=lambda: parse_vcap("pasid"))
 
-    def record(self, cs: ConfigSpace) -> tuple[dict, dict]:
-        """The device's record, and the facts the summary counts."""
+    def record(self, cs: ConfigSpace, peers: tuple[ConfigSpace, ...] = ()) -> tuple[dict, dict]:
+        """The device's record, and the facts the summary counts. `peers`: the other devices
+        read with it (a VMM's host bridge among them says the dump was read in a guest)."""
         if self.evidence and (cs.vendor_id is None or cs.device_id is None):
             raise DumpError(cs.provenance.source, "no vendor and device ID (the 00: row is not in "
                             "the dump): no device-table entry can be suggested for it", cs.provenance.line)
         hw = build(cs)
-        plan = Plan(cs, requests=(self.pasid,), table=self.table, access=False, hardware_layout=hw)
+        plan = Plan(cs, requests=(self.pasid,), table=self.table, access=False, hardware_layout=hw,
+                    peers=peers)
         (p,) = plan.placements
         target = plan.ground
         obj = device_object(hw)
+        obj["captured"] = plan.captured.to_json()
         obj["auto"] = {"pasid": {"offset": p.offset, "verdict": p.verdict, "chosen_by": p.chosen_by,
                                  "rule": p.rule}}
         obj["error"] = None
@@ -233,13 +236,15 @@ class Analyzer:
         """JSON lines of every device of a block (errors included) and their facts."""
         lines: list[str] = []
         facts: list[dict] = []
-        for item in _devices_of(block):
+        items = list(_devices_of(block))  # a block is a bounded window of whole devices
+        peers = tuple(x for x in items if not isinstance(x, dict))
+        for item in items:
             if isinstance(item, dict):
                 lines.append(_encode(item))
                 facts.append({"error": True, "message": item["error"]})
                 continue
             try:
-                obj, f = self.record(item)
+                obj, f = self.record(item, peers)
             except DumpError as exc:  # this device cannot be used: its record says why
                 obj, f = _device_error(item, str(exc))
             except Exception as exc:  # noqa: BLE001 - one device's failure must not stop a survey
