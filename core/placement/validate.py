@@ -28,6 +28,7 @@ from .vcaps import VcapRequest
 
 COLLISION, WARNING, INFO = "collision", "warning", "info"
 SEVERITY_RANK = {COLLISION: 0, WARNING: 1, INFO: 2}
+MAX_LISTED = 4  # overlapping virtual capabilities named one by one; the rest are counted
 QEMU_LAST = CONFIG_SIZE - 8
 NO_EXT_CAPS = "the kernel view has no extended capabilities, so QEMU adds none, this one included"
 # Findings every fallback candidate shares alike: they do not make one slot worse than another.
@@ -199,11 +200,12 @@ def duplicate_findings(target: Target, vcap: VcapRequest, start: int, end: int,
             out.append(Finding(COLLISION, "duplicate", start, end, f"the {layout.view} view "
                                f"already links a {c.name} at {c.offset:#05x}: a function has one, "
                                "and the guest would see two"))
-    for p in target.placed_with_id(vcap.space, vcap.cap_id):
-        if p is skip:
-            continue
-        out.append(Finding(COLLISION, "duplicate", start, end, f"a virtual {p.name} is already "
-                           f"placed at {p.start:#05x}: a function has one {vcap.name}"))
+    twins = [p for p in target.placed_with_id(vcap.space, vcap.cap_id) if p is not skip]
+    if twins:  # one finding, however many: a plan of n placements stays linear in findings
+        more = f" (and {len(twins) - 1} more)" if len(twins) > 1 else ""
+        out.append(Finding(COLLISION, "duplicate", start, end, f"a virtual {twins[0].name} is "
+                           f"already placed at {twins[0].start:#05x}{more}: a function has one "
+                           f"{vcap.name}"))
     return out
 
 
@@ -283,13 +285,12 @@ def _start_findings(layout: Layout, start: int, end: int) -> list[Finding]:
 
 def _table_findings(target: Target, a: int, b: int, skip: Placed | None = None) -> list[Finding]:
     out: list[Finding] = []
-    for p in target.placed_overlapping(a, b):
-        if p is skip:
-            continue
+    hits = [p for p in target.placed_overlapping(a, b) if p is not skip]
+    for n, p in enumerate(hits[:MAX_LISTED], 1):
         s, e = max(p.start, a), min(p.end, b)
-        if s < e:
-            out.append(Finding(COLLISION, "virtual", s, e, f"{s:#05x}-{e - 1:#05x} is taken by "
-                               f"the virtual {p.name} placed at {p.start:#05x}"))
+        more = f" (and {len(hits) - n} more)" if n == MAX_LISTED and len(hits) > n else ""
+        out.append(Finding(COLLISION, "virtual", s, e, f"{s:#05x}-{e - 1:#05x} is taken by "
+                           f"the virtual {p.name} placed at {p.start:#05x}{more}"))
     if target.quirk is not None:
         for rs, re_ in target.quirk.reserved:
             s, e = max(rs, a), min(re_, b)
