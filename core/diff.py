@@ -25,10 +25,11 @@ class ByteChange:
 @dataclass(frozen=True, slots=True)
 class ViewMatch:
     view: str
-    matches: bool
+    matches: bool  # the chain B links is the chain this view links
     expected: tuple[tuple[str, int, int], ...]  # (space, offset, id) linked in A's view
     missing: tuple[tuple[str, int, int], ...]  # in the view, not in B
     extra: tuple[tuple[str, int, int], ...]  # in B, not in the view
+    differing: int = 0  # bytes of 0x100-0xfff (both dumps hold) where B differs from the view
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,10 @@ class Diff:
 
     @property
     def best(self) -> ViewMatch | None:
-        return next((v for v in self.views if v.matches), None)
+        """The view whose chain B links and whose bytes differ least from B's (views that
+        read the same give the first of them)."""
+        matching = [v for v in self.views if v.matches]
+        return min(matching, key=lambda v: v.differing) if matching else None
 
 
 def _owner(layout: Layout, pos: int) -> str:
@@ -82,11 +86,14 @@ def diff(a: Layout, b: Layout, candidates: list[tuple[str, Layout]]) -> Diff:
     chain_b = _chain(b)
     chain_a = _chain(a)
     views = []
+    ext = [(max(s, 0x100), e) for s, e in both if e > 0x100]
     for name, layout in candidates:
         expected = _chain(layout)
         missing = tuple(x for x in expected if x not in chain_b)
         extra = tuple(x for x in chain_b if x not in expected)
-        views.append(ViewMatch(name, not missing and not extra, expected, missing, extra))
+        differing = sum(x != y for s, e in ext
+                        for x, y in zip(layout.space.data[s:e], b.space.data[s:e]))
+        views.append(ViewMatch(name, not missing and not extra, expected, missing, extra, differing))
     return Diff(tuple(changes), count, tuple(x for x in chain_b if x not in chain_a),
                 tuple(x for x in chain_a if x not in chain_b), tuple(views))
 

@@ -36,6 +36,7 @@ class Kind(str, Enum):
     ZERO_GAP = "zero_gap"
     DATA_GAP = "data_gap"
     ORPHAN = "orphan"
+    MASKED = "masked"
     HIDDEN = "hidden"
     VIRTUAL = "virtual"
     UNAVAILABLE = "unavailable"
@@ -100,6 +101,8 @@ class Layout:
     cap_views: tuple[CapView, ...] = ()  # parallel to capabilities; empty: all visible
     access: bytes = b""  # per byte, an Access code (views only)
     profile: str = ""  # kernel flavour / QEMU options the view was computed with
+    insert_headers: tuple[int, ...] | None = None  # what QEMU's insertion walk meets, when
+    #                                                it differs from the bytes (a stub head)
 
     def visibility(self, index: int) -> str:
         return self.cap_views[index].visibility if self.cap_views else "visible"
@@ -270,7 +273,7 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
     owned: list[Region] = [Region(0, hdr, Kind.HEADER)]
 
     # Each capability's extent, cut at the next structure's start in address order.
-    tails: list[tuple[int, int]] = []  # (cap index, where its tail must stop)
+    tails: list[tuple[int, int, Kind]] = []  # (cap index, where its tail must stop, its kind)
     for space, limit, floor in ((Space.STANDARD, STD_SIZE, hdr), (Space.EXTENDED, CONFIG_SIZE, STD_SIZE)):
         order = sorted((c.offset, i) for i, c in enumerate(caps) if c.space is space)
         seen: set[int] = set()
@@ -280,11 +283,16 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
             seen.add(off)
             stop = next((o for o, _ in order[n + 1:] if o > off), limit)
             cap = caps[i]
+            if is_masked(cap):  # live registers behind an ID-0 header, to the next structure
+                owned.append(Region(off, min(off + 4, stop), Kind.MASKED, i))
+                tails.append((i, stop, Kind.MASKED))
+                continue
             end = min(cap.end, stop)
             owned.append(Region(off, end, Kind.CAPABILITY, i))
             if cap.certainty is not Certainty.EXACT and end < stop:
                 # a minimum whose rule knows its largest size has a tail that long, no longer
-                tails.append((i, min(stop, off + cap.limit) if cap.limit else stop))
+                tails.append((i, min(stop, off + cap.limit) if cap.limit else stop,
+                              Kind.UNKNOWN_TAIL))
 
     orphans: list[Orphan] = []
     if cs.has(STD_SIZE, 4) and chains.ext_walked:
@@ -296,16 +304,68 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
     for j, o in enumerate(orphans):
         end = min([o.end, *orphan_starts[j + 1:j + 2]])  # cut at the next orphan
         owned.append(Region(o.offset, end, Kind.ORPHAN, orphan=j))
-    for i, stop in tails:
+    masked: dict[int, int] = {}  # cap index -> end of its extent
+    for i, stop, kind in tails:
         start = min(caps[i].end, stop)
         stop = min([stop, *[s for s in orphan_starts if s >= start][:1]])
+        if kind is Kind.MASKED:
+            masked[i] = max(stop, start)
         if start < stop:
-            owned.append(Region(start, stop, Kind.UNKNOWN_TAIL, i))
+            owned.append(Region(start, stop, kind, i))
+    if masked:
+        caps = _sized_masks(cs, caps, masked, chains.pcie)
 
     owned.sort(key=_start)
     regions = _tile(cs, owned)
     problems = chains.problems + _short_problems(cs) + _alias_problems(cs) + _orphan_problems(orphans)
     return Layout(cs, caps, tuple(orphans), regions, problems, chains.pcie)
+
+
+# ---------------------------------------------------------------- masked capabilities
+
+# The IDs VMMs and vfio-pci remove, with the size a guess by span can match (vmm-guest-views.md).
+MASKED_CANDIDATES: dict[int, str] = {0x0E: "ARI", 0x10: "SR-IOV", 0x15: "Resizable BAR",
+                                     0x24: "VF Resizable BAR"}
+
+
+def is_masked(cap: Capability) -> bool:
+    """An extended header whose ID is 0 but whose version or next pointer is not: a capability
+    a VMM (or vfio-pci's placeholder) masked. Its registers are live behind the header."""
+    return cap.space is Space.EXTENDED and cap.id == 0 and bool(cap.version or cap.next)
+
+
+def masked_guess(data: bytes, offset: int, span: int) -> tuple[int, str] | None:
+    """The removed-by-VMM capability a masked span most likely was, when exactly one fits:
+    ARI 8 bytes, SR-IOV 0x40, (VF) Resizable BAR 4 + 8n (n read from its own control register,
+    when the body is not zeroed). A candidate fits when its size is the span, or is shorter
+    and the rest of the span reads 0 while its own body does not. A guess, said to be one."""
+    nbar = (struct.unpack_from("<I", data, offset + 8)[0] >> 5) & 7 if offset + 12 <= CONFIG_SIZE else 0
+    sizes = {0x0E: 8, 0x10: 0x40}
+    if 1 <= nbar <= 6:
+        sizes[0x15] = 4 + 8 * nbar
+    hits = []
+    for cap_id, size in sizes.items():
+        end = offset + size
+        if size == span or (size < span and end <= CONFIG_SIZE and not any(data[end:offset + span])
+                            and any(data[offset + 4:end])):
+            hits.append(cap_id)
+    if len(hits) == 1:
+        return hits[0], MASKED_CANDIDATES[hits[0]] + (" or VF Resizable BAR" if hits[0] == 0x15 else "")
+    return None
+
+
+def _sized_masks(cs: ConfigSpace, caps: tuple[Capability, ...], ends: dict[int, int],
+                 pcie: PcieInfo | None) -> tuple[Capability, ...]:
+    out = list(caps)
+    for i, end in ends.items():
+        c = caps[i]
+        span = end - c.offset
+        guess = masked_guess(cs.data, c.offset, span)
+        why = (f"masked: ID 0 with version {c.version} and next {c.next:#05x}; its registers are "
+               f"live up to the next structure ({span:#x} bytes)"
+               + (f"; likely {guess[1]} (a guess from its span)" if guess else ""))
+        out[i] = c._replace(size=span, certainty=Certainty.UNKNOWN, size_why=why)
+    return tuple(out)
 
 
 def _start(r: Region) -> int:

@@ -28,6 +28,8 @@ from .placement.validate import (
 )
 from .placement.vcaps import VcapRequest
 from .space import ConfigSpace, DumpError
+from .capture import Captured, detect
+from .capture import forced as forced_capture
 from .target import NO_VMM, Realize, TargetSpec
 from .views import view as view_of
 
@@ -71,6 +73,8 @@ class Plan:
     origins: tuple[tuple[str, str] | None, ...] = ()
     hardware_layout: Layout | None = field(default=None, compare=False, repr=False)
     source: str = "--add"
+    peers: tuple[ConfigSpace, ...] = field(default=(), compare=False, repr=False)  # the other
+    #   devices of a multi-device dump: evidence of where it was read (a VMM's host bridge)
 
     def __post_init__(self) -> None:
         if len(self.requests) > MAX_PLACEMENTS:
@@ -105,13 +109,42 @@ class Plan:
                      if (c.id, c.offset) in wanted else c for c in chains.capabilities)
         return build(self.device, Chains(caps, chains.problems, chains.pcie, chains.ext_walked))
 
+    @cached_property
+    def captured(self) -> Captured:
+        """Where the dump was read (host or guest), with the evidence; --captured decides."""
+        if self.target.captured:
+            return forced_capture(self.target.captured, self.target.vmm_facts.style)
+        return detect(self.hardware, self.peers)
+
+    @property
+    def guest_dump(self) -> bool:
+        """The dump was read inside a guest: it already is that guest's view, and is judged as
+        read (a second vfio + VMM pass, a guest of a guest, is never what the user meant)."""
+        return self.captured.layer == "guest"
+
+    @property
+    def target_view(self) -> str:
+        """The view verdicts are about: the target's, or `captured` for a guest-read dump."""
+        return "captured" if self.guest_dump and self.target.view != "hardware" else self.target.view
+
+    def describe(self) -> str:
+        return self.target.describe(self.target_view == "captured")
+
     def view(self, name: str | None = None) -> Layout:
-        """The device in a view (the target's when None), without virtual capabilities."""
-        name = name or self.target.view
+        """The device in a view (the target's when None), without virtual capabilities.
+        `captured` is the dump as its guest read it."""
+        name = name or self.target_view
         cache = self.__dict__.setdefault("_views", {})
         if name not in cache:
-            access = self.access or name == "vfio"
-            cache[name] = view_of(self.hardware, name, self.target.kernel, self.target.qemu, access)
+            if name == "captured":
+                from dataclasses import replace as _replace
+
+                cache[name] = _replace(self.hardware, view="captured",
+                                       profile=f"read inside a guest ({self.captured.vmm_style or 'VMM unknown'})")
+            else:
+                access = self.access or name == "vfio"
+                cache[name] = view_of(self.hardware, name, self.target.kernel, self.target.qemu,
+                                      access, self.target.vmm)
         return cache[name]
 
     @cached_property
@@ -119,8 +152,12 @@ class Plan:
         """What placements are validated against: the target view, vfio-pci's access class
         per byte, the device table's entry and the user's ranges."""
         layout = self.view()
-        per_byte = (layout.access or self.view("vfio").access) if self.access else b""
-        return Target(layout, per_byte, self.quirk, self.ranges)
+        guest_dump = self.target_view == "captured"
+        per_byte = b"" if guest_dump or not self.access else (
+            layout.access or self.view("vfio").access)
+        return Target(layout, per_byte, self.quirk, self.ranges, vmm=self.target.vmm,
+                      zero_unproven=guest_dump and self.captured.vmm_style == "relink-zero",
+                      guest_dump=guest_dump)
 
     # ------------------------------------------------------------ placements
 
@@ -231,10 +268,10 @@ class Plan:
 
     def display(self, name: str | None = None) -> Layout:
         """A view with the virtual capabilities drawn in (maps, explain, the explorer)."""
-        name = name or self.target.view
+        name = name or self.target_view
         if not any(p.offset is not None for p in self.placements):
             return self.view(name)
-        if name == self.target.view:
+        if name == self.target_view:
             return self.synthesis.layout
         cache = self.__dict__.setdefault("_displays", {})
         if name not in cache:
@@ -276,7 +313,8 @@ class Plan:
         return {
             "device": {"slot": cs.provenance.slot, "vendor_id": cs.vendor_id,
                        "device_id": cs.device_id, "source": cs.provenance.source},
-            "target": self.target.to_json(),
+            "target": self.target.to_json(self.target_view == "captured"),
+            "captured": self.captured.to_json(),
             "view": self.ground.layout.view, "profile": self.ground.layout.profile,
             "quirk": ({"name": quirk.name, "source": quirk.source, "file": quirk.origin}
                       if quirk else None),
@@ -308,7 +346,7 @@ class Plan:
 
     def _vmm_export(self, fmt: str, strict: bool, bdf: str | None, alias: str) -> str:
         if self.target.vmm != "qemu" or self.target.view != "guest":
-            raise PlanError("--format", f"{fmt} is QEMU's; the target is {self.target.describe()}")
+            raise PlanError(f"--format {fmt}", f"this is QEMU's; the target is {self.describe()}")
         prop = self.qemu_property(strict)
         if prop is None:
             names = ", ".join(p.vcap.name for p in self.placements)
@@ -364,17 +402,22 @@ def _with_origin(p: Placement, chosen_by: str, rule: str) -> Placement:
 
 def compare(a: ConfigSpace, b: ConfigSpace, target: TargetSpec | None = None,
             requests: tuple[VcapRequest, ...] = (), table: DeviceTable | None = None):
-    """`capslot diff A B [--add ...]`: B against A seen through each view; the target view
-    carries the virtual capabilities (a host dump and a guest dump of the same QEMU 11 VM
-    match when the guest's PASID is added)."""
-    from .diff import diff
-    from .views import VIEWS
+    """`capslot diff A B [--add ...]`: B against A seen through each view, the guest view of
+    every VMM; the guest views carry the virtual capabilities (a host dump and a guest dump of
+    the same QEMU 11 VM match when the guest's PASID is added). A is taken as read on the host."""
+    from dataclasses import replace as _replace
 
-    plan = Plan(a, target or TargetSpec(), requests, table, auto=False, source="--add")
-    names = [n for n in VIEWS if n != plan.target.view] + [plan.target.view]
+    from .diff import diff
+    from .views.vmms import VMMS
+
+    base = _replace(target or TargetSpec(), captured="host")
     extra = " + " + ", ".join(f"{r.name}@{r.offset:#x}" for r in requests) if requests else ""
-    candidates = [(n + (extra if n == plan.target.view else ""),
-                   plan.display(n) if n == plan.target.view else plan.view(n)) for n in names]
+    plan = Plan(a, _replace(base, view="hardware"), table=table)
+    candidates = [("hardware", plan.view("hardware")), ("vfio", plan.view("vfio"))]
+    for vmm in VMMS:
+        guest = Plan(a, _replace(base, view="guest", vmm=vmm), requests, table, auto=False,
+                     hardware_layout=plan.hardware, source="--add")
+        candidates.append((f"guest ({vmm}){extra}", guest.display() if requests else guest.view()))
     return diff(plan.view("hardware"), build(b), candidates)
 
 
@@ -393,7 +436,7 @@ __all__ = ["MAX_PLACEMENTS", "Plan", "PlanError", "Refused", "TargetSpec", "acce
 def verdict_lines(plan: Plan, strict: bool = False) -> list[str]:
     """The verdicts in words, the same in every text output (show --add, the maps, explain,
     the explorer's status): the target first, then one line per placement and its findings."""
-    lines = [f"target: {plan.target.describe()}"]
+    lines = [f"target: {plan.describe()}"]
     for p in plan.placements:
         if p.offset is None:
             why = p.rejected[-1].reason if p.rejected else "no candidate"

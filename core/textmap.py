@@ -16,12 +16,13 @@ SYMBOLS: dict[Kind, tuple[str, str]] = {
     Kind.DATA_GAP: (":", "non-zero gap (data no capability owns)"),
     Kind.UNKNOWN_TAIL: ("?", "unknown-size tail"),
     Kind.ORPHAN: ("%", "orphan (unlinked capability)"),
+    Kind.MASKED: ("&", "masked capability (ID 0: live registers)"),
     Kind.HIDDEN: ("~", "hidden by the view (bytes still live)"),
     Kind.VIRTUAL: ("#", "virtual capability"),
     Kind.UNAVAILABLE: ("_", "not in the dump"),
 }
 # When a DWORD holds bytes of several regions, the first kind in this list shows.
-PRIORITY = [Kind.VIRTUAL, Kind.CAPABILITY, Kind.ORPHAN, Kind.HIDDEN, Kind.UNKNOWN_TAIL,
+PRIORITY = [Kind.VIRTUAL, Kind.CAPABILITY, Kind.MASKED, Kind.ORPHAN, Kind.HIDDEN, Kind.UNKNOWN_TAIL,
             Kind.HEADER, Kind.DATA_GAP, Kind.ZERO_GAP, Kind.UNAVAILABLE]
 _RANK = {k: i for i, k in enumerate(PRIORITY)}
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -31,7 +31,8 @@ def test_a_dump_against_itself():
     d = diff(a, a)
     assert d.changed_bytes == 0 and not d.appeared and not d.disappeared
     assert d.best.view == "hardware"
-    assert [v.matches for v in d.views] == [True, False, False]  # vfio/guest unlink caps
+    assert [v.matches for v in d.views][:3] == [True, False, False]  # vfio/guest unlink caps
+    assert not any(v.matches for v in d.views[1:])
 
 
 def test_what_the_guest_reads_is_recognised_as_the_guest_view(tmp_path):
@@ -39,7 +40,7 @@ def test_what_the_guest_reads_is_recognised_as_the_guest_view(tmp_path):
     guest_bytes = tmp_path / "guest.bin"
     guest_bytes.write_bytes(view(a, "guest").space.data)
     d = diff(a, hw(str(guest_bytes)))
-    assert d.best.view == "guest"
+    assert d.best.view == "guest (qemu)"
     assert {(s, o) for s, o, _ in d.disappeared} >= {("extended", 0x168), ("extended", 0x1F8)}
     # only chain pointers changed, and they are attributed to the caps that hold them
     owners = {c.owner.split(" @")[0] for c in d.changes}
@@ -58,6 +59,6 @@ def test_cli_diff_json(tmp_path):
     r = capslot("diff", PM1743, str(b), "--json")
     out = json.loads(r.out)
     assert r.code == 0 and out["consistent_with"] == "vfio"
-    assert [v["view"] for v in out["views"]] == ["hardware", "vfio", "guest"]
+    assert [v["view"] for v in out["views"]][:3] == ["hardware", "vfio", "guest (qemu)"]
     r = capslot("diff", PM1743, str(b))
     assert "consistent with A seen through the vfio view" in " ".join(r.out.split())

@@ -84,10 +84,12 @@ def test_every_output_names_its_target():
     assert target in capslot("place", NIC, "--add", "pasid").out
     assert capslot("show", NIC, "--add", "pasid@ff8", "--map", "text").out.count(target) == 1
     assert json.loads(capslot("check", NIC, "--add", "pasid@ff8", "--json").out)["target"] == {
-        "view": "guest", "kernel": "upstream", "vmm": "qemu", "qemu_ats": "on",
-        "text": "QEMU guest, upstream kernel"}
+        "view": "guest", "kernel": "upstream", "vmm": "qemu", "qemu_ats": "auto",
+        "captured": None, "text": "QEMU guest, upstream kernel"}
     assert "target: QEMU guest, upstream kernel, ats=off" in capslot(
         "check", NIC, "--add", "pasid@ff8", "--qemu-ats", "off").out
+    assert "target: cloud-hypervisor guest, upstream kernel" in capslot(
+        "check", NIC, "--add", "pasid@ff8", "--vmm", "cloud-hypervisor").out
 
 
 # ---------------------------------------------------------------- one of each ID
@@ -258,6 +260,6 @@ def test_diff_add_matches_capslots_own_export(tmp_path):
     plain = json.loads(capslot("diff", NIC, str(guest), "--json").out)
     assert plain["consistent_with"] is None  # the guest shows a PASID the host does not have
     added = json.loads(capslot("diff", NIC, str(guest), "--add", "pasid@0xff8", "--json").out)
-    assert added["consistent_with"] == "guest + pasid@0xff8"
+    assert added["consistent_with"] == "guest (qemu) + pasid@0xff8"
     text = capslot("diff", NIC, str(guest), "--add", "pasid@0xff8").out
     assert "0x162-0x163" in text  # the DSN next pointer: changed bytes print inclusive ranges

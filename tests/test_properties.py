@@ -24,7 +24,7 @@ def check(raw: bytes) -> None:
     for r in layout.regions:
         if r.capability is not None:
             assert 0 <= r.capability < len(layout.capabilities)
-            assert r.kind in (Kind.CAPABILITY, Kind.UNKNOWN_TAIL)
+            assert r.kind in (Kind.CAPABILITY, Kind.UNKNOWN_TAIL, Kind.MASKED)
         if r.orphan is not None:
             assert r.kind is Kind.ORPHAN and 0 <= r.orphan < len(layout.orphans)
         if r.start >= len(raw):

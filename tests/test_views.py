@@ -95,7 +95,7 @@ def test_ats_off_and_unrepresentable_rebar_are_dropped():
     rebar = ext_header(0x15, 1, 0) + dw(0x0000_0010, 0x0000_1C20)  # NBAR 1, BAR size 28
     hw = device({0x100: ext_header(0x0F, 1, 0x140), 0x140: rebar})
     assert vis(view(hw, "guest"))[0x100] == "visible"
-    g = view(hw, "guest", qemu=QemuOptions(ats=False))
+    g = view(hw, "guest", qemu=QemuOptions(ats="off"))
     assert vis(g) == {0x40: "visible", 0x100: "dropped", 0x140: "dropped"}
 
 

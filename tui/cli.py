@@ -17,6 +17,8 @@ from core.space import DumpError
 from core.text import printable
 
 EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
+VMM_NAMES = ("qemu", "cloud-hypervisor", "openvmm", "firecracker", "firecracker-vfio",
+             "firecracker-unlink", "crosvm")
 EXPORT_FORMATS = ["lspci", "binary", "json", "qemu", "libvirt", "qemu-cmdline"]
 COMMANDS = ("show", "explain", "check", "place", "export", "survey", "caps", "diff", "tui")
 DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
@@ -68,7 +70,8 @@ def _target(args: argparse.Namespace, view: str | None = None):
     from core.views import QemuOptions
 
     return TargetSpec(view=view or getattr(args, "view", None) or "guest", kernel=args.profile,
-                      qemu=QemuOptions(ats=args.qemu_ats == "on"))
+                      qemu=QemuOptions(ats=args.qemu_ats), vmm=args.vmm,
+                      captured=getattr(args, "captured", None))
 
 
 def _table(args: argparse.Namespace):
@@ -90,32 +93,38 @@ def _requests(args: argparse.Namespace) -> tuple:
     return tuple(parse_vcap(text) for text in args.add)
 
 
-def _plan(args: argparse.Namespace, cs, auto: bool, table=None):
+def _plan(args: argparse.Namespace, cs, auto: bool, table=None, peers: tuple = ()):
     from core.plan import Plan
 
     return Plan(cs, _target(args), _requests(args), table if table is not None else _table(args),
-                _ranges(args), auto=auto)
+                _ranges(args), auto=auto, peers=peers)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
+    from core.capture import host_layout
     from core.plan import Plan, verdict_lines
     from core.report import device_object
 
     dump = _dump_arg(args)
     spaces = _load_selected(dump, args.slot)
+    peers = tuple(spaces)  # what else the file holds: evidence of where it was read
     table = _table(args) if args.add else None
-    items = []  # (layout shown, verdict lines, plan)
+    items = []  # (layout shown, lines under it, plan)
     for cs in spaces:
         if args.add:  # judged for the target, drawn in the target view
-            plan = _plan(args, cs, auto=False, table=table)
-            items.append((plan.display(), verdict_lines(plan), plan))
+            plan = _plan(args, cs, auto=False, table=table, peers=peers)
+            lines = verdict_lines(plan)
+            items.append((plan.display(), lines, plan))
         else:  # the bytes as read, unless another view is asked for
-            plan = Plan(cs, _target(args))
+            plan = Plan(cs, _target(args), peers=peers)
             items.append((plan.view(args.view or "hardware"), [], plan))
     if args.json:
         devices = []
         for layout, _, plan in items:
             obj = device_object(layout)
+            obj["captured"] = plan.captured.to_json()
+            if args.host_layout:
+                obj["host_layout"] = [vars_of(r) for r in host_layout(plan.hardware)]
             if args.add:
                 judged = plan.to_json()
                 obj["target"], obj["placements"] = judged["target"], judged["placements"]
@@ -132,10 +141,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     from tui import render
 
     console = _console()
-    for n, (layout, lines, _) in enumerate(items):
+    for n, (layout, lines, plan) in enumerate(items):
         if n:
             console.rule()
-        console.print(render.device(layout))
+        console.print(render.device(layout, plan.captured))
+        if args.host_layout:
+            console.print(render.host_layout(host_layout(plan.hardware), plan.captured))
         for line in lines:
             console.print(Text(line))
     return EXIT_OK
@@ -525,8 +536,15 @@ def _add_view(p: argparse.ArgumentParser, default: str | None = "hardware") -> N
     p.add_argument("--profile", choices=sorted(PROFILES), default="upstream",
                    help="kernel flavour for the vfio/guest views: " +
                         "; ".join(f"{k}: {v.description}" for k, v in sorted(PROFILES.items())))
-    p.add_argument("--qemu-ats", choices=["on", "off"], default="on",
-                   help="QEMU's ats property (off drops ATS in the guest view)")
+    p.add_argument("--qemu-ats", choices=["auto", "on", "off"], default="auto",
+                   help="QEMU 11.1's ats property: auto keeps ATS when the kernel shows it, off "
+                        "drops it, on fails device start without it")
+    p.add_argument("--vmm", choices=list(VMM_NAMES), default="qemu",
+                   help="the VMM whose guest view is the target: what it removes and how "
+                        "(README, 'Which VMM?')")
+    p.add_argument("--captured", choices=["host", "guest"],
+                   help="where the dump was read (default: decided from its bytes; a dump read "
+                        "inside a guest is judged as read)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -545,6 +563,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--map", choices=["text", "svg", "html"],
                    help="a picture to share: 72-column ASCII for mail, or a standalone SVG/HTML")
     p.add_argument("-o", "--output", metavar="FILE", help="write the map here (atomically)")
+    p.add_argument("--host-layout", action="store_true",
+                   help="for a dump read inside a guest: the chain the host most likely had")
     p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
                    help="show a virtual capability at an offset, with its verdict: " + ADD_HELP)
     p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")

@@ -18,6 +18,7 @@ KIND_STYLE: dict[Kind, tuple[str, str, str]] = {
     Kind.ZERO_GAP: ("·", "#555753", "zero gap"),
     Kind.DATA_GAP: ("▒", "bold #fce94f", "non-zero gap (data no capability owns)"),
     Kind.ORPHAN: ("o", "bold white on #5c3566", "orphan (unlinked capability)"),
+    Kind.MASKED: ("&", "bold white on #8f5902", "masked capability (ID 0: live registers)"),
     Kind.HIDDEN: ("h", "#d3d7cf on #2e3436", "hidden by the view (bytes still live)"),
     Kind.VIRTUAL: ("V", "bold black on #8ae234", "virtual capability"),
     Kind.UNAVAILABLE: ("×", "#888a85 on #2e3436", "not in the dump"),

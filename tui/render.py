@@ -203,8 +203,45 @@ def orphans(layout: Layout) -> RenderableType | None:
     return table
 
 
-def device(layout: Layout) -> Group:
-    parts: list[RenderableType] = [title(layout), chain_table(layout)]
+def captured_line(captured) -> Text:
+    """Where the dump was read, and why capslot thinks so."""
+    t = Text()
+    t.append("read on: ", "dim")
+    if captured.layer == "host":
+        t.append("the host" + (" (--captured)" if captured.forced else
+                               " (no sign of a guest in the bytes)"), "bold")
+        return t
+    t.append("inside a guest", "bold yellow")
+    if captured.vmm_style:
+        t.append(f" ({captured.vmm_style} VMM)", "yellow")
+    t.append(": verdicts judge the dump as read; --host-layout shows what the host likely had",
+             "dim")
+    for e in captured.evidence:
+        t.append(f"\n  - {printable(e)}", "dim")
+    return t
+
+
+def host_layout(rows, captured) -> Table:
+    table = Table(title="the host behind this dump, most likely (--host-layout)",
+                  title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
+    for col in ("offset", "capability", "size", "certainty", "why"):
+        table.add_column(col, overflow="fold")
+    style = {"seen": "green", "guess": "yellow", "unknown": "red"}
+    for r in rows:
+        table.add_row(f"{r.offset:#05x}", printable(r.what), f"{r.size:#x}",
+                      Text(r.certainty, style=style.get(r.certainty, "")), printable(r.reason))
+    if not rows:
+        table.add_row("", Text("no extended capabilities", style="dim"), "", "", "")
+    if captured.layer == "host":
+        table.caption = "this dump looks read on the host: the rows are its own chain"
+    return table
+
+
+def device(layout: Layout, captured=None) -> Group:
+    parts: list[RenderableType] = [title(layout)]
+    if captured is not None:
+        parts.append(captured_line(captured))
+    parts.append(chain_table(layout))
     orphan_table = orphans(layout)
     if orphan_table is not None:
         parts.append(orphan_table)
@@ -322,7 +359,7 @@ def placements(plan, strict: bool = False) -> Group:
 
     ground = plan.ground
     parts: list[RenderableType] = [title(ground.layout),
-                                   Text.assemble(("target: ", "dim"), (plan.target.describe(), "bold"))]
+                                   Text.assemble(("target: ", "dim"), (plan.describe(), "bold"))]
     if ground.quirk is not None:
         parts.append(Text.assemble(("device table: ", "dim"), printable(ground.quirk.name or ""),
                                    (f" ({printable(ground.quirk.origin)})", "dim")))

@@ -14,7 +14,7 @@ Every finding names its severity and the bytes it concerns (../shared/spec/desig
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
@@ -76,12 +76,15 @@ class Target:
     quirk: QuirkEntry | None = None
     ranges: tuple[tuple[int, int], ...] = ()  # the user's available ranges
     placed: tuple[Placed, ...] = field(default=())
+    vmm: str = "qemu"  # whose insertion rules apply (QEMU's own check, for QEMU)
+    zero_unproven: bool = False  # a guest dump whose VMM reads removed bytes as 0 (crosvm)
+    guest_dump: bool = False  # the layout is a dump read inside a guest, judged as read
 
     def with_placed(self, p: Placed) -> "Target":
-        return Target(self.layout, self.access, self.quirk, self.ranges, self.placed + (p,))
+        return self.with_all_placed(self.placed + (p,))
 
     def with_all_placed(self, placed: tuple[Placed, ...]) -> "Target":
-        return Target(self.layout, self.access, self.quirk, self.ranges, placed)
+        return replace(self, placed=placed)
 
     @cached_property
     def _by_start(self) -> tuple[list[int], tuple[Placed, ...], int]:
@@ -161,7 +164,13 @@ def validate(target: Target, vcap: VcapRequest, offset: int, skip: Placed | None
                            "space (no PCI Express or PCI-X capability): bytes above 0xff are not "
                            "its registers"))
     if vcap.space is Space.EXTENDED:
+        out += _start_findings(target.layout, start, end)
+    if vcap.space is Space.EXTENDED and target.vmm == "qemu":
         out += _qemu_findings(target.layout, vcap, start, end, any(f.severity == COLLISION for f in out))
+    if target.guest_dump:
+        out.append(Finding(INFO, "guest-dump", start, end, "judged on the dump as its guest read "
+                           "it: what the host's vfio-pci hides, and which bytes reach the device, "
+                           "cannot be seen from inside"))
     if ignore_cap is not None:
         cap = target.layout.capabilities[ignore_cap]
         out.append(Finding(INFO, "hidden-physical", start, end, f"placed 1:1 on the physical "
@@ -232,6 +241,10 @@ def _region_findings(target: Target, a: int, b: int, ignore_cap: int | None) -> 
             out.append(Finding(COLLISION, "hidden", s, e, f"{where} holds {cap.name} at "
                                f"{cap.offset:#05x}, {vis} in the {layout.view} view: its registers "
                                "are still live on the device"))
+        elif r.kind is Kind.MASKED and cap is not None:
+            out.append(Finding(COLLISION, "masked", s, e, f"{where} holds a masked capability at "
+                               f"{cap.offset:#05x} (ID 0, version {cap.version}): its registers "
+                               "are live on the device" + _likely(cap.size_why)))
         elif r.kind is Kind.ORPHAN and r.orphan is not None:
             o = layout.orphans[r.orphan]
             out.append(Finding(COLLISION, "orphan", s, e, f"{where} holds an unlinked {o.name} "
@@ -244,10 +257,28 @@ def _region_findings(target: Target, a: int, b: int, ignore_cap: int | None) -> 
         elif r.kind is Kind.UNKNOWN_TAIL and cap is not None:
             out.append(Finding(WARNING, "tail", s, e, f"{where} may belong to {cap.name} at "
                                f"{cap.offset:#05x}: its size is not known ({cap.certainty.value})"))
+        elif r.kind is Kind.ZERO_GAP and target.zero_unproven:
+            out.append(Finding(WARNING, "zero-unproven", s, e, f"{where} reads 0, but this guest's "
+                               "VMM (crosvm) reads every removed capability's bytes as 0: live "
+                               "registers may be behind these zeros"))
         elif r.kind is Kind.DATA_GAP:
             out.append(Finding(WARNING, "data", s, e, f"{where} holds non-zero bytes no "
                                "capability owns: vendor registers?"))
     return out
+
+
+def _likely(why: str) -> str:
+    return "; " + why.split("; ", 1)[1] if "; likely" in why else ""
+
+
+START_PROBLEMS = ("vmm_hang", "qemu_abort", "qemu_start_fails")
+
+
+def _start_findings(layout: Layout, start: int, end: int) -> list[Finding]:
+    """The device never comes up in this target (a VMM hangs or aborts at device start): no
+    placement there can be ok."""
+    return [Finding(COLLISION, "device-start", start, end, p.message)
+            for p in layout.problems if p.kind in START_PROBLEMS]
 
 
 def _table_findings(target: Target, a: int, b: int, skip: Placed | None = None) -> list[Finding]:
@@ -277,7 +308,7 @@ def qemu_accepts(layout: Layout, offset: int, size: int) -> tuple[bool, str]:
     if offset % 4 or size < 8 or offset < STD_SIZE or offset + size > CONFIG_SIZE:
         return False, ("not DWORD aligned" if offset % 4 else
                        f"outside {STD_SIZE:#x}..{QEMU_LAST:#x}" if size >= 8 else "smaller than 8 bytes")
-    headers = layout.ext_headers
+    headers = layout.insert_headers if layout.insert_headers is not None else layout.ext_headers
     if not headers:
         return False, NO_EXT_CAPS
     for pos in headers:  # QEMU walks forward while the offset is at or beyond each header

@@ -4,7 +4,8 @@
 - vfio: what Linux vfio-pci shows user space (`vfio.vfio_view`): capabilities it unlinks
   (hidden, bytes left raw), the placeholder when the first extended capability is hidden,
   and per byte whether a write reaches the device;
-- guest: what QEMU's vfio-pci shows the VM on top of that (`qemu.guest_view`).
+- guest: what a VMM shows the VM on top of that (`vmms.guest_view`: QEMU's in `qemu.py`,
+  cloud-hypervisor, openvmm, Firecracker and crosvm in `vmms.py`).
 
 Each view is a pure function of the layer below and of named options (the kernel
 flavour, QEMU properties). `view()` picks one by name.
@@ -62,21 +63,28 @@ PROFILES: dict[str, KernelProfile] = {
 }
 
 
+ATS_MODES = ("auto", "on", "off")
+
+
 @dataclass(frozen=True, slots=True)
 class QemuOptions:
-    """QEMU vfio-pci properties that change what the guest sees."""
+    """QEMU vfio-pci properties that change what the guest sees.
 
-    ats: bool = True  # `ats=off` drops the ATS capability
+    `ats` is QEMU 11.1's on|off|auto (auto, the default, keeps ATS when the kernel shows it;
+    off drops it; on fails device start when the kernel shows none)."""
+
+    ats: str = "auto"
 
     @property
     def text(self) -> str:
-        return "qemu ats=on" if self.ats else "qemu ats=off"
+        return f"qemu ats={self.ats}"
 
 
 def view(hardware: Layout, name: str = "hardware", profile: str = "upstream",
-         qemu: QemuOptions | None = None, access: bool = True) -> Layout:
+         qemu: QemuOptions | None = None, access: bool = True, vmm: str = "qemu") -> Layout:
     """The layout of one device in the named view. `access=False` skips the per-byte
-    access classes (a survey reports no raw-write findings and saves the time)."""
+    access classes (a survey reports no raw-write findings and saves the time). The guest
+    view is the named VMM's (core.views.vmms.VMMS)."""
     if name == "hardware":
         return hardware
     from .vfio import vfio_view
@@ -85,9 +93,9 @@ def view(hardware: Layout, name: str = "hardware", profile: str = "upstream",
     if name == "vfio":
         return kernel
     if name == "guest":
-        from .qemu import guest_view
+        from .vmms import guest_view
 
-        return guest_view(kernel, qemu or QemuOptions())
+        return guest_view(kernel, vmm, qemu or QemuOptions())
     raise ValueError(f"unknown view {name!r}")
 
 
@@ -103,6 +111,8 @@ def recolour(regions: tuple[Region, ...], cap_views: tuple[CapView, ...],
         vis = cap_views[r.capability].visibility
         if vis in ("hidden", "dropped"):
             out.append(r._replace(kind=Kind.HIDDEN))
+        elif vis == "masked":
+            out.append(r._replace(kind=Kind.MASKED))
         elif vis == "placeholder":
             head_end = min(r.end, offsets[r.capability] + 4)
             out.append(r._replace(end=head_end))
@@ -117,5 +127,5 @@ def with_bytes(cs: ConfigSpace, data: bytearray) -> ConfigSpace:
     return ConfigSpace(bytes(data), cs.available, cs.provenance)
 
 
-__all__ = ["Access", "KernelProfile", "PROFILES", "QemuOptions", "VIEWS", "view", "build",
-           "CONFIG_SIZE"]
+__all__ = ["ATS_MODES", "Access", "KernelProfile", "PROFILES", "QemuOptions", "VIEWS", "view",
+           "build", "CONFIG_SIZE"]

@@ -1,18 +1,23 @@
-"""The guest view: what QEMU's vfio-pci (hw/vfio/pci.c) shows the VM, on top of the kernel's.
+"""The guest view QEMU's vfio-pci (hw/vfio/pci.c) builds on top of the kernel's.
 
-From ../shared/reference/vfio-qemu.md §2:
+From ../shared/reference/vfio-qemu.md §2 and QEMU's source:
 - Standard capabilities keep their physical order; each gets the size "distance to the
   next-higher capability offset, or to 0x100".
-- Extended capabilities are processed only for an express device whose kernel view reads
-  a non-zero DWORD at 0x100. QEMU drops the kernel's ID-0 placeholder, SR-IOV and ARI,
-  ATS with `ats=off`, and Resizable BAR when a BAR's current size cannot be expressed
-  (size field > 27). Every other capability is re-added at the same offset with the size
-  "distance to the next-higher kernel-chain offset, or to 0x1000", linked in chain order.
-- QEMU aborts (assert) when a kept extended capability gets a size below 8 or sits above
-  0xFF8: that is a problem of the device in this view.
-- Dropped capabilities are unlinked; their bytes still pass to the kernel.
-- Guest writes go to the kernel whatever QEMU emulates, so the per-byte access of the
-  guest view is the kernel's.
+- Extended capabilities are processed only for a PCI Express device whose kernel view reads a
+  non-zero DWORD at 0x100 (`vfio_add_ext_cap()`'s early exit). QEMU walks the chain *as the
+  kernel shows it* (`pdev->config`, read from the vfio region): an ID-0 header at 0x100 that the
+  kernel serves raw leaves the capability it points to reachable, and QEMU adds it although
+  vfio-pci meant to hide it. The walk has no bound: a looping chain hangs QEMU at device start.
+- Dropped: ID 0 (the kernel's placeholder), SR-IOV and ARI; ATS with `ats=off`; Resizable BAR
+  when a BAR's current size cannot be expressed (size field > 27). `ats=on` on a device whose
+  kernel view has no ATS fails device start. Every other capability is re-added at its offset
+  with the size "distance to the next-higher kernel-chain offset, or to 0x1000", linked in
+  chain order; the head is a 0xFFFF stub while it rebuilds, so when everything is dropped the
+  vPASID insertion still finds a head (any aligned offset >= 0x104 is accepted) and the guest
+  sees ID 0 / version 0 / next -> the PASID.
+- QEMU aborts (assert) when a kept extended capability gets a size below 8 or sits above 0xFF8.
+- Dropped capabilities are unlinked; their bytes still pass to the kernel. Guest writes go to
+  the kernel whatever QEMU emulates, so the per-byte access of the guest view is the kernel's.
 """
 
 from __future__ import annotations
@@ -22,42 +27,65 @@ import struct
 from ..layout import CapView, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
-from ..walk import Capability, Problem, cap_pointer_register
+from ..walk import CAP_ID_EXP, Capability, Problem, cap_pointer_register
 from . import QemuOptions, recolour, with_bytes
 
 S, E = Space.STANDARD, Space.EXTENDED
-CAP_ID_EXP = 0x10
 ID_SRIOV, ID_ARI, ID_ATS, ID_REBAR = 0x10, 0x0E, 0x0F, 0x15
 QEMU_LAST_EXT = CONFIG_SIZE - 8  # pcie_add_capability asserts offset <= 0xFF8
+EXT_WALK_BOUND = (CONFIG_SIZE - STD_SIZE) // 4  # more links than DWORDs: a loop
 
 
-def _rebar_unrepresentable(layout: Layout, c: Capability) -> bool:
+def _rebar_unrepresentable(data: bytes, offset: int) -> bool:
     """vfio_setup_rebar_ecap(): a BAR whose current size field (CTRL bits 12:8) is above
     27 cannot be shown in the capability register, and QEMU drops the capability."""
-    cs = layout.space
-    nbar = (cs.u32(c.offset + 8) >> 5) & 7
-    return any(((cs.u32(c.offset + 8 + 8 * i) >> 8) & 0x1F) > 27 for i in range(nbar))
+    nbar = (struct.unpack_from("<I", data, offset + 8)[0] >> 5) & 7
+    return any(((struct.unpack_from("<I", data, offset + 8 + 8 * i)[0] >> 8) & 0x1F) > 27
+               for i in range(nbar) if offset + 12 + 8 * i <= CONFIG_SIZE)
 
 
-def _drop_reason(layout: Layout, c: Capability, index: int, opts: QemuOptions) -> str:
-    if layout.visibility(index) == "placeholder":
-        return (f"{layout.cap_views[index].reason.split(';')[0]}; QEMU then drops the "
-                "kernel's ID-0 placeholder at the head of the chain")
-    if c.id == 0:
-        return "QEMU drops an ID-0 capability at the head of the chain"
-    if c.id == ID_SRIOV:
+def _drop_reason(kernel: Layout, data: bytes, offset: int, cap_id: int, index: int | None,
+                 opts: QemuOptions) -> str:
+    if cap_id == 0:
+        if index is not None and kernel.visibility(index) == "placeholder":
+            return (f"{kernel.cap_views[index].reason.split(';')[0]}; QEMU then drops the "
+                    "kernel's ID-0 placeholder at the head of the chain")
+        return "QEMU drops an ID-0 (masked) capability"
+    if cap_id == ID_SRIOV:
         return "QEMU drops SR-IOV (read-only VF BARs confuse OVMF)"
-    if c.id == ID_ARI:
+    if cap_id == ID_ARI:
         return "QEMU drops ARI (it needs next-function virtualization)"
-    if c.id == ID_ATS and not opts.ats:
+    if cap_id == ID_ATS and opts.ats == "off":
         return "QEMU drops ATS (ats=off)"
-    if c.id == ID_REBAR and _rebar_unrepresentable(layout, c):
+    if cap_id == ID_REBAR and _rebar_unrepresentable(data, offset):
         return "QEMU drops Resizable BAR: a BAR's current size does not fit the capability register"
     return ""
 
 
 def _distance(offset: int, others: list[int], limit: int) -> int:
     return min([o for o in others if o > offset] + [limit]) - offset
+
+
+def kernel_chain(data: bytes) -> tuple[list[int], bool]:
+    """The extended chain as a reader of the kernel's bytes walks it from 0x100 (QEMU's
+    `vfio_add_ext_cap()` / `vfio_ext_cap_max_size()`): offsets in order, and whether the
+    chain loops (QEMU's walk has no bound, so it would never finish). A pointer below 0x100
+    ends the list here (QEMU itself would assert on it: `guest_view` says so)."""
+    out: list[int] = []
+    seen: set[int] = set()
+    pos = STD_SIZE
+    while pos and len(out) < EXT_WALK_BOUND:
+        if pos in seen:
+            return out, True
+        if pos > CONFIG_SIZE - 4 or pos < STD_SIZE:
+            break
+        header = struct.unpack_from("<I", data, pos)[0]
+        if not header:
+            break
+        seen.add(pos)
+        out.append(pos)
+        pos = (header >> 20) & 0xFFC
+    return out, len(out) >= EXT_WALK_BOUND
 
 
 def guest_view(kernel: Layout, opts: QemuOptions) -> Layout:
@@ -74,38 +102,70 @@ def guest_view(kernel: Layout, opts: QemuOptions) -> Layout:
         views[i] = CapView("visible", "", _distance(caps[i].offset, std_offsets, STD_SIZE))
     express = any(caps[i].id == CAP_ID_EXP for i in std)
 
-    chain = [i for i, c in enumerate(caps) if c.space is E
-             and views[i].visibility in ("visible", "placeholder")]
-    if not chain:
+    insert_headers: tuple[int, ...] | None = None
+    ext = [i for i, c in enumerate(caps) if c.space is E]
+    chain, loops = kernel_chain(cs.data) if cs.has(STD_SIZE, 4) else ([], False)
+    if not ext and not chain:
         pass
     elif not express or not cs.u32(STD_SIZE):
-        for i in chain:
-            views[i] = CapView("dropped", "QEMU adds no extended capabilities: the device is "
-                               "not PCI Express or the kernel shows 0 at 0x100")
+        for i in ext:
+            if views[i].visibility in ("visible", "placeholder"):
+                views[i] = CapView("dropped", "QEMU adds no extended capabilities: the device is "
+                                   "not PCI Express or the kernel shows 0 at 0x100")
     else:
-        offsets = [caps[i].offset for i in chain]
-        kept: list[int] = []
-        for i in chain:
-            c = caps[i]
-            reason = _drop_reason(kernel, c, i, opts)
+        if loops:
+            problems.append(Problem("vmm_hang", chain[-1], "QEMU would hang at device start: "
+                                    "the extended chain the kernel shows loops, and "
+                                    "vfio_add_ext_cap() walks it without a bound", E))
+        last = chain[-1] if chain else STD_SIZE
+        below = (struct.unpack_from("<I", cs.data, last)[0] >> 20) & 0xFFC
+        if chain and 0 < below < STD_SIZE:
+            problems.append(Problem("qemu_abort", last, f"QEMU would abort: the chain the kernel "
+                                    f"shows points from {last:#05x} to {below:#05x}, below 0x100 "
+                                    "(pcie_add_capability asserts offset >= 0x100)", E))
+        by_offset = {caps[i].offset: i for i in ext}
+        kept_offsets: list[int] = []
+        reached: set[int] = set()
+        for off in chain:
+            cap_id = struct.unpack_from("<I", cs.data, off)[0] & 0xFFFF
+            i = by_offset.get(off)
+            reason = _drop_reason(kernel, cs.data, off, cap_id, i, opts)
+            if i is not None:
+                reached.add(i)
+                if reason:
+                    views[i] = CapView("dropped", reason)
+                else:
+                    note = "" if views[i].visibility == "visible" else (
+                        "reachable through the header at 0x100, which the kernel serves raw: "
+                        "QEMU adds it although vfio-pci maps none of its bytes")
+                    views[i] = CapView("visible", note, _distance(off, chain, CONFIG_SIZE))
             if reason:
-                views[i] = CapView("dropped", reason)
                 continue
-            size = _distance(c.offset, offsets, CONFIG_SIZE)
-            views[i] = CapView("visible", "", size)
-            kept.append(i)
-            if size < 8 or c.offset > QEMU_LAST_EXT:
-                problems.append(Problem("qemu_abort", c.offset, f"QEMU would abort: {c.name} at "
-                                        f"{c.offset:#05x} gets {size} bytes (pcie_add_capability "
+            kept_offsets.append(off)
+            size = _distance(off, chain, CONFIG_SIZE)
+            if size < 8 or off > QEMU_LAST_EXT:
+                name = caps[i].name if i is not None else f"ID {cap_id:#06x}"
+                problems.append(Problem("qemu_abort", off, f"QEMU would abort: {name} at "
+                                        f"{off:#05x} gets {size} bytes (pcie_add_capability "
                                         "asserts size >= 8 and offset <= 0xff8)", E))
-        _relink_extended(data, caps, kept)
+        for i in ext:  # linked for the kernel but not reached in its bytes: not in QEMU's chain
+            if i not in reached and views[i].visibility == "visible":
+                views[i] = CapView("dropped", "not reachable in the chain the kernel shows")
+        if opts.ats == "on" and not any(
+                struct.unpack_from("<I", cs.data, off)[0] & 0xFFFF == ID_ATS for off in kept_offsets):
+            problems.append(Problem("qemu_start_fails", STD_SIZE, "QEMU fails to start the device: "
+                                    "ats=on but the kernel shows no ATS capability", E))
+        _relink_extended(data, kept_offsets)
+        if not kept_offsets:  # the 0xFFFF stub head stays while QEMU synthesizes the vPASID
+            insert_headers = (STD_SIZE,)
 
     _relink_standard(data, cs, [caps[i] for i in std])
     cap_views = tuple(views)
     return Layout(with_bytes(cs, data), caps, kernel.orphans,
                   recolour(kernel.regions, cap_views, [c.offset for c in caps]),
                   tuple(problems), kernel.pcie, view="guest", cap_views=cap_views,
-                  access=kernel.access, profile=f"{kernel.profile}, {opts.text}")
+                  access=kernel.access, profile=f"{kernel.profile}, {opts.text}",
+                  insert_headers=insert_headers)
 
 
 def _relink_standard(data: bytearray, cs, visible: list[Capability]) -> None:
@@ -116,14 +176,13 @@ def _relink_standard(data: bytearray, cs, visible: list[Capability]) -> None:
     data[pointer] = 0
 
 
-def _relink_extended(data: bytearray, caps: tuple[Capability, ...], kept: list[int]) -> None:
+def _relink_extended(data: bytearray, offsets: list[int]) -> None:
     """QEMU re-adds each kept capability at the tail; the head at 0x100 holds the first
     kept one, or ID 0 / version 0 pointing at it, or 0 when nothing is kept."""
-    offsets = [caps[i].offset for i in kept]
-    for n, i in enumerate(kept):
+    for n, off in enumerate(offsets):
         nxt = offsets[n + 1] if n + 1 < len(offsets) else 0
-        hdr = struct.unpack_from("<I", data, caps[i].offset)[0]
-        struct.pack_into("<I", data, caps[i].offset, (hdr & 0xFFFFF) | nxt << 20)
+        hdr = struct.unpack_from("<I", data, off)[0]
+        struct.pack_into("<I", data, off, (hdr & 0xFFFFF) | nxt << 20)
     if not offsets or offsets[0] != STD_SIZE:
         head = offsets[0] << 20 if offsets else 0
         struct.pack_into("<I", data, STD_SIZE, head)

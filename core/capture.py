@@ -1,0 +1,211 @@
+"""Where was this dump read? From the bytes alone: on the host (the device as it is), or inside
+a guest (already the view some VMM built, whose ID-0 headers and zeroed bytes hide live
+registers). And, for a guest dump, the chain the host most likely had.
+
+Evidence, strongest first (../shared/reference/vmm-guest-views.md, "Signs that a dump was read
+inside a guest"):
+- masked capabilities: extended headers with ID 0 but a version (`id-null` VMMs keep it);
+- a `[100 v0]` head (ID 0, version 0, next set) whose body holds data: vfio-pci's placeholder
+  for a hidden first capability, or QEMU's rebuilt head over a dropped one;
+- a head with ID 0x000C (CAC, obsolete) and version 0: crosvm's mark of a removed head;
+- unlinked capabilities whose next pointer leads back into the chain, when every one of them is
+  what one layer removes and that layer's removals are all gone from the chain (QEMU: SR-IOV
+  and ARI; vfio-pci: the IDs it has no length for);
+- in a multi-device dump, a VMM's virtual host bridge or root port (8086:0d57 of
+  cloud-hypervisor and Firecracker, QEMU's q35/i440FX/gpex bridges) or virtio devices.
+A dump with none of these is taken as read on the host; `--captured` overrides either way.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .layout import Kind, Layout, is_masked, masked_guess
+from .registry import Certainty, CapContext, Space, lookup
+from .space import STD_SIZE, ConfigSpace
+
+E = Space.EXTENDED
+SRIOV, ARI, CAC = 0x10, 0x0E, 0x0C
+QEMU_DROPS = {0x00, SRIOV, ARI}
+VIRTUAL_BRIDGES = {
+    (0x8086, 0x0D57): "the host bridge of cloud-hypervisor and Firecracker",
+    (0x8086, 0x29C0): "QEMU's q35 host bridge", (0x8086, 0x1237): "QEMU's i440FX host bridge",
+    (0x1B36, 0x0008): "QEMU's PCIe host bridge (gpex)", (0x1B36, 0x000C): "QEMU's PCIe root port",
+    (0x1B36, 0x000E): "QEMU's PCIe-to-PCI bridge",
+}
+VIRTIO_VENDOR = 0x1AF4
+
+
+@dataclass(frozen=True, slots=True)
+class Captured:
+    layer: str  # host | guest
+    vmm_style: str | None  # id-null | rebuild | relink-zero | None
+    evidence: tuple[str, ...]
+    forced: bool = False  # set by --captured, not decided from the bytes
+
+    def to_json(self) -> dict[str, Any]:
+        return {"layer": self.layer, "vmm_style": self.vmm_style, "evidence": list(self.evidence),
+                "forced": self.forced}
+
+
+def _u32(cs: ConfigSpace, pos: int) -> int:
+    return cs.u32(pos) if cs.has(pos, 4) else 0
+
+
+def _body_has_data(hw: Layout, offset: int) -> bool:
+    r = hw.region_at(offset)
+    end = r.end if r.kind is Kind.MASKED else offset + 4
+    return any(hw.space.data[offset + 4:end])
+
+
+def _vfio_hides(cap_id: int) -> bool:
+    from .views import PROFILES
+    from .views.vfio import EXT_LENGTHS
+
+    return cap_id > PROFILES["upstream"].ext_cap_id_max or isinstance(
+        EXT_LENGTHS.get(cap_id, "no entry"), str)
+
+
+def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
+    """Where the dump behind the hardware layout `hw` was most likely read."""
+    cs = hw.space
+    evidence: list[str] = []
+    styles: list[str] = []
+    ext = [(i, c) for i, c in enumerate(hw.capabilities) if c.space is E]
+    head = _u32(cs, STD_SIZE)
+    for i, c in ext:
+        if is_masked(c) and c.version:
+            guess = masked_guess(cs.data, c.offset, c.size)
+            evidence.append(f"masked capability at {c.offset:#05x}: ID 0 with version {c.version} "
+                            "kept (an ID-null VMM: cloud-hypervisor, openvmm or Firecracker)"
+                            + (f"; likely {guess[1]}" if guess else ""))
+            styles.append("id-null")
+    if head and head & 0xFFFF == 0 and (head >> 16) & 0xF == 0 and head >> 20:
+        if _body_has_data(hw, STD_SIZE):
+            evidence.append("[100 v0] head whose body holds data: vfio-pci's placeholder for a "
+                            "hidden first capability, or QEMU's head over a dropped one")
+            styles.append("")
+    if head & 0xFFFF == CAC and (head >> 16) & 0xF == 0:
+        evidence.append("ID 0x000c (CAC, obsolete) with version 0 at 0x100: crosvm's mark of a "
+                        "removed head capability")
+        styles.append("relink-zero")
+    linked = {c.id for _, c in ext}
+    back = [o for o in hw.orphans if o.next in {c.offset for _, c in ext}]
+    if back:
+        ids = {o.id for o in hw.orphans}
+        if ids <= QEMU_DROPS and not linked & {SRIOV, ARI}:
+            evidence.append("unlinked " + ", ".join(f"{lookup(E, o.id).short}@{o.offset:#05x}"
+                                                   for o in back)
+                            + " leading back into the chain, and no SR-IOV or ARI linked: QEMU's "
+                            "rebuilt chain")
+            styles.append("rebuild")
+        elif all(_vfio_hides(x) for x in ids) and not any(_vfio_hides(x) for x in linked if x):
+            evidence.append("unlinked " + ", ".join(f"{lookup(E, o.id).short}@{o.offset:#05x}"
+                                                   for o in back)
+                            + " leading back into the chain, all of IDs vfio-pci hides, none "
+                            "of those linked: vfio-pci's unlinking")
+            styles.append("")
+    for other in peers:
+        ids = (other.vendor_id, other.device_id)
+        if ids in VIRTUAL_BRIDGES:
+            evidence.append(f"{ids[0]:04x}:{ids[1]:04x} in the same dump: "
+                            f"{VIRTUAL_BRIDGES[ids]}")  # type: ignore[index]
+            styles.append("")
+    if cs.vendor_id == VIRTIO_VENDOR:
+        evidence.append("a virtio device (vendor 1af4): emulated by a VMM, read inside its guest")
+        styles.append("")
+    if not evidence:
+        return Captured("host", None, ())
+    named = [s for s in styles if s]
+    style = named[0] if named and all(s == named[0] for s in named) else None
+    return Captured("guest", style, tuple(evidence))
+
+
+def forced(layer: str, vmm_style: str | None = None) -> Captured:
+    """What --captured says; for a guest, the style of the VMM the user names (--vmm)."""
+    return Captured(layer, vmm_style if layer == "guest" else None, (f"--captured {layer}",),
+                    forced=True)
+
+
+# ---------------------------------------------------------------- the host behind a guest dump
+
+@dataclass(frozen=True, slots=True)
+class HostRow:
+    offset: int
+    what: str  # the capability the host most likely had here
+    size: int
+    certainty: str  # seen | guess | unknown
+    reason: str
+
+
+def host_layout(hw: Layout) -> tuple[HostRow, ...]:
+    """The chain the host most likely had behind a guest-read dump: every capability the
+    guest sees, each masked or placeholder span with the IDs whose spec size fits it, and
+    each unlinked run linked back where its next pointer lands. Every inferred row says how
+    sure it is and why."""
+    cs = hw.space
+    rows: list[HostRow] = []
+    for i, c in enumerate(hw.capabilities):
+        if c.space is not E:
+            continue
+        if is_masked(c):
+            rows.append(_masked_row(hw, c.offset, c.version or 0, c.size))
+        else:
+            rows.append(HostRow(c.offset, c.name, c.size, "seen", "linked in the dump"))
+    chained = {c.offset for c in hw.capabilities if c.space is E}
+    for o in hw.orphans:
+        lands = f"{o.next:#05x}" if o.next else "the end"
+        where = ("its next pointer leads back into the chain at " + lands
+                 if o.next in chained else f"unlinked; its next pointer leads to {lands}")
+        rows.append(HostRow(o.offset, o.name, o.size, "guess",
+                            f"a well-formed header no chain reaches ({where}): the host most "
+                            "likely linked it there, and a VMM or vfio-pci unlinked it"))
+    if not hw.capabilities and _u32(cs, STD_SIZE) == 0:
+        rows.append(HostRow(STD_SIZE, "nothing visible", 0, "unknown", "0x100 reads 0: the host "
+                            "may have extended capabilities that the guest cannot see at all"))
+    return tuple(sorted(rows, key=lambda r: r.offset))
+
+
+def _masked_row(hw: Layout, offset: int, version: int, span: int) -> HostRow:
+    """A masked header: which removed or hidden capability fits its span."""
+    cs = hw.space
+    guess = masked_guess(cs.data, offset, span)
+    if guess is not None and version:
+        size = {0x0E: 8, 0x10: 0x40}.get(guess[0], 4 + 8 * ((cs.u32(offset + 8) >> 5) & 7))
+        return HostRow(offset, f"likely {guess[1]}", size, "guess", f"ID 0 with version "
+                       f"{version}: a VMM masked it; of the capabilities VMMs remove, only "
+                       f"{guess[1]} ({size:#x} bytes) fits its {span:#x}-byte span")
+    if version:  # a VMM's removal: ARI, SR-IOV or (VF) Resizable BAR, by size
+        fits = [name for name, size in (("ARI", 8), ("SR-IOV", 0x40), ("Resizable BAR", 0xC))
+                if size <= span]
+        return HostRow(offset, "one of " + ", ".join(fits) if fits else "unknown (masked)", span,
+                       "unknown", f"ID 0 with version {version}: a VMM masked it, and its "
+                       f"{span:#x} bytes (a zeroed body, or more than one fits) do not say which")
+    fits = []
+    for cap_id in _hidden_candidates():
+        spec = lookup(E, cap_id)
+        size = spec.size(CapContext(cs.data, offset, E, cs.header_type, hw.pcie))
+        if size.certainty is Certainty.EXACT and size.size == span:
+            fits.append(f"{spec.short} ({size.why})")
+    if len(fits) == 1:
+        return HostRow(offset, f"likely {fits[0].split(' (')[0]}", span, "guess",
+                       f"a [100 v0] placeholder: of the capabilities vfio-pci hides, only "
+                       f"{fits[0]}, sized by the spec on these bytes, fills its {span:#x} bytes")
+    if fits:
+        return HostRow(offset, "one of " + ", ".join(f.split(" (")[0] for f in fits[:6]), span,
+                       "unknown", f"a [100 v0] placeholder: its {span:#x} bytes fit several "
+                       "capabilities' spec sizes")
+    return HostRow(offset, "unknown (placeholder)", span, "unknown", "a [100 v0] placeholder: "
+                   "no capability vfio-pci hides fills its span by the spec; its registers are live")
+
+
+def _hidden_candidates() -> list[int]:
+    """Extended IDs a layer removes: vfio-pci's no-length IDs and the VMMs' removals."""
+    from .views.vfio import EXT_LENGTHS
+
+    ids = [i for i in range(1, 0x40) if isinstance(EXT_LENGTHS.get(i, "no entry"), str)]
+    return sorted(set(ids) | {ARI, SRIOV, 0x15, 0x24})
+
+
+__all__ = ["Captured", "HostRow", "detect", "forced", "host_layout"]
