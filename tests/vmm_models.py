@@ -13,8 +13,8 @@ Revisions read (git mirrors under /work/.mirror, or the stored public copies):
 - cloud-hypervisor  ae44c2971c83 (main, 2026-08-22)  pci/src/vfio.rs
 - openvmm           1488a37b7cfe (main, 2026-08-21)  vm/devices/pci/vfio_assigned_device/src/lib.rs
 - crosvm            f1e797a68dad (main, 2026-08-21)  devices/src/pci/vfio_pci.rs
-- Firecracker       8c8fc631ae22 (branch feature/vfio)       src/vmm/src/vfio.rs  ("firecracker-vfio")
-                    85c8fe03bcb1 (refs/pull/6055/head)       src/vmm/src/vfio.rs  ("firecracker")
+- Firecracker       8c8fc631ae22 (feature/vfio)         src/vmm/src/vfio.rs  ("firecracker-vfio")
+                    85c8fe03bcb1 (refs/pull/6055/head)  src/vmm/src/vfio.rs  ("firecracker")
 - QEMU              legoater/qemu 0bdfd5427037 hw/vfio/pci.c, hw/pci/pcie.c
 - Linux             drivers/pci/probe.c pci_cfg_space_size() for the region size.
 
