@@ -90,22 +90,21 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
         evidence.append("ID 0x000c (CAC, obsolete) with version 0 at 0x100: crosvm's mark of a "
                         "removed head capability")
         styles.append("relink-zero")
-    linked = {c.id for _, c in ext}
+    linked = {c.id for _, c in ext if not is_masked(c)}
     back = [o for o in hw.orphans if o.next in {c.offset for _, c in ext}]
     if back:
         ids = {o.id for o in hw.orphans}
-        if ids <= QEMU_DROPS and not linked & {SRIOV, ARI}:
+        removable = {x for x in ids | linked if x in QEMU_DROPS or _vfio_hides(x)}
+        # every unlinked one is something a layer removes, and nothing linked is
+        if ids <= removable and not linked & removable:
+            qemu = bool(ids & {SRIOV, ARI})
             evidence.append("unlinked " + ", ".join(f"{lookup(E, o.id).short}@{o.offset:#05x}"
                                                    for o in back)
-                            + " leading back into the chain, and no SR-IOV or ARI linked: QEMU's "
-                            "rebuilt chain")
-            styles.append("rebuild")
-        elif all(_vfio_hides(x) for x in ids) and not any(_vfio_hides(x) for x in linked if x):
-            evidence.append("unlinked " + ", ".join(f"{lookup(E, o.id).short}@{o.offset:#05x}"
-                                                   for o in back)
-                            + " leading back into the chain, all of IDs vfio-pci hides, none "
-                            "of those linked: vfio-pci's unlinking")
-            styles.append("")
+                            + " leading back into the chain, every unlinked one of an ID "
+                            + ("QEMU drops or " if qemu else "") + "vfio-pci hides, none of "
+                            "those linked: " + ("QEMU's rebuilt chain" if qemu else
+                                                "vfio-pci's unlinking"))
+            styles.append("rebuild" if qemu else "")
     for other in peers:
         ids = (other.vendor_id, other.device_id)
         if ids in VIRTUAL_BRIDGES:

@@ -103,6 +103,7 @@ class Layout:
     profile: str = ""  # kernel flavour / QEMU options the view was computed with
     insert_headers: tuple[int, ...] | None = None  # what QEMU's insertion walk meets, when
     #                                                it differs from the bytes (a stub head)
+    config_size: int = CONFIG_SIZE  # the config region this layer exposes (vfio: 256 or 4096)
 
     def visibility(self, index: int) -> str:
         return self.cap_views[index].visibility if self.cap_views else "visible"

@@ -222,40 +222,8 @@ def assert_same(hw, vmm: str, what: str, ats: bool = True) -> None:
 
 
 # Where capslot's guest view and the VMM's source disagree (reported to the lead, issue 12).
-# Strict: once capslot follows the source, the test passes and the marker must go.
-REBAR_EMULATED = ("QEMU emulates each Resizable BAR (CAP, CTRL) pair it walks "
-                  "(hw/vfio/pci.c vfio_setup_rebar_ecap(): CAP = 1 << (size + 4), only the current "
-                  "size; CTRL &= BAR_SIZE | NBAR | BAR_IDX; pairs walked before a size > 27 stay "
-                  "emulated although the capability is dropped); capslot shows the kernel's bytes")
-ADDRESS_ORDER = ("crosvm relinks every kept capability in address order, even when nothing is "
-                 "skipped (devices/src/pci/vfio_pci.rs VfioPciDevice::new(), read_config_register()"
-                 " replaces the next bits at every header); capslot keeps a backward chain's "
-                 "next pointers when nothing is skipped")
-QEMU_REGION = ("QEMU's extended-capability condition is the region size, not a PCI Express "
-               "capability (hw/vfio/pci.c vfio_pci_populate_device() clears QEMU_PCI_CAP_EXPRESS "
-               "only for a 256-byte region; vfio_add_ext_cap() then needs a non-zero dword at "
-               "0x100): a PCI-X 2.0 function's SR-IOV is dropped; capslot keeps it")
-REGION_256 = ("without PCI Express or a 266/533 MHz PCI-X capability the kernel's config region is "
-              "256 bytes (drivers/pci/probe.c pci_cfg_space_size()), so openvmm's "
-              "read_config(0x100) bails and it walks nothing; capslot's vfio view takes the region size from the "
-              "capture (4 KiB) and capslot's openvmm patches the SR-IOV at 0x100")
-KNOWN = {("qemu", "rebar_1"): REBAR_EMULATED, ("qemu", "rebar_3_head"): REBAR_EMULATED,
-         ("qemu", "rebar_3_too_big"): REBAR_EMULATED,
-         ("qemu", "amd_fiji_gpu_7300_rebar"): REBAR_EMULATED,
-         ("qemu", "amd_navi21_rx6800_73bf"): REBAR_EMULATED,
-         ("qemu", "intel_0d93_cxl_dvsec"): REBAR_EMULATED,
-         ("crosvm", "backward_nothing_removed"): ADDRESS_ORDER,
-         ("crosvm", "nvidia_gp108m_mx150_1d10"): ADDRESS_ORDER,
-         ("crosvm", "plx_pex8532_switch_8532"): ADDRESS_ORDER,
-         ("crosvm", "plx_pex8796_switch_8796"): ADDRESS_ORDER,
-         ("qemu", "pcix2"): QEMU_REGION, ("openvmm", "not_pcie"): REGION_256}
-
-
 def cases(names):
-    return [pytest.param(name, vmm, id=f"{name}-{vmm}",
-                         marks=[pytest.mark.xfail(reason=KNOWN[vmm, name], strict=True)]
-                         if (vmm, name) in KNOWN else [])
-            for name in names for vmm in VMMS]
+    return [pytest.param(name, vmm, id=f"{name}-{vmm}") for name in names for vmm in VMMS]
 
 
 @pytest.mark.parametrize("name,vmm", cases(DEVICES))
@@ -283,8 +251,6 @@ def test_every_sample_dump_every_vmm():
                 continue
             kernel = kernel_bytes(hw)
             for vmm in VMMS:
-                if (vmm, path.name[:-4]) in KNOWN:
-                    continue
                 try:
                     want = model_bytes(hw, vmm)
                 except (VmmHangs, VmmAborts, VmmRefuses):
@@ -322,10 +288,6 @@ def test_unbounded_walks_hang_on_a_cycle(tmp_path, vmm):
                                and "hang" in f["message"] for f in findings), findings
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "Firecracker PR 6055 (src/vmm/src/vfio.rs) refuses a device without an MSI-X "
-    "capability (VfioError::NoMsixIrq, 'Only devices with MSI-X cap and irqs are "
-    "supported'); capslot shows a firecracker guest view and no device-start finding"))
 def test_firecracker_refuses_a_device_without_msix():
     name = "amd_fiji_gpu_7300_rebar"
     with pytest.raises(VmmRefuses):
@@ -416,10 +378,6 @@ def test_diff_names_the_vmm(tmp_path, name, vmm):
 #   xilinx c084: ARI@0x128 -> AER@0x200. Not listed, as the bytes cannot tell: 82576 and
 #   pm1743 (the unlinked ARI -> SR-IOV run ends in 0, as lsi_sas2008's does on the host),
 #   cavium and mellanox under QEMU (an ID 0 / version 0 head whose own registers are 0).
-MIXED = ("a QEMU guest also carries vfio-pci's unlinked capabilities (here 0x19, PASID, PTM / "
-         "DLF, DOE): capslot's rule wants every unlinked capability to come from one layer, so "
-         "an SR-IOV/ARI leading back into the chain next to kernel-hidden ones is not taken as "
-         "evidence and the dump is read as the host's")
 STYLE_EVIDENCE = [
     ("crosvm", "cavium_thunderx_nic_a01e_ea", "relink-zero"),
     ("crosvm", "mellanox_connectx3pro_1007", "relink-zero"),
@@ -428,10 +386,8 @@ STYLE_EVIDENCE = [
     ("qemu", "sriov_middle", "rebuild"),
     ("qemu", "ari_sriov", "rebuild"),
     ("qemu", "placeholder_head", "rebuild"),
-    pytest.param("qemu", "intel_0d93_cxl_dvsec", "rebuild",
-                 marks=pytest.mark.xfail(reason=MIXED, strict=True)),
-    pytest.param("qemu", "xilinx_cxl_memdev_c084", "rebuild",
-                 marks=pytest.mark.xfail(reason=MIXED, strict=True)),
+    ("qemu", "intel_0d93_cxl_dvsec", "rebuild"),
+    ("qemu", "xilinx_cxl_memdev_c084", "rebuild"),
 ]
 
 

@@ -181,9 +181,11 @@ def validate(target: Target, vcap: VcapRequest, offset: int, skip: Placed | None
         span = target.access[a:b]
         raw = len(span) - span.count(Access.VIRTUALIZED) - span.count(Access.READ_ONLY)
         if raw:
+            via = ("QEMU forwards every write" if target.vmm == "qemu" else
+                   "the VMM passes config writes to vfio-pci")
             out.append(Finding(INFO, "raw-write", a, b, f"guest writes to {raw} of these {b - a} "
-                               "bytes also reach the physical device (QEMU forwards every write; "
-                               "vfio-pci passes these raw)"))
+                               f"bytes also reach the physical device ({via}; vfio-pci passes "
+                               "these raw)"))
     return sorted(out, key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.kind))
 
 
@@ -273,7 +275,7 @@ def _likely(why: str) -> str:
     return "; " + why.split("; ", 1)[1] if "; likely" in why else ""
 
 
-START_PROBLEMS = ("vmm_hang", "qemu_abort", "qemu_start_fails")
+START_PROBLEMS = ("vmm_hang", "vmm_refuses", "qemu_abort", "qemu_start_fails")
 
 
 def _start_findings(layout: Layout, start: int, end: int) -> list[Finding]:

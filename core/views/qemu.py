@@ -9,7 +9,8 @@ From ../shared/reference/vfio-qemu.md §2 and QEMU's source:
   kernel serves raw leaves the capability it points to reachable, and QEMU adds it although
   vfio-pci meant to hide it. The walk has no bound: a looping chain hangs QEMU at device start.
 - Dropped: ID 0 (the kernel's placeholder), SR-IOV and ARI; ATS with `ats=off`; Resizable BAR
-  when a BAR's current size cannot be expressed (size field > 27). `ats=on` on a device whose
+  when a BAR's current size cannot be expressed (size field > 27). A kept Resizable BAR reports
+  only each BAR's current size (`vfio_setup_rebar_ecap()` emulates the pairs). `ats=on` on a device whose
   kernel view has no ATS fails device start. Every other capability is re-added at its offset
   with the size "distance to the next-higher kernel-chain offset, or to 0x1000", linked in
   chain order; the head is a 0xFFFF stub while it rebuilds, so when everything is dropped the
@@ -27,7 +28,7 @@ import struct
 from ..layout import CapView, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
-from ..walk import CAP_ID_EXP, Capability, Problem, cap_pointer_register
+from ..walk import Capability, Problem, cap_pointer_register
 from . import QemuOptions, recolour, with_bytes
 
 S, E = Space.STANDARD, Space.EXTENDED
@@ -36,15 +37,31 @@ QEMU_LAST_EXT = CONFIG_SIZE - 8  # pcie_add_capability asserts offset <= 0xFF8
 EXT_WALK_BOUND = (CONFIG_SIZE - STD_SIZE) // 4  # more links than DWORDs: a loop
 
 
-def _rebar_unrepresentable(data: bytes, offset: int) -> bool:
-    """vfio_setup_rebar_ecap(): a BAR whose current size field (CTRL bits 12:8) is above
-    27 cannot be shown in the capability register, and QEMU drops the capability."""
+REBAR_CTRL_KEPT = 0x1F00 | 0xE0 | 0x07  # PCI_REBAR_CTRL_BAR_SIZE | NBAR_MASK | BAR_IDX
+REBAR_CAP_SIZES = 0xFFFFFFF0  # PCI_REBAR_CAP_SIZES
+
+
+def setup_rebar(data: bytearray, offset: int) -> bool:
+    """vfio_setup_rebar_ecap(): for each BAR in order, the capability register is emulated to
+    report only the current size (1 << (size + 4)) and the control register keeps only its
+    size, NBAR and index fields; a current size above 27 cannot be reported, so QEMU gives up
+    (returns False: the capability is dropped) -- the pairs before it stay emulated."""
     nbar = (struct.unpack_from("<I", data, offset + 8)[0] >> 5) & 7
-    return any(((struct.unpack_from("<I", data, offset + 8 + 8 * i)[0] >> 8) & 0x1F) > 27
-               for i in range(nbar) if offset + 12 + 8 * i <= CONFIG_SIZE)
+    for i in range(nbar):
+        cap_at, ctrl_at = offset + 4 + 8 * i, offset + 8 + 8 * i
+        if ctrl_at + 4 > CONFIG_SIZE:
+            break
+        ctrl = struct.unpack_from("<I", data, ctrl_at)[0]
+        size = (ctrl >> 8) & 0x1F
+        cap = 1 << (size + 4) if size <= 27 else 0
+        if not cap & REBAR_CAP_SIZES:
+            return False
+        struct.pack_into("<I", data, cap_at, cap)
+        struct.pack_into("<I", data, ctrl_at, ctrl & REBAR_CTRL_KEPT)
+    return True
 
 
-def _drop_reason(kernel: Layout, data: bytes, offset: int, cap_id: int, index: int | None,
+def _drop_reason(kernel: Layout, data: bytearray, offset: int, cap_id: int, index: int | None,
                  opts: QemuOptions) -> str:
     if cap_id == 0:
         if index is not None and kernel.visibility(index) == "placeholder":
@@ -57,7 +74,7 @@ def _drop_reason(kernel: Layout, data: bytes, offset: int, cap_id: int, index: i
         return "QEMU drops ARI (it needs next-function virtualization)"
     if cap_id == ID_ATS and opts.ats == "off":
         return "QEMU drops ATS (ats=off)"
-    if cap_id == ID_REBAR and _rebar_unrepresentable(data, offset):
+    if cap_id == ID_REBAR and not setup_rebar(data, offset):
         return "QEMU drops Resizable BAR: a BAR's current size does not fit the capability register"
     return ""
 
@@ -100,7 +117,10 @@ def guest_view(kernel: Layout, opts: QemuOptions) -> Layout:
     std_offsets = [caps[i].offset for i in std]
     for i in std:
         views[i] = CapView("visible", "", _distance(caps[i].offset, std_offsets, STD_SIZE))
-    express = any(caps[i].id == CAP_ID_EXP for i in std)
+    # QEMU's vfio-pci starts as an express device and vfio_pci_populate_device() clears
+    # QEMU_PCI_CAP_EXPRESS when the kernel's config region is 256 bytes: "express" is the
+    # region's size, not a PCI Express capability (a PCI-X 2.0 function has 4 KiB too).
+    express = kernel.config_size > STD_SIZE
 
     insert_headers: tuple[int, ...] | None = None
     ext = [i for i, c in enumerate(caps) if c.space is E]
@@ -130,7 +150,7 @@ def guest_view(kernel: Layout, opts: QemuOptions) -> Layout:
         for off in chain:
             cap_id = struct.unpack_from("<I", cs.data, off)[0] & 0xFFFF
             i = by_offset.get(off)
-            reason = _drop_reason(kernel, cs.data, off, cap_id, i, opts)
+            reason = _drop_reason(kernel, data, off, cap_id, i, opts)
             if i is not None:
                 reached.add(i)
                 if reason:

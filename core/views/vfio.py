@@ -381,6 +381,30 @@ def _set_next_ext(data: bytearray, header_pos: int, value: int) -> None:
     struct.pack_into("<I", data, header_pos, (hdr & 0x000FFFFF) | (value & 0xFFC) << 20)
 
 
+PCI_CLASS_BRIDGE_HOST = 0x0600
+PCI_X_STATUS_266_533 = 0xC0000000  # PCI_X_STATUS_266MHZ | PCI_X_STATUS_533MHZ
+
+
+def config_region_size(cs: ConfigSpace, caps: tuple[Capability, ...]) -> int:
+    """The size of the config region the kernel gives vfio-pci (drivers/pci/probe.c
+    `pci_cfg_space_size()`): 4096 for a host bridge, a PCI Express function, or a PCI-X 2.0
+    one (266/533 MHz capable), when 0x100 answers (not all-ones) and does not alias the header
+    (`pci_cfg_space_size_ext()`, `pci_ext_cfg_is_aliased()`); 256 otherwise. A dump without
+    those bytes cannot show them: 256."""
+    if not cs.has(STD_SIZE, 4):
+        return STD_SIZE
+    std = [c for c in caps if c.space is S]
+    pcix = next((c for c in std if c.id == CAP_ID_PCIX), None)
+    wide = (cs.u16(0x0A) == PCI_CLASS_BRIDGE_HOST or any(c.id == CAP_ID_EXP for c in std)
+            or (pcix is not None and cs.u32(pcix.offset + 4) & PCI_X_STATUS_266_533))
+    if not wide or cs.u32(STD_SIZE) == 0xFFFFFFFF:
+        return STD_SIZE
+    header = cs.u32(0)
+    if all(cs.u32(pos) == header for pos in range(STD_SIZE, CONFIG_SIZE, STD_SIZE)):
+        return STD_SIZE  # every 256 bytes repeat the header: the device decodes 8 bits
+    return CONFIG_SIZE
+
+
 def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> Layout:
     cs = hw.space
     data = bytearray(cs.data)
@@ -389,7 +413,7 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
     kmap += bytearray([MAP_INVALID]) * (CONFIG_SIZE - STD_HEADER_SIZE)
     caps = hw.capabilities
     views: list[CapView | None] = [None] * len(caps)
-    cfg_size = CONFIG_SIZE if cs.has(STD_SIZE, 4) else STD_SIZE
+    cfg_size = config_region_size(cs, caps)
     extended_caps = False
     msi: Capability | None = None  # vdev->msi_perm is set up by the first MSI capability
 
@@ -456,4 +480,4 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
     return Layout(with_bytes(cs, data), caps, hw.orphans,
                   recolour(hw.regions, cap_views, [c.offset for c in caps]),
                   hw.problems, hw.pcie, view="vfio", cap_views=cap_views,
-                  access=access, profile=f"kernel {profile.name}")
+                  access=access, profile=f"kernel {profile.name}", config_size=cfg_size)

@@ -55,6 +55,7 @@ class Vmm:
     verified: bool = True  # False: modelled from the reference page, not from source
     creates: dict[str, Creates] = field(default_factory=dict)  # vcap template name -> how
     notes: tuple[str, ...] = field(default=())
+    requires: tuple[int, ...] = ()  # standard capabilities without which it refuses the device
 
 
 VMMS: dict[str, Vmm] = {v.name: v for v in (
@@ -98,7 +99,9 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         1024, True,
         "src/vmm/src/vfio.rs vfio_read_extended_caps(), vfio_mask_sriov(), "
         "vfio_mask_resizeable_bar() (device-passthrough PR #6055, 2026-07-24)",
-        notes=("guest writes to the masked registers are dropped",)),
+        notes=("guest writes to the masked registers are dropped",
+               "refuses a device without MSI-X (VfioError::NoMsixIrq)"),
+        requires=(0x11,)),
     Vmm("firecracker-vfio", "Firecracker (feature/vfio)", "id-null", frozenset({ARI, REBAR, SRIOV}),
         (CAP_ID_EXP,), 1024, False,
         "src/vmm/src/vfio.rs vfio_read_extended_caps() (branch feature/vfio; PR #6085 reads "
@@ -169,15 +172,22 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
     problems = list(kernel.problems)
     shown = {c.id for i, c in enumerate(caps) if c.space is Space.STANDARD
              and kernel.visibility(i) == "visible"}
-    chain, hangs = _walk(vmm, cs.data) if cs.has(STD_SIZE, 4) else ([], False)
+    # above a 256-byte vfio region there is nothing to read (openvmm's probe of 0x100 fails)
+    readable = cs.has(STD_SIZE, 4) and kernel.config_size > STD_SIZE
+    chain, hangs = _walk(vmm, cs.data) if readable else ([], False)
     acts = all(n in shown for n in vmm.needs)
+    missing = [n for n in vmm.requires if n not in shown]
+    if missing:
+        problems.append(Problem("vmm_refuses", STD_SIZE, f"{vmm.label} refuses this device: it "
+                                "needs an MSI-X capability (VfioError::NoMsixIrq)"
+                                if missing == [0x11] else f"{vmm.label} refuses this device", E))
     if hangs and acts:
         problems.append(Problem("vmm_hang", chain[-1], f"{vmm.label} would hang at device "
                                 "start: the extended chain the kernel shows loops, and its walk "
                                 "has no bound", E))
     by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is E}
     removed = [off for off in chain if acts and _u32(cs.data, off) & 0xFFFF in vmm.removes]
-    if vmm.style == "relink-zero" and removed:
+    if vmm.style == "relink-zero" and acts and chain:  # crosvm relinks even when none is removed
         _relink_zero(data, cs.data, chain, removed)
     else:
         for n, off in enumerate(removed):
