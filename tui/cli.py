@@ -18,7 +18,7 @@ from core.text import printable
 
 EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 EXPORT_FORMATS = ["lspci", "binary", "json", "qemu", "libvirt", "qemu-cmdline"]
-COMMANDS = ("show", "explain", "check", "place", "export", "survey", "caps", "diff", "tui")
+COMMANDS = ("show", "explain", "check", "place", "export", "survey", "caps", "diff", "path", "tui")
 DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
 
 
@@ -101,8 +101,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     from core.plan import Plan, verdict_lines
     from core.report import device_object
 
+    from core.sources import load, select
+
     dump = _dump_arg(args)
-    spaces = _load_selected(dump, args.slot)
+    every = load(dump)
+    spaces = select(every, args.slot, dump)
     table = _table(args) if args.add else None
     items = []  # (layout shown, verdict lines, plan)
     for cs in spaces:
@@ -116,6 +119,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         devices = []
         for layout, _, plan in items:
             obj = device_object(layout)
+            path = _upstream(dump, every, plan.device)
+            if path is not None:
+                obj["upstream"] = path.to_json()
             if args.add:
                 judged = plan.to_json()
                 obj["target"], obj["placements"] = judged["target"], judged["placements"]
@@ -132,13 +138,64 @@ def cmd_show(args: argparse.Namespace) -> int:
     from tui import render
 
     console = _console()
-    for n, (layout, lines, _) in enumerate(items):
+    for n, (layout, lines, plan) in enumerate(items):
         if n:
             console.rule()
         console.print(render.device(layout))
         for line in lines:
             console.print(Text(line))
+        path = _upstream(dump, every, plan.device)
+        if path is not None:
+            from tui.upstream import path_text
+
+            console.print(path_text(path))
     return EXIT_OK
+
+
+def _upstream(dump: str, every: list, cs):
+    """The upstream path of a live device, or of a device of a multi-device dump (None for
+    a dump of one device: its ports are not there to look at)."""
+    from core import host, topology
+
+    if dump.startswith("sysfs:") and cs.provenance.slot:
+        return host.upstream_path(cs.provenance.slot)
+    if len(every) > 1:
+        return topology.from_dump(every, next(i for i, d in enumerate(every) if d is cs))
+    return None
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    """The upstream path of a device and whether a PASID can travel it: exit 1 when it
+    cannot (a function on the path lacks End-End TLP Prefix support)."""
+    from core import host, topology
+    from core.sources import load, select
+
+    dump = _dump_arg(args)
+    every = load(dump)
+    paths = []
+    for cs in select(every, args.slot, dump):
+        if dump.startswith("sysfs:") and cs.provenance.slot:
+            paths.append((cs, host.upstream_path(cs.provenance.slot)))
+        else:
+            paths.append((cs, topology.from_dump(every, next(i for i, d in enumerate(every) if d is cs))))
+    blocked = any(p.verdict()[0] == topology.BLOCKED for _, p in paths)
+    if args.json:
+        _emit_json({"devices": [{"source": cs.provenance.source, "slot": cs.provenance.slot,
+                                 "vendor_id": cs.vendor_id, "device_id": cs.device_id,
+                                 "upstream": p.to_json()} for cs, p in paths]})
+        return EXIT_COLLISION if blocked else EXIT_OK
+    from core import pciids
+    from rich.text import Text
+
+    from tui.upstream import path_text
+
+    console = _console()
+    for n, (cs, p) in enumerate(paths):
+        if n:
+            console.print()
+        console.print(Text(host.describe(cs, pciids.default()) or cs.label(), style="bold"))
+        console.print(path_text(p))
+    return EXIT_COLLISION if blocked else EXIT_OK
 
 
 def _write_out(args: argparse.Namespace, data: bytes) -> int:
@@ -475,6 +532,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from core.sources import load, select
     from tui.session import Session
 
+    live = not args.dump and not getattr(args, "device", None) and _live_host()
     if not args.dump and not getattr(args, "device", None):
         args.dump = os.path.join(_samples_dir(), DEFAULT_SAMPLE)
     dump = _dump_arg(args)
@@ -488,10 +546,22 @@ def cmd_tui(args: argparse.Namespace) -> int:
                       ranges=_ranges(args))
     if args.plan:
         session.use_plan_file(args.plan)  # a bad plan stops here, and is never overwritten
+    if live:  # the machine's own devices: a picker first (the sample waits underneath)
+        from tui.screens.live import LiveApp
+
+        LiveApp(session, dump).run()
+        return EXIT_OK
     from tui.app import CapslotApp
 
     CapslotApp(session, dump).run()
     return EXIT_OK
+
+
+def _live_host() -> bool:
+    """True on a machine with a sysfs PCI tree holding devices (`capslot` then lists them)."""
+    from core import host
+
+    return bool(host.slots())
 
 
 def _samples_dir() -> str:
@@ -506,6 +576,8 @@ def _add_dump(p: argparse.ArgumentParser, required: bool = True) -> None:
                    help="a dump file, '-' for standard input, or sysfs:BDF for a live device")
     p.add_argument("--device", metavar="BDF", help="read a live device's sysfs config (read-only)")
     p.add_argument("--slot", metavar="BDF", help="pick one device of a multi-device dump")
+    p.add_argument("--pci-ids", metavar="FILE", help="names from this pci.ids (default: the "
+                   "system's, as lspci finds it)")
 
 
 NUMBERS = ("Offsets and sizes are hex with or without 0x (ff8, 0xff8), or decimal with a "
@@ -622,6 +694,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_diff)
 
+    p = sub.add_parser("path", help="the ports above a device, and whether PASID can cross them",
+                       description="The upstream path of a device: each bridge and root port "
+                       "up to the root complex (from sysfs for sysfs:BDF, from bus numbers in a "
+                       "dump of a whole machine), each one's End-End TLP Prefix support, and "
+                       "whether a PASID can travel it. Exit 1 when it cannot.")
+    _add_dump(p, required=False)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_path)
+
     p = sub.add_parser("tui", help="open the explorer")
     _add_dump(p, required=False)
     _add_view(p, default="guest")
@@ -640,6 +721,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["tui", *argv]
     try:
         args = build_parser().parse_args(argv)
+        if getattr(args, "pci_ids", None):
+            from core import pciids
+
+            pciids.configure(args.pci_ids)
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except DumpError as exc:

@@ -39,15 +39,25 @@ def size_text(size: int, certainty: Certainty) -> str:
 
 
 def title(layout: Layout) -> Text:
+    """The device as lspci names it (pci.ids, `--pci-ids`), then where the bytes came from.
+    A dump's own description line is shown too when it says something else."""
+    from core import host, pciids
+
     cs = layout.space
     p = cs.provenance
+    line = host.describe(cs, pciids.default())
     t = Text()
-    t.append(p.slot or "(no slot)", "bold")
+    if line is not None:
+        slot, rest = line.split(" ", 1) if p.slot else ("(no slot)", line)
+        t.append(printable(slot), "bold")
+        t.append(f" {printable(rest)}")
+    else:
+        t.append(p.slot or "(no slot)", "bold")
     if cs.vendor_id is not None:
         t.append(f"  [{cs.vendor_id:04x}:{cs.device_id:04x}]", "cyan")
-    if p.device_line:
-        t.append("  ")
-        t.append(printable(p.device_line.split(" ", 1)[-1] if p.slot else p.device_line))
+    if p.device_line and p.device_line != line:
+        t.append("\ncaptured as: ", "dim")
+        t.append(printable(p.device_line))
     t.append(f"\n{printable(p.source)}", "dim")
     if p.line:
         t.append(f":{p.line}", "dim")
