@@ -340,10 +340,26 @@ class Identity:
         return cls(cs.u16(0), cs.u16(2), cs.u32(8) >> 8, cs.u8(8), *subsystem)
 
 
-def name_line(ids: PciIds, ident: Identity, slot: str | None) -> str:
+def progif_text(ids: PciIds, class16: int, progif: int) -> str | None:
+    """The name lspci -v puts after `prog-if XX`, or None (IDE controllers, 0x0101, get
+    their mode bits spelled out when pci.ids has no entry, as pciutils does)."""
+    name = ids.progif_name(class16 >> 8 & 0xFF, class16 & 0xFF, progif)
+    if name is None and class16 == 0x0101 and not progif & 0x70:
+        bits = ((0x80, "Master"), (0x08, "SecP"), (0x04, "SecO"), (0x02, "PriP"), (0x01, "PriO"))
+        name = " ".join(word for bit, word in bits if progif & bit)
+    return None if name is None else _fit(name)
+
+
+def name_line(ids: PciIds, ident: Identity, slot: str | None, verbose: bool = False) -> str:
     """The line `lspci` prints for a device: `08:00.0 Ethernet controller: Realtek ...
-    (rev 15)` (without the slot when there is none)."""
+    (rev 15)` (without the slot when there is none); `verbose` adds what `lspci -v` adds,
+    ` (prog-if 02 [NVM Express])`."""
     text = f"{class_text(ids, ident.class_code >> 8)}: {device_text(ids, ident.vendor, ident.device)}"
     if ident.revision:
         text += f" (rev {ident.revision:02x})"
+    if verbose:
+        progif = ident.class_code & 0xFF
+        name = progif_text(ids, ident.class_code >> 8, progif)
+        if progif or name is not None:
+            text += f" (prog-if {progif:02x}" + (f" [{name}]" if name is not None else "") + ")"
     return f"{lspci_slot(slot)} {text}" if slot else text

@@ -137,7 +137,8 @@ class UpstreamPath:
                              "Complex Integrated Endpoint")
         unknown = [h for h in self.hops if h.ee_prefix is None]
         if unknown:
-            return UNKNOWN, f"End-End TLP Prefix support of {len(unknown)} function(s) on the path is unknown ({unknown[0].note})"
+            return UNKNOWN, (f"End-End TLP Prefix support of {len(unknown)} function(s) on the "
+                             f"path is unknown ({unknown[0].note})")
         if not self.complete:
             return UNKNOWN, "the path to the root complex is incomplete: " + (
                 self.notes[0] if self.notes else "ports above are not known")

@@ -160,8 +160,12 @@ def _upstream(dump: str, every: list, cs):
     if dump.startswith("sysfs:") and cs.provenance.slot:
         return host.upstream_path(cs.provenance.slot)
     if len(every) > 1:
-        return topology.from_dump(every, next(i for i, d in enumerate(every) if d is cs))
+        return topology.from_dump(every, _position(every, cs))
     return None
+
+
+def _position(every: list, cs) -> int:
+    return next(i for i, d in enumerate(every) if d is cs)
 
 
 def cmd_path(args: argparse.Namespace) -> int:
@@ -174,10 +178,8 @@ def cmd_path(args: argparse.Namespace) -> int:
     every = load(dump)
     paths = []
     for cs in select(every, args.slot, dump):
-        if dump.startswith("sysfs:") and cs.provenance.slot:
-            paths.append((cs, host.upstream_path(cs.provenance.slot)))
-        else:
-            paths.append((cs, topology.from_dump(every, next(i for i, d in enumerate(every) if d is cs))))
+        path = _upstream(dump, every, cs)
+        paths.append((cs, path if path is not None else topology.from_dump(every, _position(every, cs))))
     blocked = any(p.verdict()[0] == topology.BLOCKED for _, p in paths)
     if args.json:
         _emit_json({"devices": [{"source": cs.provenance.source, "slot": cs.provenance.slot,

@@ -39,25 +39,23 @@ def size_text(size: int, certainty: Certainty) -> str:
 
 
 def title(layout: Layout) -> Text:
-    """The device as lspci names it (pci.ids, `--pci-ids`), then where the bytes came from.
-    A dump's own description line is shown too when it says something else."""
-    from core import host, pciids
-
+    """Slot, IDs and the device's name as lspci prints it: the dump's own description line
+    when it has one, else made from pci.ids (`--pci-ids`) as `lspci -s BDF` (live devices,
+    from their sysfs attributes) or `lspci -F` (dumps) would print it."""
     cs = layout.space
     p = cs.provenance
-    line = host.describe(cs, pciids.default())
     t = Text()
-    if line is not None:
-        slot, rest = line.split(" ", 1) if p.slot else ("(no slot)", line)
-        t.append(printable(slot), "bold")
-        t.append(f" {printable(rest)}")
-    else:
-        t.append(p.slot or "(no slot)", "bold")
+    t.append(p.slot or "(no slot)", "bold")
     if cs.vendor_id is not None:
         t.append(f"  [{cs.vendor_id:04x}:{cs.device_id:04x}]", "cyan")
-    if p.device_line and p.device_line != line:
-        t.append("\ncaptured as: ", "dim")
-        t.append(printable(p.device_line))
+    line = p.device_line
+    if not line or (p.slot and " " not in line.strip()):  # no line, or a bare slot
+        from core import host, pciids
+
+        line = host.describe(cs, pciids.default())
+    if line:
+        t.append("  ")
+        t.append(printable(line.split(" ", 1)[-1] if p.slot else line))
     t.append(f"\n{printable(p.source)}", "dim")
     if p.line:
         t.append(f":{p.line}", "dim")

@@ -156,8 +156,10 @@ class LiveApp(CapslotApp):
             self.action_live()
             return
         ids = self.ids or pciids.default()
-        named = [replace(cs, provenance=replace(cs.provenance, device_line=host.describe(cs, ids, self.root)))
-                 for cs in devices]  # the explorer's title shows the lspci name line
+        # the explorer's title shows the lspci name line
+        named = [replace(cs, provenance=replace(cs.provenance,
+                                                device_line=host.describe(cs, ids, self.root)))
+                 for cs in devices]
         s = self.session
         self.session = Session(named, view_name=s.view_name, target=s.target, table=s.table,
                                ranges=s.ranges)
