@@ -72,8 +72,8 @@ def hop(cs: ConfigSpace | None, slot: str | None, why_missing: str = "not readab
         role = "PCI bridge" if bridge else "PCI device"
         if not cs.has(0x40, 0xC0) and cs.has(0x06, 2) and cs.u16(0x06) & 0x10:
             return Hop(slot, role, None, None, None, False,
-                       f"only {cs.captured} config bytes could be read: the PCI Express "
-                       "capability is beyond them")
+                       f"only {cs.captured} config bytes could be read, and the "
+                       "capabilities (PCI Express among them, if any) lie beyond them")
         return Hop(slot, role, None, False, None, False,
                    "no PCI Express capability: TLP prefixes are PCI Express only")
     role = PORT_TYPES.get(pcie.port_type, f"port type {pcie.port_type:#x}")
