@@ -192,40 +192,57 @@ def _bridges(devices: list[ConfigSpace]) -> list[_Bridge]:
     return out
 
 
+class DumpTopology:
+    """The bridges of one multi-device dump, found once; `path(i)` for each device (a file
+    of thousands of devices costs one pass, not one per device)."""
+
+    def __init__(self, devices: list[ConfigSpace]) -> None:
+        self.devices = devices
+        self.bridges = _bridges(devices)
+        self._hops: dict[int, Hop] = {}
+
+    def _hop(self, index: int) -> Hop:
+        if index not in self._hops:
+            self._hops[index] = hop(self.devices[index], self.devices[index].provenance.slot)
+        return self._hops[index]
+
+    def path(self, index: int) -> UpstreamPath:
+        devices = self.devices
+        slot = devices[index].provenance.slot
+        device = self._hop(index)
+        if len(devices) < 2 or slot is None:
+            return UpstreamPath(device, (), False, None, "one device", (
+                "a dump of one device does not show the ports above it: give an lspci -xxxx "
+                "dump of the whole machine, or run on the host (sysfs:BDF)",))
+        domain, bus = _bus(slot)
+        ports: list[Hop] = []
+        notes: list[str] = []
+        complete = True
+        used = {index}
+        for _ in range(MAX_DEPTH):
+            around = [b for b in self.bridges if b.domain == domain
+                      and b.secondary <= bus <= b.subordinate and b.index not in used]
+            if not around:
+                break
+            parent = min(around, key=lambda b: (b.subordinate - b.secondary, -b.secondary))
+            if parent.secondary != bus:
+                complete = False
+                notes.append(f"bus {bus:02x} lies below {devices[parent.index].provenance.slot} "
+                             f"(buses {parent.secondary:02x}-{parent.subordinate:02x}), but the "
+                             f"bridge to bus {bus:02x} is not in the dump")
+            used.add(parent.index)
+            ports.insert(0, self._hop(parent.index))
+            bus = parent.own_bus
+        top = ports[0] if ports else device
+        if complete and top.port_type is not None and top.port_type != ROOT_PORT and not (
+                not ports and top.port_type == RC_END):
+            complete = False
+            notes.append(f"nothing in the dump leads to bus {bus:02x}, and "
+                         f"{'the top port' if ports else 'the device'} is a {top.role}, not a "
+                         "Root Port: the ports above it are not in the dump")
+        return UpstreamPath(device, tuple(ports), complete, f"bus {bus:02x}", "dump", tuple(notes))
+
+
 def from_dump(devices: list[ConfigSpace], index: int) -> UpstreamPath:
     """The path of devices[index] from the bridges present in the same dump."""
-    cs = devices[index]
-    slot = cs.provenance.slot
-    device = hop(cs, slot)
-    if len(devices) < 2 or slot is None:
-        return UpstreamPath(device, (), False, None, "one device", (
-            "a dump of one device does not show the ports above it: give an lspci -xxxx "
-            "dump of the whole machine, or run on the host (sysfs:BDF)",))
-    bridges = _bridges(devices)
-    domain, bus = _bus(slot)
-    ports: list[Hop] = []
-    notes: list[str] = []
-    complete = True
-    used = {index}
-    for _ in range(MAX_DEPTH):
-        around = [b for b in bridges if b.domain == domain and b.secondary <= bus <= b.subordinate
-                  and b.index not in used]
-        if not around:
-            break
-        parent = min(around, key=lambda b: (b.subordinate - b.secondary, -b.secondary))
-        if parent.secondary != bus:
-            complete = False
-            notes.append(f"bus {bus:02x} lies below {devices[parent.index].provenance.slot} "
-                         f"(buses {parent.secondary:02x}-{parent.subordinate:02x}), but the "
-                         f"bridge to bus {bus:02x} is not in the dump")
-        used.add(parent.index)
-        ports.insert(0, hop(devices[parent.index], devices[parent.index].provenance.slot))
-        bus = parent.own_bus
-    top = ports[0] if ports else device
-    if complete and top.port_type is not None and top.port_type != ROOT_PORT and not (
-            not ports and top.port_type == RC_END):
-        complete = False
-        notes.append(f"nothing in the dump leads to bus {bus:02x}, and "
-                     f"{'the top port' if ports else 'the device'} is a {top.role}, not a Root "
-                     "Port: the ports above it are not in the dump")
-    return UpstreamPath(device, tuple(ports), complete, f"bus {bus:02x}", "dump", tuple(notes))
+    return DumpTopology(devices).path(index)

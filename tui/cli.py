@@ -117,9 +117,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             items.append((plan.view(args.view or "hardware"), [], plan))
     if args.json:
         devices = []
-        for layout, _, plan in items:
+        for (layout, _, plan), path in zip(items, _upstreams(dump, every, spaces)):
             obj = device_object(layout)
-            path = _upstream(dump, every, plan.device)
             if path is not None:
                 obj["upstream"] = path.to_json()
             if args.add:
@@ -138,13 +137,12 @@ def cmd_show(args: argparse.Namespace) -> int:
     from tui import render
 
     console = _console()
-    for n, (layout, lines, plan) in enumerate(items):
+    for n, ((layout, lines, _), path) in enumerate(zip(items, _upstreams(dump, every, spaces))):
         if n:
             console.rule()
         console.print(render.device(layout))
         for line in lines:
             console.print(Text(line))
-        path = _upstream(dump, every, plan.device)
         if path is not None:
             from tui.upstream import path_text
 
@@ -152,20 +150,20 @@ def cmd_show(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _upstream(dump: str, every: list, cs):
-    """The upstream path of a live device, or of a device of a multi-device dump (None for
-    a dump of one device: its ports are not there to look at)."""
+def _upstreams(dump: str, every: list, shown: list) -> list:
+    """The upstream path of each shown device: from sysfs for a live device, from the
+    bridges of a multi-device dump (found once), None for a dump of one device (its ports
+    are not there to look at)."""
     from core import host, topology
 
-    if dump.startswith("sysfs:") and cs.provenance.slot:
-        return host.upstream_path(cs.provenance.slot)
-    if len(every) > 1:
-        return topology.from_dump(every, _position(every, cs))
-    return None
-
-
-def _position(every: list, cs) -> int:
-    return next(i for i, d in enumerate(every) if d is cs)
+    if dump.startswith("sysfs:"):
+        return [host.upstream_path(cs.provenance.slot) if cs.provenance.slot else None
+                for cs in shown]
+    if len(every) < 2:
+        return [None] * len(shown)
+    topo = topology.DumpTopology(every)
+    position = {id(d): i for i, d in enumerate(every)}
+    return [topo.path(position[id(cs)]) for cs in shown]
 
 
 def cmd_path(args: argparse.Namespace) -> int:
@@ -176,10 +174,10 @@ def cmd_path(args: argparse.Namespace) -> int:
 
     dump = _dump_arg(args)
     every = load(dump)
-    paths = []
-    for cs in select(every, args.slot, dump):
-        path = _upstream(dump, every, cs)
-        paths.append((cs, path if path is not None else topology.from_dump(every, _position(every, cs))))
+    shown = select(every, args.slot, dump)
+    # None: a dump of one device, whose path says that its ports are not in the dump
+    paths = [(cs, path if path is not None else topology.from_dump(every, 0))
+             for cs, path in zip(shown, _upstreams(dump, every, shown))]
     blocked = any(p.verdict()[0] == topology.BLOCKED for _, p in paths)
     if args.json:
         _emit_json({"devices": [{"source": cs.provenance.source, "slot": cs.provenance.slot,
@@ -195,7 +193,8 @@ def cmd_path(args: argparse.Namespace) -> int:
     for n, (cs, p) in enumerate(paths):
         if n:
             console.print()
-        console.print(Text(host.describe(cs, pciids.default()) or cs.label(), style="bold"))
+        name = cs.provenance.device_line or host.describe(cs, pciids.default()) or cs.label()
+        console.print(Text(printable(name), style="bold"))
         console.print(path_text(p))
     return EXIT_COLLISION if blocked else EXIT_OK
 
