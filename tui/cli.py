@@ -20,7 +20,7 @@ EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 VMM_NAMES = ("qemu", "cloud-hypervisor", "openvmm", "firecracker", "firecracker-vfio",
              "firecracker-unlink", "crosvm")
 EXPORT_FORMATS = ["lspci", "binary", "json", "qemu", "libvirt", "qemu-cmdline"]
-COMMANDS = ("show", "explain", "check", "place", "export", "survey", "caps", "diff", "tui")
+COMMANDS = ("show", "explain", "check", "place", "export", "survey", "caps", "diff", "path", "tui")
 DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
 
 
@@ -104,10 +104,15 @@ def cmd_show(args: argparse.Namespace) -> int:
     from core.capture import host_layout
     from core.plan import Plan, verdict_lines
     from core.report import device_object
+    from core.sources import load
 
     dump = _dump_arg(args)
-    spaces = _load_selected(dump, args.slot)
-    peers = tuple(spaces)  # what else the file holds: evidence of where it was read
+    if args.slot:  # straight to the one device (a huge file is not parsed whole): its
+        spaces = _load_selected(dump, args.slot)  # path is left to `capslot path`
+        every: list = []
+    else:
+        every = spaces = load(dump)
+    peers = tuple(every or spaces)  # what else the file holds: evidence of where it was read
     table = _table(args) if args.add else None
     items = []  # (layout shown, lines under it, plan)
     for cs in spaces:
@@ -120,11 +125,13 @@ def cmd_show(args: argparse.Namespace) -> int:
             items.append((plan.view(args.view or "hardware"), [], plan))
     if args.json:
         devices = []
-        for layout, _, plan in items:
+        for (layout, _, plan), path in zip(items, _upstreams(dump, every, spaces)):
             obj = device_object(layout)
             obj["captured"] = plan.captured.to_json()
             if args.host_layout:
                 obj["host_layout"] = [vars_of(r) for r in host_layout(plan.hardware)]
+            if path is not None:
+                obj["upstream"] = path.to_json()
             if args.add:
                 judged = plan.to_json()
                 obj["target"], obj["placements"] = judged["target"], judged["placements"]
@@ -141,7 +148,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from tui import render
 
     console = _console()
-    for n, (layout, lines, plan) in enumerate(items):
+    for n, ((layout, lines, plan), path) in enumerate(zip(items, _upstreams(dump, every, spaces))):
         if n:
             console.rule()
         console.print(render.device(layout, plan.captured))
@@ -149,7 +156,62 @@ def cmd_show(args: argparse.Namespace) -> int:
             console.print(render.host_layout(host_layout(plan.hardware), plan.captured))
         for line in lines:
             console.print(Text(line))
+        if path is not None:
+            from tui.upstream import path_text
+
+            console.print(path_text(path))
     return EXIT_OK
+
+
+def _upstreams(dump: str, every: list, shown: list) -> list:
+    """The upstream path of each shown device: from sysfs for a live device, from the
+    bridges of a multi-device dump (found once), None for a dump of one device (its ports
+    are not there to look at)."""
+    from core import host, topology
+
+    if dump.startswith("sysfs:"):
+        return [host.upstream_path(cs.provenance.slot) if cs.provenance.slot else None
+                for cs in shown]
+    if len(every) < 2:
+        return [None] * len(shown)
+    if not all(d.provenance.slot for d in every):
+        return [None] * len(shown)  # no bus numbers (hexdump, xxd, binary): no topology
+    topo = topology.DumpTopology(every)
+    position = {id(d): i for i, d in enumerate(every)}
+    return [topo.path(position[id(cs)]) for cs in shown]
+
+
+def cmd_path(args: argparse.Namespace) -> int:
+    """The upstream path of a device and whether a PASID can travel it: exit 1 when it
+    cannot (a function on the path lacks End-End TLP Prefix support)."""
+    from core import host, topology
+    from core.sources import load, select
+
+    dump = _dump_arg(args)
+    every = load(dump)
+    shown = select(every, args.slot, dump)
+    # None: a dump of one device, whose path says that its ports are not in the dump
+    paths = [(cs, path if path is not None else topology.from_dump(every, 0))
+             for cs, path in zip(shown, _upstreams(dump, every, shown))]
+    blocked = any(p.verdict()[0] == topology.BLOCKED for _, p in paths)
+    if args.json:
+        _emit_json({"devices": [{"source": cs.provenance.source, "slot": cs.provenance.slot,
+                                 "vendor_id": cs.vendor_id, "device_id": cs.device_id,
+                                 "upstream": p.to_json()} for cs, p in paths]})
+        return EXIT_COLLISION if blocked else EXIT_OK
+    from core import pciids
+    from rich.text import Text
+
+    from tui.upstream import path_text
+
+    console = _console()
+    for n, (cs, p) in enumerate(paths):
+        if n:
+            console.print()
+        name = cs.provenance.device_line or host.describe(cs, pciids.default()) or cs.label()
+        console.print(Text(printable(name), style="bold"))
+        console.print(path_text(p))
+    return EXIT_COLLISION if blocked else EXIT_OK
 
 
 def _write_out(args: argparse.Namespace, data: bytes) -> int:
@@ -589,6 +651,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
     from core.sources import load, select
     from tui.session import Session
 
+    live = not args.dump and not getattr(args, "device", None) and _live_host()
     if not args.dump and not getattr(args, "device", None):
         args.dump = os.path.join(_samples_dir(), DEFAULT_SAMPLE)
     dump = _dump_arg(args)
@@ -602,10 +665,22 @@ def cmd_tui(args: argparse.Namespace) -> int:
                       ranges=_ranges(args))
     if args.plan:
         session.use_plan_file(args.plan)  # a bad plan stops here, and is never overwritten
+    if live:  # the machine's own devices: a picker first (the sample waits underneath)
+        from tui.screens.live import LiveApp
+
+        LiveApp(session, dump).run()
+        return EXIT_OK
     from tui.app import CapslotApp
 
     CapslotApp(session, dump).run()
     return EXIT_OK
+
+
+def _live_host() -> bool:
+    """True on a machine with a sysfs PCI tree holding devices (`capslot` then lists them)."""
+    from core import host
+
+    return bool(host.slots())
 
 
 def _samples_dir() -> str:
@@ -620,6 +695,8 @@ def _add_dump(p: argparse.ArgumentParser, required: bool = True) -> None:
                    help="a dump file, '-' for standard input, or sysfs:BDF for a live device")
     p.add_argument("--device", metavar="BDF", help="read a live device's sysfs config (read-only)")
     p.add_argument("--slot", metavar="BDF", help="pick one device of a multi-device dump")
+    p.add_argument("--pci-ids", metavar="FILE", help="names from this pci.ids (default: the "
+                   "system's, as lspci finds it)")
 
 
 NUMBERS = ("Offsets and sizes are hex with or without 0x (ff8, 0xff8), or decimal with a "
@@ -746,6 +823,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=cmd_diff)
 
+    p = sub.add_parser("path", help="the ports above a device, and whether PASID can cross them",
+                       description="The upstream path of a device: each bridge and root port "
+                       "up to the root complex (from sysfs for sysfs:BDF, from bus numbers in a "
+                       "dump of a whole machine), each one's End-End TLP Prefix support, and "
+                       "whether a PASID can travel it. Exit 1 when it cannot.")
+    _add_dump(p, required=False)
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_path)
+
     p = sub.add_parser("tui", help="open the explorer")
     _add_dump(p, required=False)
     _add_view(p, default="guest")
@@ -764,6 +850,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         argv = ["tui", *argv]
     try:
         args = build_parser().parse_args(argv)
+        if getattr(args, "pci_ids", None):
+            from core import pciids
+
+            pciids.configure(args.pci_ids)
         func: Callable[[argparse.Namespace], int] = args.func
         return func(args)
     except DumpError as exc:

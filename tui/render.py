@@ -39,15 +39,23 @@ def size_text(size: int, certainty: Certainty) -> str:
 
 
 def title(layout: Layout) -> Text:
+    """Slot, IDs and the device's name as lspci prints it: the dump's own description line
+    when it has one, else made from pci.ids (`--pci-ids`) as `lspci -s BDF` (live devices,
+    from their sysfs attributes) or `lspci -F` (dumps) would print it."""
     cs = layout.space
     p = cs.provenance
     t = Text()
     t.append(p.slot or "(no slot)", "bold")
     if cs.vendor_id is not None:
         t.append(f"  [{cs.vendor_id:04x}:{cs.device_id:04x}]", "cyan")
-    if p.device_line:
+    line = p.device_line
+    if not line or (p.slot and " " not in line.strip()):  # no line, or a bare slot
+        from core import host, pciids
+
+        line = host.describe(cs, pciids.default())
+    if line:
         t.append("  ")
-        t.append(printable(p.device_line.split(" ", 1)[-1] if p.slot else p.device_line))
+        t.append(printable(line.split(" ", 1)[-1] if p.slot else line))
     t.append(f"\n{printable(p.source)}", "dim")
     if p.line:
         t.append(f":{p.line}", "dim")

@@ -1,0 +1,35 @@
+"""The upstream path of a device as text: each port from the root complex down, its
+End-End TLP Prefix support, and what that means for a synthesized PASID. Rich only (the
+headless commands print it; the live picker shows it)."""
+
+from __future__ import annotations
+
+from rich.text import Text
+
+from core.text import printable
+from core.topology import BLOCKED, OK, UNKNOWN, WARNING, UpstreamPath
+
+VERDICT_STYLE = {OK: "bold green", WARNING: "bold yellow", UNKNOWN: "bold yellow",
+                 BLOCKED: "bold red"}
+
+
+def path_text(path: UpstreamPath) -> Text:
+    t = Text()
+    where = {"sysfs": "from sysfs", "dump": "from the bridges in this dump",
+             "one device": "not in this dump"}[path.source]
+    t.append(f"upstream path ({where}", "bold")
+    t.append(f", root bus {printable(path.root)})" if path.root else ")", "bold")
+    width = max((len(h.slot or "?") for h in path.hops), default=12)
+    role_width = max((len(h.role) for h in path.hops), default=10) + len(" (device)")
+    for h in path.hops:
+        role = h.role + (" (device)" if h is path.device else "")
+        style = "red" if h.ee_prefix is False else "yellow" if h.ee_prefix is None or h.blocking else ""
+        t.append(f"\n  {(h.slot or '?'):<{width}}  {role:<{role_width}}  ")
+        t.append(printable(h.describe()), style)
+    for note in path.notes:
+        t.append(f"\n  note: {printable(note)}", "yellow")
+    state, why = path.verdict()
+    t.append("\nPASID over this path: ")
+    t.append(state, VERDICT_STYLE[state])
+    t.append(f": {printable(why)}")
+    return t
