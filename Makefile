@@ -3,32 +3,41 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
+TESTED := $(VENV)/.installed-test
 SAMPLE ?= sample_dumps/realtek_rtl8168_nic_b.txt
 
-.PHONY: install run test bench fuzz docs clean
+.PHONY: install run lint test bench fuzz docs clean
 
 install: $(STAMP)
 
+# `make run` installs what running needs; `make test` adds the test tools (pytest, ruff, ...).
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e .
 	touch $(STAMP)
+
+$(TESTED): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	touch $(TESTED)
 
 run: $(STAMP)
 	$(BIN)/capslot $(SAMPLE)
 
-test: $(STAMP)
+lint: $(TESTED)
+	$(BIN)/ruff check .
+
+test: lint
 	$(BIN)/python -m pytest
 
-bench: $(STAMP)
+bench: $(TESTED)
 	$(BIN)/python benchmarks/core_speed.py
 	$(BIN)/python benchmarks/tui_speed.py
 
-fuzz: $(STAMP)
+fuzz: $(TESTED)
 	$(BIN)/python -m tests.fuzz --devices 1000000 --jobs $$(nproc)
 
-docs: $(STAMP)
+docs: $(TESTED)
 	$(BIN)/python -m tui.docs README.md
 
 clean:

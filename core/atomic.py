@@ -13,6 +13,7 @@ import secrets
 import stat
 
 from .space import DumpError
+import contextlib
 
 
 class WriteError(DumpError, OSError):
@@ -68,10 +69,8 @@ def commit(tmp: str, path: str) -> None:
 
 
 def discard(tmp: str) -> None:
-    try:
+    with contextlib.suppress(OSError):
         os.unlink(tmp)
-    except OSError:
-        pass
 
 
 def write_atomic(path: str, data: bytes) -> None:

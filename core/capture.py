@@ -19,7 +19,8 @@ A dump with none of these is taken as read on the host; `--captured` overrides e
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from .layout import Layout, is_masked, masked_guess
 from .registry import Certainty, CapContext, Space, lookup
@@ -74,18 +75,18 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
     styles: list[str] = []
     ext = [(i, c) for i, c in enumerate(hw.capabilities) if c.space is E]
     head = _u32(cs, STD_SIZE)
-    for i, c in ext:
+    for _i, c in ext:
         if is_masked(c) and c.version:
             guess = masked_guess(cs.data, c.offset, c.size)
             evidence.append(f"masked capability at {c.offset:#05x}: ID 0 with version {c.version} "
                             "kept (an ID-null VMM: cloud-hypervisor, openvmm or Firecracker)"
                             + (f"; likely {guess[1]}" if guess else ""))
             styles.append("id-null")
-    if head and head & 0xFFFF == 0 and (head >> 16) & 0xF == 0 and head >> 20:
-        if _body_has_data(hw, STD_SIZE):
-            evidence.append("[100 v0] head whose body holds data: vfio-pci's placeholder for a "
-                            "hidden first capability, or QEMU's head over a dropped one")
-            styles.append("")
+    if (head and head & 0xFFFF == 0 and (head >> 16) & 0xF == 0 and head >> 20
+            and _body_has_data(hw, STD_SIZE)):
+        evidence.append("[100 v0] head whose body holds data: vfio-pci's placeholder for a "
+                        "hidden first capability, or QEMU's head over a dropped one")
+        styles.append("")
     if head & 0xFFFF == CAC and (head >> 16) & 0xF == 0:
         evidence.append("ID 0x000c (CAC, obsolete) with version 0 at 0x100: crosvm's mark of a "
                         "removed head capability")
@@ -145,7 +146,7 @@ def host_layout(hw: Layout) -> tuple[HostRow, ...]:
     sure it is and why."""
     cs = hw.space
     rows: list[HostRow] = []
-    for i, c in enumerate(hw.capabilities):
+    for _i, c in enumerate(hw.capabilities):
         if c.space is not E:
             continue
         if is_masked(c):

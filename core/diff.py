@@ -92,7 +92,7 @@ def diff(a: Layout, b: Layout, candidates: list[tuple[str, Layout]]) -> Diff:
         missing = tuple(x for x in expected if x not in chain_b)
         extra = tuple(x for x in chain_b if x not in expected)
         differing = sum(x != y for s, e in ext
-                        for x, y in zip(layout.space.data[s:e], b.space.data[s:e]))
+                        for x, y in zip(layout.space.data[s:e], b.space.data[s:e], strict=False))
         views.append(ViewMatch(name, not missing and not extra, expected, missing, extra, differing))
     return Diff(tuple(changes), count, tuple(x for x in chain_b if x not in chain_a),
                 tuple(x for x in chain_a if x not in chain_b), tuple(views))

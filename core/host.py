@@ -112,7 +112,7 @@ def _identity(directory: str) -> Identity | None:
         if config is not None:
             from_config = (config.vendor, config.device, config.class_code, config.revision,
                            config.subsystem_vendor, config.subsystem_device)
-            values = {k: v if v is not None else c for (k, v), c in zip(values.items(), from_config)}
+            values = {k: v if v is not None else c for (k, v), c in zip(values.items(), from_config, strict=False)}
     vendor, device, cls, revision, sub_vendor, sub_device = values.values()
     if vendor is None or device is None or cls is None or revision is None:
         return None

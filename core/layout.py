@@ -17,7 +17,7 @@ import re
 import struct
 from dataclasses import dataclass
 from functools import cached_property
-from enum import Enum
+from enum import StrEnum
 from typing import NamedTuple
 
 from .registry import Certainty, PcieInfo, Space, lookup
@@ -29,7 +29,7 @@ from .walk import Capability, Chains, Problem, header_size, walk
 MAX_EXT_WALK = 1024
 
 
-class Kind(str, Enum):
+class Kind(StrEnum):
     HEADER = "header"
     CAPABILITY = "capability"
     UNKNOWN_TAIL = "unknown_tail"

@@ -328,7 +328,7 @@ class Identity:
     subsystem_device: int | None = None
 
     @classmethod
-    def from_config(cls, cs: ConfigSpace) -> "Identity | None":
+    def from_config(cls, cs: ConfigSpace) -> Identity | None:
         """From the first 64 bytes; None when the IDs were not captured."""
         if not cs.has(0, 0x10):
             return None

@@ -177,13 +177,13 @@ class Plan:
         else:
             first = [Placement(r, r.offset, "user", "pinned", (), ()) for r in self.requests]
         origins = self.origins or (None,) * len(first)
-        first = [p if o is None else _with_origin(p, *o) for p, o in zip(first, origins)]
+        first = [p if o is None else _with_origin(p, *o) for p, o in zip(first, origins, strict=False)]
         placed = [Placed.of(p.vcap, p.offset) if p.offset is not None else None for p in first]
         if self.auto and sum(x is not None for x in placed) <= 1:
             return tuple(first)  # one placement: auto already validated it alone
         ground = self.ground.with_all_placed(tuple(x for x in placed if x is not None))
         out = []
-        for p, me in zip(first, placed):
+        for p, me in zip(first, placed, strict=False):
             if me is None:
                 out.append(p)
                 continue

@@ -61,7 +61,7 @@ class ConfigSpace:
     provenance: Provenance
 
     @classmethod
-    def from_prefix(cls, raw: bytes, provenance: Provenance) -> "ConfigSpace":
+    def from_prefix(cls, raw: bytes, provenance: Provenance) -> ConfigSpace:
         """A dump holding the first len(raw) bytes (64, 256, 4096, ...)."""
         n = min(len(raw), CONFIG_SIZE)
         data = bytes(raw[:n]) + bytes(CONFIG_SIZE - n)
@@ -81,10 +81,7 @@ class ConfigSpace:
         available = self.available
         if len(available) == 1:  # the usual case: one prefix of the space
             return available[0][0] <= start and end <= available[0][1]
-        for a, b in available:
-            if a <= start and end <= b:
-                return True
-        return False
+        return any(a <= start and end <= b for a, b in available)
 
     def u8(self, pos: int) -> int:
         return self.data[pos] if 0 <= pos < CONFIG_SIZE else 0

@@ -18,7 +18,8 @@ import re
 import stat
 from collections import Counter
 from dataclasses import dataclass, field
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
+from collections.abc import Iterable, Iterator
 
 from .layout import Kind, Layout, build
 from .placement import DeviceTable, default_standing, parse_vcap
@@ -119,11 +120,10 @@ def blocks(path: str | dict, stdin: BinaryIO | None = None) -> Iterator[Block | 
             yield _error_record(path, DumpError(path, "not a regular file"))
             return
     stream: BinaryIO
-    try:
-        if path == "-":  # streamed in constant memory: no byte limit, but signals answered
-            stream = stdin if stdin is not None else standard_input(None)
-        else:
-            stream = open(path, "rb")
+    try:  # streamed in constant memory (stdin: no byte limit, but signals answered); closed
+        #      in the finally below, as the generator is consumed
+        stream = (stdin if stdin is not None else standard_input(None)) if path == "-" \
+            else open(path, "rb")  # noqa: SIM115 - a generator owns it; closed in `finally`
     except DumpError as exc:
         yield _error_record(path, exc)
         return
@@ -288,7 +288,7 @@ def iter_devices_bytes(block: Block) -> Iterator[ConfigSpace]:
 FAILURES_SHOWN = 5  # what could not be read, named in the summary; then "and N more"
 
 
-def failure_lines(summary: "Summary") -> list[str]:
+def failure_lines(summary: Summary) -> list[str]:
     """What could not be read: `path[:line]: reason` for the first few, then "and N more"."""
     out = list(summary.failures)
     if summary.errors > len(out):
@@ -360,7 +360,7 @@ def _merge(ranges: list, slack: int = 0x20) -> list[tuple[int, int]]:
     return out
 
 
-def suggest_toml(evidence: dict[tuple[int, int], QuirkEvidence], summary: "Summary | None" = None) -> str:
+def suggest_toml(evidence: dict[tuple[int, int], QuirkEvidence], summary: Summary | None = None) -> str:
     """TOML [[device]] entries for a human to review, each with its evidence; what could
     not be read is named in comments at the top."""
     out = ["# Device-table suggestions from capslot survey: REVIEW before use.",

@@ -240,7 +240,7 @@ def _check_extents(cs: ConfigSpace, caps: list[Capability], problems: list[Probl
                 problems.append(Problem("truncated", cap.offset, f"{cap.name} at "
                                         f"{cap.offset:#05x} ({cap.size:#x} bytes) is cut off by "
                                         "the end of the dump", space))
-        for a, b in zip(ordered, ordered[1:]):
+        for a, b in zip(ordered, ordered[1:], strict=False):
             if a.offset == b.offset:
                 continue  # the same structure reached twice is reported as a loop
             if a.end > b.offset and a.certainty is not Certainty.UNKNOWN:

@@ -3,6 +3,7 @@ live devices are only read; saved files are atomic; hostile text stays literal; 
 
 from __future__ import annotations
 
+from pathlib import Path
 import json
 import os
 
@@ -100,7 +101,7 @@ def test_hostile_file_names_print_literally(tmp_path, evil):
 
     stem = evil.replace("\x00", "").replace("/", "_")
     name = tmp_path / f"{stem}.txt"
-    name.write_text(open(NIC).read())
+    name.write_text(Path(NIC).read_text())
     r = capslot("show", str(name))
     assert r.code == 0 and "\x1b" not in r.out and "\r" not in r.out
     assert printable(stem) in "".join(r.out.split()).replace(" ", "") or \
@@ -134,7 +135,7 @@ def test_a_deeply_nested_directory_is_bounded(tmp_path):
     for _ in range(300):
         d = d / "d"
     d.mkdir(parents=True)
-    (d / "x.txt").write_text(open(NIC).read())
+    (d / "x.txt").write_text(Path(NIC).read_text())
     r = capslot("survey", "--jsonl", str(tmp_path))
     recs = [json.loads(line) for line in r.out.splitlines()]
     assert r.code == 2 and len(recs) == 1 and "nested deeper than" in recs[0]["error"]

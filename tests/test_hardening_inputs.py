@@ -587,7 +587,7 @@ def test_survey_reads_every_device_of_a_large_hexdump_file_as_show_does(tmp_path
     shown = json.loads(capslot("show", "--json", str(f)).out)["devices"]
     surveyed = [json.loads(l) for l in capslot("survey", "--jsonl", str(f)).out.splitlines()]
     assert len(shown) == len(surveyed) == 6
-    for a, b in zip(shown, surveyed):
+    for a, b in zip(shown, surveyed, strict=False):
         assert b["error"] is None and b["available"] == 4096
         assert {k: b[k] for k in a} == a
 

@@ -60,7 +60,7 @@ def lspci_facts(root: Path | None, ids: str | None = SYSTEM_IDS) -> dict[str, di
     names = lspci(root, "-D", ids=ids).splitlines()
     paths = lspci(root, "-PP", ids=ids).splitlines()
     facts: dict[str, dict] = {}
-    for line, path in zip(names, paths):
+    for line, path in zip(names, paths, strict=False):
         slot = line.split(" ", 1)[0]
         facts[slot] = {"line": lspci(root, "-s", slot, ids=ids).rstrip("\n"),
                        "path": path.split(" ", 1)[0].split("/")}

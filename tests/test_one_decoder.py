@@ -281,7 +281,7 @@ def test_no_register_or_field_overlaps_another_in_the_registry():
         names = [r.name for r in regs]
         if len(set(names)) != len(names):
             problems.append((where, "duplicate register names"))
-        for a, b in zip(regs, regs[1:]):
+        for a, b in zip(regs, regs[1:], strict=False):
             if b.offset < a.offset + a.width:
                 problems.append((where, a.name, b.name))
         for r in regs:

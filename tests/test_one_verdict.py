@@ -5,6 +5,7 @@ usage errors; duplicates collide; the VMM's own capabilities are placed first.""
 
 from __future__ import annotations
 
+from pathlib import Path
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -38,7 +39,7 @@ CASES = [
 
 def _independent_check(stem: str, placement: str, expected: str) -> None:
     """The expected verdicts follow from the lspci decode (collisions on listed capabilities)."""
-    decode = open(f"{S}{stem}.lspci.txt").read()
+    decode = Path(f"{S}{stem}.lspci.txt").read_text()
     offset = int(placement.split("@")[1], 16)
     listed = {int(m, 16) for m in re.findall(r"Capabilities: \[([0-9a-f]{3}) v\d\]", decode)}
     if expected == "collision":

@@ -28,7 +28,7 @@ def layouts(draw):
     ids = draw(st.lists(st.sampled_from(sorted(FIXED)), min_size=1, max_size=10))
     slots = draw(st.lists(st.integers(0x40, 0x3F0), min_size=len(ids), max_size=len(ids), unique=True))
     placed, taken = [], []
-    for cap_id, slot in zip(ids, slots):
+    for cap_id, slot in zip(ids, slots, strict=False):
         off, size = slot * 4, FIXED[cap_id]
         if off + size > 0x1000 or any(off < e and s < off + size for s, e in taken):
             continue
@@ -76,7 +76,7 @@ def test_place_never_returns_a_collision_and_synthesis_rewalks(raw, vcap_texts, 
         findings = validate(others, p.vcap, p.offset)
         assert not [f for f in findings if f.severity == "collision"], (p.offset, findings)
     spans = sorted((p.offset, p.end) for p in placed)
-    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:]))
+    assert all(a[1] <= b[0] for a, b in zip(spans, spans[1:], strict=False))
     synth = synthesize(target.layout, placements)
     assert synth.problems == ()
     before = {(c.space, c.offset) for c in walk(target.layout.space).capabilities}

@@ -47,6 +47,6 @@ def test_regions_tile_the_space(dump):
     layout = build(load(str(dump))[0])
     check_tiling(layout.regions)
     # every capability of the chain owns the region that starts at its offset
-    for i, cap in enumerate(layout.capabilities):
+    for _i, cap in enumerate(layout.capabilities):
         region = layout.region_at(cap.offset)
         assert region.start == cap.offset and region.capability is not None

@@ -53,7 +53,7 @@ def test_text_map_with_a_virtual_capability_and_its_verdict():
 
 
 def test_hostile_device_lines_stay_ascii(tmp_path):
-    lines = open(NIC).read().splitlines()
+    lines = Path(NIC).read_text().splitlines()
     lines[0] = "08:00.0 Ethernet controller: \x1b[31m[bold]é\u202e"
     f = tmp_path / "evil.txt"
     f.write_text("\n".join(lines) + "\n")

@@ -17,9 +17,12 @@ DATA = Path(__file__).parent / "data"
 NIC = "realtek_rtl8168_nic_b"
 
 
+SAMPLES_DIR = Path(__file__).resolve().parent.parent / "sample_dumps"
+
+
 @pytest.fixture(scope="module")
-def nic(samples_dir=Path(__file__).resolve().parent.parent / "sample_dumps"):
-    return load(str(samples_dir / f"{NIC}.txt"))[0]
+def nic():
+    return load(str(SAMPLES_DIR / f"{NIC}.txt"))[0]
 
 
 def write(tmp_path: Path, name: str, content: bytes | str) -> str:

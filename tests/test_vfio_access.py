@@ -293,7 +293,7 @@ DUMPS = [d for d in sample_dumps() if "cardbus" not in d.stem]
 
 
 def _diff(got, expected, start=0):
-    for pos, (g, e) in enumerate(zip(got, expected), start):
+    for pos, (g, e) in enumerate(zip(got, expected, strict=False), start):
         if g != e:
             return f"first difference at {pos:#05x}: view says {Access(g).label}, kernel {e.label}"
     return ""

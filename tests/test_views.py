@@ -155,7 +155,7 @@ def test_pinned_real_devices(samples, stem):
     from core.sources import load
 
     hw = build(load(str(samples / f"{stem}.txt"))[0])
-    for name, expected in zip(("vfio", "guest"), PINNED[stem]):
+    for name, expected in zip(("vfio", "guest"), PINNED[stem], strict=False):
         v = view(hw, name)
         got = {off: s for off, s in vis(v).items() if s != "visible"}
         assert got == expected, name

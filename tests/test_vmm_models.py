@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 import struct
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -149,7 +149,7 @@ DEVICES: dict[str, tuple[dict[int, bytes], dict[int, bytes]]] = {
 CYCLIC = (EXPRESS, {0x100: aer(0x148), 0x148: sriov(0x100)})  # 0x148 links back to 0x100
 
 
-@lru_cache(maxsize=None)
+@cache
 def purpose(name: str):
     std_caps, ext = CYCLIC if name == "cyclic" else DEVICES[name]
     return build(load_bytes(config_space(std=std_caps, ext=ext), f"{name}.bin"))
@@ -178,7 +178,7 @@ def test_the_real_devices_include_every_kind_the_issue_names():
             "amd_navi21_rx6800_73bf", "mellanox_connectx3pro_1007"} <= set(REAL)
 
 
-@lru_cache(maxsize=None)
+@cache
 def real(name: str):
     return build(load(str(SAMPLES / f"{name}.txt"))[0])
 

@@ -26,7 +26,7 @@ A VMM whose set-up never returns on some bytes (an unbounded walk around a cycle
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 CONFIG_SIZE = 0x1000
 EXT = 0x100  # PCI_CONFIG_SPACE_SIZE / PCI_CFG_SPACE_SIZE

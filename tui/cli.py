@@ -11,7 +11,8 @@ import argparse
 import json
 import os
 import sys
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 from core.space import DumpError
 from core.text import printable
@@ -125,7 +126,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             items.append((plan.view(args.view or "hardware"), [], plan))
     if args.json:
         devices = []
-        for (layout, _, plan), path in zip(items, _upstreams(dump, every, spaces)):
+        for (layout, _, plan), path in zip(items, _upstreams(dump, every, spaces), strict=False):
             obj = device_object(layout)
             obj["captured"] = plan.captured.to_json()
             if args.host_layout:
@@ -148,7 +149,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from tui import render
 
     console = _console()
-    for n, ((layout, lines, plan), path) in enumerate(zip(items, _upstreams(dump, every, spaces))):
+    for n, ((layout, lines, plan), path) in enumerate(zip(items, _upstreams(dump, every, spaces), strict=False)):
         if n:
             console.rule()
         console.print(render.device(layout, plan.captured))
@@ -192,7 +193,7 @@ def cmd_path(args: argparse.Namespace) -> int:
     shown = select(every, args.slot, dump)
     # None: a dump of one device, whose path says that its ports are not in the dump
     paths = [(cs, path if path is not None else topology.from_dump(every, 0))
-             for cs, path in zip(shown, _upstreams(dump, every, shown))]
+             for cs, path in zip(shown, _upstreams(dump, every, shown), strict=False)]
     blocked = any(p.verdict()[0] == topology.BLOCKED for _, p in paths)
     if args.json:
         _emit_json({"devices": [{"source": cs.provenance.source, "slot": cs.provenance.slot,

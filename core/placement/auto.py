@@ -21,7 +21,7 @@ then the others in the order given, each avoiding those already placed.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from ..layout import Kind
 from ..registry import Space

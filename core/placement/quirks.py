@@ -261,7 +261,7 @@ class DeviceTable:
         return {k: tuple(v) for k, v in out.items()}
 
     @classmethod
-    def load(cls, extra: str | None = None, use_overlay: bool = True) -> "DeviceTable":
+    def load(cls, extra: str | None = None, use_overlay: bool = True) -> DeviceTable:
         """Shipped table < user overlay < --quirks; later entries replace equal keys."""
         files: list[Path | str] = [SHIPPED]
         overlay = user_overlay()

@@ -55,7 +55,7 @@ class Placed(NamedTuple):
     cap_id: int = -1  # -1: unknown (no duplicate check)
 
     @classmethod
-    def of(cls, vcap: VcapRequest, offset: int) -> "Placed":
+    def of(cls, vcap: VcapRequest, offset: int) -> Placed:
         return cls(vcap.name, offset, offset + vcap.size, vcap.space, vcap.cap_id)
 
 
@@ -81,10 +81,10 @@ class Target:
     zero_unproven: bool = False  # a guest dump whose VMM reads removed bytes as 0 (crosvm)
     guest_dump: bool = False  # the layout is a dump read inside a guest, judged as read
 
-    def with_placed(self, p: Placed) -> "Target":
+    def with_placed(self, p: Placed) -> Target:
         return self.with_all_placed(self.placed + (p,))
 
-    def with_all_placed(self, placed: tuple[Placed, ...]) -> "Target":
+    def with_all_placed(self, placed: tuple[Placed, ...]) -> Target:
         return replace(self, placed=placed)
 
     @cached_property

@@ -11,7 +11,8 @@ QEMU writes for each, modelled from QEMU's source.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 from ..numbers import parse_number, parse_offset
 from ..registry import Space, lookup

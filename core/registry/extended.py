@@ -10,7 +10,7 @@ pciutils ls-ecaps.c).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable
+from collections.abc import Callable
 
 from .extended_modern import rebar_spec
 from .model import (

@@ -13,7 +13,7 @@ Registers whose bits no source gave are listed without fields.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Callable, Iterable
+from collections.abc import Callable, Iterable
 
 from .model import (
     Bits, CapContext, CapSpec, Certainty, Reg, Size, SizeRule, Space, bit, bits, dword_round,
@@ -367,7 +367,7 @@ def _npem_indications(verb: str, reset_doc: str) -> tuple[Bits, ...]:
     docs = ("OK", "Locate", "Fail", "Rebuild", "Predicted Failure Analysis", "Hot Spare",
             "In A Critical Array", "In A Failed Array", "Invalid Device Type", "Disabled")
     return (bits(31, 24, "enclosure_specific", f"Enclosure-specific indications {verb}"),
-            *(bit(2 + i, name, f"{doc} indication {verb}") for i, (name, doc) in enumerate(zip(names, docs))),
+            *(bit(2 + i, name, f"{doc} indication {verb}") for i, (name, doc) in enumerate(zip(names, docs, strict=False))),
             bit(1, "reset", reset_doc))
 
 

@@ -15,16 +15,17 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass, field
-from enum import Enum
-from typing import Callable, Iterable, NamedTuple, Sequence, Union
+from enum import StrEnum
+from typing import NamedTuple
+from collections.abc import Callable, Iterable, Sequence
 
 
-class Space(str, Enum):
+class Space(StrEnum):
     STANDARD = "standard"
     EXTENDED = "extended"
 
 
-class Certainty(str, Enum):
+class Certainty(StrEnum):
     EXACT = "exact"  # the spec rule was applied to the capability's bytes
     MINIMUM = "minimum"  # at least this many bytes; the structure may be longer
     UNKNOWN = "unknown"  # no layout known beyond the header
@@ -128,7 +129,7 @@ class CapContext(NamedTuple):
 
     def u32(self, rel: int) -> int:
         pos = self.offset + rel
-        if 0 <= pos and pos + 4 <= len(self.data):
+        if pos >= 0 and pos + 4 <= len(self.data):
             return struct.unpack_from("<I", self.data, pos)[0]
         return self.u16(rel) | self.u16(rel + 2) << 16
 
@@ -149,7 +150,7 @@ class Size(NamedTuple):
 
 
 SizeRule = Callable[[CapContext], Size]
-Layout = Union[tuple[Reg, ...], Callable[[CapContext, int], Sequence[Reg]]]
+Layout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ QEMU / illumos (AMD IOMMU flags).
 
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
 from .model import (
     Bits, CapContext, CapSpec, Certainty, Reg, Size, Space, bit, bits, fixed, reg,

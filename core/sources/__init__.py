@@ -15,7 +15,8 @@ that cannot be read raises `DumpError` with the file and line.
 from __future__ import annotations
 
 import io
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
+from collections.abc import Iterable, Iterator
 
 from ..space import ConfigSpace, DumpError, Provenance
 from . import coe, hexdump, inputs, lspci, sysfs

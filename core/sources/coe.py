@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance
 

@@ -10,7 +10,7 @@ device, so concatenated dumps read as a multi-device file.
 from __future__ import annotations
 
 import re
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance
 

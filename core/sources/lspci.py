@@ -10,7 +10,8 @@ anything else unrecognized is an error at its line.
 from __future__ import annotations
 
 import re
-from typing import BinaryIO, Iterable, Iterator
+from typing import BinaryIO
+from collections.abc import Iterable, Iterator
 
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
 

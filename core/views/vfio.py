@@ -32,7 +32,8 @@ from __future__ import annotations
 import re
 import struct
 from functools import lru_cache
-from typing import Callable, NamedTuple
+from typing import NamedTuple
+from collections.abc import Callable
 
 from ..layout import CapView, Layout
 from ..registry import Space, lookup
@@ -278,7 +279,7 @@ def _table_access(perms: tuple[Perm, ...], length: int) -> bytes:
             if p.offset + k < length:
                 virt[p.offset + k] = (p.virt >> 8 * k) & 0xFF
                 write[p.offset + k] = (p.write >> 8 * k) & 0xFF
-    return bytes(byte_access(v, w) for v, w in zip(virt, write))
+    return bytes(byte_access(v, w) for v, w in zip(virt, write, strict=False))
 
 
 _HEADER_ACCESS = _table_access(BASIC_PERMS, STD_HEADER_SIZE)

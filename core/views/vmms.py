@@ -190,7 +190,7 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
     if vmm.style == "relink-zero" and acts and chain:  # crosvm relinks even when none is removed
         _relink_zero(data, cs.data, chain, removed)
     else:
-        for n, off in enumerate(removed):
+        for _n, off in enumerate(removed):
             cap_id = _u32(cs.data, off) & 0xFFFF
             if vmm.style == "unlink":
                 _unlink(data, chain, removed, off)
