@@ -729,6 +729,9 @@ def _add_view(p: argparse.ArgumentParser, default: str | None = "hardware") -> N
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="capslot", description="Explore PCI/PCIe config space: capability "
                      "chains, a map of all 4096 bytes, and where a virtual capability may go.")
+    from core import __version__
+
+    parser.add_argument("--version", action="version", version=f"capslot {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
     p = sub.add_parser("show", help="capability list and byte map of a device",
@@ -847,7 +850,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help")):
+    if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["tui", *argv]
     try:
         args = build_parser().parse_args(argv)
