@@ -19,19 +19,23 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
 
-from . import export as writers
-from .layout import Layout, build
-from .placement import DeviceTable, QuirkEntry, Synthesis, synthesize
-from .placement.auto import Placement, place
-from .placement.validate import (
-    COLLISION, Finding, Placed, Target, qemu_accepts, validate, verdict,
-)
-from .placement.vcaps import VcapRequest
-from .space import ConfigSpace, DumpError
+from typing import TYPE_CHECKING
+
 from .capture import Captured, detect
 from .capture import forced as forced_capture
+from .layout import Layout, build
+from .space import ConfigSpace, DumpError
 from .target import NO_VMM, Realize, TargetSpec
 from .views import view as view_of
+
+if TYPE_CHECKING:  # the placement machinery is imported when a placement is asked for:
+    #                `show --json` of the bytes alone never pays for it
+    from .placement import DeviceTable, QuirkEntry, Synthesis
+    from .placement.auto import Placement
+    from .placement.validate import Finding, Placed, Target
+    from .placement.vcaps import VcapRequest
+
+COLLISION = "collision"
 
 MAX_PLACEMENTS = 1024  # DWORDs in the extended space: no plan can place more
 LIBVIRT_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
@@ -151,6 +155,8 @@ class Plan:
     def ground(self) -> Target:
         """What placements are validated against: the target view, vfio-pci's access class
         per byte, the device table's entry and the user's ranges."""
+        from .placement.validate import Target
+
         layout = self.view()
         guest_dump = self.target_view == "captured"
         per_byte = b"" if guest_dump or not self.access else (
@@ -163,14 +169,17 @@ class Plan:
 
     def realize(self, p: Placement | VcapRequest, offset: int | None = None) -> Realize | None:
         """How the target VMM creates this virtual capability (None: only a custom VMM can)."""
-        vcap = p.vcap if isinstance(p, Placement) else p
-        at = p.offset if isinstance(p, Placement) else offset
+        vcap = getattr(p, "vcap", p)
+        at = getattr(p, "offset", None) if hasattr(p, "vcap") else offset
         return self.target.realize(vcap.name, at)
 
     @cached_property
     def placements(self) -> tuple[Placement, ...]:
         """Every request placed (auto) or taken at its offset (check), each validated against
         every other one, whatever the order they were asked in."""
+        from .placement.auto import Placement, place
+        from .placement.validate import Placed, validate
+
         if self.auto:
             first = place(self.ground, list(self.requests),
                           realizable=lambda v: self.realize(v) is not None)
@@ -192,12 +201,16 @@ class Plan:
         return tuple(out)
 
     def placed(self, skip: int | None = None) -> tuple[Placed, ...]:
+        from .placement.validate import Placed
+
         return tuple(Placed.of(p.vcap, p.offset) for i, p in enumerate(self.placements)
                      if p.offset is not None and i != skip)
 
     def preview(self, request: VcapRequest, offset: int, ignore: int | None = None) -> list[Finding]:
         """Findings for `request` at `offset` among the placed ones (but `ignore`, the one
         being moved): the explorer's live verdict while dragging."""
+        from .placement.validate import validate
+
         cache = self.__dict__.setdefault("_grounds", {})
         if ignore not in cache:
             cache[ignore] = self.ground.with_all_placed(self.placed(ignore))
@@ -205,6 +218,8 @@ class Plan:
 
     def place_next(self, request: VcapRequest) -> Placement:
         """Auto placement of one more capability around the placed ones."""
+        from .placement.auto import place
+
         ground = self.ground.with_all_placed(self.placed())
         (p,) = place(ground, [_unpinned(request)])
         return p
@@ -243,6 +258,8 @@ class Plan:
     def vmm_text(self, p: Placement, strict: bool = False) -> str:
         """What the VMM is told for this placement: its property, how it places it itself,
         or why it gets nothing."""
+        from .placement.validate import qemu_accepts
+
         how = self.realize(p)
         if how is None:
             return NO_VMM
@@ -264,6 +281,8 @@ class Plan:
     @cached_property
     def synthesis(self) -> Synthesis:
         """The target view with the placed capabilities written and linked."""
+        from .placement import synthesize
+
         return synthesize(self.view(), list(self.placements))
 
     def display(self, name: str | None = None) -> Layout:
@@ -275,6 +294,8 @@ class Plan:
             return self.synthesis.layout
         cache = self.__dict__.setdefault("_displays", {})
         if name not in cache:
+            from .placement import synthesize
+
             cache[name] = synthesize(self.view(name), list(self.placements)).layout
         return cache[name]
 
@@ -283,6 +304,8 @@ class Plan:
     def qemu_property(self, strict: bool = False) -> str | None:
         """QEMU's property for the accepted placements it has one for, at offsets its own
         insertion check accepts (`x-vpasid-cap-offset=0xff8`); None when there is none."""
+        from .placement.validate import qemu_accepts
+
         props = []
         for p in self.placements:
             how = self.realize(p)
@@ -338,6 +361,8 @@ class Plan:
         if synth.problems:
             raise PlanError(self.device.provenance.source, "synthesis failed: "
                             + "; ".join(synth.problems))
+        from . import export as writers
+
         if fmt == "lspci":
             return writers.lspci_text(synth.layout.space).encode()
         if fmt == "binary":
@@ -430,7 +455,7 @@ def standing(plan: Plan) -> str:
 
 
 __all__ = ["MAX_PLACEMENTS", "Plan", "PlanError", "Refused", "TargetSpec", "accepted", "compare",
-           "standing", "verdict", "verdict_lines"]
+           "standing", "verdict_lines"]
 
 
 def verdict_lines(plan: Plan, strict: bool = False) -> list[str]:

@@ -153,3 +153,16 @@ def test_markup_in_a_device_line_prints_literally(tmp_path, evil):
     shown = evil.replace("\x1b", "\\x1b")  # an escape is shown as the text \x1b
     assert shown in " ".join(r.out.split())
     assert "\x1b" not in r.out  # no escape sequence from the dump reaches the terminal
+
+
+def test_the_parsers_choices_are_the_cores():
+    """The parser names views, kernel profiles and VMMs without importing the core; they
+    must be the core's own."""
+    from core.views import PROFILES, VIEWS
+    from core.views.vmms import VMMS
+    from tui import cli
+
+    assert cli.VIEW_NAMES == VIEWS
+    assert {k: v.description for k, v in PROFILES.items()} == cli.PROFILE_HELP
+    assert set(cli.VMM_NAMES) == set(VMMS)
+    assert set(cli.SUBCOMMANDS) == set(cli.COMMANDS)

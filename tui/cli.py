@@ -168,15 +168,17 @@ def _upstreams(dump: str, every: list, shown: list) -> list:
     """The upstream path of each shown device: from sysfs for a live device, from the
     bridges of a multi-device dump (found once), None for a dump of one device (its ports
     are not there to look at)."""
-    from core import host, topology
-
     if dump.startswith("sysfs:"):
+        from core import host
+
         return [host.upstream_path(cs.provenance.slot) if cs.provenance.slot else None
                 for cs in shown]
     if len(every) < 2:
         return [None] * len(shown)
     if not all(d.provenance.slot for d in every):
         return [None] * len(shown)  # no bus numbers (hexdump, xxd, binary): no topology
+    from core import topology
+
     topo = topology.DumpTopology(every)
     position = {id(d): i for i, d in enumerate(every)}
     return [topo.path(position[id(cs)]) for cs in shown]
@@ -463,13 +465,17 @@ def _survey_signals():
     return handlers()
 
 
+def _cores() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+
+
 def _survey_jobs(text: str) -> int:
     """--jobs: 1 to four per core; more would only fight over the cores."""
     try:
         jobs = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = _cores()
     if not 1 <= jobs <= 4 * cores:
         raise argparse.ArgumentTypeError(f"{jobs} is not between 1 and {4 * cores} "
                                          f"(four per core; this machine has {cores})")
@@ -489,6 +495,8 @@ def cmd_survey(args: argparse.Namespace) -> int:
     from core.atomic import commit, discard
     from core.survey import QuirkEvidence, Summary, blocks, failure_lines, suggest_toml, walk_paths
 
+    if args.jobs is None:  # one worker per core: the output is the same whatever the number
+        args.jobs = _cores()
     paths = list(walk_paths(args.paths))
     total = sum(_survey_size(p) for p in paths)
     progress = _progress(total) if sys.stderr.isatty() and total > (8 << 20) else None
@@ -706,15 +714,20 @@ ADD_HELP = ("NAME[:SIZE][@OFFSET], e.g. pasid, pasid@0xff8, vsec:40, 0x1f:10, st
             "(see capslot caps --virtual). " + NUMBERS)
 
 
-def _add_view(p: argparse.ArgumentParser, default: str | None = "hardware") -> None:
-    from core.views import PROFILES, VIEWS
+# The choices, written here so that building a parser imports nothing of the core;
+# tests/test_cli_input.py checks them against core.views and core.views.vmms.
+VIEW_NAMES = ("hardware", "vfio", "guest")
+PROFILE_HELP = {"nvidia": "NVIDIA NV-Kernels vfio-pci (exposes PASID, 8 bytes)",
+                "upstream": "Linux mainline vfio-pci (hides PASID)"}
 
-    p.add_argument("--view", choices=VIEWS, default=default,
+
+def _add_view(p: argparse.ArgumentParser, default: str | None = "hardware") -> None:
+    p.add_argument("--view", choices=VIEW_NAMES, default=default,
                    help="hardware bytes, what vfio-pci shows user space, or what QEMU shows the "
                         "guest; verdicts are about this view (the guest unless given)")
-    p.add_argument("--profile", choices=sorted(PROFILES), default="upstream",
+    p.add_argument("--profile", choices=sorted(PROFILE_HELP), default="upstream",
                    help="kernel flavour for the vfio/guest views: " +
-                        "; ".join(f"{k}: {v.description}" for k, v in sorted(PROFILES.items())))
+                        "; ".join(f"{k}: {v}" for k, v in sorted(PROFILE_HELP.items())))
     p.add_argument("--qemu-ats", choices=["auto", "on", "off"], default="auto",
                    help="QEMU 11.1's ats property: auto keeps ATS when the kernel shows it, off "
                         "drops it, on fails device start without it")
@@ -726,22 +739,16 @@ def _add_view(p: argparse.ArgumentParser, default: str | None = "hardware") -> N
                         "inside a guest is judged as read)")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="capslot", description="Explore PCI/PCIe config space: capability "
-                     "chains, a map of all 4096 bytes, and where a virtual capability may go.")
-    from core import __version__
+def _add_table(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
+    p.add_argument("--no-user-quirks", action="store_true",
+                   help="ignore $XDG_CONFIG_HOME/capslot/quirks.toml")
 
-    parser.add_argument("--version", action="version", version=f"capslot {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
 
-    p = sub.add_parser("show", help="capability list and byte map of a device",
-                       description="The capability list and byte map of a device: the hardware "
-                       "bytes, or --view vfio|guest. With --add, the target view (the QEMU guest "
-                       "unless --view says otherwise) with the virtual capabilities and their "
-                       "verdicts. " + NUMBERS)
+def _show_args(p: argparse.ArgumentParser) -> None:
     _add_dump(p, required=False)
     _add_view(p, default=None)
-    p.add_argument("--json", action="store_true", help="the JSON contract of spec/cli.md")
+    p.add_argument("--json", action="store_true", help="the JSON contract (schemas/show.v1.json)")
     p.add_argument("--map", choices=["text", "svg", "html"],
                    help="a picture to share: 72-column ASCII for mail, or a standalone SVG/HTML")
     p.add_argument("-o", "--output", metavar="FILE", help="write the map here (atomically)")
@@ -749,71 +756,60 @@ def build_parser() -> argparse.ArgumentParser:
                    help="for a dump read inside a guest: the chain the host most likely had")
     p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
                    help="show a virtual capability at an offset, with its verdict: " + ADD_HELP)
-    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
-    p.add_argument("--no-user-quirks", action="store_true",
-                   help="ignore $XDG_CONFIG_HOME/capslot/quirks.toml")
-    p.set_defaults(func=cmd_show)
+    _add_table(p)
 
-    p = sub.add_parser("explain", help="what owns one byte in each view, and what vfio/QEMU do")
+
+def _explain_args(p: argparse.ArgumentParser) -> None:
     _add_dump(p, required=False)
     p.add_argument("offset", metavar="OFFSET", help="0x000-0xfff: " + NUMBERS)
     _add_view(p, default=None)
     p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
                    help="explain a byte of a virtual capability placed here: " + ADD_HELP)
-    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
-    p.add_argument("--no-user-quirks", action="store_true")
+    _add_table(p)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_explain)
 
-    for name, func, text in (
-            ("check", cmd_check, "validate virtual capabilities at given offsets"),
-            ("place", cmd_place, "auto placement of virtual capabilities"),
-            ("export", cmd_export, "the guest view with virtual capabilities synthesized")):
-        p = sub.add_parser(name, help=text, description=f"{text[0].upper()}{text[1:]}. A "
-                           "collision is refused (exit 1, nothing exported); warnings are shown "
-                           "and accepted, unless --strict. " + NUMBERS)
-        _add_dump(p, required=False)
-        p.add_argument("--add", action="append", required=True, metavar="VCAP", help=ADD_HELP)
-        p.add_argument("--ranges", metavar="R", help="available ranges, START-END with END "
-                       "inclusive, e.g. 0xe00-0xeff,0xf80-0xfff")
-        p.add_argument("--strict", action="store_true", help="refuse warnings too (exit 1)")
-        p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
-        p.add_argument("--no-user-quirks", action="store_true",
-                       help="ignore $XDG_CONFIG_HOME/capslot/quirks.toml")
-        _add_view(p, default="guest")
-        if name == "export":
-            p.add_argument("--format", choices=EXPORT_FORMATS, required=True,
-                           help="lspci -xxxx text, raw binary, the JSON plan, QEMU's property, "
-                                "libvirt's <qemu:override> block, or the QEMU -device argument")
-            p.add_argument("--bdf", metavar="BDF", help="the device's host address for "
-                           "qemu-cmdline (default: the dump's slot)")
-            p.add_argument("--alias", default="hostdev0", metavar="NAME",
-                           help="the libvirt hostdev alias the override applies to")
-            p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically)")
-        else:
-            p.add_argument("--json", action="store_true")
-        p.set_defaults(func=func)
 
-    p = sub.add_parser("survey", help="every device of every file: streamed records or a summary")
+def _placement_args(p: argparse.ArgumentParser, name: str) -> None:
+    _add_dump(p, required=False)
+    p.add_argument("--add", action="append", required=True, metavar="VCAP", help=ADD_HELP)
+    p.add_argument("--ranges", metavar="R", help="available ranges, START-END with END "
+                   "inclusive, e.g. 0xe00-0xeff,0xf80-0xfff")
+    p.add_argument("--strict", action="store_true", help="refuse warnings too (exit 1)")
+    _add_table(p)
+    _add_view(p, default="guest")
+    if name == "export":
+        p.add_argument("--format", choices=EXPORT_FORMATS, required=True,
+                       help="lspci -xxxx text, raw binary, the JSON plan, QEMU's property, "
+                            "libvirt's <qemu:override> block, or the QEMU -device argument")
+        p.add_argument("--bdf", metavar="BDF", help="the device's host address for "
+                       "qemu-cmdline (default: the dump's slot)")
+        p.add_argument("--alias", default="hostdev0", metavar="NAME",
+                       help="the libvirt hostdev alias the override applies to")
+        p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically)")
+    else:
+        p.add_argument("--json", action="store_true")
+
+
+def _survey_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("paths", nargs="+", metavar="PATH", help="files, directories (recursively), or -")
     p.add_argument("--jsonl", action="store_true", help="one JSON object a line per device")
-    p.add_argument("--jobs", type=_survey_jobs, default=1, metavar="N",
-                   help="worker processes, 1 to four per core (same output)")
+    p.add_argument("--jobs", type=_survey_jobs, default=None, metavar="N",
+                   help="worker processes, 1 to four per core (default: one per core; the same "
+                        "output whatever the number)")
     p.add_argument("--suggest-quirks", action="store_true",
                    help="print device-table entries (TOML) for a human to review, with evidence")
     p.add_argument("-o", "--output", metavar="FILE",
                    help="write the records (or suggestions) to FILE, atomically, when complete")
-    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
-    p.add_argument("--no-user-quirks", action="store_true")
-    p.set_defaults(func=cmd_survey)
+    _add_table(p)
 
-    p = sub.add_parser("caps", help="the capability knowledge table")
+
+def _caps_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("id", nargs="?", metavar="ID", help="an ID (0x10, ext:0x1b) or a name (aer)")
     p.add_argument("--virtual", action="store_true", help="the virtual capability templates")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_caps)
 
-    p = sub.add_parser("diff", help="compare two dumps of one device, through each view")
+
+def _diff_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("a", metavar="A", help="the reference dump (e.g. the host's sysfs config)")
     p.add_argument("b", metavar="B", help="the other dump (e.g. what the guest reads)")
     p.add_argument("--slot", metavar="BDF", help="device of A (and of B without --slot-b)")
@@ -821,30 +817,73 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
                    help="virtual capabilities the VMM added to B (A's guest view gets them): "
                         + ADD_HELP)
-    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
-    p.add_argument("--no-user-quirks", action="store_true")
+    _add_table(p)
     _add_view(p, default=None)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_diff)
 
-    p = sub.add_parser("path", help="the ports above a device, and whether PASID can cross them",
-                       description="The upstream path of a device: each bridge and root port "
-                       "up to the root complex (from sysfs for sysfs:BDF, from bus numbers in a "
-                       "dump of a whole machine), each one's End-End TLP Prefix support, and "
-                       "whether a PASID can travel it. Exit 1 when it cannot.")
+
+def _path_args(p: argparse.ArgumentParser) -> None:
     _add_dump(p, required=False)
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_path)
 
-    p = sub.add_parser("tui", help="open the explorer")
+
+def _tui_args(p: argparse.ArgumentParser) -> None:
     _add_dump(p, required=False)
     _add_view(p, default="guest")
     p.add_argument("--plan", metavar="FILE", help="keep the placements in FILE (the place --json "
                    "shape), written atomically whenever they change; loaded if it exists")
     p.add_argument("--ranges", metavar="R", help="available ranges, e.g. 0xe00-0xeff")
-    p.add_argument("--quirks", metavar="FILE", help="a device table of your own (TOML)")
-    p.add_argument("--no-user-quirks", action="store_true")
-    p.set_defaults(func=cmd_tui)
+    _add_table(p)
+
+
+PLACEMENT_TEXT = ("A collision is refused (exit 1, nothing exported); warnings are shown and "
+                  "accepted, unless --strict. ")
+# command: (its one-line help, a longer description, how its arguments are added, what runs it)
+SUBCOMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None], str]] = {
+    "show": ("capability list and byte map of a device",
+             "The capability list and byte map of a device: the hardware bytes, or --view "
+             "vfio|guest. With --add, the target view (the QEMU guest unless --view says "
+             "otherwise) with the virtual capabilities and their verdicts. " + NUMBERS,
+             _show_args, "cmd_show"),
+    "explain": ("what owns one byte in each view, and what vfio/QEMU do", "", _explain_args,
+                "cmd_explain"),
+    "check": ("validate virtual capabilities at given offsets",
+              "Validate virtual capabilities at given offsets. " + PLACEMENT_TEXT + NUMBERS,
+              lambda p: _placement_args(p, "check"), "cmd_check"),
+    "place": ("auto placement of virtual capabilities",
+              "Auto placement of virtual capabilities. " + PLACEMENT_TEXT + NUMBERS,
+              lambda p: _placement_args(p, "place"), "cmd_place"),
+    "export": ("the guest view with virtual capabilities synthesized",
+               "The guest view with virtual capabilities synthesized. " + PLACEMENT_TEXT + NUMBERS,
+               lambda p: _placement_args(p, "export"), "cmd_export"),
+    "survey": ("every device of every file: streamed records or a summary", "", _survey_args,
+               "cmd_survey"),
+    "caps": ("the capability knowledge table", "", _caps_args, "cmd_caps"),
+    "diff": ("compare two dumps of one device, through each view", "", _diff_args, "cmd_diff"),
+    "path": ("the ports above a device, and whether PASID can cross them",
+             "The upstream path of a device: each bridge and root port up to the root complex "
+             "(from sysfs for sysfs:BDF, from bus numbers in a dump of a whole machine), each "
+             "one's End-End TLP Prefix support, and whether a PASID can travel it. Exit 1 when "
+             "it cannot.", _path_args, "cmd_path"),
+    "tui": ("open the explorer", "", _tui_args, "cmd_tui"),
+}
+
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser; with `only`, just that command's sub-parser is built (argparse builds
+    every sub-parser's help up front, which cost more than the rest of a `show --json`)."""
+    parser = _Parser(prog="capslot", description="Explore PCI/PCIe config space: capability "
+                     "chains, a map of all 4096 bytes, and where a virtual capability may go.")
+    from core import __version__
+
+    parser.add_argument("--version", action="version", version=f"capslot {__version__}")
+    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    for name, (text, description, add, func) in SUBCOMMANDS.items():
+        if only is not None and name != only:
+            continue
+        p = sub.add_parser(name, help=text, description=description or None)
+        add(p)
+        p.set_defaults(func=globals()[func])
     return parser
 
 
@@ -853,7 +892,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         argv = ["tui", *argv]
     try:
-        args = build_parser().parse_args(argv)
+        args = build_parser(argv[0] if argv[0] in COMMANDS else None).parse_args(argv)
         if getattr(args, "pci_ids", None):
             from core import pciids
 
