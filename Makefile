@@ -15,6 +15,7 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m compileall -q core tui  # bytecode now: start-up never compiles (even under PYTHONDONTWRITEBYTECODE)
 	touch $(STAMP)
 
 $(TESTED): $(STAMP)
