@@ -4,6 +4,7 @@ raw binary, the placement JSON and QEMU's property."""
 from __future__ import annotations
 
 from .space import STD_SIZE, ConfigSpace
+from .text import printable
 
 
 def lspci_text(cs: ConfigSpace) -> str:
@@ -14,7 +15,7 @@ def lspci_text(cs: ConfigSpace) -> str:
         slot = p.slot or "0000:00:00.0"
         cls = cs.u8(0x0B) << 8 | cs.u8(0x0A)
         line = f"{slot} Class {cls:04x}: Device {cs.vendor_id or 0:04x}:{cs.device_id or 0:04x}"
-    rows = [line]
+    rows = [printable(line)]  # a device line from a stranger's dump: no ESC/OSC/BEL/CR out
     for start, end in cs.available:
         for off in range(start - start % 16, end, 16):
             label = f"{off:02x}" if off < STD_SIZE else f"{off:03x}"
