@@ -31,9 +31,14 @@ lint: $(TESTED)
 test: lint
 	$(BIN)/python -m pytest
 
+# Figures, never asserts: each script alternates capslot with its peer or floor in one run.
 bench: $(TESTED)
 	$(BIN)/python benchmarks/core_speed.py
+	$(BIN)/python benchmarks/survey_vs_lspci.py
+	$(BIN)/python benchmarks/slot_lookup.py
 	$(BIN)/python benchmarks/tui_speed.py
+	$(BIN)/python benchmarks/plan_validation.py
+	$(BIN)/python benchmarks/quirks_load.py
 
 fuzz: $(TESTED)
 	$(BIN)/python -m tests.fuzz --devices 1000000 --jobs $$(nproc)

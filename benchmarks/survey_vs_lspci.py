@@ -1,92 +1,90 @@
-"""capslot survey against lspci on the same ~5,000-device file, in the same run.
+"""capslot survey against lspci on the same corpus, in alternation, in the same run.
 
-Builds a corpus from sample_dumps/ (repeated), times `capslot survey --jsonl` (with
---jobs, one per core) and `lspci -F FILE -vvv` (best of several each), prints both, the
-ratio and capslot's peak RSS; then the RSS on a file ten times larger (it must not grow);
-then `capslot show --json` on one dump. Prints figures; asserts nothing."""
+The corpus: the bundled real dumps repeated to ~5,000 devices, each with a slot of its own
+(unique domain:bus:dev.fn: nothing a cache could exploit). Measured: `capslot survey --jsonl
+--jobs 1` (the headline: one core against lspci's one core), `--jobs N` with every core
+(labelled, beside it), `lspci -F FILE -vvv`; CPU and wall, min / median / max after a warm-up;
+peak memory of the whole process tree (workers included); then the tree's peak on a file ten
+times larger (it must not grow). Goal (issue 14): --jobs 1 at most 1.0x lspci's CPU.
+
+    python benchmarks/survey_vs_lspci.py [--devices N] [--pairs N]
+"""
 
 from __future__ import annotations
 
+import argparse
 import os
-import resource
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.measure import bytecode_env, paired, ratio, run_once  # noqa: E402 - after the path
+
 DUMPS = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
-CAPSLOT = [sys.executable, "-m", "tui.cli"]
 
 
 def corpus(path: Path, devices: int) -> int:
-    texts = [p.read_text() for p in DUMPS]
+    """`devices` lspci -xxxx devices, every one at its own slot dddd:bb:dd.f."""
+    bodies = []
+    for p in DUMPS:
+        text = p.read_text()
+        for block in text.strip("\n").split("\n\n"):
+            head, _, body = block.partition("\n")
+            if body:
+                bodies.append((head.split(" ", 1)[1] if " " in head else "Device", body))
     n = 0
     with open(path, "w") as f:
         while n < devices:
-            for t in texts:
-                f.write(t.rstrip("\n") + "\n\n")
+            for name, body in bodies:
+                slot = f"{n >> 16:04x}:{(n >> 8) & 0xFF:02x}:{(n >> 3) & 0x1F:02x}.{n & 7}"
+                f.write(f"{slot} {name}\n{body}\n\n")
                 n += 1
                 if n >= devices:
                     break
     return n
 
 
-def timed(cmd: list[str], runs: int) -> tuple[float, int]:
-    """Best wall time of `runs`, and the peak RSS (KiB) of the process tree."""
-    best, rss = float("inf"), 0
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-        t = time.perf_counter()
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT, check=False)
-        best = min(best, time.perf_counter() - t)
-        rss = max(rss, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, before)
-    return best, rss
-
-
-def peak_rss(cmd: list[str]) -> int:
-    """Peak RSS (KiB) of the largest process of one run, measured by GNU time when present."""
-    gnu_time = shutil.which("time") or "/usr/bin/time"
-    if not os.path.exists(gnu_time):
-        return timed(cmd, 1)[1]
-    out = subprocess.run([gnu_time, "-f", "%M", *cmd], stdout=subprocess.DEVNULL,
-                         stderr=subprocess.PIPE, text=True, cwd=ROOT).stderr
-    return int(out.strip().splitlines()[-1])
-
-
-def main(devices: int = 5000, runs: int = 3) -> None:
-    jobs = os.cpu_count() or 1
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--devices", type=int, default=5000)
+    ap.add_argument("--pairs", type=int, default=5)
+    args = ap.parse_args()
+    cores = len(os.sched_getaffinity(0))
+    capslot = str(Path(sys.executable).with_name("capslot"))
+    lspci = shutil.which("lspci")
+    env = bytecode_env()
     with tempfile.TemporaryDirectory() as tmp:
         small, big = Path(tmp) / "corpus.txt", Path(tmp) / "corpus10.txt"
-        n = corpus(small, devices)
-        print(f"corpus: {n} devices, {small.stat().st_size / 1e6:.1f} MB "
-              f"({len(DUMPS)} real dumps repeated)")
-        survey = [*CAPSLOT, "survey", "--jsonl", "--jobs", str(jobs), str(small)]
-        t_capslot, _ = timed(survey, runs)
-        rss = peak_rss(survey)
-        lspci = shutil.which("lspci")
-        print(f"capslot survey --jsonl --jobs {jobs}: best of {runs} {t_capslot:.2f} s, peak RSS {rss / 1024:.0f} MB")
-        one = [*CAPSLOT, "survey", "--jsonl", "--jobs", "1", str(small)]
-        print(f"capslot survey --jsonl --jobs 1:  best of {runs} {timed(one, runs)[0]:.2f} s")
+        n = corpus(small, args.devices)
+        print(f"corpus: {n} devices with unique slots, {small.stat().st_size / 1e6:.1f} MB, "
+              f"from {len(DUMPS)} real dumps; {cores} cores")
+        commands = {"capslot survey --jsonl --jobs 1": [capslot, "survey", "--jsonl", "--jobs", "1", str(small)],
+                    f"capslot survey --jsonl --jobs {cores} (all cores)":
+                        [capslot, "survey", "--jsonl", "--jobs", str(cores), str(small)]}
         if lspci:
-            t_lspci, _ = timed([lspci, "-F", str(small), "-vvv"], runs)
-            print(f"lspci -F FILE -vvv:               best of {runs} {t_lspci:.2f} s")
-            print(f"ratio capslot / lspci:            {t_capslot / t_lspci:.2f}")
+            commands["lspci -F FILE -vvv (one core)"] = [lspci, "-F", str(small), "-vvv"]
+        runs = paired(commands, pairs=args.pairs, env=env)
+        for name, r in runs.items():
+            print("  " + r.line(name))
+        one = runs["capslot survey --jsonl --jobs 1"]
+        if lspci:
+            peer = runs["lspci -F FILE -vvv (one core)"]
+            print(f"  headline, one core against one core: --jobs 1 / lspci = {ratio(one, peer)}   (goal 1.0x cpu)")
+            every = runs[f"capslot survey --jsonl --jobs {cores} (all cores)"]
+            print(f"  beside it, all {cores} cores: wall {statistics.median(every.wall) / statistics.median(peer.wall):.2f}x lspci's")
+            print(f"  devices per second on one core: {n / statistics.median(one.wall):.0f} (lspci: "
+                  f"{n / statistics.median(peer.wall):.0f})")
         else:
-            print("lspci is not installed (apt-get install pciutils): no peer figure")
-        corpus(big, devices * 10)
-        rss_big = peak_rss([*CAPSLOT, "survey", "--jsonl", "--jobs", str(jobs), str(big)])
-        print(f"peak RSS on a file ten times larger ({big.stat().st_size / 1e6:.0f} MB): {rss_big / 1024:.0f} MB")
-    one_dump = str(ROOT / "sample_dumps" / "intel_0d93_cxl_dvsec.txt")
-    times = []
-    for _ in range(11):
-        t = time.perf_counter()
-        subprocess.run([*CAPSLOT, "show", "--json", one_dump], stdout=subprocess.DEVNULL, cwd=ROOT)
-        times.append(time.perf_counter() - t)
-    print(f"capslot show --json (one dump): median {statistics.median(times) * 1000:.0f} ms over 11 runs")
+            print("  lspci is not installed (apt-get install pciutils): no peer figure")
+        corpus(big, args.devices * 10)
+        _, _, rss = run_once([capslot, "survey", "--jsonl", "--jobs", str(cores), str(big)], env=env)
+        print(f"  peak memory of the process tree on a file ten times larger "
+              f"({big.stat().st_size / 1e6:.0f} MB): {rss / 1024:.0f} MB")
 
 
 if __name__ == "__main__":

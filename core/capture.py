@@ -106,12 +106,9 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
                             "those linked: " + ("QEMU's rebuilt chain" if qemu else
                                                 "vfio-pci's unlinking"))
             styles.append("rebuild" if qemu else "")
-    for other in peers:
-        ids = (other.vendor_id, other.device_id)
-        if ids in VIRTUAL_BRIDGES:
-            evidence.append(f"{ids[0]:04x}:{ids[1]:04x} in the same dump: "
-                            f"{VIRTUAL_BRIDGES[ids]}")  # type: ignore[index]
-            styles.append("")
+    for line in peer_evidence(peers):
+        evidence.append(line)
+        styles.append("")
     if cs.vendor_id == VIRTIO_VENDOR:
         evidence.append("a virtio device (vendor 1af4): emulated by a VMM, read inside its guest")
         styles.append("")
@@ -120,6 +117,25 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
     named = [s for s in styles if s]
     style = named[0] if named and all(s == named[0] for s in named) else None
     return Captured("guest", style, tuple(evidence))
+
+
+class Peers(tuple):
+    """The devices read with one (a file, a survey block), with the evidence they give about
+    where it was read worked out once, however many devices ask."""
+
+    @property
+    def evidence(self) -> tuple[str, ...]:
+        cached = getattr(self, "_evidence", None)
+        if cached is None:
+            cached = self._evidence = tuple(
+                f"{v:04x}:{d:04x} in the same dump: {VIRTUAL_BRIDGES[(v, d)]}"
+                for v, d in dict.fromkeys((cs.vendor_id, cs.device_id) for cs in self)
+                if (v, d) in VIRTUAL_BRIDGES)
+        return cached
+
+
+def peer_evidence(peers: Iterable[ConfigSpace]) -> tuple[str, ...]:
+    return (peers if isinstance(peers, Peers) else Peers(peers)).evidence
 
 
 def forced(layer: str, vmm_style: str | None = None) -> Captured:

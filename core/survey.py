@@ -23,6 +23,7 @@ from collections.abc import Iterable, Iterator
 
 from .layout import Kind, Layout, build
 from .placement import DeviceTable, default_standing, parse_vcap
+from .capture import Peers
 from .plan import Plan
 from .report import device_object
 from .space import ConfigSpace, DumpError
@@ -237,7 +238,7 @@ class Analyzer:
         lines: list[str] = []
         facts: list[dict] = []
         items = list(_devices_of(block))  # a block is a bounded window of whole devices
-        peers = tuple(x for x in items if not isinstance(x, dict))
+        peers = Peers(x for x in items if not isinstance(x, dict))
         for item in items:
             if isinstance(item, dict):
                 lines.append(_encode(item))

@@ -113,7 +113,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         every: list = []
     else:
         every = spaces = load(dump)
-    peers = tuple(every or spaces)  # what else the file holds: evidence of where it was read
+    from core.capture import Peers
+
+    peers = Peers(every or spaces)  # what else the file holds: evidence of where it was read
     table = _table(args) if args.add else None
     items = []  # (layout shown, lines under it, plan)
     for cs in spaces:
