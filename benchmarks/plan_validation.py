@@ -61,7 +61,7 @@ def main() -> None:
     print(f"{'placements':>10} {'code':>7}   wall s (min median max)      cpu s (min median max)")
     for n in (100, 400, 960):
         results: dict[str, list[tuple[float, float]]] = {k: [] for k in repos}
-        for name, repo in repos.items():
+        for repo in repos.values():
             one(repo, n, args.timeout)  # warm-up
         for _ in range(args.runs):
             for name, repo in repos.items():
