@@ -22,12 +22,13 @@ from dataclasses import dataclass
 from typing import Any
 from collections.abc import Iterable
 
+from .ids import EXT_ARI, EXT_CAC, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR
 from .layout import Layout, is_masked, masked_guess
 from .registry import Certainty, CapContext, Space, lookup
 from .space import STD_SIZE, ConfigSpace
 
 E = Space.EXTENDED
-SRIOV, ARI, CAC = 0x10, 0x0E, 0x0C
+SRIOV, ARI, CAC = EXT_SRIOV, EXT_ARI, EXT_CAC
 QEMU_DROPS = {0x00, SRIOV, ARI}
 VIRTUAL_BRIDGES = {
     (0x8086, 0x0D57): "the host bridge of cloud-hypervisor and Firecracker",
@@ -230,7 +231,7 @@ def _hidden_candidates(pcie) -> list[int]:
     from .views.vfio import EXT_LENGTHS
 
     ids = {i for i in range(1, 0x40) if isinstance(EXT_LENGTHS.get(i, "no entry"), str)}
-    ids |= {ARI, SRIOV, 0x15, 0x24}
+    ids |= {ARI, SRIOV, EXT_REBAR, EXT_VF_REBAR}
     port = pcie.port_type if pcie is not None else None
     if port not in ROOT_TYPES:
         ids -= ROOT_COMPLEX_ONLY

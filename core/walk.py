@@ -15,12 +15,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
+from .ids import CAP_ID_EXP, CAP_ID_PCIX
 from .registry import CapSpec, Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext
 from .space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE, ConfigSpace
 
 STATUS_CAP_LIST = 0x10
-CAP_ID_PCIX, CAP_ID_EXP = 0x07, 0x10
 CAP_ID_INVALID = 0xFF  # a standard capability ID that lspci and the PCI core stop at
 # PCI Express capability registers (pci_regs.h).
 EXP_FLAGS, EXP_LNKCAP, EXP_DEVCAP2 = 0x02, 0x0C, 0x24

@@ -16,6 +16,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
+from ..ids import set_ext_next
 from ..layout import CapView, Kind, Layout, Region
 from ..registry import Certainty, Space, lookup
 from ..space import CONFIG_SIZE, STD_SIZE
@@ -52,10 +53,8 @@ def _link_extended(data: bytearray, cs, offset: int) -> None:
         return
     if nxt is None:  # after the last one: take over its next pointer (0, or where it broke)
         nxt = (struct.unpack_from("<I", data, prev)[0] >> 20) & 0xFFC
-    new = struct.unpack_from("<I", data, offset)[0]
-    struct.pack_into("<I", data, offset, (new & 0xFFFFF) | (nxt & 0xFFC) << 20)
-    old = struct.unpack_from("<I", data, prev)[0]
-    struct.pack_into("<I", data, prev, (old & 0xFFFFF) | offset << 20)
+    set_ext_next(data, offset, nxt)
+    set_ext_next(data, prev, offset)
 
 
 def _link_standard(data: bytearray, cs, offset: int) -> None:

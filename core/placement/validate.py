@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import NamedTuple
 
+from ..ids import CAP_ID_EXP, CAP_ID_PCIX, CAP_ID_VNDR, EXT_DVSEC, EXT_VSEC
 from ..layout import Kind, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE
@@ -61,7 +62,7 @@ class Placed(NamedTuple):
 
 # IDs a function may carry more than once: the vendor-specific ones. Every other capability
 # exists once per function (one PASID, one PRI, one ATS, ...).
-REPEATABLE = {(Space.STANDARD, 0x09), (Space.EXTENDED, 0x0B), (Space.EXTENDED, 0x23)}
+REPEATABLE = {(Space.STANDARD, CAP_ID_VNDR), (Space.EXTENDED, EXT_VSEC), (Space.EXTENDED, EXT_DVSEC)}
 
 
 def repeatable(space: Space, cap_id: int) -> bool:
@@ -220,7 +221,7 @@ def _link_point(layout: Layout, space: Space) -> int | None:
 
 
 def has_extended_space(layout: Layout) -> bool:
-    return any(c.space is Space.STANDARD and c.id in (0x07, 0x10) for c in layout.capabilities)
+    return any(c.space is Space.STANDARD and c.id in (CAP_ID_PCIX, CAP_ID_EXP) for c in layout.capabilities)
 
 
 def _region_findings(target: Target, a: int, b: int, ignore_cap: int | None) -> list[Finding]:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import struct
 
+from ..ids import EXT_ARI, EXT_ATS, EXT_REBAR, EXT_SRIOV, set_ext_next
 from ..layout import CapView, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
@@ -32,7 +33,6 @@ from ..walk import Capability, Problem, cap_pointer_register
 from . import QemuOptions, recolour, with_bytes
 
 S, E = Space.STANDARD, Space.EXTENDED
-ID_SRIOV, ID_ARI, ID_ATS, ID_REBAR = 0x10, 0x0E, 0x0F, 0x15
 QEMU_LAST_EXT = CONFIG_SIZE - 8  # pcie_add_capability asserts offset <= 0xFF8
 EXT_WALK_BOUND = (CONFIG_SIZE - STD_SIZE) // 4  # more links than DWORDs: a loop
 
@@ -68,13 +68,13 @@ def _drop_reason(kernel: Layout, data: bytearray, offset: int, cap_id: int, inde
             return (f"{kernel.cap_views[index].reason.split(';')[0]}; QEMU then drops the "
                     "kernel's ID-0 placeholder at the head of the chain")
         return "QEMU drops an ID-0 (masked) capability"
-    if cap_id == ID_SRIOV:
+    if cap_id == EXT_SRIOV:
         return "QEMU drops SR-IOV (read-only VF BARs confuse OVMF)"
-    if cap_id == ID_ARI:
+    if cap_id == EXT_ARI:
         return "QEMU drops ARI (it needs next-function virtualization)"
-    if cap_id == ID_ATS and opts.ats == "off":
+    if cap_id == EXT_ATS and opts.ats == "off":
         return "QEMU drops ATS (ats=off)"
-    if cap_id == ID_REBAR and not setup_rebar(data, offset):
+    if cap_id == EXT_REBAR and not setup_rebar(data, offset):
         return "QEMU drops Resizable BAR: a BAR's current size does not fit the capability register"
     return ""
 
@@ -173,7 +173,7 @@ def guest_view(kernel: Layout, opts: QemuOptions) -> Layout:
             if i not in reached and views[i].visibility == "visible":
                 views[i] = CapView("dropped", "not reachable in the chain the kernel shows")
         if opts.ats == "on" and not any(
-                struct.unpack_from("<I", cs.data, off)[0] & 0xFFFF == ID_ATS for off in kept_offsets):
+                struct.unpack_from("<I", cs.data, off)[0] & 0xFFFF == EXT_ATS for off in kept_offsets):
             problems.append(Problem("qemu_start_fails", STD_SIZE, "QEMU fails to start the device: "
                                     "ats=on but the kernel shows no ATS capability", E))
         _relink_extended(data, kept_offsets)
@@ -201,9 +201,7 @@ def _relink_extended(data: bytearray, offsets: list[int]) -> None:
     """QEMU re-adds each kept capability at the tail; the head at 0x100 holds the first
     kept one, or ID 0 / version 0 pointing at it, or 0 when nothing is kept."""
     for n, off in enumerate(offsets):
-        nxt = offsets[n + 1] if n + 1 < len(offsets) else 0
-        hdr = struct.unpack_from("<I", data, off)[0]
-        struct.pack_into("<I", data, off, (hdr & 0xFFFFF) | nxt << 20)
+        set_ext_next(data, off, offsets[n + 1] if n + 1 < len(offsets) else 0)
     if not offsets or offsets[0] != STD_SIZE:
         head = offsets[0] << 20 if offsets else 0
         struct.pack_into("<I", data, STD_SIZE, head)

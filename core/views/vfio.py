@@ -35,6 +35,7 @@ from functools import lru_cache
 from typing import NamedTuple
 from collections.abc import Callable
 
+from ..ids import CAP_ID_EXP, CAP_ID_MSI, CAP_ID_PCIX, set_ext_next
 from ..layout import CapView, Layout
 from ..registry import Space, lookup
 from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE, ConfigSpace
@@ -44,7 +45,6 @@ from . import Access, KernelProfile, recolour, with_bytes
 S, E = Space.STANDARD, Space.EXTENDED
 V, RO, W, RAW = Access.VIRTUALIZED, Access.READ_ONLY, Access.WRITABLE, Access.RAW
 PCI_CAP_ID_MAX = 0x14
-CAP_ID_MSI, CAP_ID_PCIX, CAP_ID_EXP = 0x05, 0x07, 0x10
 
 LengthRule = Callable[[ConfigSpace, Capability], int]
 
@@ -377,9 +377,7 @@ def _set_next_std(data: bytearray, pointer_pos: int, value: int) -> None:
     data[pointer_pos] = value
 
 
-def _set_next_ext(data: bytearray, header_pos: int, value: int) -> None:
-    hdr = struct.unpack_from("<I", data, header_pos)[0]
-    struct.pack_into("<I", data, header_pos, (hdr & 0x000FFFFF) | (value & 0xFFC) << 20)
+_set_next_ext = set_ext_next
 
 
 PCI_CLASS_BRIDGE_HOST = 0x0600

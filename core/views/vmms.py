@@ -21,6 +21,10 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass, field
 
+from ..ids import (
+    CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_ARI, EXT_CAC, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR,
+    set_ext_next,
+)
 from ..layout import CapView, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
@@ -28,8 +32,7 @@ from ..walk import Problem
 from . import QemuOptions, recolour, with_bytes
 
 E = Space.EXTENDED
-ARI, SRIOV, REBAR, VF_REBAR, CAC = 0x0E, 0x10, 0x15, 0x24, 0x0C
-CAP_ID_PM, CAP_ID_EXP = 0x01, 0x10
+ARI, SRIOV, REBAR, VF_REBAR, CAC = EXT_ARI, EXT_SRIOV, EXT_REBAR, EXT_VF_REBAR, EXT_CAC
 NAMES = {ARI: "ARI", SRIOV: "SR-IOV", REBAR: "Resizable BAR", VF_REBAR: "VF Resizable BAR"}
 
 
@@ -101,7 +104,7 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         "vfio_mask_resizeable_bar() (device-passthrough PR #6055, 2026-07-24)",
         notes=("guest writes to the masked registers are dropped",
                "refuses a device without MSI-X (VfioError::NoMsixIrq)"),
-        requires=(0x11,)),
+        requires=(CAP_ID_MSIX,)),
     Vmm("firecracker-vfio", "Firecracker (feature/vfio)", "id-null", frozenset({ARI, REBAR, SRIOV}),
         (CAP_ID_EXP,), 1024, False,
         "src/vmm/src/vfio.rs vfio_read_extended_caps() (branch feature/vfio; PR #6085 reads "
@@ -180,7 +183,7 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
     if missing:
         problems.append(Problem("vmm_refuses", STD_SIZE, f"{vmm.label} refuses this device: it "
                                 "needs an MSI-X capability (VfioError::NoMsixIrq)"
-                                if missing == [0x11] else f"{vmm.label} refuses this device", E))
+                                if missing == [CAP_ID_MSIX] else f"{vmm.label} refuses this device", E))
     if hangs and acts:
         problems.append(Problem("vmm_hang", chain[-1], f"{vmm.label} would hang at device "
                                 "start: the extended chain the kernel shows loops, and its walk "
@@ -234,7 +237,7 @@ def _unlink(data: bytearray, chain: list[int], removed: list[int], off: int) -> 
     before = [o for o in chain[:chain.index(off)] if o not in removed or o == STD_SIZE]
     if before:
         prev = before[-1]
-        struct.pack_into("<I", data, prev, (_u32(data, prev) & 0xFFFFF) | after << 20)
+        set_ext_next(data, prev, after)
 
 
 def _relink_zero(data: bytearray, kernel_bytes: bytes, chain: list[int], removed: list[int]) -> None:

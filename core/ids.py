@@ -1,0 +1,32 @@
+"""Capability IDs and extended-header fields that several modules use, named once
+(include/uapi/linux/pci_regs.h names in comments). The registry is the knowledge of each ID;
+these are the few the views, the walker and the placement code test for by number."""
+
+from __future__ import annotations
+
+import struct
+
+# standard capabilities (PCI_CAP_ID_*)
+CAP_ID_PM, CAP_ID_MSI, CAP_ID_PCIX, CAP_ID_VNDR = 0x01, 0x05, 0x07, 0x09
+CAP_ID_EXP, CAP_ID_MSIX = 0x10, 0x11
+
+# extended capabilities (PCI_EXT_CAP_ID_*)
+EXT_NULL, EXT_AER, EXT_VSEC, EXT_CAC = 0x00, 0x01, 0x0B, 0x0C
+EXT_ARI, EXT_ATS, EXT_SRIOV, EXT_PRI = 0x0E, 0x0F, 0x10, 0x13
+EXT_REBAR, EXT_PASID, EXT_DVSEC, EXT_VF_REBAR = 0x15, 0x1B, 0x23, 0x24
+
+# the extended capability header: ID 15:0, version 19:16, next 31:20 (bits 21:20 reserved)
+EXT_NEXT_MASK = 0xFFC  # PCI_EXT_CAP_NEXT(): next pointers are DWORD aligned
+EXT_KEEP_ID_VERSION = 0x000FFFFF
+
+
+def ext_next(header: int) -> int:
+    """PCI_EXT_CAP_NEXT(header)."""
+    return (header >> 20) & EXT_NEXT_MASK
+
+
+def set_ext_next(data: bytearray, pos: int, nxt: int) -> None:
+    """Rewrite the next pointer of the extended header at `pos` (ID and version kept): what
+    vfio-pci does to unlink, QEMU to rebuild its chain, and synthesis to link a new one."""
+    header = struct.unpack_from("<I", data, pos)[0]
+    struct.pack_into("<I", data, pos, (header & EXT_KEEP_ID_VERSION) | (nxt & EXT_NEXT_MASK) << 20)
