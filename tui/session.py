@@ -104,10 +104,14 @@ class Session:
     def remove(self, index: int) -> None:
         self._change([p for i, p in enumerate(self.placed) if i != index])
 
+    def suggest(self, request: VcapRequest) -> Placement:
+        """Where auto placement would put one more `request`, without placing it."""
+        return self.plan().place_next(request)
+
     def auto(self, request: VcapRequest) -> Placement:
         """Auto placement of one more capability around the placed ones; placed if a slot
         was found. The Placement (with its rejected candidates) explains the choice."""
-        result = self.plan().place_next(request)
+        result = self.suggest(request)
         if result.offset is not None:
             self.add(request, result.offset, result.chosen_by or "heuristic", result.rule)
         return result
