@@ -158,3 +158,54 @@ def test_every_map_draws_the_same_characters(name):
 def _cells(table):
     for column in table.columns:
         yield from (c.plain if hasattr(c, "plain") else c for c in column._cells)
+
+
+# ---------------------------------------------------------------- light and dark themes
+
+def styled_cells(app, region) -> list[list[tuple[str, str | None, str | None]]]:
+    """The screen inside `region`, cell by cell: the character, its colour (where one shows)
+    and its background, as a terminal would draw them."""
+    import io
+
+    from rich.console import Console
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True, force_terminal=True,
+                      color_system="truecolor", legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    from rich.segment import ControlType
+
+    rows: list[list[tuple[str, str | None, str | None]]] = [[] for _ in range(height)]
+    y = 0
+    for segment in console._record_buffer:
+        if segment.control:
+            for code, *args in segment.control:
+                if code is ControlType.CURSOR_MOVE_TO:
+                    y = args[1]
+            continue
+        style = segment.style or Style()
+        fg = style.color.get_truecolor().hex if style.color else None
+        bg = style.bgcolor.get_truecolor().hex if style.bgcolor else None
+        for ch in segment.text:
+            if ch == "\n":
+                y += 1
+            else:
+                rows[y].append((ch, fg if ch.strip() else None, bg))
+    return [row[region.x:region.right] for row in rows[region.y:region.bottom]]
+
+
+async def test_the_map_and_legend_read_the_same_in_light_and_dark_themes():
+    from tests.tui_apps import make_app
+    from tui.widgets.hexmap import HexMap
+
+    app = make_app("sample_dumps/amd_fiji_gpu_7300_rebar.txt", view="vfio")  # hidden ranges too
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        await pilot.press("g", *"2d0", "enter")
+        regions = [app.query_one(HexMap).scrollable_content_region, app.query_one("#legend").content_region]
+        seen = {}
+        for theme in ("textual-dark", "textual-light"):
+            app.theme = theme
+            await pilot.pause()
+            seen[theme] = [styled_cells(app, r) for r in regions]
+        assert seen["textual-dark"] == seen["textual-light"]
+        assert any(cell[2] for row in seen["textual-dark"][0] for cell in row)  # it did draw colours

@@ -212,6 +212,21 @@ async def test_the_map_stays_where_the_drop_happened(size):
         assert any(line.lstrip(" │╭╰").startswith("ff0") or " ff0 " in line for line in screen_lines(app))
 
 
+async def test_the_ghost_is_a_bracketed_bar_hatched_on_a_collision():
+    """The ghost differs from what it covers in shape, not only colour: brackets around it,
+    the gaps between its bytes filled, hatched where it collides (AER at 0x100: lspci [100])."""
+    app = make_app(NIC)
+    rows = dump_rows(NIC)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for offset, fill in ((0x100, "/"), (0x200, " ")):
+            await drag(pilot, app, "vcap-pasid", offset, release=False)
+            row = rows[offset][: 8 * 3 - 1].split(" ")  # the 8 bytes PASID covers
+            expected = "[" + fill.join(row) + "]"
+            assert any(expected in line for line in screen_lines(app)), (expected, screen_lines(app))
+            await pilot.press("escape")
+
+
 async def test_a_collision_drop_is_refused():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:

@@ -33,7 +33,7 @@ from tui.screens.dialogs import DevicePicker, ExportScreen, GotoScreen, OpenScre
 from tui.session import Session
 from tui.widgets.chain import ChainPanel
 from tui.widgets.hexmap import Ghost, HexMap
-from tui.widgets.inspector import Inspector, structure_key
+from tui.widgets.inspector import Inspector, structure_extent, structure_key
 from tui.widgets.legend import Legend, legend_text  # noqa: F401 - legend_text: the legend's words
 from tui.widgets.palette import CapBlock, Palette
 from tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,
@@ -124,8 +124,8 @@ class CapslotApp(App[None]):
         self.moving: int | None = None  # index of the placed capability being moved
         self.palette_choice: VcapRequest | None = None
         self.verdict_now: tuple[RenderableType, Text] = (Text(IDLE, style="dim"), Text(IDLE, style="dim"))
-        self.painted = False
         self._layout_size: tuple[int, int] | None = None  # set by a resize, before App sees it
+        self._verdict_widgets: list[VerdictPanel | VerdictLine] = []
 
     # ------------------------------------------------------------ layout
 
@@ -173,6 +173,7 @@ class CapslotApp(App[None]):
         if self.mode == "tiny":
             return
         with self.batch_update():
+            self._verdict_widgets = [*self.query(VerdictPanel), *self.query(VerdictLine)]
             hexmap = self.hexmap
             hexmap.focus()
             hexmap.carrying = self.carrying.size if self.carrying is not None else 0
@@ -198,7 +199,6 @@ class CapslotApp(App[None]):
         self._show_all(cursor or 0, top)
 
     def _first_paint_done(self) -> None:
-        self.painted = True
         # Everything built so far (Textual, the registry, the device) lives as long as the app.
         # Moving it out of the collector's reach stops full collections from scanning it: the
         # worst drag step fell from 40-70 ms (a collection mid-drag) to about 10 ms
@@ -242,20 +242,14 @@ class CapslotApp(App[None]):
         # Content(...) is plain text: a file name like "[bold]x" must not be read as markup
         name = os.path.basename(cs.provenance.source) or cs.provenance.source
         self.hexmap.border_title = Content(f"{printable(name)}  [{s.view_name}]")
+        if self.mode == "narrow":  # no header there: the device goes under the map
+            self.hexmap.border_subtitle = Content(printable(cs.label()))
 
     def _follow(self, layout: Layout, offset: int) -> None:
         """The inspector, the chain's highlight and the map's lit rows follow the cursor."""
         self.query_one(Inspector).show(layout, offset)
         self.query_one(ChainPanel).follow(offset)
-        key = structure_key(layout, offset)
-        if key is None:
-            self.hexmap.selected = None
-        elif key[0] == "o":
-            o = layout.orphans[int(key[1:])]
-            self.hexmap.selected = (o.offset, o.end)
-        else:
-            c = layout.capabilities[int(key[1:])]
-            self.hexmap.selected = (c.offset, c.end)
+        self.hexmap.selected = structure_extent(layout, structure_key(layout, offset))
 
     # ------------------------------------------------------------ the verdict
 
@@ -268,10 +262,8 @@ class CapslotApp(App[None]):
 
     def _push_verdict(self) -> None:
         panel, line = self.verdict_now
-        for widget in self.query(VerdictPanel):
-            widget.update(panel)
-        for widget in self.query(VerdictLine):
-            widget.update(line.copy())
+        for widget in self._verdict_widgets:
+            widget.update(panel if isinstance(widget, VerdictPanel) else line.copy())
 
     # ------------------------------------------------------------ panels
 

@@ -35,11 +35,11 @@ REGION_STYLE: dict[Kind, str] = {
     Kind.VIRTUAL: "bold #ffffff on #0072b2",
     Kind.UNAVAILABLE: "#585858 on #262626",
 }
-CAP_TEXT = "black"  # on a capability's colour
+CAP_TEXT = "#000000"  # on a capability's colour (hex: named colours follow the theme)
 
 VERDICT_COLOUR = {"ok": "#009e73", "warning": "#e69f00", "collision": "#cc0000"}
-VERDICT_STYLE = {"ok": "bold white on #009e73", "warning": "bold black on #e69f00",
-                 "collision": "bold white on #cc0000"}
+VERDICT_STYLE = {"ok": "bold #ffffff on #009e73", "warning": "bold #000000 on #e69f00",
+                 "collision": "bold #ffffff on #cc0000"}
 # The ghost of a capability being placed: its verdict's colour, drawn as one bar (the gaps
 # between its bytes filled) between brackets, so it differs from what it covers in shape as
 # well as colour; a collision is also hatched.

@@ -57,6 +57,9 @@ class ChainPanel(DataTable):
         rows: list[tuple[int, int, str, tuple]] = []  # (chain position, offset, key, cells)
         for i, c in enumerate(layout.capabilities):
             vis = layout.visibility(i)
+            if vis == "visible":  # a region kind that marks a structure (VOCABULARY) says so
+                kind_mark = VOCABULARY.get(layout.region_at(c.offset).kind)
+                vis = kind_mark.structure if kind_mark is not None and kind_mark.structure else vis
             if i in marks:
                 mark = Text(f" {marks[i]} ", style="bold " + cap_style(colours[i]))
             else:

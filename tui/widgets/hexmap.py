@@ -24,7 +24,7 @@ from textual.strip import Strip
 from core.layout import Kind, Layout
 from core.space import CONFIG_SIZE
 from core.views import Access
-from tui.colours import GHOST_FILL, REGION_STYLE, VERDICT_STYLE, cap_colours, cap_style
+from tui.colours import CANVAS, GHOST_FILL, REGION_STYLE, VERDICT_STYLE, cap_colours, cap_style
 
 ROWS = CONFIG_SIZE // 16
 LABEL_W = 5  # "ff0  "
@@ -32,9 +32,11 @@ CELL_W = 3  # "xx "
 MID_GAP = 1  # an extra space after byte 7
 ROW_W = LABEL_W + 16 * CELL_W + MID_GAP
 
-LABEL_STYLE = Style(color="#8a8a8a")
+# Every cell carries its background: the map is the same dark canvas in every theme (a cell
+# without one would show the terminal's own background).
+GAP_STYLE = Style(bgcolor=CANVAS)
+LABEL_STYLE = Style(color="#8a8a8a", bgcolor=CANVAS)
 SELECTED_LABEL = Style(color="#1c1c1c", bgcolor="#d0d0d0", bold=True)  # rows of the structure under the cursor
-GAP_STYLE = Style()
 CURSOR = Style(reverse=True, bold=True)
 REACHES_DEVICE = Style(underline=True)
 GHOST_STYLE = {v: Style.parse(s) for v, s in VERDICT_STYLE.items()}
@@ -57,8 +59,8 @@ def byte_styles(layout: Layout) -> list[Style]:
     """The base style of every byte: its region's colour; capability headers bold; inside
     capabilities, bytes whose guest writes reach the device underlined (views only: in
     gaps and hidden capabilities every write does, which the legend says once)."""
-    styles = [Style()] * CONFIG_SIZE
-    kinds = {k: Style.parse(v) for k, v in REGION_STYLE.items()}
+    styles = [GAP_STYLE] * CONFIG_SIZE
+    kinds = {k: GAP_STYLE + Style.parse(v) for k, v in REGION_STYLE.items()}
     colours = cap_colours(layout)
     for r in layout.regions:
         if r.kind is Kind.CAPABILITY and r.capability in colours:
@@ -69,7 +71,7 @@ def byte_styles(layout: Layout) -> list[Style]:
             for pos in range(r.start, r.end):
                 styles[pos] = head if pos < head_end else base
         else:
-            styles[r.start:r.end] = [kinds.get(r.kind, Style())] * r.length
+            styles[r.start:r.end] = [kinds.get(r.kind, GAP_STYLE)] * r.length
     if layout.access:
         for r in layout.regions:
             if r.kind in (Kind.CAPABILITY, Kind.VIRTUAL):
@@ -130,7 +132,6 @@ class HexMap(ScrollView, can_focus=True):
         self._data = bytes(CONFIG_SIZE)
         self._styles: list[Style] = [Style()] * CONFIG_SIZE
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
-        self._background: Style | None = None  # self.rich_style, which is slow to compute
         self.virtual_size = Size(ROW_W, ROWS)
 
     # ------------------------------------------------------------ model
@@ -180,7 +181,7 @@ class HexMap(ScrollView, can_focus=True):
         row = int(sy) + y
         width = self.scrollable_content_region.width
         if row >= ROWS:
-            return Strip.blank(width, self.background)
+            return Strip.blank(width, GAP_STYLE)
         overlays = self._overlays(row)
         key = (row, int(sx), width, *overlays)  # the strip as shown: cropped to the viewport
         strip = self._cache.get(key)
@@ -229,9 +230,9 @@ class HexMap(ScrollView, can_focus=True):
                 segments.append(Segment(gap, GAP_STYLE))
         if sx == 0 and width >= ROW_W:  # the usual case: pad, not crop (crop_extend is slow)
             if width > ROW_W:
-                segments.append(Segment(" " * (width - ROW_W), self.background))
+                segments.append(Segment(" " * (width - ROW_W), GAP_STYLE))
             return Strip(segments, width)
-        return Strip(segments, ROW_W).crop_extend(sx, sx + width, self.background)
+        return Strip(segments, ROW_W).crop_extend(sx, sx + width, GAP_STYLE)
 
     def _refresh_rows(self, *spans: tuple[int, int] | None) -> None:
         for span in spans:
@@ -287,10 +288,3 @@ class HexMap(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
-        self._background = None
-
-    @property
-    def background(self) -> Style:
-        if self._background is None:
-            self._background = self.rich_style
-        return self._background

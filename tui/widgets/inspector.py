@@ -56,6 +56,14 @@ def structure_key(layout: Layout, offset: int) -> str | None:
     return None
 
 
+def structure_extent(layout: Layout, key: str | None) -> tuple[int, int] | None:
+    """Where the structure `key` (structure_key) starts and ends."""
+    if key is None:
+        return None
+    s = layout.orphans[int(key[1:])] if key[0] == "o" else layout.capabilities[int(key[1:])]
+    return s.offset, s.end
+
+
 def _registers(spec, ctx: CapContext, size: int) -> RenderableType:
     """Every register and field: its offset (or bits), then `name = value  what`, which wraps
     under itself at any width."""
