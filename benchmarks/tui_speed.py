@@ -1,6 +1,14 @@
-"""Explorer speed at 200x60: start-up to first paint, and per drag step (validate + redraw)
-p50/p95 over 200 steps, and a full hex map redraw. Prints figures; targets: first paint < 0.5 s,
-p95 step < 16 ms, map redraw a few ms."""
+"""Explorer speed in each layout (80x24 narrow, 120x40 medium, 200x60 wide), side by side:
+
+- first paint: a fresh process, from interpreter start to the first frame composed;
+- F1: from the key to the help screen's first frame;
+- drag step: real mouse events (Pilot mouse_down on PASID, then hover over the map, then
+  mouse_up), each step timed from the move reaching the dragged palette entry to the frame
+  that shows the new ghost and verdict (validation + redraw), p50 / p95 / max;
+- map redraw (200x60): a new layout on the map and every visible row rebuilt.
+
+Targets: first paint < 0.5 s, F1 < 0.2 s, drag step p95 < 16 ms. Run on a quiet machine
+(`make bench`); the figures are wall time."""
 
 from __future__ import annotations
 
@@ -14,10 +22,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
+SIZES = ((80, 24), (120, 40), (200, 60))
 
-FIRST_PAINT = f"""
+FIRST_PAINT = """
 import time, sys
-sys.path.insert(0, {str(ROOT)!r})
+sys.path.insert(0, {root!r})
 t0 = time.perf_counter()
 from core.placement import DeviceTable
 from core.sources import load
@@ -39,33 +48,115 @@ class Once(CapslotApp):
         super().on_mount()
         self.call_after_refresh(self._painted)
     def _painted(self):
-        print(first[0], time.perf_counter() - t0)
+        print(first[0])
         self.exit()
 
-Once(Session(load({NIC!r}), table=DeviceTable.load(use_overlay=False))).run(headless=True, size=(200, 60))
+Once(Session(load({nic!r}), table=DeviceTable.load(use_overlay=False))).run(headless=True, size={size!r})
 """
 
 
-def first_paint(runs: int = 7) -> tuple[list[float], list[float], list[float]]:
-    frame, settled, whole = [], [], []
+def first_paint(size: tuple[int, int], runs: int = 5) -> list[float]:
+    out = []
     for _ in range(runs):
-        t = time.perf_counter()
-        out = subprocess.run([sys.executable, "-c", FIRST_PAINT], capture_output=True, text=True,
-                             cwd=ROOT, check=True).stdout
-        whole.append(time.perf_counter() - t)
-        a, b = out.strip().splitlines()[-1].split()
-        frame.append(float(a))
-        settled.append(float(b))
-    return frame, settled, whole
+        script = FIRST_PAINT.format(root=str(ROOT), nic=NIC, size=size)
+        text = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              cwd=ROOT, check=True).stdout
+        out.append(float(text.strip().splitlines()[-1]))
+    return out
 
 
-async def map_redraw(n: int = 50) -> tuple[list[float], list[float]]:
-    """A new layout shown on the map (styles for 4096 bytes recomputed, row cache cleared) and
-    every visible row rebuilt through render_line; and all 256 rows of the 4 KiB likewise."""
+class FrameClock:
+    """Times from a mark to the end of the next frame composed (of a given screen class)."""
+
+    def __init__(self) -> None:
+        from textual.screen import Screen
+
+        self.mark: float | None = None
+        self.screen: str | None = None
+        self.times: list[float] = []
+        self._original = Screen._compositor_refresh
+        clock = self
+
+        def timed(screen, *a, **kw):
+            result = clock._original(screen, *a, **kw)
+            if clock.mark is not None and (clock.screen is None or type(screen).__name__ == clock.screen):
+                clock.times.append(time.perf_counter() - clock.mark)
+                clock.mark = None
+            return result
+
+        Screen._compositor_refresh = timed
+
+    def start(self, screen: str | None = None) -> None:
+        self.mark, self.screen = time.perf_counter(), screen
+
+    def close(self) -> None:
+        from textual.screen import Screen
+
+        Screen._compositor_refresh = self._original
+
+
+async def f1(size: tuple[int, int], runs: int = 10) -> list[float]:
+    from tests.tui_apps import make_app
+
+    clock = FrameClock()
+    try:
+        app = make_app(NIC)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            for _ in range(runs):
+                clock.start("HelpScreen")
+                await pilot.press("f1")
+                while clock.mark is not None:
+                    await asyncio.sleep(0.001)
+                await pilot.press("escape")
+                await pilot.pause()
+    finally:
+        clock.close()
+    return clock.times
+
+
+async def drag_steps(size: tuple[int, int], n: int = 200) -> list[float]:
+    """Each step: from the MouseMove reaching the palette entry (it holds the mouse while
+    dragging) to the frame showing the ghost there."""
+    from tests.test_tui import cell
+    from tests.tui_apps import make_app
+    from tui.widgets.hexmap import HexMap
+    from tui.widgets.palette import CapBlock
+
+    clock = FrameClock()
+    original = CapBlock.on_mouse_move
+
+    def on_mouse_move(block, event):
+        clock.start()
+        original(block, event)
+
+    CapBlock.on_mouse_move = on_mouse_move
+    try:
+        app = make_app(NIC)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+            assert await pilot.mouse_down("#vcap-pasid")
+            hexmap = app.query_one(HexMap)
+            top, rows = int(hexmap.scroll_offset.y), hexmap.scrollable_content_region.height
+            for i in range(n):
+                offset = (top + (i * 7) % rows) * 16 + (i * 5) % 16  # wander over the visible rows
+                clock.times.clear() if i == 0 else None
+                await pilot.hover(HexMap, offset=cell(app, offset))
+                while clock.mark is not None:
+                    await asyncio.sleep(0.001)
+            await pilot.mouse_up(HexMap, offset=cell(app, top * 16))
+            await pilot.pause()
+    finally:
+        CapBlock.on_mouse_move = original
+        clock.close()
+    return clock.times
+
+
+async def map_redraw(n: int = 50) -> list[float]:
     from tests.tui_apps import make_app
     from tui.widgets.hexmap import HexMap
 
-    visible, whole = [], []
+    out = []
     app = make_app(NIC)
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
@@ -73,51 +164,12 @@ async def map_redraw(n: int = 50) -> tuple[list[float], list[float]]:
         layout = app.session.synthesized()
         rows = hexmap.scrollable_content_region.height
         for _ in range(n):
-            for count, out in ((rows, visible), (256, whole)):
-                t = time.perf_counter()
-                hexmap.show(layout)
-                for y in range(count):
-                    hexmap.render_line(y)
-                out.append(time.perf_counter() - t)
-    return visible, whole
-
-
-async def drag_steps(n: int = 200) -> tuple[list[float], list[float], list[float]]:
-    from textual.screen import Screen
-
-    from tests.tui_apps import make_app
-    from tui.widgets.hexmap import HexMap
-
-    refresh_time = [0.0]
-    original = Screen._compositor_refresh
-
-    def timed(self, *a, **kw):
-        t = time.perf_counter()
-        try:
-            return original(self, *a, **kw)
-        finally:
-            refresh_time[0] += time.perf_counter() - t
-
-    Screen._compositor_refresh = timed
-    validate, redraw = [], []
-    app = make_app(NIC)
-    async with app.run_test(size=(200, 60)) as pilot:
-        await pilot.pause()
-        await pilot.press("p")  # carry PASID with the keyboard: the same preview as a drag
-        await pilot.pause()
-        hexmap = app.query_one(HexMap)
-        top = int(hexmap.scroll_offset.y) * 16
-        for i in range(n):
-            offset = top + (i * 52) % (40 * 16)  # wander over the visible rows
-            refresh_time[0] = 0.0
             t = time.perf_counter()
-            app.preview(offset & ~3)
-            validate.append(time.perf_counter() - t)
-            await pilot.pause()
-            redraw.append(refresh_time[0])
-    Screen._compositor_refresh = original
-    total = [a + b for a, b in zip(validate, redraw)]
-    return validate, redraw, total
+            hexmap.show(layout)
+            for y in range(rows):
+                hexmap.render_line(y)
+            out.append(time.perf_counter() - t)
+    return out
 
 
 def pct(values: list[float], q: float) -> float:
@@ -125,19 +177,32 @@ def pct(values: list[float], q: float) -> float:
     return values[min(len(values) - 1, int(q * len(values)))]
 
 
+def ms(x: float) -> str:
+    return f"{x * 1000:8.1f} ms"
+
+
 def main() -> None:
-    frame, settled, whole = first_paint()
-    print(f"first paint (imports + mount + first frame composed): median {statistics.median(frame) * 1000:.0f} ms, "
-          f"best {min(frame) * 1000:.0f} ms")
-    print(f"settled (inspector and chain filled in after it):     median {statistics.median(settled) * 1000:.0f} ms")
-    print(f"whole process, interpreter start to exit:             median {statistics.median(whole) * 1000:.0f} ms")
-    visible, whole_map = asyncio.run(map_redraw())
-    validate, redraw, total = asyncio.run(drag_steps())
-    for label, xs in (("map redraw, visible rows", visible), ("map redraw, all 256 rows", whole_map),
-                      ("validate + ghost + verdict", validate), ("compositor redraw", redraw),
-                      ("drag step total", total)):
-        print(f"{label:28s} p50 {pct(xs, 0.5) * 1000:6.2f} ms   p95 {pct(xs, 0.95) * 1000:6.2f} ms   "
-              f"max {max(xs) * 1000:6.2f} ms   (n={len(xs)})")
+    rows: dict[str, list[str]] = {}
+    for size in SIZES:
+        paint = first_paint(size)
+        help_ = asyncio.run(f1(size))
+        steps = asyncio.run(drag_steps(size))
+        for label, value in (("first paint, median", statistics.median(paint)),
+                             ("first paint, best", min(paint)),
+                             ("F1 to help shown, median", statistics.median(help_)),
+                             ("F1 to help shown, max", max(help_)),
+                             ("drag step, p50", pct(steps, 0.5)),
+                             ("drag step, p95", pct(steps, 0.95)),
+                             ("drag step, max", max(steps))):
+            rows.setdefault(label, []).append(ms(value))
+        print(f"  measured {size[0]}x{size[1]}: {len(paint)} starts, {len(help_)} F1, "
+              f"{len(steps)} drag steps", file=sys.stderr)
+    print(f"{'':26s}" + "".join(f"{f'{w}x{h}':>11s}" for w, h in SIZES))
+    for label, values in rows.items():
+        print(f"{label:26s}" + "".join(f"{v:>11s}" for v in values))
+    redraw = asyncio.run(map_redraw())
+    print(f"map redraw at 200x60 (new layout, visible rows): p50 {ms(pct(redraw, 0.5)).strip()}, "
+          f"max {ms(max(redraw)).strip()}")
 
 
 if __name__ == "__main__":

@@ -1,30 +1,56 @@
 """The email-safe map: the 4 KiB as plain ASCII in at most 72 columns, one character per
 DWORD (64 a row, 0x100 bytes), a letter per capability and a symbol per region kind, with
 row labels and a legend. It depends on nothing but the layout, so two maps diff cleanly.
+
+VOCABULARY is the one table of those symbols: every map (this one, the Rich map of `show`,
+the SVG and HTML pictures, the explorer's legend) reads it, so no character means two things.
 """
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 from .layout import Kind, Layout
 from .space import CONFIG_SIZE
+from .views import Access
 
 WIDTH = 72
 DWORDS_PER_ROW = 64
-SYMBOLS: dict[Kind, tuple[str, str]] = {
-    Kind.HEADER: ("=", "config header"),
-    Kind.ZERO_GAP: (".", "zero gap"),
-    Kind.DATA_GAP: (":", "non-zero gap (data no capability owns)"),
-    Kind.UNKNOWN_TAIL: ("?", "unknown-size tail"),
-    Kind.ORPHAN: ("%", "orphan (unlinked capability)"),
-    Kind.MASKED: ("&", "masked capability (ID 0: live registers)"),
-    Kind.HIDDEN: ("~", "hidden by the view (bytes still live)"),
-    Kind.VIRTUAL: ("#", "virtual capability"),
-    Kind.UNAVAILABLE: ("_", "not in the dump"),
+
+
+class Mark(NamedTuple):
+    """How every map shows one region kind: the text map, the Rich map of `show`, the SVG and
+    HTML pictures and the explorer's legend all read this one table (colours: tui/colours.py)."""
+
+    symbol: str  # one ASCII character; never a letter or digit, which name capabilities
+    meaning: str  # the legend's words
+    rank: int  # when a DWORD holds bytes of several kinds, the lowest rank shows
+    structure: str = ""  # a structure the explorer lists and decodes: how it is marked
+
+
+# Capabilities are letters (LETTERS, one per capability); every other kind is a symbol.
+# A new region kind is one line here and one in tui/colours.py REGION_STYLE.
+VOCABULARY: dict[Kind, Mark] = {
+    Kind.HEADER: Mark("=", "config header", 6),
+    Kind.ZERO_GAP: Mark(".", "zero gap", 8),
+    Kind.DATA_GAP: Mark(":", "non-zero gap (data no capability owns)", 7),
+    Kind.UNKNOWN_TAIL: Mark("?", "unknown-size tail", 5),
+    Kind.MASKED: Mark("&", "masked capability (ID 0: live registers)", 2, "masked"),
+    Kind.ORPHAN: Mark("%", "orphan (unlinked capability)", 3, "orphan"),
+    Kind.HIDDEN: Mark("~", "hidden by the view (bytes still live)", 4, "hidden"),
+    Kind.VIRTUAL: Mark("#", "virtual capability", 0, "virtual"),
+    Kind.UNAVAILABLE: Mark("_", "not in the dump", 9),
 }
-# When a DWORD holds bytes of several regions, the first kind in this list shows.
-PRIORITY = [Kind.VIRTUAL, Kind.CAPABILITY, Kind.MASKED, Kind.ORPHAN, Kind.HIDDEN, Kind.UNKNOWN_TAIL,
-            Kind.HEADER, Kind.DATA_GAP, Kind.ZERO_GAP, Kind.UNAVAILABLE]
-_RANK = {k: i for i, k in enumerate(PRIORITY)}
+CAPABILITY_RANK = 1
+# The access map of `show` (one character per DWORD: its most device-reaching byte).
+ACCESS_SYMBOLS: dict[Access, tuple[str, str]] = {
+    Access.VIRTUALIZED: ("+", "virtualized by vfio-pci"),
+    Access.READ_ONLY: ("-", "read-only (writes dropped)"),
+    Access.WRITABLE: ("*", "writable: writes reach the device"),
+    Access.RAW: ("!", "raw: reads and writes reach the device"),
+}
+SYMBOLS: dict[Kind, tuple[str, str]] = {k: (m.symbol, m.meaning) for k, m in VOCABULARY.items()}
+_RANK = {Kind.CAPABILITY: CAPABILITY_RANK, **{k: m.rank for k, m in VOCABULARY.items()}}
 LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 
 
@@ -45,6 +71,15 @@ def dword_owner(layout: Layout, pos: int) -> tuple[Kind, int | None]:
             best = r
         idx += 1
     return best.kind, best.capability
+
+
+def dword_mark(layout: Layout, pos: int, marks: dict[int, str]) -> tuple[str, Kind, int | None]:
+    """The character every map shows for the DWORD at `pos` (its capability's letter, or its
+    kind's symbol), with the kind and capability it stands for. `marks` is letters(layout)."""
+    kind, cap = dword_owner(layout, pos)
+    if kind is Kind.CAPABILITY and cap is not None and cap in marks:
+        return marks[cap], kind, cap
+    return VOCABULARY[kind].symbol, kind, cap
 
 
 def letters(layout: Layout) -> dict[int, str]:
@@ -71,13 +106,7 @@ def text_map(layout: Layout, notes: list[str] | None = None) -> str:
     out.append("    " + "".join(f"+{c * 4:02x}".ljust(8) for c in range(0, DWORDS_PER_ROW, 8)).rstrip())
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
         base = row * 4 * DWORDS_PER_ROW
-        chars = []
-        for d in range(DWORDS_PER_ROW):
-            kind, cap = dword_owner(layout, base + 4 * d)
-            if kind is Kind.CAPABILITY and cap is not None and cap in marks:
-                chars.append(marks[cap])
-            else:
-                chars.append(SYMBOLS[kind][0])
+        chars = [dword_mark(layout, base + 4 * d, marks)[0] for d in range(DWORDS_PER_ROW)]
         out.append(f"{base:03x} " + "".join(chars))
     out.append("")
     out.append("   offset   size certainty / capability")

@@ -1,7 +1,9 @@
 """The explorer in a real terminal: tmux at 200x60, xterm SGR mouse sequences sent to the
 pane. A drag of PASID onto 0xff8 of a real NIC dump writes the plan with offset 0xff8.
 
-Screen positions come from the same layout computed headlessly at the same size."""
+Screen positions come from the same layout computed headlessly at the same size. Every step
+waits for what the previous one must have put on the screen (polling tmux capture-pane),
+never for a fixed time, so a loaded machine makes the test slower, not red."""
 
 from __future__ import annotations
 
@@ -22,12 +24,14 @@ from tui.widgets.hexmap import HexMap
 
 ROOT = Path(__file__).resolve().parent.parent
 NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
+TIMEOUT = 120.0  # seconds for one condition: generous, since a loaded machine only slows it
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
 
-async def _positions() -> tuple[tuple[int, int], tuple[int, int]]:
+async def _positions() -> tuple[tuple[int, int], tuple[int, int], int]:
     """Screen cells (0-based) of the PASID palette entry and of byte 0xff8 once the map has
-    gone to it with `g ff8 Enter`, as the headless app lays them out at 200x60."""
+    gone to it with `g ff8 Enter`, and the column of the map's row labels, as the headless app
+    lays them out at 200x60."""
     app = make_app(NIC)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -37,61 +41,67 @@ async def _positions() -> tuple[tuple[int, int], tuple[int, int]]:
         hexmap = app.query_one(HexMap)
         region = hexmap.scrollable_content_region
         target = (region.x + hexmap.cell_x(0xFF8), region.y + 0xFF8 // 16 - int(hexmap.scroll_offset.y))
-        return (block.x + 2, block.y), target
+        return (block.x + 2, block.y), target, region.x
 
 
-def tmux(*args: str) -> str:
-    return subprocess.run(["tmux", *args], capture_output=True, text=True, check=False).stdout
-
-
-def wait_for(predicate, timeout: float = 20.0) -> bool:
+def wait_for(predicate, timeout: float = TIMEOUT) -> bool:
     end = time.monotonic() + timeout
     while time.monotonic() < end:
         if predicate():
             return True
-        time.sleep(0.1)
-    return False
+        time.sleep(0.05)  # the poll interval of a condition, not a guess at how long a step takes
+    return predicate()
 
 
 def test_drag_pasid_onto_0xff8_in_tmux(tmp_path):
     import asyncio
 
-    (bx, by), (tx, ty) = asyncio.run(_positions())
+    (bx, by), (tx, ty), label_x = asyncio.run(_positions())
     plan = tmp_path / "plan.json"
-    session = f"capslot-{uuid.uuid4().hex[:8]}"
+    server = f"capslot-{uuid.uuid4().hex[:8]}"
     env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
     cmd = (f"cd {ROOT} && TERM=xterm-256color XDG_CONFIG_HOME={tmp_path} {sys.executable} -m tui.cli "
            f"tui {NIC} --plan {plan}")
-    subprocess.run(["tmux", "-L", session, "new-session", "-d", "-s", session, "-x", str(SIZE[0]),
-                    "-y", str(SIZE[1]), cmd], check=True, env=env)
+    subprocess.run(["tmux", "-L", server, "-f", "/dev/null", "new-session", "-d", "-s", server,
+                    "-x", str(SIZE[0]), "-y", str(SIZE[1]), cmd], check=True, env=env)
     try:
-        def screen() -> str:
-            return subprocess.run(["tmux", "-L", session, "capture-pane", "-p", "-t", session],
-                                  capture_output=True, text=True).stdout
+        def lines() -> list[str]:
+            out = subprocess.run(["tmux", "-L", server, "capture-pane", "-p", "-t", server],
+                                 capture_output=True, text=True).stdout
+            return out.splitlines()
 
-        assert wait_for(lambda: "virtual capabilities" in screen()), screen()
+        def screen() -> str:
+            return "\n".join(lines())
 
         def send(text: str, literal: bool = True) -> None:
-            subprocess.run(["tmux", "-L", session, "send-keys", "-t", session,
+            subprocess.run(["tmux", "-L", server, "send-keys", "-t", server,
                             *(["-l"] if literal else []), text], check=True)
 
+        def row_label_at(y: int, label: str) -> bool:
+            rows = lines()
+            return len(rows) > y and rows[y][label_x:label_x + 3] == label
+
+        assert wait_for(lambda: "virtual capabilities" in screen() and "drag a virtual" in screen()), screen()
         send("g")
         assert wait_for(lambda: "go to offset" in screen()), screen()
         send("ff8")
         send("Enter", literal=False)
-        assert wait_for(lambda: "ff0" in screen())
+        assert wait_for(lambda: "go to offset" not in screen() and row_label_at(ty, "ff0")), screen()
+
         sgr = lambda b, x, y, end="M": f"\x1b[<{b};{x + 1};{y + 1}{end}"
         send(sgr(0, bx, by))  # press on the PASID palette entry
-        time.sleep(0.3)
-        for step in range(1, 6):  # motion with the left button held, towards 0xff8
-            x = bx + (tx - bx) * step // 5
-            y = by + (ty - by) * step // 5
-            send(sgr(32, x, y))
-            time.sleep(0.1)
+        assert wait_for(lambda: "carrying pasid" in screen()), screen()
+        for step in range(1, 5):  # motion with the left button held, towards 0xff8
+            send(sgr(32, bx + (tx - bx) * step // 5, by + (ty - by) * step // 5))
+        send(sgr(32, tx, ty))
+        assert wait_for(lambda: "pasid at 0xff8" in screen()), screen()  # the live verdict there
         send(sgr(0, tx, ty, "m"))  # release on 0xff8
         assert wait_for(lambda: plan.exists() and json.loads(plan.read_text())["placements"]), screen()
         (placed,) = json.loads(plan.read_text())["placements"]
         assert (placed["vcap"], placed["offset"], placed["verdict"]) == ("pasid", 0xFF8, "ok")
-        send("C-q", literal=False)
+        assert wait_for(lambda: "placed: pasid at 0xff8" in screen()), screen()
+        send("q")
+        assert wait_for(lambda: subprocess.run(["tmux", "-L", server, "has-session", "-t", server],
+                                               capture_output=True).returncode != 0), screen()
     finally:
-        subprocess.run(["tmux", "-L", session, "kill-server"], capture_output=True)
+        subprocess.run(["tmux", "-L", server, "kill-server"], capture_output=True)

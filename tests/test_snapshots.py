@@ -1,28 +1,46 @@
 """Snapshots of the explorer (stored in snapshots/test_snapshots/, each looked at before it
-was committed): a real device's map, a ghost over a collision, the vfio view's hidden
-regions, and the help screen."""
+was committed): a real device's map and a ghost over a collision in each layout (80x24,
+120x40, 200x60), an orphan decoded in the inspector, the vfio view's hidden regions, the help
+screen, and a terminal too small to use."""
 
 from __future__ import annotations
 
-from tests.test_tui import SIZE, cell
+import pytest
+
+from tests.test_tui import SIZES, cell, ids
 from tests.tui_apps import make_app
 from tui.widgets.hexmap import HexMap
 
 
-def test_map_of_a_real_device(snap_compare):
-    assert snap_compare(make_app("sample_dumps/intel_0d93_cxl_dvsec.txt"), terminal_size=SIZE)
+@pytest.mark.parametrize("size", SIZES, ids=ids)
+def test_map_of_a_real_device(snap_compare, size):
+    assert snap_compare(make_app("sample_dumps/intel_0d93_cxl_dvsec.txt"), terminal_size=size)
 
 
-def test_ghost_over_a_collision(snap_compare):
+@pytest.mark.parametrize("size", SIZES, ids=ids)
+def test_ghost_over_a_collision(snap_compare, size):
     app = make_app()
 
     async def run_before(pilot):
         await pilot.pause()
-        assert await pilot.mouse_down("#vcap-pasid")
-        await pilot.hover(HexMap, offset=cell(app, 0x104))  # inside AER
+        await pilot.press("g", *"104", "enter")
         await pilot.pause()
+        assert await pilot.mouse_down("#vcap-pasid")
+        assert await pilot.hover(HexMap, offset=cell(app, 0x104))  # inside AER
+        await pilot.pause()
+        assert app.query_one(HexMap).ghost.verdict == "collision"
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
+def test_orphan_in_the_inspector(snap_compare):
+    app = make_app("sample_dumps/samsung_pm1743_nvme_a826.txt", view="hardware")
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("g", *"23a", "enter", "2")  # ACS, in the chain nothing links to
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
 
 
 def test_vfio_view_with_hidden_regions(snap_compare):
@@ -32,8 +50,12 @@ def test_vfio_view_with_hidden_regions(snap_compare):
         await pilot.pause()
         await pilot.press("g", *"270", "enter")  # Secondary PCIe, hidden by vfio-pci
 
-    assert snap_compare(app, terminal_size=SIZE, run_before=run_before)
+    assert snap_compare(app, terminal_size=(200, 60), run_before=run_before)
 
 
 def test_help_screen(snap_compare):
-    assert snap_compare(make_app(), terminal_size=SIZE, press=["f1"])
+    assert snap_compare(make_app(), terminal_size=(80, 24), press=["f1"])
+
+
+def test_too_small(snap_compare):
+    assert snap_compare(make_app(), terminal_size=(50, 15))

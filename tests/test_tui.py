@@ -1,18 +1,87 @@
-"""The explorer, driven with Textual's Pilot: drag and drop, the keyboard path, undo,
-views, the device picker, the plan file."""
+"""The explorer, driven with Textual's Pilot at the sizes people use (80x24, the default of most
+terminals; 120x40; 200x60): the layouts, drag and drop, the keyboard path, the inspector
+following the cursor, undo, views, dialogs, the plan file.
+
+What the screen must show is read off the screen itself (`screen_lines`) and checked against
+the dumps and lspci's decodes, not against the explorer's own model."""
 
 from __future__ import annotations
 
+import io
 import json
+import re
+from pathlib import Path
 
-from textual.widgets import Input
+import pytest
+from rich.console import Console
+from textual.widgets import Input, TabbedContent
 
+from core.placement import parse_vcap
 from tests.tui_apps import make_app
 from tui.widgets.chain import ChainPanel
 from tui.widgets.hexmap import HexMap
+from tui.widgets.inspector import Inspector
 from tui.widgets.palette import CapBlock
 
 SIZE = (200, 60)
+SIZES = [(80, 24), (120, 40), (200, 60)]
+ROOT = Path(__file__).resolve().parent.parent
+NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
+PM1743 = "sample_dumps/samsung_pm1743_nvme_a826.txt"
+FIJI = "sample_dumps/amd_fiji_gpu_7300_rebar.txt"
+
+
+def ids(size: tuple[int, int]) -> str:
+    return f"{size[0]}x{size[1]}"
+
+
+def screen_lines(app) -> list[str]:
+    """The screen as text, line by line, as the terminal would show it."""
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), record=True, force_terminal=True,
+                      color_system="truecolor", legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text().splitlines()
+
+
+def plain(renderable) -> str:
+    console = Console(width=200, file=io.StringIO(), record=True, legacy_windows=False)
+    console.print(renderable)
+    return console.export_text()
+
+
+def decoded(app) -> str:
+    """The inspector's decode, as text (all of it, scrolled into view or not)."""
+    return plain(app.query_one(Inspector).structure_content)
+
+
+def on_screen(app, text: str) -> bool:
+    return any(text in line for line in screen_lines(app))
+
+
+def dump_rows(path: str) -> dict[int, str]:
+    """The dump's own hex rows (`lspci -x` text): offset -> "ec 10 68 81 ..." (16 bytes)."""
+    rows = {}
+    for line in (ROOT / path).read_text().splitlines():
+        m = re.match(r"^([0-9a-f]{2,3}): ((?:[0-9a-f]{2} ){15}[0-9a-f]{2})\s*$", line)
+        if m:
+            rows[int(m.group(1), 16)] = m.group(2)
+    return rows
+
+
+def lspci_offsets(path: str) -> set[int]:
+    """Capability offsets lspci -vvv printed for the dump."""
+    text = (ROOT / path.replace(".txt", ".lspci.txt")).read_text()
+    return {int(m, 16) for m in re.findall(r"Capabilities: \[([0-9a-f]+)", text)}
+
+
+def visible(app, widget) -> bool:
+    """The widget is displayed with some area inside the screen (and not covered)."""
+    region = widget.region
+    if not widget.display or region.area == 0:
+        return False
+    inside = region.intersection(app.screen.region)
+    return inside.area > 0 and app.screen.get_widget_at(inside.x, inside.y)[0] in (widget, *widget.walk_children())
 
 
 def cell(app, offset: int) -> tuple[int, int]:
@@ -21,6 +90,12 @@ def cell(app, offset: int) -> tuple[int, int]:
     region, outer = hexmap.scrollable_content_region, hexmap.region
     return (region.x - outer.x + hexmap.cell_x(offset),
             region.y - outer.y + offset // 16 - int(hexmap.scroll_offset.y))
+
+
+def shows_row(app, offset: int) -> bool:
+    hexmap = app.query_one(HexMap)
+    top = int(hexmap.scroll_offset.y)
+    return top <= offset // 16 < top + hexmap.scrollable_content_region.height
 
 
 async def drag(pilot, app, block_id: str, offset: int, release: bool = True) -> None:
@@ -32,6 +107,79 @@ async def drag(pilot, app, block_id: str, offset: int, release: bool = True) -> 
         await pilot.mouse_up(HexMap, offset=cell(app, offset))
         await pilot.pause()
 
+
+# ---------------------------------------------------------------- the layouts
+
+@pytest.mark.parametrize("size", SIZES, ids=ids)
+async def test_every_layout_shows_whole_rows_and_reaches_every_panel(size):
+    """All 16 bytes of every visible row are on screen, as the dump has them; keys 1-4 bring
+    each panel on screen; the chain lists what lspci found; the palette is there to drag."""
+    app = make_app(NIC)
+    rows = dump_rows(NIC)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        lines = screen_lines(app)
+        region = app.query_one(HexMap).scrollable_content_region
+        assert region.height >= 8
+        for y in range(region.y, region.bottom):
+            text = lines[y][region.x:region.right]
+            m = re.fullmatch(r"([0-9a-f]{2}0)  ((?:[0-9a-f]{2} +){15}[0-9a-f]{2}) *", text)
+            assert m, (y, text)
+            assert re.sub(r" +", " ", m.group(2)) == rows[int(m.group(1), 16)], text
+        assert visible(app, app.query_one("#vcap-pasid"))
+        for key, name in zip("1234", ("chain", "inspector", "verdict", "legend"), strict=False):
+            await pilot.press(key)
+            assert visible(app, app.query_one(f"#{name}")), (size, name)
+        await pilot.press("1")
+        chain = app.query_one(ChainPanel)
+        offsets = {int(str(chain.get_cell_at((r, 1))), 16) for r in range(chain.row_count)}
+        assert offsets == lspci_offsets(NIC)
+        await pilot.press("4")
+        assert on_screen(app, "config header")
+
+
+@pytest.mark.parametrize("size", SIZES, ids=ids)
+async def test_keyboard_placement_at_0xff8_is_accepted_with_its_verdict_on_screen(size):
+    app = make_app(NIC)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("p", "end")  # the ghost as far up as PASID (8 bytes) fits: 0xff8
+        assert app.query_one(HexMap).ghost.offset == 0xFF8
+        await pilot.press("enter")
+        await pilot.pause()
+        (p,) = app.session.placements()
+        assert (p.vcap.name, p.offset, p.verdict) == ("pasid", 0xFF8, "ok")
+        assert any(re.search(r"\bok\b.*pasid at 0xff8", line) for line in screen_lines(app)), \
+            screen_lines(app)
+        assert shows_row(app, 0xFF0)
+
+
+async def test_too_small_a_terminal_says_the_size_needed_and_q_quits():
+    app = make_app(NIC)
+    async with app.run_test(size=(50, 15)) as pilot:
+        await pilot.pause()
+        text = " ".join(screen_lines(app))
+        assert "at least 60x18" in text and "is 50x15" in text
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_a_resize_changes_the_layout_and_keeps_the_cursor_and_the_carried_ghost():
+    app = make_app(NIC)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        await pilot.press("g", *"e00", "enter", "p")
+        start = app.query_one(HexMap).ghost.offset
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        assert app.query_one(TabbedContent).display
+        assert app.query_one(HexMap).ghost.offset == start and app.carrying is not None
+        await pilot.press("enter")
+        assert [p.request.offset for p in app.session.placed] == [start]
+
+
+# ---------------------------------------------------------------- placement
 
 async def test_drag_places_pasid_with_a_live_verdict(tmp_path):
     plan = tmp_path / "plan.json"
@@ -48,6 +196,36 @@ async def test_drag_places_pasid_with_a_live_verdict(tmp_path):
         assert (p.vcap.name, p.offset, p.verdict) == ("pasid", 0x200, "ok")
     saved = json.loads(plan.read_text())
     assert saved["placements"][0]["offset"] == 0x200 and saved["device"]["vendor_id"] == 0x10EC
+
+
+@pytest.mark.parametrize("size", SIZES, ids=ids)
+async def test_the_map_stays_where_the_drop_happened(size):
+    """A drop at 0xff8 leaves row 0xff0 on screen (it used to jump back to 0x000)."""
+    app = make_app(NIC)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("g", *"ff8", "enter")
+        await pilot.pause()
+        await drag(pilot, app, "vcap-pasid", 0xFF8)
+        assert [p.request.offset for p in app.session.placed] == [0xFF8]
+        await pilot.pause()
+        assert shows_row(app, 0xFF0)
+        assert any(line.lstrip(" │╭╰").startswith("ff0") or " ff0 " in line for line in screen_lines(app))
+
+
+async def test_the_ghost_is_a_bracketed_bar_hatched_on_a_collision():
+    """The ghost differs from what it covers in shape, not only colour: brackets around it,
+    the gaps between its bytes filled, hatched where it collides (AER at 0x100: lspci [100])."""
+    app = make_app(NIC)
+    rows = dump_rows(NIC)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for offset, fill in ((0x100, "/"), (0x200, " ")):
+            await drag(pilot, app, "vcap-pasid", offset, release=False)
+            row = rows[offset][: 8 * 3 - 1].split(" ")  # the 8 bytes PASID covers
+            expected = "[" + fill.join(row) + "]"
+            assert any(expected in line for line in screen_lines(app)), (expected, screen_lines(app))
+            await pilot.press("escape")
 
 
 async def test_a_collision_drop_is_refused():
@@ -69,83 +247,68 @@ async def test_drop_snaps_to_a_dword():
         assert [p.request.offset for p in app.session.placed] == [0x300]
 
 
-async def test_keyboard_path_goto_pick_drop_undo_redo():
+async def test_pick_up_starts_where_auto_placement_would_and_moves_by_dwords():
+    """On the Fiji GPU, `capslot place --add pasid` puts PASID at 0x2d0 (the PASID the
+    hardware has, hidden by vfio-pci: lspci shows it at [2d0]); `p` starts the ghost there
+    without placing anything; arrows move it a DWORD, PgDn 0x100."""
+    assert 0x2D0 in lspci_offsets(FIJI)
+    app = make_app(FIJI)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("p")
+        hexmap = app.query_one(HexMap)
+        assert hexmap.ghost.offset == 0x2D0 and app.session.placed == []
+        await pilot.press("right")
+        assert hexmap.ghost.offset == 0x2D4
+        await pilot.press("left", "left")
+        assert hexmap.ghost.offset == 0x2CC
+        await pilot.press("pagedown")
+        assert hexmap.ghost.offset == 0x3CC
+        await pilot.press("pageup", "down")
+        assert hexmap.ghost.offset == 0x2DC
+
+
+async def test_keyboard_path_goto_pick_drop_undo_redo_and_the_verdict_clears():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("g", *"ff9", "enter")
-        assert app.query_one(HexMap).cursor == 0xFF9
-        await pilot.press("p")  # picks up PASID, snapped to 0xff8
-        assert app.carrying is not None and app.query_one(HexMap).ghost.offset == 0xFF8
+        await pilot.press("g", *"e01", "enter")
+        assert app.query_one(HexMap).cursor == 0xE01
+        await pilot.press("p", "pageup", "pageup", "pageup", "pageup", "left")  # from 0xff8
+        assert app.query_one(HexMap).ghost.offset == 0xBF4
         await pilot.press("enter")
-        assert [p.request.offset for p in app.session.placed] == [0xFF8]
+        assert [p.request.offset for p in app.session.placed] == [0xBF4]
+        assert on_screen(app, "pasid at 0xbf4")
         await pilot.press("ctrl+z")
         assert app.session.placed == []
+        assert not on_screen(app, "pasid at 0xbf4")  # the verdict of what was undone is gone
         await pilot.press("ctrl+y")
-        assert [p.request.offset for p in app.session.placed] == [0xFF8]
-        await pilot.press("escape")
+        assert [p.request.offset for p in app.session.placed] == [0xBF4]
+        assert not on_screen(app, "pasid at 0xbf4")
 
 
 async def test_escape_cancels_and_move_and_remove():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("g", *"e00", "enter", "p", "escape")
-        assert app.carrying is None and app.session.placed == []
-        await pilot.press("p", "enter")
-        assert [p.request.offset for p in app.session.placed] == [0xE00]
-        await pilot.press("m", "pagedown", "enter")  # move it 16 rows down
-        assert [p.request.offset for p in app.session.placed] == [0xF00]
+        await pilot.press("p", "escape")
+        assert app.carrying is None and app.session.placed == [] and app.query_one(HexMap).ghost is None
+        await pilot.press("p", "pageup", "pageup", "enter")
+        assert [p.request.offset for p in app.session.placed] == [0xDF8]
+        await pilot.press("m", "pagedown", "enter")  # move it 0x100 up the map
+        assert [p.request.offset for p in app.session.placed] == [0xEF8]
         await pilot.press("delete")
         assert app.session.placed == []
+        assert not on_screen(app, "pasid at")
 
 
 async def test_auto_place_explains_itself():
-    app = make_app("sample_dumps/amd_fiji_gpu_7300_rebar.txt")
+    app = make_app(FIJI)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("a")
         (slot,) = app.session.placed
         assert (slot.request.offset, slot.chosen_by) == (0x2D0, "hidden-physical")
-
-
-async def test_view_switch_recolours_the_map():
-    app = make_app("sample_dumps/amd_fiji_gpu_7300_rebar.txt", view="hardware")
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        hexmap = app.query_one(HexMap)
-        before = hexmap._styles[0x2D0]
-        await pilot.press("v")
-        assert app.session.view_name == "vfio"
-        assert hexmap._styles[0x2D0] != before  # PASID is hidden by vfio-pci
-        chain = app.query_one(ChainPanel)
-        assert "hidden" in [str(chain.get_cell_at((r, 4))) for r in range(chain.row_count)]
-        await pilot.press("v")
-        assert app.session.view_name == "guest"
-
-
-async def test_device_picker_for_a_multi_device_file(tmp_path):
-    both = tmp_path / "two.txt"
-    both.write_text(open("sample_dumps/realtek_rtl8168_nic_a.txt").read() + "\n" +
-                    open("sample_dumps/intel_82576_nic_10c9_sriov.txt").read())
-    app = make_app(str(both))
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        assert app.screen.__class__.__name__ == "DevicePicker"
-        await pilot.press("down", "enter")
-        await pilot.pause()
-        assert app.session.index == 1 and app.session.device.device_id == 0x10C9
-
-
-async def test_chain_selection_highlights_the_capability():
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
-        chain = app.query_one(ChainPanel)
-        chain.focus()
-        await pilot.press("down", "down")  # PM -> MSI -> PCI Express
-        await pilot.pause()
-        assert app.query_one(HexMap).selected == (0x70, 0x70 + 0x14)
 
 
 async def test_palette_entries_pick_up_with_enter():
@@ -157,21 +320,164 @@ async def test_palette_entries_pick_up_with_enter():
         assert app.carrying.name == "pri"
 
 
+# ---------------------------------------------------------------- the inspector and the chain
+
+@pytest.mark.parametrize("size", [(80, 24), (200, 60)], ids=ids)
+async def test_the_inspector_follows_the_cursor_onto_an_orphan_and_off_it(size):
+    """PM1743 (NOTES.md): a second chain nothing links to starts with ACS at 0x238, and
+    LTR follows at 0x244; DSN is in the live chain at 0x148 (lspci: [148])."""
+    assert 0x148 in lspci_offsets(PM1743) and 0x238 not in lspci_offsets(PM1743)
+    app = make_app(PM1743, view="hardware")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        await pilot.press("2")
+        inspector = app.query_one(Inspector)
+        steps = [("148", "Device Serial Number"), ("23a", "Access Control Services"),
+                 ("246", "Latency Tolerance Reporting"), ("800", "no structure here")]
+        for where, name in steps:
+            await pilot.press("g", *where, "enter")
+            await pilot.pause()
+            text = " ".join(screen_lines(app))
+            assert name in text, (where, text)
+            decode = decoded(app)
+            assert not [other for _, other in steps if other != name and other in decode], where
+        await pilot.press("g", *"23a", "enter")
+        assert inspector.decoded is not None and inspector.decoded.startswith("o")
+        assert "orphan" in " ".join(screen_lines(app))
+
+
+async def test_orphans_and_hidden_structures_are_listed_and_marked():
+    """The chain panel lists PM1743's unlinked chain (NOTES.md) marked as orphans, and in
+    the vfio view the Fiji GPU's PASID at 0x2d0 (lspci: [2d0]) marked hidden."""
+    app = make_app(PM1743, view="hardware")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        chain = app.query_one(ChainPanel)
+        marked = {int(str(chain.get_cell_at((r, 1))), 16): str(chain.get_cell_at((r, 5)))
+                  for r in range(chain.row_count)}
+        for offset in (0x238, 0x244, 0x24C, 0x27C, 0x288, 0x388, 0x3CC, 0x3D8, 0x440, 0x480):
+            assert marked[offset] == "orphan", hex(offset)
+        assert all(marked[o] != "orphan" for o in lspci_offsets(PM1743))
+    app = make_app(FIJI, view="vfio")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        chain = app.query_one(ChainPanel)
+        marked = {int(str(chain.get_cell_at((r, 1))), 16): str(chain.get_cell_at((r, 5)))
+                  for r in range(chain.row_count)}
+        assert marked[0x2D0] == "hidden"
+        await pilot.press("g", *"2d6", "enter")
+        assert "Process Address Space ID" in decoded(app)
+
+
+async def test_chain_selection_moves_the_cursor_and_the_inspector():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        chain = app.query_one(ChainPanel)
+        chain.focus()
+        await pilot.press("down", "down")  # PM -> MSI -> PCI Express (lspci: [70] Express)
+        await pilot.pause()
+        assert app.query_one(HexMap).cursor == 0x70
+        assert app.query_one(HexMap).selected == (0x70, 0x70 + 0x14)
+        assert "PCI Express" in decoded(app)
+
+
+async def test_view_switch_recolours_the_map():
+    app = make_app(FIJI, view="hardware")
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        hexmap = app.query_one(HexMap)
+        before = hexmap._styles[0x2D0]
+        await pilot.press("v")
+        assert app.session.view_name == "vfio"
+        assert hexmap._styles[0x2D0] != before  # PASID is hidden by vfio-pci
+        chain = app.query_one(ChainPanel)
+        assert "hidden" in [str(chain.get_cell_at((r, 5))) for r in range(chain.row_count)]
+        await pilot.press("v")
+        assert app.session.view_name == "guest"
+
+
+async def test_device_picker_for_a_multi_device_file(tmp_path):
+    both = tmp_path / "two.txt"
+    both.write_text(Path("sample_dumps/realtek_rtl8168_nic_a.txt").read_text() + "\n" +
+                    Path("sample_dumps/intel_82576_nic_10c9_sriov.txt").read_text())
+    app = make_app(str(both))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert app.screen.__class__.__name__ == "DevicePicker"
+        await pilot.press("down", "enter")
+        await pilot.pause()
+        assert app.session.index == 1 and app.session.device.device_id == 0x10C9
+
+
+# ---------------------------------------------------------------- keys, dialogs, files
+
+async def test_q_quits_from_the_main_screen_but_types_in_a_dialog():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press("g", "q")
+        assert app.is_running and app.screen.query_one("#offset", Input).value == "q"
+        await pilot.press("escape", "e", "q")  # the export dialog's format list has the focus
+        assert app.is_running and app.screen.__class__.__name__ == "ExportScreen"
+        await pilot.press("escape", "q")
+        await pilot.pause()
+        assert not app.is_running
+
+
+async def test_help_opens_and_q_closes_it():
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("f1")
+        assert app.screen.__class__.__name__ == "HelpScreen"
+        assert on_screen(app, "pick up a virtual capability")
+        await pilot.press("q")
+        assert app.screen.__class__.__name__ != "HelpScreen" and app.is_running
+
+
+async def export(pilot, app, path, downs: int, enter_on_format: bool = False) -> None:
+    """`e`, the arrows to a format, then Enter on it (or Tab) to the file name, and Enter."""
+    await pilot.press("e", *["down"] * downs, "enter" if enter_on_format else "tab")
+    assert isinstance(app.focused, Input)
+    app.focused.value = str(path)
+    await pilot.press("enter")
+    await pilot.pause()
+
+
+async def test_export_writes_the_highlighted_format_and_warns_on_a_mismatched_name(tmp_path):
+    """The format written is the one highlighted, chosen with the arrows alone or with Enter;
+    what is written is checked from outside: JSON parses, the binary holds PASID's header
+    (extended capability ID 0x001b, PCIe 6.0 §7.8.8) at 0xff8."""
+    app = make_app(NIC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("p", "end", "enter")  # PASID at 0xff8
+        await export(pilot, app, tmp_path / "plan.json", downs=5)  # qemu, cmdline, libvirt, lspci, binary, json
+        assert json.loads((tmp_path / "plan.json").read_text())["placements"][0]["offset"] == 0xFF8
+        await export(pilot, app, tmp_path / "guest.bin", downs=4, enter_on_format=True)
+        data = (tmp_path / "guest.bin").read_bytes()
+        assert len(data) == 4096 and int.from_bytes(data[0xFF8:0xFFA], "little") == 0x1B
+        await export(pilot, app, tmp_path / "picture.svg", downs=5)  # JSON into a .svg name
+        assert app.screen.__class__.__name__ == "ExportScreen" and not (tmp_path / "picture.svg").exists()
+        assert "picture.svg ends in .svg" in str(app.screen.query_one("#warning").render())
+        await pilot.press("enter")  # again: written anyway, as asked
+        await pilot.pause()
+        assert json.loads((tmp_path / "picture.svg").read_text())["placements"]
+
+
 async def test_hostile_names_and_device_lines_show_literally(tmp_path):
     """A file name and a device line full of markup and escapes are shown as text."""
-    import html
-    import re
-
     folder = tmp_path / "[bold]evil"
     folder.mkdir()
     dump = folder / "[link=x]nic.txt"
-    lines = open("sample_dumps/realtek_rtl8168_nic_b.txt").read().splitlines()
+    lines = Path(NIC).read_text().splitlines()
     lines[0] = "08:00.0 Ethernet controller: [red]injected[/] \x1b[31mesc"
     dump.write_text("\n".join(lines) + "\n")
     app = make_app(str(dump))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        screen = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\u00a0", " ")
+        screen = "\n".join(screen_lines(app))
         assert "[link=x]nic.txt" in screen  # the map title (a long path is cut at the left)
         assert "[red]injected[/]" in screen and "\\x1b[31mesc" in screen
 
@@ -180,7 +486,7 @@ async def test_the_explorer_saves_the_map_and_a_screenshot(tmp_path):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("g", *"ff8", "enter", "p", "enter")  # a PASID at 0xff8, then save
+        await pilot.press("p", "end", "enter")  # a PASID at 0xff8, then save
         text = app.export_bytes("map-text").decode("ascii")
         assert text.splitlines()[next(i for i, l in enumerate(text.splitlines())
                                       if l.startswith("f00 "))].endswith("##")
@@ -195,7 +501,7 @@ async def test_plan_file_from_inside_the_explorer(tmp_path):
     import subprocess
     import sys
 
-    dump = "sample_dumps/realtek_rtl8168_nic_b.txt"
+    dump = NIC
     good = tmp_path / "good.json"
     good.write_bytes(subprocess.run([sys.executable, "-m", "tui.cli", "place", dump, "--add", "pasid@0x300",
                                      "--json"], capture_output=True, check=True).stdout)
@@ -226,11 +532,31 @@ async def test_plan_file_from_inside_the_explorer(tmp_path):
         assert (p.vcap.name, p.offset) == ("pasid", 0x300)
 
         await plan_file(pilot, fresh)
-        await pilot.press("g", *"400", "enter", "p", "enter")  # a second PASID: refused
-        await pilot.pause()
+        await pilot.press("g", *"400", "enter")
+        await drag(pilot, app, "vcap-pasid", 0x400)  # a second PASID: refused
         assert len(app.session.placed) == 1
-        await pilot.press("g", *"300", "enter", "m", "g", *"400", "enter", "enter")  # moved
+        await pilot.press("g", *"300", "enter", "m", "pageup", "enter")  # moved 0x100 down the map
         await pilot.pause()
     assert other.read_bytes() == before
     assert [(x["vcap"], x["offset"]) for x in json.loads(fresh.read_text())["placements"]] == [
-        ("pasid", 0x400)]
+        ("pasid", 0x200)]
+
+
+async def test_shift_v_cycles_the_vmm_and_the_verdicts_follow():
+    """V switches whose guest verdicts are about; the title says which, and a placement's
+    verdict is re-judged (an SR-IOV masked by an ID-null VMM is live registers for every VMM:
+    the 82576's 0x160 stays a collision, QEMU's property disappears for the others)."""
+    app = make_app("sample_dumps/intel_82576_nic_10c9_sriov.txt")
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        assert "QEMU guest" in app.sub_title
+        await pilot.press("V")
+        await pilot.pause()
+        assert app.session.target.vmm == "cloud-hypervisor" and "cloud-hypervisor guest" in app.sub_title
+        app.session.add(parse_vcap("pasid"), 0x170)
+        (p,) = app.session.placements()
+        assert p.verdict == "collision" and any(f.kind == "masked" or f.kind == "hidden" for f in p.findings)
+        for _ in range(6):
+            await pilot.press("V")
+        await pilot.pause()
+        assert app.session.target.vmm == "qemu"

@@ -1,52 +1,73 @@
-"""One palette for every front end (the Rich CLI and the Textual map): a colour per
-capability kind, and a style per region kind, so a capability looks the same everywhere."""
+"""One set of styles for every front end (the Rich maps of `show`, the SVG and HTML pictures,
+the explorer): a colour per capability, a style per region kind, the verdict colours. The
+symbols and words that go with them are core/textmap.py VOCABULARY.
+
+Rules the styles keep (tests/test_colours.py checks them):
+- Red, and the hatched look of a colliding ghost, mean a verdict and nothing else.
+- Capabilities are light backgrounds under black text; every other region kind is a dark
+  background or a coloured foreground. The maps draw on a fixed dark canvas, so they read the
+  same in the light and the dark themes.
+- The capability palette has one colour per hue family, none of them red or grey, chosen to stay apart
+  under normal vision and simulated protanopia, deuteranopia and tritanopia; two capabilities
+  next to each other in address order never get the same colour (so never the same family).
+"""
 
 from __future__ import annotations
 
-from core.layout import Kind
+from core.layout import Kind, Layout
 from core.registry import Space
 
-CAP_COLOURS = [
-    "#4e9a06", "#3465a4", "#c4a000", "#75507b", "#06989a", "#cc0000", "#ce5c00",
-    "#8ae234", "#729fcf", "#fce94f", "#ad7fa8", "#34e2e2", "#ef2929", "#fcaf3e",
-]
+# Hue families: azure, orange, chartreuse, violet, yellow, rose. Searched among light
+# qualitative colours (Paul Tol's, Okabe and Ito's and others) for the largest smallest
+# CIELAB distance under normal vision and Machado et al. (2009) protanopia, deuteranopia and
+# tritanopia; away from the verdict colours and from grey (the config header).
+PALETTE = ("#a6d8ff", "#ee8866", "#b8e986", "#b39ddb", "#f0e442", "#f7b6d2")
+CANVAS = "#1c1c1c"  # the maps' background, in every theme
 
-# kind: (symbol for the compact map, Rich style, what it means)
-KIND_STYLE: dict[Kind, tuple[str, str, str]] = {
-    Kind.HEADER: ("H", "bold white on #555753", "config header"),
-    Kind.UNKNOWN_TAIL: ("?", "black on #e9b96e", "unknown-size tail"),
-    Kind.ZERO_GAP: ("·", "#555753", "zero gap"),
-    Kind.DATA_GAP: ("▒", "bold #fce94f", "non-zero gap (data no capability owns)"),
-    Kind.ORPHAN: ("o", "bold white on #5c3566", "orphan (unlinked capability)"),
-    Kind.MASKED: ("&", "bold white on #8f5902", "masked capability (ID 0: live registers)"),
-    Kind.HIDDEN: ("h", "#d3d7cf on #2e3436", "hidden by the view (bytes still live)"),
-    Kind.VIRTUAL: ("V", "bold black on #8ae234", "virtual capability"),
-    Kind.UNAVAILABLE: ("×", "#888a85 on #2e3436", "not in the dump"),
+# Region kinds other than capabilities (a new kind: one line here, one in VOCABULARY).
+REGION_STYLE: dict[Kind, str] = {
+    Kind.HEADER: "bold #eeeeee on #585858",
+    Kind.ZERO_GAP: "#6c6c6c",
+    Kind.DATA_GAP: "bold #ffd75f",
+    Kind.UNKNOWN_TAIL: "italic #ffd7af on #5f3f00",
+    Kind.ORPHAN: "#ffffff on #5f3f87",
+    Kind.MASKED: "bold #ffffff on #5f5f00",
+    Kind.HIDDEN: "#d0d0d0 on #1f4f4f",
+    Kind.VIRTUAL: "bold #ffffff on #0072b2",
+    Kind.UNAVAILABLE: "#585858 on #262626",
 }
-VERDICT_STYLE = {"ok": "bold black on #8ae234", "warning": "bold black on #fcaf3e",
-                 "collision": "bold white on #cc0000"}
+CAP_TEXT = "#000000"  # on a capability's colour (hex: named colours follow the theme)
 
-
-# The capabilities seen most get colours that tell them apart side by side.
-COMMON: dict[tuple[Space, int], str] = {
-    (Space.STANDARD, 0x01): "#4e9a06", (Space.STANDARD, 0x05): "#3465a4",
-    (Space.STANDARD, 0x10): "#ce5c00", (Space.STANDARD, 0x11): "#75507b",
-    (Space.STANDARD, 0x03): "#06989a", (Space.STANDARD, 0x09): "#c4a000",
-    (Space.STANDARD, 0x0D): "#729fcf", (Space.STANDARD, 0x08): "#ad7fa8",
-    (Space.EXTENDED, 0x01): "#ef2929", (Space.EXTENDED, 0x02): "#34e2e2",
-    (Space.EXTENDED, 0x03): "#8f5902", (Space.EXTENDED, 0x04): "#babdb6",
-    (Space.EXTENDED, 0x0B): "#fce94f", (Space.EXTENDED, 0x0D): "#8ae234",
-    (Space.EXTENDED, 0x0E): "#fcaf3e", (Space.EXTENDED, 0x0F): "#729fcf",
-    (Space.EXTENDED, 0x10): "#e9b96e", (Space.EXTENDED, 0x13): "#ad7fa8",
-    (Space.EXTENDED, 0x15): "#5c8fd6", (Space.EXTENDED, 0x18): "#73d216",
-    (Space.EXTENDED, 0x19): "#c17d11", (Space.EXTENDED, 0x1B): "#f57900",
-    (Space.EXTENDED, 0x1E): "#4ec9b0", (Space.EXTENDED, 0x1F): "#d3a4d0",
-    (Space.EXTENDED, 0x23): "#edd400",
-}
+VERDICT_COLOUR = {"ok": "#009e73", "warning": "#e69f00", "collision": "#cc0000"}
+VERDICT_STYLE = {"ok": "bold #ffffff on #009e73", "warning": "bold #000000 on #e69f00",
+                 "collision": "bold #ffffff on #cc0000"}
+# The ghost of a capability being placed: its verdict's colour, drawn as one bar (the gaps
+# between its bytes filled) between brackets, so it differs from what it covers in shape as
+# well as colour; a collision is also hatched.
+GHOST_FILL = {"ok": " ", "warning": " ", "collision": "/"}
 
 
 def cap_colour(space: Space, cap_id: int) -> str:
-    common = COMMON.get((space, cap_id))
-    if common is not None:
-        return common
-    return CAP_COLOURS[(cap_id * 5 + (3 if space is Space.EXTENDED else 0)) % len(CAP_COLOURS)]
+    """A capability's own colour, where it has no neighbours (the `caps` tables)."""
+    return PALETTE[(cap_id * 5 + (1 if space is Space.EXTENDED else 0)) % len(PALETTE)]
+
+
+def cap_colours(layout: Layout) -> dict[int, str]:
+    """The colour of every capability of a layout (by index; virtual ones have their region
+    style): its own colour, unless the capability before it in address order has that colour,
+    then the next one in the palette."""
+    out: dict[int, str] = {}
+    order = sorted((c.offset, i) for i, c in enumerate(layout.capabilities)
+                   if layout.visibility(i) != "virtual")
+    previous = None
+    for _, i in order:
+        c = layout.capabilities[i]
+        colour = cap_colour(c.space, c.id)
+        if colour == previous:
+            colour = PALETTE[(PALETTE.index(colour) + 1) % len(PALETTE)]
+        out[i] = previous = colour
+    return out
+
+
+def cap_style(colour: str) -> str:
+    return f"{CAP_TEXT} on {colour}"

@@ -20,12 +20,14 @@ from core.registry import CapSpec, Certainty, Space
 from core.registry.model import CapContext
 from core.space import CONFIG_SIZE
 from core.text import printable
-from core.textmap import dword_owner, letters
-from tui.colours import KIND_STYLE, cap_colour
+from core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, letters
+from core.views import Access
+from tui.colours import REGION_STYLE, cap_colour, cap_colours, cap_style
 
-VISIBILITY_STYLE = {"visible": "green", "hidden": "yellow", "placeholder": "magenta",
-                    "dropped": "red", "virtual": "bold green"}
-CERTAINTY_STYLE = {Certainty.EXACT: "green", Certainty.MINIMUM: "yellow", Certainty.UNKNOWN: "red"}
+# Red means a verdict (tui/colours.py): nothing else here is red.
+VISIBILITY_STYLE = {"visible": "#87d75f", "hidden": "#ffaf5f", "placeholder": "#87afff",
+                    "dropped": "#d787ff", "virtual": "bold #5fafff", "orphan": "bold #af87ff"}
+CERTAINTY_STYLE = {Certainty.EXACT: "#87d75f", Certainty.MINIMUM: "#ffd75f", Certainty.UNKNOWN: "#d787ff"}
 DWORDS_PER_ROW = 64  # one character per DWORD: 0x100 bytes a row, 16 rows
 
 
@@ -76,12 +78,11 @@ def chain_table(layout: Layout) -> Table:
     for name, justify in columns:
         table.add_column(name, justify=justify)  # type: ignore[arg-type]
     marks = letters(layout)
+    colours = cap_colours(layout)
     for i, cap in enumerate(layout.capabilities):
-        colour = cap_colour(cap.space, cap.id)
         row: list[RenderableType] = [
-            Text(marks[i], style=f"bold black on {colour}") if i in marks
-            else Text("V", style=KIND_STYLE[Kind.VIRTUAL][1]), f"{cap.offset:#05x}",
-            hexid(cap.space, cap.id), Text(cap.name, style=colour),
+            mark_swatch(layout, i, marks, colours), f"{cap.offset:#05x}",
+            hexid(cap.space, cap.id), cap.name,
             "" if cap.version is None else str(cap.version),
             Text.assemble(f"{cap.size:#x} ", (cap.certainty.value, CERTAINTY_STYLE[cap.certainty])),
             f"{cap.next:#05x}" if cap.next else "end"]
@@ -94,36 +95,36 @@ def chain_table(layout: Layout) -> Table:
     return table
 
 
+def mark_swatch(layout: Layout, index: int, marks: dict[int, str], colours: dict[int, str]) -> Text:
+    """A capability's letter on its colour (a virtual one: the virtual symbol and style)."""
+    if index in marks:
+        return Text.assemble((f" {marks[index]} ", "bold " + cap_style(colours[index])))
+    return Text.assemble((f" {VOCABULARY[Kind.VIRTUAL].symbol} ", REGION_STYLE[Kind.VIRTUAL]))
+
+
 def byte_map(layout: Layout) -> Text:
-    """The 4 KiB as 16 rows of 64 DWORDs; a letter per capability, symbols for the rest."""
+    """The 4 KiB as 16 rows of 64 DWORDs, in the characters of the text map (one vocabulary,
+    core/textmap.py), coloured; a capability's first DWORD is bold."""
     marks = letters(layout)
+    colours = cap_colours(layout)
     text = Text()
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
         base = row * 4 * DWORDS_PER_ROW
         text.append(f"{base:03x} ", "dim")
         for d in range(DWORDS_PER_ROW):
             pos = base + 4 * d
-            kind, cap = dword_owner(layout, pos)
-            if kind is Kind.CAPABILITY and cap is not None:
-                c = layout.capabilities[cap]
-                ch = marks[cap] if pos == c.offset else marks[cap].lower() if marks[cap].isupper() else marks[cap]
-                style = f"black on {cap_colour(c.space, c.id)}"
-                if pos == c.offset:
-                    style = "bold " + style
-                text.append(ch, style)
-            elif kind is Kind.UNKNOWN_TAIL and cap is not None:
-                text.append("?", KIND_STYLE[kind][1])
+            ch, kind, cap = dword_mark(layout, pos, marks)
+            if kind is Kind.CAPABILITY and cap in colours:
+                style = cap_style(colours[cap])
+                text.append(ch, "bold " + style if pos == layout.capabilities[cap].offset else style)
             else:
-                sym, style, _ = KIND_STYLE[kind]
-                text.append(sym, style)
+                text.append(ch, REGION_STYLE[kind])
         text.append("\n")
     return text
 
 
-ACCESS_STYLE = {1: ("v", "black on #729fcf", "virtualized by vfio-pci"),
-                2: ("r", "black on #babdb6", "read-only (writes dropped)"),
-                3: ("w", "black on #fcaf3e", "writable: writes reach the device"),
-                4: ("!", "bold white on #a40000", "raw: reads and writes reach the device")}
+ACCESS_STYLE = {Access.VIRTUALIZED: "black on #a6d8ff", Access.READ_ONLY: "black on #bcbcbc",
+                Access.WRITABLE: "black on #f0e442", Access.RAW: "bold white on #5f3f87"}
 
 
 def access_map(layout: Layout) -> Text:
@@ -135,11 +136,11 @@ def access_map(layout: Layout) -> Text:
         text.append(f"{base:03x} ", "dim")
         for d in range(DWORDS_PER_ROW):
             pos = base + 4 * d
-            sym, style, _ = ACCESS_STYLE[max(acc[pos:pos + 4])]
-            text.append(sym, style)
+            access = Access(max(acc[pos:pos + 4]))
+            text.append(ACCESS_SYMBOLS[access][0], ACCESS_STYLE[access])
         text.append("\n")
-    for sym, style, what in ACCESS_STYLE.values():
-        text.append(f" {sym} ", style)
+    for access, (sym, what) in ACCESS_SYMBOLS.items():
+        text.append(f" {sym} ", ACCESS_STYLE[access])
         text.append(f" {what}\n")
     return text
 
@@ -163,25 +164,22 @@ def reasons(layout: Layout) -> RenderableType | None:
 
 def legend(layout: Layout) -> Table:
     marks = letters(layout)
+    colours = cap_colours(layout)
     table = Table.grid(padding=(0, 2))
     table.add_column()
     table.add_column()
     used = {r.kind for r in layout.regions}
     for i in sorted(range(len(layout.capabilities)), key=lambda i: layout.capabilities[i].offset):
         c = layout.capabilities[i]
-        t = Text()
-        if i in marks:
-            t.append(f" {marks[i]} ", f"bold black on {cap_colour(c.space, c.id)}")
-        else:
-            t.append(" V ", KIND_STYLE[Kind.VIRTUAL][1])
+        t = mark_swatch(layout, i, marks, colours)
         t.append(f" {c.name} @ {c.offset:#05x}, {size_text(c.size, c.certainty)} bytes")
         vis = layout.visibility(i)
         if vis != "visible":
             t.append(f" ({vis})", VISIBILITY_STYLE.get(vis, ""))
         table.add_row(t, "")
-    for kind, (sym, style, what) in KIND_STYLE.items():
+    for kind, mark in VOCABULARY.items():
         if kind in used and kind is not Kind.VIRTUAL:
-            table.add_row(Text.assemble((f" {sym} ", style), f" {what}"), "")
+            table.add_row(Text.assemble((f" {mark.symbol} ", REGION_STYLE[kind]), f" {mark.meaning}"), "")
     return table
 
 
@@ -273,13 +271,15 @@ def caps_table(specs: list[CapSpec]) -> Table:
         table.add_column(col, overflow="fold")
     for s in specs:
         table.add_row("std" if s.space is Space.STANDARD else "ext", hexid(s.space, s.id),
-                      s.short, Text(s.name, style=cap_colour(s.space, s.id)), s.size_text, s.spec)
+                      s.short, Text.assemble(("  ", cap_style(cap_colour(s.space, s.id))), " ", s.name),
+                      s.size_text, s.spec)
     return table
 
 
 def cap_detail(spec: CapSpec, ctx: CapContext | None = None, size: int | None = None) -> Group:
     head = Text()
-    head.append(f"{spec.label}", f"bold {cap_colour(spec.space, spec.id)}")
+    head.append("  ", cap_style(cap_colour(spec.space, spec.id)))
+    head.append(f" {spec.label}", "bold")
     head.append(f"  ({spec.short}, {spec.space.value} {hexid(spec.space, spec.id)})\n")
     head.append("defined in: ", "dim")
     head.append(f"{spec.spec or '-'}\n")

@@ -104,10 +104,14 @@ class Session:
     def remove(self, index: int) -> None:
         self._change([p for i, p in enumerate(self.placed) if i != index])
 
+    def suggest(self, request: VcapRequest) -> Placement:
+        """Where auto placement would put one more `request`, without placing it."""
+        return self.plan().place_next(request)
+
     def auto(self, request: VcapRequest) -> Placement:
         """Auto placement of one more capability around the placed ones; placed if a slot
         was found. The Placement (with its rejected candidates) explains the choice."""
-        result = self.plan().place_next(request)
+        result = self.suggest(request)
         if result.offset is not None:
             self.add(request, result.offset, result.chosen_by or "heuristic", result.rule)
         return result
@@ -132,6 +136,10 @@ class Session:
             if p.request.offset <= offset < p.request.offset + p.request.size:
                 return i
         return None
+
+    def set_vmm(self, name: str) -> None:
+        """Judge for another VMM's guest (the placements stay; their verdicts are recomputed)."""
+        self.target = replace(self.target, vmm=name)
 
     def select_device(self, index: int) -> None:
         if index != self.index:

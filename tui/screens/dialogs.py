@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import os
+
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, OptionList, RadioButton, RadioSet
+from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 
 from core.numbers import parse_offset
@@ -73,26 +75,80 @@ class DevicePicker(ModalScreen[int | None]):
         self.dismiss(int(event.option.id))
 
 
-FORMATS = (("qemu", "QEMU property (x-vpasid-cap-offset=...)"), ("lspci", "lspci -xxxx text"),
-           ("binary", "raw 4 KiB binary"), ("json", "the placement plan (JSON)"),
-           ("map-text", "the map as 72-column text, for mail"), ("map-svg", "the map as SVG"),
-           ("map-html", "the map as a web page"), ("screenshot", "a screenshot of the explorer (SVG)"))
+# (format, what it is, file name endings that fit it)
+FORMATS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    ("qemu", "QEMU property (x-vpasid-cap-offset=...)", (".txt", ".conf", ".args")),
+    ("qemu-cmdline", "QEMU command line (-device vfio-pci,host=...,...)", (".txt", ".sh", ".args")),
+    ("libvirt", "libvirt <qemu:override> XML (libvirt >= 8.2)", (".xml",)),
+    ("lspci", "lspci -xxxx text (lspci -F decodes it)", (".txt", ".lspci")),
+    ("binary", "raw 4 KiB binary", (".bin", ".raw", ".dat")),
+    ("json", "the placement plan (JSON)", (".json",)),
+    ("map-text", "the map as 72-column text, for mail", (".txt",)),
+    ("map-svg", "the map as SVG", (".svg",)),
+    ("map-html", "the map as a web page", (".html", ".htm")),
+    ("screenshot", "a screenshot of the explorer (SVG)", (".svg",)),
+)
+ENDINGS = {fmt: endings for fmt, _, endings in FORMATS}
+
+
+def extension_warning(fmt: str, path: str) -> str:
+    """Why `path` looks like another kind of file than `fmt` ("" when it fits, or has no
+    extension at all)."""
+    ext = os.path.splitext(path)[1].lower()
+    if not ext or ext in ENDINGS[fmt]:
+        return ""
+    others = [f for f, _, endings in FORMATS if ext in endings]
+    hint = f" ({', '.join(others)} files end so)" if others else ""
+    return (f"{printable(os.path.basename(path))} ends in {printable(ext)}, not "
+            f"{' or '.join(ENDINGS[fmt])} as {fmt} files do{hint}")
 
 
 class ExportScreen(ModalScreen[tuple[str, str] | None]):
+    """Export: the highlighted format is the one written. Enter on a format goes to the file
+    name; Enter there (or the button) writes. A file name whose extension does not fit the
+    format is warned about first; Enter again writes it anyway."""
+
     BINDINGS = [Binding("escape", "dismiss(None)", "cancel")]
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._warned: tuple[str, str] | None = None
+
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog"):
+        with Vertical(classes="dialog wide"):
             yield Label("export the guest view with the placed capabilities, or a picture")
-            with RadioSet(id="format"):
-                for i, (_, label) in enumerate(FORMATS):
-                    yield RadioButton(label, value=i == 0)
+            yield OptionList(*[Option(Content.assemble((f"{fmt:<14}", "bold"), label), id=fmt)
+                               for fmt, label, _ in FORMATS], id="format")
             yield Input(placeholder="file to write (atomically)", id="path")
+            yield Label("", id="warning", markup=False)
             with Horizontal():
                 yield Button("export", variant="primary", id="ok")
                 yield Button("cancel", id="cancel")
-            yield Label("", id="error")
+            yield Label("", id="error", markup=False)
+
+    def on_mount(self) -> None:
+        self.query_one("#format", OptionList).highlighted = 0
+        self.query_one("#format", OptionList).focus()
+
+    @property
+    def format(self) -> str:
+        """The highlighted format: the one that will be written."""
+        options = self.query_one("#format", OptionList)
+        return FORMATS[options.highlighted or 0][0]
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.query_one("#path", Input).focus()
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        self._check()
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        self._check()
+
+    def _check(self) -> str:
+        warning = extension_warning(self.format, self.query_one("#path", Input).value.strip())
+        self.query_one("#warning", Label).update(warning)
+        return warning
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         if event.button.id == "cancel":
@@ -108,5 +164,9 @@ class ExportScreen(ModalScreen[tuple[str, str] | None]):
         if not path:
             self.query_one("#error", Label).update("a file name, please")
             return
-        index = self.query_one("#format", RadioSet).pressed_index
-        self.dismiss((FORMATS[max(index, 0)][0], path))
+        warning = self._check()
+        if warning and self._warned != (self.format, path):
+            self._warned = (self.format, path)
+            self.query_one("#warning", Label).update(warning + ": Enter again writes it anyway")
+            return
+        self.dismiss((self.format, path))

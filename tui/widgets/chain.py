@@ -1,63 +1,119 @@
-"""The capability chain: every capability with its offset, size, certainty and visibility,
-in chain order or in address order. Highlighting one selects it (message up)."""
+"""The structures of the config space: every capability with its offset, size, certainty and
+visibility (hidden, dropped, virtual...), then the orphans no chain reaches, in chain order or
+in address order. Each row starts with the structure's letter on its colour, as on the maps.
+
+Moving the highlight (keys or mouse) asks for the map's cursor to go to that structure
+(message up); the app moves the highlight to the structure under the map's cursor without
+that message coming back."""
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from core.layout import Layout
-from tui.colours import KIND_STYLE, cap_colour
-from core.layout import Kind
+from core.layout import Kind, Layout
+from core.textmap import VOCABULARY, letters
+from tui.colours import REGION_STYLE, cap_colours, cap_style
+from tui.render import VISIBILITY_STYLE
+from tui.widgets.inspector import structure_key
 
-VISIBILITY_STYLE = {"visible": "green", "hidden": "yellow", "placeholder": "magenta",
-                    "dropped": "red", "virtual": "bold green"}
+
+class Row(NamedTuple):
+    key: str  # "c<index>" for a capability, "o<index>" for an orphan
+    start: int
+    end: int
 
 
 class ChainPanel(DataTable):
-    """Rows are capabilities; the row key is the capability's index in the layout."""
+    """Rows are structures; the row key says which (`Row.key`)."""
 
     BORDER_TITLE = "capabilities"
 
     class Selected(Message):
-        def __init__(self, index: int) -> None:
+        """The user highlighted a structure: the map's cursor should go to `offset`."""
+
+        def __init__(self, offset: int) -> None:
             super().__init__()
-            self.index = index
+            self.offset = offset
 
     def __init__(self, **kw) -> None:
         super().__init__(cursor_type="row", zebra_stripes=False, **kw)
         self.address_order = False
         self._layout: Layout | None = None
+        self._rows: dict[str, Row] = {}
+        self._shown: str | None = None  # the row this panel put the highlight on itself
 
     def on_mount(self) -> None:
-        for label in ("off", "ID", "name", "size", "vis"):
-            self.add_column(label, key=label)
+        for label in ("", "off", "ID", "name", "size", "vis"):
+            self.add_column(label, key=label or "mark")
 
-    def show(self, layout: Layout) -> None:
+    def show(self, layout: Layout, offset: int | None = None) -> None:
+        """List the layout's structures, highlighting the one owning `offset`."""
         self._layout = layout
-        self.clear()
-        order = list(range(len(layout.capabilities)))
-        if self.address_order:
-            order.sort(key=lambda i: (layout.capabilities[i].offset, i))
-        for i in order:
-            c = layout.capabilities[i]
+        marks, colours = letters(layout), cap_colours(layout)
+        rows: list[tuple[int, int, str, tuple]] = []  # (chain position, offset, key, cells)
+        for i, c in enumerate(layout.capabilities):
             vis = layout.visibility(i)
-            colour = cap_colour(c.space, c.id)
+            if vis == "visible":  # a region kind that marks a structure (VOCABULARY) says so
+                kind_mark = VOCABULARY.get(layout.region_at(c.offset).kind)
+                vis = kind_mark.structure if kind_mark is not None and kind_mark.structure else vis
+            if i in marks:
+                mark = Text(f" {marks[i]} ", style="bold " + cap_style(colours[i]))
+            else:
+                mark = Text(f" {VOCABULARY[Kind.VIRTUAL].symbol} ", style=REGION_STYLE[Kind.VIRTUAL])
             ident = f"{c.id:04x}" if c.space.value == "extended" else f"{c.id:02x}"
-            name = Text(c.spec.short if c.spec.known else c.name, style=colour)
-            if vis == "virtual":
-                name = Text(c.spec.short, style=KIND_STYLE[Kind.VIRTUAL][1])
-            mark = {"exact": "", "minimum": "≥", "unknown": "?"}[c.certainty.value]
-            self.add_row(f"{c.offset:03x}", ident, name, f"{c.size:#x}{mark}",
-                         Text(vis, style=VISIBILITY_STYLE.get(vis, "")), key=str(i))
+            size = f"{c.size:#x}" + {"exact": "", "minimum": "≥", "unknown": "?"}[c.certainty.value]
+            rows.append((i, c.offset, f"c{i}", (mark, f"{c.offset:03x}", ident,
+                                                c.spec.short if c.spec.known else c.name, size,
+                                                Text(vis, style=VISIBILITY_STYLE.get(vis, "")))))
+            self._rows[f"c{i}"] = Row(f"c{i}", c.offset, c.end)
+        orphan = VOCABULARY[Kind.ORPHAN]
+        for j, o in enumerate(layout.orphans):
+            size = f"{o.size:#x}" + {"exact": "", "minimum": "≥", "unknown": "?"}[o.certainty.value]
+            rows.append((len(layout.capabilities) + j, o.offset, f"o{j}", (
+                Text(f" {orphan.symbol} ", style=REGION_STYLE[Kind.ORPHAN]), f"{o.offset:03x}",
+                f"{o.id:04x}", o.name, size, Text(orphan.structure, style=VISIBILITY_STYLE["orphan"]))))
+            self._rows[f"o{j}"] = Row(f"o{j}", o.offset, o.end)
+        if self.address_order:
+            rows.sort(key=lambda r: (r[1], r[0]))
+        with self.app.batch_update():
+            self.clear()
+            for _, _, key, cells in rows:
+                self.add_row(*cells, key=key)
         self.border_subtitle = "address order" if self.address_order else "chain order"
+        self.follow(offset)
 
-    def toggle_order(self) -> None:
+    def follow(self, offset: int | None) -> None:
+        """Highlight the structure owning `offset` (the map's cursor), quietly."""
+        key = structure_key(self._layout, offset) if self._layout and offset is not None else None
+        if key is None or key not in self._rows:
+            self._shown = self._key_at(self.cursor_row)
+            return
+        self._shown = key
+        row = self.get_row_index(key)
+        if row != self.cursor_row:
+            self.move_cursor(row=row, animate=False)
+
+    def _key_at(self, row: int) -> str | None:
+        if not 0 <= row < self.row_count:
+            return None
+        return self.coordinate_to_cell_key((row, 0)).row_key.value
+
+    def row_extent(self, key: str) -> Row | None:
+        return self._rows.get(key)
+
+    def toggle_order(self, offset: int | None = None) -> None:
         self.address_order = not self.address_order
         if self._layout is not None:
-            self.show(self._layout)
+            self.show(self._layout, offset)
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
-        if event.row_key is not None and event.row_key.value is not None:
-            self.post_message(self.Selected(int(event.row_key.value)))
+        event.stop()
+        key = event.row_key.value if event.row_key is not None else None
+        if key is None or key == self._shown or event.cursor_row != self.cursor_row:
+            return  # put there by show() or follow() (or gone since), not by the user
+        self._shown = key
+        self.post_message(self.Selected(self._rows[key].start))

@@ -1,8 +1,9 @@
 """The 4 KiB hex map, drawn with the Line API: 256 rows of 16 bytes, each byte coloured by
-the region it belongs to. Overlays (cursor, selected capability, drag ghost) are drawn on
+the region it belongs to. Overlays (cursor, the structure under it, drag ghost) are drawn on
 top, and only the rows they touch are refreshed.
 
-Row strips are cached per (row, overlays in that row); a new layout clears the cache.
+Row strips are cached per (row, overlays in that row); a new layout clears the cache. The map
+is 54 columns wide whatever the terminal: the explorer's layouts always give it all 16 bytes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from textual.strip import Strip
 from core.layout import Kind, Layout
 from core.space import CONFIG_SIZE
 from core.views import Access
-from tui.colours import KIND_STYLE, VERDICT_STYLE, cap_colour
+from tui.colours import CANVAS, GHOST_FILL, REGION_STYLE, VERDICT_STYLE, cap_colours, cap_style
 
 ROWS = CONFIG_SIZE // 16
 LABEL_W = 5  # "ff0  "
@@ -31,11 +32,14 @@ CELL_W = 3  # "xx "
 MID_GAP = 1  # an extra space after byte 7
 ROW_W = LABEL_W + 16 * CELL_W + MID_GAP
 
-LABEL_STYLE = Style(color="#888a85")
-GAP_STYLE = Style()
+# Every cell carries its background: the map is the same dark canvas in every theme (a cell
+# without one would show the terminal's own background).
+GAP_STYLE = Style(bgcolor=CANVAS)
+LABEL_STYLE = Style(color="#8a8a8a", bgcolor=CANVAS)
+SELECTED_LABEL = Style(color="#1c1c1c", bgcolor="#d0d0d0", bold=True)  # rows of the structure under the cursor
 CURSOR = Style(reverse=True, bold=True)
-SELECTED = Style(underline=True, bold=True)
 REACHES_DEVICE = Style(underline=True)
+GHOST_STYLE = {v: Style.parse(s) for v, s in VERDICT_STYLE.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,20 +59,19 @@ def byte_styles(layout: Layout) -> list[Style]:
     """The base style of every byte: its region's colour; capability headers bold; inside
     capabilities, bytes whose guest writes reach the device underlined (views only: in
     gaps and hidden capabilities every write does, which the legend says once)."""
-    styles = [Style()] * CONFIG_SIZE
-    kinds = {k: Style.parse(v[1]) for k, v in KIND_STYLE.items()}
+    styles = [GAP_STYLE] * CONFIG_SIZE
+    kinds = {k: GAP_STYLE + Style.parse(v) for k, v in REGION_STYLE.items()}
+    colours = cap_colours(layout)
     for r in layout.regions:
-        if r.kind is Kind.CAPABILITY and r.capability is not None:
+        if r.kind is Kind.CAPABILITY and r.capability in colours:
             c = layout.capabilities[r.capability]
-            base = Style(color="black", bgcolor=cap_colour(c.space, c.id))
+            base = Style.parse(cap_style(colours[r.capability]))
             head = base + Style(bold=True, italic=True)
             head_end = c.offset + (2 if c.space.value == "standard" else 4)
             for pos in range(r.start, r.end):
                 styles[pos] = head if pos < head_end else base
-        elif r.kind is Kind.VIRTUAL:
-            styles[r.start:r.end] = [kinds[Kind.VIRTUAL]] * r.length
         else:
-            styles[r.start:r.end] = [kinds.get(r.kind, Style())] * r.length
+            styles[r.start:r.end] = [kinds.get(r.kind, GAP_STYLE)] * r.length
     if layout.access:
         for r in layout.regions:
             if r.kind in (Kind.CAPABILITY, Kind.VIRTUAL):
@@ -82,26 +85,30 @@ HEX = [f"{b:02x}" for b in range(256)]
 
 
 class HexMap(ScrollView, can_focus=True):
-    """Cursor keys move by byte; PageUp/PageDown by 16 rows; Home/End to the ends."""
+    """Cursor keys move by byte (by DWORD while a capability is carried: `carrying`), up and
+    down by a row; PageUp/PageDown by 0x100; Home/End to the ends."""
 
     ALLOW_SELECT = False
     BINDINGS = [
-        Binding("up", "move(-16)", "up", show=False),
-        Binding("down", "move(16)", "down", show=False),
-        Binding("left", "move(-1)", "left", show=False),
-        Binding("right", "move(1)", "right", show=False),
-        Binding("pageup", "move(-256)", "page up", show=False),
-        Binding("pagedown", "move(256)", "page down", show=False),
-        Binding("home", "jump(0)", "start", show=False),
-        Binding("end", "jump(4095)", "end", show=False),
-        Binding("enter", "activate", "drop / select", show=False),
+        Binding("up", "move(-16)", "up", show=False, tooltip="cursor up a row"),
+        Binding("down", "move(16)", "down", show=False, tooltip="cursor down a row"),
+        Binding("left", "move(-1)", "left", show=False,
+                tooltip="cursor left a byte (a DWORD while carrying)"),
+        Binding("right", "move(1)", "right", show=False,
+                tooltip="cursor right a byte (a DWORD while carrying)"),
+        Binding("pageup", "move(-256)", "page up", show=False, tooltip="up 0x100"),
+        Binding("pagedown", "move(256)", "page down", show=False, tooltip="down 0x100"),
+        Binding("home", "jump(0)", "start", show=False, tooltip="to 0x000"),
+        Binding("end", "jump(4095)", "end", show=False, tooltip="to 0xfff"),
+        Binding("enter", "activate", "drop / inspect", show=False,
+                tooltip="drop what is carried; else show the inspector"),
     ]
     DEFAULT_CSS = "HexMap { scrollbar-gutter: stable; }"
 
-    cursor: reactive[int] = reactive(0, repaint=False)
+    cursor: reactive[int] = reactive(0, repaint=False, init=False)
     ghost: reactive[Ghost | None] = reactive(None, repaint=False)
     selected: reactive[tuple[int, int] | None] = reactive(None, repaint=False)
-    hover: int | None = None
+    carrying = 0  # size of a capability carried: left/right move by DWORDs, and it stays inside
 
     class _AtOffset(Message):
         """A message about one byte of the map."""
@@ -117,10 +124,6 @@ class HexMap(ScrollView, can_focus=True):
     class Activated(_AtOffset):
         pass
 
-    class Hovered(_AtOffset):
-        def can_replace(self, message: Message) -> bool:
-            return isinstance(message, HexMap.Hovered)
-
     class Clicked(_AtOffset):
         pass
 
@@ -129,7 +132,6 @@ class HexMap(ScrollView, can_focus=True):
         self._data = bytes(CONFIG_SIZE)
         self._styles: list[Style] = [Style()] * CONFIG_SIZE
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
-        self._background: Style | None = None  # self.rich_style, which is slow to compute
         self.virtual_size = Size(ROW_W, ROWS)
 
     # ------------------------------------------------------------ model
@@ -168,9 +170,9 @@ class HexMap(ScrollView, can_focus=True):
     def _overlays(self, row: int) -> tuple:
         lo, hi = row * 16, row * 16 + 16
         g = self.ghost
-        ghost = (max(g.offset, lo), min(g.end, hi), g.verdict) if g and g.offset < hi and g.end > lo else None
+        ghost = (g.offset, g.end, g.verdict) if g and g.offset < hi and g.end > lo else None
         sel = self.selected
-        selected = (max(sel[0], lo), min(sel[1], hi)) if sel and sel[0] < hi and sel[1] > lo else None
+        selected = bool(sel and sel[0] < hi and sel[1] > lo)
         cursor = self.cursor if lo <= self.cursor < hi else None
         return ghost, selected, cursor
 
@@ -179,7 +181,7 @@ class HexMap(ScrollView, can_focus=True):
         row = int(sy) + y
         width = self.scrollable_content_region.width
         if row >= ROWS:
-            return Strip.blank(width, self.background)
+            return Strip.blank(width, GAP_STYLE)
         overlays = self._overlays(row)
         key = (row, int(sx), width, *overlays)  # the strip as shown: cropped to the viewport
         strip = self._cache.get(key)
@@ -189,25 +191,48 @@ class HexMap(ScrollView, can_focus=True):
         return strip
 
     def _build_row(self, row: int, ghost, selected, cursor, sx: int = 0, width: int = ROW_W) -> Strip:
+        """Label, then per byte its two hex digits and the gap after them. A ghost is one bar
+        in its verdict's style: the gaps inside it filled (hatched for a collision), a `[`
+        in the gap before its first byte and a `]` in the gap after its last."""
         base = row * 16
-        segments = [Segment(f"{base:03x}  ", LABEL_STYLE)]
-        ghost_style = Style.parse(VERDICT_STYLE[ghost[2]]) if ghost else None
+        label = Segment(f"{base:03x}", SELECTED_LABEL if selected else LABEL_STYLE)
+        if ghost:
+            g_start, g_end, verdict = ghost
+            g_style, fill = GHOST_STYLE[verdict], GHOST_FILL[verdict]
+        else:
+            g_start = g_end = -1
+        lead = " "
+        if ghost and g_start == base:
+            lead = "["
+        elif ghost and g_start < base < g_end:
+            lead = fill
+        segments = [label, Segment(" ", LABEL_STYLE),
+                    Segment(lead, g_style if lead != " " else GAP_STYLE)]
         for i in range(16):
             pos = base + i
-            style = self._styles[pos]
-            if selected and selected[0] <= pos < selected[1]:
-                style = style + SELECTED
-            if ghost and ghost[0] <= pos < ghost[1]:
-                style = ghost_style
+            inside = g_start <= pos < g_end
+            style = g_style if inside else self._styles[pos]
             if cursor == pos:
                 style = style + CURSOR
             segments.append(Segment(HEX[self._data[pos]], style))
-            segments.append(Segment("  " if i == 7 else " ", GAP_STYLE))
+            gap = "  " if i == 7 else " "
+            if inside and pos + 1 == g_end:
+                segments.append(Segment("]", g_style))
+                if len(gap) > 1:
+                    segments.append(Segment(gap[1:], GAP_STYLE))
+            elif inside:
+                segments.append(Segment(fill * len(gap), g_style))
+            elif pos + 1 == g_start and i < 15:
+                if len(gap) > 1:
+                    segments.append(Segment(gap[1:], GAP_STYLE))
+                segments.append(Segment("[", g_style))
+            else:
+                segments.append(Segment(gap, GAP_STYLE))
         if sx == 0 and width >= ROW_W:  # the usual case: pad, not crop (crop_extend is slow)
             if width > ROW_W:
-                segments.append(Segment(" " * (width - ROW_W), self.background))
+                segments.append(Segment(" " * (width - ROW_W), GAP_STYLE))
             return Strip(segments, width)
-        return Strip(segments, ROW_W).crop_extend(sx, sx + width, self.background)
+        return Strip(segments, ROW_W).crop_extend(sx, sx + width, GAP_STYLE)
 
     def _refresh_rows(self, *spans: tuple[int, int] | None) -> None:
         for span in spans:
@@ -239,9 +264,16 @@ class HexMap(ScrollView, can_focus=True):
     # ------------------------------------------------------------ input
 
     def action_move(self, delta: int) -> None:
-        self.cursor = min(CONFIG_SIZE - 1, max(0, self.cursor + delta))
+        if self.carrying:
+            delta = 4 * delta if abs(delta) == 1 else delta
+            last = (CONFIG_SIZE - self.carrying) & ~3
+            self.cursor = min(last, max(0, (self.cursor & ~3) + delta))
+        else:
+            self.cursor = min(CONFIG_SIZE - 1, max(0, self.cursor + delta))
 
     def action_jump(self, offset: int) -> None:
+        if self.carrying:
+            offset = min((CONFIG_SIZE - self.carrying) & ~3, offset & ~3)
         self.cursor = offset
 
     def action_activate(self) -> None:
@@ -253,19 +285,6 @@ class HexMap(ScrollView, can_focus=True):
             self.cursor = offset
             self.post_message(self.Clicked(offset))
 
-    def on_mouse_move(self, event: events.MouseMove) -> None:
-        offset = self.offset_at(event.screen_offset)
-        if offset is not None and offset != self.hover:
-            self.hover = offset
-            self.post_message(self.Hovered(offset))
-
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._cache.clear()
-        self._background = None
-
-    @property
-    def background(self) -> Style:
-        if self._background is None:
-            self._background = self.rich_style
-        return self._background

@@ -1,19 +1,25 @@
-"""The inspector: the selected capability's registers decoded field by field, and what the
-byte under the cursor (or the mouse) is, with what vfio-pci and QEMU do with it."""
+"""The inspector follows the map's cursor: what the byte under it is (owner, register, fields,
+what vfio-pci and QEMU do with it), then the registers of the structure that owns it decoded
+field by field: a capability, or one the chain does not show as one (orphan, hidden,
+virtual...). In a gap or the header there is no structure to decode, and it says so: the
+decode is never one left over from an earlier position."""
 
 from __future__ import annotations
 
-from rich.console import Group
+from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
 from core.explain import explain
-from core.layout import Layout
+from core.layout import Kind, Layout
+from core.registry import Space, lookup
 from core.registry.decode import decode
+from core.registry.model import CapContext
 from core.text import printable
-from tui.colours import cap_colour
+from core.textmap import VOCABULARY, letters
+from tui.colours import REGION_STYLE, cap_colours, cap_style
 
 
 def byte_panel(layout: Layout, offset: int) -> Group:
@@ -39,44 +45,120 @@ def byte_panel(layout: Layout, offset: int) -> Group:
     return Group(*parts)
 
 
-def capability_panel(layout: Layout, index: int) -> Group:
-    cap = layout.capabilities[index]
+def structure_key(layout: Layout, offset: int) -> str | None:
+    """Which structure owns byte `offset`: "c<index>" (a capability, also when the view hides
+    it or it is virtual), "o<index>" (an orphan), None (gaps, the header)."""
+    r = layout.region_at(offset)
+    if r.capability is not None:
+        return f"c{r.capability}"
+    if r.orphan is not None:
+        return f"o{r.orphan}"
+    return None
+
+
+def structure_extent(layout: Layout, key: str | None) -> tuple[int, int] | None:
+    """Where the structure `key` (structure_key) starts and ends."""
+    if key is None:
+        return None
+    s = layout.orphans[int(key[1:])] if key[0] == "o" else layout.capabilities[int(key[1:])]
+    return s.offset, s.end
+
+
+def _registers(spec, ctx: CapContext, size: int) -> RenderableType:
+    """Every register and field: its offset (or bits), then `name = value  what`, which wraps
+    under itself at any width."""
+    table = Table.grid(padding=(0, 1))
+    table.add_column(no_wrap=True)
+    table.add_column(overflow="fold")
+    try:
+        values = decode(spec, ctx, size)
+    except Exception as exc:  # noqa: BLE001 - a view must not die on one bad capability
+        return Text(f"cannot decode: {exc}", style="yellow")
+    for v in values:
+        shown = f"{v.value:#x}" if isinstance(v.value, int) else f"{len(v.value)} bytes"
+        if v.field is None:
+            table.add_row(Text(f"+{v.register.offset:#04x}"),
+                          Text.assemble((v.name, "bold"), f" = {shown}  ", v.doc))
+        else:
+            table.add_row(Text(f"  {v.bits}", style="dim"),
+                          Text.assemble(v.name, f" = {shown}  ", (v.doc, "dim")))
+    return table
+
+
+def structure_panel(layout: Layout, key: str | None) -> RenderableType:
+    """The registers of the structure `key` (structure_key), decoded."""
+    if key is None:
+        return Text("no structure here: the registers of a capability show when the cursor "
+                    "is on one", style="dim")
+    index = int(key[1:])
     head = Text()
-    head.append(cap.name, f"bold {cap_colour(cap.space, cap.id)}")
+    if key[0] == "o":
+        o = layout.orphans[index]
+        mark = VOCABULARY[Kind.ORPHAN]
+        head.append(f" {mark.symbol} ", REGION_STYLE[Kind.ORPHAN])
+        head.append(f" {o.name}", "bold")
+        head.append(f"   {mark.structure}: extended {o.id:#x} v{o.version} at {o.offset:#05x}\n")
+        head.append(f"{o.size:#x} bytes, {o.certainty.value}; no chain reaches it", "dim")
+        if o.linked_from is not None:
+            head.append(f" (the orphan at {o.linked_from:#05x} points here)", "dim")
+        head.append("\n")
+        spec = lookup(Space.EXTENDED, o.id)
+        ctx = CapContext(layout.space.data, o.offset, Space.EXTENDED, layout.space.header_type, layout.pcie)
+        return Group(head, _registers(spec, ctx, o.size))
+    cap = layout.capabilities[index]
+    marks = letters(layout)
+    if index in marks:
+        head.append(f" {marks[index]} ", "bold " + cap_style(cap_colours(layout)[index]))
+    else:
+        head.append(f" {VOCABULARY[Kind.VIRTUAL].symbol} ", REGION_STYLE[Kind.VIRTUAL])
+    head.append(f" {cap.name}", "bold")
     head.append(f"   {cap.space.value} {cap.id:#x} at {cap.offset:#05x}\n")
     head.append(f"{cap.size:#x} bytes, {cap.certainty.value}: {cap.size_why}\n", "dim")
     if cap.spec.spec:
         head.append(f"defined in {cap.spec.spec}\n", "dim")
     view = layout.cap_views[index] if layout.cap_views else None
-    if view and view.reason:
-        head.append(f"{view.visibility}: {printable(view.reason)}\n", "yellow")
-    table = Table(box=None, padding=(0, 1), show_header=True, header_style="dim")
-    for col in ("+off", "name", "value", "what"):
-        table.add_column(col, overflow="fold")
-    try:
-        values = decode(cap.spec, cap.context(layout.space, layout.pcie), cap.size)
-    except Exception as exc:  # noqa: BLE001 - a view must not die on one bad capability
-        return Group(head, Text(f"cannot decode: {exc}", style="red"))
-    for v in values:
-        shown = f"{v.value:#x}" if isinstance(v.value, int) else f"{len(v.value)} bytes"
-        if v.field is None:
-            table.add_row(f"{v.register.offset:#04x}", Text(v.name, style="bold"), shown, Text(v.doc))
-        else:
-            table.add_row(Text(f"  {v.bits}", style="dim"), v.name, shown, Text(v.doc, style="dim"))
-    return Group(head, table)
+    if view and view.visibility != "visible":
+        head.append(f"{view.visibility}" + (f": {printable(view.reason)}" if view.reason else "") + "\n",
+                    "yellow")
+    return Group(head, _registers(cap.spec, cap.context(layout.space, layout.pcie), cap.size))
 
 
 class Inspector(VerticalScroll):
     BORDER_TITLE = "inspector"
 
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._layout: Layout | None = None  # the layout and structure decoded now
+        self._key: str | None = None
+        self.structure_content: RenderableType = Text("")
+
     def compose(self):
         yield Static(id="byte")
-        yield Static(id="capability")
+        yield Static(id="structure")
 
-    def show_byte(self, layout: Layout, offset: int) -> None:
+    def show(self, layout: Layout, offset: int) -> None:
+        """The byte at `offset` and the structure owning it (decoded again only when the
+        structure or the layout changes)."""
         self.query_one("#byte", Static).update(byte_panel(layout, offset))
+        key = structure_key(layout, offset)
+        if self._layout is not layout or self._key != key:
+            self._layout, self._key = layout, key
+            self.structure_content = structure_panel(layout, key)
+            self.query_one("#structure", Static).update(self.structure_content)
+            self.border_subtitle = _describe(layout, key)
 
-    def show_capability(self, layout: Layout, index: int | None) -> None:
-        panel = capability_panel(layout, index) if index is not None else Text(
-            "select a capability (chain panel, or click it on the map)", style="dim")
-        self.query_one("#capability", Static).update(panel)
+    @property
+    def decoded(self) -> str | None:
+        """The structure decoded now (structure_key), for tests and the app."""
+        return self._key
+
+
+def _describe(layout: Layout, key: str | None) -> str:
+    if key is None:
+        return ""
+    index = int(key[1:])
+    if key[0] == "o":
+        o = layout.orphans[index]
+        return f"orphan {o.name} @{o.offset:#05x}"
+    c = layout.capabilities[index]
+    return f"{c.spec.short if c.spec.known else c.name} @{c.offset:#05x}"

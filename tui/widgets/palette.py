@@ -18,7 +18,7 @@ PALETTE = ("pasid", "pri", "ats", "ltr", "vsec", "dvsec", "std:vndr")
 
 
 class _Drag(Message):
-    def __init__(self, block: "CapBlock", screen: Offset) -> None:
+    def __init__(self, block: CapBlock, screen: Offset) -> None:
         super().__init__()
         self.block, self.screen_offset = block, screen
 
@@ -36,20 +36,21 @@ class CapBlock(Static, can_focus=True):
             return isinstance(message, CapBlock.DragMoved)
 
     class DragEnded(_Drag):
-        def __init__(self, block: "CapBlock", screen: Offset, cancelled: bool = False) -> None:
+        def __init__(self, block: CapBlock, screen: Offset, cancelled: bool = False) -> None:
             super().__init__(block, screen)
             self.cancelled = cancelled
 
     class PickedUp(Message):
-        def __init__(self, block: "CapBlock") -> None:
+        def __init__(self, block: CapBlock) -> None:
             super().__init__()
             self.block = block
 
-    def __init__(self, name: str, **kw) -> None:
+    def __init__(self, name: str, compact: bool = False, **kw) -> None:
         self.request: VcapRequest = parse_vcap(name)
         t = TEMPLATES[name]
-        super().__init__(f"{name:<9} {self.request.size:#5x}", **kw)
-        self.tooltip = t.doc
+        label = name.split(":")[-1] if compact else f"{name:<9} {self.request.size:#5x}"
+        super().__init__(label, **kw)
+        self.tooltip = f"{t.doc} ({self.request.size:#x} bytes)"
         self.dragging = False
 
     def on_mouse_down(self, event: events.MouseDown) -> None:
@@ -98,8 +99,15 @@ class CapBlock(Static, can_focus=True):
 
 
 class Palette(Vertical):
+    """The entries in a column with their sizes, or `compact`: one line under the map."""
+
     BORDER_TITLE = "virtual capabilities"
+
+    def __init__(self, compact: bool = False, **kw) -> None:
+        super().__init__(**kw)
+        self.compact = compact
+        self.set_class(compact, "-compact")
 
     def compose(self):
         for name in PALETTE:
-            yield CapBlock(name, id=f"vcap-{name.replace(':', '-')}")
+            yield CapBlock(name, self.compact, id=f"vcap-{name.replace(':', '-')}")

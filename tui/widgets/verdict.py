@@ -1,5 +1,7 @@
-"""The verdict panel: what the validator says about the virtual capability being moved or
-under the cursor, finding by finding, and why auto placement chose what it chose."""
+"""The verdict: what the validator says about the virtual capability being moved or just
+placed, finding by finding, and why auto placement chose what it chose. The panel holds it
+all; the one-line form sits under the map where the panels are tabs, so a verdict is on
+screen whichever tab is open. Red is for verdicts only (tui/colours.py)."""
 
 from __future__ import annotations
 
@@ -27,6 +29,26 @@ def findings_view(title: str, findings: list[Finding] | tuple[Finding, ...]) -> 
     return Group(head, table)
 
 
+def findings_line(title: str, findings: list[Finding] | tuple[Finding, ...]) -> Text:
+    """The verdict in one line: its swatch, the title, and the worst finding."""
+    v = verdict(list(findings))
+    line = Text.assemble((f" {v} ", VERDICT_STYLE[v]), " ", (title, "bold"))
+    worst = next((f for f in findings if f.severity == "collision"), None) or next(
+        (f for f in findings if f.severity == "warning"), None)
+    if worst is not None:
+        others = sum(f.severity != "info" for f in findings) - 1
+        line.append(f": {printable(worst.message)}")
+        if others:
+            line.append(f" (+{others} more)", "dim")
+    return line
+
+
+def placement_line(p: Placement) -> Text:
+    if p.offset is None:
+        return Text.assemble((" no safe slot ", VERDICT_STYLE["collision"]), f" for {p.vcap.name}")
+    return findings_line(f"{p.vcap.name} at {p.offset:#05x}, by {p.chosen_by}", p.findings)
+
+
 def placement_view(p: Placement) -> Group:
     if p.offset is None:
         parts: list = [Text.assemble((" no safe slot ", VERDICT_STYLE["collision"]),
@@ -40,6 +62,24 @@ def placement_view(p: Placement) -> Group:
     if p.least_bad:
         parts.append(Text(f"least bad candidate: {p.least_bad[0]:#05x}", style="bold"))
     return Group(*parts)
+
+
+class VerdictLine(Widget):
+    """The verdict in one line (under the map in the medium and narrow layouts)."""
+
+    DEFAULT_CSS = "VerdictLine { height: 1; }"
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self._content = Text("")
+
+    def render(self) -> RenderableType:
+        return self._content
+
+    def update(self, content: Text) -> None:
+        content.no_wrap, content.overflow = True, "ellipsis"
+        self._content = content
+        self.refresh()
 
 
 class VerdictPanel(Widget):
@@ -59,5 +99,6 @@ class VerdictPanel(Widget):
         self._content = content
         self.refresh()
 
-    def idle(self, hint: str) -> None:
-        self.update(Text(hint, style="dim"))
+    @property
+    def content(self) -> RenderableType:
+        return self._content
