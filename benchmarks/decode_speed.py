@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.layout import build  # noqa: E402
-from core.registry.decode import decode  # noqa: E402
-from core.sources import load  # noqa: E402
+from core.layout import build  # noqa: E402 - imported after sys.path names the project
+from core.registry.decode import decode  # noqa: E402 - imported after sys.path names the project
+from core.sources import load  # noqa: E402 - imported after sys.path names the project
 
 DUMPS = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
 

@@ -38,9 +38,15 @@ REGION_STYLE: dict[Kind, str] = {
 }
 CAP_TEXT = "#000000"  # on a capability's colour (hex: named colours follow the theme)
 
+# The one verdict table: a badge (the ghost, the verdict panel) or words in text (show, check,
+# place, the upstream path); a path's ok/warning/unknown/blocked reads as ok/warning/collision.
 VERDICT_COLOUR = {"ok": "#009e73", "warning": "#e69f00", "collision": "#cc0000"}
 VERDICT_STYLE = {"ok": "bold #ffffff on #009e73", "warning": "bold #000000 on #e69f00",
                  "collision": "bold #ffffff on #cc0000"}
+VERDICT_TEXT = {v: f"bold {c}" for v, c in VERDICT_COLOUR.items()}
+VERDICT_TEXT.update(unknown=VERDICT_TEXT["warning"], blocked=VERDICT_TEXT["collision"])
+SEVERITY_STYLE = {"collision": VERDICT_TEXT["collision"], "warning": VERDICT_TEXT["warning"],
+                  "info": "#5fafd7"}
 # The ghost of a capability being placed: its verdict's colour, drawn as one bar (the gaps
 # between its bytes filled) between brackets, so it differs from what it covers in shape as
 # well as colour; a collision is also hatched.

@@ -22,7 +22,7 @@ from core.space import CONFIG_SIZE
 from core.text import printable
 from core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, letters
 from core.views import Access
-from tui.colours import REGION_STYLE, cap_colour, cap_colours, cap_style
+from tui.colours import REGION_STYLE, SEVERITY_STYLE, VERDICT_TEXT, cap_colour, cap_colours, cap_style
 
 # Red means a verdict (tui/colours.py): nothing else here is red.
 VISIBILITY_STYLE = {"visible": "#87d75f", "hidden": "#ffaf5f", "placeholder": "#87afff",
@@ -76,7 +76,7 @@ def chain_table(layout: Layout) -> Table:
     if show_visibility:
         columns.append(("visibility", "left"))
     for name, justify in columns:
-        table.add_column(name, justify=justify)  # type: ignore[arg-type]
+        table.add_column(name, justify=justify)  # type: ignore[arg-type] - "left"/"right" are JustifyMethod
     marks = letters(layout)
     colours = cap_colours(layout)
     for i, cap in enumerate(layout.capabilities):
@@ -345,8 +345,7 @@ def diff(result, name_a: str, name_b: str) -> Group:
 
 # ---------------------------------------------------------------- placement
 
-SEVERITY_STYLE = {"collision": "bold red", "warning": "yellow", "info": "cyan"}
-VERDICT_STYLE = {"ok": "bold green", "warning": "bold yellow", "collision": "bold red"}
+VERDICT_STYLE = VERDICT_TEXT
 
 
 def _findings_table(findings) -> Table:

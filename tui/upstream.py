@@ -7,10 +7,10 @@ from __future__ import annotations
 from rich.text import Text
 
 from core.text import printable
+from tui.colours import VERDICT_TEXT
 from core.topology import BLOCKED, OK, UNKNOWN, WARNING, UpstreamPath
 
-VERDICT_STYLE = {OK: "bold green", WARNING: "bold yellow", UNKNOWN: "bold yellow",
-                 BLOCKED: "bold red"}
+VERDICT_STYLE = {state: VERDICT_TEXT[state] for state in (OK, WARNING, UNKNOWN, BLOCKED)}
 
 
 def path_text(path: UpstreamPath) -> Text:

@@ -87,7 +87,7 @@ class _Prepend(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buf) -> int:  # type: ignore[override]
+    def readinto(self, buf) -> int:  # type: ignore[override] - RawIOBase types buf as a buffer
         if self._head:
             n = min(len(buf), len(self._head))
             buf[:n] = self._head[:n]
@@ -205,7 +205,7 @@ def load_slot(spec: str, slot: str | None, stdin: BinaryIO | None = None) -> lis
         else:
             found, slots = [], []
             replay = io.BufferedReader(_Prepend(head, stream), 1 << 16)
-            for cs in _from_stream(replay, spec, size):  # type: ignore[arg-type]
+            for cs in _from_stream(replay, spec, size):  # type: ignore[arg-type] - a BufferedReader is a BinaryIO
                 if len(slots) < 8:
                     slots.append(cs.provenance.slot or "?")
                 if cs.provenance.slot == want:

@@ -72,7 +72,7 @@ def parse(lines: Iterable[tuple[int, str]], source: str, fmt: str) -> Iterator[C
         end = None if m else HEXDUMP_END.match(text)
         if not m and not end:
             raise DumpError(source, f"bad hex row: {text[:60]!r}", number)
-        offset = int((m or end).group(1), 16)  # type: ignore[union-attr]
+        offset = int((m or end).group(1), 16)  # type: ignore[union-attr] - one of them matched (above)
         if offset == 0 and dump is not None and dump.data:
             yield dump.finish(source, fmt, index)
             index, dump = index + 1, None

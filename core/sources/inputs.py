@@ -136,7 +136,7 @@ class _Counted(io.RawIOBase):
     def readable(self) -> bool:
         return True
 
-    def readinto(self, buf) -> int:  # type: ignore[override]
+    def readinto(self, buf) -> int:  # type: ignore[override] - RawIOBase types buf as a buffer
         if self._total > self._limit:
             raise _too_much(self._source, self._limit, self._kind)
         try:
@@ -186,7 +186,7 @@ class _Waiting(io.RawIOBase):
                 raise DumpError(self._source, f"{self._kind}: no data after {self._wait:g} s "
                                               "(is anything writing to it?)")
 
-    def readinto(self, buf) -> int:  # type: ignore[override]
+    def readinto(self, buf) -> int:  # type: ignore[override] - RawIOBase types buf as a buffer
         limit = self._limit
         if limit is not None and self._total > limit:
             raise _too_much(self._source, limit, self._kind)
