@@ -271,6 +271,13 @@ class Plan:
             return f"no {how.property}: QEMU's own check refuses this offset"
         return f"{self.target.vmm_facts.label}: {how.property}={p.offset:#x}"
 
+    def preconditions(self) -> list[str]:
+        """What must also hold for the target VMM to create the placed capabilities at all
+        (QEMU's vPASID: iommufd and a PASID-capable vIOMMU), said with every verdict."""
+        needs = {how.needs for p in self.placements if p.offset is not None
+                 and (how := self.realize(p)) is not None and how.needs}
+        return sorted(needs)
+
     def vmm_note(self, p: Placement) -> str:
         """How the target VMM creates it, or that only a custom VMM can."""
         how = self.realize(p)
@@ -342,6 +349,7 @@ class Plan:
             "quirk": ({"name": quirk.name, "source": quirk.source, "file": quirk.origin}
                       if quirk else None),
             "strict": strict, "accepted": not self.refused(strict),
+            "preconditions": self.preconditions(),
             "placements": items,
             "qemu": self.qemu_property(strict),
         }
@@ -471,4 +479,5 @@ def verdict_lines(plan: Plan, strict: bool = False) -> list[str]:
         state = p.verdict if ok or p.verdict == COLLISION else f"{p.verdict}, refused (--strict)"
         lines.append(f"{p.vcap.name} at {p.offset:#05x}: {state} ({plan.vmm_text(p, strict)})")
         lines += [f"  {f.severity}: {f.message}" for f in p.findings if f.severity != "info"]
+    lines += [f"precondition: {need}" for need in plan.preconditions()]
     return lines

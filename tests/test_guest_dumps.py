@@ -242,3 +242,14 @@ def test_other_vmms_get_no_qemu_property(vmm):
     r = capslot("export", "sample_dumps/realtek_rtl8168_nic_b.txt", "--add", "pasid", "--vmm", vmm,
                 "--format", "qemu")
     assert r.code == 2 and "QEMU's" in r.err
+
+
+def test_qemus_vpasid_preconditions_come_with_the_verdict():
+    """vfio_pci_synthesize_pasid_cap() returns without a PASID unless iommufd reports a PASID
+    width and the vIOMMU says VIOMMU_FLAG_PASID_SUPPORTED: every QEMU verdict says so."""
+    nic = "sample_dumps/realtek_rtl8168_nic_b.txt"
+    doc = json.loads(capslot("check", nic, "--add", "pasid@0xff8", "--json").out)
+    (need,) = doc["preconditions"]
+    assert "iommufd" in need and "vIOMMU" in need
+    assert "precondition: " in capslot("check", nic, "--add", "pasid@0xff8").out
+    assert json.loads(capslot("check", nic, "--add", "ats@0xff0", "--json").out)["preconditions"] == []

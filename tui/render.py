@@ -405,6 +405,8 @@ def placements(plan, strict: bool = False) -> Group:
     prop = plan.qemu_property(strict)
     if prop:
         parts.append(Text.assemble(("QEMU: ", "dim"), ("-device vfio-pci,...," + prop, "bold")))
+    for need in plan.preconditions():
+        parts.append(Text.assemble(("precondition: ", "dim"), need))
     return Group(*parts)
 
 

@@ -43,6 +43,7 @@ class Creates:
     property: str | None  # the option that sets its offset (None: the VMM picks it)
     offsets: tuple[int, ...] = ()  # the only offsets it uses when it picks (empty: not stated)
     how: str = ""  # in words, with the option or the source
+    needs: str = ""  # what else must hold for the VMM to create it at all
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +69,12 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         creates={
             # vfio_pci_synthesize_pasid_cap(): x-vpasid-cap-offset, 0 meaning 0xff8
             "pasid": Creates("x-vpasid-cap-offset", (), "x-vpasid-cap-offset=OFFSET (QEMU 11; 0 "
-                             "or unset means 0xff8)"),
+                             "or unset means 0xff8)",
+                             "QEMU synthesizes it only with the iommufd backend (the host "
+                             "IOMMU reports a PASID width), a vIOMMU with PASID support "
+                             "(VIOMMU_FLAG_PASID_SUPPORTED: arm-smmuv3 with ssidsize, or an "
+                             "intel-iommu with PASID), a PCI Express device whose config region is "
+                             "4 KiB, on a PCIe machine bus (q35, virt)"),
             # vfio_add_nv_gpudirect_cap(): 0xc8, else 0xd4 when a capability is there
             "std:gpudirect": Creates(None, (0xC8, 0xD4), "x-nv-gpudirect-clique=N; QEMU puts it "
                                      "at 0xc8, or 0xd4 when 0xc8 is taken"),
