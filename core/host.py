@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 from . import pciids, topology
 from .pciids import Identity, PciIds
+from .sources.sysfs import read_fd
 from .space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
 
 UNPRIVILEGED_BYTES = 64  # what the kernel gives a reader without CAP_SYS_ADMIN
@@ -71,18 +72,10 @@ def _read(path: str, limit: int) -> bytes | None:
     except OSError:
         return None
     try:
-        chunks, total = [], 0
-        while total < limit:
-            chunk = os.read(fd, limit - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-        return b"".join(chunks)
-    except OSError:
-        return b"".join(chunks) if chunks else None
+        raw, error = read_fd(fd, limit)
     finally:
         os.close(fd)
+    return None if error is not None and not raw else raw
 
 
 def _attribute(directory: str, name: str) -> int | None:

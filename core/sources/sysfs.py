@@ -14,6 +14,23 @@ import stat
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
 
 
+def read_fd(fd: int, limit: int) -> tuple[bytes, OSError | None]:
+    """Up to `limit` bytes from `fd` (sysfs hands them out in pieces), and the error that
+    stopped the read early, if one did (a device removed mid-read)."""
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        while total < limit:
+            chunk = os.read(fd, limit - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        return b"".join(chunks), exc
+    return b"".join(chunks), None
+
+
 def config_path(slot: str) -> str:
     root = os.environ.get("CAPSLOT_SYSFS_ROOT", "/sys")
     return os.path.join(root, "bus", "pci", "devices", slot, "config")
@@ -37,21 +54,12 @@ def read(bdf: str) -> ConfigSpace:
         os.close(fd)
         raise DumpError(source, f"{path} is not a config file (not a regular file)")
     try:
-        chunks: list[bytes] = []
-        total = 0
-        while total < CONFIG_SIZE:
-            chunk = os.read(fd, CONFIG_SIZE - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    except OSError as exc:
-        if not total:
-            raise DumpError(source, f"read failed: {exc.strerror} (device removed?)") from None
-        # the device went away mid-read: keep what was read; the layout reports the rest
+        raw, error = read_fd(fd, CONFIG_SIZE)
     finally:
         os.close(fd)
-    raw = b"".join(chunks)
+    if error is not None and not raw:
+        raise DumpError(source, f"read failed: {error.strerror} (device removed?)")
+    # the device went away mid-read: keep what was read; the layout reports the rest
     if not raw:
         raise DumpError(source, "the device returned no config bytes (removed?)")
     return ConfigSpace.from_prefix(raw, Provenance(source, "sysfs", None, slot, None))
