@@ -93,7 +93,16 @@ def _fit(line: str) -> str:
     return line if len(line) <= WIDTH else line[:WIDTH - 3] + "..."
 
 
+def heading(notes: list[str] | None) -> tuple[list[str], list[str]]:
+    """Verdict notes split into what goes in the first lines (the target they are about) and
+    what goes under the map (the verdicts)."""
+    notes = list(notes or ())
+    head = notes[:1] if notes and notes[0].startswith("target: ") else []
+    return head, notes[len(head):]
+
+
 def text_map(layout: Layout, notes: list[str] | None = None) -> str:
+    first, notes = heading(notes)
     cs = layout.space
     p = cs.provenance
     marks = letters(layout)
@@ -102,6 +111,7 @@ def text_map(layout: Layout, notes: list[str] | None = None) -> str:
     if p.device_line:
         out.append(_fit(ascii_text(p.device_line)))
     out.append(_fit(f"from {ascii_text(p.source.rsplit('/', 1)[-1])}, {cs.captured} of {CONFIG_SIZE} bytes"))
+    out += [_fit(ascii_text(line)) for line in first]
     out.append("one character per DWORD, 0x100 bytes a row")
     out.append("    " + "".join(f"+{c * 4:02x}".ljust(8) for c in range(0, DWORDS_PER_ROW, 8)).rstrip())
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):

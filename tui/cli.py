@@ -148,13 +148,15 @@ def cmd_show(args: argparse.Namespace) -> int:
         return _write_out(args, text.encode("ascii" if args.map == "text" else "utf-8"))
     from rich.text import Text
 
+    from core.textmap import heading
     from tui import render
 
     console = _console()
     for n, ((layout, lines, plan), path) in enumerate(zip(items, _upstreams(dump, every, spaces), strict=False)):
         if n:
             console.rule()
-        console.print(render.device(layout, plan.captured))
+        first, lines = heading(lines)  # the target in the first lines, the verdicts under the map
+        console.print(render.device(layout, plan.captured, first))
         if args.host_layout:
             console.print(render.host_layout(host_layout(plan.hardware), plan.captured))
         for line in lines:

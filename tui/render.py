@@ -20,7 +20,7 @@ from core.registry import CapSpec, Certainty, Space
 from core.registry.model import CapContext
 from core.space import CONFIG_SIZE
 from core.text import printable
-from core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, letters
+from core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, heading, letters
 from core.views import Access
 from tui.colours import REGION_STYLE, SEVERITY_STYLE, VERDICT_TEXT, cap_colour, cap_colours, cap_style
 
@@ -243,8 +243,8 @@ def host_layout(rows, captured) -> Table:
     return table
 
 
-def device(layout: Layout, captured=None) -> Group:
-    parts: list[RenderableType] = [title(layout)]
+def device(layout: Layout, captured=None, first: list[str] | None = None) -> Group:
+    parts: list[RenderableType] = [title(layout), *[Text(printable(n), style="bold") for n in first or ()]]
     if captured is not None:
         parts.append(captured_line(captured))
     parts.append(chain_table(layout))
@@ -486,13 +486,15 @@ HTML_FORMAT = CONSOLE_HTML_FORMAT.replace("<head>", "<head>\n<title>capslot</tit
 
 def picture(layout: Layout, notes: list[str] | None = None) -> Group:
     """The map and the capability table, as `show --map svg|html` exports them."""
-    parts: list[RenderableType] = [title(layout), chain_table(layout)]
+    first, notes = heading(notes)
+    parts: list[RenderableType] = [title(layout), *[Text(printable(n), style="bold") for n in first],
+                                   chain_table(layout)]
     orphan_table = orphans(layout)
     if orphan_table is not None:
         parts.append(orphan_table)
     parts += [Text("map: one character per DWORD, 0x100 bytes a row", style="dim"),
               byte_map(layout), legend(layout)]
-    parts += [Text(printable(n)) for n in notes or ()]
+    parts += [Text(printable(n)) for n in notes]
     return Group(*parts)
 
 
