@@ -417,8 +417,9 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
     msi: Capability | None = None  # vdev->msi_perm is set up by the first MSI capability
 
     def mapped(c: Capability, length: int, map_id: int) -> None:
-        end = min(c.offset + length, CONFIG_SIZE)
-        kmap[c.offset:end] = bytes([map_id]) * (end - c.offset)
+        if with_access:  # the map only serves the access classes
+            end = min(c.offset + length, CONFIG_SIZE)
+            kmap[c.offset:end] = bytes([map_id]) * (end - c.offset)
 
     prev_ptr = cap_pointer_register(cs)
     visible_std = 0
