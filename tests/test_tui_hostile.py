@@ -376,7 +376,8 @@ async def test_escape_cancels_a_read_and_ctrl_q_quits_meanwhile(fifo, monkeypatc
 
 async def test_a_fifo_that_is_written_to_opens_and_dev_zero_is_refused(fifo, tmp_path):
     """A dump piped through a FIFO opens like a file (its name in the title); /dev/zero is
-    refused in the dialog after a bounded read; a directory likewise."""
+    refused in the dialog after a bounded read; a directory likewise; `-` (standard input,
+    the terminal the explorer reads keys from) is refused, never read."""
     def write() -> None:
         with open(fifo, "w") as f:
             f.write(Path(NIC).read_text())
@@ -385,7 +386,8 @@ async def test_a_fifo_that_is_written_to_opens_and_dev_zero_is_refused(fifo, tmp
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         for path, refusal in (("/dev/zero", "binary data: not a config-space dump"),
-                              (str(tmp_path), "is a directory")):
+                              (str(tmp_path), "is a directory"),
+                              ("-", "standard input is where the explorer reads its keys")):
             await pilot.press("o")
             app.screen.query_one(Input).value = path
             await pilot.press("enter")

@@ -62,6 +62,9 @@ class _Interruptible:
 def read_dump(path: str, cancel: threading.Event, wait: float = WAIT) -> list[ConfigSpace]:
     """Every device of `path` (a file, a FIFO or device, or sysfs:BDF), as `capslot tui
     PATH` reads it."""
+    if path == "-":  # core reads standard input for "-": here that is the terminal's keys
+        raise DumpError(path, "standard input is where the explorer reads its keys: name a file "
+                              "(./- for a file called -)")
     if path.startswith("sysfs:"):
         return load(path)
     stream, size = inputs.open_input(path, directory="is a directory (open takes one dump)")
