@@ -42,6 +42,7 @@ bench: $(TESTED)
 
 fuzz: $(TESTED)
 	$(BIN)/python -m tests.fuzz --devices 1000000 --jobs $$(nproc)
+	$(BIN)/python -m tests.tui_fuzz --events 5000
 
 docs: $(TESTED)
 	$(BIN)/python -m tui.docs README.md

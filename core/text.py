@@ -1,15 +1,59 @@
-"""Making text from untrusted dumps safe to show.
+"""Making text from untrusted dumps safe to show, one function per place it goes.
 
-Device lines, file names and quirk strings come from strangers' files: control
-characters (ANSI escapes, carriage returns, NUL) are shown as visible escapes, never
-sent to a terminal. Rich markup is the renderers' business: they only ever wrap such
-text in `rich.text.Text`, which does not parse markup.
+Device lines, file names and quirk strings come from strangers' files. Each sink has its own
+dangerous characters, and its own escaping:
+
+- a terminal (`printable`): control characters (ANSI escapes, carriage returns, NUL) are
+  shown as visible escapes, never sent;
+- Rich console markup (`rich_markup`) and Textual content markup (`textual_markup`): a `[`
+  would start a tag (`[@click=...]` runs an action, `[/]` with nothing open is an error,
+  `[AMD]` vanishes); the two parsers treat backslashes differently, hence two functions;
+- JSON (`json_string`): a string literal, control characters and quotes escaped;
+- SVG and HTML (`html_text`): `<`, `>`, `&` and quotes as entities.
+
+Every one of them first makes the text printable: what reaches a file may reach a terminal
+next (`cat`, a mail). Widgets do better than escaping: they take `rich.text.Text` or
+`textual.content.Content` objects, which are never parsed as markup (tui/safe.py).
 """
 
 from __future__ import annotations
+
+import re
+
 
 def printable(text: str) -> str:
     """`text` with every non-printable character written as a \\xNN / \\uNNNN escape."""
     if text.isprintable():
         return text
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
+
+
+_RICH_OPEN = re.compile(r"(\\*)\[")
+
+
+def rich_markup(text: str) -> str:
+    """`text` for Rich console markup: read back as exactly `printable(text)`. Every `[` is
+    escaped, with the backslashes before it doubled (Rich reads `\\\\[` as a backslash and a
+    tag)."""
+    return _RICH_OPEN.sub(lambda m: m.group(1) * 2 + "\\[", printable(text))
+
+
+def textual_markup(text: str) -> str:
+    """`text` for Textual content markup (`Content.from_markup`, `markup=True` widgets):
+    read back as exactly `printable(text)`. Textual never opens a tag at a `[` that follows a
+    backslash, and drops that one backslash."""
+    return printable(text).replace("[", "\\[")
+
+
+def json_string(text: str) -> str:
+    """`text` as a JSON string literal (quotes included), ASCII only."""
+    import json  # here: most users of this module never write JSON
+
+    return json.dumps(printable(text), ensure_ascii=True)
+
+
+def html_text(text: str) -> str:
+    """`text` for SVG or HTML, as element text or a quoted attribute value."""
+    import html
+
+    return html.escape(printable(text), quote=True)

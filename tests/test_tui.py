@@ -442,6 +442,7 @@ async def export(pilot, app, path, downs: int, enter_on_format: bool = False) ->
     assert isinstance(app.focused, Input)
     app.focused.value = str(path)
     await pilot.press("enter")
+    await app.workers.wait_for_complete()  # written off the UI thread
     await pilot.pause()
 
 
@@ -462,6 +463,7 @@ async def test_export_writes_the_highlighted_format_and_warns_on_a_mismatched_na
         assert app.screen.__class__.__name__ == "ExportScreen" and not (tmp_path / "picture.svg").exists()
         assert "picture.svg ends in .svg" in str(app.screen.query_one("#warning").render())
         await pilot.press("enter")  # again: written anyway, as asked
+        await app.workers.wait_for_complete()
         await pilot.pause()
         assert json.loads((tmp_path / "picture.svg").read_text())["placements"]
 
@@ -515,13 +517,15 @@ async def test_plan_file_from_inside_the_explorer(tmp_path):
         await pilot.press("ctrl+s")
         app.screen.query_one("#path", Input).value = str(path)
         await pilot.press("enter")
+        await app.workers.wait_for_complete()  # the file is read off the UI thread
+        await pilot.pause()
 
     app = make_app(dump)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await plan_file(pilot, other)
         await pilot.pause()
-        assert app.screen.__class__.__name__ == "OpenScreen"  # asked again, with the reason
+        assert app.screen.__class__.__name__ == "PathScreen"  # still asking, with the reason
         assert "not 10ec:" in str(app.screen.query_one("#error").render())
         await pilot.press("escape")
         assert app.session.placed == [] and app.session.plan_path is None

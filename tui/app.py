@@ -7,13 +7,16 @@ messages up; the app turns messages into session changes and pushes the results 
 from __future__ import annotations
 
 import gc
+import io
 import os
+import threading
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from collections.abc import Iterable
 
-from rich.console import RenderableType
+from rich.console import Console, RenderableType
 from rich.text import Text
 from textual import events, on
+from textual.compose import compose
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -21,8 +24,9 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from core.atomic import write_atomic
+from core.atomic import WriteError, write_atomic
 from core.layout import Layout
+from core.planfile import PlanConflict
 from core.placement.validate import verdict
 from core.plan import Refused
 from core.placement.vcaps import VcapRequest
@@ -30,13 +34,18 @@ from core.space import DumpError
 from core.text import printable
 from core.views import VIEWS
 from core.views.vmms import VMMS
-from tui.screens.dialogs import DevicePicker, ExportScreen, GotoScreen, OpenScreen
+from tui.safe import content
+from tui.screens import reading
+from tui.screens.commands import CommandsOnce
+from tui.screens.dialogs import (OPEN_PROMPT, PLAN_PROMPT, SAVE_AS_PROMPT, ConflictScreen,
+                                 DevicePicker, Dialog, ExportScreen, GotoScreen, PathScreen)
 from tui.session import Session
 from tui.widgets.chain import ChainPanel
 from tui.widgets.hexmap import Ghost, HexMap
 from tui.widgets.inspector import Inspector, structure_extent, structure_key
 from tui.widgets.legend import Legend, legend_text  # noqa: F401 - legend_text: the legend's words
 from tui.widgets.palette import CapBlock, Palette
+from tui.colours import VERDICT_STYLE
 from tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,
                                  placement_line, placement_view)
 
@@ -56,6 +65,9 @@ IDLE = "drag a virtual capability onto the map, or press p"
 # The explorer's own actions need the main screen's widgets: off while a dialog is open or the
 # terminal is too small (their keys then do nothing there; q and ctrl+q always quit).
 ANYWHERE = {"quit", "help"}
+# Textual's own actions that write files wherever their arguments say. Nothing in the explorer
+# runs them (export writes screenshots), so a markup link that slipped through cannot either.
+NEVER = {"screenshot"}
 
 
 def layout_mode(width: int, height: int) -> str:
@@ -129,6 +141,7 @@ class CapslotApp(App[None]):
         self.verdict_now: tuple[RenderableType, Text] = (Text(IDLE, style="dim"), Text(IDLE, style="dim"))
         self._layout_size: tuple[int, int] | None = None  # set by a resize, before App sees it
         self._verdict_widgets: list[VerdictPanel | VerdictLine] = []
+        self.read_wait = reading.WAIT  # the longest wait for a FIFO's next bytes (o, ctrl+s)
 
     # ------------------------------------------------------------ layout
 
@@ -169,14 +182,29 @@ class CapslotApp(App[None]):
         self.call_after_refresh(self._first_paint_done)
         if len(self.session.devices) > 1:
             self.action_pick_device()
+        self.report_placed()
+
+    def report_placed(self) -> None:
+        """Placements from a plan file that collide are said (a collision is never written
+        into the map): the first one's verdict in the verdict area, each in a notification."""
+        if self.mode == "tiny":
+            return
+        colliding = [p for p in self.session.placements() if p.verdict == "collision"]
+        for p in colliding:
+            worst = next(f for f in p.findings if f.severity == "collision")
+            self.say(f"{p.vcap.name} at {p.offset or 0:#05x} from the plan collides: {worst.message}",
+                     severity="error")
+        if colliding:
+            self.show_verdict(placement_view(colliding[0]), placement_line(colliding[0]))
 
     def _show_all(self, cursor: int = 0, top: int | None = None) -> None:
         """Fill a freshly composed layout from the state (at start, and after a resize that
         changed the layout)."""
         if self.mode == "tiny":
+            self._verdict_widgets = []
             return
         with self.batch_update():
-            self._verdict_widgets = [*self.query(VerdictPanel), *self.query(VerdictLine)]
+            self._verdict_widgets = [*self.main.query(VerdictPanel), *self.main.query(VerdictLine)]
             hexmap = self.hexmap
             hexmap.focus()
             hexmap.carrying = self.carrying.size if self.carrying is not None else 0
@@ -189,17 +217,30 @@ class CapslotApp(App[None]):
             self.call_after_refresh(hexmap.scroll_to, y=top, animate=False)
 
     async def on_resize(self, event: events.Resize) -> None:
+        if self._exit:  # quitting: the screen is going (a terminal still sends events)
+            return
         mode = layout_mode(event.size.width, event.size.height)
         if mode == self.mode:
             if mode == "tiny":
-                self.query_one("#too-small", Static).update(too_small_text(*event.size))
+                self.main.query_one("#too-small", Static).update(too_small_text(*event.size))
             return
         cursor = top = None
         if self.mode != "tiny":
             cursor, top = self.hexmap.cursor, int(self.hexmap.scroll_offset.y)
         self._layout_size = (event.size.width, event.size.height)
         await self.recompose()
-        self._show_all(cursor or 0, top)
+        if not self._exit:
+            self._show_all(cursor or 0, top)
+
+    async def recompose(self) -> None:
+        """The explorer's screen composed again, also under a dialog (App.recompose would
+        fill the dialog with the explorer)."""
+        main = self.main
+        async with main.batch():
+            # the screen's children with their subtrees (App.recompose removes every widget
+            # one by one: a tab bar then got a resize after its underline had gone)
+            await main.remove_children([w for w in main.children if not w.has_class("-textual-system")])
+            await main.mount_all(compose(self))
 
     def _first_paint_done(self) -> None:
         # Everything built so far (Textual, the registry, the device) lives as long as the app.
@@ -212,6 +253,8 @@ class CapslotApp(App[None]):
         gc.unfreeze()  # the app's objects may be collected again once it is gone
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in NEVER:
+            return False
         if action in ANYWHERE or action not in MAIN_ACTIONS:
             return super().check_action(action, parameters)
         if len(self.screen_stack) > 1:
@@ -221,20 +264,37 @@ class CapslotApp(App[None]):
     def action_quit_main(self) -> None:
         self.exit()
 
+    def exit(self, *args, **kw) -> None:  # type: ignore[override]
+        """Quitting stops every file job at once (a dialog reading a FIFO): the process
+        cannot end while a worker thread still runs."""
+        for screen in self.screen_stack:
+            if isinstance(screen, Dialog):
+                screen.cancel.set()
+        super().exit(*args, **kw)
+
     def say(self, message: str, severity: str = "information") -> None:
         """A notification as plain text: messages quote file names and device text."""
-        self.notify(message, severity=severity, markup=False)  # type: ignore[arg-type]
+        self.notify(printable(message), severity=severity, markup=False)  # type: ignore[arg-type]
+
+    @property
+    def main(self) -> Screen:
+        """The explorer's own screen, under any dialog (the app's queries go to the top one)."""
+        return self.screen_stack[0]
 
     @property
     def hexmap(self) -> HexMap:
-        return self.query_one(HexMap)
+        return self.main.query_one(HexMap)
 
     def refresh_all(self) -> None:
+        """Show the state (a change, another device, view or VMM). Nothing to show while the
+        terminal is too small: the layout is filled from the state when it grows again."""
+        if self.mode == "tiny":
+            return
         s = self.session
         layout = s.synthesized()
         cursor = self.hexmap.cursor
         self.hexmap.show(layout)
-        self.query_one(ChainPanel).show(layout, cursor)
+        self.main.query_one(ChainPanel).show(layout, cursor)
         self._follow(layout, cursor)
         cs = s.device
         self.title = f"capslot  {printable(cs.label())}"
@@ -244,14 +304,16 @@ class CapslotApp(App[None]):
             f"  {described}" if described else "")
         # Content(...) is plain text: a file name like "[bold]x" must not be read as markup
         name = os.path.basename(cs.provenance.source) or cs.provenance.source
-        self.hexmap.border_title = Content(f"{printable(name)}  [{s.view_name}]")
-        if self.mode == "narrow":  # no header there: the device goes under the map
-            self.hexmap.border_subtitle = Content(printable(cs.label()))
+        self.hexmap.border_title = content(f"{name}  [{s.view_name}]")
+        under = content(cs.label()) if self.mode == "narrow" else Content("")  # no header there
+        if s.plan_problem is not None:  # said until a write succeeds
+            under = Content.assemble(("plan NOT saved", VERDICT_STYLE["warning"]), " ", under)
+        self.hexmap.border_subtitle = under
 
     def _follow(self, layout: Layout, offset: int) -> None:
         """The inspector, the chain's highlight and the map's lit rows follow the cursor."""
-        self.query_one(Inspector).show(layout, offset)
-        self.query_one(ChainPanel).follow(offset)
+        self.main.query_one(Inspector).show(layout, offset)
+        self.main.query_one(ChainPanel).follow(offset)
         self.hexmap.selected = structure_extent(layout, structure_key(layout, offset))
 
     # ------------------------------------------------------------ the verdict
@@ -274,9 +336,9 @@ class CapslotApp(App[None]):
         """Show a panel (its tab, where the panels are tabs) and focus it if it takes keys. In
         the narrow layout, the key of the panel already shown (and focused) closes the
         drawer, and opens it again."""
-        widget = self.query_one(f"#{name}")
+        widget = self.main.query_one(f"#{name}")
         if self.mode in ("medium", "narrow"):
-            tabs = self.query_one("#panels", TabbedContent)
+            tabs = self.main.query_one("#panels", TabbedContent)
             shown = tabs.active == f"tab-{name}" and not tabs.has_class("-closed")
             if self.mode == "narrow" and shown and (not widget.focusable or widget.has_focus):
                 tabs.add_class("-closed")
@@ -350,17 +412,17 @@ class CapslotApp(App[None]):
             self.show_verdict(findings_view(title, findings), findings_line(title, findings))
             self._end_carry()
             return
-        if self.moving is not None:
-            self.session.move(self.moving, offset)
-        else:
-            self.session.add(req, offset)
-        self.say(f"{req.name} placed at {offset:#05x} ({verdict(findings)})")
+        moving = self.moving
         self._end_carry()
+        saved = self.saving(lambda: self.session.move(moving, offset) if moving is not None
+                            else self.session.add(req, offset))
         # the cursor goes onto what was dropped; the map scrolls only if it is out of view
         self.hexmap.cursor = offset
         self.refresh_all()
-        title = f"placed: {req.name} at {offset:#05x}"
-        self.show_verdict(findings_view(title, findings), findings_line(title, findings))
+        if saved:
+            self.say(f"{req.name} placed at {offset:#05x} ({verdict(findings)})")
+            title = f"placed: {req.name} at {offset:#05x}"
+            self.show_verdict(findings_view(title, findings), findings_line(title, findings))
 
     def _end_carry(self) -> None:
         self.carrying, self.moving = None, None
@@ -398,7 +460,7 @@ class CapslotApp(App[None]):
         self.pick(req)
 
     def _default_request(self) -> VcapRequest:
-        return self.query_one("#vcap-pasid", CapBlock).request
+        return self.main.query_one("#vcap-pasid", CapBlock).request
 
     @on(HexMap.CursorMoved)
     def _cursor_moved(self, event: HexMap.CursorMoved) -> None:
@@ -415,7 +477,7 @@ class CapslotApp(App[None]):
             self.action_panel("inspector")
 
     def action_cancel(self) -> None:
-        for block in self.query(CapBlock):
+        for block in self.main.query(CapBlock):
             block.cancel()
         if self.carrying is not None:
             self.say("cancelled")
@@ -438,35 +500,124 @@ class CapslotApp(App[None]):
             self.say("no virtual capability under the cursor", severity="warning")
             return
         name = self.session.placed[index].request.name
-        self.session.remove(index)
+        saved = self.saving(lambda: self.session.remove(index))
         self.refresh_all()
-        self.clear_verdict(f"{name} removed")
-        self.say(f"{name} removed")
+        if saved:
+            self.clear_verdict(f"{name} removed")
+            self.say(f"{name} removed")
 
     def action_auto(self) -> None:
         focused = self.focused
         req = focused.request if isinstance(focused, CapBlock) else (self.palette_choice or
                                                                       self._default_request())
-        result = self.session.auto(req)
+        result = self.session.suggest(req)
         self.show_verdict(placement_view(result), placement_line(result))
         if result.offset is None:
             self.say(f"no safe slot for {req.name}", severity="error")
             return
-        self.hexmap.cursor = result.offset
+        at = result.offset
+        saved = self.saving(lambda: self.session.add(req, at, result.chosen_by or "heuristic", result.rule))
+        self.hexmap.cursor = at
         self.refresh_all()
-        self.say(f"{req.name} auto-placed at {result.offset:#05x} by {result.chosen_by} ({result.rule})")
+        if saved:
+            self.say(f"{req.name} auto-placed at {at:#05x} by {result.chosen_by} ({result.rule})")
 
     def action_undo(self) -> None:
-        if self.session.undo():
-            self.refresh_all()
-            self.clear_verdict("undone")
-            self.say("undone")
+        self._step(self.session.undo_stack, self.session.undo, "undone")
 
     def action_redo(self) -> None:
-        if self.session.redo():
+        self._step(self.session.redo_stack, self.session.redo, "redone")
+
+    def _step(self, stack: list, step: Callable[[], bool], done: str) -> None:
+        if not stack:
+            return
+        saved = self.saving(step)
+        self.refresh_all()
+        if saved:
+            self.clear_verdict(done)
+            self.say(done)
+
+    # ------------------------------------------------------------ the plan file, when it fails
+
+    def saving(self, change: Callable[[], object]) -> bool:
+        """Make a session change, which saves the plan file if there is one. A plan file
+        that cannot be written is said (a notification, the verdict area, the map's border)
+        and never crashed on: the placements stay here, and ctrl+s saves them elsewhere. One
+        that changed on disk asks what to do. False when the change was not saved."""
+        self._cancel_move()
+        try:
+            change()
+        except PlanConflict as exc:
+            self.plan_unsaved(exc)
+            self.ask_conflict()
+            return False
+        except (DumpError, OSError) as exc:
+            self.plan_unsaved(exc)
+            return False
+        return True
+
+    def plan_unsaved(self, exc: BaseException) -> None:
+        why = f"plan not saved: {exc}"
+        self.say(why + ". The placements are kept here; ctrl+s saves them to another file.",
+                 severity="error")
+        line = Text.assemble((" plan not saved ", VERDICT_STYLE["warning"]), " ",
+                             (printable(str(exc)), "bold"), ("  ctrl+s: save as another file", "dim"))
+        self.show_verdict(line, line.copy())
+
+    def ask_conflict(self) -> None:
+        """The plan file changed on disk: overwrite it, save elsewhere, or reload it."""
+        s = self.session
+        if s.plan_path is None or any(isinstance(x, ConflictScreen) for x in self.screen_stack):
+            return
+        problem = s.plan_problem
+        why = problem.what if isinstance(problem, DumpError) else str(problem)
+
+        def chosen(choice: str | None) -> None:
+            if choice == "overwrite":
+                if self.saving(lambda: s.save_plan(overwrite=True)):
+                    self.say(f"plan file {s.plan_path} overwritten with the placements here")
+            elif choice == "save-as":
+                self.action_save_plan_as()
+            elif choice == "reload":
+                self._cancel_move()
+                try:
+                    s.reload_plan()
+                except (DumpError, OSError) as exc:
+                    self.say(f"cannot reload the plan: {exc}", severity="error")
+                else:
+                    self.say(f"reloaded {s.plan_path}: {len(s.placed)} placed (ctrl+z brings "
+                             "back the placements you had)")
+                    self.clear_verdict("reloaded from disk")
             self.refresh_all()
-            self.clear_verdict("redone")
-            self.say("redone")
+
+        self.push_screen(ConflictScreen(s.plan_path, why), chosen)
+
+    def action_save_plan_as(self) -> None:
+        """Save the placements to another plan file (written over if it exists): after a
+        plan file could not be written, or changed on disk."""
+        s = self.session
+        plan = s.plan()
+        s.plan_document()  # worked out here: the worker only writes
+
+        def job(path: str, cancel: threading.Event) -> str:
+            from core import planfile
+
+            current = planfile.current(path) if reading.regular_or_absent(path) else None
+            reading.check(cancel)
+            return planfile.write(path, plan, planfile.fingerprint(current))
+
+        def accept(path: str, fingerprint: str) -> str:
+            if self.session is s:
+                s.saved_to(path, fingerprint)
+            return path
+
+        def saved(path: str | None) -> None:
+            if path is not None:
+                self.refresh_all()
+                self.say(f"placements saved to {path}; every change is saved there from now on")
+                self.clear_verdict(f"saved to {printable(path)}")
+
+        self.push_screen(PathScreen(SAVE_AS_PROMPT, "writing", job, accept, placeholder="plan.json"), saved)
 
     # ------------------------------------------------------------ chain, views, devices
 
@@ -477,7 +628,7 @@ class CapslotApp(App[None]):
         self.hexmap.scroll_to_offset(event.offset, center=True)
 
     def action_toggle_order(self) -> None:
-        self.query_one(ChainPanel).toggle_order(self.hexmap.cursor)
+        self.main.query_one(ChainPanel).toggle_order(self.hexmap.cursor)
 
     def action_cycle_view(self) -> None:
         i = VIEWS.index(self.session.view_name)
@@ -500,74 +651,111 @@ class CapslotApp(App[None]):
         self.say(f"VMM: {name} ({self.session.plan().describe()})")
 
     def action_pick_device(self) -> None:
+        session = self.session
+
         def chosen(index: int | None) -> None:
-            if index is not None:
-                self.session.select_device(index)
+            if index is not None and self.session is session:
+                if index != session.index:
+                    self._cancel_move()
+                session.select_device(index)
                 self.refresh_all()
 
-        self.push_screen(DevicePicker(self.session.devices), chosen)
+        self.push_screen(DevicePicker(session.devices), chosen)
 
     def action_goto(self) -> None:
         def go(offset: int | None) -> None:
-            if offset is not None:
+            if offset is not None and self.mode != "tiny":
                 self.hexmap.cursor = offset
                 self.hexmap.scroll_to_offset(offset, center=True)
 
         self.push_screen(GotoScreen(), go)
 
-    def action_open(self, error: str = "") -> None:
-        def opened(path: str | None) -> None:
-            if not path:
-                return
-            from core.sources import load
+    def action_open(self) -> None:
+        """Another dump, read off the UI thread (a FIFO nobody writes to waits `read_wait`
+        seconds at most; Escape cancels): what cannot be read is said in the dialog."""
+        wait = self.read_wait
 
-            try:
-                devices = load(path)
-            except DumpError as exc:
-                self.action_open(str(exc))
+        def opened(path: str, devices: list) -> tuple[str, list]:
+            return path, devices
+
+        def chosen(answer: tuple[str, list] | None) -> None:
+            if answer is None:
                 return
+            path, devices = answer
+            self._end_carry_quietly()
             self.session = Session(devices, view_name=self.session.view_name,
                                    target=self.session.target, table=self.session.table)
             self.path = path
             self.refresh_all()
+            self.clear_verdict()
             if len(devices) > 1:
                 self.action_pick_device()
 
-        self.push_screen(OpenScreen(error), opened)
+        self.push_screen(PathScreen(OPEN_PROMPT, "reading",
+                                    lambda path, cancel: reading.read_dump(path, cancel, wait),
+                                    opened), chosen)
 
-    def action_plan_file(self, error: str = "") -> None:
+    def action_plan_file(self) -> None:
         """Keep the placements in a plan file, as `capslot tui --plan FILE` does: a file that
         exists is loaded (refused, and never overwritten, if it is corrupt, newer or for another
-        device); from then on every change is saved to it."""
+        device); from then on every change is saved to it. After a write failed, ctrl+s saves
+        the placements elsewhere instead (or asks what to do about a changed plan file)."""
+        s = self.session
+        if s.plan_problem is not None:
+            if isinstance(s.plan_problem, PlanConflict):
+                self.ask_conflict()
+            else:
+                self.action_save_plan_as()
+            return
+        device = s.device
+
+        def adopt(path: str, loaded) -> str:
+            """On the UI thread: the plan read is kept, and written (refused here, with the
+            session as it was, if it cannot be)."""
+            if self.session is not s:
+                raise DumpError(path, "another dump was opened meanwhile")
+            before = (s.plan_path, s.plan_fingerprint, s.plan_problem, s.placed, s.undo_stack, s.redo_stack)
+            s.use_plan_file(path, loaded)
+            try:
+                s.save_plan()
+            except (DumpError, OSError):
+                (s.plan_path, s.plan_fingerprint, s.plan_problem, s.placed, s.undo_stack,
+                 s.redo_stack) = before
+                raise
+            return path
+
         def chosen(path: str | None) -> None:
             if not path:
                 return
-            s = self.session
-            try:
-                s.use_plan_file(path)
-                s.save_plan()
-            except (DumpError, OSError) as exc:
-                self.action_plan_file(str(exc))
-                return
+            self._end_carry_quietly()
             self.refresh_all()
-            self.say(f"plan file {printable(path)}: {len(s.placed)} placed; every change is saved to it")
+            self.say(f"plan file {path}: {len(s.placed)} placed; every change is saved to it")
+            self.report_placed()
 
-        self.push_screen(OpenScreen(error, "plan file: loaded if it exists, then every change is "
-                                           "saved to it (the capslot place --json shape)"), chosen)
+        self.push_screen(PathScreen(PLAN_PROMPT, "reading",
+                                    lambda path, cancel: reading.read_plan(path, device, cancel),
+                                    adopt, placeholder="plan.json"), chosen)
 
     def action_export(self) -> None:
         def chosen(answer: tuple[str, str] | None) -> None:
-            if answer is None:
-                return
-            fmt, path = answer
-            try:
-                write_atomic(path, self.export_bytes(fmt))
-            except (OSError, DumpError) as exc:
-                self.say(f"export failed: {printable(str(exc))}", severity="error")
-                return
-            self.say(f"exported {fmt} to {printable(path)}")
+            if answer is not None:
+                fmt, path = answer
+                self.say(f"exported {fmt} to {path}")
 
-        self.push_screen(ExportScreen(), chosen)
+        self.push_screen(ExportScreen(self.export_bytes, write_export), chosen)
+
+    def _cancel_move(self) -> None:
+        """A move in progress names its capability by its place in the list: a change to
+        the placements under it (undo, a removal, another device, a reload) ends it."""
+        if self.moving is not None:
+            self._end_carry_quietly()
+            self.clear_verdict("move cancelled: the placements changed")
+
+    def _end_carry_quietly(self) -> None:
+        """A capability carried over a device that is replaced is put down."""
+        if self.carrying is not None and self.mode != "tiny":
+            self._end_carry()
+        self.carrying = self.moving = None
 
     def export_bytes(self, fmt: str) -> bytes:
         s = self.session
@@ -580,11 +768,25 @@ class CapslotApp(App[None]):
             text = export_map([(s.synthesized(), lines)], fmt[4:])
             return text.encode("ascii" if fmt == "map-text" else "utf-8")
         if fmt == "screenshot":
-            return self.export_screenshot().encode("utf-8")
+            return self.explorer_screenshot().encode("utf-8")
         try:
             return s.plan().export(fmt)
         except Refused as refused:
             raise DumpError("export", "; ".join(refused.lines)) from None
+
+    def explorer_screenshot(self) -> str:
+        """An SVG of the explorer's own screen, also while the export dialog is over it."""
+        main = self.screen_stack[0]
+        width, height = self.size
+        console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
+                          color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
+        console.print(main._compositor.render_update(full=True, screen_stack=[]))
+        return console.export_svg(title=self.title)
+
+    def action_command_palette(self) -> None:
+        """ctrl+p: Textual's command palette, made to close once (tui/screens/commands.py)."""
+        if self.use_command_palette and not CommandsOnce.is_open(self):
+            self.push_screen(CommandsOnce(id="--command-palette"))
 
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
@@ -598,10 +800,11 @@ class CapslotApp(App[None]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         for name in VIEWS:
-            yield SystemCommand(f"View: {name}", f"show what {name} sees", lambda n=name: self.set_view(n))
+            yield SystemCommand(f"View: {name}", f"show what {name} sees",
+                                self._on_main(lambda n=name: self.set_view(n)))
         for name, vmm in VMMS.items():
             yield SystemCommand(f"VMM: {name}", f"judge placements for a {vmm.label} guest",
-                                lambda n=name: self.set_vmm(n))
+                                self._on_main(lambda n=name: self.set_vmm(n)))
         for title, help_text, action in (
                 ("Pick up a virtual capability", "keyboard placement: arrows, Enter, Escape", self.action_pick_up),
                 ("Auto-place", "place the selected virtual capability by the auto rules", self.action_auto),
@@ -615,9 +818,31 @@ class CapslotApp(App[None]):
                 ("Open dump", "read another file", self.action_open),
                 ("Plan file", "load placements from a plan file and save every change to it",
                  self.action_plan_file),
+                ("Save plan as", "save the placements to another plan file", self.action_save_plan_as),
                 ("Pick device", "of a multi-device file", self.action_pick_device),
                 ("Help", "keys, colours, the extended capability layout", self.action_help)):
-            yield SystemCommand(title, help_text, action)
+            yield SystemCommand(title, help_text, self._on_main(action))
+
+    def _on_main(self, run: Callable[[], object]) -> Callable[[], None]:
+        """A palette command runs as its key would: on the explorer's screen only, and not
+        while the terminal is too small (the palette can open over a dialog, and there)."""
+        def guarded() -> None:
+            if self.mode == "tiny" or len(self.screen_stack) > 1:
+                self.say("not here: close the dialog first, or make the terminal larger",
+                         severity="warning")
+                return
+            run()
+
+        return guarded
+
+
+def write_export(path: str, data: bytes, cancel: threading.Event) -> None:
+    """An export written atomically (off the UI thread). Only a regular file is written
+    over: the rename would put a file in place of a FIFO or a device node."""
+    if os.path.lexists(path) and not os.path.isdir(path) and not os.path.isfile(path):
+        raise WriteError(path, "cannot write: not a regular file (exports replace regular files only)")
+    reading.check(cancel)
+    write_atomic(path, data)
 
 
 MAIN_ACTIONS = {b.action.split("(")[0] for b in CapslotApp.BINDINGS}

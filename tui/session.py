@@ -10,6 +10,8 @@ a new Plan, so switching views or devices never leaves a stale verdict behind.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -18,7 +20,8 @@ from core.layout import Layout, build
 from core.placement import DeviceTable, Finding, Placement
 from core.placement.vcaps import VcapRequest
 from core.plan import Plan
-from core.space import ConfigSpace
+from core.atomic import WriteError
+from core.space import ConfigSpace, DumpError
 from core.target import TargetSpec
 
 Slot = planfile.Pinned  # one placed capability: the request at its offset, and who chose it
@@ -41,6 +44,8 @@ class Session:
     undo_stack: list[list[Slot]] = field(default_factory=list)
     redo_stack: list[list[Slot]] = field(default_factory=list)
     plan_fingerprint: str | None = None  # the plan file as this session last read or wrote it
+    plan_problem: DumpError | OSError | None = None  # why the plan file does not hold the
+    #   placements shown (its last write failed); None when it does, or there is none
     _cache: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ what is shown
@@ -151,23 +156,66 @@ class Session:
     def plan_document(self) -> dict[str, Any]:
         return planfile.document(self.plan())
 
-    def save_plan(self) -> None:
+    def save_plan(self, overwrite: bool = False) -> None:
         """Write the plan file, if there is one. Raises PlanConflict when another writer
-        changed it, OSError when it cannot be written: the placements stay in memory."""
-        if self.plan_path:
-            self.plan_fingerprint = planfile.write(self.plan_path, self.plan(), self.plan_fingerprint)
+        changed it, OSError (WriteError) when it cannot be written: the placements stay in
+        memory, and `plan_problem` says why until a write succeeds. `overwrite`: write over
+        whatever the file holds now (the user chose to, after a PlanConflict)."""
+        if not self.plan_path:
+            return
+        path = self.plan_path
+        try:
+            if _special(path):  # planfile opens the file blocking: a FIFO would hang it
+                raise WriteError(path, "cannot write: not a regular file")
+            expected = planfile.fingerprint(planfile.current(path)) if overwrite else self.plan_fingerprint
+            self.plan_fingerprint = planfile.write(path, self.plan(), expected)
+        except (DumpError, OSError) as exc:
+            self.plan_problem = exc
+            raise
+        self.plan_problem = None
 
-    def use_plan_file(self, path: str) -> None:
+    def saved_to(self, path: str, fingerprint: str) -> None:
+        """The placements were written to `path` (save as): it is the plan file from now on."""
+        self.plan_path, self.plan_fingerprint, self.plan_problem = path, fingerprint, None
+
+    def use_plan_file(self, path: str, loaded: tuple[list[Slot], str] | None = None) -> None:
         """Load `path` if it exists (refusing a bad one, which is left alone), then keep the
-        placements there from now on."""
-        if planfile.current(path) is not None:
-            self.load_plan(path)
+        placements there from now on. `loaded`: what planfile.read gave for it already (the
+        explorer reads it off the UI thread)."""
+        if loaded is None:
+            if _special(path):
+                raise DumpError(path, "not a regular file: a plan file is one")
+            if planfile.current(path) is not None:
+                loaded = planfile.read(path, self.device)
+        if loaded is not None:
+            self.placed, self.plan_fingerprint = loaded
+            self.undo_stack, self.redo_stack = [], []
         else:
             self.plan_fingerprint = None
-        self.plan_path = path
+        self.plan_path, self.plan_problem = path, None
 
     def load_plan(self, path: str) -> None:
         """Placements from a plan file (the `place --json` shape). A plan that is corrupt,
         from a newer capslot, or for another device is refused with a clear error."""
         placed, self.plan_fingerprint = planfile.read(path, self.device)
         self.placed, self.undo_stack, self.redo_stack = placed, [], []
+
+    def reload_plan(self) -> None:
+        """The plan file's placements replace the ones here (after a PlanConflict); undo
+        brings these back."""
+        if not self.plan_path:
+            return
+        if _special(self.plan_path):
+            raise DumpError(self.plan_path, "not a regular file: a plan file is one")
+        placed, fingerprint = planfile.read(self.plan_path, self.device)
+        self.undo_stack.append(list(self.placed))
+        self.redo_stack.clear()
+        self.placed, self.plan_fingerprint, self.plan_problem = placed, fingerprint, None
+
+
+def _special(path: str) -> bool:
+    """Something other than a regular file is at `path` (a FIFO, a device, a directory)."""
+    try:
+        return not stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return False  # nothing there (or not reachable): reading or writing says why

@@ -14,10 +14,10 @@ from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.geometry import Size
-from textual.screen import ModalScreen
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.screens.dialogs import Dialog
 from tui.widgets.legend import legend_text
 
 MOUSE = ("Drag a palette entry onto the map: a ghost of its size follows the pointer, in the "
@@ -92,11 +92,11 @@ class HelpView(ScrollView, can_focus=True):
         return self.lines[row].crop_extend(0, width, self._style).apply_style(self._style)
 
 
-class HelpScreen(ModalScreen[None]):
+class HelpScreen(Dialog[None]):
     # Opaque: a see-through modal has the whole explorer below re-rendered and tinted, which
     # alone took 0.5-1 s.
     DEFAULT_CSS = "HelpScreen { background: $background; }"
-    BINDINGS = [Binding("escape,f1,question_mark,q", "dismiss", "close")]
+    BINDINGS = [Binding("escape,f1,question_mark,q", "close", "close")]
 
     WIDTH = 100  # the box's width at most (app.tcss #help)
 

@@ -24,6 +24,7 @@ from core.pciids import PciIds
 from core.space import DumpError
 from core.text import printable
 from tui.app import CapslotApp
+from tui.safe import rich_text
 from tui.session import Session
 from tui.upstream import path_text
 
@@ -35,7 +36,7 @@ COLUMNS = ("BDF", "vendor:device", "class", "driver", "IOMMU group", "name")
 
 
 def _cell(text: str | None, style: str = "") -> Text:
-    return Text(printable(text), style=style) if text else Text("-", style="dim")
+    return rich_text(text, style) if text else Text("-", style="dim")
 
 
 class LivePicker(Screen[str | None]):
@@ -47,13 +48,14 @@ class LivePicker(Screen[str | None]):
     LivePicker #live-devices { height: 1fr; border: round $primary; }
     LivePicker #live-detail { height: auto; max-height: 50%; border: round $secondary 50%; padding: 0 1; }
     """
-    BINDINGS = [Binding("escape", "dismiss(None)", "back")]
+    BINDINGS = [Binding("escape", "back", "back")]
 
     def __init__(self, root: str | None = None, ids: PciIds | None = None,
                  first: bool = False) -> None:
         super().__init__()
         self.root, self.ids, self.first = root, ids or pciids.default(), first
         self.devices: list[host.LiveDevice] = []
+        self.chosen = False  # dismissed already: a second Enter must not pop another screen
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -94,7 +96,16 @@ class LivePicker(Screen[str | None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
-            self.dismiss(event.row_key.value)
+            self.choose(event.row_key.value)
+
+    def action_back(self) -> None:
+        self.choose(None)
+
+    def choose(self, slot: str | None) -> None:
+        """Dismiss with `slot`, once."""
+        if not self.chosen and self.app.screen is self:
+            self.chosen = True
+            self.dismiss(slot)
 
     def detail(self, slot: str) -> Text:
         """The device as lspci names it, what sysfs says of it, and its upstream path."""

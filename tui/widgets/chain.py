@@ -18,6 +18,7 @@ from core.layout import Kind, Layout
 from core.textmap import VOCABULARY, letters
 from tui.colours import REGION_STYLE, cap_colours, cap_style
 from tui.render import VISIBILITY_STYLE
+from tui.safe import rich_text
 from tui.widgets.inspector import structure_key
 
 
@@ -66,16 +67,17 @@ class ChainPanel(DataTable):
                 mark = Text(f" {VOCABULARY[Kind.VIRTUAL].symbol} ", style=REGION_STYLE[Kind.VIRTUAL])
             ident = f"{c.id:04x}" if c.space.value == "extended" else f"{c.id:02x}"
             size = f"{c.size:#x}" + {"exact": "", "minimum": "≥", "unknown": "?"}[c.certainty.value]
-            rows.append((i, c.offset, f"c{i}", (mark, f"{c.offset:03x}", ident,
-                                                c.spec.short if c.spec.known else c.name, size,
-                                                Text(vis, style=VISIBILITY_STYLE.get(vis, "")))))
+            rows.append((i, c.offset, f"c{i}", (mark, Text(f"{c.offset:03x}"), Text(ident),
+                                                rich_text(c.spec.short if c.spec.known else c.name),
+                                                Text(size), rich_text(vis, VISIBILITY_STYLE.get(vis, "")))))
             self._rows[f"c{i}"] = Row(f"c{i}", c.offset, c.end)
         orphan = VOCABULARY[Kind.ORPHAN]
         for j, o in enumerate(layout.orphans):
             size = f"{o.size:#x}" + {"exact": "", "minimum": "≥", "unknown": "?"}[o.certainty.value]
             rows.append((len(layout.capabilities) + j, o.offset, f"o{j}", (
-                Text(f" {orphan.symbol} ", style=REGION_STYLE[Kind.ORPHAN]), f"{o.offset:03x}",
-                f"{o.id:04x}", o.name, size, Text(orphan.structure, style=VISIBILITY_STYLE["orphan"]))))
+                Text(f" {orphan.symbol} ", style=REGION_STYLE[Kind.ORPHAN]), Text(f"{o.offset:03x}"),
+                Text(f"{o.id:04x}"), rich_text(o.name), Text(size),
+                Text(orphan.structure, style=VISIBILITY_STYLE["orphan"]))))
             self._rows[f"o{j}"] = Row(f"o{j}", o.offset, o.end)
         if self.address_order:
             rows.sort(key=lambda r: (r[1], r[0]))

@@ -63,19 +63,20 @@ def byte_styles(layout: Layout) -> list[Style]:
     kinds = {k: GAP_STYLE + Style.parse(v) for k, v in REGION_STYLE.items()}
     colours = cap_colours(layout)
     for r in layout.regions:
+        start, end = max(0, r.start), min(r.end, CONFIG_SIZE)  # the map's bytes, whatever a region claims
         if r.kind is Kind.CAPABILITY and r.capability in colours:
             c = layout.capabilities[r.capability]
             base = Style.parse(cap_style(colours[r.capability]))
             head = base + Style(bold=True, italic=True)
             head_end = c.offset + (2 if c.space.value == "standard" else 4)
-            for pos in range(r.start, r.end):
+            for pos in range(start, end):
                 styles[pos] = head if pos < head_end else base
-        else:
-            styles[r.start:r.end] = [kinds.get(r.kind, GAP_STYLE)] * r.length
+        elif end > start:
+            styles[start:end] = [kinds.get(r.kind, GAP_STYLE)] * (end - start)
     if layout.access:
         for r in layout.regions:
             if r.kind in (Kind.CAPABILITY, Kind.VIRTUAL):
-                for pos in range(r.start, r.end):
+                for pos in range(max(0, r.start), min(r.end, CONFIG_SIZE, len(layout.access))):
                     if Access(layout.access[pos]).reaches_device:
                         styles[pos] = styles[pos] + REACHES_DEVICE
     return styles
@@ -138,7 +139,7 @@ class HexMap(ScrollView, can_focus=True):
 
     def show(self, layout: Layout) -> None:
         """Display a layout (a new device, view, or set of virtual capabilities)."""
-        self._data = layout.space.data
+        self._data = bytes(layout.space.data[:CONFIG_SIZE]).ljust(CONFIG_SIZE, b"\0")
         self._styles = byte_styles(layout)
         self._cache.clear()
         self.refresh()

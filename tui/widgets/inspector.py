@@ -20,6 +20,7 @@ from core.registry.model import CapContext
 from core.text import printable
 from core.textmap import VOCABULARY, letters
 from tui.colours import REGION_STYLE, cap_colours, cap_style
+from tui.safe import content
 
 
 def byte_panel(layout: Layout, offset: int) -> Group:
@@ -145,7 +146,7 @@ class Inspector(VerticalScroll):
             self._layout, self._key = layout, key
             self.structure_content = structure_panel(layout, key)
             self.query_one("#structure", Static).update(self.structure_content)
-            self.border_subtitle = _describe(layout, key)
+            self.border_subtitle = content(_describe(layout, key))
 
     @property
     def decoded(self) -> str | None:

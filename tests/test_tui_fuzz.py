@@ -1,0 +1,148 @@
+"""The explorer under random input (tests/tui_fuzz.py): a short seeded run here, thousands in
+`make fuzz`; and every crash the fuzzer found, replayed as the input that caused it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from pathlib import Path
+
+from textual import events
+from textual.geometry import Size
+from textual.widgets import Input
+
+from tests import tui_fuzz
+from tests.test_tui_hostile import alive, burst, terminal_click
+from tests.tui_apps import make_app
+from tui.screens.commands import CommandsOnce
+from tui.screens.dialogs import GotoScreen
+from tui.widgets.hexmap import HexMap
+
+NIC = str(Path(__file__).resolve().parent.parent / "sample_dumps/realtek_rtl8168_nic_b.txt")
+EVENTS = 360  # over 4 scenarios x 3 sizes: 30 inputs each, some 30 s on this machine
+SEED = int(os.environ.get("CAPSLOT_TUI_FUZZ_SEED", "20240615"))
+
+
+def test_a_short_fuzz_run_finds_no_crash():
+    tally = asyncio.run(tui_fuzz.fuzz(EVENTS, SEED))
+    report = "\n\n".join(f"{c.scenario} {c.size} seed {c.seed} input {c.event}: {c.what}\n"
+                         f"last inputs: {'; '.join(c.recent)}" for c in tally.crashes)
+    assert not tally.crashes, report
+    assert tally.events == EVENTS and tally.runs >= 12
+
+
+def resize(app, width: int, height: int) -> None:
+    """A terminal resize as the driver reports it (queued behind the input before it)."""
+    app._driver._size = Size(width, height)
+    event = events.Resize(Size(width, height), Size(width, height))
+    event.set_sender(app)
+    app._driver.send_message(event)
+
+
+async def settle(pilot) -> None:
+    await pilot.pause()
+    await pilot.pause()
+
+
+# ---------------------------------------------------------------- crashes the fuzzer found
+
+async def test_the_palette_closes_once_on_a_double_click_beside_it():
+    """ScreenStackError: two clicks beside the palette each dismissed it, the second popped
+    the explorer's own screen."""
+    app = make_app(NIC)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        terminal_click(app, 5, 50)
+        terminal_click(app, 5, 50)
+        await settle(pilot)
+        assert alive(app) and app.screen is app.main
+
+
+async def test_typing_into_the_palette_as_the_explorer_quits():
+    """NoMatches in the palette's search worker: ctrl+q, then ctrl+p and a key in the same
+    burst opened the palette on an explorer that was going, and its search ran after its list
+    was gone."""
+    for keys in (("ctrl+q", "ctrl+p", "4"), ("ctrl+p", "v", "escape", "ctrl+q")):
+        app = make_app(NIC)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await pilot.pause()
+            burst(app, *keys)
+            await settle(pilot)
+        assert app._exception is None, keys
+
+
+async def test_page_keys_in_the_palette_before_its_list_is_shown():
+    """KeyError in OptionList: page up/down on the palette's list before it was laid out."""
+    app = make_app(NIC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        burst(app, "ctrl+p", "right", "pageup", "pagedown")
+        await settle(pilot)
+        assert alive(app) and isinstance(app.screen, CommandsOnce)
+        burst(app, "e", "pageup", "pagedown", "escape", "escape")  # and in the export dialog
+        await settle(pilot)
+        assert alive(app)
+
+
+async def test_resizes_across_layouts_under_help_and_in_one_burst():
+    """NoMatches (a tab bar's underline): the layout rebuilt under the help screen, its
+    widgets removed one by one while the tab bar still took a resize; and many rebuilds in
+    one burst."""
+    app = make_app(NIC)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        resize(app, 120, 40)  # the fuzzer's input (seed 103): medium, help, a tab, wide
+        burst(app, "f1", "4")
+        resize(app, 160, 40)
+        burst(app, "m")
+        await settle(pilot)
+        assert alive(app)
+        while len(app.screen_stack) > 1:
+            await pilot.press("escape")
+        for w, h in ((120, 40), (80, 24), (160, 40), (50, 15), (80, 24), (200, 60)):
+            resize(app, w, h)
+        await settle(pilot)
+        await settle(pilot)
+        assert alive(app) and app.mode == "wide"
+        assert len(app.main.query(HexMap)) == 1
+
+
+async def test_a_resize_after_quitting():
+    """NoMatches (the map): a resize queued behind ctrl+q rebuilt a screen that was going."""
+    app = make_app(NIC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        burst(app, "ctrl+q")
+        resize(app, 80, 24)
+        await settle(pilot)
+    assert app._exception is None
+
+
+async def test_a_resize_under_a_dialog_keeps_the_dialog():
+    """App.recompose filled the open dialog with the explorer: the layout is rebuilt on the
+    explorer's own screen, and the dialog still asks."""
+    app = make_app(NIC)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        await pilot.press("g")
+        resize(app, 80, 24)
+        await settle(pilot)
+        assert isinstance(app.screen, GotoScreen) and app.screen.query(Input)
+        assert not app.screen.query(HexMap) and app.main.query(HexMap)
+        await pilot.press(*"ff8", "enter")
+        await settle(pilot)
+        assert app.screen is app.main and app.hexmap.cursor == 0xFF8 and app.mode == "narrow"
+
+
+async def test_palette_commands_when_the_terminal_is_too_small():
+    """The palette's commands ran where their keys are off (a terminal too small for the map:
+    NoMatches)."""
+    app = make_app(NIC)
+    async with app.run_test(size=(50, 15), notifications=True) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"pick up", "enter")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert alive(app) and app.carrying is None
