@@ -146,3 +146,34 @@ async def test_palette_commands_when_the_terminal_is_too_small():
         await pilot.press("enter")
         await settle(pilot)
         assert alive(app) and app.carrying is None
+
+
+async def test_a_cursor_message_arriving_after_the_map_is_gone():
+    """NoMatches (the map, seeds 1001 and 1004): the map's cursor moved, the terminal became
+    too small before the explorer read the message, and its handler looked for the map."""
+    app = make_app(NIC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        hexmap = app.hexmap
+        resize(app, 50, 15)  # queued first: the layout is rebuilt without the map
+        await settle(pilot)
+        assert app.mode == "tiny" and not app.main.query(HexMap)
+        for message in (HexMap.CursorMoved(0x40), HexMap.Activated(0x40)):
+            app.post_message(message)  # what the old map had queued
+        await settle(pilot)
+        assert alive(app)
+        resize(app, 120, 40)
+        await settle(pilot)
+        assert alive(app) and app.main.query(HexMap) and app.hexmap is not hexmap
+
+
+async def test_export_opened_as_the_explorer_quits():
+    """NoMatches (the export dialog's format list, seeds 1006 and 1008): `q` and `e` in one
+    burst mounted the export dialog, empty, on an explorer that was going."""
+    for keys in (("q", "e"), ("q", "ctrl+s"), ("ctrl+q", "e")):
+        app = make_app(NIC)
+        async with app.run_test(size=(200, 60)) as pilot:
+            await pilot.pause()
+            burst(app, *keys)
+            await settle(pilot)
+        assert app._exception is None, keys

@@ -6,6 +6,7 @@ messages up; the app turns messages into session changes and pushes the results 
 
 from __future__ import annotations
 
+import functools
 import gc
 import io
 import os
@@ -86,6 +87,19 @@ def too_small_text(width: int, height: int) -> Text:
 
 PANEL_GROUP = Binding.Group("panels", compact=True)
 
+
+
+def while_map_shown(handler: Callable[..., None]) -> Callable[..., None]:
+    """A handler of a message from the map, the palette or the chain: messages are queued, and
+    one may arrive after the layout was rebuilt without them (the terminal became too small,
+    or a resize is recomposing). The map is then not there; the new one is filled from the
+    state, so such a late message is dropped (found by the TUI fuzzer)."""
+    @functools.wraps(handler)
+    def guarded(self: CapslotApp, event: object) -> None:
+        if self.mode != "tiny" and self.main.query(HexMap):
+            handler(self, event)
+
+    return guarded
 
 class CapslotApp(App[None]):
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live anywhere
@@ -352,6 +366,7 @@ class CapslotApp(App[None]):
     # ------------------------------------------------------------ drag and drop
 
     @on(CapBlock.DragStarted)
+    @while_map_shown
     def _drag_started(self, event: CapBlock.DragStarted) -> None:
         self.carrying, self.moving = event.block.request, None
         self.palette_choice = event.block.request
@@ -360,10 +375,12 @@ class CapslotApp(App[None]):
                           Text(f"carrying {name}: drop it on the map", style="dim"))
 
     @on(CapBlock.DragMoved)
+    @while_map_shown
     def _drag_moved(self, event: CapBlock.DragMoved) -> None:
         self._preview_at_screen(event.screen_offset)
 
     @on(CapBlock.DragEnded)
+    @while_map_shown
     def _drag_ended(self, event: CapBlock.DragEnded) -> None:
         offset = None if event.cancelled else self._map_offset(event.screen_offset)
         if offset is None:
@@ -432,6 +449,7 @@ class CapslotApp(App[None]):
     # ------------------------------------------------------------ keyboard path
 
     @on(CapBlock.PickedUp)
+    @while_map_shown
     def _picked_up(self, event: CapBlock.PickedUp) -> None:
         self.palette_choice = event.block.request
         self.pick(event.block.request)
@@ -463,6 +481,7 @@ class CapslotApp(App[None]):
         return self.main.query_one("#vcap-pasid", CapBlock).request
 
     @on(HexMap.CursorMoved)
+    @while_map_shown
     def _cursor_moved(self, event: HexMap.CursorMoved) -> None:
         offset = self.hexmap.cursor  # where it is now (messages coalesce, and may be late)
         if self.carrying is not None:
@@ -470,6 +489,7 @@ class CapslotApp(App[None]):
         self._follow(self.session.synthesized(), offset)
 
     @on(HexMap.Activated)
+    @while_map_shown
     def _activated(self, event: HexMap.Activated) -> None:
         if self.carrying is not None:
             self.drop(event.offset & ~3)
@@ -622,6 +642,7 @@ class CapslotApp(App[None]):
     # ------------------------------------------------------------ chain, views, devices
 
     @on(ChainPanel.Selected)
+    @while_map_shown
     def _chain_selected(self, event: ChainPanel.Selected) -> None:
         """The user highlighted a structure in the chain panel: the cursor goes to it."""
         self.hexmap.cursor = event.offset

@@ -248,7 +248,8 @@ class ConflictScreen(Dialog[str | None]):
                     yield Button(label, id=choice, variant="warning" if choice == "overwrite" else "default")
 
     def on_mount(self) -> None:
-        self.query_one("#save-as", Button).focus()
+        for button in self.query("#save-as").results(Button):  # empty as the explorer quits
+            button.focus()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         self.close(event.button.id)
@@ -310,8 +311,10 @@ class ExportScreen(Dialog[tuple[str, str] | None]):
             yield Label("", id="error")
 
     def on_mount(self) -> None:
-        self.query_one("#format", OptionList).highlighted = 0
-        self.query_one("#format", OptionList).focus()
+        # query, not query_one: a dialog opened as the explorer quits is mounted empty (fuzzer)
+        for options in self.query("#format").results(OptionList):
+            options.highlighted = 0
+            options.focus()
 
     @property
     def format(self) -> str:
