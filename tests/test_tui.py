@@ -179,6 +179,29 @@ async def test_a_resize_changes_the_layout_and_keeps_the_cursor_and_the_carried_
         assert [p.request.offset for p in app.session.placed] == [start]
 
 
+async def test_after_a_layout_change_the_new_layout_is_frozen_too():
+    """The explorer freezes what it built out of the collector's reach (a drag then meets no
+    full collection, issue 14). A resize builds a new layout: it is frozen in turn, after one
+    collection that frees what the old layout left in cycles."""
+    import gc
+
+    app = make_app(NIC)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert gc.get_freeze_count() > 0
+        await pilot.resize_terminal(80, 24)
+
+        def frozen() -> bool:
+            maps = app.query(HexMap)
+            return bool(maps) and app.mode == "narrow" and not any(o is maps.first() for o in gc.get_objects())
+
+        for _ in range(100):  # a condition, not a time: the freeze runs after the next refresh
+            if frozen():
+                break
+            await pilot.pause()
+        assert frozen(), "the new layout is not frozen"
+
 # ---------------------------------------------------------------- placement
 
 async def test_drag_places_pasid_with_a_live_verdict(tmp_path):

@@ -245,6 +245,7 @@ class CapslotApp(App[None]):
         await self.recompose()
         if not self._exit:
             self._show_all(cursor or 0, top)
+            self.call_after_refresh(self._refreeze)
 
     async def recompose(self) -> None:
         """The explorer's screen composed again, also under a dialog (App.recompose would
@@ -261,6 +262,14 @@ class CapslotApp(App[None]):
         # Moving it out of the collector's reach stops full collections from scanning it: the
         # worst drag step fell from 40-70 ms (a collection mid-drag) to about 10 ms
         # (benchmarks/tui_speed.py, max of 200 steps).
+        gc.freeze()
+
+    def _refreeze(self) -> None:
+        """After a layout change: the old layout's widgets are collected (they were frozen:
+        left frozen, their cycles would never be freed) and the new ones frozen, so drags in
+        the new layout meet no full collection either. One collection, on a resize only."""
+        gc.unfreeze()
+        gc.collect()
         gc.freeze()
 
     def on_unmount(self) -> None:
