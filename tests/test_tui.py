@@ -587,3 +587,17 @@ async def test_shift_v_cycles_the_vmm_and_the_verdicts_follow():
             await pilot.press("V")
         await pilot.pause()
         assert app.session.target.vmm == "qemu"
+
+
+async def test_in_a_narrow_terminal_the_map_border_names_the_target():
+    """At 80x24 there is no header: the map's lower border says which device and whose guest
+    the verdicts are about, and follows V."""
+    app = make_app(NIC)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.mode == "narrow"
+        assert "for QEMU guest" in str(app.hexmap.border_subtitle)
+        assert app.session.device.label() in str(app.hexmap.border_subtitle)
+        await pilot.press("V")
+        await pilot.pause()
+        assert "for cloud-hypervisor guest" in str(app.hexmap.border_subtitle)

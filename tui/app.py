@@ -328,7 +328,9 @@ class CapslotApp(App[None]):
         # Content(...) is plain text: a file name like "[bold]x" must not be read as markup
         name = os.path.basename(cs.provenance.source) or cs.provenance.source
         self.hexmap.border_title = content(f"{name}  [{s.view_name}]")
-        under = content(cs.label()) if self.mode == "narrow" else Content("")  # no header there
+        # narrow: no header, so the map's border says what the header would (device, target)
+        under = (content(f"{cs.label()}  for {s.plan().describe()}") if self.mode == "narrow"
+                 else Content(""))
         if s.plan_problem is not None:  # said until a write succeeds
             under = Content.assemble(("plan NOT saved", VERDICT_STYLE["warning"]), " ", under)
         self.hexmap.border_subtitle = under

@@ -14,9 +14,7 @@ from textual.widget import Widget
 from core.placement import Finding, Placement
 from core.placement.validate import verdict
 from core.text import printable
-from tui.colours import VERDICT_STYLE
-
-SEVERITY = {"collision": "bold red", "warning": "yellow", "info": "cyan"}
+from tui.colours import SEVERITY_STYLE, VERDICT_STYLE
 
 
 def findings_view(title: str, findings: list[Finding] | tuple[Finding, ...]) -> Group:
@@ -24,7 +22,7 @@ def findings_view(title: str, findings: list[Finding] | tuple[Finding, ...]) -> 
     head = Text.assemble((f" {v} ", VERDICT_STYLE[v]), " ", (title, "bold"))
     table = Table.grid(padding=(0, 1))
     for f in findings:
-        table.add_row(Text(f.severity, style=SEVERITY[f.severity]), Text(f.kind, style="dim"),
+        table.add_row(Text(f.severity, style=SEVERITY_STYLE[f.severity]), Text(f.kind, style="dim"),
                       Text(printable(f.message)))
     return Group(head, table)
 
