@@ -44,6 +44,16 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def quits_cleanly(keys: tuple[str, ...], size: tuple[int, int]) -> BaseException | None:
+    """`keys` sent in one burst to a new explorer, which they make quit: what it raised."""
+    app = make_app(NIC)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        burst(app, *keys)
+        await settle(pilot)
+    return app._exception
+
+
 # ---------------------------------------------------------------- crashes the fuzzer found
 
 async def test_the_palette_closes_once_on_a_double_click_beside_it():
@@ -64,12 +74,7 @@ async def test_typing_into_the_palette_as_the_explorer_quits():
     burst opened the palette on an explorer that was going, and its search ran after its list
     was gone."""
     for keys in (("ctrl+q", "ctrl+p", "4"), ("ctrl+p", "v", "escape", "ctrl+q")):
-        app = make_app(NIC)
-        async with app.run_test(size=(120, 40)) as pilot:
-            await pilot.pause()
-            burst(app, *keys)
-            await settle(pilot)
-        assert app._exception is None, keys
+        assert await quits_cleanly(keys, (120, 40)) is None, keys
 
 
 async def test_page_keys_in_the_palette_before_its_list_is_shown():
@@ -171,9 +176,4 @@ async def test_export_opened_as_the_explorer_quits():
     """NoMatches (the export dialog's format list, seeds 1006 and 1008): `q` and `e` in one
     burst mounted the export dialog, empty, on an explorer that was going."""
     for keys in (("q", "e"), ("q", "ctrl+s"), ("ctrl+q", "e")):
-        app = make_app(NIC)
-        async with app.run_test(size=(200, 60)) as pilot:
-            await pilot.pause()
-            burst(app, *keys)
-            await settle(pilot)
-        assert app._exception is None, keys
+        assert await quits_cleanly(keys, (200, 60)) is None, keys
