@@ -16,6 +16,7 @@ from tests.test_tui_hostile import alive, burst, terminal_click
 from tests.tui_apps import make_app
 from tui.screens.commands import CommandsOnce
 from tui.screens.dialogs import GotoScreen
+from tui.widgets.chain import ChainPanel
 from tui.widgets.hexmap import HexMap
 
 NIC = str(Path(__file__).resolve().parent.parent / "sample_dumps/realtek_rtl8168_nic_b.txt")
@@ -177,3 +178,15 @@ async def test_export_opened_as_the_explorer_quits():
     burst mounted the export dialog, empty, on an explorer that was going."""
     for keys in (("q", "e"), ("q", "ctrl+s"), ("ctrl+q", "e")):
         assert await quits_cleanly(keys, (200, 60)) is None, keys
+
+
+async def test_at_sign_in_the_chain_panel():
+    """TypeError (seed 2000-2011 run): Textual calls a widget's `_key_<name>` method for the
+    key <name>; the chain panel's helper `_key_at(row)` got the `@` key."""
+    app = make_app(NIC)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        app.main.query_one(ChainPanel).focus()
+        await pilot.press("@", "down", "@")
+        await settle(pilot)
+        assert alive(app) and app.main.query_one(ChainPanel).has_focus

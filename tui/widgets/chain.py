@@ -92,14 +92,14 @@ class ChainPanel(DataTable):
         """Highlight the structure owning `offset` (the map's cursor), quietly."""
         key = structure_key(self._layout, offset) if self._layout and offset is not None else None
         if key is None or key not in self._rows:
-            self._shown = self._key_at(self.cursor_row)
+            self._shown = self._row_key_at(self.cursor_row)
             return
         self._shown = key
         row = self.get_row_index(key)
         if row != self.cursor_row:
             self.move_cursor(row=row, animate=False)
 
-    def _key_at(self, row: int) -> str | None:
+    def _row_key_at(self, row: int) -> str | None:
         if not 0 <= row < self.row_count:
             return None
         return self.coordinate_to_cell_key((row, 0)).row_key.value
