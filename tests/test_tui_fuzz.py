@@ -181,7 +181,7 @@ async def test_export_opened_as_the_explorer_quits():
 
 
 async def test_at_sign_in_the_chain_panel():
-    """TypeError (seed 2000-2011 run): Textual calls a widget's `_key_<name>` method for the
+    """TypeError (seed 2010): Textual calls a widget's `_key_<name>` method for the
     key <name>; the chain panel's helper `_key_at(row)` got the `@` key."""
     app = make_app(NIC)
     async with app.run_test(size=(200, 60)) as pilot:
