@@ -190,3 +190,23 @@ async def test_at_sign_in_the_chain_panel():
         await pilot.press("@", "down", "@")
         await settle(pilot)
         assert alive(app) and app.main.query_one(ChainPanel).has_focus
+
+
+async def test_the_theme_palette_closes_once_too():
+    """ScreenStackError (seed 3010): the palette's "Change theme" opened Textual's plain
+    palette, and a double click beside it popped the explorer's own screen."""
+    app = make_app(NIC)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p", *"theme")
+        for _ in range(50):  # the palette's search runs in a worker: wait for its answer
+            if "theme" in str(app.screen.query_one("CommandList").get_option_at_index(0).prompt).lower():
+                break
+            await pilot.pause()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CommandsOnce) and len(app.screen_stack) == 2
+        terminal_click(app, 5, 50)
+        terminal_click(app, 5, 50)
+        await settle(pilot)
+        assert alive(app) and app.screen is app.main

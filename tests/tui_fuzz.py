@@ -29,6 +29,7 @@ import asyncio
 import contextlib
 import os
 import random
+import shutil
 import string
 import sys
 import tempfile
@@ -95,6 +96,11 @@ class Tally:
 
 def scenarios(work: Path) -> tuple[list[Scenario], list[str]]:
     """The scenarios, and the paths pasted into dialogs, made in `work`."""
+    # the dumps are copied into `work`: a path pasted into a save dialog, a letter typed after
+    # it and Enter write there, never beside the project's own files
+    nic, fiji = work / NIC.name, work / FIJI.name
+    shutil.copyfile(NIC, nic)
+    shutil.copyfile(FIJI, fiji)
     nic_lines = NIC.read_text().splitlines()
 
     def device(first: str) -> str:
@@ -113,14 +119,14 @@ def scenarios(work: Path) -> tuple[list[Scenario], list[str]]:
     fifo = work / "fifo"
     with contextlib.suppress(OSError, AttributeError):
         os.mkfifo(fifo)
-    paste = [str(NIC), str(FIJI), str(hostile), str(fifo), "/dev/zero", str(work), str(good_plan),
+    paste = [str(nic), str(fiji), str(hostile), str(fifo), "/dev/zero", str(work), str(good_plan),
              str(ff9_plan), str(bad_plan), str(work / "missing" / "plan.json"), "out.json",
              "map.svg", "x"]
     return [
-        Scenario("nic", str(NIC)),
+        Scenario("nic", str(nic)),
         Scenario("hostile multi-device, plan", str(hostile), str(good_plan)),
-        Scenario("plan at 0xff9", str(NIC), str(ff9_plan)),
-        Scenario("unwritable plan", str(NIC), str(work / "missing" / "plan.json")),
+        Scenario("plan at 0xff9", str(nic), str(ff9_plan)),
+        Scenario("unwritable plan", str(nic), str(work / "missing" / "plan.json")),
     ], paste
 
 
@@ -296,6 +302,7 @@ async def fuzz_one(scenario: Scenario, size: tuple[int, int], seed: int, events_
 async def fuzz(events_total: int, seed: int, sizes=SIZES, chosen: list[str] | None = None) -> Tally:
     """`events_total` inputs shared over every scenario and size, seeds `seed`, `seed+1`, ..."""
     tally = Tally()
+    before = project_files()
     old = os.getcwd()
     with tempfile.TemporaryDirectory(prefix="capslot-tui-fuzz-") as tmp:
         work = Path(tmp)
@@ -309,7 +316,16 @@ async def fuzz(events_total: int, seed: int, sizes=SIZES, chosen: list[str] | No
                 tally.events += await fuzz_one(sc, size, seed + n, per_run, paste, work, tally)
         finally:
             os.chdir(old)
+    changed = sorted(set(project_files().items()) ^ set(before.items()))
+    if changed:
+        tally.crashes.append(Crash("all", (0, 0), seed, tally.events, "files of the project written "
+                                   f"or removed: {sorted({name for name, _ in changed})}", []))
     return tally
+
+
+def project_files() -> dict[str, int]:
+    """The sample dumps and the files at the project's top (name: modification time)."""
+    return {str(p): p.stat().st_mtime_ns for p in [*SAMPLES.iterdir(), *ROOT.iterdir()] if p.is_file()}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -820,6 +820,14 @@ class CapslotApp(App[None]):
         if self.use_command_palette and not CommandsOnce.is_open(self):
             self.push_screen(CommandsOnce(id="--command-palette"))
 
+    def search_themes(self) -> None:
+        """The palette's "Change theme": its own palette, made to close once as well (Textual
+        pushes a plain CommandPalette; a click beside it then popped the explorer: fuzzer)."""
+        from textual.theme import ThemeProvider
+
+        if not CommandsOnce.is_open(self):
+            self.push_screen(CommandsOnce(providers=[ThemeProvider], placeholder="Search for themes…"))
+
     def action_help(self) -> None:
         from tui.screens.help import HelpScreen
 
