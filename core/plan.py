@@ -25,7 +25,7 @@ from .capture import Captured, detect
 from .capture import forced as forced_capture
 from .layout import Layout, build
 from .space import ConfigSpace, DumpError
-from .target import NO_VMM, Realize, TargetSpec
+from .target import NO_VMM, TargetSpec
 from .views import view as view_of
 
 if TYPE_CHECKING:  # the placement machinery is imported when a placement is asked for:
@@ -34,6 +34,7 @@ if TYPE_CHECKING:  # the placement machinery is imported when a placement is ask
     from .placement.auto import Placement
     from .placement.validate import Finding, Placed, Target
     from .placement.vcaps import VcapRequest
+    from .target import Realize
 
 COLLISION = "collision"
 

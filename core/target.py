@@ -13,15 +13,27 @@ What each VMM removes and synthesizes is table-driven knowledge in `core.views.v
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from .views import ATS_MODES, PROFILES, VIEWS, QemuOptions
-from .views.vmms import VMMS, Creates, Vmm
+
+if TYPE_CHECKING:  # the VMM table is imported when a VMM is asked about: `show` of the bytes
+    #                alone never pays for it
+    from .views.vmms import Creates as Realize
+    from .views.vmms import Vmm
 
 NO_VMM = "no VMM property: for a custom VMM"
 CAPTURED = ("host", "guest")
 VIEW_WORDS = {"hardware": "hardware (the bytes as read, no passthrough layer)",
               "vfio": "vfio-pci user space"}
-Realize = Creates
+
+
+def __getattr__(name: str) -> object:
+    if name == "Realize":  # how a VMM creates a virtual capability (core.views.vmms.Creates)
+        from .views.vmms import Creates
+
+        return Creates
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +48,8 @@ class TargetSpec:
 
     @property
     def vmm_facts(self) -> Vmm:
+        from .views.vmms import VMMS
+
         return VMMS[self.vmm]
 
     def describe(self, guest_dump: bool = False) -> str:
@@ -68,6 +82,8 @@ class TargetSpec:
 
 def check_names(view: str, kernel: str, vmm: str, ats: str = "auto") -> None:
     """Raise ValueError naming the first unknown option (the fronts turn it into exit 2)."""
+    from .views.vmms import VMMS
+
     for what, value, known in (("view", view, VIEWS), ("kernel profile", kernel, PROFILES),
                                ("VMM", vmm, VMMS), ("ats mode", ats, ATS_MODES)):
         if value not in known:
