@@ -18,7 +18,7 @@ next (`cat`, a mail). Widgets do better than escaping: they take `rich.text.Text
 
 from __future__ import annotations
 
-import re
+from .lazyre import LazyPattern
 
 
 def printable(text: str) -> str:
@@ -28,7 +28,7 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
-_RICH_OPEN = re.compile(r"(\\*)\[")
+_RICH_OPEN = LazyPattern(r"(\\*)\[")
 
 
 def rich_markup(text: str) -> str:

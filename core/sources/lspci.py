@@ -13,6 +13,7 @@ import re
 from typing import BinaryIO
 from collections.abc import Iterable, Iterator
 
+from ..lazyre import LazyPattern
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
 
 DEVICE = re.compile(r"^((?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])(?:\s+(.*))?$")
@@ -86,7 +87,7 @@ def _clip(line: str, width: int = 60) -> str:
 
 # ---------------------------------------------------------------- fast, recovering reader (survey)
 
-_DEVICE_AT = re.compile(r"^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](?=[ \t\r\n]|$)", re.M)
+_DEVICE_AT = LazyPattern(r"^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](?=[ \t\r\n]|$)", re.M)
 _HEX_TO_X = str.maketrans({c: "x" for c in "0123456789abcdef"})
 
 
