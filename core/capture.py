@@ -41,6 +41,8 @@ VIRTIO_VENDOR = 0x1AF4
 
 @dataclass(frozen=True, slots=True)
 class Captured:
+    """Where a dump was read (host or guest), the VMM style seen, and the evidence."""
+
     layer: str  # host | guest
     vmm_style: str | None  # id-null | rebuild | relink-zero | None
     evidence: tuple[str, ...]
@@ -149,6 +151,8 @@ def forced(layer: str, vmm_style: str | None = None) -> Captured:
 
 @dataclass(frozen=True, slots=True)
 class HostRow:
+    """One row of the chain the host most likely had behind a guest-read dump."""
+
     offset: int
     what: str  # the capability the host most likely had here
     size: int

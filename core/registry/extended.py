@@ -196,6 +196,8 @@ MFVC_KIND = _VcKind(
 
 @dataclass(frozen=True)
 class _VcTable:
+    """One per-VC arbitration table of an instance: where it starts, its length and name."""
+
     start: int
     length: int
     name: str

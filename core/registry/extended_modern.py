@@ -511,6 +511,8 @@ IDE_HEAD = (
 
 @dataclass(frozen=True)
 class _IdeWalk:
+    """What a walk of an IDE capability's streams found."""
+
     link_streams: int
     addr_blocks: tuple[int, ...]  # per Selective IDE stream walked: address association blocks
     claimed: int  # Selective IDE streams the capability says it has

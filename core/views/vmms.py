@@ -48,6 +48,8 @@ class Creates:
 
 @dataclass(frozen=True, slots=True)
 class Vmm:
+    """One VMM's guest view of a vfio-pci device: what it removes and how, what it creates."""
+
     name: str
     label: str
     style: str  # rebuild | id-null | relink-zero | unlink
