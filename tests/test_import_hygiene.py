@@ -38,3 +38,34 @@ def test_core_never_imports_textual():
     code = "import core.layout, core.views, core.placement, core.survey, core.diff, core.explain, sys; print('textual' in sys.modules, 'rich' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"
+
+
+SHOW_JSON_PROBE = """
+import io, sys, contextlib
+from tui.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["show", "--json", {dump!r}])
+print(sorted(m for m in {unwanted!r} if m in sys.modules))
+"""
+
+
+def test_show_json_imports_only_what_it_uses():
+    """`show --json` of the bytes alone (issue 14): no shutil (argparse's help width), no VMM
+    table, no .coe reader, no Rich."""
+    unwanted = ("shutil", "core.views.vmms", "core.views.vfio", "core.sources.coe", "rich",
+                "core.placement")
+    out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.format(dump=NIC, unwanted=unwanted)],
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    assert out == "[]"
+
+
+@pytest.mark.parametrize("columns", ["", "0", "50", "200", "junk"])
+def test_help_width_is_argparse_own(columns, monkeypatch):
+    """The CLI's formatter sizes help as argparse does (shutil.get_terminal_size), without
+    importing shutil."""
+    import shutil
+
+    from tui.cli import _Formatter
+
+    monkeypatch.setenv("COLUMNS", columns)
+    assert _Formatter("capslot")._width == shutil.get_terminal_size().columns - 2

@@ -12,10 +12,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator
 
+from ..lazyre import LazyPattern
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance
 
 HEXDUMP_ROW = re.compile(r"^([0-9a-fA-F]{7,8})((?: {1,2}[0-9a-fA-F]{2}){1,16})(?:\s+\|.*\|)?\s*$")
-HEXDUMP_END = re.compile(r"^([0-9a-fA-F]{7,8})\s*$")
+HEXDUMP_END = LazyPattern(r"^([0-9a-fA-F]{7,8})\s*$")  # parsing only: detect() needs none
 ID_BYTES = 4  # vendor and device ID: the least of a config space a dump must hold
 XXD_ROW = re.compile(r"^([0-9a-fA-F]{7,8}): ((?:[0-9a-fA-F]{2})+(?: (?:[0-9a-fA-F]{2})+)*)(?:  .*)?$")
 
