@@ -14,7 +14,6 @@ shown; `strict` turns warnings into refusals. Auto placement never picks a colli
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 from typing import Any
@@ -365,6 +364,8 @@ class Plan:
         if fmt in ("qemu", "libvirt", "qemu-cmdline"):
             return self._vmm_export(fmt, strict, bdf, alias).encode()
         if fmt == "json":
+            import json  # here: only the json export writes JSON
+
             return (json.dumps(self.to_json(strict), indent=1) + "\n").encode()
         synth = self.synthesis
         if synth.problems:

@@ -8,7 +8,6 @@ to see one). Headless commands never import Textual.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 from typing import Any
@@ -73,6 +72,8 @@ def _console(stderr: bool = False):
 
 
 def _emit_json(obj: Any) -> None:
+    import json  # here: a `show` without --json never loads it
+
     sys.stdout.write(json.dumps(obj, indent=1) + "\n")
 
 
@@ -524,6 +525,7 @@ def _survey_size(path) -> int:
 
 
 def cmd_survey(args: argparse.Namespace) -> int:
+    import json
     import signal
 
     from core.atomic import commit, discard
