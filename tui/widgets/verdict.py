@@ -5,10 +5,12 @@ screen whichever tab is open. Red is for verdicts only (tui/colours.py)."""
 
 from __future__ import annotations
 
-from rich.console import Group
-from rich.table import Table
+import textwrap
+
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
-from rich.console import RenderableType
 from textual.widget import Widget
 
 from core.placement import Finding, Placement
@@ -17,14 +19,41 @@ from core.text import printable
 from tui.colours import SEVERITY_STYLE, VERDICT_STYLE
 
 
+class FindingRows:
+    """Findings as rows of severity, kind and message, each message wrapped under itself.
+
+    It looks like a Rich `Table.grid`, at a tenth of its cost. The panel redraws it on every
+    drag step, and the table's cell measuring was the largest part of a frame (issue 14,
+    benchmarks/tui_speed.py). Messages are printable text (core/text.py); a wide character
+    only makes a line one cell longer, which the panel crops."""
+
+    def __init__(self, findings: list[Finding] | tuple[Finding, ...]) -> None:
+        self.rows = [(f.severity, f.kind, printable(f.message)) for f in findings]
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if not self.rows:
+            return
+        severity_width = max(len(r[0]) for r in self.rows)
+        kind_width = max(len(r[1]) for r in self.rows)
+        indent = severity_width + kind_width + 2
+        room = max(8, options.max_width - indent)
+        dim, newline, pad = Style.parse("dim"), Segment.line(), Segment(" " * indent)
+        for severity, kind, message in self.rows:
+            lines = textwrap.wrap(message, room, break_on_hyphens=False) or [""]
+            yield Segment(severity.ljust(severity_width) + " ", Style.parse(SEVERITY_STYLE[severity]))
+            yield Segment(kind.ljust(kind_width) + " ", dim)
+            yield Segment(lines[0])
+            yield newline
+            for line in lines[1:]:
+                yield pad
+                yield Segment(line)
+                yield newline
+
+
 def findings_view(title: str, findings: list[Finding] | tuple[Finding, ...]) -> Group:
     v = verdict(list(findings))
     head = Text.assemble((f" {v} ", VERDICT_STYLE[v]), " ", (title, "bold"))
-    table = Table.grid(padding=(0, 1))
-    for f in findings:
-        table.add_row(Text(f.severity, style=SEVERITY_STYLE[f.severity]), Text(f.kind, style="dim"),
-                      Text(printable(f.message)))
-    return Group(head, table)
+    return Group(head, FindingRows(findings))
 
 
 def findings_line(title: str, findings: list[Finding] | tuple[Finding, ...]) -> Text:
