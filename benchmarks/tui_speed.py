@@ -50,8 +50,7 @@ def timed(self, *a, **kw):
 Screen._compositor_refresh = timed
 
 class Once(CapslotApp):
-    def on_mount(self):
-        super().on_mount()
+    def on_mount(self):  # Textual calls CapslotApp.on_mount as well: not again from here
         self.call_after_refresh(self._painted)
     def _painted(self):
         print(first[0])
