@@ -406,15 +406,20 @@ async def test_a_fifo_that_is_written_to_opens_and_dev_zero_is_refused(fifo, tmp
         assert "fifo" in str(app.hexmap.border_title)
 
 
+async def plan_dialog_error(app, pilot, path) -> str:
+    """`path` named in the plan file dialog (ctrl+s): what the dialog says is wrong."""
+    await pilot.press("ctrl+s")
+    app.screen.query_one(Input).value = str(path)
+    await pilot.press("enter")
+    await settle(pilot)
+    return str(app.screen.query_one("#error", Label).render())
+
+
 async def test_plan_and_export_to_a_fifo_are_refused_and_the_fifo_stays(fifo):
     app = make_app(NIC)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+s")
-        app.screen.query_one(Input).value = str(fifo)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert "not a regular file" in str(app.screen.query_one("#error", Label).render())
+        assert "not a regular file" in await plan_dialog_error(app, pilot, fifo)
         await pilot.press("escape", "e", "down", "down", "down", "down", "tab")  # binary
         app.screen.query_one("#path", Input).value = str(fifo)
         await pilot.press("enter")
@@ -459,11 +464,7 @@ async def test_the_explorer_refuses_a_plan_past_the_space_in_the_dialog(tmp_path
     app = make_app(NIC)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await pilot.press("ctrl+s")
-        app.screen.query_one(Input).value = str(bad)
-        await pilot.press("enter")
-        await settle(pilot)
-        assert f"offset {offset:#x} outside 0x000-0xfff" in str(app.screen.query_one("#error", Label).render())
+        assert f"offset {offset:#x} outside 0x000-0xfff" in await plan_dialog_error(app, pilot, bad)
         assert alive(app) and app.session.placed == [] and app.session.plan_path is None
     assert bad.read_bytes() == before
 
