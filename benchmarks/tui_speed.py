@@ -30,6 +30,17 @@ from benchmarks.measure import bytecode_env  # noqa: E402 - imported after sys.p
 NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
 SIZES = ((80, 24), (120, 40), (200, 60))
 
+# Both probes time from interpreter start (t0) to the first frame composed.
+FIRST_FRAME = """
+first = []
+original = Screen._compositor_refresh
+def timed(self, *a, **kw):
+    result = original(self, *a, **kw)
+    if not first:
+        first.append(time.perf_counter() - t0)  # the first frame is composed
+    return result
+Screen._compositor_refresh = timed
+"""
 FIRST_PAINT = """
 import time, sys
 sys.path.insert(0, {root!r})
@@ -40,15 +51,7 @@ from textual.screen import Screen
 from tui.app import CapslotApp
 from tui.session import Session
 
-first = []
-original = Screen._compositor_refresh
-def timed(self, *a, **kw):
-    result = original(self, *a, **kw)
-    if not first:
-        first.append(time.perf_counter() - t0)  # the first frame is composed
-    return result
-Screen._compositor_refresh = timed
-
+{clock}
 class Once(CapslotApp):
     def on_mount(self):  # Textual calls CapslotApp.on_mount as well: not again from here
         self.call_after_refresh(self._painted)
@@ -67,15 +70,7 @@ from textual.app import App
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
 
-first = []
-original = Screen._compositor_refresh
-def timed(self, *a, **kw):
-    result = original(self, *a, **kw)
-    if not first:
-        first.append(time.perf_counter() - t0)
-    return result
-Screen._compositor_refresh = timed
-
+{clock}
 class Bare(App):
     def compose(self):
         yield Header()
@@ -97,7 +92,7 @@ def first_paint(size: tuple[int, int], runs: int = 5) -> tuple[list[float], list
     env = bytecode_env()
     for n in range(runs + 1):
         for i, template in enumerate((FIRST_PAINT, BARE)):
-            script = template.format(root=str(ROOT), nic=NIC, size=size)
+            script = template.format(root=str(ROOT), nic=NIC, size=size, clock=FIRST_FRAME)
             text = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                                   cwd=ROOT, check=True, env=env).stdout
             if n:  # the first pair warms the caches

@@ -369,24 +369,27 @@ async def test_the_inspector_follows_the_cursor_onto_an_orphan_and_off_it(size):
         assert "orphan" in " ".join(screen_lines(app))
 
 
+def chain_marks(app) -> dict[int, str]:
+    """The chain panel's rows: offset -> what the visibility column says."""
+    chain = app.query_one(ChainPanel)
+    return {int(str(chain.get_cell_at((r, 1))), 16): str(chain.get_cell_at((r, 5)))
+            for r in range(chain.row_count)}
+
+
 async def test_orphans_and_hidden_structures_are_listed_and_marked():
     """The chain panel lists PM1743's unlinked chain (NOTES.md) marked as orphans, and in
     the vfio view the Fiji GPU's PASID at 0x2d0 (lspci: [2d0]) marked hidden."""
     app = make_app(PM1743, view="hardware")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        chain = app.query_one(ChainPanel)
-        marked = {int(str(chain.get_cell_at((r, 1))), 16): str(chain.get_cell_at((r, 5)))
-                  for r in range(chain.row_count)}
+        marked = chain_marks(app)
         for offset in (0x238, 0x244, 0x24C, 0x27C, 0x288, 0x388, 0x3CC, 0x3D8, 0x440, 0x480):
             assert marked[offset] == "orphan", hex(offset)
         assert all(marked[o] != "orphan" for o in lspci_offsets(PM1743))
     app = make_app(FIJI, view="vfio")
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        chain = app.query_one(ChainPanel)
-        marked = {int(str(chain.get_cell_at((r, 1))), 16): str(chain.get_cell_at((r, 5)))
-                  for r in range(chain.row_count)}
+        marked = chain_marks(app)
         assert marked[0x2D0] == "hidden"
         await pilot.press("g", *"2d6", "enter")
         assert "Process Address Space ID" in decoded(app)
