@@ -8,7 +8,9 @@ or up to the largest size its rule allows when the rule knows one),
 and `virtual` later.
 
 Extents of overlapping capabilities are cut at the start of the next one, so every
-header stays visible; the walker has reported the overlap.
+header stays visible; the walker has reported the overlap. What a capability declares beyond
+the structure that cut it (a VSEC whose length runs past a capability inside it) is still its
+own: those bytes are never a free gap.
 """
 
 from __future__ import annotations
@@ -275,6 +277,7 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
 
     # Each capability's extent, cut at the next structure's start in address order.
     tails: list[tuple[int, int, Kind]] = []  # (cap index, where its tail must stop, its kind)
+    overhangs: list[tuple[int, int, int]] = []  # (cap index, start, end) declared past the next
     for space, limit, floor in ((Space.STANDARD, STD_SIZE, hdr), (Space.EXTENDED, CONFIG_SIZE, STD_SIZE)):
         order = sorted((c.offset, i) for i, c in enumerate(caps) if c.space is space)
         seen: set[int] = set()
@@ -290,6 +293,8 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
                 continue
             end = min(cap.end, stop)
             owned.append(Region(off, end, Kind.CAPABILITY, i))
+            if cap.end > stop and cap.certainty is not Certainty.UNKNOWN:
+                overhangs.append((i, stop, min(cap.end, limit)))
             if cap.certainty is not Certainty.EXACT and end < stop:
                 # a minimum whose rule knows its largest size has a tail that long, no longer
                 tails.append((i, min(stop, off + cap.limit) if cap.limit else stop,
@@ -315,8 +320,11 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
             owned.append(Region(start, stop, kind, i))
     if masked:
         caps = _sized_masks(cs, caps, masked, chains.pcie)
-
     owned.sort(key=_start)
+    for i, start, end in overhangs:  # declared bytes past the structure that cut them short
+        owned += [Region(s, e, Kind.CAPABILITY, i)
+                  for s, e in _complement([(r.start, r.end) for r in owned], start, end)]
+        owned.sort(key=_start)
     regions = _tile(cs, owned)
     problems = chains.problems + _short_problems(cs) + _alias_problems(cs) + _orphan_problems(orphans)
     return Layout(cs, caps, tuple(orphans), regions, problems, chains.pcie)

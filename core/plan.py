@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 from .capture import Captured, detect
 from .capture import forced as forced_capture
 from .layout import Layout, build
+from .lazyre import LazyPattern
 from .space import ConfigSpace, DumpError
 from .target import NO_VMM, TargetSpec
 from .views import view as view_of
@@ -33,12 +34,13 @@ if TYPE_CHECKING:  # the placement machinery is imported when a placement is ask
     from .placement.auto import Placement
     from .placement.validate import Finding, Placed, Target
     from .placement.vcaps import VcapRequest
+    from .feasibility import Feasibility
     from .target import Realize
+    from .topology import UpstreamPath
 
 COLLISION = "collision"
 
 MAX_PLACEMENTS = 1024  # DWORDs in the extended space: no plan can place more
-LIBVIRT_NS = "http://libvirt.org/schemas/domain/qemu/1.0"
 
 
 class PlanError(DumpError):
@@ -53,8 +55,8 @@ class Refused(Exception):
         self.lines = lines
 
 
-def accepted(p: Placement, strict: bool = False) -> bool:
-    """The one acceptance policy: placed, no collision, and with `strict` no warning."""
+def layout_accepted(p: Placement, strict: bool = False) -> bool:
+    """The layout half of the policy: placed, no collision, and with `strict` no warning."""
     return p.offset is not None and p.verdict != COLLISION and (not strict or p.verdict == "ok")
 
 
@@ -79,6 +81,9 @@ class Plan:
     source: str = "--add"
     peers: tuple[ConfigSpace, ...] = field(default=(), compare=False, repr=False)  # the other
     #   devices of a multi-device dump: evidence of where it was read (a VMM's host bridge)
+    upstream: UpstreamPath | None = field(default=None, compare=False, repr=False)  # the ports
+    #   above the device (live, or from a dump of the whole machine): the `path` gate
+    layout_only: bool = False  # judge the offsets alone (teaching, a custom VMM): no gates
 
     def __post_init__(self) -> None:
         if len(self.requests) > MAX_PLACEMENTS:
@@ -224,6 +229,56 @@ class Plan:
         (p,) = place(ground, [_unpinned(request)])
         return p
 
+    # ------------------------------------------------------------ will it work?
+
+    @property
+    def judges_feasibility(self) -> bool:
+        """Whether the gates are judged: a guest target (or a dump read inside one), unless
+        `layout_only`."""
+        return not self.layout_only and self.target.view == "guest"
+
+    def feasibility(self, p: Placement) -> Feasibility | None:
+        """Every gate between this placement and a guest that uses it (core.feasibility);
+        None when only the layout is judged (`layout_only`, or a hardware/vfio target)."""
+        if not self.judges_feasibility:
+            return None
+        cache = self.__dict__.setdefault("_feasibility", {})
+        key = id(p)
+        if key not in cache:
+            from .feasibility import judge
+
+            cache[key] = (p, judge(self, p))  # p kept alive: its id stays its own
+        return cache[key][1]
+
+    def layout_note(self) -> str | None:
+        """Why no gate is judged, in words (None when they are)."""
+        if self.judges_feasibility:
+            return None
+        from .feasibility import LAYOUT_ONLY, NOT_A_GUEST
+
+        return LAYOUT_ONLY if self.layout_only else NOT_A_GUEST.format(view=self.target.view)
+
+    def accepted(self, p: Placement, strict: bool = False) -> bool:
+        """The one acceptance policy: the layout's (no collision; with `strict` no warning),
+        and the answer to "will it work?": not-synthesized and blocked are refused like a
+        collision, unknown is a warning (refused with `strict`)."""
+        if not layout_accepted(p, strict):
+            return False
+        f = self.feasibility(p)
+        if f is None:
+            return True
+        if f.refused:
+            return False
+        return not strict or f.state == "works"
+
+    def headlines(self) -> list[str]:
+        """The answer for each placement in words, before any offset talk."""
+        note = self.layout_note()
+        if note is not None:
+            return [note] if self.placements else []
+        return [self.feasibility(p).headline(p.vcap.name, p.offset)  # type: ignore[union-attr] - judged
+                for p in self.placements]
+
     @property
     def verdict(self) -> str:
         """The worst verdict of the placements ('ok' with none)."""
@@ -231,7 +286,7 @@ class Plan:
         return max((p.verdict for p in self.placements), key=order.__getitem__, default="ok")
 
     def refused(self, strict: bool = False) -> list[Placement]:
-        return [p for p in self.placements if not accepted(p, strict)]
+        return [p for p in self.placements if not self.accepted(p, strict)]
 
     def exit_code(self, strict: bool = False) -> int:
         return 1 if self.refused(strict) else 0
@@ -240,20 +295,33 @@ class Plan:
         """One line per refused placement, for stderr."""
         out = []
         for p in self.refused(strict):
+            f = self.feasibility(p)
             if p.offset is None:
                 why = p.rejected[-1].reason if p.rejected else "no candidate"
                 out.append(f"{p.vcap.text}: no safe slot ({why})")
+            elif f is not None and f.state != "works" and (f.refused or layout_accepted(p, strict)):
+                out.append(f.headline(p.vcap.name, p.offset)
+                           + ("" if f.refused else ", refused (--strict)"))
             else:
-                worst = next((f for f in p.findings if f.severity != "info"), None)
+                worst = next((x for x in p.findings if x.severity != "info"), None)
                 out.append(f"{p.vcap.name} at {p.offset:#05x}: {p.verdict}"
                            + (f" ({worst.message})" if worst else ""))
         return out
 
     def warnings(self) -> list[str]:
-        """The warnings of accepted placements, one line each."""
-        return [f"{p.vcap.name} at {p.offset:#05x}: warning: {f.message}"
-                for p in self.placements if accepted(p)
-                for f in p.findings if f.severity == "warning"]
+        """The warnings of accepted placements, one line each: an `unknown` answer with what
+        to check, then the layout's warnings."""
+        out = []
+        for p in self.placements:
+            if not self.accepted(p):
+                continue
+            f = self.feasibility(p)
+            if f is not None and f.state == "unknown":
+                out.append(f.headline(p.vcap.name, p.offset))
+                out += [f"  check {line}" for line in f.checks()]
+            out += [f"{p.vcap.name} at {p.offset:#05x}: warning: {x.message}"
+                    for x in p.findings if x.severity == "warning"]
+        return out
 
     def vmm_text(self, p: Placement, strict: bool = False) -> str:
         """What the VMM is told for this placement: its property, how it places it itself,
@@ -265,7 +333,7 @@ class Plan:
             return NO_VMM
         if how.property is None:
             return how.how
-        if not accepted(p, strict):
+        if not self.accepted(p, strict):
             return f"no {how.property}: refused"
         if not qemu_accepts(self.ground.layout, p.offset, p.vcap.size)[0]:
             return f"no {how.property}: QEMU's own check refuses this offset"
@@ -274,6 +342,8 @@ class Plan:
     def preconditions(self) -> list[str]:
         """What must also hold for the target VMM to create the placed capabilities at all
         (QEMU's vPASID: iommufd and a PASID-capable vIOMMU), said with every verdict."""
+        if self.judges_feasibility:
+            return []  # said by the gates (core.feasibility), each with its evidence
         needs = {how.needs for p in self.placements if p.offset is not None
                  and (how := self.realize(p)) is not None and how.needs}
         return sorted(needs)
@@ -316,7 +386,7 @@ class Plan:
         props = []
         for p in self.placements:
             how = self.realize(p)
-            if how is None or how.property is None or not accepted(p, strict):
+            if how is None or how.property is None or not self.accepted(p, strict):
                 continue
             if qemu_accepts(self.ground.layout, p.offset, p.vcap.size)[0]:
                 props.append(f"{how.property}={p.offset:#x}")
@@ -329,7 +399,8 @@ class Plan:
         for p in self.placements:
             item: dict[str, Any] = {
                 "vcap": p.vcap.name, "id": p.vcap.cap_id, "size": p.vcap.size, "offset": p.offset,
-                "space": p.vcap.space.value, "verdict": p.verdict, "accepted": accepted(p, strict),
+                "space": p.vcap.space.value, "verdict": p.verdict,
+                "accepted": self.accepted(p, strict),
                 "chosen_by": p.chosen_by, "rule": p.rule,
                 "findings": [_finding_json(f) for f in p.findings],
                 "rejected": [{"offset": r.offset, "reason": r.reason, "rule": r.rule} for r in p.rejected],
@@ -338,6 +409,11 @@ class Plan:
             if p.least_bad is not None:
                 item["least_bad"] = {"offset": p.least_bad[0],
                                      "findings": [_finding_json(f) for f in p.least_bad[1]]}
+            if p.alternatives:
+                item["alternatives"] = [{"offset": a.offset, "rule": a.rule, "why": a.reason}
+                                        for a in p.alternatives]
+            feasible = self.feasibility(p)
+            item["feasibility"] = feasible.to_json() if feasible is not None else None
             items.append(item)
         quirk = self.quirk
         return {
@@ -349,6 +425,7 @@ class Plan:
             "quirk": ({"name": quirk.name, "source": quirk.source, "file": quirk.origin}
                       if quirk else None),
             "strict": strict, "accepted": not self.refused(strict),
+            "layout_only": self.layout_note(),
             "preconditions": self.preconditions(),
             "placements": items,
             "qemu": self.qemu_property(strict),
@@ -390,32 +467,30 @@ class Plan:
                             "custom VMM")
         if fmt == "qemu":
             return prop + "\n"
+        host = self._host_address(fmt, bdf)
+        from . import vmconfig
+
         if fmt == "qemu-cmdline":
-            host = bdf or self.device.provenance.slot
-            if not host:
-                raise PlanError("--format", "qemu-cmdline needs the device's host address: the "
-                                "dump names none, give --bdf DDDD:BB:DD.F")
-            return f"-device vfio-pci,host={host},{prop}\n"
-        return _libvirt(prop, alias, self.target.describe())
+            return vmconfig.qemu_cmdline(self.target.arch, host, prop)
+        return vmconfig.libvirt_xml(self.target.arch, host, prop, alias, self.target.describe())
+
+    def _host_address(self, fmt: str, bdf: str | None) -> str:
+        """The device's host address for the VM configuration: --bdf, else the dump's own slot
+        when the dump was read on the host (inside a guest it is the guest's address)."""
+        if bdf is None and self.guest_dump:
+            raise PlanError("--format", f"{fmt} needs the device's host address, and this dump "
+                            "was read inside a guest (its slot is the guest's): give --bdf "
+                            "DDDD:BB:DD.F")
+        host = bdf or self.device.provenance.slot
+        if not host:
+            raise PlanError("--format", f"{fmt} needs the device's host address: the dump names "
+                            "none, give --bdf DDDD:BB:DD.F")
+        if not BDF.fullmatch(host):
+            raise PlanError("--bdf", f"{host!r} is not a PCI address DDDD:BB:DD.F")
+        return host
 
 
-def _libvirt(prop: str, alias: str, target: str) -> str:
-    """libvirt's <qemu:override> (libvirt >= 8.2) setting the properties on the hostdev whose
-    alias is `alias`; the namespace is declared on the block so it parses on its own."""
-    from xml.sax.saxutils import quoteattr
-
-    rows = []
-    for item in prop.split(","):
-        name, _, value = item.partition("=")
-        rows.append(f"      <qemu:property name={quoteattr(name)} type='unsigned' "
-                    f"value='{int(value, 16)}'/>")
-    return "\n".join([
-        f"<!-- capslot, target: {target}. Paste inside <domain> (which must declare "
-        f"xmlns:qemu='{LIBVIRT_NS}'); the hostdev needs <alias name={quoteattr(alias)}/> -->",
-        f"<qemu:override xmlns:qemu='{LIBVIRT_NS}'>",
-        f"  <qemu:device alias={quoteattr(alias)}>",
-        "    <qemu:frontend>", *rows, "    </qemu:frontend>", "  </qemu:device>",
-        "</qemu:override>", ""])
+BDF = LazyPattern(r"[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[01][0-9a-fA-F]\.[0-7]")
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -464,22 +539,27 @@ def standing(plan: Plan) -> str:
     return default_standing(plan.ground)
 
 
-__all__ = ["MAX_PLACEMENTS", "Plan", "PlanError", "Refused", "TargetSpec", "accepted", "compare",
-           "standing", "verdict_lines"]
+__all__ = ["MAX_PLACEMENTS", "Plan", "PlanError", "Refused", "TargetSpec", "compare",
+           "layout_accepted", "standing", "verdict_lines"]
 
 
 def verdict_lines(plan: Plan, strict: bool = False) -> list[str]:
     """The verdicts in words, the same in every text output (show --add, the maps, explain,
-    the explorer's status): the target first, then one line per placement and its findings."""
-    lines = [f"target: {plan.describe()}"]
+    the explorer's status): the answer to "will it work?" first, then the target, then one
+    line per placement's layout and its findings."""
+    lines = plan.headlines() + [f"target: {plan.describe()}"]
     for p in plan.placements:
+        f = plan.feasibility(p)
+        if f is not None:
+            lines.append(f"  gates: {f.summary()}")
         if p.offset is None:
             why = p.rejected[-1].reason if p.rejected else "no candidate"
             lines.append(f"{p.vcap.name}: no safe slot ({why})")
             continue
-        ok = accepted(p, strict)
+        ok = layout_accepted(p, strict)
         state = p.verdict if ok or p.verdict == COLLISION else f"{p.verdict}, refused (--strict)"
-        lines.append(f"{p.vcap.name} at {p.offset:#05x}: {state} ({plan.vmm_text(p, strict)})")
-        lines += [f"  {f.severity}: {f.message}" for f in p.findings if f.severity != "info"]
+        lines.append(f"{p.vcap.name} at {p.offset:#05x}: layout {state} ({plan.vmm_text(p, strict)})")
+        lines += [f"  {x.severity}: {x.message}" for x in p.findings if x.severity != "info"]
+        lines += [f"  alternative: {a.offset:#05x} ({a.rule}): {a.reason}" for a in p.alternatives]
     lines += [f"precondition: {need}" for need in plan.preconditions()]
     return lines

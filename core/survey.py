@@ -1,7 +1,8 @@
 """Survey: every device of every input, one record each, streamed in constant memory.
 
 A record is the `show` device object plus the auto placement of PASID
-(`"auto": {"pasid": {"offset", "verdict", ...}}`) and `"error": null`; a device that
+(`"auto": {"pasid": {"offset", "verdict", ..., "feasibility": {"state", "gates"}}}`: will a
+QEMU guest get a working PASID there, core.feasibility) and `"error": null`; a device that
 cannot be read gives a record with `error` set, and the stream goes on.
 
 Large lspci files are cut into blocks of whole devices as they are read (`blocks()`),
@@ -197,10 +198,11 @@ class Analyzer:
         target = plan.ground
         obj = device_object(hw)
         obj["captured"] = plan.captured.to_json()
+        feasible = plan.feasibility(p)
         obj["auto"] = {"pasid": {"offset": p.offset, "verdict": p.verdict, "chosen_by": p.chosen_by,
-                                 "rule": p.rule}}
+                                 "rule": p.rule, "feasibility": feasible.to_json()}}
         obj["error"] = None
-        return obj, self.facts(hw, target.layout, p, target)
+        return obj, {**self.facts(hw, target.layout, p, target), "feasibility": feasible.state}
 
     def facts(self, hw: Layout, guest: Layout, placement, target) -> dict:
         kinds = {r.kind for r in hw.regions}
@@ -305,6 +307,7 @@ class Summary:
     by_vendor: Counter = field(default_factory=Counter)
     ff8: Counter = field(default_factory=Counter)
     chosen_by: Counter = field(default_factory=Counter)
+    feasibility: Counter = field(default_factory=Counter)  # works | not-synthesized | ...
     data_gaps: int = 0
     orphans: int = 0
     unknown_ids: int = 0
@@ -323,6 +326,7 @@ class Summary:
         self.by_vendor[f["vendor"]] += 1
         self.ff8[f["ff8"]] += 1
         self.chosen_by[f["chosen_by"]] += 1
+        self.feasibility[f["feasibility"]] += 1
         self.data_gaps += f["data_gap"]
         self.orphans += f["orphans"]
         self.unknown_ids += f["unknown_ids"]

@@ -45,6 +45,7 @@ class TargetSpec:
     vmm: str = "qemu"  # core.views.vmms.VMMS
     qemu: QemuOptions = field(default_factory=QemuOptions)
     captured: str | None = None  # where the dump was read: host | guest | None (decide from bytes)
+    arch: str = field(default_factory=lambda: host_arch())  # the guest's: which vIOMMU (x86_64 | aarch64)
 
     @property
     def vmm_facts(self) -> Vmm:
@@ -67,7 +68,7 @@ class TargetSpec:
     def to_json(self, guest_dump: bool = False) -> dict[str, object]:
         return {"view": "captured" if guest_dump else self.view, "kernel": self.kernel,
                 "vmm": self.vmm, "qemu_ats": self.qemu.ats, "captured": self.captured,
-                "text": self.describe(guest_dump)}
+                "arch": self.arch, "text": self.describe(guest_dump)}
 
     def realize(self, vcap_name: str, offset: int | None) -> Realize | None:
         """How the target's VMM creates this virtual capability at this offset, or None when
@@ -75,9 +76,20 @@ class TargetSpec:
         if self.view != "guest":
             return None
         how = self.vmm_facts.creates.get(vcap_name)
-        if how is None or (how.offsets and offset is not None and offset not in how.offsets):
+        if how is None or how.state == "proposed" or (
+                how.offsets and offset is not None and offset not in how.offsets):
             return None
         return how
+
+
+ARCHES = ("x86_64", "aarch64")
+
+
+def host_arch() -> str:
+    """This machine's architecture as QEMU names it: the default guest architecture."""
+    import os
+
+    return "aarch64" if os.uname().machine.lower() in ("aarch64", "arm64") else "x86_64"
 
 
 def check_names(view: str, kernel: str, vmm: str, ats: str = "auto") -> None:

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .registry.model import PORT_TYPES, ROOT_PORT, SWITCH_PORTS
+from .registry.model import PORT_TYPES, RCEC, ROOT_PORT, SWITCH_PORTS
 from .space import ConfigSpace
 from .walk import walk
 
@@ -51,6 +51,8 @@ class Hop:
     max_prefixes: int | None  # when supported: 1-4
     blocking: bool  # End-End TLP Prefix Blocking set (ports only)
     note: str  # why ee_prefix is what it is, in words
+    acs: bool | None = None  # Linux's pci_acs_enabled(RR | UF) for this function; None: unknown
+    acs_note: str = ""  # why, in words
 
     def describe(self) -> str:
         if self.ee_prefix is None:
@@ -61,8 +63,65 @@ class Hop:
         return text + ("; forwarding BLOCKED (Device Control 2 bit 15)" if self.blocking else "")
 
 
+# Access Control Services (PCI_EXT_CAP_ID_ACS): Capability at +4, Control at +6
+EXT_ACS, PCI_ACS_CAP, PCI_ACS_CTRL = 0x0D, 0x04, 0x06
+PCI_ACS_RR, PCI_ACS_UF, PCI_ACS_EC = 0x0004, 0x0010, 0x0020
+PASID_ACS = PCI_ACS_RR | PCI_ACS_UF  # what pci_enable_pasid() asks of every function on the path
+PCIE_TO_PCI_BRIDGE = 0x7
+ACS_CHECKED = (ROOT_PORT, 0x6, RCEC)  # pci_acs_enabled(): ports that must have ACS themselves
+ACS_IF_MULTIFUNCTION = (0x0, 0x1, 0x5, RC_END)  # ... and functions that must when multifunction
+
+
+def acs(cs: ConfigSpace, port_type: int | None) -> tuple[bool | None, str]:
+    """Linux `pci_acs_enabled(pdev, PCI_ACS_RR | PCI_ACS_UF)` from the config bytes
+    (drivers/pci/pci.c, pci_acs_enabled() and pci_acs_flags_enabled()): not PCI Express or a
+    PCIe-to-PCI bridge: no; Root and Downstream Ports (and RCECs): the ACS capability must
+    enable RR and UF where it implements them (bits it does not implement count as hard-wired
+    on); Endpoints, Upstream Ports and RCiEPs only when multifunction. A device-specific ACS
+    quirk in the kernel (pci_dev_acs_enabled[]) can pass a function without the capability:
+    a dump cannot tell, so it is said. The Control bits are set by the kernel at boot when an
+    IOMMU is on (pci_enable_acs()); a dump taken with the IOMMU off shows them clear."""
+    if port_type is None:
+        return False, "not PCI Express: Linux's ACS check fails for it"
+    if port_type == PCIE_TO_PCI_BRIDGE:
+        return False, "a PCIe-to-PCI bridge: Linux's ACS check fails for it"
+    multifunction = cs.has(0x0E) and bool(cs.u8(0x0E) & 0x80)
+    if port_type not in ACS_CHECKED and not (port_type in ACS_IF_MULTIFUNCTION and multifunction):
+        return True, "not checked for this function type" + (
+            "" if port_type not in ACS_IF_MULTIFUNCTION else " (single-function)")
+    pos = next((c.offset for c in walk(cs).capabilities
+                if c.space.value == "extended" and c.id == EXT_ACS), None)
+    if pos is None:
+        if not cs.has(0x100, 4):
+            return None, "the extended space (ACS) is not in the bytes read"
+        return False, ("no ACS capability: Linux refuses PASID below it (unless a "
+                       "device-specific ACS quirk of the kernel covers this device)")
+    if not cs.has(pos + PCI_ACS_CAP, 4):
+        return None, f"ACS at {pos:#05x} is not in the bytes read"
+    cap, ctrl = cs.u16(pos + PCI_ACS_CAP), cs.u16(pos + PCI_ACS_CTRL)
+    need = PASID_ACS & (cap | PCI_ACS_EC)
+    if ctrl & need == need:
+        return True, f"ACS at {pos:#05x}: Request Redirect and Upstream Forwarding on"
+    return True, (f"ACS at {pos:#05x} implements them (Capability {cap:#06x}) but Control "
+                  f"{ctrl:#06x} has them off in this dump: Linux turns them on at boot when an "
+                  "IOMMU is enabled (pci_enable_acs)")
+
+
 def hop(cs: ConfigSpace | None, slot: str | None, why_missing: str = "not readable") -> Hop:
-    """The End-End TLP Prefix facts of one function, from its config bytes."""
+    """The End-End TLP Prefix and ACS facts of one function, from its config bytes."""
+    hop = _prefix_hop(cs, slot, why_missing)
+    if cs is None:
+        return hop
+    if hop.port_type is None and hop.ee_prefix is None:  # the capabilities were not read
+        ok, why = None, hop.note
+    else:
+        ok, why = acs(cs, hop.port_type)
+    from dataclasses import replace
+
+    return replace(hop, acs=ok, acs_note=why)
+
+
+def _prefix_hop(cs: ConfigSpace | None, slot: str | None, why_missing: str) -> Hop:
     if cs is None:
         return Hop(slot, "?", None, None, None, False, why_missing)
     bridge = cs.header_type in (1, 2)
@@ -135,10 +194,20 @@ class UpstreamPath:
             return BLOCKED, (f"the path ends at {where} on root bus {self.root}, not at a Root "
                              "Port: Linux enables PASID only below a Root Port or on a Root "
                              "Complex Integrated Endpoint")
+        for h in (self.device,) + self.ports:
+            if h.acs is False:
+                who = "the device itself" if h is self.device else f"{h.slot} ({h.role})"
+                return BLOCKED, (f"Linux's ACS check fails at {who}: {h.acs_note}; "
+                                 "pci_enable_pasid() needs ACS Request Redirect and Upstream "
+                                 "Forwarding on every function up to the root")
         unknown = [h for h in self.hops if h.ee_prefix is None]
         if unknown:
             return UNKNOWN, (f"End-End TLP Prefix support of {len(unknown)} function(s) on the "
                              f"path is unknown ({unknown[0].note})")
+        no_acs = [h for h in self.hops if h.acs is None]
+        if no_acs:
+            return UNKNOWN, (f"ACS of {len(no_acs)} function(s) on the path is unknown "
+                             f"({no_acs[0].acs_note})")
         if not self.complete:
             return UNKNOWN, "the path to the root complex is incomplete: " + (
                 self.notes[0] if self.notes else "ports above are not known")
@@ -149,7 +218,8 @@ class UpstreamPath:
                              "is cleared")
         most = min(h.max_prefixes or 4 for h in self.hops)
         return OK, (f"every function from the device to {self.root or 'the root'} supports "
-                    f"End-End TLP Prefixes (at most {most} per TLP on this path)")
+                    f"End-End TLP Prefixes (at most {most} per TLP on this path) and passes "
+                    "Linux's ACS check")
 
     def to_json(self) -> dict:
         state, why = self.verdict()
@@ -157,7 +227,8 @@ class UpstreamPath:
                 "verdict": state, "why": why, "notes": list(self.notes),
                 "hops": [{"slot": h.slot, "role": h.role, "port_type": h.port_type,
                           "ee_prefix": h.ee_prefix, "max_prefixes": h.max_prefixes,
-                          "blocking": h.blocking, "note": h.note, "device": h is self.device}
+                          "blocking": h.blocking, "note": h.note, "acs": h.acs,
+                          "acs_note": h.acs_note, "device": h is self.device}
                          for h in self.hops]}
 
 
@@ -245,4 +316,36 @@ class DumpTopology:
 
 def from_dump(devices: list[ConfigSpace], index: int) -> UpstreamPath:
     """The path of devices[index] from the bridges present in the same dump."""
+    return DumpTopology(devices).path(index)
+
+
+def upstream_of(spec: str, cs: ConfigSpace, slot: str | None) -> UpstreamPath | None:
+    """The path above one device picked from an input: from sysfs for a live device; from the
+    bridges of the same file when a slot was picked from a dump of several devices (one more
+    streaming pass, keeping only the bridges); None for a dump of one device or standard
+    input, whose ports are not there to look at."""
+    if spec.startswith("sysfs:"):
+        from . import host
+
+        return host.upstream_path(cs.provenance.slot) if cs.provenance.slot else None
+    if slot is None or spec == "-" or cs.provenance.slot is None:
+        return None
+    from .sources import iter_devices
+
+    kept = [d for d in iter_devices(spec) if d.header_type in (1, 2) and d.provenance.slot]
+    devices = [*kept, cs]
+    return DumpTopology(devices).path(len(devices) - 1)
+
+
+def upstream_in(devices: list[ConfigSpace], index: int) -> UpstreamPath | None:
+    """The path above devices[index] of an opened input: from sysfs for a live device, from
+    the bridges of the same file for a dump of several devices with bus numbers, else None."""
+    cs = devices[index]
+    slot = cs.provenance.slot
+    if cs.provenance.format == "sysfs" and slot:
+        from . import host
+
+        return host.upstream_path(slot)
+    if len(devices) < 2 or not all(d.provenance.slot for d in devices):
+        return None
     return DumpTopology(devices).path(index)

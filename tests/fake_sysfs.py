@@ -50,6 +50,18 @@ def with_ee_prefix(name: str, supported: bool, blocking: bool = False) -> bytear
     return data
 
 
+ACS_RR_UF = 0x0014  # ACS Request Redirect (bit 2) and Upstream Forwarding (bit 4), pci_regs.h
+
+
+def with_acs(data: bytearray, at: int = 0x100) -> bytearray:
+    """A function whose (empty) extended chain gets an ACS capability (ID 0x000d) at `at`,
+    implementing and enabling Request Redirect and Upstream Forwarding, as the kernel leaves a
+    port's ACS at boot with an IOMMU on. Only for dumps with no extended capability."""
+    assert not any(data[0x100:0x104]), "the dump has an extended chain already"
+    struct.pack_into("<IHH", data, at, 0x0001000D, ACS_RR_UF, ACS_RR_UF)
+    return data
+
+
 def bridge(data: bytearray, primary: int, secondary: int, subordinate: int) -> bytearray:
     data[0x18:0x1B] = bytes([primary, secondary, subordinate])
     return data

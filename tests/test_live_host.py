@@ -16,7 +16,7 @@ import pytest
 from core import host, pciids, topology
 from core.sources import load
 from tests.cli import capslot
-from tests.fake_sysfs import LSPCI, Fake, bridge, build, lspci, sample, with_ee_prefix
+from tests.fake_sysfs import LSPCI, Fake, bridge, build, lspci, sample, with_acs, with_ee_prefix
 
 SYSTEM_IDS = pciids.find()
 needs_lspci = pytest.mark.skipif(LSPCI is None or SYSTEM_IDS is None,
@@ -33,15 +33,18 @@ BUSES = {RP: (0x00, 0x02, 0x04), USP: (0x02, 0x03, 0x04), DSP: (0x03, 0x04, 0x04
 
 
 def machine(root: Path, ee: set[str] = frozenset(), readable: int = 4096,
-            blocking: set[str] = frozenset()) -> Path:
+            blocking: set[str] = frozenset(), acs: bool = True) -> Path:
     """A root port, a switch (upstream and downstream port) and an NVMe drive below it;
     on the root bus an accelerator (an RCiEP), a GPU (a Legacy Endpoint with no root port
     above it, as in a VM) and an HD audio function with a version 1 PCIe capability. The
     functions in `ee` advertise End-End TLP Prefix support (Device Capabilities 2 bit 21
-    edited); `readable` bytes of each config file are there (64: a non-root reader)."""
+    edited); `readable` bytes of each config file are there (64: a non-root reader). With
+    `acs` the downstream port, the one port without one, gets an ACS capability."""
     def config(slot: str) -> bytearray:
         data = (with_ee_prefix(PARTS[slot], slot in ee, slot in blocking)
                 if slot != HDA else sample(PARTS[slot]))
+        if slot == DSP and acs:  # the one port without ACS (its dump holds 256 bytes)
+            data = with_acs(data)
         return bridge(data, *BUSES[slot]) if slot in BUSES else data
 
     parents = {USP: RP, DSP: USP, NVME: DSP}
@@ -55,15 +58,17 @@ def machine(root: Path, ee: set[str] = frozenset(), readable: int = 4096,
 # ---------------------------------------------------------------- the oracle's side
 
 def lspci_facts(root: Path | None, ids: str | None = SYSTEM_IDS) -> dict[str, dict]:
-    """Per device, what lspci says: its line, path, driver, IOMMU group, port type and
-    End-End TLP Prefix support."""
+    """Per device, what lspci says: its line, path, driver, IOMMU group, port type,
+    End-End TLP Prefix support and ACS capability (with the config file's bytes)."""
     names = lspci(root, "-D", ids=ids).splitlines()
     paths = lspci(root, "-PP", ids=ids).splitlines()
     facts: dict[str, dict] = {}
     for line, path in zip(names, paths, strict=False):
         slot = line.split(" ", 1)[0]
         facts[slot] = {"line": lspci(root, "-s", slot, ids=ids).rstrip("\n"),
-                       "path": path.split(" ", 1)[0].split("/")}
+                       "path": path.split(" ", 1)[0].split("/"),
+                       "config": (root / "bus" / "pci" / "devices" / slot / "config").read_bytes()
+                       if root is not None else b""}
     for block in lspci(root, "-D", "-vvvk", ids=ids).split("\n\n"):
         if not block.strip():
             continue
@@ -72,9 +77,11 @@ def lspci_facts(root: Path | None, ids: str | None = SYSTEM_IDS) -> dict[str, di
         group = re.search(r"^\tIOMMU group: (.*)$", block, re.M)
         kind = re.search(r"Capabilities: \[[0-9a-f]+\] Express \(v\d\) ([A-Za-z ]+)", block)
         prefix = re.search(r"EETLPPrefix([+-])", block)
+        acs = re.search(r"Access Control Services\n\t\tACSCap:\t(.*)\n", block)
         facts[slot].update(driver=driver and driver.group(1), group=group and group.group(1),
                            kind=kind and kind.group(1).strip(),
-                           ee=prefix is not None and prefix.group(1) == "+")
+                           ee=prefix is not None and prefix.group(1) == "+",
+                           acs=acs and acs.group(1))
     return facts
 
 
@@ -82,6 +89,20 @@ def kernel_enables_pasid(facts: dict[str, dict], slot: str) -> bool:
     """drivers/pci/probe.c pci_configure_eetlp_prefix, on lspci's facts: a PCIe function
     with End-End TLP Prefix support joins the chain if it is a Root Port or an RCiEP, or if
     its upstream bridge is in the chain; pci_enable_pasid refuses a device outside it."""
+    def acs_ok(s: str) -> bool:
+        # drivers/pci/pci.c pci_acs_enabled(RR | UF): ports must have ACS (bits they do not
+        # implement count as on, and the kernel enables the rest at boot); a multifunction
+        # endpoint too (header type bit 7, read from the config file); others pass
+        f = facts[s]
+        if f["kind"] in ("Root Port", "Downstream Port"):
+            return f["acs"] is not None
+        multifunction = f["config"][0x0E] & 0x80
+        return not multifunction or f["acs"] is not None
+
+    def acs_path(s: str) -> bool:
+        above = facts[s]["path"][:-1]
+        return acs_ok(s) and (not above or acs_path(next(k for k in facts if k.endswith(above[-1]))))
+
     def in_chain(s: str) -> bool:
         f = facts[s]
         if f["kind"] is None or not f["ee"]:
@@ -90,7 +111,7 @@ def kernel_enables_pasid(facts: dict[str, dict], slot: str) -> bool:
             return True
         above = facts[s]["path"][:-1]
         return bool(above) and in_chain(next(k for k in facts if k.endswith(above[-1])))
-    return in_chain(slot)
+    return in_chain(slot) and acs_path(slot)
 
 
 def short(slot: str) -> str:

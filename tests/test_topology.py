@@ -38,6 +38,27 @@ def test_prefix_support_is_read_as_lspci_decodes_it(dump):
         assert h.max_prefixes == (int(m.group(2)) if m.group(2) else None)
 
 
+PORT = re.compile(r"Express \(v\d\) (Root Port|Downstream Port)")
+
+
+@pytest.mark.parametrize("dump", [d for d in sample_dumps()
+                                  if PORT.search(d.with_name(d.stem + ".lspci.txt").read_text())],
+                         ids=lambda p: p.stem)
+def test_a_ports_acs_is_read_as_lspci_decodes_it(dump):
+    """pci_enable_pasid() needs ACS on every Root and Downstream Port of the path
+    (pci_acs_path_enabled): a port lspci shows no ACS for fails, unless its extended space
+    is not in the dump (then unknown, never ok)."""
+    decode = dump.with_name(dump.stem + ".lspci.txt").read_text()
+    cs = load(str(dump))[0]
+    h = topology.hop(cs, None)
+    if "Access Control Services" in decode:
+        assert h.acs is True, h.acs_note
+    elif not cs.has(0x100, 4):
+        assert h.acs is None and "not in the bytes read" in h.acs_note
+    else:
+        assert h.acs is False and "no ACS capability" in h.acs_note
+
+
 def whole_machine(tmp_path: Path, ee: set[str], drop: tuple[str, ...] = ()) -> Path:
     """`lspci -xxxx` of the fake machine, as one text dump (pciutils writes it), less the
     devices in `drop`."""

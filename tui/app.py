@@ -48,7 +48,7 @@ from tui.widgets.legend import Legend, legend_text  # noqa: F401 - legend_text: 
 from tui.widgets.palette import CapBlock, Palette
 from tui.colours import VERDICT_STYLE
 from tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,
-                                 placement_line, placement_view)
+                                 placement_line, placement_view, plan_view)
 
 EDGE_ROWS = 1  # a drag this close to the map's top or bottom scrolls it
 
@@ -209,7 +209,22 @@ class CapslotApp(App[None]):
             self.say(f"{p.vcap.name} at {p.offset or 0:#05x} from the plan collides: {worst.message}",
                      severity="error")
         if colliding:
-            self.show_verdict(placement_view(colliding[0]), placement_line(colliding[0]))
+            self.show_verdict(self._placement_view(colliding[0]), placement_line(colliding[0]))
+        elif self.session.placed:
+            self.show_plan_verdicts()
+
+    def _placement_view(self, p):
+        """A placement's verdict: the answer to "will it work?" first (the plan's)."""
+        plan = self.session.plan()
+        return placement_view(p, plan.feasibility(p), plan.layout_note())
+
+    def show_plan_verdicts(self) -> None:
+        """Every placement re-judged for the current target (after V, v, undo, open...)."""
+        plan = self.session.plan()
+        first = plan.placements[0] if plan.placements else None
+        line = (placement_line(first) if first is not None
+                else Text(f"verdicts for {plan.describe()}", style="dim"))
+        self.show_verdict(plan_view(plan), line)
 
     def _show_all(self, cursor: int = 0, top: int | None = None) -> None:
         """Fill a freshly composed layout from the state (at start, and after a resize that
@@ -449,8 +464,13 @@ class CapslotApp(App[None]):
         self.refresh_all()
         if saved:
             self.say(f"{req.name} placed at {offset:#05x} ({verdict(findings)})")
-            title = f"placed: {req.name} at {offset:#05x}"
-            self.show_verdict(findings_view(title, findings), findings_line(title, findings))
+            placed = next((p for p in self.session.placements()
+                           if p.offset == offset and p.vcap.name == req.name), None)
+            if placed is not None:  # judged in the plan: "will it work?" first
+                self.show_verdict(self._placement_view(placed), placement_line(placed))
+            else:
+                title = f"placed: {req.name} at {offset:#05x}"
+                self.show_verdict(findings_view(title, findings), findings_line(title, findings))
 
     def _end_carry(self) -> None:
         self.carrying, self.moving = None, None
@@ -542,7 +562,7 @@ class CapslotApp(App[None]):
         req = focused.request if isinstance(focused, CapBlock) else (self.palette_choice or
                                                                       self._default_request())
         result = self.session.suggest(req)
-        self.show_verdict(placement_view(result), placement_line(result))
+        self.show_verdict(self._placement_view(result), placement_line(result))
         if result.offset is None:
             self.say(f"no safe slot for {req.name}", severity="error")
             return
@@ -679,7 +699,7 @@ class CapslotApp(App[None]):
         """Verdicts are about this VMM's guest from now on (the placements are re-judged)."""
         self.session.set_vmm(name)
         self.refresh_all()
-        self.clear_verdict(f"verdicts for {self.session.plan().describe()}")
+        self.show_plan_verdicts()
         self.say(f"VMM: {name} ({self.session.plan().describe()})")
 
     def action_pick_device(self) -> None:

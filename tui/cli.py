@@ -101,9 +101,10 @@ def _target(args: argparse.Namespace, view: str | None = None):
     from core.target import TargetSpec
     from core.views import QemuOptions
 
+    arch = getattr(args, "arch", None)
     return TargetSpec(view=view or getattr(args, "view", None) or "guest", kernel=args.profile,
                       qemu=QemuOptions(ats=args.qemu_ats), vmm=args.vmm,
-                      captured=getattr(args, "captured", None))
+                      captured=getattr(args, "captured", None), **({"arch": arch} if arch else {}))
 
 
 def _table(args: argparse.Namespace):
@@ -125,11 +126,12 @@ def _requests(args: argparse.Namespace) -> tuple:
     return tuple(parse_vcap(text) for text in args.add)
 
 
-def _plan(args: argparse.Namespace, cs, auto: bool, table=None, peers: tuple = ()):
+def _plan(args: argparse.Namespace, cs, auto: bool, table=None, peers: tuple = (), upstream=None):
     from core.plan import Plan
 
     return Plan(cs, _target(args), _requests(args), table if table is not None else _table(args),
-                _ranges(args), auto=auto, peers=peers)
+                _ranges(args), auto=auto, peers=peers, upstream=upstream,
+                layout_only=getattr(args, "layout_only", False))
 
 
 def cmd_show(args: argparse.Namespace) -> int:
@@ -149,9 +151,10 @@ def cmd_show(args: argparse.Namespace) -> int:
     peers = Peers(every or spaces)  # what else the file holds: evidence of where it was read
     table = _table(args) if args.add else None
     items = []  # (layout shown, lines under it, plan)
-    for cs in spaces:
+    paths = _upstreams(dump, every, spaces)
+    for cs, path in zip(spaces, paths, strict=False):
         if args.add:  # judged for the target, drawn in the target view
-            plan = _plan(args, cs, auto=False, table=table, peers=peers)
+            plan = _plan(args, cs, auto=False, table=table, peers=peers, upstream=path)
             lines = verdict_lines(plan)
             items.append((plan.display(), lines, plan))
         else:  # the bytes as read, unless another view is asked for
@@ -159,7 +162,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             items.append((plan.view(args.view or "hardware"), [], plan))
     if args.json:
         devices = []
-        for (layout, _, plan), path in zip(items, _upstreams(dump, every, spaces), strict=False):
+        for (layout, _, plan), path in zip(items, paths, strict=False):
             obj = device_object(layout)
             obj["captured"] = plan.captured.to_json()
             if args.host_layout:
@@ -183,7 +186,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from tui import render
 
     console = _console()
-    for n, ((layout, lines, plan), path) in enumerate(zip(items, _upstreams(dump, every, spaces), strict=False)):
+    for n, ((layout, lines, plan), path) in enumerate(zip(items, paths, strict=False)):
         if n:
             console.rule()
         first, lines = heading(lines)  # the target in the first lines, the verdicts under the map
@@ -345,9 +348,11 @@ def _diff_json(result) -> dict[str, Any]:
 # ---------------------------------------------------------------- placement
 
 def _placement_plan(args: argparse.Namespace, auto: bool):
+    from core.topology import upstream_of
+
     dump = _dump_arg(args)
     (cs,) = _one(_load_selected(dump, args.slot), dump)
-    return _plan(args, cs, auto=auto)
+    return _plan(args, cs, auto=auto, upstream=upstream_of(dump, cs, args.slot))
 
 
 def _report(args: argparse.Namespace, plan) -> int:
@@ -358,6 +363,8 @@ def _report(args: argparse.Namespace, plan) -> int:
         from tui import render
 
         _console().print(render.placements(plan, args.strict))
+    for line in plan.refusals(args.strict):
+        _fail(f"{args.dump or args.device}: {line}")
     return plan.exit_code(args.strict)
 
 
@@ -380,6 +387,8 @@ def cmd_export(args: argparse.Namespace) -> int:
             _fail(f"{args.dump or args.device}: {line}; nothing exported (see capslot place "
                   "for the reasons)")
         return EXIT_COLLISION
+    if plan.layout_note():
+        _fail(f"note: {plan.layout_note()}")
     for line in plan.warnings():  # accepted with warnings: said, then exported
         _fail(f"warning: {line}")
     if args.format in ("qemu", "libvirt", "qemu-cmdline"):
@@ -753,6 +762,7 @@ ADD_HELP = ("NAME[:SIZE][@OFFSET], e.g. pasid, pasid@0xff8, vsec:40, 0x1f:10, st
 # The choices, written here so that building a parser imports nothing of the core;
 # tests/test_cli_input.py checks them against core.views and core.views.vmms.
 VIEW_NAMES = ("hardware", "vfio", "guest")
+ARCHES = ("x86_64", "aarch64")
 PROFILE_HELP = {"nvidia": "NVIDIA NV-Kernels vfio-pci (exposes PASID, 8 bytes)",
                 "upstream": "Linux mainline vfio-pci (hides PASID)"}
 
@@ -773,6 +783,12 @@ def _add_view(p: argparse.ArgumentParser, default: str | None = "hardware") -> N
     p.add_argument("--captured", choices=["host", "guest"],
                    help="where the dump was read (default: decided from its bytes; a dump read "
                         "inside a guest is judged as read)")
+    p.add_argument("--arch", choices=ARCHES, default=None,
+                   help="the guest's architecture: which PASID-capable vIOMMU the VM needs "
+                        "(arm-smmuv3 or intel-iommu; default: this machine's)")
+    p.add_argument("--layout-only", action="store_true",
+                   help="judge the offsets alone (teaching, a custom VMM): not whether the VMM "
+                        "creates the capability or whether a PASID can work")
 
 
 def _add_table(p: argparse.ArgumentParser) -> None:

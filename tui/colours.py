@@ -45,6 +45,9 @@ VERDICT_STYLE = {"ok": "bold #ffffff on #009e73", "warning": "bold #000000 on #e
                  "collision": "bold #ffffff on #cc0000"}
 VERDICT_TEXT = {v: f"bold {c}" for v, c in VERDICT_COLOUR.items()}
 VERDICT_TEXT.update(unknown=VERDICT_TEXT["warning"], blocked=VERDICT_TEXT["collision"])
+# the answer to "will it work?" (core.feasibility) and each gate's state, in the same colours
+VERDICT_TEXT.update({"works": VERDICT_TEXT["ok"], "not-synthesized": VERDICT_TEXT["collision"],
+                     "pass": VERDICT_TEXT["ok"], "fail": VERDICT_TEXT["collision"]})
 SEVERITY_STYLE = {"collision": VERDICT_TEXT["collision"], "warning": VERDICT_TEXT["warning"],
                   "info": "#5fafd7"}
 # The ghost of a capability being placed: its verdict's colour, drawn as one bar (the gaps

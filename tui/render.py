@@ -358,14 +358,40 @@ def _findings_table(findings) -> Table:
     return table
 
 
+def feasibility(plan) -> Text:
+    """The answer to "will it work?" for each placement, in words, before any offset talk."""
+    out = Text()
+    note = plan.layout_note()
+    if note is not None:
+        out.append(printable(note), "bold")
+        return out
+    for n, p in enumerate(plan.placements):
+        f = plan.feasibility(p)
+        if n:
+            out.append("\n")
+        out.append(printable(f.headline(p.vcap.name, p.offset)), VERDICT_STYLE[f.state])
+    return out
+
+
+def _gates_table(f) -> Table:
+    table = Table(title="will it work? each gate", title_justify="left", box=box.SIMPLE_HEAD,
+                  pad_edge=False)
+    for col in ("gate", "state", "evidence"):
+        table.add_column(col)
+    for g in f.gates:
+        why = g.evidence + (f" (check: {g.check})" if g.check else "")
+        table.add_row(g.gate, Text(g.state, style=VERDICT_STYLE[g.state]), Text(printable(why)))
+    return table
+
+
 def placements(plan, strict: bool = False) -> Group:
     """`check` / `place`: the target, each placement with its findings and the candidates auto
     placement rejected, the guest map with the virtual capabilities, and what the VMM is told.
     Everything shown is the plan's answer (core.plan): nothing is computed here."""
-    from core.plan import accepted
+    from core.plan import layout_accepted
 
     ground = plan.ground
-    parts: list[RenderableType] = [title(ground.layout),
+    parts: list[RenderableType] = [feasibility(plan), title(ground.layout),
                                    Text.assemble(("target: ", "dim"), (plan.describe(), "bold"))]
     if ground.quirk is not None:
         parts.append(Text.assemble(("device table: ", "dim"), printable(ground.quirk.name or ""),
@@ -377,9 +403,9 @@ def placements(plan, strict: bool = False) -> Group:
         if p.offset is None:
             head.append("no safe slot", VERDICT_STYLE["collision"])
         else:
-            head.append(f"-> {p.offset:#05x}  ", "bold")
+            head.append(f"-> {p.offset:#05x}  layout ", "bold")
             head.append(p.verdict, VERDICT_STYLE[p.verdict])
-            if p.verdict == "warning" and not accepted(p, strict):
+            if p.verdict == "warning" and not layout_accepted(p, strict):
                 head.append(" refused (--strict)", VERDICT_STYLE["collision"])
             head.append(f"  chosen by {p.chosen_by} ({p.rule})", "dim")
             head.append(f"\n  {plan.vmm_text(p, strict)}", "dim")
@@ -397,6 +423,12 @@ def placements(plan, strict: bool = False) -> Group:
         if p.least_bad is not None:
             parts.append(Text(f"least bad candidate: {p.least_bad[0]:#05x}", style="bold"))
             parts.append(_findings_table(p.least_bad[1]))
+        for a in p.alternatives:
+            parts.append(Text.assemble(("alternative: ", "dim"), (f"{a.offset:#05x}", "bold"),
+                                       f" ({a.rule}): {printable(a.reason)}"))
+        gates = plan.feasibility(p)
+        if gates is not None:
+            parts.append(_gates_table(gates))
     synth = plan.synthesis
     parts += [Text("\nthe target view with the virtual capabilities (V):", style="dim"),
               byte_map(synth.layout), legend(synth.layout)]
@@ -464,6 +496,7 @@ def survey(summary) -> Group:
         facts.add_row(label, str(n))
     return Group(
         head,
+        _counts("will a QEMU guest get a working PASID? (auto placement)", s.feasibility),
         _counts("where QEMU's default 0xff8 stands", s.ff8),
         _counts("who places PASID (capslot place)", s.chosen_by),
         facts,

@@ -70,9 +70,20 @@ class Session:
             plan = Plan(self.device, self.target, tuple(s.request for s in self.placed),
                         self.table, self.ranges, auto=False,
                         origins=tuple((s.chosen_by, s.rule) for s in self.placed),
-                        hardware_layout=self.hardware(), source="plan")
+                        hardware_layout=self.hardware(), source="plan",
+                        upstream=self.upstream())
             self._cache[key] = plan
         return plan
+
+    def upstream(self):
+        """The ports above the device (live, or from the other devices of the file): the
+        `path` gate of "will it work?"."""
+        key = ("path", self.index)
+        if key not in self._cache:
+            from core.topology import upstream_in
+
+            self._cache[key] = upstream_in(self.devices, self.index)
+        return self._cache[key]
 
     def layout(self) -> Layout:
         """The view drawn, without the virtual capabilities."""

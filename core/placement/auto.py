@@ -3,24 +3,25 @@ depends on it). Candidates, in order, each rejection recorded with its reason:
 
 1. a pinned offset (`pasid@0xe00`): taken as given (`user`), whatever the verdict; an
    unpinned capability whose ID the function already has (physical or placed) gets none;
-2. the physical location of the same capability when the view hides it (`hidden-physical`,
-   1:1: the guest then drives the real registers);
-3. the user's available ranges (`ranges`), highest fitting slot first;
-4. the device table: its preferred offset, then its available ranges (`quirk`);
-5. the VMM's default (0xFF8 for PASID: QEMU's; the end of the space for other extended
+2. the user's available ranges (`ranges`), highest fitting slot first;
+3. the device table: its preferred offset, then its available ranges (`quirk`);
+4. the VMM's default (0xFF8 for PASID: QEMU's; the end of the space for other extended
    capabilities; GPUDirect 0xC8/0xD4, VMD 0xE8) when the validator finds it clean;
-6. the highest clean DWORD-aligned slot inside a zero gap (`heuristic`).
+5. the highest clean DWORD-aligned slot inside a zero gap (`heuristic`);
+6. the physical location of the same capability when the view hides it (`hidden-physical`,
+   1:1): a warning, since every guest write then reaches its live registers. It is offered
+   as a named alternative when a slot above wins, and taken only when none does.
 
-Candidates 2-4 must be free of collisions and acceptable to QEMU's own check (inside a range,
-a clean slot is preferred to a warned one); 5 and 6 must be clean (no warning either): auto
-placement never picks a collision, and outside the ranges someone called free it never
-settles for a warning. Several capabilities are placed together: pinned ones first,
+Candidates 2-3 and 6 must be free of collisions and acceptable to QEMU's own check (inside a
+range, a clean slot is preferred to a warned one); 4 and 5 must be clean (no warning either):
+auto placement never picks a collision, and outside the ranges someone called free it never
+settles for a warning but the named 1:1 one. Several capabilities are placed together: pinned ones first,
 then the others in the order given, each avoiding those already placed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from collections.abc import Callable
 
 from ..layout import Kind
@@ -48,6 +49,7 @@ class Placement:
     findings: tuple[Finding, ...]
     rejected: tuple[Rejected, ...]
     least_bad: tuple[int, tuple[Finding, ...]] | None = None  # when offset is None
+    alternatives: tuple[Rejected, ...] = ()  # offered, not chosen (1:1 on a hidden physical one)
 
     @property
     def verdict(self) -> str:
@@ -135,7 +137,9 @@ def place_one(target: Target, vcap: VcapRequest) -> Placement:
         return Placement(vcap, None, None, "duplicate", (), tuple(s.rejected),
                          None)
 
-    # 2. hidden-physical: the same capability, unlinked by the view, replaced 1:1
+    chosen = _preferred(s, target, vcap)
+    # 6. hidden-physical: the same capability, unlinked by the view, replaced 1:1
+    one_to_one = None
     for i, cap in enumerate(layout.capabilities):
         if (cap.space is vcap.space and cap.id == vcap.cap_id
                 and layout.visibility(i) in ("hidden", "placeholder", "dropped")):
@@ -143,17 +147,33 @@ def place_one(target: Target, vcap: VcapRequest) -> Placement:
                 s.rejected.append(Rejected(cap.offset, f"the physical {cap.name} is only "
                                            f"{cap.size:#x} bytes", "hidden-physical"))
                 continue
-            findings = s.try_at(cap.offset, "hidden-physical", _usable)
+            findings = s.try_at(cap.offset, "hidden-physical", _usable, record=chosen is None)
             if findings is not None:
-                return Placement(vcap, cap.offset, "hidden-physical", "hidden-physical",
-                                 tuple(findings), tuple(s.rejected))
+                one_to_one = (cap, findings)
+                break
+    if chosen is not None:
+        if one_to_one is None:
+            return chosen
+        cap = one_to_one[0]
+        return replace(chosen, alternatives=(Rejected(
+            cap.offset, f"1:1 on the physical {cap.name}: the guest drives the real registers, "
+            "and every guest write reaches them", "hidden-physical"),))
+    if one_to_one is not None:
+        cap, findings = one_to_one
+        return Placement(vcap, cap.offset, "hidden-physical", "hidden-physical",
+                         tuple(findings), tuple(s.rejected))
+    return Placement(vcap, None, None, "no safe slot", (), tuple(s.rejected), _least_bad(s.tried))
 
-    # 3. the user's available ranges
+
+def _preferred(s: _Search, target: Target, vcap: VcapRequest) -> Placement | None:
+    """Candidates 2-5: the ranges, the device table, the VMM's default, a clean zero gap."""
+    layout = target.layout
+    # 2. the user's available ranges
     hit = s.in_ranges(target.ranges, "ranges")
     if hit:
         return Placement(vcap, hit[0], "ranges", "ranges", tuple(hit[1]), tuple(s.rejected))
 
-    # 4. the device table
+    # 3. the device table
     quirk = target.quirk
     if quirk is not None:
         preferred = quirk.offset_for(vcap.name)
@@ -165,18 +185,18 @@ def place_one(target: Target, vcap: VcapRequest) -> Placement:
         if hit:
             return Placement(vcap, hit[0], "quirk", "quirk-available", tuple(hit[1]), tuple(s.rejected))
 
-    # 5. the VMM's default offset, when clean
+    # 4. the VMM's default offset, when clean
     for off in vcap.default_offsets:
         findings = s.try_at(off, "qemu-default", _clean)
         if findings is not None:
             return Placement(vcap, off, "heuristic", "qemu-default", tuple(findings), tuple(s.rejected))
 
-    # 6. the highest clean slot inside a zero gap
+    # 5. the highest clean slot inside a zero gap
     lo, hi = (0x40, 0x100) if vcap.space is Space.STANDARD else (0x100, 0x1000)
     if vcap.space is Space.EXTENDED and not has_extended_space(layout):
         s.rejected.append(Rejected(hi - vcap.size, "the function has no extended config space",
                                    "zero-gap"))
-        return Placement(vcap, None, None, "no safe slot", (), tuple(s.rejected), _least_bad(s.tried))
+        return None
     taken = [(p.start, p.end) for p in target.placed]
     if target.quirk is not None:
         taken += list(target.quirk.reserved)
@@ -190,7 +210,7 @@ def place_one(target: Target, vcap: VcapRequest) -> Placement:
                 return Placement(vcap, off, "heuristic", "zero-gap", tuple(findings), tuple(s.rejected))
     s.rejected.append(Rejected(hi - vcap.size, "no clean DWORD-aligned slot inside a zero gap",
                                "zero-gap"))
-    return Placement(vcap, None, None, "no safe slot", (), tuple(s.rejected), _least_bad(s.tried))
+    return None
 
 
 def _least_bad(tried: list[tuple[int, list[Finding]]]) -> tuple[int, tuple[Finding, ...]] | None:

@@ -7,7 +7,8 @@ Every finding names its severity and the bytes it concerns (../shared/spec/desig
   from the dump, a range the device table reserves, or another virtual capability; or
   repeats an ID the function already has (one PASID, one ATS, ...; vendor IDs may repeat);
 - warning: overlaps an unknown-size tail or non-zero data, lies outside the user's
-  available ranges, QEMU would refuse it, or QEMU would accept an unsafe placement;
+  available ranges, QEMU would refuse it, QEMU would accept an unsafe placement, or replaces
+  a hidden physical capability 1:1 (guest writes then reach its live registers);
 - info: QEMU's own check passes; guest writes to these bytes reach the device (raw).
 """
 
@@ -175,9 +176,13 @@ def validate(target: Target, vcap: VcapRequest, offset: int, skip: Placed | None
                            "cannot be seen from inside"))
     if ignore_cap is not None:
         cap = target.layout.capabilities[ignore_cap]
-        out.append(Finding(INFO, "hidden-physical", start, end, f"placed 1:1 on the physical "
-                           f"{cap.name} that the {target.layout.view} view unlinks: guest writes "
-                           "program its registers"))
+        via = ("QEMU forwards every guest write to vfio-pci" if target.vmm == "qemu" else
+               "the VMM passes guest writes to vfio-pci")
+        out.append(Finding(WARNING, "hidden-physical", start, end, f"placed 1:1 on the physical "
+                           f"{cap.name} that the {target.layout.view} view unlinks: {via}, which "
+                           "passes a hidden capability's bytes raw, so every guest write reaches "
+                           "its live registers (for PASID: the PASID Control the host's IOMMU "
+                           "driver enabled)"))
     if a < b and target.access:
         span = target.access[a:b]
         raw = len(span) - span.count(Access.VIRTUALIZED) - span.count(Access.READ_ONLY)

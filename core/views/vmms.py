@@ -44,6 +44,8 @@ class Creates:
     offsets: tuple[int, ...] = ()  # the only offsets it uses when it picks (empty: not stated)
     how: str = ""  # in words, with the option or the source
     needs: str = ""  # what else must hold for the VMM to create it at all
+    state: str = "released"  # released | unverified (not in the source read) | proposed (an
+    #                          open pull request: the VMM does not create it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +94,10 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         "pci/src/vfio.rs parse_capabilities(), parse_extended_capabilities(), "
         "read_config_register() (main, 2026-08-20)",
         creates={
-            "pasid": Creates(None, (0xFF8,), "PR #8790 (merged Aug 2026, after the source read "
-                             "here): extra extended capabilities on a VFIO device; its tests put "
-                             "PASID at 0xff8; no user-facing offset option is documented"),
+            "pasid": Creates(None, (0xFF8,), "PR #8790 (reported merged Aug 2026; not in the "
+                             "source read, ae44c297 of 2026-08-22): extra extended capabilities "
+                             "on a VFIO device; its tests put PASID at 0xff8; no user-facing "
+                             "offset option is documented", state="unverified"),
             # add_nv_gpudirect_clique_cap(): always 0xd4
             "std:gpudirect": Creates(None, (0xD4,), "x_nv_gpudirect_clique=N; cloud-hypervisor "
                                      "puts it at 0xd4"),
@@ -105,7 +108,8 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         "config patches (main, 2026-08-21)",
         creates={"pasid": Creates(None, (), "PR #4375 (open, Sep 2026) appends a synthetic PASID "
                                   "after the last visible capability, header read-only; its "
-                                  "offset rule is not stated: capslot cannot tell where it goes")}),
+                                  "offset rule is not stated; main (1488a37b) has no PASID "
+                                  "synthesis", state="proposed")}),
     Vmm("firecracker", "Firecracker", "id-null", frozenset({ARI, REBAR, SRIOV}), (CAP_ID_EXP,),
         1024, True,
         "src/vmm/src/vfio.rs vfio_read_extended_caps(), vfio_mask_sriov(), "

@@ -13,6 +13,7 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
+from core.feasibility import Feasibility
 from core.placement import Finding, Placement
 from core.placement.validate import verdict
 from core.text import printable
@@ -76,18 +77,52 @@ def placement_line(p: Placement) -> Text:
     return findings_line(f"{p.vcap.name} at {p.offset:#05x}, by {p.chosen_by}", p.findings)
 
 
-def placement_view(p: Placement) -> Group:
+def feasibility_text(f: Feasibility | None, p: Placement, note: str | None = None) -> Text:
+    """The answer to "will it work?" in words, first in the panel (or why only the layout is
+    judged)."""
+    if f is None:
+        return Text(note or "layout only", style="dim")
+    return Text.assemble((f" {f.state} ", VERDICT_STYLE[f.state]), " ",
+                         printable(f.headline(p.vcap.name, p.offset)))
+
+
+def gates_rows(f: Feasibility) -> Text:
+    out = Text()
+    for g in f.gates:
+        out.append(f"{g.gate:<12}", "dim")
+        out.append(f"{g.state:<8}", VERDICT_STYLE[g.state])
+        out.append(printable(g.evidence) + "\n")
+    out.rstrip()
+    return out
+
+
+def plan_view(plan) -> Group:
+    """Every placed capability's answer and layout verdict (after V, v, undo, open...)."""
+    parts: list = [Text(f"verdicts for {plan.describe()}", style="dim")]
+    for p in plan.placements:
+        parts.append(feasibility_text(plan.feasibility(p), p, plan.layout_note()))
+        parts.append(placement_line(p))
+    return Group(*parts)
+
+
+def placement_view(p: Placement, f: Feasibility | None = None, note: str | None = None) -> Group:
+    parts: list = [feasibility_text(f, p, note)]
     if p.offset is None:
-        parts: list = [Text.assemble((" no safe slot ", VERDICT_STYLE["collision"]),
-                                     f" for {p.vcap.name}")]
+        parts.append(Text.assemble((" no safe slot ", VERDICT_STYLE["collision"]),
+                                   f" for {p.vcap.name}"))
     else:
-        parts = [findings_view(f"{p.vcap.name} at {p.offset:#05x}, chosen by {p.chosen_by} ({p.rule})",
-                               p.findings)]
+        parts.append(findings_view(f"layout: {p.vcap.name} at {p.offset:#05x}, chosen by "
+                                   f"{p.chosen_by} ({p.rule})", p.findings))
     for r in p.rejected:
         parts.append(Text.assemble(("rejected ", "dim"), f"{r.offset:#05x} ({r.rule}): ",
                                    (printable(r.reason), "dim")))
     if p.least_bad:
         parts.append(Text(f"least bad candidate: {p.least_bad[0]:#05x}", style="bold"))
+    for a in p.alternatives:
+        parts.append(Text.assemble(("alternative ", "dim"), f"{a.offset:#05x} ({a.rule}): ",
+                                   (printable(a.reason), "dim")))
+    if f is not None:
+        parts.append(gates_rows(f))
     return Group(*parts)
 
 
