@@ -295,11 +295,22 @@ def _path(plan: Plan, p: Placement) -> Gate:
     return Gate("path", UNKNOWN, why, HOST_CHECK)
 
 
+IOMMU_CHECK = ("the host IOMMU supports PASID (Intel: ECAP bit 40 in "
+               "/sys/class/iommu/dmar*/intel-iommu/ecap; ARM SMMUv3: SSIDSIZE > 0)")
+
+
 def _iommu(plan: Plan, p: Placement) -> Gate:
+    cs = plan.device
+    if cs.provenance.format == "sysfs" and cs.provenance.slot:
+        from . import host
+
+        state, why = host.iommu_pasid(cs.provenance.slot)
+        if state is None:
+            return Gate("iommu", UNKNOWN, why, IOMMU_CHECK)
+        return Gate("iommu", PASS if state else FAIL, why + (
+            "" if state else ": the host IOMMU reports no PASID width (out_max_pasid_log2 = 0)"))
     return Gate("iommu", UNKNOWN, "the host IOMMU's PASID support is not in a config dump",
-                "the host IOMMU supports PASID (Intel: ECAP bit 40 in "
-                "/sys/class/iommu/dmar*/intel-iommu/ecap; ARM SMMUv3: SSIDSIZE > 0) and "
-                "iommufd is in use")
+                IOMMU_CHECK)
 
 
 def _config(plan: Plan, p: Placement) -> Gate:
@@ -331,21 +342,32 @@ class Rule:
     pasid_only: bool
     fails_as: str  # not-synthesized | blocked
     judge: Any  # (Plan, Placement) -> Gate
+    what: str  # the question it answers, for the README and the explorer's help
 
 
 # In the order that decides: the first gate that fails gives the state.
 RULES: tuple[Rule, ...] = (
-    Rule("assign", False, BLOCKED, _assign),
-    Rule("vmm-accepts", False, BLOCKED, _vmm_accepts),
-    Rule("vmm", False, NOT_SYNTHESIZED, _vmm_creates),
-    Rule("kernel", True, NOT_SYNTHESIZED, _kernel),
-    Rule("device", True, NOT_SYNTHESIZED, _device),
-    Rule("express", True, NOT_SYNTHESIZED, _express),
-    Rule("config", True, NOT_SYNTHESIZED, _config),
-    Rule("eetlp", True, BLOCKED, _eetlp),
-    Rule("path", True, BLOCKED, _path),
-    Rule("iommu", True, BLOCKED, _iommu),
-    Rule("layout", False, BLOCKED, _layout),
+    Rule("assign", False, BLOCKED, _assign, "does vfio-pci bind it? (header type 0 only)"),
+    Rule("vmm-accepts", False, BLOCKED, _vmm_accepts, "does the VMM take the device? (QEMU: "
+         "Endpoints and RCiEPs; openvmm: no I/O BAR; Firecracker: MSI-X; no looping chain)"),
+    Rule("vmm", False, NOT_SYNTHESIZED, _vmm_creates, "does the VMM create this capability, at "
+         "this offset? (QEMU 11: x-vpasid-cap-offset; Firecracker, crosvm, openvmm: no)"),
+    Rule("kernel", True, NOT_SYNTHESIZED, _kernel, "does vfio-pci hide the physical PASID? "
+         "(upstream yes; a kernel that exposes it makes QEMU add none)"),
+    Rule("device", True, NOT_SYNTHESIZED, _device, "does the function have a PASID capability "
+         "(a VF: its PF)? without one the host reports no PASID width"),
+    Rule("express", True, NOT_SYNTHESIZED, _express, "PCI Express, a 4 KiB config region and an "
+         "extended capability for QEMU to add to?"),
+    Rule("config", True, NOT_SYNTHESIZED, _config, "iommufd and a vIOMMU with PASID support in "
+         "the VM (the qemu-cmdline and libvirt exports write them)"),
+    Rule("eetlp", True, BLOCKED, _eetlp, "does the function support End-End TLP Prefixes "
+         "(DevCap2 bit 21)? pci_enable_pasid() needs it"),
+    Rule("path", True, BLOCKED, _path, "do the ports up to the root support them, and pass "
+         "Linux's ACS check? (known live, or from a dump of the whole machine)"),
+    Rule("iommu", True, NOT_SYNTHESIZED, _iommu, "does the host IOMMU support PASID? (known "
+         "live on Intel: ECAP bit 40)"),
+    Rule("layout", False, BLOCKED, _layout, "is the offset free of collisions and live "
+         "registers? (the validator)"),
 )
 GATE_NAMES = tuple(r.name for r in RULES)
 
@@ -365,3 +387,8 @@ def judge(plan: Plan, p: Placement) -> Feasibility:
     if state is None:
         state = UNKNOWN if any(g.state == UNKNOWN for g in gates) else WORKS
     return Feasibility(state, tuple(gates))
+
+
+def gates_text() -> list[str]:
+    """The gates in a few lines, in the order that decides (README, the explorer's help)."""
+    return [f"{r.name}: {r.what}" + (" [PASID]" if r.pasid_only else "") for r in RULES]

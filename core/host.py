@@ -34,6 +34,7 @@ MAX_ATTRIBUTE = 64  # bytes read of an attribute file: "0x020000\n" is 9
 _SLOT = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
 _ROOT_BUS = re.compile(r"^pci[0-9a-f]{4,8}:[0-9a-f]{2}$")
 _HEX = re.compile(r"^0x[0-9a-fA-F]{1,8}$")
+_REGISTER = re.compile(r"^(?:0x)?[0-9a-fA-F]{1,16}$")  # a 64-bit register, as %llx prints it
 ATTRIBUTES = ("vendor", "device", "class", "revision", "subsystem_vendor", "subsystem_device")
 
 
@@ -208,6 +209,31 @@ def upstream_path(slot: str, root: str | None = None) -> topology.UpstreamPath:
     return topology.UpstreamPath(topology.hop(read_config(dev.slot, root), dev.slot, why),
                                  tuple(hops), dev.root_bus is not None, dev.root_bus, "sysfs",
                                  tuple(notes))
+
+
+ECAP_PASID = 1 << 40  # Intel VT-d Extended Capability register: PASID Support (ecap_pasid())
+
+
+def iommu_pasid(slot: str, root: str | None = None) -> tuple[bool | None, str]:
+    """Whether the IOMMU in front of a live device supports PASID, as far as sysfs says:
+    the device's `iommu` link leads to its IOMMU; an Intel VT-d unit's `intel-iommu/ecap`
+    holds its Extended Capability register, whose bit 40 is PASID Support (Linux
+    include/linux/intel-iommu.h ecap_pasid()). (None, why) where sysfs cannot tell."""
+    base = os.path.join(devices_dir(root), slot, "iommu")
+    if not os.path.lexists(base):
+        return None, (f"{slot} has no iommu link in sysfs: no IOMMU is translating for it "
+                      "(is the IOMMU on?)")
+    raw = _read(os.path.join(base, "intel-iommu", "ecap"), MAX_ATTRIBUTE)
+    if raw is None:
+        return None, (f"the IOMMU of {slot} ({_link_name(base) or '?'}) is not an Intel VT-d unit: "
+                      "its PASID support is not in sysfs")
+    text = raw.decode("ascii", "replace").strip()
+    if not _REGISTER.match(text):
+        return None, f"{_link_name(base)}/intel-iommu/ecap reads {text[:20]!r}, not a number"
+    ecap = int(text, 16)
+    state = bool(ecap & ECAP_PASID)
+    return state, (f"{_link_name(base)}: Intel VT-d ECAP {ecap:#x}, bit 40 (PASID Support) "
+                   + ("set" if state else "clear"))
 
 
 def describe(cs: ConfigSpace, ids: PciIds, root: str | None = None) -> str | None:

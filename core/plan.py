@@ -296,7 +296,9 @@ class Plan:
         out = []
         for p in self.refused(strict):
             f = self.feasibility(p)
-            if p.offset is None:
+            if f is not None and f.refused and f.deciding is not None and f.deciding.gate != "layout":
+                out.append(f.headline(p.vcap.name, p.offset))  # the answer first: no slot helps
+            elif p.offset is None:
                 why = p.rejected[-1].reason if p.rejected else "no candidate"
                 out.append(f"{p.vcap.text}: no safe slot ({why})")
             elif f is not None and f.state != "works" and (f.refused or layout_accepted(p, strict)):

@@ -71,7 +71,7 @@ def qemu_cmdline(arch: str, host: str, props: str) -> str:
     machine, viommu, vprops = VIOMMU[arch]
     parts = [f"-machine {machine}",
              f"-object iommufd,id={IOMMUFD_ID}",
-             f"-device {viommu}," + ",".join(f"{k}={v}" for k, v, _ in vprops),
+             f"-device {viommu}," + ",".join(f"{k}={v}" for k, _, v in vprops),
              f"-device vfio-pci,host={host},bus=pcie.0,iommufd={IOMMUFD_ID},{props}"]
     return " \\\n".join(parts) + "\n"
 

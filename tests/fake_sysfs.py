@@ -75,6 +75,7 @@ class Fake:
     driver: str | None = None
     group: str | None = None
     readable: int = 4096  # bytes the config file holds (64: what a non-root reader gets)
+    ecap: int | None = None  # an Intel VT-d unit's ECAP in front of it (its `iommu` link)
 
 
 def build(root: Path, devices: list[Fake], root_bus: str = "pci0000:00") -> Path:
@@ -106,6 +107,11 @@ def build(root: Path, devices: list[Fake], root_bus: str = "pci0000:00") -> Path
             if (dev.driver if link == "driver" else dev.group) is not None:
                 target.mkdir(parents=True, exist_ok=True)
                 os.symlink(os.path.relpath(target, path), path / link)
+        if dev.ecap is not None:  # as the kernel lays it out: iommu -> devices/virtual/iommu/dmarN
+            unit = root / "devices" / "virtual" / "iommu" / "dmar0"
+            (unit / "intel-iommu").mkdir(parents=True, exist_ok=True)
+            (unit / "intel-iommu" / "ecap").write_text(f"{dev.ecap:x}\n")
+            os.symlink(os.path.relpath(unit, path), path / "iommu")
         os.symlink(os.path.relpath(path, links), links / dev.slot)
     return root
 

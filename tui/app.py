@@ -209,7 +209,7 @@ class CapslotApp(App[None]):
             self.say(f"{p.vcap.name} at {p.offset or 0:#05x} from the plan collides: {worst.message}",
                      severity="error")
         if colliding:
-            self.show_verdict(self._placement_view(colliding[0]), placement_line(colliding[0]))
+            self.show_verdict(self._placement_view(colliding[0]), self._placement_line(colliding[0]))
         elif self.session.placed:
             self.show_plan_verdicts()
 
@@ -218,11 +218,14 @@ class CapslotApp(App[None]):
         plan = self.session.plan()
         return placement_view(p, plan.feasibility(p), plan.layout_note())
 
+    def _placement_line(self, p):
+        return placement_line(p, self.session.plan().feasibility(p))
+
     def show_plan_verdicts(self) -> None:
         """Every placement re-judged for the current target (after V, v, undo, open...)."""
         plan = self.session.plan()
         first = plan.placements[0] if plan.placements else None
-        line = (placement_line(first) if first is not None
+        line = (self._placement_line(first) if first is not None
                 else Text(f"verdicts for {plan.describe()}", style="dim"))
         self.show_verdict(plan_view(plan), line)
 
@@ -467,7 +470,7 @@ class CapslotApp(App[None]):
             placed = next((p for p in self.session.placements()
                            if p.offset == offset and p.vcap.name == req.name), None)
             if placed is not None:  # judged in the plan: "will it work?" first
-                self.show_verdict(self._placement_view(placed), placement_line(placed))
+                self.show_verdict(self._placement_view(placed), self._placement_line(placed))
             else:
                 title = f"placed: {req.name} at {offset:#05x}"
                 self.show_verdict(findings_view(title, findings), findings_line(title, findings))
@@ -562,7 +565,7 @@ class CapslotApp(App[None]):
         req = focused.request if isinstance(focused, CapBlock) else (self.palette_choice or
                                                                       self._default_request())
         result = self.session.suggest(req)
-        self.show_verdict(self._placement_view(result), placement_line(result))
+        self.show_verdict(self._placement_view(result), self._placement_line(result))
         if result.offset is None:
             self.say(f"no safe slot for {req.name}", severity="error")
             return

@@ -46,8 +46,10 @@ VERDICT_STYLE = {"ok": "bold #ffffff on #009e73", "warning": "bold #000000 on #e
 VERDICT_TEXT = {v: f"bold {c}" for v, c in VERDICT_COLOUR.items()}
 VERDICT_TEXT.update(unknown=VERDICT_TEXT["warning"], blocked=VERDICT_TEXT["collision"])
 # the answer to "will it work?" (core.feasibility) and each gate's state, in the same colours
-VERDICT_TEXT.update({"works": VERDICT_TEXT["ok"], "not-synthesized": VERDICT_TEXT["collision"],
-                     "pass": VERDICT_TEXT["ok"], "fail": VERDICT_TEXT["collision"]})
+ANSWER_AS = {"works": "ok", "not-synthesized": "collision", "blocked": "collision",
+             "unknown": "warning", "pass": "ok", "fail": "collision"}
+VERDICT_TEXT.update({k: VERDICT_TEXT[v] for k, v in ANSWER_AS.items()})
+VERDICT_STYLE.update({k: VERDICT_STYLE[v] for k, v in ANSWER_AS.items()})
 SEVERITY_STYLE = {"collision": VERDICT_TEXT["collision"], "warning": VERDICT_TEXT["warning"],
                   "info": "#5fafd7"}
 # The ghost of a capability being placed: its verdict's colour, drawn as one bar (the gaps

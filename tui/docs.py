@@ -16,24 +16,36 @@ def pasid_table() -> str:
     from core.placement import DeviceTable, parse_vcap
     from core.plan import Plan, standing
     from core.sources import load
+    from core.target import TargetSpec
 
     table = DeviceTable.load(use_overlay=False)
-    rows = ["| device | 0xFF8 (QEMU's default) | capslot places PASID at | chosen by |",
-            "|---|---|---|---|"]
+    rows = ["| device | will a QEMU guest get a working PASID? (the deciding gate) | 0xFF8 (QEMU's "
+            "default) | capslot places PASID at | chosen by |",
+            "|---|---|---|---|---|"]
     for path in sorted((ROOT / "sample_dumps").glob("*.txt")):
         if path.name.endswith(".lspci.txt"):
             continue
         (cs,) = load(str(path))
         if cs.captured < 4096:
             continue
-        plan = Plan(cs, requests=(parse_vcap("pasid"),), table=table)
+        plan = Plan(cs, TargetSpec(arch="x86_64"), requests=(parse_vcap("pasid"),), table=table)
         (p,) = plan.placements
+        answer = plan.feasibility(p)
+        gate = answer.deciding
+        works = f"**{answer.state}**" + (f" ({gate.gate})" if gate is not None else "")
         where = f"`{p.offset:#05x}` ({p.verdict})" if p.offset is not None else "no safe slot"
         how = (p.chosen_by if p.rule == p.chosen_by else f"{p.chosen_by} ({p.rule})") \
             if p.offset is not None else \
             f"least bad {p.least_bad[0]:#05x}" if p.least_bad else "-"
-        rows.append(f"| {path.stem} | {standing(plan)} | {where} | {how} |")
+        rows.append(f"| {path.stem} | {works} | {standing(plan)} | {where} | {how} |")
     return "\n".join(rows)
+
+
+def gates() -> str:
+    """The gates of "will it work?", from core.feasibility's table."""
+    from core.feasibility import gates_text
+
+    return "\n".join(f"{n}. {line}" for n, line in enumerate(gates_text(), 1))
 
 
 GALLERY_DUMP = "sample_dumps/samsung_pm1743_nvme_a826.txt"
@@ -95,7 +107,7 @@ def vmm_table() -> str:
     return "\n".join(rows)
 
 
-SECTIONS = {"pasid-table": pasid_table, "vmm-table": vmm_table,
+SECTIONS = {"pasid-table": pasid_table, "vmm-table": vmm_table, "gates": gates,
             "gallery-text": lambda: _text_map(GALLERY_DUMP),
             "howto-map": lambda: _text_map(HOWTO_DUMP)}
 

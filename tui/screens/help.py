@@ -17,6 +17,7 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from core.feasibility import gates_text
 from tui.screens.dialogs import Dialog
 from tui.widgets.legend import legend_text
 
@@ -46,6 +47,13 @@ live; QEMU forwards every guest write, including writes to a virtual capability'
 to the device."""
 
 
+GATES_INTRO = ("A free offset is not enough. The verdict panel first says whether the guest "
+               "gets a working capability: works, not-synthesized (the VMM will not create "
+               "it), blocked (the device cannot be assigned, or PASID cannot flow) or unknown "
+               "(say what to check). The first gate that fails decides; each is pass, fail or "
+               "unknown with its evidence:")
+
+
 def keys_table(groups: list[tuple[str, list[Binding]]]) -> Table:
     table = Table.grid(padding=(0, 2))
     table.add_column(style="bold", no_wrap=True)
@@ -65,7 +73,9 @@ def help_text(groups: list[tuple[str, list[Binding]]]) -> Group:
         keys_table(groups), Text(""), Text(MOUSE), Text(""), Text(LAYOUTS), Text(""),
         Text(" the map's colours (and the symbols capslot show --map text uses) ", style=heading),
         legend_text(), Text(""),
-        Text(" the extended capability layout ", style=heading), Text(LAYOUT))
+        Text(" the extended capability layout ", style=heading), Text(LAYOUT), Text(""),
+        Text(" will it work? the gates, in the order that decides ", style=heading),
+        Text(GATES_INTRO), Text("\n".join(gates_text())))
 
 
 class HelpView(ScrollView, can_focus=True):

@@ -71,7 +71,14 @@ def findings_line(title: str, findings: list[Finding] | tuple[Finding, ...]) -> 
     return line
 
 
-def placement_line(p: Placement) -> Text:
+def placement_line(p: Placement, f: Feasibility | None = None) -> Text:
+    """One line: the answer to "will it work?" when it is judged (its deciding gate), else
+    the layout's verdict and worst finding."""
+    if f is not None and f.state != "works":
+        g = f.deciding
+        where = f"{p.vcap.name} at {p.offset:#05x}" if p.offset is not None else p.vcap.name
+        return Text.assemble((f" {f.state} ", VERDICT_STYLE[f.state]), " ", (where, "bold"),
+                             f": {g.gate}: {printable(g.evidence)}" if g is not None else "")
     if p.offset is None:
         return Text.assemble((" no safe slot ", VERDICT_STYLE["collision"]), f" for {p.vcap.name}")
     return findings_line(f"{p.vcap.name} at {p.offset:#05x}, by {p.chosen_by}", p.findings)
@@ -101,7 +108,8 @@ def plan_view(plan) -> Group:
     parts: list = [Text(f"verdicts for {plan.describe()}", style="dim")]
     for p in plan.placements:
         parts.append(feasibility_text(plan.feasibility(p), p, plan.layout_note()))
-        parts.append(placement_line(p))
+        parts.append(placement_line(p) if plan.feasibility(p) is None else
+                     findings_line(f"layout: {p.vcap.name} at {p.offset or 0:#05x}", p.findings))
     return Group(*parts)
 
 
