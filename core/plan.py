@@ -437,10 +437,13 @@ class Plan:
                alias: str = "hostdev0") -> bytes:
         """One export of an accepted plan. Raises Refused (exit 1) when the policy refuses a
         placement, PlanError (exit 2) when the format cannot say what was asked."""
+        vmm_format = fmt in ("qemu", "libvirt", "qemu-cmdline")
+        if vmm_format:  # what the format cannot say is a usage error, whatever the verdicts
+            self._vmm_usage(fmt, bdf)
         lines = self.refusals(strict)
         if lines:
             raise Refused(lines)
-        if fmt in ("qemu", "libvirt", "qemu-cmdline"):
+        if vmm_format:
             return self._vmm_export(fmt, strict, bdf, alias).encode()
         if fmt == "json":
             import json  # here: only the json export writes JSON
@@ -458,15 +461,25 @@ class Plan:
             return writers.binary(synth.layout.space)
         raise PlanError("--format", f"unknown format {fmt!r}")
 
-    def _vmm_export(self, fmt: str, strict: bool, bdf: str | None, alias: str) -> str:
+    def _vmm_usage(self, fmt: str, bdf: str | None) -> None:
+        """PlanError (exit 2) when the VM configuration cannot be written as asked: not QEMU's
+        guest, no capability QEMU has a property for, no host address."""
         if self.target.vmm != "qemu" or self.target.view != "guest":
             raise PlanError(f"--format {fmt}", f"this is QEMU's; the target is {self.describe()}")
-        prop = self.qemu_property(strict)
-        if prop is None:
+        if not any((how := self.realize(p)) is not None and how.property is not None
+                   for p in self.placements):
             names = ", ".join(p.vcap.name for p in self.placements)
             raise PlanError(f"--format {fmt}", f"QEMU has no property for {names} (only pasid: "
                             "x-vpasid-cap-offset); use --format lspci, binary or json for a "
                             "custom VMM")
+        if fmt != "qemu":
+            self._host_address(fmt, bdf)
+
+    def _vmm_export(self, fmt: str, strict: bool, bdf: str | None, alias: str) -> str:
+        prop = self.qemu_property(strict)
+        if prop is None:
+            raise PlanError(f"--format {fmt}", "QEMU's own insertion check refuses every offset "
+                            "placed: there is no property to give it")
         if fmt == "qemu":
             return prop + "\n"
         host = self._host_address(fmt, bdf)

@@ -156,7 +156,10 @@ def test_a_vmms_host_bridge_in_a_whole_machine_dump(tmp_path):
 # ---------------------------------------------------------------- QEMU as its code behaves
 
 def plan_of(raw: bytes, *vcaps: str, **target) -> Plan:
-    return Plan(load_bytes(raw), TargetSpec(**target), tuple(parse_vcap(v) for v in vcaps), auto=False)
+    """QEMU's view and insertion check alone (--layout-only): these synthetic devices have
+    no PASID of their own, so "will it work?" would be no at every offset."""
+    return Plan(load_bytes(raw), TargetSpec(**target), tuple(parse_vcap(v) for v in vcaps),
+                auto=False, layout_only=True)
 
 
 def kinds_of(plan: Plan) -> set[str]:
@@ -248,8 +251,13 @@ def test_qemus_vpasid_preconditions_come_with_the_verdict():
     """vfio_pci_synthesize_pasid_cap() returns without a PASID unless iommufd reports a PASID
     width and the vIOMMU says VIOMMU_FLAG_PASID_SUPPORTED: every QEMU verdict says so."""
     nic = "sample_dumps/realtek_rtl8168_nic_b.txt"
-    doc = json.loads(capslot("check", nic, "--add", "pasid@0xff8", "--json").out)
-    (need,) = doc["preconditions"]
+    doc = json.loads(capslot("check", nic, "--add", "pasid@0xff8", "--json", "--layout-only").out)
+    (need,) = doc["preconditions"]  # judged on the layout alone: said as a precondition
     assert "iommufd" in need and "vIOMMU" in need
-    assert "precondition: " in capslot("check", nic, "--add", "pasid@0xff8").out
-    assert json.loads(capslot("check", nic, "--add", "ats@0xff0", "--json").out)["preconditions"] == []
+    assert "precondition: " in capslot("check", nic, "--add", "pasid@0xff8", "--layout-only").out
+    assert json.loads(capslot("check", nic, "--add", "ats@0xff0", "--json", "--layout-only").out)[
+        "preconditions"] == []
+    # judged whole, it is the `config` gate, with its evidence
+    doc = json.loads(capslot("check", nic, "--add", "pasid@0xff8", "--json").out)
+    (config,) = [g for g in doc["placements"][0]["feasibility"]["gates"] if g["gate"] == "config"]
+    assert "iommufd" in config["evidence"] and "VIOMMU_FLAG_PASID_SUPPORTED" in config["evidence"]

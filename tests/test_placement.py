@@ -4,6 +4,7 @@ placement's candidate order, the device table, synthesis and the CLI."""
 from __future__ import annotations
 
 import json
+import struct
 import os
 import shutil
 import subprocess
@@ -166,10 +167,22 @@ def test_pinned_offset_is_taken_as_given():
     assert (p.offset, p.chosen_by, p.verdict) == (0x104, "user", "collision")
 
 
-def test_hidden_physical_comes_before_the_default():
+def test_a_clean_slot_comes_before_hidden_physical_which_is_offered():
+    """1:1 on the PASID vfio-pci hides (lspci: [2d0 v1] PASID) lets every guest write reach
+    its live registers: a clean slot wins, and 1:1 is the named alternative."""
     (p,) = only(real("amd_fiji_gpu_7300_rebar"), "pasid")
-    assert (p.offset, p.chosen_by) == (0x2D0, "hidden-physical")
-    assert p.verdict == "ok"
+    assert (p.offset, p.chosen_by, p.verdict) == (0xFF8, "heuristic", "ok")
+    assert [(a.offset, a.rule) for a in p.alternatives] == [(0x2D0, "hidden-physical")]
+
+
+def test_hidden_physical_when_nothing_cleaner_is_left():
+    """A VSEC declaring 0x100-0xff7 (0xef8 bytes) and the physical PASID at 0xff8 that
+    vfio-pci hides: no clean slot is left, so 1:1 is taken, with its warning."""
+    vsec = ext_header(0x0B, 1, 0xFF8) + struct.pack("<I", 0xEF8 << 20 | 1 << 16 | 0x1)
+    pasid = ext_header(0x1B, 1, 0) + struct.pack("<HH", 0x1400, 0)
+    (p,) = only(built({0x100: vsec, 0xFF8: pasid}), "pasid")
+    assert (p.offset, p.chosen_by, p.verdict) == (0xFF8, "hidden-physical", "warning")
+    assert any(f.kind == "hidden-physical" and "every guest write" in f.message for f in p.findings)
 
 
 def test_ranges_then_quirk_then_default():
@@ -297,10 +310,12 @@ NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
 
 
 def test_cli_exit_codes():
-    assert capslot("check", NIC, "--add", "pasid@0xff8").code == 0
-    assert capslot("check", NIC, "--add", "pasid@0x160").code == 1  # inside DSN
-    assert capslot("place", NIC, "--add", "pasid").code == 0
-    assert capslot("place", "sample_dumps/plx_pex8532_switch_8532.txt", "--add", "pasid").code == 1
+    lo = "--layout-only"  # the layout alone: the NIC can have no PASID (test_feasibility.py)
+    assert capslot("check", NIC, "--add", "pasid@0xff8", lo).code == 0
+    assert capslot("check", NIC, "--add", "pasid@0xff8").code == 1  # not synthesized
+    assert capslot("check", NIC, "--add", "pasid@0x160", lo).code == 1  # inside DSN
+    assert capslot("place", NIC, "--add", "pasid", lo).code == 0
+    assert capslot("place", "sample_dumps/plx_pex8532_switch_8532.txt", "--add", "pasid", lo).code == 1
     r = capslot("check", NIC, "--add", "pasid")
     assert r.code == 2 and r.err.startswith("capslot: --add pasid: an offset is needed")
     r = capslot("place", NIC, "--add", "nonsense")
@@ -308,7 +323,7 @@ def test_cli_exit_codes():
 
 
 def test_cli_place_json_contract():
-    out = json.loads(capslot("place", NIC, "--add", "pasid", "--json").out)
+    out = json.loads(capslot("place", NIC, "--add", "pasid", "--json", "--layout-only").out)
     assert out["device"]["slot"] == "0000:08:00.0" and out["qemu"] == "x-vpasid-cap-offset=0xff8"
     (p,) = out["placements"]
     assert {k: p[k] for k in ("vcap", "id", "size", "offset", "verdict", "chosen_by")} == {
@@ -328,14 +343,15 @@ def test_same_offset_across_runs_and_hash_seeds():
 
 def test_export_formats(tmp_path):
     out = tmp_path / "x.bin"
-    assert capslot("export", NIC, "--add", "pasid", "--format", "binary", "-o", str(out)).code == 0
+    lo = "--layout-only"
+    assert capslot("export", NIC, "--add", "pasid", "--format", "binary", lo, "-o", str(out)).code == 0
     raw = out.read_bytes()
     assert len(raw) == 4096 and raw[0xFF8] == 0x1B
-    r = capslot("export", NIC, "--add", "pasid", "--format", "qemu")
+    r = capslot("export", NIC, "--add", "pasid", "--format", "qemu", lo)
     assert r.out.strip() == "x-vpasid-cap-offset=0xff8"
-    r = capslot("export", NIC, "--add", "pasid", "--format", "json")
+    r = capslot("export", NIC, "--add", "pasid", "--format", "json", lo)
     assert json.loads(r.out)["placements"][0]["offset"] == 0xFF8
-    r = capslot("export", "sample_dumps/plx_pex8532_switch_8532.txt", "--add", "pasid",
+    r = capslot("export", "sample_dumps/plx_pex8532_switch_8532.txt", "--add", "pasid", lo,
                 "--format", "binary", "-o", str(tmp_path / "none.bin"))
     assert r.code == 1 and not (tmp_path / "none.bin").exists()
 
@@ -344,7 +360,7 @@ def test_export_formats(tmp_path):
 def test_lspci_decodes_the_exported_pasid(tmp_path):
     out = tmp_path / "guest.txt"
     assert capslot("export", "sample_dumps/samsung_pm1743_nvme_a826.txt", "--add", "pasid",
-                   "--format", "lspci", "-o", str(out)).code == 0
+                   "--format", "lspci", "--layout-only", "-o", str(out)).code == 0
     decoded = subprocess.run(["lspci", "-F", str(out), "-vvv"], capture_output=True, text=True).stdout
     assert "Capabilities: [ff8 v1] Process Address Space ID (PASID)" in decoded
     # and lspci still finds every capability the guest view links

@@ -387,14 +387,6 @@ def cmd_export(args: argparse.Namespace) -> int:
             _fail(f"{args.dump or args.device}: {line}; nothing exported (see capslot place "
                   "for the reasons)")
         return EXIT_COLLISION
-    if plan.layout_note():
-        _fail(f"note: {plan.layout_note()}")
-    for line in plan.warnings():  # accepted with warnings: said, then exported
-        _fail(f"warning: {line}")
-    if args.format in ("qemu", "libvirt", "qemu-cmdline"):
-        skipped = [p.vcap.name for p in plan.placements if plan.realize(p) is None]
-        if skipped:
-            _fail(f"note: {', '.join(skipped)}: not in the {args.format} output ({NO_VMM_NOTE})")
     if args.output:
         from core.atomic import write_atomic
 
@@ -404,6 +396,15 @@ def cmd_export(args: argparse.Namespace) -> int:
     else:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+    # exported: what else to know, on stderr (after the write, so a failed write is one line)
+    if plan.layout_note():
+        _fail(f"note: {plan.layout_note()}")
+    for line in plan.warnings():  # accepted with warnings: said, and exported
+        _fail(f"warning: {line}")
+    if args.format in ("qemu", "libvirt", "qemu-cmdline"):
+        skipped = [p.vcap.name for p in plan.placements if plan.realize(p) is None]
+        if skipped:
+            _fail(f"note: {', '.join(skipped)}: not in the {args.format} output ({NO_VMM_NOTE})")
     return EXIT_OK
 
 
