@@ -17,6 +17,7 @@ from rich.console import Console
 from textual.widgets import Input, TabbedContent
 
 from core.placement import parse_vcap
+from tests.cli import capslot
 from tests.tui_apps import make_app
 from tui.widgets.chain import ChainPanel
 from tui.widgets.hexmap import HexMap
@@ -149,7 +150,8 @@ async def test_keyboard_placement_at_0xff8_is_accepted_with_its_verdict_on_scree
         await pilot.pause()
         (p,) = app.session.placements()
         assert (p.vcap.name, p.offset, p.verdict) == ("pasid", 0xFF8, "ok")
-        assert any(re.search(r"\bok\b.*pasid at 0xff8", line) for line in screen_lines(app)), \
+        # the answer first: the NIC has no PASID, so the guest never gets one (the offset is free)
+        assert any(re.search(r"not-synthesized.*pasid at 0xff8", line) for line in screen_lines(app)), \
             screen_lines(app)
         assert shows_row(app, 0xFF0)
 
@@ -271,24 +273,27 @@ async def test_drop_snaps_to_a_dword():
 
 
 async def test_pick_up_starts_where_auto_placement_would_and_moves_by_dwords():
-    """On the Fiji GPU, `capslot place --add pasid` puts PASID at 0x2d0 (the PASID the
-    hardware has, hidden by vfio-pci: lspci shows it at [2d0]); `p` starts the ghost there
-    without placing anything; arrows move it a DWORD, PgDn 0x100."""
+    """On the Fiji GPU, `capslot place --add pasid` puts PASID at QEMU's 0xff8 (clean), not
+    1:1 on the PASID vfio-pci hides (lspci shows it at [2d0]), which is offered as the
+    alternative; `p` starts the ghost at 0xff8 without placing anything; arrows move it a
+    DWORD (a row with up/down), PgUp 0x100."""
     assert 0x2D0 in lspci_offsets(FIJI)
+    placed = json.loads(capslot("place", FIJI, "--add", "pasid", "--json").out)["placements"][0]
+    assert placed["offset"] == 0xFF8
     app = make_app(FIJI)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("p")
         hexmap = app.query_one(HexMap)
-        assert hexmap.ghost.offset == 0x2D0 and app.session.placed == []
-        await pilot.press("right")
-        assert hexmap.ghost.offset == 0x2D4
-        await pilot.press("left", "left")
-        assert hexmap.ghost.offset == 0x2CC
-        await pilot.press("pagedown")
-        assert hexmap.ghost.offset == 0x3CC
-        await pilot.press("pageup", "down")
-        assert hexmap.ghost.offset == 0x2DC
+        assert hexmap.ghost.offset == 0xFF8 and app.session.placed == []
+        await pilot.press("left")
+        assert hexmap.ghost.offset == 0xFF4
+        await pilot.press("left", "right", "right")
+        assert hexmap.ghost.offset == 0xFF8
+        await pilot.press("pageup")
+        assert hexmap.ghost.offset == 0xEF8
+        await pilot.press("down", "left")
+        assert hexmap.ghost.offset == 0xF04
 
 
 async def test_keyboard_path_goto_pick_drop_undo_redo_and_the_verdict_clears():
@@ -326,12 +331,18 @@ async def test_escape_cancels_and_move_and_remove():
 
 
 async def test_auto_place_explains_itself():
+    """`a` on the Fiji GPU: the verdict panel says why the slot was chosen, offers 1:1 on the
+    hidden PASID at 0x2d0 as the alternative, and first answers whether it will work."""
     app = make_app(FIJI)
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("a")
         (slot,) = app.session.placed
-        assert (slot.request.offset, slot.chosen_by) == (0x2D0, "hidden-physical")
+        assert (slot.request.offset, slot.chosen_by, slot.rule) == (0xFF8, "heuristic", "qemu-default")
+        screen = "\n".join(screen_lines(app))
+        assert "chosen by heuristic (qemu-default)" in screen
+        assert "alternative 0x2d0 (hidden-physical)" in screen
+        assert screen.index("unknown") < screen.index("chosen by heuristic"), screen
 
 
 async def test_palette_entries_pick_up_with_enter():
@@ -476,7 +487,7 @@ async def test_export_writes_the_highlighted_format_and_warns_on_a_mismatched_na
     """The format written is the one highlighted, chosen with the arrows alone or with Enter;
     what is written is checked from outside: JSON parses, the binary holds PASID's header
     (extended capability ID 0x001b, PCIe 6.0 §7.8.8) at 0xff8."""
-    app = make_app(NIC)
+    app = make_app(NIC, layout_only=True)  # the NIC gets no PASID: exported for a custom VMM
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("p", "end", "enter")  # PASID at 0xff8
@@ -511,7 +522,7 @@ async def test_hostile_names_and_device_lines_show_literally(tmp_path):
 
 
 async def test_the_explorer_saves_the_map_and_a_screenshot(tmp_path):
-    app = make_app()
+    app = make_app(layout_only=True)  # the NIC gets no PASID: its property only with the layout alone
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press("p", "end", "enter")  # a PASID at 0xff8, then save
@@ -532,7 +543,7 @@ async def test_plan_file_from_inside_the_explorer(tmp_path):
     dump = NIC
     good = tmp_path / "good.json"
     good.write_bytes(subprocess.run([sys.executable, "-m", "tui.cli", "place", dump, "--add", "pasid@0x300",
-                                     "--json"], capture_output=True, check=True).stdout)
+                                     "--json", "--layout-only"], capture_output=True, check=True).stdout)
     other = tmp_path / "other.json"
     other.write_text(good.read_text().replace('"vendor_id": 4332', '"vendor_id": 32902'))
     assert other.read_text() != good.read_text()

@@ -11,6 +11,7 @@ TABLE = DeviceTable.load(use_overlay=False)
 
 
 def make_app(dump: str = "sample_dumps/realtek_rtl8168_nic_b.txt", view: str = "guest",
-             plan: str | None = None) -> CapslotApp:
-    session = Session(load(dump), view_name=view, table=TABLE, plan_path=plan)
+             plan: str | None = None, layout_only: bool = False) -> CapslotApp:
+    session = Session(load(dump), view_name=view, table=TABLE, plan_path=plan,
+                      layout_only=layout_only)
     return CapslotApp(session, dump)

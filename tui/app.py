@@ -121,6 +121,9 @@ class CapslotApp(App[None]):
         Binding("v", "cycle_view", "view", tooltip="switch view: hardware, vfio, guest"),
         Binding("V", "cycle_vmm", "VMM", show=False,
                 tooltip="switch the VMM verdicts are about: qemu, cloud-hypervisor, openvmm, ..."),
+        Binding("L", "toggle_layout_only", "layout only", show=False,
+                tooltip="judge the offsets alone (teaching, a custom VMM), or again whether the "
+                        "guest gets a working capability"),
         Binding("a", "auto", "auto",
                 tooltip="auto-place the palette's selected capability, and say why there"),
         Binding("ctrl+z", "undo", "undo", tooltip="undo the last placement change"),
@@ -694,6 +697,14 @@ class CapslotApp(App[None]):
         self.refresh_all()
         self.say(f"view: {name}")
 
+    def action_toggle_layout_only(self) -> None:
+        """--layout-only, in the explorer: the gates of "will it work?" off, or on again."""
+        self.session.layout_only = not self.session.layout_only
+        self.refresh_all()
+        self.show_plan_verdicts()
+        self.say("layout only: the offsets alone are judged" if self.session.layout_only else
+                 "judging whether the guest gets a working capability")
+
     def action_cycle_vmm(self) -> None:
         names = list(VMMS)
         self.set_vmm(names[(names.index(self.session.target.vmm) + 1) % len(names)])
@@ -876,6 +887,8 @@ class CapslotApp(App[None]):
                 ("Undo", "undo the last placement change", self.action_undo),
                 ("Redo", "redo", self.action_redo),
                 ("Go to offset", "move the cursor", self.action_goto),
+                ("Layout only", "judge the offsets alone, or whether the guest gets a working "
+                 "capability (L)", self.action_toggle_layout_only),
                 ("Toggle chain order", "chain order / address order", self.action_toggle_order),
                 ("Export", "QEMU property, lspci text, binary, JSON, the map, a screenshot", self.action_export),
                 ("Open dump", "read another file", self.action_open),

@@ -717,7 +717,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
         index = devices.index(picked)
     target = _target(args)
     session = Session(devices, index, view_name=target.view, target=target, table=_table(args),
-                      ranges=_ranges(args))
+                      ranges=_ranges(args), layout_only=args.layout_only)
     if args.plan:
         session.use_plan_file(args.plan)  # a bad plan stops here, and is never overwritten
     if live:  # the machine's own devices: a picker first (the sample waits underneath)

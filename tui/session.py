@@ -40,6 +40,7 @@ class Session:
     table: DeviceTable | None = None
     ranges: tuple[tuple[int, int], ...] = ()
     plan_path: str | None = None
+    layout_only: bool = False  # judge the offsets alone (--layout-only, L)
     placed: list[Slot] = field(default_factory=list)
     undo_stack: list[list[Slot]] = field(default_factory=list)
     redo_stack: list[list[Slot]] = field(default_factory=list)
@@ -62,7 +63,7 @@ class Session:
 
     def plan(self) -> Plan:
         """The placement service for the current state (cached while the state holds)."""
-        key = ("plan", self.index, self.target, self.ranges, tuple(self.placed))
+        key = ("plan", self.index, self.target, self.ranges, tuple(self.placed), self.layout_only)
         plan = self._cache.get(key)
         if plan is None:
             for old in [k for k in self._cache if k[0] == "plan"]:
@@ -71,7 +72,7 @@ class Session:
                         self.table, self.ranges, auto=False,
                         origins=tuple((s.chosen_by, s.rule) for s in self.placed),
                         hardware_layout=self.hardware(), source="plan",
-                        upstream=self.upstream())
+                        upstream=self.upstream(), layout_only=self.layout_only)
             self._cache[key] = plan
         return plan
 

@@ -114,21 +114,26 @@ def plan_view(plan) -> Group:
 
 
 def placement_view(p: Placement, f: Feasibility | None = None, note: str | None = None) -> Group:
+    """The answer to "will it work?", then the layout's verdict, the alternative offered,
+    the candidates rejected, the findings, and every gate."""
     parts: list = [feasibility_text(f, p, note)]
     if p.offset is None:
         parts.append(Text.assemble((" no safe slot ", VERDICT_STYLE["collision"]),
                                    f" for {p.vcap.name}"))
     else:
-        parts.append(findings_view(f"layout: {p.vcap.name} at {p.offset:#05x}, chosen by "
-                                   f"{p.chosen_by} ({p.rule})", p.findings))
-    for r in p.rejected:
-        parts.append(Text.assemble(("rejected ", "dim"), f"{r.offset:#05x} ({r.rule}): ",
-                                   (printable(r.reason), "dim")))
-    if p.least_bad:
-        parts.append(Text(f"least bad candidate: {p.least_bad[0]:#05x}", style="bold"))
+        v = verdict(list(p.findings))
+        parts.append(Text.assemble((f" {v} ", VERDICT_STYLE[v]), " ", (
+            f"layout: {p.vcap.name} at {p.offset:#05x}, chosen by {p.chosen_by} ({p.rule})", "bold")))
     for a in p.alternatives:
         parts.append(Text.assemble(("alternative ", "dim"), f"{a.offset:#05x} ({a.rule}): ",
                                    (printable(a.reason), "dim")))
+    for r in p.rejected:
+        parts.append(Text.assemble(("rejected ", "dim"), f"{r.offset:#05x} ({r.rule}): ",
+                                   (printable(r.reason), "dim")))
+    if p.offset is not None:
+        parts.append(FindingRows(p.findings))
+    if p.least_bad:
+        parts.append(Text(f"least bad candidate: {p.least_bad[0]:#05x}", style="bold"))
     if f is not None:
         parts.append(gates_rows(f))
     return Group(*parts)
