@@ -55,11 +55,11 @@ PASS, FAIL, UNKNOWN = "pass", "fail", "unknown"
 WORKS, NOT_SYNTHESIZED, BLOCKED = "works", "not-synthesized", "blocked"
 STATES = (WORKS, NOT_SYNTHESIZED, BLOCKED, UNKNOWN)  # the survey counts each
 REFUSED_STATES = (NOT_SYNTHESIZED, BLOCKED)  # refused like a collision (exit 1)
-STATE_WORDS = {
-    WORKS: "works: every gate passes",
-    NOT_SYNTHESIZED: "NOT SYNTHESIZED: the guest will not get it at any offset",
-    BLOCKED: "BLOCKED: it cannot work here",
-    UNKNOWN: "UNKNOWN: nothing rules it out, but not everything can be known from this input",
+STATE_WORDS = {  # (the state, what it means)
+    WORKS: ("works", "every gate passes"),
+    NOT_SYNTHESIZED: ("NOT SYNTHESIZED", "the guest will not get it at any offset"),
+    BLOCKED: ("BLOCKED", "it cannot work here"),
+    UNKNOWN: ("UNKNOWN", "nothing rules it out, but not everything can be known from this input"),
 }
 LAYOUT_ONLY = ("layout only: the offset is judged, not whether a VMM creates the capability or "
                "whether it works (--layout-only)")
@@ -117,8 +117,10 @@ class Feasibility:
         (device: the function has no PASID capability ...)'."""
         where = f"{name} at {offset:#05x}" if offset is not None else name
         g = self.deciding
-        why = f" ({g.gate}: {g.evidence})" if g is not None else ""
-        return f"{where}: {STATE_WORDS[self.state]}{why}"
+        state, meaning = STATE_WORDS[self.state]
+        if g is None:
+            return f"{where}: {state}: {meaning}"
+        return f"{where}: {state} ({g.gate}): {meaning}; {g.evidence}"
 
     def summary(self) -> str:
         """Every gate in one line: 'assign pass, vmm pass, device FAIL, path unknown'."""

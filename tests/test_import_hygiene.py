@@ -23,8 +23,9 @@ print(sorted(m for m in ("textual", "construct") if m in sys.modules))
     (["show", NIC, "--view", "guest"], []),
     (["place", NIC, "--add", "pasid", "--json"], []),
     # a property needs no bytes; synthesis builds them with construct (the one encoder)
-    (["export", NIC, "--add", "pasid", "--format", "qemu"], []),
-    (["export", NIC, "--add", "pasid", "--format", "lspci"], ["construct"]),
+    (["export", NIC, "--add", "pasid", "--format", "qemu", "--layout-only"], []),
+    (["export", NIC, "--add", "pasid", "--format", "lspci", "--layout-only"], ["construct"]),
+    (["export", NIC, "--add", "pasid", "--format", "lspci"], []),  # refused: nothing synthesized
     (["survey", "--jsonl", NIC], []),
     (["caps", "pasid"], []),  # the register table is shown, not decoded
 ])

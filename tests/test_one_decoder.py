@@ -248,7 +248,7 @@ def subprocess_export(dump: str, vcap: str) -> bytes:
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    return subprocess.run([sys.executable, "-m", "tui.cli", "export", dump, "--add", vcap,
+    return subprocess.run([sys.executable, "-m", "tui.cli", "export", dump, "--add", vcap, "--layout-only",
                            "--format", "binary"], cwd=root, capture_output=True, check=True).stdout
 
 

@@ -4,6 +4,7 @@ directories, and gives the same bytes with --jobs as in one process."""
 from __future__ import annotations
 
 import json
+import re
 import tomllib
 from pathlib import Path
 
@@ -81,7 +82,10 @@ def test_jobs_give_byte_identical_output(tmp_path):
 def test_summary_and_exit_codes(tmp_path):
     r = capslot("survey", str(SAMPLES / "realtek_rtl8168_nic_b.txt"), str(SAMPLES / "amd_fiji_gpu_7300_rebar.txt"))
     assert r.code == 0 and "2 devices read" in r.out and "where QEMU's default 0xff8 stands" in r.out
-    assert "hidden-physical" in r.out  # Fiji's PASID goes where vfio hides the real one
+    # will it work? the NIC has no PASID (not-synthesized); the Fiji GPU has one that vfio hides:
+    # nothing rules it out, but the path and the host IOMMU are not in a dump (unknown)
+    table = r.out[r.out.index("will a QEMU guest get a working PASID"):r.out.index("where QEMU's")]
+    assert re.search(r"not-synthesized\s+1\b", table) and re.search(r"unknown\s+1\b", table), table
     junk = tmp_path / "junk.txt"
     junk.write_text("nothing here\n")
     r = capslot("survey", str(junk))

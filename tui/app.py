@@ -749,8 +749,10 @@ class CapslotApp(App[None]):
                 return
             path, devices = answer
             self._end_carry_quietly()
-            self.session = Session(devices, view_name=self.session.view_name,
-                                   target=self.session.target, table=self.session.table)
+            old = self.session  # what the user chose carries over: the target, the table, the
+            #                    ranges and whether only the layout is judged
+            self.session = Session(devices, view_name=old.view_name, target=old.target,
+                                   table=old.table, ranges=old.ranges, layout_only=old.layout_only)
             self.path = path
             self.refresh_all()
             self.clear_verdict()

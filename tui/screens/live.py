@@ -173,7 +173,7 @@ class LiveApp(CapslotApp):
                  for cs in devices]
         s = self.session
         self.session = Session(named, view_name=s.view_name, target=s.target, table=s.table,
-                               ranges=s.ranges)
+                               ranges=s.ranges, layout_only=s.layout_only)
         self.path = f"sysfs:{slot}"
         self.opened = True
         self.selected_cap = None

@@ -76,7 +76,8 @@ def placement_line(p: Placement, f: Feasibility | None = None) -> Text:
     the layout's verdict and worst finding."""
     if f is not None and f.state != "works":
         g = f.deciding
-        where = f"{p.vcap.name} at {p.offset:#05x}" if p.offset is not None else p.vcap.name
+        where = (f"{p.vcap.name} at {p.offset:#05x} (layout {p.verdict})" if p.offset is not None
+                 else f"{p.vcap.name} (no safe slot)")
         return Text.assemble((f" {f.state} ", VERDICT_STYLE[f.state]), " ", (where, "bold"),
                              f": {g.gate}: {printable(g.evidence)}" if g is not None else "")
     if p.offset is None:
