@@ -92,6 +92,14 @@ def l1ss(nxt: int) -> bytes:
     return hdr(L1SS, nxt) + dws(0x0028281F, 0x40A0280F, 0x00000028)
 
 
+def vsec(nxt: int, length: int) -> bytes:
+    return hdr(0x0B, nxt) + dws(0x1234 | 1 << 16 | length << 20) + bytes(length - 8)
+
+
+def secpcie(nxt: int) -> bytes:  # Secondary PCI Express (0x19), one lane
+    return hdr(0x19, nxt) + dws(0, 0, 0x0F0F)
+
+
 PM = std_cap(0x01, 0, bytes.fromhex("03c8 0800 0000"))  # next filled in by `std`
 MSIX = std_cap(0x11, 0, bytes.fromhex("0300") + dws(0x00002000, 0x00003000))
 PCIX2 = std_cap(0x07, 0, bytes.fromhex("0010") + dws(0x40000000 | 0x00030000)
@@ -145,6 +153,12 @@ DEVICES: dict[str, tuple[dict[int, bytes], dict[int, bytes]]] = {
     "kernel_zero": (EXPRESS, {0x100: pasid(0x200), 0x200: l1ss(0)}),
     # the kernel's placeholder (ID 0, version 0) at 0x100, SR-IOV behind it
     "placeholder_head": (EXPRESS, {0x100: pasid(0x108), 0x108: sriov(0x148), 0x148: aer(0)}),
+    # the issue's Synopsys endpoint: VSEC@0x2fc (0x100 bytes) abutting VSEC@0x3fc, then two
+    # capabilities vfio-pci hides (L1 PM Substates, Secondary PCIe: no length); 0x3fc reads
+    # raw, so they stay reachable
+    "abutting_vsec": (EXPRESS, {0x100: aer(0x2FC), 0x2FC: vsec(0x3FC, 0x100),
+                                0x3FC: vsec(0x434, 0x38), 0x434: l1ss(0x450),
+                                0x450: secpcie(0)}),
 }
 CYCLIC = (EXPRESS, {0x100: aer(0x148), 0x148: sriov(0x100)})  # 0x148 links back to 0x100
 
@@ -492,3 +506,22 @@ def test_refusals_are_data_on_the_vmm_entry():
         layout = view(purpose(name), "guest", "upstream", QemuOptions(), vmm=vmm)
         assert any(words in p.message for p in layout.problems
                    if p.kind in ("vmm_refuses", "vmm_hang")), (name, vmm, layout.problems)
+
+
+def test_abutting_capabilities_of_one_id_read_the_second_header_raw(tmp_path):
+    """vfio_find_cap_start() walks back from 0x3fc into the VSEC at 0x2fc: the header at
+    0x3fc is served raw with its own next (0x434), so the capabilities vfio-pci hid after it
+    are in the chain user space and QEMU read."""
+    hw = purpose("abutting_vsec")
+    kernel = view(hw, "vfio", "upstream")
+    assert u32(kernel.space.data, 0x3FC) == u32(hw.space.data, 0x3FC) == 0x4341000B
+    seen = {c.offset: kernel.visibility(i) for i, c in enumerate(kernel.capabilities)}
+    assert seen[0x434] == seen[0x450] == "visible"
+    qemu = view(hw, "guest", "upstream", QemuOptions(), vmm="qemu")
+    assert {c.offset for i, c in enumerate(qemu.capabilities)
+            if qemu.visibility(i) == "visible"} >= {0x434, 0x450}
+    dump = tmp_path / "abutting.bin"
+    dump.write_bytes(hw.space.data)
+    r = capslot("check", str(dump), "--add", "pasid@0x434", "--json")
+    findings = [f for p in json.loads(r.out)["placements"] for f in p["findings"]]
+    assert r.code == 1 and any(f["severity"] == "collision" for f in findings), findings

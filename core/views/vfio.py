@@ -373,6 +373,49 @@ def _placeholder(c: Capability, profile: KernelProfile) -> tuple[bool, str]:
 
 # ---------------------------------------------------------------- the view
 
+def _abutting(cs: ConfigSpace, data: bytearray, kmap: bytearray, caps: tuple[Capability, ...],
+              views: list[CapView | None]) -> None:
+    """Two mapped extended capabilities with the same map byte that abut (or overlap).
+
+    drivers/vfio/pci/vfio_pci_config.c (torvalds/linux cc10385b6fde): vfio_config_do_rw()
+    takes cap_start = vfio_find_cap_start(), which walks back while map[pos - 1] equals
+    map[pos] ("XXX Can we have to abutting capabilities of the same type?"), so the second
+    header is at offset >= 4 from its start; vfio_direct_config_read() serves the header from
+    vconfig only when offset < 4: the second header reads raw from the device, with its own
+    next pointer, and vfio's rewrite of it (vfio_ecap_init() unlinking what follows) is not
+    seen. The capabilities that raw pointer leads to, which vfio_ecap_init() hid (no length,
+    none of their bytes mapped: raw too), are reachable from user space and QEMU adds them.
+    (For the AER and Power Budgeting tables, vfio_default_config_read() would apply their
+    virtualized bits at the shifted offset: not modelled; their headers are taken raw.)"""
+    by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is E}
+    for c in caps:
+        if c.space is not E or c.offset <= STD_SIZE or c.offset + 4 > CONFIG_SIZE:
+            continue
+        i = by_offset[c.offset]
+        view = views[i]
+        if view is None or view.visibility != "visible" or not view.exposed:
+            continue
+        if kmap[c.offset - 1] != kmap[c.offset] or kmap[c.offset] in (MAP_INVALID, MAP_BASIC):
+            continue
+        start = c.offset
+        while start - 1 >= STD_SIZE and kmap[start - 1] == kmap[c.offset]:
+            start -= 1
+        data[c.offset:c.offset + 4] = cs.data[c.offset:c.offset + 4]
+        views[i] = CapView("visible", f"its header reads raw: vfio_find_cap_start() puts its "
+                           f"start at {start:#05x}, in the {lookup(E, c.id).short} before it "
+                           "with the same ID, so vfio's rewrite of its next pointer is not seen",
+                           view.exposed)
+        nxt, seen = (cs.u32(c.offset) >> 20) & 0xFFC, set()
+        while nxt >= STD_SIZE and nxt not in seen and (j := by_offset.get(nxt)) is not None:
+            seen.add(nxt)
+            if views[j] is None or views[j].visibility != "hidden":
+                break
+            views[j] = CapView("visible", f"vfio-pci hides it ({views[j].reason}), but the "
+                               f"header at {c.offset:#05x} reads raw and leads here: user "
+                               "space and QEMU reach it; vfio maps none of its bytes", 0)
+            nxt = (cs.u32(nxt) >> 20) & 0xFFC
+
+
 def _set_next_std(data: bytearray, pointer_pos: int, value: int) -> None:
     data[pointer_pos] = value
 
@@ -417,9 +460,8 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
     msi: Capability | None = None  # vdev->msi_perm is set up by the first MSI capability
 
     def mapped(c: Capability, length: int, map_id: int) -> None:
-        if with_access:  # the map only serves the access classes
-            end = min(c.offset + length, CONFIG_SIZE)
-            kmap[c.offset:end] = bytes([map_id]) * (end - c.offset)
+        end = min(c.offset + length, CONFIG_SIZE)
+        kmap[c.offset:end] = bytes([map_id]) * (end - c.offset)
 
     prev_ptr = cap_pointer_register(cs)
     visible_std = 0
@@ -474,6 +516,8 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
         prev_hdr, ecaps = c.offset, ecaps + 1
     if extended_caps and not ecaps and not raw_head and cs.has(STD_SIZE, 4):
         struct.pack_into("<I", data, STD_SIZE, 0)  # no extended capability left
+    if extended_caps:
+        _abutting(cs, data, kmap, caps, views)
 
     cap_views = tuple(v or CapView("visible") for v in views)
     access = map_access(kmap, cs, msi, profile) if with_access else b""
