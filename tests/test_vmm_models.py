@@ -442,12 +442,21 @@ def same_bytes(hw) -> dict[str, set[str]]:
 def test_diff_names_the_vmm(tmp_path, name, vmm):
     if vmm not in same_bytes(real(name)):
         pytest.skip(f"{vmm} refuses {name}")
-    same = same_bytes(real(name))[vmm]
+    hw = real(name)
+    same = same_bytes(hw)[vmm]
     guest = guest_file(tmp_path, name, vmm)
     r = capslot("diff", str(SAMPLES / f"{name}.txt"), str(guest), "--json")
     assert r.code == 0, r.out + r.err
-    said = json.loads(r.out)["consistent_with"]
+    out = json.loads(r.out)
+    said = out["consistent_with"]
     assert said and any(said.startswith(f"guest ({o})") for o in same), (said, same)
+    # every VMM whose guest reads these bytes, and no other (issue 22), and the host layers
+    # when the VMM changed nothing
+    want = {f"guest ({o})" for o in same}
+    data = guest.read_bytes()[EXT:]
+    want |= {layer for layer, layout in (("hardware", hw), ("vfio", view(hw, "vfio", "upstream")))
+             if layout.space.data[EXT:] == data}
+    assert set(out["consistent_views"]) == want, (out["consistent_views"], want)
 
 
 # Where the style shows in the bytes alone:

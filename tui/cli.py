@@ -339,6 +339,8 @@ def _diff_json(result) -> dict[str, Any]:
         "views": [{"view": v.view, "matches": v.matches, "missing": caps(v.missing),
                    "extra": caps(v.extra)} for v in result.views],
         "consistent_with": result.best.view if result.best else None,
+        # every view the bytes allow (several VMMs can show a guest the same bytes)
+        "consistent_views": [v.view for v in result.consistent],
     }
 
 
