@@ -254,3 +254,33 @@ def test_qemus_vpasid_preconditions_come_with_the_verdict():
     assert "iommufd" in need and "vIOMMU" in need
     assert "precondition: " in capslot("check", nic, "--add", "pasid@0xff8").out
     assert json.loads(capslot("check", nic, "--add", "ats@0xff0", "--json").out)["preconditions"] == []
+
+
+def h200_style_guest() -> bytes:
+    """An ID-null guest (cloud-hypervisor style) of an H200-like function: three masked
+    headers with zeroed bodies, AER and DSN between them, and a PASID the VMM linked at the
+    end. Only 0x248's span (8 bytes) fits one removed capability by size (ARI)."""
+    return config_space(std={0x40: pcie_cap(next_ptr=0x80), 0x80: std_cap(0x01, 0, dw(0x3))},
+                        ext={0x100: ext(0x01, 2, 0x134) + bytes(0x28) + dw(1),
+                             0x134: ext(0x00, 1, 0x148) + bytes(0x10),
+                             0x148: ext(0x03, 1, 0x248) + dw(0x1234, 0x5678),
+                             0x248: ext(0x00, 1, 0x250) + bytes(4),
+                             0x250: ext(0x00, 1, 0x2A0) + bytes(0x4C),
+                             0x2A0: ext(0x1B, 1, 0) + dw(0x1406)})
+
+
+def test_host_layout_decides_masked_spans_by_elimination_and_names_a_synthesized_pasid(tmp_path):
+    """Issue 22: a function has one ARI, one SR-IOV, one Resizable BAR. 0x248 is ARI (its
+    span), so 0x134 (0x14 bytes: ARI or Resizable BAR) is Resizable BAR, and 0x250 (ARI,
+    SR-IOV or Resizable BAR) is SR-IOV. Upstream vfio-pci hides PASID: a linked PASID in
+    this guest is the VMM's."""
+    dump = write(tmp_path, "h200_guest.bin", h200_style_guest())
+    r = capslot("show", dump, "--host-layout", "--json")
+    rows = {row["offset"]: row for row in json.loads(r.out)["devices"][0]["host_layout"]}
+    assert rows[0x248]["what"] == "likely ARI"
+    assert rows[0x134]["what"] == "likely Resizable BAR" and "elimination" in rows[0x134]["reason"]
+    assert rows[0x250]["what"] == "likely SR-IOV" and "elimination" in rows[0x250]["reason"]
+    assert rows[0x250]["size"] == 0x40
+    assert "synthesized" in rows[0x2A0]["what"] and "synthesized" in rows[0x2A0]["reason"]
+    text = capslot("show", dump, "--host-layout").out
+    assert "synthesized" in text and "elimination" in text
