@@ -284,3 +284,16 @@ def test_host_layout_decides_masked_spans_by_elimination_and_names_a_synthesized
     assert "synthesized" in rows[0x2A0]["what"] and "synthesized" in rows[0x2A0]["reason"]
     text = capslot("show", dump, "--host-layout").out
     assert "synthesized" in text and "elimination" in text
+
+
+def test_explain_judges_a_guest_dump_as_read(tmp_path):
+    """One rule with check (issue 22): a dump read inside a guest is explained as read, not
+    run through vfio-pci and a VMM again ("vfio-pci has no length for NULL")."""
+    dump = write(tmp_path, "id_null.bin", id_null_guest())
+    out = json.loads(capslot("explain", dump, "0x140", "--json").out)
+    assert [v["view"] for v in out["views"]] == ["captured"]
+    assert not any("no length" in (v["reason"] or "") for v in out["views"])
+    text = capslot("explain", dump, "0x140").out
+    assert "captured" in text and "no length for NULL" not in text
+    host = json.loads(capslot("explain", dump, "0x140", "--captured", "host", "--json").out)
+    assert [v["view"] for v in host["views"]] == ["hardware", "vfio", "guest"]
