@@ -153,6 +153,12 @@ DEVICES: dict[str, tuple[dict[int, bytes], dict[int, bytes]]] = {
     "kernel_zero": (EXPRESS, {0x100: pasid(0x200), 0x200: l1ss(0)}),
     # the kernel's placeholder (ID 0, version 0) at 0x100, SR-IOV behind it
     "placeholder_head": (EXPRESS, {0x100: pasid(0x108), 0x108: sriov(0x148), 0x148: aer(0)}),
+    # the chain ends at a header that reads 0: vfio_ecap_init() rewrites AER's next to 0
+    "trailing_zero_header": (EXPRESS, {0x100: aer(0x148), 0x148: sriov(0x200),
+                                       0x204: dws(0x12345678)}),
+    # ID 0xFFFF at 0x100: the kernel serves it raw (map byte 0xff), QEMU keeps it and its
+    # head cleanup then reads ID 0
+    "ffff_head": (EXPRESS, {0x100: hdr(0xFFFF, 0x148) + dws(1, 2), 0x148: aer(0)}),
     # the issue's Synopsys endpoint: VSEC@0x2fc (0x100 bytes) abutting VSEC@0x3fc, then two
     # capabilities vfio-pci hides (L1 PM Substates, Secondary PCIe: no length); 0x3fc reads
     # raw, so they stay reachable
@@ -534,3 +540,11 @@ def test_abutting_capabilities_of_one_id_read_the_second_header_raw(tmp_path):
     r = capslot("check", str(dump), "--add", "pasid@0x434", "--json")
     findings = [f for p in json.loads(r.out)["placements"] for f in p["findings"]]
     assert r.code == 1 and any(f["severity"] == "collision" for f in findings), findings
+
+
+def test_a_next_pointer_to_a_zero_header_reads_0_from_the_kernel():
+    """vfio_ecap_init() meets ID 0 at 0x200 (no length) and writes PCI_EXT_CAP_NEXT(0) = 0
+    into SR-IOV's next: user space reads the chain ending at SR-IOV."""
+    hw = purpose("trailing_zero_header")
+    assert u32(hw.space.data, 0x148) >> 20 == 0x200
+    assert u32(kernel_bytes(hw), 0x148) == 0x00010010

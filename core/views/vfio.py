@@ -516,6 +516,15 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
         prev_hdr, ecaps = c.offset, ecaps + 1
     if extended_caps and not ecaps and not raw_head and cs.has(STD_SIZE, 4):
         struct.pack_into("<I", data, STD_SIZE, 0)  # no extended capability left
+    ext_chain = [c for c in caps if c.space is E]
+    if extended_caps and prev_hdr is not None and ext_chain:
+        # vfio_ecap_init(): a next pointer that leads to a header reading 0 meets ID 0, which
+        # has no length (pci_ext_cap_length[0] is 0): "hiding ecap 0x0", and the previous
+        # header's next becomes PCI_EXT_CAP_NEXT(0) = 0 (torvalds/linux cc10385b6fde)
+        nxt = (cs.u32(ext_chain[-1].offset) >> 20) & 0xFFC
+        if (STD_SIZE <= nxt <= cfg_size - 4 and cs.has(nxt, 4) and cs.u32(nxt) == 0
+                and not (raw_head and prev_hdr == STD_SIZE)):
+            _set_next_ext(data, prev_hdr, 0)
     if extended_caps:
         _abutting(cs, data, kmap, caps, views)
 
