@@ -194,7 +194,8 @@ def _unaligned() -> bytes:
 
 # Devices built byte by byte: header types, BARs, chains the (std, ext) form cannot say.
 RAW_DEVICES = {
-    # the standard chain loops: cloud-hypervisor and crosvm never return from device set-up
+    # the standard chain loops: QEMU, cloud-hypervisor and crosvm never return from device
+    # set-up
     "std_loop": _std_loop,
     "ext_unaligned": _unaligned,
     # a PCI Express root port (header type 1): Firecracker's pci.rs refuses it
@@ -517,7 +518,8 @@ def test_refusals_are_data_on_the_vmm_entry():
     for name, vmm, words in (("bridge", "firecracker-unlink", "NotAnEndpoint"),
                              ("io_bar", "openvmm", "PIO BARs are not supported"),
                              ("std_loop", "cloud-hypervisor", "hang"),
-                             ("std_loop", "crosvm", "hang")):
+                             ("std_loop", "crosvm", "hang"),
+                             ("std_loop", "qemu", "hang")):
         layout = view(purpose(name), "guest", "upstream", QemuOptions(), vmm=vmm)
         assert any(words in p.message for p in layout.problems
                    if p.kind in ("vmm_refuses", "vmm_hang")), (name, vmm, layout.problems)

@@ -523,6 +523,17 @@ def qemu(kernel: bytes, region: int = CONFIG_SIZE, ats: bool = True) -> bytes:
     synthesis needs an iommufd host device: not modelled (no PASID). Finally a word 0xFFFF
     at 0x100 becomes 0.
     """
+    if u16(kernel, 0x06) & 0x10 and u8(kernel, 0x34):
+        # vfio_add_capabilities() -> vfio_add_std_cap() -> vfio_std_cap_max_size(): `for (tmp
+        # = pdev->config[PCI_CAPABILITY_LIST]; tmp; tmp = pdev->config[tmp + 1])`, no bound,
+        # no mask, for every device: a cycle in the standard chain never returns
+        tmp, seen = u8(kernel, 0x34), set()
+        while tmp:
+            if tmp in seen:
+                raise VmmHangs("qemu: vfio_std_cap_max_size() walks the standard chain "
+                               "without a bound")
+            seen.add(tmp)
+            tmp = u8(kernel, tmp + 1)
     if region <= EXT:  # QEMU_PCI_CAP_EXPRESS cleared: no extended capability processing
         return _passthrough(kernel)
     if not (u16(kernel, 0x06) & 0x10) or not u8(kernel, 0x34):

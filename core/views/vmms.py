@@ -68,7 +68,9 @@ class Vmm:
     # else this value; `small_region_refused` when the VMM refuses such a device instead
     above_region: int | None = None
     small_region_refused: str = ""
-    std_walk: str = "bounded"  # bounded | unbounded-masked (cloud-hypervisor) | unbounded-raw
+    # bounded | unbounded-listed (QEMU) | unbounded-masked (cloud-hypervisor) | unbounded-raw
+    # (crosvm): how its standard-chain walk ends, and so whether a loop hangs it
+    std_walk: str = "bounded"
     aligned_next: bool = True  # False: follows an extended next pointer's low two bits too
 
 
@@ -94,7 +96,8 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         notes=("also drops ATS with ats=off, and Resizable BAR when a current size is > 27",
                "vPASID needs the iommufd backend and a vIOMMU with PASID support "
                "(VIOMMU_FLAG_PASID_SUPPORTED), a PCI Express device with a 4 KiB config region, "
-               "on a PCIe machine bus")),
+               "on a PCIe machine bus"),
+        std_walk="unbounded-listed"),
     Vmm("cloud-hypervisor", "cloud-hypervisor", "id-null", frozenset({ARI, REBAR, SRIOV}),
         (CAP_ID_PM, CAP_ID_EXP), None, False,
         "pci/src/vfio.rs parse_capabilities(), parse_extended_capabilities(), "
@@ -208,6 +211,19 @@ def _std_loop(vmm: Vmm, data: bytes) -> int | None:
         return None
     byte = (lambda o: data[o] if 0 <= o < len(data) else 0)
     seen: set[int] = set()
+    if vmm.std_walk == "unbounded-listed":
+        # QEMU hw/vfio/pci.c vfio_add_capabilities(): only with Status.CapList and a pointer
+        # at 0x34; vfio_std_cap_max_size() then follows pdev->config[tmp + 1], unmasked,
+        # until 0 (legoater/qemu 0bdfd5427037)
+        if not (byte(0x06) & 0x10) or not byte(0x34):
+            return None
+        it = byte(0x34)
+        while it:
+            if it in seen:
+                return it
+            seen.add(it)
+            it = byte(it + 1)
+        return None
     if vmm.std_walk == "unbounded-masked":
         # cloud-hypervisor pci/src/vfio.rs parse_capabilities() (ae44c2971c83): only with
         # Status.CapList; pointers & 0xfc; stops at next 0 or next == itself, nothing else
@@ -325,9 +341,18 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
     """The named VMM's guest view of a device whose kernel view is `kernel`."""
     vmm = VMMS[vmm_name]
     if vmm.style == "rebuild":
+        from dataclasses import replace
+
         from .qemu import guest_view as qemu_view
 
-        return qemu_view(kernel, opts)
+        layout = qemu_view(kernel, opts)
+        loop_at = _std_loop(vmm, kernel.space.data)
+        if loop_at is None:
+            return layout
+        return replace(layout, problems=layout.problems + (Problem(
+            "vmm_hang", loop_at, f"{vmm.label} would hang at device start: the standard "
+            f"capability chain loops back to {loop_at:#04x}, and vfio_std_cap_max_size() walks "
+            "it without a bound", Space.STANDARD),))
     cs = kernel.space
     data = bytearray(cs.data)
     caps = kernel.capabilities
