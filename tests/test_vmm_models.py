@@ -550,3 +550,40 @@ def test_a_next_pointer_to_a_zero_header_reads_0_from_the_kernel():
     hw = purpose("trailing_zero_header")
     assert u32(hw.space.data, 0x148) >> 20 == 0x200
     assert u32(kernel_bytes(hw), 0x148) == 0x00010010
+
+
+def test_diff_of_each_vmms_export_names_exactly_the_vmms_whose_views_match(tmp_path):
+    """capslot export --format binary of each VMM's guest (with a PASID at 0xff8), diffed
+    against the host dump with the same PASID: named are exactly the VMMs whose exports hold
+    the same bytes, the exporting one among them."""
+    name = "mellanox_connectx3pro_1007"
+    host = str(SAMPLES / f"{name}.txt")
+    exports = {}
+    for vmm in CAPSLOT_VMMS:
+        out = tmp_path / f"{vmm}.bin"
+        r = capslot("export", host, "--add", "pasid@0xff8", "--vmm", vmm, "--format", "binary",
+                    "-o", str(out))
+        assert r.code == 0, (vmm, r.err)
+        exports[vmm] = out.read_bytes()
+    for vmm, data in exports.items():
+        r = capslot("diff", host, str(tmp_path / f"{vmm}.bin"), "--add", "pasid@0xff8", "--json")
+        said = json.loads(r.out)["consistent_views"]
+        want = [f"guest ({o}) + pasid@0xff8" for o in CAPSLOT_VMMS
+                if exports[o][EXT:] == data[EXT:]]
+        assert said == want, (vmm, said, want)
+    assert len({d[EXT:] for d in exports.values()}) < len(exports)  # some VMMs tie
+
+
+@pytest.mark.parametrize("dump,vmm,words", [
+    ("realtek_rtl8168_nic_b", "openvmm", "PIO BARs are not supported"),
+    ("intel_ich10_rootport1_3a40", "firecracker-unlink", "NotAnEndpoint"),
+    ("amd_rd890_ht_5a13_256", "firecracker", "256-byte region"),
+])
+def test_check_says_the_vmm_refuses_the_device(dump, vmm, words):
+    """A VMM that refuses the device at creation: every placement collides (device-start),
+    with the VMM's own reason."""
+    r = capslot("check", str(SAMPLES / f"{dump}.txt"), "--add", "pasid@0xff8", "--vmm", vmm,
+                "--json")
+    findings = [f for p in json.loads(r.out)["placements"] for f in p["findings"]]
+    assert r.code == 1 and any(f["kind"] == "device-start" and words in f["message"]
+                               for f in findings), findings
