@@ -395,7 +395,7 @@ def _abutting(cs: ConfigSpace, data: bytearray, kmap: bytearray, caps: tuple[Cap
         view = views[i]
         if view is None or view.visibility != "visible" or not view.exposed:
             continue
-        if kmap[c.offset - 1] != kmap[c.offset] or kmap[c.offset] in (MAP_INVALID, MAP_BASIC):
+        if kmap[c.offset - 1] != kmap[c.offset] or kmap[c.offset] in (MAP_INVALID, MAP_INVALID_VIRT, MAP_BASIC):
             continue
         start = c.offset
         while start - 1 >= STD_SIZE and kmap[start - 1] == kmap[c.offset]:
