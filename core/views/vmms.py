@@ -15,6 +15,12 @@ Every VMM reads the device through the vfio config region, so its input is the k
   is overridden (ID 0, version 0, next -> the first kept one).
 A removed capability's registers stay live on the device (capslot calls them `masked` where
 its header still says ID 0, and `hidden` where it is unlinked or zeroed): never free space.
+
+A VMM that never starts the device says so as a problem of its guest view, never as an ok
+view: `vmm_refuses` (a non-endpoint under pci.rs, an I/O BAR under openvmm, no MSI-X or a
+256-byte region under Firecracker's PR, a PCI Express device with a 256-byte region under
+crosvm) and `vmm_hang` (an unbounded walk around a loop, standard or extended). The fields
+`endpoint_only` and `refuses_io_bar` carry two of those refusals as data for other checks.
 """
 
 from __future__ import annotations
