@@ -587,3 +587,24 @@ def test_check_says_the_vmm_refuses_the_device(dump, vmm, words):
     findings = [f for p in json.loads(r.out)["placements"] for f in p["findings"]]
     assert r.code == 1 and any(f["kind"] == "device-start" and words in f["message"]
                                for f in findings), findings
+
+
+def test_abutting_vendor_capabilities_in_standard_space():
+    """The same walk-back in standard space (base 0x40): VNDR@0x40 (0x10 bytes) abuts
+    VNDR@0x50, whose next (0x60, a capability vfio-pci hides) reads raw, so user space still
+    reaches it; the kernel's rewrite of 0x51 to 0x70 is not seen."""
+    vndr = lambda nxt: bytes([0x09, nxt, 0x10]) + bytes(13)  # noqa: E731
+    raw = config_space(std={0x40: vndr(0x50), 0x50: vndr(0x60), 0x60: bytes([0x0F, 0x70, 0, 0]),
+                            0x70: pcie_cap()}, ext={0x100: aer(0)})
+    hw = build(load_bytes(raw, "vndr.bin"))
+    kernel = view(hw, "vfio", "upstream")
+    assert kernel.space.data[0x51] == 0x60
+    seen = {c.offset: kernel.visibility(i) for i, c in enumerate(kernel.capabilities)}
+    assert seen[0x60] == "visible"
+    # without the abutting one, vfio unlinks it
+    raw = config_space(std={0x40: vndr(0x50), 0x50: bytes([0x09, 0x60, 0x8]) + bytes(5),
+                            0x60: bytes([0x0F, 0x70, 0, 0]), 0x70: pcie_cap()},
+                       ext={0x100: aer(0)})
+    raw = raw[:0x42] + bytes([0x0C]) + raw[0x43:]  # VNDR@0x40 is 12 bytes: a gap before 0x50
+    kernel = view(build(load_bytes(raw, "gap.bin")), "vfio", "upstream")
+    assert kernel.space.data[0x51] == 0x70
