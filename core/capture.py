@@ -18,11 +18,11 @@ A dump with none of these is taken as read on the host; `--captured` overrides e
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from collections.abc import Iterable
 
-from .ids import EXT_ARI, EXT_CAC, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR
+from .ids import EXT_ARI, EXT_CAC, EXT_PASID, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR
 from .layout import Layout, is_masked, masked_guess
 from .registry import Certainty, CapContext, Space, lookup
 from .space import STD_SIZE, ConfigSpace
@@ -167,13 +167,21 @@ def host_layout(hw: Layout) -> tuple[HostRow, ...]:
     sure it is and why."""
     cs = hw.space
     rows: list[HostRow] = []
+    masked = any(is_masked(c) and c.version for c in hw.capabilities)
     for _i, c in enumerate(hw.capabilities):
         if c.space is not E:
             continue
         if is_masked(c):
             rows.append(_masked_row(hw, c.offset, c.version or 0, c.size))
+        elif c.id == EXT_PASID and (masked or detect(hw).layer == "guest"):
+            rows.append(HostRow(c.offset, "PASID (synthesized)", c.size, "guess",
+                                "synthesized by the VMM, most likely: upstream vfio-pci hides "
+                                "PASID (no length in pci_ext_cap_length[]), so a PASID linked in "
+                                "a guest's chain is the VMM's virtual one (or the host's at its "
+                                "physical offset, under a kernel that exposes PASID)"))
         else:
             rows.append(HostRow(c.offset, c.name, c.size, "seen", "linked in the dump"))
+    rows = _eliminate(hw, rows)
     chained = {c.offset for c in hw.capabilities if c.space is E}
     for o in hw.orphans:
         lands = f"{o.next:#05x}" if o.next else "the end"
@@ -186,6 +194,67 @@ def host_layout(hw: Layout) -> tuple[HostRow, ...]:
         rows.append(HostRow(STD_SIZE, "nothing visible", 0, "unknown", "0x100 reads 0: the host "
                             "may have extended capabilities that the guest cannot see at all"))
     return tuple(sorted(rows, key=lambda r: r.offset))
+
+
+REMOVED_NAMES = {ARI: "ARI", SRIOV: "SR-IOV", EXT_REBAR: "Resizable BAR"}
+REMOVED_SIZES = {ARI: 8, SRIOV: 0x40, EXT_REBAR: 0xC}  # the smallest each can be
+
+
+def _eliminate(hw: Layout, rows: list[HostRow]) -> list[HostRow]:
+    """Decide VMM-masked spans by elimination: a function has at most one ARI, one SR-IOV and
+    one Resizable BAR (each is a per-function structure, PCIe 6.3 §7.8.7, §9.3.3, §7.8.6), so
+    a capability decided at one span (by its size, or seen linked) is not another span's, and
+    what is left may decide it. Repeated until nothing changes."""
+    cs = hw.space
+    masked = {c.offset: c for c in hw.capabilities if is_masked(c) and c.version}
+    cands: dict[int, set[int]] = {}
+    for r in rows:
+        if r.offset not in masked:
+            continue
+        guess = masked_guess(cs.data, r.offset, masked[r.offset].size)
+        if guess is not None:
+            cands[r.offset] = {EXT_REBAR if guess[0] == EXT_VF_REBAR else guess[0]}
+        else:
+            cands[r.offset] = {i for i, size in REMOVED_SIZES.items()
+                               if size <= masked[r.offset].size}
+    taken = {c.id: c.offset for c in hw.capabilities
+             if c.space is E and not is_masked(c) and c.id in REMOVED_NAMES}
+    gone_from: dict[int, list[int]] = {}
+    changed = True
+    while changed:
+        changed = False
+        for off, ids in cands.items():
+            if len(ids) == 1:
+                (only,) = ids
+                taken.setdefault(only, off)
+        for off, ids in cands.items():
+            gone = {i for i in ids if i in taken and taken[i] != off}
+            if gone and len(ids) > 1 and ids - gone:
+                ids -= gone
+                gone_from.setdefault(off, []).extend(sorted(gone))
+                changed = True
+    why = {off: ", ".join(f"{REMOVED_NAMES[i]} is at {taken[i]:#05x}" for i in ids)
+           for off, ids in gone_from.items()}
+    out = []
+    for r in rows:
+        ids = cands.get(r.offset)
+        if r.offset in why and ids is not None and len(ids) == 1:
+            (only,) = ids
+            name = REMOVED_NAMES[only]
+            size = r.size
+            if only == ARI:
+                size = 8
+            elif only == SRIOV:
+                size = 0x40
+            r = HostRow(r.offset, f"likely {name}", size, "guess",
+                        f"ID 0 with version {masked[r.offset].version}: a VMM masked it; by "
+                        f"elimination ({why[r.offset]}, and a function has one of each), only "
+                        f"{name} is left")
+        elif r.offset in why and ids:
+            r = replace(r, what="one of " + ", ".join(REMOVED_NAMES[i] for i in sorted(ids)),
+                        reason=r.reason + f" (not {why[r.offset]})")
+        out.append(r)
+    return out
 
 
 def _masked_row(hw: Layout, offset: int, version: int, span: int) -> HostRow:

@@ -47,6 +47,16 @@ class Diff:
         matching = [v for v in self.views if v.matches]
         return min(matching, key=lambda v: v.differing) if matching else None
 
+    @property
+    def consistent(self) -> tuple[ViewMatch, ...]:
+        """Every view whose chain B links and whose bytes differ from B's as little as the
+        best one's: when several VMMs show the guest the same bytes, B cannot tell which of
+        them it was read under, so all of them are named."""
+        best = self.best
+        if best is None:
+            return ()
+        return tuple(v for v in self.views if v.matches and v.differing == best.differing)
+
 
 def _owner(layout: Layout, pos: int) -> str:
     r = layout.region_at(pos)

@@ -542,7 +542,10 @@ def compare(a: ConfigSpace, b: ConfigSpace, target: TargetSpec | None = None,
     for vmm in VMMS:
         guest = Plan(a, _replace(base, view="guest", vmm=vmm), requests, table, auto=False,
                      hardware_layout=plan.hardware, source="--add")
-        candidates.append((f"guest ({vmm}){extra}", guest.display() if requests else guest.view()))
+        seen = guest.view()
+        if any(p.kind in ("vmm_refuses", "vmm_hang") for p in seen.problems):
+            continue  # the VMM never starts this device: no guest of it read B
+        candidates.append((f"guest ({vmm}){extra}", guest.display() if requests else seen))
     return diff(plan.view("hardware"), build(b), candidates)
 
 

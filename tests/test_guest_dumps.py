@@ -238,12 +238,13 @@ def test_firecracker_refuses_a_device_without_msix():
 
 @pytest.mark.parametrize("vmm", ["cloud-hypervisor", "openvmm", "firecracker", "crosvm"])
 def test_other_vmms_get_no_qemu_property(vmm):
-    r = json.loads(capslot("check", "sample_dumps/realtek_rtl8168_nic_b.txt", "--add", "pasid@0xff8",
-                           "--vmm", vmm, "--json").out)
+    # openvmm refuses the RTL8168 (BAR 0 is an I/O BAR, "PIO BARs are not supported")
+    dump = ("sample_dumps/samsung_pm1743_nvme_a826.txt" if vmm == "openvmm"
+            else "sample_dumps/realtek_rtl8168_nic_b.txt")
+    r = json.loads(capslot("check", dump, "--add", "pasid@0xff8", "--vmm", vmm, "--json").out)
     assert r["qemu"] is None and r["target"]["vmm"] == vmm
     assert not any(f["kind"] == "qemu" for f in r["placements"][0]["findings"])
-    r = capslot("export", "sample_dumps/realtek_rtl8168_nic_b.txt", "--add", "pasid", "--vmm", vmm,
-                "--format", "qemu")
+    r = capslot("export", dump, "--add", "pasid", "--vmm", vmm, "--format", "qemu")
     assert r.code == 2 and "QEMU's" in r.err
 
 
@@ -261,3 +262,46 @@ def test_qemus_vpasid_preconditions_come_with_the_verdict():
     doc = json.loads(capslot("check", nic, "--add", "pasid@0xff8", "--json").out)
     (config,) = [g for g in doc["placements"][0]["feasibility"]["gates"] if g["gate"] == "config"]
     assert "iommufd" in config["evidence"] and "VIOMMU_FLAG_PASID_SUPPORTED" in config["evidence"]
+
+
+def h200_style_guest() -> bytes:
+    """An ID-null guest (cloud-hypervisor style) of an H200-like function: three masked
+    headers with zeroed bodies, AER and DSN between them, and a PASID the VMM linked at the
+    end. Only 0x248's span (8 bytes) fits one removed capability by size (ARI)."""
+    return config_space(std={0x40: pcie_cap(next_ptr=0x80), 0x80: std_cap(0x01, 0, dw(0x3))},
+                        ext={0x100: ext(0x01, 2, 0x134) + bytes(0x28) + dw(1),
+                             0x134: ext(0x00, 1, 0x148) + bytes(0x10),
+                             0x148: ext(0x03, 1, 0x248) + dw(0x1234, 0x5678),
+                             0x248: ext(0x00, 1, 0x250) + bytes(4),
+                             0x250: ext(0x00, 1, 0x2A0) + bytes(0x4C),
+                             0x2A0: ext(0x1B, 1, 0) + dw(0x1406)})
+
+
+def test_host_layout_decides_masked_spans_by_elimination_and_names_a_synthesized_pasid(tmp_path):
+    """Issue 22: a function has one ARI, one SR-IOV, one Resizable BAR. 0x248 is ARI (its
+    span), so 0x134 (0x14 bytes: ARI or Resizable BAR) is Resizable BAR, and 0x250 (ARI,
+    SR-IOV or Resizable BAR) is SR-IOV. Upstream vfio-pci hides PASID: a linked PASID in
+    this guest is the VMM's."""
+    dump = write(tmp_path, "h200_guest.bin", h200_style_guest())
+    r = capslot("show", dump, "--host-layout", "--json")
+    rows = {row["offset"]: row for row in json.loads(r.out)["devices"][0]["host_layout"]}
+    assert rows[0x248]["what"] == "likely ARI"
+    assert rows[0x134]["what"] == "likely Resizable BAR" and "elimination" in rows[0x134]["reason"]
+    assert rows[0x250]["what"] == "likely SR-IOV" and "elimination" in rows[0x250]["reason"]
+    assert rows[0x250]["size"] == 0x40
+    assert "synthesized" in rows[0x2A0]["what"] and "synthesized" in rows[0x2A0]["reason"]
+    text = capslot("show", dump, "--host-layout").out
+    assert "synthesized" in text and "elimination" in text
+
+
+def test_explain_judges_a_guest_dump_as_read(tmp_path):
+    """One rule with check (issue 22): a dump read inside a guest is explained as read, not
+    run through vfio-pci and a VMM again ("vfio-pci has no length for NULL")."""
+    dump = write(tmp_path, "id_null.bin", id_null_guest())
+    out = json.loads(capslot("explain", dump, "0x140", "--json").out)
+    assert [v["view"] for v in out["views"]] == ["captured"]
+    assert not any("no length" in (v["reason"] or "") for v in out["views"])
+    text = capslot("explain", dump, "0x140").out
+    assert "captured" in text and "no length for NULL" not in text
+    host = json.loads(capslot("explain", dump, "0x140", "--captured", "host", "--json").out)
+    assert [v["view"] for v in host["views"]] == ["hardware", "vfio", "guest"]

@@ -224,3 +224,43 @@ def test_ea_entry_layout() -> None:
     assert regs == {"cap_id": 0, "next": 1, "entries": 2, "entry0_header": 4, "entry0_base": 8,
                     "entry0_max_offset": 0x0C, "entry0_base_upper": 0x10,
                     "entry0_max_offset_upper": 0x14}
+
+
+# ---------------------------------------------------------------- virtio (issue 22)
+
+_LSPCI_VIRTIO = re.compile(
+    r"Capabilities: \[([0-9a-f]+)\] Vendor Specific Information: VirtIO: (\S+)\n"
+    r"\s+BAR=(\d+) offset=([0-9a-f]+) size=([0-9a-f]+)(?: multiplier=([0-9a-f]+))?")
+
+
+@pytest.mark.parametrize("name", ["virtio_net_1000_256_VIRTUAL", "virtio_fs_105a_256_VIRTUAL"])
+def test_virtio_vendor_capabilities_decode_as_lspci_does(name):
+    """Every virtio capability lspci -vv decodes (pciutils ls-caps-vendor.c
+    show_vendor_caps_virtio()): type, BAR, offset, length and the notify multiplier, read from
+    capslot's table-driven decode of the same bytes."""
+    from core.layout import build
+    from core.registry.decode import decode
+    from core.registry.standard import virtio_text
+    from core.sources import load
+    from tests.conftest import SAMPLES
+
+    hw = build(load(str(SAMPLES / f"{name}.txt"))[0])
+    lspci = {int(m[1], 16): m for m in _LSPCI_VIRTIO.finditer(
+        (SAMPLES / f"{name}.lspci.txt").read_text())}
+    vendor = [c for c in hw.capabilities if c.space.value == "standard" and c.id == 0x09]
+    assert lspci and {c.offset for c in vendor} == set(lspci)
+    for c in vendor:
+        m = lspci[c.offset]
+        ctx = c.context(hw.space, hw.pcie)
+        got = {v.name: v.value for v in decode(c.spec, ctx, c.size)}
+        names = {1: "CommonCfg", 2: "Notify", 3: "ISR", 4: "DeviceCfg", 8: "SharedMemory"}
+        # the bundled lspci predates SharedMemory (pciutils 3.8 names it): "<unknown>" there
+        assert m[2] in (names.get(got["cfg_type"], "<unknown>"), "<unknown>"), (c.offset, got)
+        assert (got["bar"], got["offset"], got["length"]) == (
+            int(m[3]), int(m[4], 16), int(m[5], 16)), (c.offset, got)
+        if m[6] is not None:
+            assert got["notify_off_multiplier"] == int(m[6], 16)
+        assert virtio_text(ctx).startswith("VirtIO: ")
+        if got["cfg_type"] != 8:
+            assert virtio_text(ctx) == (f"VirtIO: {m[2]} BAR={m[3]} offset={m[4]} size={m[5]}"
+                                        + (f" multiplier={m[6]}" if m[6] else ""))

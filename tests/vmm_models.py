@@ -15,6 +15,10 @@ Revisions read (git mirrors under /work/.mirror, or the stored public copies):
 - crosvm            f1e797a68dad (main, 2026-08-21)  devices/src/pci/vfio_pci.rs
 - Firecracker       8c8fc631ae22 (feature/vfio)         src/vmm/src/vfio.rs  ("firecracker-vfio")
                     85c8fe03bcb1 (refs/pull/6055/head)  src/vmm/src/vfio.rs  ("firecracker")
+                    fa70b54b9a15 (stored public copy)   src/vmm/src/devices/vfio/pci.rs
+                                                        ("firecracker-unlink")
+- rust-vmm vfio-ioctls 0.8 VfioDevice::region_read() (cloud-hypervisor, Firecracker): a read
+  past the region only warns, so the buffer keeps its 0s.
 - QEMU              legoater/qemu 0bdfd5427037 hw/vfio/pci.c, hw/pci/pcie.c
 - Linux             drivers/pci/probe.c pci_cfg_space_size() for the region size.
 
@@ -141,10 +145,12 @@ def cloud_hypervisor(kernel: bytes, region: int = CONFIG_SIZE) -> bytes:
     stop when cap_next == 0; no loop bound, no check that next >= 0x100.
 
     read_config_register(): value = vfio read & mask (the header-type mask is standard
-    space); `value = (value & !patch.mask) | patch.patch`.
+    space); `value = (value & !patch.mask) | patch.patch`. read_config_dword() starts from a
+    zeroed buffer and vfio-ioctls' region_read() leaves it so past the region: above a
+    256-byte region every register reads 0 (and the extended walk reads 0 at 0x100 and stops).
     """
     if region <= EXT:
-        return _passthrough(kernel)
+        return _registers(kernel, lambda reg: 0)
     patches: dict[int, tuple[int, int]] = {}
     pcie = pm = False
     if u16(kernel, 0x06) & 0x10:
@@ -168,7 +174,8 @@ def cloud_hypervisor(kernel: bytes, region: int = CONFIG_SIZE) -> bytes:
             if cur in seen:
                 raise VmmHangs("cloud-hypervisor: parse_extended_capabilities() has no loop bound")
             seen.add(cur)
-            hdr = u32(kernel, cur)  # a pread at `cur`; a failed read leaves 0
+            # a pread at `cur` (unaligned too); a read past the region leaves 0
+            hdr = u32(kernel, cur) if cur + 4 <= region else 0
             cap_id, cap_next = hdr & 0xFFFF, (hdr >> 20) & 0xFFF
             if cap_id in (ARI, REBAR, SRIOV):
                 patches[cur // 4] = (0x0000FFFF, 0)
@@ -198,10 +205,22 @@ def openvmm(kernel: bytes, region: int = CONFIG_SIZE) -> bytes:
     offset; stop at next 0, or next < 0x100 or next & 3 != 0 (malformed).
 
     pci_cfg_read(): everything but the BARs and the MSI-X capability's first dword (both in
-    standard space) is `read_phys_config()` then `(hw & !mask) | (value & mask)`.
+    standard space) is `read_phys_config()` then `(hw & !mask) | (value & mask)`;
+    read_phys_config() sets `!0` when read_config() fails, and it fails past config_size:
+    above a 256-byte region every register reads 0xFFFFFFFF.
+
+    VfioAssignedPciDevice::new() bails "PIO BARs are not supported" on any implemented BAR
+    whose bit 0 is set (the upper half of a 64-bit BAR is skipped). Modelled on the BARs the
+    header has (six for type 0, two for a bridge): vfio-pci reports no region for the rest.
     """
+    bar, nbars = 0, {0: 6, 1: 2}.get(u8(kernel, 0x0E) & 0x7F, 0)
+    while bar < nbars:
+        value = u32(kernel, 0x10 + 4 * bar)
+        if value & 1:
+            raise VmmRefuses(f"openvmm: PIO BARs are not supported (BAR {bar})")
+        bar += 2 if value & 0x7 == 0x4 else 1
     if region <= EXT:
-        return _passthrough(kernel)
+        return _registers(kernel, lambda reg: 0xFFFFFFFF)
     patches: dict[int, tuple[int, int]] = {}
     offset = EXT
     for _ in range(256):  # MAX_EXT_CAPS
@@ -261,7 +280,11 @@ def crosvm(kernel: bytes, region: int = CONFIG_SIZE) -> bytes:
         seen.add(cap_next)
         is_pcie |= u8(kernel, cap_next) == CAP_EXP
         cap_next = u8(kernel, cap_next + 1)  # PCI_MSI_NEXT_POINTER
-    if is_pcie and region > EXT:  # a failed region read leaves 0: the walk ends at once
+    if is_pcie and region <= EXT:
+        # devices/src/vfio.rs VfioDevice::region_read() panics on a read past the region
+        raise VmmAborts("crosvm: VfioPciDevice::new() reads 0x100 of a 256-byte region: "
+                        "region_read() panics")
+    if is_pcie:
         nxt = EXT
         seen = set()
         while nxt:
@@ -389,8 +412,76 @@ def firecracker_vfio(kernel: bytes, region: int = CONFIG_SIZE) -> bytes:
 def firecracker(kernel: bytes, region: int = CONFIG_SIZE) -> bytes:
     """Firecracker device-passthrough PR (refs/pull/6055/head), src/vmm/src/vfio.rs: the
     same walk, the bodies masked to 0 as well; read_config_register() applies the first
-    mask whose register matches. The device is refused without an MSI-X capability."""
+    mask whose register matches. The device is refused without an MSI-X capability.
+
+    The device's config space is read as one 4 KiB region_read() into a zeroed array; past a
+    256-byte region vfio-ioctls 0.8 fails the whole read, the array stays 0, no MSI-X is
+    found: the device is refused (VfioError::NoMsixIrq)."""
+    if region <= EXT:
+        raise VmmRefuses("firecracker: the 4 KiB config read of a 256-byte region fails; "
+                         "no MSI-X is found (VfioError::NoMsixIrq)")
     return _firecracker(kernel, mask_bodies=True, needs_msix=True)
+
+
+FC_HIDDEN = (SRIOV, ARI, REBAR, 0x24)  # HIDDEN_EXTENDED_CAPABILITIES (0x24: VF Resizable BAR)
+
+
+def firecracker_unlink(kernel: bytes, region: int = CONFIG_SIZE) -> bytes:
+    """Firecracker src/vmm/src/devices/vfio/pci.rs (firecracker-microvm/firecracker
+    fa70b54b9a15, the stored copy).
+
+    VfioPciDevice::with_io(): the Header Type byte & 0x7f must be 0, else
+    VfioPciError::NotAnEndpoint. Only when the region is larger than 256 bytes, from 0x100
+    at most (4096 - 256) / 8 = 480 steps (EXTENDED_CAPABILITY_TTL; no cycle check: a loop
+    repeats entries): stop at a header of 0 or 0xFFFFFFFF; push (pos, header); next =
+    (header >> 20) & 0xffc; stop when next < 0x100.
+
+    hide_extended_capabilities(): next_visible(i) = the offset of the first entry from i on
+    whose ID is not hidden (0 when none). A hidden entry gets an override only at index 0:
+    (pos, next_visible(1) << 20). A kept entry whose next (& 0xffc) differs from
+    next_visible(i + 1) gets (pos, (header & 0x000fffff) | next << 20). A removed header
+    elsewhere, and every body, stays raw.
+
+    read_config_register(): register + 4 > config_size reads u32::MAX; otherwise the device
+    bytes, each byte replaced by virtual_config_byte(), which takes the first override
+    whose 4 bytes hold it.
+    """
+    if u8(kernel, 0x0E) & 0x7F:
+        raise VmmRefuses(f"firecracker pci.rs: not a PCI endpoint (header type "
+                         f"{u8(kernel, 0x0E) & 0x7F:#x}; VfioPciError::NotAnEndpoint)")
+    ecaps: list[tuple[int, int]] = []
+    if region > EXT:
+        pos = EXT
+        for _ in range((CONFIG_SIZE - EXT) // 8):
+            header = u32(kernel, pos)
+            if header in (0, 0xFFFFFFFF):
+                break
+            ecaps.append((pos, header))
+            nxt = (header >> 20) & 0xFFC
+            if nxt < EXT:
+                break
+            pos = nxt
+
+    def next_visible(start: int) -> int:
+        return next((p for p, h in ecaps[start:] if h & 0xFFFF not in FC_HIDDEN), 0)
+
+    overrides: list[tuple[int, int]] = []
+    for i, (pos, header) in enumerate(ecaps):
+        nxt = next_visible(i + 1)
+        if header & 0xFFFF in FC_HIDDEN:
+            if i == 0:
+                overrides.append((pos, nxt << 20))
+        elif (header >> 20) & 0xFFC != nxt:
+            overrides.append((pos, (header & 0x000FFFFF) | nxt << 20))
+
+    def read(reg: int) -> int:
+        off = reg * 4
+        if off + 4 > region:
+            return 0xFFFFFFFF
+        value = u32(kernel, off)
+        return next((h for p, h in overrides if p == off), value)
+
+    return _registers(kernel, read)
 
 
 # ---------------------------------------------------------------- QEMU
@@ -432,6 +523,17 @@ def qemu(kernel: bytes, region: int = CONFIG_SIZE, ats: bool = True) -> bytes:
     synthesis needs an iommufd host device: not modelled (no PASID). Finally a word 0xFFFF
     at 0x100 becomes 0.
     """
+    if u16(kernel, 0x06) & 0x10 and u8(kernel, 0x34):
+        # vfio_add_capabilities() -> vfio_add_std_cap() -> vfio_std_cap_max_size(): `for (tmp
+        # = pdev->config[PCI_CAPABILITY_LIST]; tmp; tmp = pdev->config[tmp + 1])`, no bound,
+        # no mask, for every device: a cycle in the standard chain never returns
+        tmp, seen = u8(kernel, 0x34), set()
+        while tmp:
+            if tmp in seen:
+                raise VmmHangs("qemu: vfio_std_cap_max_size() walks the standard chain "
+                               "without a bound")
+            seen.add(tmp)
+            tmp = u8(kernel, tmp + 1)
     if region <= EXT:  # QEMU_PCI_CAP_EXPRESS cleared: no extended capability processing
         return _passthrough(kernel)
     if not (u16(kernel, 0x06) & 0x10) or not u8(kernel, 0x34):
@@ -530,6 +632,7 @@ MODELS: dict[str, Callable[..., bytes]] = {
     "openvmm": openvmm,
     "firecracker": firecracker,
     "firecracker-vfio": firecracker_vfio,
+    "firecracker-unlink": firecracker_unlink,
     "crosvm": crosvm,
 }
 ID_NULL = ("cloud-hypervisor", "openvmm", "firecracker", "firecracker-vfio")

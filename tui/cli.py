@@ -280,7 +280,10 @@ def cmd_explain(args: argparse.Namespace) -> int:
         raise DumpError(f"OFFSET {args.offset}", str(exc)) from None
     (cs,) = _one(_load_selected(dump, args.slot), dump)
     plan = _plan(args, cs, auto=False)
-    answers = [(name, explain(plan.display(name), offset)) for name in VIEWS]
+    # one rule with check: a dump read inside a guest is judged as read (its bytes already
+    # are a VMM's view: running vfio and a VMM over them again describes a guest of a guest)
+    names = ("captured",) if plan.guest_dump else VIEWS
+    answers = [(name, explain(plan.display(name), offset)) for name in names]
     lines = verdict_lines(plan) if args.add else []
     if args.json:
         obj: dict[str, Any] = {"offset": offset, "target": plan.target.to_json(),
@@ -342,6 +345,8 @@ def _diff_json(result) -> dict[str, Any]:
         "views": [{"view": v.view, "matches": v.matches, "missing": caps(v.missing),
                    "extra": caps(v.extra)} for v in result.views],
         "consistent_with": result.best.view if result.best else None,
+        # every view the bytes allow (several VMMs can show a guest the same bytes)
+        "consistent_views": [v.view for v in result.consistent],
     }
 
 

@@ -89,9 +89,11 @@ def vmm_table() -> str:
            "id-null": "keeps the chain; the ID bits 15:0 read 0 (version, next kept)",
            "relink-zero": "relinks the kept ones in address order; a removed extent reads 0, "
                           "a removed head reads ID 0x000c",
-           "unlink": "the previous next pointer skips it"}
-    rows = ["| `--vmm` | removes | how the guest sees one | its body | synthesized PASID | source |",
-            "|---|---|---|---|---|---|"]
+           "unlink": "the previous next pointer skips it; its header stays raw (a removed head "
+                     "at 0x100 reads ID 0, next -> the first kept one)"}
+    rows = ["| `--vmm` | removes | how the guest sees one | its body | refuses the device | "
+            "synthesized PASID | source |",
+            "|---|---|---|---|---|---|---|"]
     for v in VMMS.values():
         removed = ", ".join(lookup(Space.EXTENDED, i).short if i else "ID 0" for i in sorted(v.removes))
         if v.name == "qemu":
@@ -103,7 +105,16 @@ def vmm_table() -> str:
         pasid = v.creates.get("pasid")
         where = pasid.how if pasid else "none"
         src = v.source + ("" if v.verified else " — not verified against source")
-        rows.append(f"| `{v.name}` | {removed} | {how[v.style]} | {body} | {where} | {src} |")
+        refuses = [text for flag, text in (
+            (v.endpoint_only, "a header type other than 0"),
+            (v.refuses_io_bar, "an I/O BAR"),
+            (0x11 in v.requires, "no MSI-X"),
+            (bool(v.small_region_refused), "a 256-byte config region"),
+            (v.std_walk != "bounded", "hangs on a looping standard chain"),
+            (v.walk_bound is None, "hangs on a looping extended chain"),
+        ) if flag]
+        rows.append(f"| `{v.name}` | {removed} | {how[v.style]} | {body} | "
+                    f"{'; '.join(refuses) or '-'} | {where} | {src} |")
     return "\n".join(rows)
 
 

@@ -337,7 +337,11 @@ def diff(result, name_a: str, name_b: str) -> Group:
                                    style="green" if v.matches else "red"), fmt(v.missing), fmt(v.extra))
     parts.append(table)
     best = result.best
-    parts.append(Text(f"B is consistent with A seen through the {best.view} view" if best else
+    names = [v.view for v in result.consistent]
+    said = (f"B is consistent with A seen through the {names[0]} view" if len(names) == 1 else
+            "B is consistent with A seen through each of the " + ", ".join(names[:-1])
+            + f" and {names[-1]} views: they read the same bytes, so B cannot tell which")
+    parts.append(Text(said if best else
                       "B matches no view of A: another device, firmware, or kernel?",
                       style="bold green" if best else "bold red"))
     return Group(*parts)

@@ -699,11 +699,79 @@ def _vndr_size(ctx: CapContext) -> Size:
 
 
 def _vndr_layout(ctx: CapContext, size: int) -> tuple[Reg, ...]:
+    if is_virtio(ctx) and size >= VIRTIO_CAP_MIN:
+        return _virtio_layout(ctx, size)
     regs = (reg(0x02, 1, "length", "Capability length in bytes, header included"),)
     if size > VNDR_HEADER:
         regs += (reg(VNDR_HEADER, size - VNDR_HEADER, "vendor_data",
                      "Vendor-specific registers (layout is the vendor's)"),)
     return _within(regs, size)
+
+
+# virtio's vendor capabilities (virtio 1.2 §4.1.4 struct virtio_pci_cap, and
+# struct virtio_pci_notify_cap, virtio_pci_cap64, virtio_pci_cfg_cap), decoded where pciutils
+# decodes them: ls-caps-vendor.c show_vendor_caps_virtio() (pciutils/pciutils 0f5b941aa5cf),
+# for vendor 0x1af4 devices 0x1000-0x107f and a length of at least 16.
+VIRTIO_VENDOR, VIRTIO_DEVICES, VIRTIO_CAP_MIN = 0x1AF4, range(0x1000, 0x1080), 16
+VIRTIO_TYPES = {1: "CommonCfg", 2: "Notify", 3: "ISR", 4: "DeviceCfg", 5: "PCICfg",
+                8: "SharedMemory", 9: "Vendor"}
+VIRTIO_NOTIFY, VIRTIO_PCI_CFG, VIRTIO_SHM = 2, 5, 8
+LSPCI_VIRTIO_TYPES = (1, 2, 3, 4, 8)  # the ones show_vendor_caps_virtio() names
+
+
+def is_virtio(ctx: CapContext) -> bool:
+    """A virtio PCI function, as pciutils' do_show_vendor_caps() tells one."""
+    vendor = ctx.data[0] | ctx.data[1] << 8 if len(ctx.data) >= 4 else 0
+    device = ctx.data[2] | ctx.data[3] << 8 if len(ctx.data) >= 4 else 0
+    return vendor == VIRTIO_VENDOR and device in VIRTIO_DEVICES and ctx.u8(2) >= VIRTIO_CAP_MIN
+
+
+def _virtio_layout(ctx: CapContext, size: int) -> tuple[Reg, ...]:
+    cfg_type = ctx.u8(3)
+    regs = [
+        reg(0x02, 1, "cap_len", "Capability length in bytes, header included (cap_len)"),
+        reg(0x03, 1, "cfg_type", "virtio structure type: 1 common config, 2 notifications, "
+            "3 ISR status, 4 device-specific config, 5 PCI config access, 8 shared memory, "
+            "9 vendor-specific"),
+        reg(0x04, 1, "bar", "BAR holding the structure (0-5)"),
+        reg(0x05, 1, "id", "Identifies multiple capabilities of one type (shared memory id)"),
+        reg(0x06, 2, "padding", "Padding"),
+        reg(0x08, 4, "offset", "Offset of the structure within the BAR"),
+        reg(0x0C, 4, "length", "Length of the structure, in bytes"),
+    ]
+    if cfg_type == VIRTIO_NOTIFY:
+        regs.append(reg(0x10, 4, "notify_off_multiplier", "Multiplier for a queue's "
+                        "queue_notify_off: the notification address is offset + "
+                        "queue_notify_off * notify_off_multiplier"))
+    elif cfg_type == VIRTIO_PCI_CFG:
+        regs.append(reg(0x10, 4, "pci_cfg_data", "Data for BAR access through this window "
+                        "(the window's bar, offset and length select the bytes)"))
+    elif cfg_type == VIRTIO_SHM:
+        regs += [reg(0x10, 4, "offset_hi", "Offset of the shared memory region, high 32 bits"),
+                 reg(0x14, 4, "length_hi", "Length of the shared memory region, high 32 bits")]
+    end = max(r.end for r in regs if r.end <= size)
+    if size > end:
+        regs.append(reg(end, size - end, "vendor_data", "Further bytes of the capability"))
+    return _within(regs, size)
+
+
+def virtio_text(ctx: CapContext) -> str | None:
+    """The capability as lspci -vv shows it (show_vendor_caps_virtio()), or None when it
+    is not a virtio one."""
+    if not is_virtio(ctx):
+        return None
+    cfg_type, length = ctx.u8(3), ctx.u8(2)
+    name = VIRTIO_TYPES[cfg_type] if cfg_type in LSPCI_VIRTIO_TYPES else "<unknown>"
+    out = f"VirtIO: {name}"
+    if cfg_type == VIRTIO_SHM:
+        offset = ctx.u32(8) | ctx.u32(16) << 32
+        size = ctx.u32(12) | ctx.u32(20) << 32
+        out += f" BAR={ctx.u8(4)} offset={offset:016x} size={size:016x} id={ctx.u8(5)}"
+    else:
+        out += f" BAR={ctx.u8(4)} offset={ctx.u32(8):08x} size={ctx.u32(12):08x}"
+    if cfg_type == VIRTIO_NOTIFY and length >= 20:
+        out += f" multiplier={ctx.u32(16):08x}"
+    return out
 
 
 # ------------------------------------------------------------------ 0x0A Debug port

@@ -177,6 +177,14 @@ def guest_view(kernel: Layout, opts: QemuOptions) -> Layout:
             problems.append(Problem("qemu_start_fails", STD_SIZE, "QEMU fails to start the device: "
                                     "ats=on but the kernel shows no ATS capability", E))
         _relink_extended(data, kept_offsets)
+        if kept_offsets and kept_offsets[0] == STD_SIZE and data[STD_SIZE:STD_SIZE + 2] == b"\xff\xff":
+            # vfio_add_ext_cap() "Cleanup chain head ID if necessary": a word 0xFFFF at 0x100
+            # (its own stub, or a kept capability whose ID is 0xFFFF) becomes 0 (hw/vfio/pci.c)
+            data[STD_SIZE:STD_SIZE + 2] = b"\0\0"
+            i = by_offset.get(STD_SIZE)
+            if i is not None:
+                views[i] = CapView("visible", "its ID 0xffff reads 0: QEMU clears a 0xffff "
+                                   "head after rebuilding the chain", views[i].exposed)
         if not kept_offsets:  # the 0xFFFF stub head stays while QEMU synthesizes the vPASID
             insert_headers = (STD_SIZE,)
 

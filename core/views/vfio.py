@@ -373,6 +373,95 @@ def _placeholder(c: Capability, profile: KernelProfile) -> tuple[bool, str]:
 
 # ---------------------------------------------------------------- the view
 
+# Standard IDs whose permissions are a table (alloc_perm_bits(): vfio_default_config_read(),
+# virtualized bits at the offset from the start): BASIC, PM, VPD, MSI, PCI-X, PCIe, AF. Every
+# other standard ID is read by vfio_direct_config_read() (cap_perms[0 ... PCI_CAP_ID_MAX]).
+STD_TABLE_IDS = frozenset(i for i, t in STD_PERMS.items() if t != RAW_WRITE)
+
+
+def _abutting_std(cs: ConfigSpace, data: bytearray, kmap: bytearray,
+                  caps: tuple[Capability, ...], views: list[CapView | None]) -> None:
+    """The standard-space half of `_abutting`: vfio_find_cap_start() walks back as far as
+    PCI_STD_HEADER_SIZEOF (0x40), and vfio_direct_config_read() serves the ID and next bytes
+    from vconfig only at offsets 0 and 1 from the start: the second of two abutting
+    capabilities with one ID (and direct permissions, e.g. two Vendor Specific ones) reads
+    its header raw, so vfio's rewrite of its next pointer (hiding what follows) is not seen."""
+    by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is S}
+    for c in caps:
+        if c.space is not S or c.offset <= STD_HEADER_SIZE or not c.id or c.id in STD_TABLE_IDS:
+            continue
+        i = by_offset[c.offset]
+        view = views[i]
+        if view is None or view.visibility != "visible" or not view.exposed:
+            continue
+        if kmap[c.offset - 1] != kmap[c.offset]:
+            continue
+        if data[c.offset:c.offset + 2] == cs.data[c.offset:c.offset + 2]:
+            continue  # vfio rewrote nothing there: raw or not, user space reads the same
+        start = c.offset
+        while start - 1 >= STD_HEADER_SIZE and kmap[start - 1] == kmap[c.offset]:
+            start -= 1
+        data[c.offset:c.offset + 2] = cs.data[c.offset:c.offset + 2]
+        views[i] = CapView("visible", f"its header reads raw: vfio_find_cap_start() puts its "
+                           f"start at {start:#04x}, in the {lookup(S, c.id).short} before it "
+                           "with the same ID, so vfio's rewrite of its next pointer is not seen",
+                           view.exposed)
+        nxt, seen = cs.data[c.offset + 1] & 0xFC, set()
+        while nxt >= STD_HEADER_SIZE and nxt not in seen and (j := by_offset.get(nxt)) is not None:
+            seen.add(nxt)
+            if views[j] is None or views[j].visibility != "hidden":
+                break
+            views[j] = CapView("visible", f"vfio-pci hides it ({views[j].reason}), but the "
+                               f"header at {c.offset:#04x} reads raw and leads here: user "
+                               "space and QEMU reach it; vfio maps none of its bytes", 0)
+            nxt = cs.data[nxt + 1] & 0xFC
+
+
+def _abutting(cs: ConfigSpace, data: bytearray, kmap: bytearray, caps: tuple[Capability, ...],
+              views: list[CapView | None]) -> None:
+    """Two mapped extended capabilities with the same map byte that abut (or overlap).
+
+    drivers/vfio/pci/vfio_pci_config.c (torvalds/linux cc10385b6fde): vfio_config_do_rw()
+    takes cap_start = vfio_find_cap_start(), which walks back while map[pos - 1] equals
+    map[pos] ("XXX Can we have to abutting capabilities of the same type?"), so the second
+    header is at offset >= 4 from its start; vfio_direct_config_read() serves the header from
+    vconfig only when offset < 4: the second header reads raw from the device, with its own
+    next pointer, and vfio's rewrite of it (vfio_ecap_init() unlinking what follows) is not
+    seen. The capabilities that raw pointer leads to, which vfio_ecap_init() hid (no length,
+    none of their bytes mapped: raw too), are reachable from user space and QEMU adds them.
+    (For the AER and Power Budgeting tables, vfio_default_config_read() would apply their
+    virtualized bits at the shifted offset: not modelled; their headers are taken raw.)"""
+    by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is E}
+    for c in caps:
+        if c.space is not E or c.offset <= STD_SIZE or c.offset + 4 > CONFIG_SIZE:
+            continue
+        i = by_offset[c.offset]
+        view = views[i]
+        if view is None or view.visibility != "visible" or not view.exposed:
+            continue
+        if kmap[c.offset - 1] != kmap[c.offset] or kmap[c.offset] in (MAP_INVALID, MAP_INVALID_VIRT, MAP_BASIC):
+            continue
+        if data[c.offset:c.offset + 4] == cs.data[c.offset:c.offset + 4]:
+            continue  # vfio rewrote nothing there: raw or not, user space reads the same
+        start = c.offset
+        while start - 1 >= STD_SIZE and kmap[start - 1] == kmap[c.offset]:
+            start -= 1
+        data[c.offset:c.offset + 4] = cs.data[c.offset:c.offset + 4]
+        views[i] = CapView("visible", f"its header reads raw: vfio_find_cap_start() puts its "
+                           f"start at {start:#05x}, in the {lookup(E, c.id).short} before it "
+                           "with the same ID, so vfio's rewrite of its next pointer is not seen",
+                           view.exposed)
+        nxt, seen = (cs.u32(c.offset) >> 20) & 0xFFC, set()
+        while nxt >= STD_SIZE and nxt not in seen and (j := by_offset.get(nxt)) is not None:
+            seen.add(nxt)
+            if views[j] is None or views[j].visibility != "hidden":
+                break
+            views[j] = CapView("visible", f"vfio-pci hides it ({views[j].reason}), but the "
+                               f"header at {c.offset:#05x} reads raw and leads here: user "
+                               "space and QEMU reach it; vfio maps none of its bytes", 0)
+            nxt = (cs.u32(nxt) >> 20) & 0xFFC
+
+
 def _set_next_std(data: bytearray, pointer_pos: int, value: int) -> None:
     data[pointer_pos] = value
 
@@ -417,9 +506,8 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
     msi: Capability | None = None  # vdev->msi_perm is set up by the first MSI capability
 
     def mapped(c: Capability, length: int, map_id: int) -> None:
-        if with_access:  # the map only serves the access classes
-            end = min(c.offset + length, CONFIG_SIZE)
-            kmap[c.offset:end] = bytes([map_id]) * (end - c.offset)
+        end = min(c.offset + length, CONFIG_SIZE)
+        kmap[c.offset:end] = bytes([map_id]) * (end - c.offset)
 
     prev_ptr = cap_pointer_register(cs)
     visible_std = 0
@@ -474,6 +562,18 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
         prev_hdr, ecaps = c.offset, ecaps + 1
     if extended_caps and not ecaps and not raw_head and cs.has(STD_SIZE, 4):
         struct.pack_into("<I", data, STD_SIZE, 0)  # no extended capability left
+    ext_chain = [c for c in caps if c.space is E]
+    if extended_caps and prev_hdr is not None and ext_chain:
+        # vfio_ecap_init(): a next pointer that leads to a header reading 0 meets ID 0, which
+        # has no length (pci_ext_cap_length[0] is 0): "hiding ecap 0x0", and the previous
+        # header's next becomes PCI_EXT_CAP_NEXT(0) = 0 (torvalds/linux cc10385b6fde)
+        nxt = (cs.u32(ext_chain[-1].offset) >> 20) & 0xFFC
+        if (STD_SIZE <= nxt <= cfg_size - 4 and cs.has(nxt, 4) and cs.u32(nxt) == 0
+                and not (raw_head and prev_hdr == STD_SIZE)):
+            _set_next_ext(data, prev_hdr, 0)
+    if extended_caps:
+        _abutting(cs, data, kmap, caps, views)
+    _abutting_std(cs, data, kmap, caps, views)
 
     cap_views = tuple(v or CapView("visible") for v in views)
     access = map_access(kmap, cs, msi, profile) if with_access else b""

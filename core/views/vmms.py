@@ -10,10 +10,17 @@ Every VMM reads the device through the vfio config region, so its input is the k
   device-passthrough code also reads its body as 0;
 - `relink-zero` (crosvm): the kept capabilities are relinked in address order, a removed
   capability's whole extent reads 0, and a removed head at 0x100 reads ID 0x000C;
-- `unlink` (Firecracker's newer PCI code, from the reference page: the previous next pointer
-  skips a removed capability, whose body reads 0).
+- `unlink` (Firecracker's `devices/vfio/pci.rs`): the previous kept header's next pointer
+  skips a removed capability, whose header and body stay raw; only a removed head at 0x100
+  is overridden (ID 0, version 0, next -> the first kept one).
 A removed capability's registers stay live on the device (capslot calls them `masked` where
 its header still says ID 0, and `hidden` where it is unlinked or zeroed): never free space.
+
+A VMM that never starts the device says so as a problem of its guest view, never as an ok
+view: `vmm_refuses` (a non-endpoint under pci.rs, an I/O BAR under openvmm, no MSI-X or a
+256-byte region under Firecracker's PR, a PCI Express device with a 256-byte region under
+crosvm) and `vmm_hang` (an unbounded walk around a loop, standard or extended). The fields
+`endpoint_only` and `refuses_io_bar` carry two of those refusals as data for other checks.
 """
 
 from __future__ import annotations
@@ -23,7 +30,6 @@ from dataclasses import dataclass, field
 
 from ..ids import (
     CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_ARI, EXT_CAC, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR,
-    set_ext_next,
 )
 from ..layout import CapView, Layout
 from ..registry import Space
@@ -64,6 +70,16 @@ class Vmm:
     creates: dict[str, Creates] = field(default_factory=dict)  # vcap template name -> how
     notes: tuple[str, ...] = field(default=())
     requires: tuple[int, ...] = ()  # standard capabilities without which it refuses the device
+    endpoint_only: bool = False  # refuses any function whose header type is not 0
+    refuses_io_bar: bool = False  # refuses a device with an I/O (PIO) BAR
+    # what a register above a 256-byte vfio config region reads: None the kernel's bytes,
+    # else this value; `small_region_refused` when the VMM refuses such a device instead
+    above_region: int | None = None
+    small_region_refused: str = ""
+    # bounded | unbounded-listed (QEMU) | unbounded-masked (cloud-hypervisor) | unbounded-raw
+    # (crosvm): how its standard-chain walk ends, and so whether a loop hangs it
+    std_walk: str = "bounded"
+    aligned_next: bool = True  # False: follows an extended next pointer's low two bits too
 
 
 VMMS: dict[str, Vmm] = {v.name: v for v in (
@@ -88,7 +104,8 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         notes=("also drops ATS with ats=off, and Resizable BAR when a current size is > 27",
                "vPASID needs the iommufd backend and a vIOMMU with PASID support "
                "(VIOMMU_FLAG_PASID_SUPPORTED), a PCI Express device with a 4 KiB config region, "
-               "on a PCIe machine bus")),
+               "on a PCIe machine bus"),
+        std_walk="unbounded-listed"),
     Vmm("cloud-hypervisor", "cloud-hypervisor", "id-null", frozenset({ARI, REBAR, SRIOV}),
         (CAP_ID_PM, CAP_ID_EXP), None, False,
         "pci/src/vfio.rs parse_capabilities(), parse_extended_capabilities(), "
@@ -102,34 +119,58 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
             "std:gpudirect": Creates(None, (0xD4,), "x_nv_gpudirect_clique=N; cloud-hypervisor "
                                      "puts it at 0xd4"),
         },
-        notes=("acts only when the kernel shows both a PM and a PCI Express capability",)),
+        notes=("acts only when the kernel shows both a PM and a PCI Express capability",),
+        # read_config_register() -> read_config_dword(): a zeroed buffer that vfio-ioctls'
+        # VfioDevice::region_read() leaves untouched past the region (it only warns)
+        above_region=0,
+        # parse_capabilities(): no bound, stops only at next 0 or next == itself;
+        # parse_extended_capabilities(): cap_next = (hdr >> 20) & 0xfff, not aligned
+        std_walk="unbounded-masked", aligned_next=False),
     Vmm("openvmm", "openvmm", "id-null", frozenset({SRIOV, ARI, REBAR}), (), 256, False,
         "vm/devices/pci/vfio_assigned_device/src/lib.rs discover_capabilities() and its "
         "config patches (main, 2026-08-21)",
         creates={"pasid": Creates(None, (), "PR #4375 (open, Sep 2026) appends a synthetic PASID "
                                   "after the last visible capability, header read-only; its "
                                   "offset rule is not stated; main (1488a37b) has no PASID "
-                                  "synthesis", state="proposed")}),
+                                  "synthesis", state="proposed")},
+        # VfioAssignedPciDevice::new(): anyhow::bail!("PIO BARs are not supported") on any
+        # implemented BAR with bit 0 set (openvmm 1488a37b7cfe, lib.rs)
+        refuses_io_bar=True,
+        # read_phys_config(): a failed read_config() (offset + len > config_size) sets !0
+        above_region=0xFFFFFFFF),
     Vmm("firecracker", "Firecracker", "id-null", frozenset({ARI, REBAR, SRIOV}), (CAP_ID_EXP,),
         1024, True,
         "src/vmm/src/vfio.rs vfio_read_extended_caps(), vfio_mask_sriov(), "
         "vfio_mask_resizeable_bar() (device-passthrough PR #6055, 2026-07-24)",
         notes=("guest writes to the masked registers are dropped",
                "refuses a device without MSI-X (VfioError::NoMsixIrq)"),
-        requires=(CAP_ID_MSIX,)),
+        requires=(CAP_ID_MSIX,),
+        # vfio.rs: the config space is one 4 KiB region_read() into a zeroed array; past a
+        # 256-byte region vfio-ioctls 0.8 fails the whole read, so no MSI-X is found
+        small_region_refused="its 4 KiB config read fails on a 256-byte region, so it finds "
+                             "no MSI-X capability (VfioError::NoMsixIrq)"),
     Vmm("firecracker-vfio", "Firecracker (feature/vfio)", "id-null", frozenset({ARI, REBAR, SRIOV}),
         (CAP_ID_EXP,), 1024, False,
         "src/vmm/src/vfio.rs vfio_read_extended_caps() (branch feature/vfio; PR #6085 reads "
         "the same)"),
-    Vmm("firecracker-unlink", "Firecracker (newer PCI code)", "unlink",
-        frozenset({SRIOV, ARI, REBAR, VF_REBAR}), (CAP_ID_EXP,), 1024, True,
-        "src/vmm/src/devices/vfio/pci.rs (a revision of PR #6085 that the stored sources do "
-        "not hold)", verified=False,
-        notes=("modelled from ../shared/reference/vmm-guest-views.md only",)),
+    # src/vmm/src/devices/vfio/pci.rs VfioPciDevice::with_io(), hide_extended_capabilities(),
+    # virtual_config_byte(), read_config_register() (firecracker-microvm/firecracker
+    # fa70b54b9a15c0437dbd66b091817aa99495279b): the walk runs whenever the region is larger
+    # than 256 bytes (no PCI Express condition), at most EXTENDED_CAPABILITY_TTL = 480 steps
+    Vmm("firecracker-unlink", "Firecracker (pci.rs)", "unlink",
+        frozenset({SRIOV, ARI, REBAR, VF_REBAR}), (), (CONFIG_SIZE - STD_SIZE) // 8, False,
+        "src/vmm/src/devices/vfio/pci.rs with_io(), hide_extended_capabilities(), "
+        "virtual_config_byte(), read_config_register() (fa70b54b9a15)", verified=True,
+        notes=("refuses any function whose header type is not 0 (VfioPciError::NotAnEndpoint)",
+               "a removed capability's header and body stay raw; only a removed head at 0x100 "
+               "is overridden"),
+        endpoint_only=True, above_region=0xFFFFFFFF),
     Vmm("crosvm", "crosvm", "relink-zero", frozenset({ARI, SRIOV, REBAR}), (CAP_ID_EXP,), None,
         True, "devices/src/pci/vfio_pci.rs VfioPciDevice::new(), is_skipped_ext_cap(), "
         "read_config_register() (main, 2026-08-21)",
-        notes=("guest writes to a removed capability's extent are dropped",)),
+        notes=("guest writes to a removed capability's extent are dropped",),
+        # VfioPciDevice::new(): the standard walk has no bound and no mask (crosvm f1e797a68dad)
+        std_walk="unbounded-raw"),
 )}
 
 
@@ -173,13 +214,155 @@ def _body_dwords(vmm: Vmm, data: bytes, off: int, cap_id: int, extent: int) -> i
     return 8 * nbar
 
 
+def _std_loop(vmm: Vmm, data: bytes) -> int | None:
+    """Where an unbounded standard-chain walk comes back to a capability it has read (the
+    VMM never returns from device set-up), or None."""
+    if vmm.std_walk == "bounded":
+        return None
+    byte = (lambda o: data[o] if 0 <= o < len(data) else 0)
+    seen: set[int] = set()
+    if vmm.std_walk == "unbounded-listed":
+        # QEMU hw/vfio/pci.c vfio_add_capabilities(): only with Status.CapList and a pointer
+        # at 0x34; vfio_std_cap_max_size() then follows pdev->config[tmp + 1], unmasked,
+        # until 0 (legoater/qemu 0bdfd5427037)
+        if not (byte(0x06) & 0x10) or not byte(0x34):
+            return None
+        it = byte(0x34)
+        while it:
+            if it in seen:
+                return it
+            seen.add(it)
+            it = byte(it + 1)
+        return None
+    if vmm.std_walk == "unbounded-masked":
+        # cloud-hypervisor pci/src/vfio.rs parse_capabilities() (ae44c2971c83): only with
+        # Status.CapList; pointers & 0xfc; stops at next 0 or next == itself, nothing else
+        if not (byte(0x06) | byte(0x07) << 8) & 0x10:
+            return None
+        it = byte(0x34) & 0xFC
+        while it:
+            if it in seen:
+                return it
+            seen.add(it)
+            nxt = byte(it + 1) & 0xFC
+            if nxt in (0, it):
+                return None
+            it = nxt
+        return None
+    # crosvm devices/src/pci/vfio_pci.rs VfioPciDevice::new() (f1e797a68dad): from the byte
+    # at 0x34, no Status check, no mask, stops only at next 0
+    it = byte(0x34)
+    while it:
+        if it in seen:
+            return it
+        seen.add(it)
+        it = byte(it + 1)
+    return None
+
+
+def _io_bar(data: bytes) -> int | None:
+    """The first implemented I/O BAR of the header, as openvmm's BAR loop meets it."""
+    bar, nbars = 0, {0: 6, 1: 2}.get(data[0x0E] & 0x7F, 0)
+    while bar < nbars:
+        value = _u32(data, 0x10 + 4 * bar)
+        if value & 1:
+            return bar
+        bar += 2 if value & 7 == 4 else 1
+    return None
+
+
+def _ch_walk(data: bytes, region: int) -> tuple[list[int], bool]:
+    """cloud-hypervisor pci/src/vfio.rs parse_extended_capabilities() (ae44c2971c83): from
+    0x100, cap_next = (header >> 20) & 0xfff followed as is (an unaligned pointer reads the
+    dword at that byte), no bound, no lower limit; a read past the region is 0; stop at
+    next 0. Returns the offsets read and whether the walk never ends."""
+    out: list[int] = []
+    cur = STD_SIZE
+    while True:
+        if cur in out:
+            return out, True
+        out.append(cur)
+        header = _u32(data, cur) if cur + 4 <= region else 0
+        cur = (header >> 20) & 0xFFF
+        if not cur:
+            return out, False
+
+
+def _pci_rs(data: bytes, region: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """Firecracker src/vmm/src/devices/vfio/pci.rs (fa70b54b9a15): with_io()'s extended walk
+    and hide_extended_capabilities()'s overrides, both as (offset, header) in walk order.
+
+    with_io(): only when the config region is larger than 256 bytes; from 0x100 at most
+    EXTENDED_CAPABILITY_TTL = 480 steps (no cycle check: a loop repeats entries); stop at a
+    header of 0 or 0xFFFFFFFF; next = (header >> 20) & 0xffc; stop when next < 0x100.
+    hide_extended_capabilities(): a hidden entry is overridden only at index 0, as
+    next_visible << 20; a kept entry whose next differs from the next visible one gets
+    (header & 0x000fffff) | next << 20. virtual_config_byte() takes the first override."""
+    ecaps: list[tuple[int, int]] = []
+    if region > STD_SIZE:
+        pos = STD_SIZE
+        for _ in range((CONFIG_SIZE - STD_SIZE) // 8):
+            header = _u32(data, pos)
+            if header in (0, 0xFFFFFFFF):
+                break
+            ecaps.append((pos, header))
+            pos = (header >> 20) & 0xFFC
+            if pos < STD_SIZE:
+                break
+    hidden = VMMS["firecracker-unlink"].removes
+
+    def next_visible(start: int) -> int:
+        return next((o for o, h in ecaps[start:] if h & 0xFFFF not in hidden), 0)
+
+    overrides: list[tuple[int, int]] = []
+    for i, (pos, header) in enumerate(ecaps):
+        nxt = next_visible(i + 1)
+        if header & 0xFFFF in hidden:
+            if i == 0:
+                overrides.append((pos, nxt << 20))
+        elif (header >> 20) & 0xFFC != nxt:
+            overrides.append((pos, (header & 0x000FFFFF) | nxt << 20))
+    return ecaps, overrides
+
+
+def _refusal(vmm: Vmm, kernel: Layout, shown: set[int], readable: bool) -> str | None:
+    """Why this VMM refuses the device at creation (no guest ever sees it), or None."""
+    data = kernel.space.data
+    if vmm.endpoint_only and data[0x0E] & 0x7F:
+        return (f"it passes through only PCI endpoints (header type {data[0x0E] & 0x7F:#x}; "
+                "VfioPciError::NotAnEndpoint)")
+    if vmm.refuses_io_bar and (bar := _io_bar(data)) is not None:
+        return f"BAR {bar} is an I/O BAR (\"PIO BARs are not supported\")"
+    if not readable and vmm.small_region_refused:
+        return vmm.small_region_refused
+    if not readable and vmm.name == "crosvm" and CAP_ID_EXP in shown:
+        # crosvm devices/src/vfio.rs VfioDevice::region_read() panics past the region, and
+        # VfioPciDevice::new() reads 0x100 of a PCI Express device
+        return "it reads 0x100 of a 256-byte config region at device start, and " \
+               "region_read() panics"
+    missing = [n for n in vmm.requires if n not in shown]
+    if missing:
+        return ("it needs an MSI-X capability (VfioError::NoMsixIrq)" if missing == [CAP_ID_MSIX]
+                else "a capability it needs is missing")
+    return None
+
+
 def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
     """The named VMM's guest view of a device whose kernel view is `kernel`."""
     vmm = VMMS[vmm_name]
     if vmm.style == "rebuild":
+        from dataclasses import replace
+
         from .qemu import guest_view as qemu_view
 
-        return qemu_view(kernel, opts)
+        layout = qemu_view(kernel, opts)
+        loop_at = _std_loop(vmm, kernel.space.data)
+        if loop_at is None:
+            return layout
+        return replace(layout, problems=layout.problems + (Problem(
+            "vmm_hang", loop_at, f"{vmm.label} would hang at device start: the standard "
+            f"capability chain loops back to {loop_at:#04x}, and vfio_std_cap_max_size() walks "
+            "it without a bound", Space.STANDARD),))
     cs = kernel.space
     data = bytearray(cs.data)
     caps = kernel.capabilities
@@ -188,33 +371,47 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
     shown = {c.id for i, c in enumerate(caps) if c.space is Space.STANDARD
              and kernel.visibility(i) == "visible"}
     # above a 256-byte vfio region there is nothing to read (openvmm's probe of 0x100 fails)
-    readable = cs.has(STD_SIZE, 4) and kernel.config_size > STD_SIZE
-    chain, hangs = _walk(vmm, cs.data) if readable else ([], False)
+    region = kernel.config_size if cs.has(STD_SIZE, 4) else STD_SIZE
+    readable = region > STD_SIZE
+    why = _refusal(vmm, kernel, shown, readable)
+    if why:
+        problems.append(Problem("vmm_refuses", STD_SIZE, f"{vmm.label} refuses this device: "
+                                + why, E))
+    loop_at = _std_loop(vmm, cs.data)
+    if loop_at is not None:
+        problems.append(Problem("vmm_hang", loop_at, f"{vmm.label} would hang at device start: "
+                                f"the standard capability chain loops back to {loop_at:#04x}, "
+                                "and its walk has no bound", Space.STANDARD))
+    if not vmm.aligned_next:
+        chain, hangs = _ch_walk(cs.data, region) if readable else ([], False)
+    else:
+        chain, hangs = _walk(vmm, cs.data) if readable else ([], False)
     acts = all(n in shown for n in vmm.needs)
-    missing = [n for n in vmm.requires if n not in shown]
-    if missing:
-        problems.append(Problem("vmm_refuses", STD_SIZE, f"{vmm.label} refuses this device: it "
-                                "needs an MSI-X capability (VfioError::NoMsixIrq)"
-                                if missing == [CAP_ID_MSIX] else f"{vmm.label} refuses this device", E))
     if hangs and acts:
         problems.append(Problem("vmm_hang", chain[-1], f"{vmm.label} would hang at device "
                                 "start: the extended chain the kernel shows loops, and its walk "
                                 "has no bound", E))
     by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is E}
-    removed = [off for off in chain if acts and _u32(cs.data, off) & 0xFFFF in vmm.removes]
+    if vmm.style == "unlink":
+        ecaps, overrides = _pci_rs(cs.data, region)
+        removed = sorted({o for o, h in ecaps if h & 0xFFFF in vmm.removes})
+        for pos, header in reversed(overrides):  # the first override of an offset wins
+            struct.pack_into("<I", data, pos, header)
+    else:
+        removed = [off for off in chain if acts and _u32(cs.data, off) & 0xFFFF in vmm.removes]
     if vmm.style == "relink-zero" and acts and chain:  # crosvm relinks even when none is removed
         _relink_zero(data, cs.data, chain, removed)
-    else:
-        for _n, off in enumerate(removed):
+    elif vmm.style == "id-null":
+        for off in removed:
             cap_id = _u32(cs.data, off) & 0xFFFF
-            if vmm.style == "unlink":
-                _unlink(data, chain, removed, off)
-            else:
-                struct.pack_into("<I", data, off, _u32(data, off) & 0xFFFF0000)
+            reg = off & ~3  # cloud-hypervisor patches reg_idx = offset / 4
+            struct.pack_into("<I", data, reg, _u32(cs.data, reg) & 0xFFFF0000)
             if vmm.zero_body:
                 extent = min([o for o in chain if o > off] + [CONFIG_SIZE]) - off
                 n_body = min(_body_dwords(vmm, cs.data, off, cap_id, extent), CONFIG_SIZE - off - 4)
                 data[off + 4:off + 4 + n_body] = bytes(n_body)
+    if not readable and vmm.above_region is not None:
+        data[STD_SIZE:] = vmm.above_region.to_bytes(4, "little") * ((len(data) - STD_SIZE) // 4)
     for off in removed:
         i = by_offset.get(off)
         if i is None:
@@ -222,7 +419,9 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
         name = NAMES.get(caps[i].id, caps[i].name)
         how = {"id-null": f"{vmm.label} masks {name}: its ID reads 0, the chain passes through it"
                           + (" and its body reads 0" if vmm.zero_body else "; its registers are raw"),
-               "unlink": f"{vmm.label} unlinks {name} and reads its body as 0",
+               "unlink": f"{vmm.label} unlinks {name}: the chain skips it"
+                         + (" (its head reads ID 0, next -> the first kept one)"
+                            if off == STD_SIZE else "; its header and registers read raw"),
                "relink-zero": f"{vmm.label} skips {name}: its whole extent reads 0"
                               + (" (its header ID 0x000c at the head)" if off == STD_SIZE else "")
                }[vmm.style]
@@ -236,20 +435,6 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
                   recolour(kernel.regions, cap_views, [c.offset for c in caps]),
                   tuple(problems), kernel.pcie, view="guest", cap_views=cap_views,
                   access=kernel.access, profile=f"{kernel.profile}, {vmm.name}")
-
-
-def _unlink(data: bytearray, chain: list[int], removed: list[int], off: int) -> None:
-    """From the reference page: the kept capability before `off` points past it; a removed
-    head reads ID 0, version 0, next -> the first kept one; a removed header elsewhere reads 0."""
-    after = next((o for o in chain[chain.index(off) + 1:] if o not in removed), 0)
-    if off == STD_SIZE:
-        struct.pack_into("<I", data, off, after << 20)
-        return
-    struct.pack_into("<I", data, off, 0)
-    before = [o for o in chain[:chain.index(off)] if o not in removed or o == STD_SIZE]
-    if before:
-        prev = before[-1]
-        set_ext_next(data, prev, after)
 
 
 def _relink_zero(data: bytearray, kernel_bytes: bytes, chain: list[int], removed: list[int]) -> None:
