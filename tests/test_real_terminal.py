@@ -59,7 +59,10 @@ def test_drag_pasid_onto_0xff8_in_tmux(tmp_path):
     (bx, by), (tx, ty), label_x = asyncio.run(_positions())
     plan = tmp_path / "plan.json"
     server = f"capslot-{uuid.uuid4().hex[:8]}"
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TMUX")}
+    # the pane's own size, not the runner's: pytest-xdist sets COLUMNS=80 LINES=24 in workers,
+    # which the explorer would read before the terminal's size
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TMUX") and k not in ("COLUMNS", "LINES")}
     cmd = (f"cd {ROOT} && TERM=xterm-256color XDG_CONFIG_HOME={tmp_path} {sys.executable} -m tui.cli "
            f"tui {NIC} --plan {plan}")
     subprocess.run(["tmux", "-L", server, "-f", "/dev/null", "new-session", "-d", "-s", server,

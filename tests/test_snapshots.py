@@ -33,6 +33,22 @@ def test_ghost_over_a_collision(snap_compare, size):
     assert snap_compare(app, terminal_size=size, run_before=run_before)
 
 
+@pytest.mark.parametrize("size", SIZES, ids=ids)
+def test_the_answer_after_a_drop(snap_compare, size):
+    """PASID dropped at 0xff8 on the Fiji GPU (it has a PASID, hidden by vfio-pci): the
+    verdict says first whether the guest gets a working PASID (unknown from one dump: the
+    path and the host IOMMU), then the layout, the 1:1 alternative and the gates."""
+    app = make_app("sample_dumps/amd_fiji_gpu_7300_rebar.txt")
+
+    async def run_before(pilot):
+        await pilot.pause()
+        await pilot.press("p", "end", "enter")
+        await pilot.pause()
+        assert [s.request.offset for s in app.session.placed] == [0xFF8]
+
+    assert snap_compare(app, terminal_size=size, run_before=run_before)
+
+
 def test_orphan_in_the_inspector(snap_compare):
     app = make_app("sample_dumps/samsung_pm1743_nvme_a826.txt", view="hardware")
 

@@ -561,8 +561,9 @@ def test_diff_of_each_vmms_export_names_exactly_the_vmms_whose_views_match(tmp_p
     exports = {}
     for vmm in CAPSLOT_VMMS:
         out = tmp_path / f"{vmm}.bin"
+        # the layout alone: the ConnectX-3 Pro has no PASID, so no VMM would synthesize one
         r = capslot("export", host, "--add", "pasid@0xff8", "--vmm", vmm, "--format", "binary",
-                    "-o", str(out))
+                    "--layout-only", "-o", str(out))
         assert r.code == 0, (vmm, r.err)
         exports[vmm] = out.read_bytes()
     for vmm, data in exports.items():

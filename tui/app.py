@@ -469,9 +469,11 @@ class CapslotApp(App[None]):
         self.hexmap.cursor = offset
         self.refresh_all()
         if saved:
-            self.say(f"{req.name} placed at {offset:#05x} ({verdict(findings)})")
             placed = next((p for p in self.session.placements()
                            if p.offset == offset and p.vcap.name == req.name), None)
+            answer = self.session.plan().feasibility(placed) if placed is not None else None
+            self.say(f"{req.name} placed at {offset:#05x} (layout {verdict(findings)}"
+                     + (f"; will it work: {answer.state})" if answer is not None else ")"))
             if placed is not None:  # judged in the plan: "will it work?" first
                 self.show_verdict(self._placement_view(placed), self._placement_line(placed))
             else:
@@ -577,7 +579,9 @@ class CapslotApp(App[None]):
         self.hexmap.cursor = at
         self.refresh_all()
         if saved:
-            self.say(f"{req.name} auto-placed at {at:#05x} by {result.chosen_by} ({result.rule})")
+            answer = self.session.plan().feasibility(result)
+            self.say(f"{req.name} auto-placed at {at:#05x} by {result.chosen_by} ({result.rule})"
+                     + (f"; will it work: {answer.state}" if answer is not None else ""))
 
     def action_undo(self) -> None:
         self._step(self.session.undo_stack, self.session.undo, "undone")

@@ -78,8 +78,11 @@ def placement_line(p: Placement, f: Feasibility | None = None) -> Text:
         g = f.deciding
         where = (f"{p.vcap.name} at {p.offset:#05x} (layout {p.verdict})" if p.offset is not None
                  else f"{p.vcap.name} (no safe slot)")
-        return Text.assemble((f" {f.state} ", VERDICT_STYLE[f.state]), " ", (where, "bold"),
-                             f": {g.gate}: {printable(g.evidence)}" if g is not None else "")
+        if f.state == "unknown":  # what to check, by name (the panel and F1 say more)
+            why = ": check " + ", ".join(x.gate for x in f.gates if x.state == "unknown")
+        else:
+            why = f": {g.gate}: {printable(g.evidence)}" if g is not None else ""
+        return Text.assemble((f" {f.state} ", VERDICT_STYLE[f.state]), " ", (where, "bold"), why)
     if p.offset is None:
         return Text.assemble((" no safe slot ", VERDICT_STYLE["collision"]), f" for {p.vcap.name}")
     return findings_line(f"{p.vcap.name} at {p.offset:#05x}, by {p.chosen_by}", p.findings)
@@ -90,8 +93,15 @@ def feasibility_text(f: Feasibility | None, p: Placement, note: str | None = Non
     judged)."""
     if f is None:
         return Text(note or "layout only", style="dim")
-    return Text.assemble((f" {f.state} ", VERDICT_STYLE[f.state]), " ",
-                         printable(f.headline(p.vcap.name, p.offset)))
+    where = f"{p.vcap.name} at {p.offset:#05x}" if p.offset is not None else p.vcap.name
+    if f.state == "unknown":  # the names to check first; each gate's row below says how
+        words = ("nothing rules it out; check "
+                 + ", ".join(g.gate for g in f.gates if g.state == "unknown"))
+    else:
+        words = printable(f.headline(p.vcap.name, p.offset)).removeprefix(f"{where}: ")
+    out = Text.assemble((f" {f.state} ", VERDICT_STYLE[f.state]), " ", (where, "bold"), f": {words}")
+    out.append(f"\ngates: {f.summary()}", "dim")
+    return out
 
 
 def gates_rows(f: Feasibility) -> Text:
