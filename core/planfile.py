@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from .atomic import write_atomic
+from .atomic import write_output
 from .plan import MAX_PLACEMENTS, Plan
 from .placement.vcaps import VcapRequest, parse_vcap
 from .space import ConfigSpace, DumpError
@@ -143,5 +143,5 @@ def write(path: str, plan: Plan, expected: str | None) -> str:
         raise PlanConflict(path, "the plan file changed on disk since this session read it "
                            "(another explorer or an editor): not overwritten")
     data = (json.dumps(document(plan), indent=1) + "\n").encode()
-    write_atomic(path, data)
+    write_output(path, data)
     return fingerprint(data) or ""

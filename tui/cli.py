@@ -253,14 +253,11 @@ def cmd_path(args: argparse.Namespace) -> int:
 
 
 def _write_out(args: argparse.Namespace, data: bytes) -> int:
-    """To -o FILE (atomically) or standard output."""
-    if getattr(args, "output", None):
-        from core.atomic import write_atomic
+    """To -o FILE or standard output, by the one rule of core.atomic.Output (a regular file
+    replaced atomically, `-` and /dev/std* the descriptor, a device or FIFO in place)."""
+    from core.atomic import write_output
 
-        write_atomic(args.output, data)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    write_output(getattr(args, "output", None) or "-", data)
     return EXIT_OK
 
 
@@ -351,14 +348,39 @@ def _placement_plan(args: argparse.Namespace, auto: bool):
 
 
 def _report(args: argparse.Namespace, plan) -> int:
-    """check and place: the verdicts (JSON or Rich), exit 1 when the policy refuses one."""
-    if args.json:
+    """check and place: the verdicts (JSON or Rich), exit 1 when the policy refuses one;
+    with -o, what would be printed goes there."""
+    if args.json and args.output:
+        import json
+
+        _write_out(args, (json.dumps(plan.to_json(args.strict), indent=1) + "\n").encode())
+    elif args.json:
         _emit_json(plan.to_json(args.strict))
     else:
         from tui import render
 
-        _console().print(render.placements(plan, args.strict))
+        table = render.placements(plan, args.strict)
+        if args.output:
+            _write_out(args, _rendered(table).encode("utf-8"))
+        else:
+            _console().print(table)
     return plan.exit_code(args.strict)
+
+
+def _rendered(*items) -> str:
+    """What _console() would print of `items`, as text (for -o): no colours, the terminal's
+    width when standard output is one, else 80 columns."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    width = _columns() if sys.stdout.isatty() else 80
+    console = Console(file=buffer, highlight=False, soft_wrap=False, markup=False,
+                      color_system=None, width=width)
+    for item in items:
+        console.print(item)
+    return buffer.getvalue()
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -386,16 +408,9 @@ def cmd_export(args: argparse.Namespace) -> int:
         skipped = [p.vcap.name for p in plan.placements if plan.realize(p) is None]
         if skipped:
             _fail(f"note: {', '.join(skipped)}: not in the {args.format} output ({NO_VMM_NOTE})")
-    if args.output:
-        from core.atomic import write_atomic
-
-        write_atomic(args.output, data)
-    elif args.format == "binary" and sys.stdout.isatty():
+    if args.format == "binary" and args.output in (None, "-") and sys.stdout.isatty():
         raise UsageError("binary output to a terminal: use -o FILE or a pipe")
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
-    return EXIT_OK
+    return _write_out(args, data)
 
 
 NO_VMM_NOTE = "no VMM property: for a custom VMM; use --format lspci, binary or json"
@@ -528,7 +543,6 @@ def cmd_survey(args: argparse.Namespace) -> int:
     import json
     import signal
 
-    from core.atomic import commit, discard
     from core.survey import QuirkEvidence, Summary, blocks, failure_lines, suggest_toml, walk_paths
 
     if args.jobs is None:  # one worker per core: the output is the same whatever the number
@@ -550,16 +564,24 @@ def cmd_survey(args: argparse.Namespace) -> int:
                         progress[0].update(progress[1], completed=read_bytes)
                 yield block
 
-    out, tmp = sys.stdout, None
+    sink = None  # core.atomic.Output for -o; standard output otherwise
     results = None
+    to_file = bool(args.output)
+
+    def write(text: str) -> None:
+        if sink is not None:
+            sink.write(text.encode("utf-8"))
+        else:
+            sys.stdout.write(text)
+
     with _survey_signals() as stopped:
         try:
-            # the temporary file and its name come with the signals held, so that a
-            # SIGTERM never falls between the two (leaving a file nobody removes)
+            # the output (a temporary file beside a regular one) comes with the signals
+            # held, so that a SIGTERM never falls between making it and knowing its name
             held = {signal.SIGTERM, signal.SIGHUP}
             signal.pthread_sigmask(signal.SIG_BLOCK, held)
             try:
-                out, tmp = _survey_output(args)
+                sink = _survey_output(args)
             finally:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
             results = _survey_results(args, block_iter())
@@ -570,30 +592,27 @@ def cmd_survey(args: argparse.Namespace) -> int:
                 else:
                     lines, facts = result
                 if args.jsonl:
-                    out.write("\n".join(lines) + "\n")
+                    write("\n".join(lines) + "\n")
                 for f in facts:
                     summary.add(f)
                     if args.suggest_quirks and not f.get("error"):
                         evidence.setdefault((f["vendor"], f["device"]), QuirkEvidence()).add(f)
             if args.suggest_quirks:
-                out.write(suggest_toml(evidence, summary))
-            if tmp is not None:
-                out.flush()
-                os.fsync(out.fileno())
-                out.close()
-                commit(tmp, args.output)
-                tmp = None
+                write(suggest_toml(evidence, summary))
+            elif not args.jsonl and to_file:  # -o FILE holds what would be printed
+                write(_survey_summary_text(summary))
+            if sink is not None and summary.devices:  # nothing read: the file stays as it was
+                sink.commit()
         finally:  # (a second signal is ignored from the first on: this always runs to the end)
             if results is not None:
                 results.close()  # a pool stops here, before the temporary file goes
             if progress is not None:
                 progress[0].stop()
-            if tmp is not None:  # interrupted: the old file stays, the partial one goes
-                out.close()
-                discard(tmp)
+            if sink is not None:  # interrupted or failed: the old file stays, the partial one goes
+                sink.discard()
     if stopped:
         return 128 + stopped[0]  # as a shell reports a process ended by the signal
-    if not args.jsonl and not args.suggest_quirks:
+    if not args.jsonl and not args.suggest_quirks and not to_file:
         from tui import render
 
         console = _console()
@@ -609,16 +628,27 @@ def cmd_survey(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _survey_output(args: argparse.Namespace):
-    """stdout, or a temporary file beside --output that replaces it only when complete
-    (streamed, so memory stays flat however long the survey). The file gets the umask's
-    mode, or the mode of the file it replaces (core.atomic)."""
-    if not args.output:
-        return sys.stdout, None
-    from core.atomic import create_temp
+def _survey_summary_text(summary) -> str:
+    """The summary survey prints, as plain text (for -o FILE)."""
+    from core.survey import failure_lines
+    from tui import render
 
-    fd, tmp = create_temp(args.output)
-    return os.fdopen(fd, "w", encoding="utf-8"), tmp
+    lines = [_rendered(render.survey(summary))]
+    if summary.errors:
+        lines.append("could not be read:\n")
+        lines.extend(f"  {printable(line)}\n" for line in failure_lines(summary))
+    return "".join(lines)
+
+
+def _survey_output(args: argparse.Namespace):
+    """None (standard output), or the -o output (core.atomic.Output): a regular file is a
+    temporary file beside it that replaces it only when complete (streamed, so memory stays
+    flat however long the survey), with the umask's mode or the mode of the file it replaces."""
+    if not args.output:
+        return None
+    from core.atomic import Output
+
+    return Output(args.output)
 
 
 def _progress(total: int):
@@ -744,6 +774,8 @@ def _add_dump(p: argparse.ArgumentParser, required: bool = True) -> None:
                    "system's, as lspci finds it)")
 
 
+OUTPUT_HELP = ("a regular file is replaced atomically; '-' is standard output; a character "
+               "device or FIFO is written in place")
 NUMBERS = ("Offsets and sizes are hex with or without 0x (ff8, 0xff8), or decimal with a "
            "leading 0d (0d4088).")
 ADD_HELP = ("NAME[:SIZE][@OFFSET], e.g. pasid, pasid@0xff8, vsec:40, 0x1f:10, std:vndr:8@d4 "
@@ -787,7 +819,7 @@ def _show_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="the JSON contract (schemas/show.v1.json)")
     p.add_argument("--map", choices=["text", "svg", "html"],
                    help="a picture to share: 72-column ASCII for mail, or a standalone SVG/HTML")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the map here (atomically)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the map here: " + OUTPUT_HELP)
     p.add_argument("--host-layout", action="store_true",
                    help="for a dump read inside a guest: the chain the host most likely had")
     p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
@@ -821,9 +853,9 @@ def _placement_args(p: argparse.ArgumentParser, name: str) -> None:
                        "qemu-cmdline (default: the dump's slot)")
         p.add_argument("--alias", default="hostdev0", metavar="NAME",
                        help="the libvirt hostdev alias the override applies to")
-        p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically)")
     else:
         p.add_argument("--json", action="store_true")
+    p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
 
 
 def _survey_args(p: argparse.ArgumentParser) -> None:
@@ -835,7 +867,8 @@ def _survey_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--suggest-quirks", action="store_true",
                    help="print device-table entries (TOML) for a human to review, with evidence")
     p.add_argument("-o", "--output", metavar="FILE",
-                   help="write the records (or suggestions) to FILE, atomically, when complete")
+                   help="write what would be printed (the records, suggestions or summary) to "
+                        "FILE when complete: " + OUTPUT_HELP)
     _add_table(p)
 
 
