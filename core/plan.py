@@ -411,7 +411,7 @@ def _libvirt(prop: str, alias: str, target: str) -> str:
                     f"value='{int(value, 16)}'/>")
     return "\n".join([
         f"<!-- capslot, target: {target}. Paste inside <domain> (which must declare "
-        f"xmlns:qemu='{LIBVIRT_NS}'); the hostdev needs <alias name={quoteattr(alias)}/> -->",
+        f"xmlns:qemu='{LIBVIRT_NS}'); the hostdev needs the alias named below -->",
         f"<qemu:override xmlns:qemu='{LIBVIRT_NS}'>",
         f"  <qemu:device alias={quoteattr(alias)}>",
         "    <qemu:frontend>", *rows, "    </qemu:frontend>", "  </qemu:device>",

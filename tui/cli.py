@@ -849,13 +849,40 @@ def _placement_args(p: argparse.ArgumentParser, name: str) -> None:
         p.add_argument("--format", choices=EXPORT_FORMATS, required=True,
                        help="lspci -xxxx text, raw binary, the JSON plan, QEMU's property, "
                             "libvirt's <qemu:override> block, or the QEMU -device argument")
-        p.add_argument("--bdf", metavar="BDF", help="the device's host address for "
-                       "qemu-cmdline (default: the dump's slot)")
-        p.add_argument("--alias", default="hostdev0", metavar="NAME",
-                       help="the libvirt hostdev alias the override applies to")
+        p.add_argument("--bdf", metavar="BDF", type=_sink(_check_bdf),
+                       help="the device's host address DDDD:BB:DD.F for qemu-cmdline "
+                            "(default: the dump's slot)")
+        p.add_argument("--alias", default="hostdev0", metavar="NAME", type=_sink(_check_alias),
+                       help="the libvirt hostdev alias the override applies to: ua-NAME (a "
+                            "user alias: letters, digits, _ and -) or hostdevN")
     else:
         p.add_argument("--json", action="store_true")
     p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
+
+
+def _check_bdf(text: str) -> str:
+    from core.sinks import check_bdf
+
+    return check_bdf(text)
+
+
+def _check_alias(text: str) -> str:
+    from core.sinks import check_alias
+
+    return check_alias(text)
+
+
+def _sink(check: Callable[[str], str]) -> Callable[[str], str]:
+    """An argparse type from a core.sinks check: its reason is the one-line usage error."""
+    def checked(text: str) -> str:
+        from core.sinks import SinkError
+
+        try:
+            return check(text)
+        except SinkError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return checked
 
 
 def _survey_args(p: argparse.ArgumentParser) -> None:
