@@ -47,12 +47,17 @@ def fingerprint(data: bytes | None) -> str | None:
 
 
 def current(path: str) -> bytes | None:
-    """The file's bytes now (None when it does not exist)."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(MAX_PLAN_BYTES + 1)
-    except FileNotFoundError:
+    """The file's bytes now, at most MAX_PLAN_BYTES + 1 (None when it does not exist), by the
+    one bounded reader of every input: a plan file is a regular file, and anything else (a
+    FIFO) is a DumpError at once, never waited on."""
+    from .sources.inputs import read_head
+
+    if not os.path.exists(path):
         return None
+    data, error = read_head(path, MAX_PLAN_BYTES + 1)
+    if error is not None:
+        raise error
+    return data
 
 
 def _no_constant(name: str) -> Any:

@@ -5,6 +5,7 @@ in a thread that must finish)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -56,6 +57,45 @@ def test_a_fifo_nobody_writes_to_is_refused_after_the_wait(tmp_path, capsys, mon
     os.mkfifo(fifo)
     line = one_error_line(run_main(["show", str(fifo)], capsys), str(fifo))
     assert "FIFO: no data after 0.2 s" in line
+
+
+def test_a_fifo_as_pci_ids_is_refused_after_the_wait(tmp_path, capsys, monkeypatch):
+    """--pci-ids goes through the same bounded reader as a dump (issue 20, N5)."""
+    import core.sources.inputs as inputs
+    from core import pciids
+
+    monkeypatch.setattr(inputs, "WAIT_SECONDS", 0.2)  # the real wait is 10 s; no writer ever comes
+    monkeypatch.setattr(pciids, "_chosen", [None])
+    fifo = tmp_path / "pci.ids"
+    os.mkfifo(fifo)
+    line = one_error_line(run_main(["show", str(NIC), "--pci-ids", str(fifo)], capsys, wait=30),
+                          str(fifo))
+    assert "FIFO: no data after 0.2 s" in line
+
+
+def test_a_fifo_as_pci_ids_with_a_writer_is_read_once(tmp_path, capsys, monkeypatch):
+    from core import pciids
+
+    monkeypatch.setattr(pciids, "_chosen", [None])
+    fifo = tmp_path / "pci.ids"
+    os.mkfifo(fifo)
+
+    def writer() -> None:
+        with open(fifo, "wb") as f:  # blocks until capslot opens the FIFO for reading
+            f.write(b"10ec  Vendor From A Fifo\n\t8168  Its NIC\n")
+
+    from core.sources import load
+
+    raw = tmp_path / "config.bin"  # no device line of its own: named from pci.ids
+    raw.write_bytes(load(str(NIC))[0].data)
+    threading.Thread(target=writer, daemon=True).start()
+    try:
+        r = run_main(["path", str(raw), "--pci-ids", str(fifo)], capsys, wait=30)
+    finally:
+        pciids.default.cache_clear()  # the next test reads the system's names again
+        with contextlib.suppress(OSError):  # should capslot have died first, free the writer
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+    assert r.err == "" and "Vendor From A Fifo Its NIC" in r.out, r
 
 
 def test_a_fifo_with_a_writer_reads_like_the_file(tmp_path):
