@@ -259,6 +259,21 @@ def place_with(quirks: Path | str, capsys, env_overlay: bool = False) -> Result:
     return run_main(argv + ([] if env_overlay else ["--no-user-quirks"]), capsys)
 
 
+def test_an_unknown_key_in_device_offsets_is_said_once_and_the_entry_still_used(tmp_path, capsys):
+    quirks = tmp_path / "quirks.toml"
+    quirks.write_text("# mine\n" + GOOD_ENTRY + "[device.offsets]\npasdi = 0xe00\npasid = 0xd00\n")
+    r = place_with(quirks, capsys)
+    assert r.code == 0, r
+    (line,) = r.err.splitlines()
+    assert line.startswith(f"capslot: {quirks}:2: warning: [[device]] #1: [device.offsets] "
+                           "key 'pasdi' is not a virtual capability, ignored")
+    (placed,) = json.loads(r.out)["placements"]
+    assert (placed["offset"], placed["chosen_by"]) == (0xD00, "quirk")  # the known key is used
+    quirks.write_text(GOOD_ENTRY + "[device.offsets]\npasid = 0xd00\n\"0x1f\" = 0xe00\n")
+    r = place_with(quirks, capsys)
+    assert r.code == 0 and r.err == ""  # a raw extended ID is a name too
+
+
 @pytest.mark.parametrize("body, line, what", [
     # sizes: zero, negative, below the header, past the end, not a number, not a table
     ('sizes = { "0x2@0x140" = 0 }', 4, "at least the 4-byte header"),

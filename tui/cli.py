@@ -109,8 +109,16 @@ def _target(args: argparse.Namespace, view: str | None = None):
 def _table(args: argparse.Namespace):
     from core.placement import DeviceTable
 
-    return DeviceTable.load(getattr(args, "quirks", None),
-                            use_overlay=not getattr(args, "no_user_quirks", False))
+    table = DeviceTable.load(getattr(args, "quirks", None),
+                             use_overlay=not getattr(args, "no_user_quirks", False))
+    _say_warnings(table)
+    return table
+
+
+def _say_warnings(table) -> None:
+    """What the device table ignores, one line each on stderr (the command goes on)."""
+    for line in table.warnings:
+        _fail(line)
 
 
 def _ranges(args: argparse.Namespace) -> tuple[tuple[int, int], ...]:
@@ -421,12 +429,15 @@ NO_VMM_NOTE = "no VMM property: for a custom VMM; use --format lspci, binary or 
 _ANALYZER = None
 
 
-def _survey_init(quirks: str | None, user: bool, evidence: bool) -> None:
+def _survey_init(quirks: str | None, user: bool, evidence: bool, say: bool = False) -> None:
     global _ANALYZER
     from core.placement import DeviceTable
     from core.survey import Analyzer
 
-    _ANALYZER = Analyzer(DeviceTable.load(quirks, use_overlay=user), evidence)
+    table = DeviceTable.load(quirks, use_overlay=user)
+    if say:  # the parent says it, a worker does not say it again
+        _say_warnings(table)
+    _ANALYZER = Analyzer(table, evidence)
 
 
 def _survey_worker(quirks: str | None, user: bool, evidence: bool) -> None:
@@ -451,13 +462,13 @@ def _survey_results(args: argparse.Namespace, block_iter):
 
     init = (args.quirks, not args.no_user_quirks, args.suggest_quirks)
     if args.jobs <= 1:
-        _survey_init(*init)
+        _survey_init(*init, say=True)
         for block in block_iter:
             yield block if isinstance(block, dict) else _survey_block(block)
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    _survey_init(*init)  # here first: a bad device table is one line, not a worker's traceback
+    _survey_init(*init, say=True)  # here first: a bad device table is one line, not a worker's traceback
     pool = ProcessPoolExecutor(args.jobs, initializer=_survey_worker, initargs=init)
     try:
         window: deque = deque()
