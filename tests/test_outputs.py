@@ -178,9 +178,13 @@ def test_survey_that_reads_nothing_never_empties_the_file(tmp_path):
 def test_the_explorers_export_writes_into_a_fifo_being_read(fifo):
     from tui.app import write_export
 
-    reader = FifoReader(fifo)
-    write_export(str(fifo), b"guest bytes", threading.Event())
-    assert reader.result() == b"guest bytes" and stat.S_ISFIFO(os.stat(fifo).st_mode)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader there before the export
+    try:
+        write_export(str(fifo), b"guest bytes", threading.Event())  # fits the pipe: never waits
+        assert os.read(reader, 100) == b"guest bytes"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 
 
 def test_the_explorers_export_refuses_a_fifo_nobody_reads_and_its_own_terminal(fifo):
