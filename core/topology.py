@@ -177,13 +177,18 @@ class _Bridge:
     subordinate: int
 
 
+def is_bridge(cs: ConfigSpace) -> bool:
+    """A bridge with a slot and bus numbers: what a path above another device is made of."""
+    return (cs.provenance.slot is not None and cs.header_type in (1, 2) and cs.has(0x0B)
+            and cs.u8(0x0B) == BRIDGE_CLASS and cs.has(PCI_SUBORDINATE_BUS))
+
+
 def _bridges(devices: list[ConfigSpace]) -> list[_Bridge]:
     """Bridges whose bus numbers make sense: a bridge lies on a bus below its secondary."""
     out = []
     for i, cs in enumerate(devices):
         slot = cs.provenance.slot
-        if (slot is None or cs.header_type not in (1, 2) or not cs.has(0x0B)
-                or cs.u8(0x0B) != BRIDGE_CLASS or not cs.has(PCI_SUBORDINATE_BUS)):
+        if slot is None or not is_bridge(cs):
             continue
         domain, bus = _bus(slot)
         sec, sub = cs.u8(PCI_SECONDARY_BUS), cs.u8(PCI_SUBORDINATE_BUS)
@@ -196,8 +201,11 @@ class DumpTopology:
     """The bridges of one multi-device dump, found once; `path(i)` for each device (a file
     of thousands of devices costs one pass, not one per device)."""
 
-    def __init__(self, devices: list[ConfigSpace]) -> None:
+    def __init__(self, devices: list[ConfigSpace], many: bool | None = None) -> None:
+        """`devices`: the dump's devices, or only its bridges and the devices asked about
+        (`many` then says whether the dump held more than one device)."""
         self.devices = devices
+        self.many = len(devices) >= 2 if many is None else many
         self.bridges = _bridges(devices)
         self._hops: dict[int, Hop] = {}
 
@@ -210,7 +218,7 @@ class DumpTopology:
         devices = self.devices
         slot = devices[index].provenance.slot
         device = self._hop(index)
-        if len(devices) < 2 or slot is None:
+        if not self.many or slot is None:
             return UpstreamPath(device, (), False, None, "one device", (
                 "a dump of one device does not show the ports above it: give an lspci -xxxx "
                 "dump of the whole machine, or run on the host (sysfs:BDF)",))

@@ -83,6 +83,13 @@ def _load_selected(dump: str, slot: str | None):
     return load_slot(dump, slot)
 
 
+def _load_one(dump: str, slot: str | None):
+    """The one device a command needs (core.sources.load_one: decided while streaming)."""
+    from core.sources import load_one
+
+    return load_one(dump, slot)
+
+
 def _dump_arg(args: argparse.Namespace) -> str:
     if getattr(args, "device", None):
         if args.dump:
@@ -231,14 +238,19 @@ def cmd_path(args: argparse.Namespace) -> int:
     """The upstream path of a device and whether a PASID can travel it: exit 1 when it
     cannot (a function on the path lacks End-End TLP Prefix support)."""
     from core import host, topology
-    from core.sources import load, select
+    from core.sources import load, select, stream_slot
 
     dump = _dump_arg(args)
-    every = load(dump)
-    shown = select(every, args.slot, dump)
-    # None: a dump of one device, whose path says that its ports are not in the dump
-    paths = [(cs, path if path is not None else topology.from_dump(every, 0))
-             for cs, path in zip(shown, _upstreams(dump, every, shown), strict=False)]
+    if args.slot and not dump.startswith("sysfs:"):  # streamed: the bridges and the device kept
+        kept, wanted, count = stream_slot(dump, args.slot, topology.is_bridge)
+        topo = topology.DumpTopology(kept, many=count >= 2)
+        paths = [(kept[i], topo.path(i)) for i in wanted]
+    else:
+        every = load(dump)
+        shown = select(every, args.slot, dump)
+        # None: a dump of one device, whose path says that its ports are not in the dump
+        paths = [(cs, path if path is not None else topology.from_dump(every, 0))
+                 for cs, path in zip(shown, _upstreams(dump, every, shown), strict=False)]
     blocked = any(p.verdict()[0] == topology.BLOCKED for _, p in paths)
     if args.json:
         _emit_json({"devices": [{"source": cs.provenance.source, "slot": cs.provenance.slot,
@@ -280,7 +292,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         offset = parse_offset(args.offset)
     except ValueError as exc:
         raise DumpError(f"OFFSET {args.offset}", str(exc)) from None
-    (cs,) = _one(_load_selected(dump, args.slot), dump)
+    cs = _load_one(dump, args.slot)
     plan = _plan(args, cs, auto=False)
     answers = [(name, explain(plan.display(name), offset)) for name in VIEWS]
     lines = verdict_lines(plan) if args.add else []
@@ -311,8 +323,8 @@ def vars_of(facts) -> dict[str, Any]:
 def cmd_diff(args: argparse.Namespace) -> int:
     from core.plan import compare
 
-    (a,) = _one(_load_selected(args.a, args.slot), args.a)
-    (b,) = _one(_load_selected(args.b, args.slot_b or args.slot), args.b)
+    a = _load_one(args.a, args.slot)
+    b = _load_one(args.b, args.slot_b or args.slot)
     requests = _requests(args)
     missing = [r.text for r in requests if r.offset is None]
     if missing:
@@ -325,12 +337,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     _console().print(render.diff(result, args.a, args.b))
     return EXIT_OK
-
-
-def _one(devices: list, source: str) -> list:
-    if len(devices) != 1:
-        raise DumpError(source, f"{len(devices)} devices in the dump: pick one with --slot")
-    return devices
 
 
 def _diff_json(result) -> dict[str, Any]:
@@ -350,9 +356,7 @@ def _diff_json(result) -> dict[str, Any]:
 # ---------------------------------------------------------------- placement
 
 def _placement_plan(args: argparse.Namespace, auto: bool):
-    dump = _dump_arg(args)
-    (cs,) = _one(_load_selected(dump, args.slot), dump)
-    return _plan(args, cs, auto=auto)
+    return _plan(args, _load_one(_dump_arg(args), args.slot), auto=auto)
 
 
 def _report(args: argparse.Namespace, plan) -> int:

@@ -1,0 +1,65 @@
+"""Multi-device files (issue 20): a command that needs one device decides while streaming (a
+second device and no --slot stops the read with the slots and the hint), and `path --slot`
+keeps only the bridges and the device, giving the path `path` of the whole file gives."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core import sources
+from core.space import DumpError
+from tests.cli import capslot
+from tests.fake_sysfs import LSPCI
+from tests.test_live_host import ALL, DSP, ORDER
+from tests.test_topology import whole_machine
+
+needs_lspci = pytest.mark.skipif(LSPCI is None, reason="lspci (pciutils) is not installed")
+
+
+def test_a_second_device_stops_the_read(monkeypatch, tmp_path):
+    """load_one reads no further than the second device (the rest could be gigabytes)."""
+    seen = []
+    nic = sources.load("sample_dumps/realtek_rtl8168_nic_b.txt")[0]
+
+    def devices(spec, stdin=None):
+        for n in range(100):
+            seen.append(n)
+            yield nic
+
+    monkeypatch.setattr(sources, "iter_devices", devices)
+    with pytest.raises(DumpError, match=r"more than one device in the dump \(0000:08:00.0, "
+                                        r"0000:08:00.0, \.\.\.\): pick one with --slot"):
+        sources.load_one("many.txt", None)
+    assert seen == [0, 1]
+
+
+@needs_lspci
+@pytest.mark.parametrize("command", [["explain", "0x100"], ["check", "--add", "pasid@0xff8"],
+                                     ["place", "--add", "pasid"],
+                                     ["export", "--add", "pasid", "--format", "qemu"]])
+def test_commands_of_one_device_say_which_slots_and_the_hint(tmp_path, command):
+    dump = whole_machine(tmp_path, ALL)
+    name, *rest = command
+    r = capslot(name, str(dump), *rest)
+    assert r.code == 2 and r.out == "", r
+    (line,) = r.err.splitlines()
+    assert line == (f"capslot: {dump}: more than one device in the dump ({ORDER[0]}, "
+                    f"{ORDER[1]}, ...): pick one with --slot")
+    r = capslot(name, str(dump), *rest, "--slot", ORDER[1])
+    assert r.code in (0, 1) and r.out, r
+
+
+@needs_lspci
+def test_path_slot_streams_and_gives_the_whole_files_answer(tmp_path):
+    dump = whole_machine(tmp_path, ALL - {DSP})
+    whole = {d["slot"]: d for d in json.loads(capslot("path", str(dump), "--json").out)["devices"]}
+    assert sorted(whole) == sorted(ORDER)
+    for slot in ORDER:
+        r = capslot("path", str(dump), "--slot", slot, "--json")
+        (dev,) = json.loads(r.out)["devices"]
+        assert dev == whole[slot]
+        assert r.code == (1 if dev["upstream"]["verdict"] == "blocked" else 0)
+    r = capslot("path", str(dump), "--slot", "0000:42:00.0")
+    assert r.code == 2 and "no device at 0000:42:00.0 (the dump has: " in r.err
