@@ -95,11 +95,39 @@ def fd_alias(path: str) -> int | None:
     return {"stdout": 1, "stderr": 2}[name] if name else int(dev_fd or proc_fd)
 
 
+class _Borrowed:
+    """sys.stdout or sys.stderr written as bytes (whatever they are now: a test may have
+    put a text buffer there); flushed, never closed."""
+
+    def __init__(self, stream, path: str) -> None:
+        if stream is None:
+            raise WriteError(path, "cannot write: it is closed")
+        self._stream = stream
+
+    def write(self, data: bytes) -> None:
+        binary = getattr(self._stream, "buffer", None)
+        if binary is not None:
+            binary.write(data)
+        else:
+            self._stream.write(data.decode("utf-8", "replace"))
+
+    def flush(self) -> None:
+        self._stream.flush()
+
+    def fileno(self) -> int:
+        return self._stream.fileno()
+
+    def close(self) -> None:
+        self._stream.flush()
+
+
 class Output:
     """Where one output goes, chosen by what is at the path (one rule for every `-o` and for
     the explorer's export):
 
-    - `-`, /dev/stdout, /dev/stderr, /dev/fd/N: that descriptor, written as it is;
+    - `-` and /dev/stdout (or /dev/stderr, /dev/fd/1, /proc/self/fd/2, ...): the process's
+      own standard output (or error), written as it is, never opened anew; /dev/fd/N for
+      another N: a copy of that descriptor;
     - a character device (/dev/null, a terminal) or a FIFO: opened for writing in place,
       never created, truncated or renamed over (a FIFO opening waits for a reader, as a
       shell's `>` does; with `wait_for_reader=False` a FIFO nobody reads is refused);
@@ -114,14 +142,14 @@ class Output:
 
     def __init__(self, path: str, wait_for_reader: bool = True) -> None:
         self.path = path
-        self._file: io.BufferedWriter | None = None
+        self._file: io.BufferedWriter | _Borrowed | None = None
         self._tmp: str | None = None
         self._target = path
         fd = fd_alias(path) if path != "-" else 1
+        if fd in (1, 2):  # the process's own standard output or error, as Python holds it
+            self._file = _Borrowed(sys.stdout if fd == 1 else sys.stderr, path)
+            return
         if fd is not None:
-            for stream in (sys.stdout, sys.stderr):  # what was printed before comes first
-                with contextlib.suppress(AttributeError, OSError, ValueError):
-                    stream.flush()
             try:
                 self._open(os.dup(fd))
             except OSError as exc:
