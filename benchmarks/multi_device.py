@@ -16,16 +16,17 @@ CPU is the steadier figure), 20,000 devices (241 MB), one run each, `--tree` an 
 
     command                      before (7156b69)                 after (branch hard3)
                                  wall     cpu      peak           wall     cpu      peak
-    explain 0x100, no --slot     16.4 s   14.6 s   114 MB         0.15 s   0.14 s   16 MB
-    explain 0x100 --slot LAST     0.51 s   0.51 s   26 MB         1.00 s   0.72 s   25 MB
-    path --slot LAST             15.2 s   14.8 s   117 MB        18.5 s   11.7 s    52 MB
-    show --json --slot LAST       0.70 s   0.62 s   19 MB         0.69 s   0.39 s   19 MB
+    explain 0x100, no --slot     16.4 s   14.6 s   114 MB         0.19 s   0.09 s   16 MB
+    explain 0x100 --slot LAST     0.51 s   0.51 s   26 MB         0.59 s   0.46 s   25 MB
+    path --slot LAST             15.2 s   14.8 s   117 MB         4.8 s    1.66 s   56 MB
+    show --json --slot LAST       0.70 s   0.62 s   19 MB         0.71 s   0.39 s   19 MB
 
+(the "after" wall times were taken while the TUI tests ran on the other core.)
 `explain` (and check, place, export, diff) without --slot now stops at the second device.
-`path --slot` keeps only the bridges and the device, so its memory no longer holds the file,
-but it still parses every device to find the bridges: its time is the parse's (a scan for
-bridges like show's scan for the slot is what remains to do). The issue's 1 GB file is about
-4 times this one. `explain --slot` is unchanged (the same load_slot); its runs differ by noise.
+`path --slot` keeps only the bridges and the device, and reads a file as survey does (in
+blocks of whole devices, by the fast reader): it still reads every device, since any may be
+a bridge above the one asked for, but no longer holds them. The issue's 1 GB file is about
+4 times this one. `explain --slot` and `show --slot` are unchanged (the same load_slot).
 """
 
 from __future__ import annotations

@@ -63,3 +63,13 @@ def test_path_slot_streams_and_gives_the_whole_files_answer(tmp_path):
         assert r.code == (1 if dev["upstream"]["verdict"] == "blocked" else 0)
     r = capslot("path", str(dump), "--slot", "0000:42:00.0")
     assert r.code == 2 and "no device at 0000:42:00.0 (the dump has: " in r.err
+
+
+@needs_lspci
+def test_path_slot_from_standard_input_gives_the_same_answer(tmp_path):
+    dump = whole_machine(tmp_path, ALL - {DSP})
+    from_file = capslot("path", str(dump), "--slot", ORDER[-1], "--json")
+    from_stdin = capslot("path", "-", "--slot", ORDER[-1], "--json", stdin=dump.read_bytes())
+    assert from_file.code == from_stdin.code == 1
+    assert json.loads(from_stdin.out)["devices"][0]["upstream"] == \
+        json.loads(from_file.out)["devices"][0]["upstream"]

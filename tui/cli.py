@@ -242,7 +242,12 @@ def cmd_path(args: argparse.Namespace) -> int:
 
     dump = _dump_arg(args)
     if args.slot and not dump.startswith("sysfs:"):  # streamed: the bridges and the device kept
-        kept, wanted, count = stream_slot(dump, args.slot, topology.is_bridge)
+        devices = None
+        if os.path.isfile(dump):  # a file: read as survey reads it (in blocks, the fast reader)
+            from core.survey import stream_devices
+
+            devices = stream_devices(dump)
+        kept, wanted, count = stream_slot(dump, args.slot, topology.is_bridge, devices)
         topo = topology.DumpTopology(kept, many=count >= 2)
         paths = [(kept[i], topo.path(i)) for i in wanted]
     else:

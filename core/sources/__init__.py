@@ -255,17 +255,18 @@ def load_one(spec: str, slot: str | None, stdin: BinaryIO | None = None) -> Conf
     return first
 
 
-def stream_slot(spec: str, slot: str, keep) -> tuple[list[ConfigSpace], list[int], int]:
-    """One pass over a dump for the devices at `slot` and those `keep(cs)` wants beside them
-    (the bridges a path is made of), every other device dropped as soon as it is read:
-    (the kept devices in the dump's order, where the ones at `slot` are among them, how many
-    devices the dump held). Memory is what is kept, not the dump."""
+def stream_slot(spec: str, slot: str, keep, devices: Iterable[ConfigSpace] | None = None
+                ) -> tuple[list[ConfigSpace], list[int], int]:
+    """One pass over a dump (`devices`, else iter_devices) for the devices at `slot` and
+    those `keep(cs)` wants beside them (the bridges a path is made of), every other device
+    dropped as soon as it is read: (the kept devices in the dump's order, where the ones at
+    `slot` are among them, how many devices the dump held). Memory is what is kept."""
     want = _want(slot, spec)
     kept: list[ConfigSpace] = []
     wanted: list[int] = []
     slots: list[str] = []
     count = 0
-    for cs in iter_devices(spec):
+    for cs in iter_devices(spec) if devices is None else devices:
         count += 1
         if len(slots) < 8:
             slots.append(cs.provenance.slot or "?")
