@@ -215,9 +215,14 @@ class DumpTopology:
         return self._hops[index]
 
     def path(self, index: int) -> UpstreamPath:
+        return self.path_of(self.devices[index], index)
+
+    def path_of(self, cs: ConfigSpace, index: int | None = None) -> UpstreamPath:
+        """The path of `cs`: devices[index], or a device of the dump not kept in `devices`
+        (index None: a dump read twice keeps only its bridges)."""
         devices = self.devices
-        slot = devices[index].provenance.slot
-        device = self._hop(index)
+        slot = cs.provenance.slot
+        device = self._hop(index) if index is not None else hop(cs, slot)
         if not self.many or slot is None:
             return UpstreamPath(device, (), False, None, "one device", (
                 "a dump of one device does not show the ports above it: give an lspci -xxxx "
@@ -226,7 +231,7 @@ class DumpTopology:
         ports: list[Hop] = []
         notes: list[str] = []
         complete = True
-        used = {index}
+        used = {index} if index is not None else set()
         for _ in range(MAX_DEPTH):
             around = [b for b in self.bridges if b.domain == domain
                       and b.secondary <= bus <= b.subordinate and b.index not in used]

@@ -73,3 +73,33 @@ def test_path_slot_from_standard_input_gives_the_same_answer(tmp_path):
     assert from_file.code == from_stdin.code == 1
     assert json.loads(from_stdin.out)["devices"][0]["upstream"] == \
         json.loads(from_file.out)["devices"][0]["upstream"]
+
+
+@needs_lspci
+@pytest.mark.parametrize("extra", [["--json"], [], ["--add", "pasid@0xff8", "--json"],
+                                   ["--view", "guest", "--host-layout"]])
+def test_show_of_a_large_file_streams_and_prints_what_show_prints(tmp_path, capsys, monkeypatch,
+                                                                  extra):
+    """A file over SHOW_STREAM_BYTES is read twice (bridges first, then device by device as
+    shown): the same output as the whole file read at once."""
+    import tui.cli
+    from tests.test_hardening_inputs import run_main
+
+    dump = whole_machine(tmp_path, ALL - {DSP})
+    monkeypatch.setenv("COLUMNS", "200")
+    whole = run_main(["show", str(dump), *extra], capsys)
+    monkeypatch.setattr(tui.cli, "SHOW_STREAM_BYTES", 0)
+    read = []
+    real = sources.iter_devices
+
+    def counted(spec, stdin=None):
+        for cs in real(spec, stdin):
+            read.append(cs.provenance.slot)
+            yield cs
+
+    monkeypatch.setattr(sources, "iter_devices", counted)
+    streamed = run_main(["show", str(dump), *extra], capsys)
+    assert streamed == whole and whole.code == 0 and "0000:04:00.0" in whole.out
+    assert read == ORDER  # the second pass: one device at a time, in the file's order
+    if "--json" in extra:
+        assert json.loads(streamed.out)["devices"][-1]["upstream"]["verdict"] == "blocked"

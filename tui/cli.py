@@ -147,34 +147,34 @@ def _plan(args: argparse.Namespace, cs, auto: bool, table=None, peers: tuple = (
                 _ranges(args), auto=auto, peers=peers)
 
 
+SHOW_STREAM_BYTES = 64 << 20  # a larger file is shown as it is read (below)
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from core.capture import host_layout
     from core.plan import Plan, verdict_lines
     from core.report import device_object
-    from core.sources import load
 
     dump = _dump_arg(args)
-    if args.slot:  # straight to the one device (a huge file is not parsed whole): its
-        spaces = _load_selected(dump, args.slot)  # path is left to `capslot path`
-        every: list = []
-    else:
-        every = spaces = load(dump)
-    from core.capture import Peers
-
-    peers = Peers(every or spaces)  # what else the file holds: evidence of where it was read
+    spaces, peers, upstream = _show_input(dump, args)
     table = _table(args) if args.add else None
-    items = []  # (layout shown, lines under it, plan)
-    for cs in spaces:
-        if args.add:  # judged for the target, drawn in the target view
-            plan = _plan(args, cs, auto=False, table=table, peers=peers)
-            lines = verdict_lines(plan)
-            items.append((plan.display(), lines, plan))
-        else:  # the bytes as read, unless another view is asked for
-            plan = Plan(cs, _target(args), peers=peers)
-            items.append((plan.view(args.view or "hardware"), [], plan))
+
+    def items():  # (layout shown, lines under it, plan, upstream path), one device at a time
+        for n, cs in enumerate(spaces):
+            if args.add:  # judged for the target, drawn in the target view
+                plan = _plan(args, cs, auto=False, table=table, peers=peers)
+                yield plan.display(), verdict_lines(plan), plan, upstream(n, cs)
+            else:  # the bytes as read, unless another view is asked for
+                plan = Plan(cs, _target(args), peers=peers)
+                yield plan.view(args.view or "hardware"), [], plan, upstream(n, cs)
+
     if args.json:
-        devices = []
-        for (layout, _, plan), path in zip(items, _upstreams(dump, every, spaces), strict=False):
+        import json
+        import textwrap
+
+        out = sys.stdout
+        out.write('{\n "devices": [\n')  # json.dumps(..., indent=1) of the whole, streamed
+        for n, (layout, _, plan, path) in enumerate(items()):
             obj = device_object(layout)
             obj["captured"] = plan.captured.to_json()
             if args.host_layout:
@@ -184,13 +184,13 @@ def cmd_show(args: argparse.Namespace) -> int:
             if args.add:
                 judged = plan.to_json()
                 obj["target"], obj["placements"] = judged["target"], judged["placements"]
-            devices.append(obj)
-        _emit_json({"devices": devices})
+            out.write((",\n" if n else "") + textwrap.indent(json.dumps(obj, indent=1), "  "))
+        out.write("\n ]\n}\n")
         return EXIT_OK
     if args.map:
         from tui.render import export_map
 
-        text = export_map([(layout, lines) for layout, lines, _ in items], args.map)
+        text = export_map([(layout, lines) for layout, lines, _, _ in items()], args.map)
         return _write_out(args, text.encode("ascii" if args.map == "text" else "utf-8"))
     from rich.text import Text
 
@@ -198,7 +198,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from tui import render
 
     console = _console()
-    for n, ((layout, lines, plan), path) in enumerate(zip(items, _upstreams(dump, every, spaces), strict=False)):
+    for n, (layout, lines, plan, path) in enumerate(items()):
         if n:
             console.rule()
         first, lines = heading(lines)  # the target in the first lines, the verdicts under the map
@@ -212,6 +212,51 @@ def cmd_show(args: argparse.Namespace) -> int:
 
             console.print(path_text(path))
     return EXIT_OK
+
+
+def _show_input(dump: str, args: argparse.Namespace):
+    """What `show` shows: the devices (a list, or a stream for a large file), the peers
+    (what else the file holds: evidence of where it was read), and a function giving the
+    upstream path of the n-th device shown (None where there is none to give)."""
+    from core.capture import Peers
+
+    if args.slot:  # straight to the one device (a huge file is not parsed whole): its
+        spaces = _load_selected(dump, args.slot)  # path is left to `capslot path`
+        return spaces, Peers(spaces), lambda n, cs: None
+    if not dump.startswith("sysfs:") and dump != "-" and os.path.isfile(dump) \
+            and os.path.getsize(dump) > SHOW_STREAM_BYTES:
+        return _show_streamed(dump)
+    from core.sources import load
+
+    every = load(dump)
+    paths = _upstreams(dump, every, every)
+    return every, Peers(every), lambda n, cs: paths[n]
+
+
+def _show_streamed(dump: str):
+    """A large file, read twice so that memory stays flat: first (the fast reader of survey)
+    for the bridges and the peers alone, then device by device as it is shown. A device that
+    cannot be read stops the second pass there, after the devices before it were shown."""
+    from core import topology
+    from core.capture import VIRTUAL_BRIDGES, Peers
+    from core.sources import iter_devices
+    from core.survey import stream_devices
+
+    kept: list = []
+    position: dict[int, int] = {}  # the n-th device of the file: its place in `kept`
+    count, slotted = 0, True
+    for n, cs in enumerate(stream_devices(dump)):
+        count += 1
+        slotted = slotted and cs.provenance.slot is not None
+        if topology.is_bridge(cs) or (cs.vendor_id, cs.device_id) in VIRTUAL_BRIDGES:
+            position[n] = len(kept)
+            kept.append(cs)
+    topo = topology.DumpTopology(kept, many=count >= 2) if count >= 2 and slotted else None
+
+    def upstream(n: int, cs):
+        return topo.path_of(cs, position.get(n)) if topo is not None else None
+
+    return iter_devices(dump), Peers(kept), upstream
 
 
 def _upstreams(dump: str, every: list, shown: list) -> list:
