@@ -47,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--devices", type=int, default=20_000, help="devices in the file (20,000)")
     ap.add_argument("--pairs", type=int, default=1, help="runs of each command (1)")
+    ap.add_argument("--show-all", action="store_true",
+                    help="also `show --json` of every device (long on a large file)")
     ap.add_argument("--tree", type=Path, default=ROOT,
                     help="the checkout whose capslot runs (default: this one)")
     args = ap.parse_args(argv)
@@ -66,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
             "path --slot LAST": [*capslot, "path", str(dump), "--slot", last],
             "show --json --slot LAST": [*capslot, "show", str(dump), "--json", "--slot", last],
         }
+        if args.show_all:
+            commands["show --json, every device"] = [*capslot, "show", str(dump), "--json"]
         results = paired(commands, pairs=args.pairs, warmup=0, env=bytecode_env())
         for name, runs in results.items():
             print(runs.line(name))

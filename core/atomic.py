@@ -161,6 +161,8 @@ class Output:
             mode = None
         except OSError as exc:
             raise _cannot(path, exc) from None
+        if mode is None and path.endswith(("/", os.sep)):
+            raise WriteError(path, "cannot write: no such folder")
         if mode is None or stat.S_ISREG(mode):
             self._target = os.path.realpath(path)  # a link to a file: the file is replaced
             folder = os.path.dirname(self._target)
@@ -186,11 +188,6 @@ class Output:
 
     def _open(self, fd: int) -> None:
         self._file = os.fdopen(fd, "wb")
-
-    @property
-    def replaces(self) -> bool:
-        """True when the output is a regular file replaced on commit."""
-        return self._tmp is not None
 
     def write(self, data: bytes) -> None:
         if self._file is None:

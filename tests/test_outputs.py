@@ -117,6 +117,7 @@ def test_a_missing_folder_is_refused_with_one_line(tmp_path):
     target = tmp_path / "no" / "such" / "out.txt"
     one_line(capslot(*EXPORT, "-o", str(target)), str(target), "no such folder")
     one_line(capslot("show", NIC, "--map", "svg", "-o", str(target)), "no such folder")
+    one_line(capslot(*EXPORT, "-o", f"{tmp_path}/new/"), "no such folder")  # never a file "new"
     assert os.listdir(tmp_path) == []
 
 
