@@ -8,7 +8,7 @@ and prints wall and CPU time and peak memory (benchmarks/measure.py). `--tree DI
 capslot of another checkout (an unpacked `git archive` of an older commit) with this venv's
 Python: the figures before and after a change, on the same file and machine.
 
-    .venv/bin/python benchmarks/multi_device.py [--devices N] [--pairs N] [--tree DIR]
+    .venv/bin/python benchmarks/multi_device.py [--devices N] [--pairs N] [--show-all] [--tree DIR]
 
 Measured on the project's machine (2 cores shared with other work, so wall times are noisy;
 CPU is the steadier figure), 20,000 devices (241 MB), one run each, `--tree` an unpacked
@@ -22,6 +22,12 @@ CPU is the steadier figure), 20,000 devices (241 MB), one run each, `--tree` an 
     show --json --slot LAST       0.70 s   0.62 s   19 MB         0.71 s   0.39 s   19 MB
 
 (the "after" wall times were taken while the TUI tests ran on the other core.)
+
+`--show-all` adds `show --json` of every device; at 6,000 devices (72 MB, past show's 64 MiB
+streaming threshold), before -> after: wall 27.8 -> 19.6 s, cpu 9.6 -> 10.9 s, peak 480 -> 33
+MB (read twice, so a little more CPU; memory no longer grows with the file). The other
+commands at 6,000 devices: explain without --slot 4.2 -> 0.09 s CPU, path --slot 3.6 -> 0.57 s
+CPU and 47 -> 33 MB.
 `explain` (and check, place, export, diff) without --slot now stops at the second device.
 `path --slot` keeps only the bridges and the device, and reads a file as survey does (in
 blocks of whole devices, by the fast reader): it still reads every device, since any may be
