@@ -243,6 +243,7 @@ async def until(pilot, condition, guard: float = 30) -> None:
     while not condition():
         assert time.monotonic() < deadline, "the condition never came"
         await pilot.pause()
+    await pilot.pause()  # and what it changed is painted before the screen is read
 
 
 def picker_listed(app) -> bool:
