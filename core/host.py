@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from . import pciids, topology
 from .pciids import Identity, PciIds
-from .sources.sysfs import read_fd
+from .sources.inputs import open_input, read_head
 from .space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
 
 UNPRIVILEGED_BYTES = 64  # what the kernel gives a reader without CAP_SYS_ADMIN
@@ -68,14 +68,12 @@ class LiveDevice:
 # ---------------------------------------------------------------- reading, read-only
 
 def _read(path: str, limit: int) -> bytes | None:
+    """At most `limit` bytes of a sysfs file, by the one bounded reader (core.sources.inputs):
+    None when it cannot be read, or is not a regular file (a FIFO never blocks the read)."""
     try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
+        raw, error = read_head(path, limit)
+    except DumpError:
         return None
-    try:
-        raw, error = read_fd(fd, limit)
-    finally:
-        os.close(fd)
     return None if error is not None and not raw else raw
 
 
@@ -176,16 +174,14 @@ def config_access(root: str | None = None) -> int | None:
     for slot in slots(root):
         path = os.path.join(devices_dir(root), slot, "config")
         try:
-            fd = os.open(path, os.O_RDONLY)
-        except OSError:
+            stream, size = open_input(path, regular_only=True)  # a FIFO: refused, not waited on
+        except DumpError:
             continue
-        try:
-            size = os.fstat(fd).st_size
-            beyond = os.pread(fd, 4, UNPRIVILEGED_BYTES)
-        except OSError:
-            continue
-        finally:
-            os.close(fd)
+        with stream:
+            try:
+                beyond = os.pread(stream.fileno(), 4, UNPRIVILEGED_BYTES)
+            except OSError:
+                continue
         return max(size, UNPRIVILEGED_BYTES + 4) if beyond else UNPRIVILEGED_BYTES
     return None
 

@@ -201,22 +201,18 @@ NO_NAMES = PciIds(b"", "(no pci.ids)")  # lspci's output when no database can be
 # ---------------------------------------------------------------- loading
 
 def read(path: str) -> PciIds:
-    """The database in `path` (plain or gzip). Raises DumpError for a file that cannot be
-    read or holds no entries."""
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except FileNotFoundError:
-        raise DumpError(path, "no such file (--pci-ids wants a pci.ids file)") from None
-    except OSError as exc:
-        raise DumpError(path, f"cannot open: {exc.strerror}") from None
-    try:
-        with os.fdopen(fd, "rb") as stream:
-            data = stream.read(MAX_FILE + 1)
-    except OSError as exc:
-        raise DumpError(path, f"cannot read: {exc.strerror}") from None
+    """The database in `path` (plain or gzip), read by the one bounded reader of every input
+    (core.sources.inputs: at most MAX_FILE bytes; a FIFO or device waits at most its
+    WAIT_SECONDS for data). Raises DumpError for a file that cannot be read or holds no
+    entries."""
+    from .sources.inputs import read_limited
+
+    data = read_limited(path, MAX_FILE, "pci.ids file",
+                        missing="no such file (--pci-ids wants a pci.ids file)",
+                        directory="is a directory (--pci-ids wants a pci.ids file)")
     if data[:2] == b"\x1f\x8b":
         try:
-            with gzip.GzipFile(fileobj=io.BytesIO(data[:MAX_FILE])) as unzipped:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
                 data = unzipped.read(MAX_FILE + 1)
         except (OSError, EOFError, ValueError) as exc:  # gzip.BadGzipFile is an OSError
             raise DumpError(path, f"not a readable gzip file: {exc}") from None
@@ -233,28 +229,27 @@ def find() -> str | None:
     return next((p for p in SEARCH_PATHS if os.path.isfile(p)), None)
 
 
-_chosen: list[str | None] = [None]  # the --pci-ids file, when one was given
+_chosen: list[PciIds | None] = [None]  # the --pci-ids file's database, when one was given
 
 
 def configure(path: str | None) -> None:
-    """Use `path` (checked now: a bad file is an input error) instead of the usual places."""
-    if path is not None:
-        read(path)  # raises DumpError before anything is shown
-    _chosen[0] = path
+    """Use `path` (read now, once: a bad file is an input error, and a FIFO is not read
+    twice) instead of the usual places."""
+    _chosen[0] = read(path) if path is not None else None  # DumpError before anything shows
     default.cache_clear()
 
 
 @lru_cache(maxsize=1)
 def default() -> PciIds:
     """The configured database, else the system's, else no names (as lspci without one)."""
-    path = _chosen[0] or find()
+    if _chosen[0] is not None:
+        return _chosen[0]
+    path = find()
     if path is None:
         return NO_NAMES
     try:
         return read(path)
     except DumpError:
-        if _chosen[0]:
-            raise
         return NO_NAMES  # a broken system file: lspci would stop; capslot shows numbers
 
 

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 from .capture import Captured, detect
 from .capture import forced as forced_capture
 from .layout import Layout, build
-from .lazyre import LazyPattern
 from .space import ConfigSpace, DumpError
 from .target import NO_VMM, TargetSpec
 from .views import view as view_of
@@ -500,12 +499,12 @@ class Plan:
         if not host:
             raise PlanError("--format", f"{fmt} needs the device's host address: the dump names "
                             "none, give --bdf DDDD:BB:DD.F")
-        if not BDF.fullmatch(host):
-            raise PlanError("--bdf", f"{host!r} is not a PCI address DDDD:BB:DD.F")
-        return host
+        from .sinks import SinkError, check_bdf
 
-
-BDF = LazyPattern(r"[0-9a-fA-F]{4}:[0-9a-fA-F]{2}:[01][0-9a-fA-F]\.[0-7]")
+        try:  # --bdf was checked when parsed; the dump's own slot is checked here
+            return check_bdf(host)
+        except SinkError as exc:
+            raise PlanError("--bdf" if bdf else self.device.provenance.source, str(exc)) from None
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:

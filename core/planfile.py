@@ -19,7 +19,7 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from .atomic import write_atomic
+from .atomic import write_output
 from .plan import MAX_PLACEMENTS, Plan
 from .placement.vcaps import VcapRequest, parse_vcap
 from .space import ConfigSpace, DumpError
@@ -47,12 +47,17 @@ def fingerprint(data: bytes | None) -> str | None:
 
 
 def current(path: str) -> bytes | None:
-    """The file's bytes now (None when it does not exist)."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(MAX_PLAN_BYTES + 1)
-    except FileNotFoundError:
+    """The file's bytes now, at most MAX_PLAN_BYTES + 1 (None when it does not exist), by the
+    one bounded reader of every input: a plan file is a regular file, and anything else (a
+    FIFO) is a DumpError at once, never waited on."""
+    from .sources.inputs import read_head
+
+    if not os.path.exists(path):
         return None
+    data, error = read_head(path, MAX_PLAN_BYTES + 1)
+    if error is not None:
+        raise error
+    return data
 
 
 def _no_constant(name: str) -> Any:
@@ -143,5 +148,5 @@ def write(path: str, plan: Plan, expected: str | None) -> str:
         raise PlanConflict(path, "the plan file changed on disk since this session read it "
                            "(another explorer or an editor): not overwritten")
     data = (json.dumps(document(plan), indent=1) + "\n").encode()
-    write_atomic(path, data)
+    write_output(path, data)
     return fingerprint(data) or ""

@@ -277,6 +277,21 @@ def _devices_of(block: Block) -> Iterator[ConfigSpace | dict]:
         yield _error_record(block.source, item) if isinstance(item, DumpError) else item
 
 
+def stream_devices(path: str) -> Iterator[ConfigSpace]:
+    """Every device of one regular file as survey reads it: lspci text in blocks of whole
+    devices, each parsed by the fast reader (some ten times the line-by-line reader's speed on
+    a fleet file), memory one block. A device that cannot be read is skipped (as `--slot`
+    skips the devices it does not parse); a file that cannot be read is a DumpError."""
+    for block in blocks(path):
+        if isinstance(block, dict):  # the file itself: cannot be opened or read
+            raise DumpError(path, block["error"].removeprefix(f"{path}: "))
+        for item in _devices_of(block):
+            if not isinstance(item, dict):
+                yield item
+            elif block.fmt == "file":  # a whole non-lspci input that cannot be read
+                raise DumpError(path, item["error"].removeprefix(f"{path}: "), item["line"])
+
+
 def iter_devices_bytes(block: Block) -> Iterator[ConfigSpace]:
     import io
 

@@ -248,13 +248,18 @@ class _Bridge:
     subordinate: int
 
 
+def is_bridge(cs: ConfigSpace) -> bool:
+    """A bridge with a slot and bus numbers: what a path above another device is made of."""
+    return (cs.provenance.slot is not None and cs.header_type in (1, 2) and cs.has(0x0B)
+            and cs.u8(0x0B) == BRIDGE_CLASS and cs.has(PCI_SUBORDINATE_BUS))
+
+
 def _bridges(devices: list[ConfigSpace]) -> list[_Bridge]:
     """Bridges whose bus numbers make sense: a bridge lies on a bus below its secondary."""
     out = []
     for i, cs in enumerate(devices):
         slot = cs.provenance.slot
-        if (slot is None or cs.header_type not in (1, 2) or not cs.has(0x0B)
-                or cs.u8(0x0B) != BRIDGE_CLASS or not cs.has(PCI_SUBORDINATE_BUS)):
+        if slot is None or not is_bridge(cs):
             continue
         domain, bus = _bus(slot)
         sec, sub = cs.u8(PCI_SECONDARY_BUS), cs.u8(PCI_SUBORDINATE_BUS)
@@ -267,8 +272,11 @@ class DumpTopology:
     """The bridges of one multi-device dump, found once; `path(i)` for each device (a file
     of thousands of devices costs one pass, not one per device)."""
 
-    def __init__(self, devices: list[ConfigSpace]) -> None:
+    def __init__(self, devices: list[ConfigSpace], many: bool | None = None) -> None:
+        """`devices`: the dump's devices, or only its bridges and the devices asked about
+        (`many` then says whether the dump held more than one device)."""
         self.devices = devices
+        self.many = len(devices) >= 2 if many is None else many
         self.bridges = _bridges(devices)
         self._hops: dict[int, Hop] = {}
 
@@ -278,10 +286,15 @@ class DumpTopology:
         return self._hops[index]
 
     def path(self, index: int) -> UpstreamPath:
+        return self.path_of(self.devices[index], index)
+
+    def path_of(self, cs: ConfigSpace, index: int | None = None) -> UpstreamPath:
+        """The path of `cs`: devices[index], or a device of the dump not kept in `devices`
+        (index None: a dump read twice keeps only its bridges)."""
         devices = self.devices
-        slot = devices[index].provenance.slot
-        device = self._hop(index)
-        if len(devices) < 2 or slot is None:
+        slot = cs.provenance.slot
+        device = self._hop(index) if index is not None else hop(cs, slot)
+        if not self.many or slot is None:
             return UpstreamPath(device, (), False, None, "one device", (
                 "a dump of one device does not show the ports above it: give an lspci -xxxx "
                 "dump of the whole machine, or run on the host (sysfs:BDF)",))
@@ -289,7 +302,7 @@ class DumpTopology:
         ports: list[Hop] = []
         notes: list[str] = []
         complete = True
-        used = {index}
+        used = {index} if index is not None else set()
         for _ in range(MAX_DEPTH):
             around = [b for b in self.bridges if b.domain == domain
                       and b.secondary <= bus <= b.subordinate and b.index not in used]
@@ -319,22 +332,36 @@ def from_dump(devices: list[ConfigSpace], index: int) -> UpstreamPath:
     return DumpTopology(devices).path(index)
 
 
+def slot_paths(spec: str, slot: str) -> list[tuple[ConfigSpace, UpstreamPath]]:
+    """The devices `slot` picks in a dump file, each with its path from the bridges of the
+    same file: one streaming pass that keeps only the bridges and those devices (a file is
+    read as survey reads it, in blocks)."""
+    import os
+
+    from .sources import stream_slot
+
+    devices = None
+    if os.path.isfile(spec):
+        from .survey import stream_devices
+
+        devices = stream_devices(spec)
+    kept, wanted, count = stream_slot(spec, slot, is_bridge, devices)
+    topo = DumpTopology(kept, many=count >= 2)
+    return [(kept[i], topo.path(i)) for i in wanted]
+
+
 def upstream_of(spec: str, cs: ConfigSpace, slot: str | None) -> UpstreamPath | None:
     """The path above one device picked from an input: from sysfs for a live device; from the
-    bridges of the same file when a slot was picked from a dump of several devices (one more
-    streaming pass, keeping only the bridges); None for a dump of one device or standard
-    input, whose ports are not there to look at."""
+    bridges of the same file when a slot was picked from a dump (`slot_paths`); None for a
+    dump of one device or standard input, whose ports are not there to look at."""
     if spec.startswith("sysfs:"):
         from . import host
 
         return host.upstream_path(cs.provenance.slot) if cs.provenance.slot else None
     if slot is None or spec == "-" or cs.provenance.slot is None:
         return None
-    from .sources import iter_devices
-
-    kept = [d for d in iter_devices(spec) if d.header_type in (1, 2) and d.provenance.slot]
-    devices = [*kept, cs]
-    return DumpTopology(devices).path(len(devices) - 1)
+    found = slot_paths(spec, slot)
+    return found[0][1] if found else None
 
 
 def upstream_in(devices: list[ConfigSpace], index: int) -> UpstreamPath | None:

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from core.atomic import write_atomic
+from core.atomic import write_output
 from core.layout import build
 from core.sources import load
 from core.space import DumpError
@@ -71,7 +71,7 @@ def test_a_crash_mid_write_leaves_the_old_file(tmp_path, monkeypatch):
 
     monkeypatch.setattr(os, "fsync", boom)
     with pytest.raises(OSError):
-        write_atomic(str(target), b"new and half written")
+        write_output(str(target), b"new and half written")
     assert target.read_text() == "old"
     assert os.listdir(tmp_path) == ["plan.json"]  # no temporary file left behind
 

@@ -5,6 +5,7 @@ in a thread that must finish)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -56,6 +57,45 @@ def test_a_fifo_nobody_writes_to_is_refused_after_the_wait(tmp_path, capsys, mon
     os.mkfifo(fifo)
     line = one_error_line(run_main(["show", str(fifo)], capsys), str(fifo))
     assert "FIFO: no data after 0.2 s" in line
+
+
+def test_a_fifo_as_pci_ids_is_refused_after_the_wait(tmp_path, capsys, monkeypatch):
+    """--pci-ids goes through the same bounded reader as a dump (issue 20, N5)."""
+    import core.sources.inputs as inputs
+    from core import pciids
+
+    monkeypatch.setattr(inputs, "WAIT_SECONDS", 0.2)  # the real wait is 10 s; no writer ever comes
+    monkeypatch.setattr(pciids, "_chosen", [None])
+    fifo = tmp_path / "pci.ids"
+    os.mkfifo(fifo)
+    line = one_error_line(run_main(["show", str(NIC), "--pci-ids", str(fifo)], capsys, wait=30),
+                          str(fifo))
+    assert "FIFO: no data after 0.2 s" in line
+
+
+def test_a_fifo_as_pci_ids_with_a_writer_is_read_once(tmp_path, capsys, monkeypatch):
+    from core import pciids
+
+    monkeypatch.setattr(pciids, "_chosen", [None])
+    fifo = tmp_path / "pci.ids"
+    os.mkfifo(fifo)
+
+    def writer() -> None:
+        with open(fifo, "wb") as f:  # blocks until capslot opens the FIFO for reading
+            f.write(b"10ec  Vendor From A Fifo\n\t8168  Its NIC\n")
+
+    from core.sources import load
+
+    raw = tmp_path / "config.bin"  # no device line of its own: named from pci.ids
+    raw.write_bytes(load(str(NIC))[0].data)
+    threading.Thread(target=writer, daemon=True).start()
+    try:
+        r = run_main(["path", str(raw), "--pci-ids", str(fifo)], capsys, wait=30)
+    finally:
+        pciids.default.cache_clear()  # the next test reads the system's names again
+        with contextlib.suppress(OSError):  # should capslot have died first, free the writer
+            os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))
+    assert r.err == "" and "Vendor From A Fifo Its NIC" in r.out, r
 
 
 def test_a_fifo_with_a_writer_reads_like_the_file(tmp_path):
@@ -219,6 +259,21 @@ def place_with(quirks: Path | str, capsys, env_overlay: bool = False) -> Result:
     return run_main(argv + ([] if env_overlay else ["--no-user-quirks"]), capsys)
 
 
+def test_an_unknown_key_in_device_offsets_is_said_once_and_the_entry_still_used(tmp_path, capsys):
+    quirks = tmp_path / "quirks.toml"
+    quirks.write_text("# mine\n" + GOOD_ENTRY + "[device.offsets]\npasdi = 0xe00\npasid = 0xd00\n")
+    r = place_with(quirks, capsys)
+    assert r.code == 0, r
+    (line,) = r.err.splitlines()
+    assert line.startswith(f"capslot: {quirks}:2: warning: [[device]] #1: [device.offsets] "
+                           "key 'pasdi' is not a virtual capability, ignored")
+    (placed,) = json.loads(r.out)["placements"]
+    assert (placed["offset"], placed["chosen_by"]) == (0xD00, "quirk")  # the known key is used
+    quirks.write_text(GOOD_ENTRY + "[device.offsets]\npasid = 0xd00\n\"0x1f\" = 0xe00\n")
+    r = place_with(quirks, capsys)
+    assert r.code == 0 and r.err == ""  # a raw extended ID is a name too
+
+
 @pytest.mark.parametrize("body, line, what", [
     # sizes: zero, negative, below the header, past the end, not a number, not a table
     ('sizes = { "0x2@0x140" = 0 }', 4, "at least the 4-byte header"),
@@ -323,7 +378,45 @@ def test_a_user_overlay_that_is_a_directory(tmp_path, capsys, monkeypatch):
     assert "is a directory, not a quirks file" in one_error_line(r, str(overlay))
 
 
+def _others_can_reach(path: str) -> bool:
+    """Every folder above `path` lets other users through, and `path` lets them read (and
+    run) it: what an unprivileged user needs to use it."""
+    path = os.path.realpath(path)
+    here = path
+    while True:
+        mode = os.stat(here).st_mode
+        if here != path and not mode & 0o001:
+            return False
+        parent = os.path.dirname(here)
+        if parent == here:
+            break
+        here = parent
+    return bool(os.stat(path).st_mode & 0o005)
+
+
+def _interpreter_for_nobody(drop: list[str]) -> str | None:
+    """A Python of this version (the base interpreter, else the system's) that `nobody` can
+    run with its standard library; None when there is none."""
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    candidates = [os.path.realpath(getattr(sys, "_base_executable", sys.executable)),
+                  shutil.which(f"python{version}"), f"/usr/bin/python{version}",
+                  f"/usr/local/bin/python{version}"]
+    for python in dict.fromkeys(c for c in candidates if c and os.path.isfile(c)):
+        if not _others_can_reach(python):
+            continue
+        check = subprocess.run([*drop, python, "-s", "-c", "import sys, tomllib; "
+                                f"sys.exit(sys.version.startswith('{version}.') is False)"],
+                               cwd="/", capture_output=True, timeout=60)
+        if check.returncode == 0:
+            return python
+    return None
+
+
 def test_a_user_overlay_in_a_folder_without_permission(tmp_path):
+    """Run as `nobody` when the tests run as root. The checkout may sit where nobody cannot go
+    (a clone under a 0700 folder, as `mktemp -d` makes): what the command needs (core/, tui/,
+    the dump) is copied to a folder nobody can read, and run with the base interpreter (the
+    command reaches the error before anything outside the standard library is imported)."""
     import tempfile
 
     base = Path(tempfile.mkdtemp(prefix="capslot-xdg-"))  # reachable by an unprivileged user
@@ -332,13 +425,31 @@ def test_a_user_overlay_in_a_folder_without_permission(tmp_path):
         (base / "capslot").mkdir()
         (base / "capslot" / "quirks.toml").write_text(GOOD_ENTRY)
         os.chmod(base / "capslot", 0)
-        env = {**os.environ, "XDG_CONFIG_HOME": str(base)}
+        env = {**os.environ, "XDG_CONFIG_HOME": str(base), "PYTHONDONTWRITEBYTECODE": "1"}
+        command, cwd, dump = [sys.executable], ROOT, NIC
         # root reads any folder: run as nobody then, as a user would be
         drop = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"] if os.geteuid() == 0 else []
-        if drop and shutil.which("setpriv") is None:
-            pytest.skip("running as root without setpriv (util-linux) to drop privileges")
-        proc = subprocess.run([*drop, sys.executable, "-m", "tui.cli", "place", str(NIC), "--add", "pasid"],
-                              cwd=ROOT, env=env, capture_output=True, timeout=60)
+        if drop:
+            if shutil.which("setpriv") is None:
+                pytest.skip("running as root without setpriv (util-linux) to drop privileges")
+            python = _interpreter_for_nobody(drop)
+            if python is None:
+                pytest.skip(f"no Python {sys.version_info[0]}.{sys.version_info[1]} that "
+                            "nobody may run (this one is under a folder closed to others)")
+            cwd = base / "project"  # the code nobody may read, outside the checkout
+            for package in ("core", "tui"):
+                shutil.copytree(ROOT / package, cwd / package,
+                                ignore=shutil.ignore_patterns("__pycache__"))
+            dump = cwd / NIC.name
+            shutil.copyfile(NIC, dump)
+            for folder, _dirs, files in os.walk(cwd):
+                os.chmod(folder, 0o755)
+                for name in files:
+                    os.chmod(os.path.join(folder, name), 0o644)
+            command = [python, "-s"]  # not the checkout's venv: nobody may not reach it
+            env = {**env, "PYTHONPATH": str(cwd)}
+        proc = subprocess.run([*drop, *command, "-m", "tui.cli", "place", str(dump), "--add", "pasid"],
+                              cwd=cwd, env=env, capture_output=True, timeout=60)
         r = Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
         line = one_error_line(r, str(base / "capslot" / "quirks.toml"))
         assert "cannot read the user device table: permission denied" in line

@@ -255,6 +255,28 @@ def screen_text(app) -> str:
     return html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot())).replace("\u00a0", " ")
 
 
+async def until(pilot, condition, guard: float = 30) -> None:
+    """Let the app run until `condition()` holds (the picker reads sysfs off the UI thread);
+    `guard` seconds is a guard against a hang, never a timing assertion."""
+    import time
+
+    deadline = time.monotonic() + guard
+    while not condition():
+        assert time.monotonic() < deadline, "the condition never came"
+        await pilot.pause()
+    await pilot.pause()  # and what it changed is painted before the screen is read
+
+
+def picker_listed(app) -> bool:
+    from tui.screens.live import LivePicker
+
+    return isinstance(app.screen, LivePicker) and app.screen.listed
+
+
+def detail_has(app, text: str) -> bool:
+    return text in " ".join(screen_text(app).split())
+
+
 def live_app(root: Path, ids=None):
     from tests.tui_apps import make_app
     from tui.screens.live import LiveApp
@@ -275,7 +297,7 @@ async def test_the_picker_lists_the_machine_and_opens_a_device(tmp_path, monkeyp
                      "\t08  Non-Volatile memory controller\n")
     app = live_app(root, pciids.read(str(names)))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: picker_listed(app))
         assert isinstance(app.screen, LivePicker)
         table = app.screen.query_one(DataTable)
         assert [k.value for k in table.rows] == ORDER
@@ -283,7 +305,7 @@ async def test_the_picker_lists_the_machine_and_opens_a_device(tmp_path, monkeyp
         assert "vfio-pci" in text and "snd_hda_intel" in text and "Read-only" in text
         assert "sudo capslot" not in text
         await pilot.press(*["down"] * ORDER.index(NVME))
-        await pilot.pause()
+        await until(pilot, lambda: detail_has(app, "04:00.0 Non-Volatile"))
         text = screen_text(app)
         assert "04:00.0 Non-Volatile memory controller: Samsung PM1743" in text
         assert "PASID over this path: ok" in text and all(s in text for s in (RP, USP, DSP))
@@ -295,7 +317,7 @@ async def test_the_picker_lists_the_machine_and_opens_a_device(tmp_path, monkeyp
         assert app.session.device.complete and app.session.view_name == "guest"
         assert "Non-Volatile memory controller: Samsung PM1743" in app.sub_title
         await pilot.press("l")
-        await pilot.pause()
+        await until(pilot, lambda: picker_listed(app))
         assert isinstance(app.screen, LivePicker)
         await pilot.press("escape")  # back to the device already open
         await pilot.pause()
@@ -308,7 +330,7 @@ async def test_the_picker_says_how_to_read_more_than_64_bytes(tmp_path):
     root = machine(tmp_path, readable=64)
     app = live_app(root, pciids.NO_NAMES)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: picker_listed(app))
         text = " ".join(screen_text(app).split())  # the note wraps
         assert "read only the first 64 bytes" in text and "sudo capslot" in text
         assert isinstance(app.screen, LivePicker)
@@ -323,7 +345,7 @@ async def test_names_from_a_hostile_pci_ids_show_literally(tmp_path):
     evil.write_text("144d  [bold red]Evil[/] \x1b[31mCorp\n\ta826  [link=x]drive\n")
     app = live_app(root, pciids.read(str(evil)))
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: detail_has(app, "drive"))
         text = screen_text(app)
         assert "[bold red]Evil[/] \\x1b[31mCorp [link=x]drive" in text
 
@@ -368,9 +390,70 @@ async def test_the_picker_on_this_machine(monkeypatch):
     base = make_app()
     app = LiveApp(base.session, base.path)
     async with app.run_test(size=SIZE) as pilot:
-        await pilot.pause()
+        await until(pilot, lambda: picker_listed(app))
         table = app.screen.query_one(DataTable)
         assert [k.value for k in table.rows] == real_slots
         await pilot.press(*["down"] * (len(real_slots) - 1), "enter")
         await pilot.pause()
         assert app.session.device.provenance.slot == real_slots[-1]
+
+
+# ---------------------------------------------------------------- a blocking sysfs (issue 20, N4)
+
+def fifo_attribute(root: Path, slot: str, name: str = "vendor") -> Path:
+    """`name` of `slot` made a FIFO nobody writes to (a read of it would block for good)."""
+    path = Path(os.path.realpath(root / "bus" / "pci" / "devices" / slot)) / name
+    path.unlink()
+    os.mkfifo(path)
+    return path
+
+
+@pytest.mark.parametrize("command", ["show", "path"])
+def test_a_fifo_attribute_never_hangs_show_or_path(tmp_path, command):
+    root = machine(tmp_path, {RP, USP, DSP, NVME})
+    fifo_attribute(root, NVME)
+    fifo_attribute(root, DSP, "class")
+    r = capslot(command, f"sysfs:{NVME}", timeout=60, env=env_for(root))  # a hang: TimeoutExpired
+    assert r.code == 0 and r.err == "", r.err  # the attribute is unreadable: config says it
+    assert "Non-Volatile memory controller" in r.out and "PASID over this path: ok" in r.out
+
+
+async def test_the_picker_lists_a_machine_with_a_fifo_attribute_and_ctrl_q_quits(tmp_path):
+    from textual.widgets import DataTable
+
+    root = machine(tmp_path)
+    fifo_attribute(root, NVME)
+    app = live_app(root, pciids.NO_NAMES)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: picker_listed(app))
+        assert [k.value for k in app.screen.query_one(DataTable).rows] == ORDER
+        await pilot.press("ctrl+q")
+        await until(pilot, lambda: not app.is_running)
+    assert app.return_code == 0
+
+
+async def test_ctrl_q_quits_while_a_sysfs_read_blocks(tmp_path, monkeypatch):
+    """The picker reads sysfs off the UI thread: a read that never returns (here, one that
+    waits for the test's release) holds neither the screen nor the way out."""
+    import threading
+
+    root = machine(tmp_path)
+    release, finished = threading.Event(), threading.Event()
+    real = host.devices
+
+    def blocking(root=None):
+        release.wait(20)  # a guard: the test releases it at the end
+        finished.set()
+        return real(root)
+
+    monkeypatch.setattr(host, "devices", blocking)
+    app = live_app(root, pciids.NO_NAMES)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert "reading sysfs" in screen_text(app)
+            await pilot.press("ctrl+q")
+            await until(pilot, lambda: not app.is_running)
+        assert not finished.is_set()  # quit while the read was still blocked
+    finally:
+        release.set()

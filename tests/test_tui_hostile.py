@@ -424,8 +424,9 @@ async def test_plan_and_export_to_a_fifo_are_refused_and_the_fifo_stays(fifo):
         app.screen.query_one("#path", Input).value = str(fifo)
         await pilot.press("enter")
         await settle(pilot)
-        assert isinstance(app.screen, ExportScreen)
-        assert "not a regular file" in str(app.screen.query_one("#error", Label).render())
+        assert isinstance(app.screen, ExportScreen)  # written in place, never replaced: a
+        # FIFO nobody reads is refused rather than waited on (tests/test_outputs.py)
+        assert "no process is reading this FIFO" in str(app.screen.query_one("#error", Label).render())
         assert alive(app) and app.session.plan_path is None
     assert stat.S_ISFIFO(os.stat(fifo).st_mode)
 

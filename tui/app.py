@@ -25,7 +25,7 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from core.atomic import WriteError, write_atomic
+from core.atomic import WriteError, fd_alias, write_output
 from core.layout import Layout
 from core.planfile import PlanConflict
 from core.placement.validate import verdict
@@ -919,12 +919,14 @@ class CapslotApp(App[None]):
 
 
 def write_export(path: str, data: bytes, cancel: threading.Event) -> None:
-    """An export written atomically (off the UI thread). Only a regular file is written
-    over: the rename would put a file in place of a FIFO or a device node."""
-    if os.path.lexists(path) and not os.path.isdir(path) and not os.path.isfile(path):
-        raise WriteError(path, "cannot write: not a regular file (exports replace regular files only)")
+    """An export (off the UI thread), by the one rule of every output (core.atomic.Output):
+    a regular file is replaced atomically, a device or FIFO written in place, never replaced.
+    A FIFO nobody reads is refused rather than waited on (the explorer owns the terminal:
+    `-` and /dev/stdout would write into its screen, so they are refused too)."""
+    if path == "-" or fd_alias(path) is not None:
+        raise WriteError(path, "cannot write: the explorer's own terminal (name a file)")
     reading.check(cancel)
-    write_atomic(path, data)
+    write_output(path, data, wait_for_reader=False)
 
 
 MAIN_ACTIONS = {b.action.split("(")[0] for b in CapslotApp.BINDINGS}

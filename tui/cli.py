@@ -83,6 +83,13 @@ def _load_selected(dump: str, slot: str | None):
     return load_slot(dump, slot)
 
 
+def _load_one(dump: str, slot: str | None):
+    """The one device a command needs (core.sources.load_one: decided while streaming)."""
+    from core.sources import load_one
+
+    return load_one(dump, slot)
+
+
 def _dump_arg(args: argparse.Namespace) -> str:
     if getattr(args, "device", None):
         if args.dump:
@@ -110,8 +117,16 @@ def _target(args: argparse.Namespace, view: str | None = None):
 def _table(args: argparse.Namespace):
     from core.placement import DeviceTable
 
-    return DeviceTable.load(getattr(args, "quirks", None),
-                            use_overlay=not getattr(args, "no_user_quirks", False))
+    table = DeviceTable.load(getattr(args, "quirks", None),
+                             use_overlay=not getattr(args, "no_user_quirks", False))
+    _say_warnings(table)
+    return table
+
+
+def _say_warnings(table) -> None:
+    """What the device table ignores, one line each on stderr (the command goes on)."""
+    for line in table.warnings:
+        _fail(line)
 
 
 def _ranges(args: argparse.Namespace) -> tuple[tuple[int, int], ...]:
@@ -134,35 +149,35 @@ def _plan(args: argparse.Namespace, cs, auto: bool, table=None, peers: tuple = (
                 layout_only=getattr(args, "layout_only", False))
 
 
+SHOW_STREAM_BYTES = 64 << 20  # a larger file is shown as it is read (below)
+
+
 def cmd_show(args: argparse.Namespace) -> int:
     from core.capture import host_layout
     from core.plan import Plan, verdict_lines
     from core.report import device_object
-    from core.sources import load
 
     dump = _dump_arg(args)
-    if args.slot:  # straight to the one device (a huge file is not parsed whole): its
-        spaces = _load_selected(dump, args.slot)  # path is left to `capslot path`
-        every: list = []
-    else:
-        every = spaces = load(dump)
-    from core.capture import Peers
-
-    peers = Peers(every or spaces)  # what else the file holds: evidence of where it was read
+    spaces, peers, upstream = _show_input(dump, args)
     table = _table(args) if args.add else None
-    items = []  # (layout shown, lines under it, plan)
-    paths = _upstreams(dump, every, spaces)
-    for cs, path in zip(spaces, paths, strict=False):
-        if args.add:  # judged for the target, drawn in the target view
-            plan = _plan(args, cs, auto=False, table=table, peers=peers, upstream=path)
-            lines = verdict_lines(plan)
-            items.append((plan.display(), lines, plan))
-        else:  # the bytes as read, unless another view is asked for
-            plan = Plan(cs, _target(args), peers=peers)
-            items.append((plan.view(args.view or "hardware"), [], plan))
+
+    def items():  # (layout shown, lines under it, plan, upstream path), one device at a time
+        for n, cs in enumerate(spaces):
+            path = upstream(n, cs)
+            if args.add:  # judged for the target, drawn in the target view (the path: a gate)
+                plan = _plan(args, cs, auto=False, table=table, peers=peers, upstream=path)
+                yield plan.display(), verdict_lines(plan), plan, path
+            else:  # the bytes as read, unless another view is asked for
+                plan = Plan(cs, _target(args), peers=peers)
+                yield plan.view(args.view or "hardware"), [], plan, path
+
     if args.json:
-        devices = []
-        for (layout, _, plan), path in zip(items, paths, strict=False):
+        import json
+        import textwrap
+
+        out = sys.stdout
+        out.write('{\n "devices": [\n')  # json.dumps(..., indent=1) of the whole, streamed
+        for n, (layout, _, plan, path) in enumerate(items()):
             obj = device_object(layout)
             obj["captured"] = plan.captured.to_json()
             if args.host_layout:
@@ -172,13 +187,13 @@ def cmd_show(args: argparse.Namespace) -> int:
             if args.add:
                 judged = plan.to_json()
                 obj["target"], obj["placements"] = judged["target"], judged["placements"]
-            devices.append(obj)
-        _emit_json({"devices": devices})
+            out.write((",\n" if n else "") + textwrap.indent(json.dumps(obj, indent=1), "  "))
+        out.write("\n ]\n}\n")
         return EXIT_OK
     if args.map:
         from tui.render import export_map
 
-        text = export_map([(layout, lines) for layout, lines, _ in items], args.map)
+        text = export_map([(layout, lines) for layout, lines, _, _ in items()], args.map)
         return _write_out(args, text.encode("ascii" if args.map == "text" else "utf-8"))
     from rich.text import Text
 
@@ -186,7 +201,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     from tui import render
 
     console = _console()
-    for n, ((layout, lines, plan), path) in enumerate(zip(items, paths, strict=False)):
+    for n, (layout, lines, plan, path) in enumerate(items()):
         if n:
             console.rule()
         first, lines = heading(lines)  # the target in the first lines, the verdicts under the map
@@ -200,6 +215,55 @@ def cmd_show(args: argparse.Namespace) -> int:
 
             console.print(path_text(path))
     return EXIT_OK
+
+
+def _show_input(dump: str, args: argparse.Namespace):
+    """What `show` shows: the devices (a list, or a stream for a large file), the peers
+    (what else the file holds: evidence of where it was read), and a function giving the
+    upstream path of the n-th device shown (None where there is none to give)."""
+    from core.capture import Peers
+
+    if args.slot:  # straight to the one device (a huge file is not parsed whole); its path
+        spaces = _load_selected(dump, args.slot)  # is read (streamed) only for a verdict
+        if not args.add:
+            return spaces, Peers(spaces), lambda n, cs: None
+        from core.topology import upstream_of
+
+        return spaces, Peers(spaces), lambda n, cs: upstream_of(dump, cs, args.slot)
+    if not dump.startswith("sysfs:") and dump != "-" and os.path.isfile(dump) \
+            and os.path.getsize(dump) > SHOW_STREAM_BYTES:
+        return _show_streamed(dump)
+    from core.sources import load
+
+    every = load(dump)
+    paths = _upstreams(dump, every, every)
+    return every, Peers(every), lambda n, cs: paths[n]
+
+
+def _show_streamed(dump: str):
+    """A large file, read twice so that memory stays flat: first (the fast reader of survey)
+    for the bridges and the peers alone, then device by device as it is shown. A device that
+    cannot be read stops the second pass there, after the devices before it were shown."""
+    from core import topology
+    from core.capture import VIRTUAL_BRIDGES, Peers
+    from core.sources import iter_devices
+    from core.survey import stream_devices
+
+    kept: list = []
+    position: dict[int, int] = {}  # the n-th device of the file: its place in `kept`
+    count, slotted = 0, True
+    for n, cs in enumerate(stream_devices(dump)):
+        count += 1
+        slotted = slotted and cs.provenance.slot is not None
+        if topology.is_bridge(cs) or (cs.vendor_id, cs.device_id) in VIRTUAL_BRIDGES:
+            position[n] = len(kept)
+            kept.append(cs)
+    topo = topology.DumpTopology(kept, many=count >= 2) if count >= 2 and slotted else None
+
+    def upstream(n: int, cs):
+        return topo.path_of(cs, position.get(n)) if topo is not None else None
+
+    return iter_devices(dump), Peers(kept), upstream
 
 
 def _upstreams(dump: str, every: list, shown: list) -> list:
@@ -229,11 +293,14 @@ def cmd_path(args: argparse.Namespace) -> int:
     from core.sources import load, select
 
     dump = _dump_arg(args)
-    every = load(dump)
-    shown = select(every, args.slot, dump)
-    # None: a dump of one device, whose path says that its ports are not in the dump
-    paths = [(cs, path if path is not None else topology.from_dump(every, 0))
-             for cs, path in zip(shown, _upstreams(dump, every, shown), strict=False)]
+    if args.slot and not dump.startswith("sysfs:"):  # streamed: the bridges and the device kept
+        paths = topology.slot_paths(dump, args.slot)
+    else:
+        every = load(dump)
+        shown = select(every, args.slot, dump)
+        # None: a dump of one device, whose path says that its ports are not in the dump
+        paths = [(cs, path if path is not None else topology.from_dump(every, 0))
+                 for cs, path in zip(shown, _upstreams(dump, every, shown), strict=False)]
     blocked = any(p.verdict()[0] == topology.BLOCKED for _, p in paths)
     if args.json:
         _emit_json({"devices": [{"source": cs.provenance.source, "slot": cs.provenance.slot,
@@ -256,14 +323,11 @@ def cmd_path(args: argparse.Namespace) -> int:
 
 
 def _write_out(args: argparse.Namespace, data: bytes) -> int:
-    """To -o FILE (atomically) or standard output."""
-    if getattr(args, "output", None):
-        from core.atomic import write_atomic
+    """To -o FILE or standard output, by the one rule of core.atomic.Output (a regular file
+    replaced atomically, `-` and /dev/std* the descriptor, a device or FIFO in place)."""
+    from core.atomic import write_output
 
-        write_atomic(args.output, data)
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    write_output(getattr(args, "output", None) or "-", data)
     return EXIT_OK
 
 
@@ -278,7 +342,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         offset = parse_offset(args.offset)
     except ValueError as exc:
         raise DumpError(f"OFFSET {args.offset}", str(exc)) from None
-    (cs,) = _one(_load_selected(dump, args.slot), dump)
+    cs = _load_one(dump, args.slot)
     plan = _plan(args, cs, auto=False)
     # one rule with check: a dump read inside a guest is judged as read (its bytes already
     # are a VMM's view: running vfio and a VMM over them again describes a guest of a guest)
@@ -312,8 +376,8 @@ def vars_of(facts) -> dict[str, Any]:
 def cmd_diff(args: argparse.Namespace) -> int:
     from core.plan import compare
 
-    (a,) = _one(_load_selected(args.a, args.slot), args.a)
-    (b,) = _one(_load_selected(args.b, args.slot_b or args.slot), args.b)
+    a = _load_one(args.a, args.slot)
+    b = _load_one(args.b, args.slot_b or args.slot)
     requests = _requests(args)
     missing = [r.text for r in requests if r.offset is None]
     if missing:
@@ -326,12 +390,6 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
     _console().print(render.diff(result, args.a, args.b))
     return EXIT_OK
-
-
-def _one(devices: list, source: str) -> list:
-    if len(devices) != 1:
-        raise DumpError(source, f"{len(devices)} devices in the dump: pick one with --slot")
-    return devices
 
 
 def _diff_json(result) -> dict[str, Any]:
@@ -356,21 +414,46 @@ def _placement_plan(args: argparse.Namespace, auto: bool):
     from core.topology import upstream_of
 
     dump = _dump_arg(args)
-    (cs,) = _one(_load_selected(dump, args.slot), dump)
+    cs = _load_one(dump, args.slot)
     return _plan(args, cs, auto=auto, upstream=upstream_of(dump, cs, args.slot))
 
 
 def _report(args: argparse.Namespace, plan) -> int:
-    """check and place: the verdicts (JSON or Rich), exit 1 when the policy refuses one."""
-    if args.json:
+    """check and place: the verdicts (JSON or Rich), exit 1 when the policy refuses one;
+    with -o, what would be printed goes there."""
+    if args.json and args.output:
+        import json
+
+        _write_out(args, (json.dumps(plan.to_json(args.strict), indent=1) + "\n").encode())
+    elif args.json:
         _emit_json(plan.to_json(args.strict))
     else:
         from tui import render
 
-        _console().print(render.placements(plan, args.strict))
+        table = render.placements(plan, args.strict)
+        if args.output:
+            _write_out(args, _rendered(table).encode("utf-8"))
+        else:
+            _console().print(table)
     for line in plan.refusals(args.strict):
         _fail(f"{args.dump or args.device}: {line}")
     return plan.exit_code(args.strict)
+
+
+def _rendered(*items) -> str:
+    """What _console() would print of `items`, as text (for -o): no colours, the terminal's
+    width when standard output is one, else 80 columns."""
+    import io
+
+    from rich.console import Console
+
+    buffer = io.StringIO()
+    width = _columns() if sys.stdout.isatty() else 80
+    console = Console(file=buffer, highlight=False, soft_wrap=False, markup=False,
+                      color_system=None, width=width)
+    for item in items:
+        console.print(item)
+    return buffer.getvalue()
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -392,15 +475,9 @@ def cmd_export(args: argparse.Namespace) -> int:
             _fail(f"{args.dump or args.device}: {line}; nothing exported (see capslot place "
                   "for the reasons)")
         return EXIT_COLLISION
-    if args.output:
-        from core.atomic import write_atomic
-
-        write_atomic(args.output, data)
-    elif args.format == "binary" and sys.stdout.isatty():
+    if args.format == "binary" and args.output in (None, "-") and sys.stdout.isatty():
         raise UsageError("binary output to a terminal: use -o FILE or a pipe")
-    else:
-        sys.stdout.buffer.write(data)
-        sys.stdout.flush()
+    code = _write_out(args, data)
     # exported: what else to know, on stderr (after the write, so a failed write is one line)
     if plan.layout_note():
         _fail(f"note: {plan.layout_note()}")
@@ -410,7 +487,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         skipped = [p.vcap.name for p in plan.placements if plan.realize(p) is None]
         if skipped:
             _fail(f"note: {', '.join(skipped)}: not in the {args.format} output ({NO_VMM_NOTE})")
-    return EXIT_OK
+    return code
 
 
 NO_VMM_NOTE = "no VMM property: for a custom VMM; use --format lspci, binary or json"
@@ -421,12 +498,15 @@ NO_VMM_NOTE = "no VMM property: for a custom VMM; use --format lspci, binary or 
 _ANALYZER = None
 
 
-def _survey_init(quirks: str | None, user: bool, evidence: bool) -> None:
+def _survey_init(quirks: str | None, user: bool, evidence: bool, say: bool = False) -> None:
     global _ANALYZER
     from core.placement import DeviceTable
     from core.survey import Analyzer
 
-    _ANALYZER = Analyzer(DeviceTable.load(quirks, use_overlay=user), evidence)
+    table = DeviceTable.load(quirks, use_overlay=user)
+    if say:  # the parent says it, a worker does not say it again
+        _say_warnings(table)
+    _ANALYZER = Analyzer(table, evidence)
 
 
 def _survey_worker(quirks: str | None, user: bool, evidence: bool) -> None:
@@ -451,13 +531,13 @@ def _survey_results(args: argparse.Namespace, block_iter):
 
     init = (args.quirks, not args.no_user_quirks, args.suggest_quirks)
     if args.jobs <= 1:
-        _survey_init(*init)
+        _survey_init(*init, say=True)
         for block in block_iter:
             yield block if isinstance(block, dict) else _survey_block(block)
         return
     from concurrent.futures import ProcessPoolExecutor
 
-    _survey_init(*init)  # here first: a bad device table is one line, not a worker's traceback
+    _survey_init(*init, say=True)  # here first: a bad device table is one line, not a worker's traceback
     pool = ProcessPoolExecutor(args.jobs, initializer=_survey_worker, initargs=init)
     try:
         window: deque = deque()
@@ -543,7 +623,6 @@ def cmd_survey(args: argparse.Namespace) -> int:
     import json
     import signal
 
-    from core.atomic import commit, discard
     from core.survey import QuirkEvidence, Summary, blocks, failure_lines, suggest_toml, walk_paths
 
     if args.jobs is None:  # one worker per core: the output is the same whatever the number
@@ -565,16 +644,24 @@ def cmd_survey(args: argparse.Namespace) -> int:
                         progress[0].update(progress[1], completed=read_bytes)
                 yield block
 
-    out, tmp = sys.stdout, None
+    sink = None  # core.atomic.Output for -o; standard output otherwise
     results = None
+    to_file = bool(args.output)
+
+    def write(text: str) -> None:
+        if sink is not None:
+            sink.write(text.encode("utf-8"))
+        else:
+            sys.stdout.write(text)
+
     with _survey_signals() as stopped:
         try:
-            # the temporary file and its name come with the signals held, so that a
-            # SIGTERM never falls between the two (leaving a file nobody removes)
+            # the output (a temporary file beside a regular one) comes with the signals
+            # held, so that a SIGTERM never falls between making it and knowing its name
             held = {signal.SIGTERM, signal.SIGHUP}
             signal.pthread_sigmask(signal.SIG_BLOCK, held)
             try:
-                out, tmp = _survey_output(args)
+                sink = _survey_output(args)
             finally:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
             results = _survey_results(args, block_iter())
@@ -585,30 +672,27 @@ def cmd_survey(args: argparse.Namespace) -> int:
                 else:
                     lines, facts = result
                 if args.jsonl:
-                    out.write("\n".join(lines) + "\n")
+                    write("\n".join(lines) + "\n")
                 for f in facts:
                     summary.add(f)
                     if args.suggest_quirks and not f.get("error"):
                         evidence.setdefault((f["vendor"], f["device"]), QuirkEvidence()).add(f)
             if args.suggest_quirks:
-                out.write(suggest_toml(evidence, summary))
-            if tmp is not None:
-                out.flush()
-                os.fsync(out.fileno())
-                out.close()
-                commit(tmp, args.output)
-                tmp = None
+                write(suggest_toml(evidence, summary))
+            elif not args.jsonl and to_file:  # -o FILE holds what would be printed
+                write(_survey_summary_text(summary))
+            if sink is not None and summary.devices:  # nothing read: the file stays as it was
+                sink.commit()
         finally:  # (a second signal is ignored from the first on: this always runs to the end)
             if results is not None:
                 results.close()  # a pool stops here, before the temporary file goes
             if progress is not None:
                 progress[0].stop()
-            if tmp is not None:  # interrupted: the old file stays, the partial one goes
-                out.close()
-                discard(tmp)
+            if sink is not None:  # interrupted or failed: the old file stays, the partial one goes
+                sink.discard()
     if stopped:
         return 128 + stopped[0]  # as a shell reports a process ended by the signal
-    if not args.jsonl and not args.suggest_quirks:
+    if not args.jsonl and not args.suggest_quirks and not to_file:
         from tui import render
 
         console = _console()
@@ -624,16 +708,27 @@ def cmd_survey(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _survey_output(args: argparse.Namespace):
-    """stdout, or a temporary file beside --output that replaces it only when complete
-    (streamed, so memory stays flat however long the survey). The file gets the umask's
-    mode, or the mode of the file it replaces (core.atomic)."""
-    if not args.output:
-        return sys.stdout, None
-    from core.atomic import create_temp
+def _survey_summary_text(summary) -> str:
+    """The summary survey prints, as plain text (for -o FILE)."""
+    from core.survey import failure_lines
+    from tui import render
 
-    fd, tmp = create_temp(args.output)
-    return os.fdopen(fd, "w", encoding="utf-8"), tmp
+    lines = [_rendered(render.survey(summary))]
+    if summary.errors:
+        lines.append("could not be read:\n")
+        lines.extend(f"  {printable(line)}\n" for line in failure_lines(summary))
+    return "".join(lines)
+
+
+def _survey_output(args: argparse.Namespace):
+    """None (standard output), or the -o output (core.atomic.Output): a regular file is a
+    temporary file beside it that replaces it only when complete (streamed, so memory stays
+    flat however long the survey), with the umask's mode or the mode of the file it replaces."""
+    if not args.output:
+        return None
+    from core.atomic import Output
+
+    return Output(args.output)
 
 
 def _progress(total: int):
@@ -759,6 +854,8 @@ def _add_dump(p: argparse.ArgumentParser, required: bool = True) -> None:
                    "system's, as lspci finds it)")
 
 
+OUTPUT_HELP = ("a regular file is replaced atomically; '-' is standard output; a character "
+               "device or FIFO is written in place")
 NUMBERS = ("Offsets and sizes are hex with or without 0x (ff8, 0xff8), or decimal with a "
            "leading 0d (0d4088).")
 ADD_HELP = ("NAME[:SIZE][@OFFSET], e.g. pasid, pasid@0xff8, vsec:40, 0x1f:10, std:vndr:8@d4 "
@@ -809,7 +906,7 @@ def _show_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="the JSON contract (schemas/show.v1.json)")
     p.add_argument("--map", choices=["text", "svg", "html"],
                    help="a picture to share: 72-column ASCII for mail, or a standalone SVG/HTML")
-    p.add_argument("-o", "--output", metavar="FILE", help="write the map here (atomically)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write the map here: " + OUTPUT_HELP)
     p.add_argument("--host-layout", action="store_true",
                    help="for a dump read inside a guest: the chain the host most likely had")
     p.add_argument("--add", action="append", default=[], metavar="VCAP@OFFSET",
@@ -839,13 +936,40 @@ def _placement_args(p: argparse.ArgumentParser, name: str) -> None:
         p.add_argument("--format", choices=EXPORT_FORMATS, required=True,
                        help="lspci -xxxx text, raw binary, the JSON plan, QEMU's property, "
                             "libvirt's <qemu:override> block, or the QEMU -device argument")
-        p.add_argument("--bdf", metavar="BDF", help="the device's host address for "
-                       "qemu-cmdline (default: the dump's slot)")
-        p.add_argument("--alias", default="hostdev0", metavar="NAME",
-                       help="the libvirt hostdev alias the override applies to")
-        p.add_argument("-o", "--output", metavar="FILE", help="write here (atomically)")
+        p.add_argument("--bdf", metavar="BDF", type=_sink(_check_bdf),
+                       help="the device's host address DDDD:BB:DD.F for qemu-cmdline "
+                            "(default: the dump's slot)")
+        p.add_argument("--alias", default="hostdev0", metavar="NAME", type=_sink(_check_alias),
+                       help="the libvirt hostdev alias the override applies to: ua-NAME (a "
+                            "user alias: letters, digits, _ and -) or hostdevN")
     else:
         p.add_argument("--json", action="store_true")
+    p.add_argument("-o", "--output", metavar="FILE", help=OUTPUT_HELP)
+
+
+def _check_bdf(text: str) -> str:
+    from core.sinks import check_bdf
+
+    return check_bdf(text)
+
+
+def _check_alias(text: str) -> str:
+    from core.sinks import check_alias
+
+    return check_alias(text)
+
+
+def _sink(check: Callable[[str], str]) -> Callable[[str], str]:
+    """An argparse type from a core.sinks check: its reason is the one-line usage error."""
+    def checked(text: str) -> str:
+        from core.sinks import SinkError
+
+        try:
+            return check(text)
+        except SinkError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    return checked
 
 
 def _survey_args(p: argparse.ArgumentParser) -> None:
@@ -857,7 +981,8 @@ def _survey_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--suggest-quirks", action="store_true",
                    help="print device-table entries (TOML) for a human to review, with evidence")
     p.add_argument("-o", "--output", metavar="FILE",
-                   help="write the records (or suggestions) to FILE, atomically, when complete")
+                   help="write what would be printed (the records, suggestions or summary) to "
+                        "FILE when complete: " + OUTPUT_HELP)
     _add_table(p)
 
 

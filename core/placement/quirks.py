@@ -57,6 +57,7 @@ class QuirkEntry:
     name: str = ""
     origin: str = ""  # the file it came from
     order: int = field(default=0, compare=False)
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # said once, then ignored
 
     @property
     def key(self) -> tuple:
@@ -205,7 +206,22 @@ def _entry(entry: dict, source: str, line: int | None, n: int, order: int) -> Qu
     return QuirkEntry(vendor, devices, opt["subsystem_vendor"], opt["subsystem_device"],
                       opt["revision"], opt["class"], ranges("reserved"), ranges("available"),
                       tuple(sizes), offsets, str(entry.get("source", "")), str(entry.get("name", "")),
-                      source, order)
+                      source, order, _offset_warnings(offsets, where, source, line))
+
+
+_RAW_VCAP = re.compile(r"0x[0-9a-f]{1,4}")  # a raw extended ID, as `--add 0x1f:10` names it
+
+
+def _offset_warnings(offsets: tuple[tuple[str, int], ...], where: str, source: str,
+                     line: int | None) -> tuple[str, ...]:
+    """A line for each [device.offsets] key no virtual capability is named by (a typo such
+    as `pasdi`): the entry is still used, that key never matches."""
+    from .vcaps import TEMPLATES
+
+    return tuple(str(DumpError(source, f"warning: {where}: [device.offsets] key {name!r} is "
+                                       "not a virtual capability, ignored (one of "
+                                       f"{', '.join(TEMPLATES)}, or 0xID)", line))
+                 for name, _ in offsets if name not in TEMPLATES and not _RAW_VCAP.fullmatch(name))
 
 
 def _size(key: str, value, where: str, source: str, line: int | None) -> tuple[int, int, int]:
@@ -276,6 +292,11 @@ class DeviceTable:
                 by_key[e.key] = e
             order += MAX_ENTRIES
         return cls(tuple(sorted(by_key.values(), key=lambda e: e.order)))
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        """What the table's files hold that is ignored, one line each (file:line: warning: ...)."""
+        return tuple(w for e in self.entries for w in e.warnings)
 
     def match(self, cs: ConfigSpace) -> QuirkEntry | None:
         """Every matching entry, merged: ranges add up; for preferred offsets and sizes the

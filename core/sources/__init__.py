@@ -33,7 +33,8 @@ def _coe_parse(lines: Iterable[tuple[int, str]], source: str, fmt: str) -> Itera
 
 TEXT_PARSERS = {"lspci": lspci.parse, "hexdump": hexdump.parse, "xxd": hexdump.parse, "coe": _coe_parse}
 
-__all__ = ["DumpError", "load", "load_slot", "iter_devices", "detect", "select", "RAW_SIZES"]
+__all__ = ["DumpError", "load", "load_one", "load_slot", "iter_devices", "detect", "select",
+           "stream_slot", "RAW_SIZES"]
 
 
 def _looks_binary(head: bytes) -> bool:
@@ -226,3 +227,54 @@ def load_slot(spec: str, slot: str | None, stdin: BinaryIO | None = None) -> lis
     if not found:
         raise _no_device(spec, want, slots)
     return found
+
+
+def load_one(spec: str, slot: str | None, stdin: BinaryIO | None = None) -> ConfigSpace:
+    """The one device a command works on: the one `--slot` picks, or the dump's only one.
+    Decided while streaming: without a slot, a second device stops the read at once (a file
+    of a whole machine is not parsed only to say that a slot is needed)."""
+    if slot is not None:
+        found = load_slot(spec, slot, stdin)
+        if len(found) > 1:
+            raise DumpError(spec, f"{len(found)} devices at {found[0].provenance.slot} in the "
+                                  "dump: capslot cannot tell which one is meant")
+        return found[0]
+    first: ConfigSpace | None = None
+    devices = iter_devices(spec, stdin)
+    try:
+        for cs in devices:
+            if first is not None:
+                slots = ", ".join(d.provenance.slot or "?" for d in (first, cs))
+                raise DumpError(spec, f"more than one device in the dump ({slots}, ...): pick "
+                                      "one with --slot")
+            first = cs
+    finally:
+        devices.close()
+    if first is None:
+        raise DumpError(spec, "no device found in the dump")
+    return first
+
+
+def stream_slot(spec: str, slot: str, keep, devices: Iterable[ConfigSpace] | None = None
+                ) -> tuple[list[ConfigSpace], list[int], int]:
+    """One pass over a dump (`devices`, else iter_devices) for the devices at `slot` and
+    those `keep(cs)` wants beside them (the bridges a path is made of), every other device
+    dropped as soon as it is read: (the kept devices in the dump's order, where the ones at
+    `slot` are among them, how many devices the dump held). Memory is what is kept."""
+    want = _want(slot, spec)
+    kept: list[ConfigSpace] = []
+    wanted: list[int] = []
+    slots: list[str] = []
+    count = 0
+    for cs in iter_devices(spec) if devices is None else devices:
+        count += 1
+        if len(slots) < 8:
+            slots.append(cs.provenance.slot or "?")
+        if cs.provenance.slot == want:
+            wanted.append(len(kept))
+            kept.append(cs)
+        elif keep(cs):
+            kept.append(cs)
+    if not wanted:
+        raise _no_device(spec, want, slots)
+    return kept, wanted, count

@@ -1,4 +1,5 @@
-"""Opening untrusted input paths so that no read can hang or grow without bound.
+"""Opening untrusted input paths so that no read can hang or grow without bound: the one
+reader of every file capslot reads (dumps, plans, device tables, pci.ids, sysfs attributes).
 
 A regular file is read as it is: its size is known and the readers stream it. Anything
 else named by a path (a FIFO, a character or block device) is opened non-blocking, every
@@ -45,10 +46,11 @@ def _size_text(limit: int) -> str:
 
 
 def open_input(path: str, limit: int | None = None, wait: float | None = None,
-               directory: str = "is a directory", missing: str = "no such file"
-               ) -> tuple[BinaryIO, int | None]:
+               directory: str = "is a directory", missing: str = "no such file",
+               regular_only: bool = False) -> tuple[BinaryIO, int | None]:
     """A binary stream of `path` and its size (None when it is not a regular file).
-    Whatever cannot be opened is a DumpError naming the path; so is a directory."""
+    Whatever cannot be opened is a DumpError naming the path; so is a directory, and with
+    `regular_only` (a sysfs attribute, which is never anything else) a FIFO or device."""
     try:
         fd = os.open(path, _FLAGS)
     except FileNotFoundError:
@@ -64,6 +66,8 @@ def open_input(path: str, limit: int | None = None, wait: float | None = None,
         if stat.S_ISREG(st.st_mode):
             os.set_blocking(fd, True)
             return os.fdopen(fd, "rb"), st.st_size
+        if regular_only:
+            raise DumpError(path, f"not a regular file (a {_kind(st.st_mode)})")
         raw = _Waiting(fd, path, _kind(st.st_mode), STREAM_LIMIT if limit is None else limit,
                        WAIT_SECONDS if wait is None else wait)
     except BaseException:
@@ -115,6 +119,33 @@ def read_limited(path: str, limit: int, what: str, **messages: str) -> bytes:
     if data is None or len(data) > limit:
         raise DumpError(path, f"{what} is larger than {_size_text(limit)}")
     return data
+
+
+def read_head(path: str, limit: int) -> tuple[bytes, OSError | None]:
+    """The first `limit` bytes of a regular file whose size says nothing (a sysfs attribute
+    or config file: sysfs gives them out in pieces), and the error that stopped the read
+    early, if one did (a device removed mid-read). Anything but a regular file (a FIFO in a
+    fake tree) is a DumpError at once, never waited on."""
+    stream, _ = open_input(path, regular_only=True)
+    with stream:
+        return read_fd(stream.fileno(), limit)
+
+
+def read_fd(fd: int, limit: int) -> tuple[bytes, OSError | None]:
+    """Up to `limit` bytes from `fd` (sysfs hands them out in pieces), and the error that
+    stopped the read early, if one did (a device removed mid-read)."""
+    chunks: list[bytes] = []
+    total = 0
+    try:
+        while total < limit:
+            chunk = os.read(fd, limit - total)
+            if not chunk:
+                break
+            chunks.append(chunk)
+            total += len(chunk)
+    except OSError as exc:
+        return b"".join(chunks), exc
+    return b"".join(chunks), None
 
 
 class TooMuch(DumpError):

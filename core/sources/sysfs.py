@@ -11,24 +11,8 @@ from __future__ import annotations
 import os
 import stat
 
+from .inputs import read_fd
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
-
-
-def read_fd(fd: int, limit: int) -> tuple[bytes, OSError | None]:
-    """Up to `limit` bytes from `fd` (sysfs hands them out in pieces), and the error that
-    stopped the read early, if one did (a device removed mid-read)."""
-    chunks: list[bytes] = []
-    total = 0
-    try:
-        while total < limit:
-            chunk = os.read(fd, limit - total)
-            if not chunk:
-                break
-            chunks.append(chunk)
-            total += len(chunk)
-    except OSError as exc:
-        return b"".join(chunks), exc
-    return b"".join(chunks), None
 
 
 def config_path(slot: str) -> str:

@@ -7,11 +7,19 @@ Enter opens the device, read-only, in the explorer; `l` there comes back to the 
 
 Everything shown here comes from sysfs and pci.ids: untrusted text, so it reaches the
 screen only as `rich.text.Text` (never markup) with control characters escaped.
+
+Sysfs is read off the UI thread, on daemon threads: a read that blocks (a FIFO in a fake
+tree is refused by core.sources.inputs, but a hung device could still stall one) never holds
+the screen, and never keeps the process from ending: ctrl+q always quits.
 """
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Callable
 from dataclasses import replace
+from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -56,6 +64,8 @@ class LivePicker(Screen[str | None]):
         self.root, self.ids, self.first = root, ids or pciids.default(), first
         self.devices: list[host.LiveDevice] = []
         self.chosen = False  # dismissed already: a second Enter must not pop another screen
+        self.listed = False  # the list of devices has been read and shown
+        self.wanted: str | None = None  # the device whose detail is to be shown
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -67,14 +77,41 @@ class LivePicker(Screen[str | None]):
     def on_mount(self) -> None:
         self.title = "capslot  live devices"
         self.sub_title = "Enter opens one read-only" + ("; Escape quits" if self.first else "")
-        self.devices = host.devices(self.root)
-        access = host.config_access(self.root)
+        self.query_one(DataTable).add_columns(*COLUMNS)
+        self.query_one("#live-detail", Static).update(Text("reading sysfs ...", style="dim"))
+        root = self.root
+        self.in_background(lambda: (host.devices(root), host.config_access(root)), self.show_list)
+        self.query_one(DataTable).focus()
+
+    def in_background(self, work: Callable[[], Any], then: Callable[[Any], None]) -> None:
+        """`work` on a daemon thread; `then` with its result (or the exception it raised) on
+        the UI thread, if this screen is still up by then."""
+        app = self.app
+
+        def run() -> None:
+            try:
+                result = work()
+            except Exception as exc:  # noqa: BLE001 - shown on the screen, not lost in a thread
+                result = exc
+            if app.is_running:
+                with contextlib.suppress(RuntimeError):  # the app ended meanwhile
+                    app.call_from_thread(then, result)
+
+        threading.Thread(target=run, name="capslot-sysfs", daemon=True).start()
+
+    def show_list(self, result: tuple[list[host.LiveDevice], int | None] | Exception) -> None:
+        if not self.is_attached:
+            return
+        if isinstance(result, Exception):
+            self.listed = True
+            self.query_one("#live-detail", Static).update(Text(printable(str(result)), style="red"))
+            return
+        self.devices, access = result
         note = self.query_one("#live-note", Static)
         limited = access is not None and access <= host.UNPRIVILEGED_BYTES
         note.update(Text(NOT_ROOT if limited else READ_ONLY))
         note.set_class(limited, "not-root")
         table = self.query_one(DataTable)
-        table.add_columns(*COLUMNS)
         for dev in self.devices:
             ident = dev.identity
             ids = f"{ident.vendor:04x}:{ident.device:04x}" if ident else None
@@ -87,12 +124,20 @@ class LivePicker(Screen[str | None]):
                           _cell(dev.driver), _cell(dev.iommu_group), _cell(name), key=dev.slot)
         if not self.devices:
             self.query_one("#live-detail", Static).update(Text("no PCI devices in sysfs"))
-        table.focus()
+        self.listed = True
 
     def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
         slot = event.row_key.value
         if slot is not None:
-            self.query_one("#live-detail", Static).update(self.detail(slot))
+            self.wanted = slot
+            self.in_background(lambda: self.detail(slot), lambda text: self.show_detail(slot, text))
+
+    def show_detail(self, slot: str, text: Text | Exception) -> None:
+        """The detail read for `slot`, unless another row is highlighted since."""
+        if self.is_attached and self.wanted == slot:
+            if isinstance(text, Exception):
+                text = Text(printable(str(text)), style="red")
+            self.query_one("#live-detail", Static).update(text)
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         if event.row_key.value is not None:
