@@ -28,14 +28,18 @@ def printable(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
-_RICH_OPEN = LazyPattern(r"(\\*)\[")
+# Rich reads `[` as markup where a tag could start (rich.markup RE_TAGS, `(\\*)\[[a-z#/@]...]`):
+# there an odd run of backslashes escapes the tag and each pair is one backslash. Elsewhere (a
+# lone `[`) it only turns `\\[` into `[`. So a tag-like `[` gets its backslashes doubled and
+# one more; a lone one gets one more.
+_RICH_OPEN = LazyPattern(r"(\\*)(\[(?:[a-z#/@][^[]*?\])?)")
 
 
 def rich_markup(text: str) -> str:
-    """`text` for Rich console markup: read back as exactly `printable(text)`. Every `[` is
-    escaped, with the backslashes before it doubled (Rich reads `\\\\[` as a backslash and a
-    tag)."""
-    return _RICH_OPEN.sub(lambda m: m.group(1) * 2 + "\\[", printable(text))
+    """`text` for Rich console markup: read back as exactly `printable(text)` (each `[`
+    escaped as Rich reads it: see above)."""
+    return _RICH_OPEN.sub(lambda m: m.group(1) * (2 if len(m.group(2)) > 1 else 1) + "\\"
+                          + m.group(2), printable(text))
 
 
 def textual_markup(text: str) -> str:

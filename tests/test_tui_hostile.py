@@ -22,7 +22,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.text import Text
 from textual import events
@@ -120,6 +120,8 @@ TEXTS = st.text(st.characters(codec="utf-8", exclude_categories=("Cs",)), max_si
 
 @settings(max_examples=300, deadline=None)
 @given(TEXTS)
+@example("\\[")  # a backslash before a lone '[': Rich reads both literally (found by hypothesis)
+@example("a\\[b")
 def test_each_sink_reads_the_escaped_text_back_literally(text):
     """Rich's and Textual's markup parsers, JSON and HTML each give back exactly the text, with
     control characters made visible (the sinks' own parsers are the judges)."""
@@ -145,6 +147,17 @@ def test_each_sink_reads_the_escaped_text_back_literally(text):
     parser.feed(f'<p title="{html_text(text)}">{html_text(text)}</p>')
     parser.close()
     assert parser.tags == ["p"] and parser.attrs["title"] == shown and parser.data == shown
+
+
+def test_rich_reads_every_short_mix_of_backslashes_and_brackets_back():
+    """Every string of up to 5 characters from backslash, brackets, '/' and a letter: Rich's
+    own parser gives back exactly the text (hypothesis once found `\\[`, a lone bracket)."""
+    import itertools
+
+    for n in range(1, 6):
+        for chars in itertools.product("\\[]/b", repeat=n):
+            text = "".join(chars)
+            assert Text.from_markup(rich_markup(text)).plain == printable(text), text
 
 
 # ---------------------------------------------------------------- dump text is data
