@@ -243,9 +243,12 @@ def _express(plan: Plan, p: Placement) -> Gate:
     if not any(c.space is Space.STANDARD and c.id == CAP_ID_EXP for c in plan.hardware.capabilities):
         return Gate("express", FAIL, "no PCI Express capability: QEMU adds extended "
                     "capabilities only to a PCI Express device (vfio_add_ext_cap())")
-    kernel = plan.view("vfio") if not plan.guest_dump else plan.view()
-    if kernel.config_size <= 0x100:
-        return Gate("express", FAIL, f"the kernel's config region is {kernel.config_size} bytes "
+    from .views.vfio import config_region_size
+
+    hw = plan.hardware
+    size = config_region_size(hw.space, hw.capabilities)  # what vfio's view is built with
+    if size <= 0x100:
+        return Gate("express", FAIL, f"the kernel's config region is {size} bytes "
                     "(pci_cfg_space_size()): there is no extended space to add it to")
     if any(f.kind == "qemu-device" for f in p.findings):
         return Gate("express", FAIL, "the kernel shows no extended capability at 0x100: QEMU's "

@@ -255,7 +255,7 @@ GOOD_ENTRY = "[[device]]\nvendor = 0x10ec\ndevice = 0x8168\n"
 
 
 def place_with(quirks: Path | str, capsys, env_overlay: bool = False) -> Result:
-    argv = ["place", str(NIC), "--add", "pasid", "--json", "--quirks", str(quirks)]
+    argv = ["place", str(NIC), "--add", "pasid", "--json", "--layout-only", "--quirks", str(quirks)]
     return run_main(argv + ([] if env_overlay else ["--no-user-quirks"]), capsys)
 
 

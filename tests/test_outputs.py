@@ -16,7 +16,7 @@ import pytest
 from tests.cli import ROOT, capslot
 
 NIC = str(ROOT / "sample_dumps" / "realtek_rtl8168_nic_b.txt")
-EXPORT = ("export", NIC, "--add", "pasid", "--format", "qemu")
+EXPORT = ("export", NIC, "--add", "pasid", "--format", "qemu", "--layout-only")  # the NIC gets no PASID
 QEMU_LINE = "x-vpasid-cap-offset=0xff8\n"
 GUARD = 60  # seconds: a guard against a hang, never a timing assertion
 
@@ -59,8 +59,8 @@ def one_line(r, *words: str) -> None:
 @pytest.mark.parametrize("command", [
     EXPORT,
     ("show", NIC, "--map", "text"),
-    ("place", NIC, "--add", "pasid", "--json"),
-    ("check", NIC, "--add", "pasid@0xff8"),
+    ("place", NIC, "--add", "pasid", "--json", "--layout-only"),
+    ("check", NIC, "--add", "pasid@0xff8", "--layout-only"),
     ("survey", "--jsonl", NIC),
     ("survey", NIC),
 ])
@@ -100,7 +100,7 @@ def test_output_to_standard_output_prints_it(target):
 
 
 def test_binary_export_to_dash_is_standard_output():
-    r = subprocess.run([sys.executable, "-m", "tui.cli", *EXPORT[:4], "--format", "binary",
+    r = subprocess.run([sys.executable, "-m", "tui.cli", *EXPORT[:4], "--format", "binary", "--layout-only",
                         "-o", "-"], cwd=ROOT, capture_output=True, timeout=GUARD)
     assert r.returncode == 0 and len(r.stdout) == 4096 and r.stderr == b""
 
@@ -143,11 +143,11 @@ def test_a_link_to_a_file_stays_a_link_and_its_file_is_replaced(tmp_path):
 
 def test_check_and_place_write_what_they_print(tmp_path):
     target = tmp_path / "verdicts.json"
-    r = capslot("place", NIC, "--add", "pasid", "--json", "-o", str(target))
+    r = capslot("place", NIC, "--add", "pasid", "--json", "--layout-only", "-o", str(target))
     assert r.code == 0 and r.out == ""
-    assert target.read_text() == capslot("place", NIC, "--add", "pasid", "--json").out
+    assert target.read_text() == capslot("place", NIC, "--add", "pasid", "--json", "--layout-only").out
     text = tmp_path / "verdicts.txt"
-    r = capslot("check", NIC, "--add", "pasid@0xff8", "-o", str(text))
+    r = capslot("check", NIC, "--add", "pasid@0xff8", "--layout-only", "-o", str(text))
     assert r.code == 0 and r.out == "" and "0xff8" in text.read_text()
 
 

@@ -479,8 +479,6 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError("binary output to a terminal: use -o FILE or a pipe")
     code = _write_out(args, data)
     # exported: what else to know, on stderr (after the write, so a failed write is one line)
-    if plan.layout_note():
-        _fail(f"note: {plan.layout_note()}")
     for line in plan.warnings():  # accepted with warnings: said, and exported
         _fail(f"warning: {line}")
     if args.format in ("qemu", "libvirt", "qemu-cmdline"):
