@@ -399,3 +399,30 @@ async def test_the_verdict_panel_answers_first():
         assert app.session.target.vmm != "qemu"
         assert any("not-synthesized" in line and "pasid at 0xff8" in line
                    for line in screen_lines(app)), screen_lines(app)
+
+
+# ---------------------------------------------------------------- a dump of the whole machine
+
+@pytest.mark.skipif(__import__("shutil").which("lspci") is None, reason="lspci (pciutils) is not installed")
+def test_a_whole_machine_dump_decides_the_path_the_same_in_every_command(tmp_path):
+    """`lspci -xxxx` of the fake machine (pciutils writes it): with --slot, check, place,
+    explain and show --add read the path from the same file, so they give the same answer:
+    the path gate fails where a port lacks End-End TLP Prefix support, passes where all have
+    it."""
+    from tests.test_live_host import ALL, NVME, USP
+    from tests.test_topology import whole_machine
+
+    for ee, want in ((ALL - {USP}, "fail"), (ALL, "pass")):
+        dump = str(whole_machine(tmp_path / str(len(ee)), ee))
+        add = ("--add", "pasid@0xff8", "--slot", NVME, "--json")
+        states = []
+        for cmd in (("check",), ("place",), ("explain", "0xff8"), ("show",)):
+            obj = json.loads(capslot(*cmd[:1], dump, *cmd[1:], *add).out)
+            (p,) = obj["devices"][0]["placements"] if cmd[0] == "show" else obj["placements"]
+            states.append(({g["gate"]: g["state"] for g in p["feasibility"]["gates"]}["path"],
+                           p["feasibility"]["state"]))
+        assert len(set(states)) == 1, states
+        assert states[0][0] == want
+        # the Samsung NVMe has no PASID (lspci: no [... PASID] line): never synthesized
+        assert states[0][1] == "not-synthesized" and "Process Address Space ID" not in decode(
+            "sample_dumps/samsung_pm1743_nvme_a826.txt")

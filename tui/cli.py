@@ -337,13 +337,11 @@ def cmd_explain(args: argparse.Namespace) -> int:
     from core.plan import verdict_lines
     from core.views import VIEWS
 
-    dump = _dump_arg(args)
     try:
         offset = parse_offset(args.offset)
     except ValueError as exc:
         raise DumpError(f"OFFSET {args.offset}", str(exc)) from None
-    cs = _load_one(dump, args.slot)
-    plan = _plan(args, cs, auto=False)
+    plan = _placement_plan(args, auto=False)
     # one rule with check: a dump read inside a guest is judged as read (its bytes already
     # are a VMM's view: running vfio and a VMM over them again describes a guest of a guest)
     names = ("captured",) if plan.guest_dump else VIEWS
@@ -415,7 +413,9 @@ def _placement_plan(args: argparse.Namespace, auto: bool):
 
     dump = _dump_arg(args)
     cs = _load_one(dump, args.slot)
-    return _plan(args, cs, auto=auto, upstream=upstream_of(dump, cs, args.slot))
+    # the ports above it (a gate of "will it work?"): read only when something is placed
+    path = upstream_of(dump, cs, args.slot) if getattr(args, "add", None) else None
+    return _plan(args, cs, auto=auto, upstream=path)
 
 
 def _report(args: argparse.Namespace, plan) -> int:
