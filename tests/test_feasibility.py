@@ -426,3 +426,22 @@ def test_a_whole_machine_dump_decides_the_path_the_same_in_every_command(tmp_pat
         # the Samsung NVMe has no PASID (lspci: no [... PASID] line): never synthesized
         assert states[0][1] == "not-synthesized" and "Process Address Space ID" not in decode(
             "sample_dumps/samsung_pm1743_nvme_a826.txt")
+
+
+@pytest.mark.parametrize(("vendor", "device", "revision", "state"), [
+    (0x19E5, 0xA250, 0x21, "pass"),  # quirk_huawei_pcie_sva(): pasid_no_tlp
+    (0x19E5, 0xA250, 0x20, "fail"),  # the quirk names revisions 0x21 and 0x30 only
+    (0x8086, 0x1234, 0x21, "fail"),
+])
+def test_pasid_without_tlp_prefixes_only_where_the_kernel_says_so(vendor, device, revision, state):
+    """drivers/pci/quirks.c quirk_huawei_pcie_sva() sets pdev->pasid_no_tlp for Huawei
+    0xa250/1/5/6/8/9 at revisions 0x21 and 0x30: pci_enable_pasid() then needs no End-End TLP
+    Prefix. Elsewhere a function without DevCap2 bit 21 is refused."""
+    from tests.helpers import config_space, ext_header, load_bytes, pcie_cap
+
+    pasid = ext_header(0x1B, 1, 0) + struct.pack("<HH", 0x1400, 0)
+    raw = bytearray(config_space(std={0x40: pcie_cap()}, ext={0x100: pasid}, vendor=vendor,
+                                 device=device))
+    raw[0x08] = revision
+    p = Plan(load_bytes(bytes(raw)), TargetSpec(), (parse_vcap("pasid@0xff8"),), auto=False)
+    assert gates(p)["eetlp"] == state
