@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import asyncio
+import tempfile
+
+import pytest
 import os
 from pathlib import Path
 
@@ -232,14 +235,24 @@ async def test_a_click_on_the_palette_where_the_window_shrank_away():
         assert alive(app) and app.screen is app.main
 
 
-# Runs of the fuzzer that crashed, replayed whole: (seed, scenario, size, inputs). The issue-20
-# round's seeds 7001-7036 take about 5 minutes on this machine (36 runs of some 140 inputs), so
-# only the one that crashed is here; `python -m tests.tui_fuzz --seed 7001` runs them all.
-REPLAY = [(7024, "unwritable plan", (200, 60), 170)]
+# The issue-20 round, replayed: seeds 7001-7036, three passes of the fuzzer over every
+# scenario at every size (`python -m tests.tui_fuzz --seed 7001`, then 7013, then 7025: seed
+# 7001 + n runs the n-th scenario-and-size, tui_fuzz.fuzz()), each run to 170 inputs (seed 7024,
+# the unwritable plan at 200x60, crashed at input 168: the palette and a shrinking window).
+# Each seed is its own test, so pytest-xdist spreads the minutes over the cores.
+ROUND_SEEDS, ROUND_INPUTS = range(7001, 7037), 170
 
 
-def test_the_fuzzer_runs_that_crashed_run_clean_now():
-    import tempfile
+def _round() -> list[tuple[int, str, tuple[int, int]]]:
+    with tempfile.TemporaryDirectory(prefix="capslot-tui-names-") as tmp:
+        names = [sc.name for sc in tui_fuzz.scenarios(Path(tmp))[0]]
+    runs = [(name, size) for name in names for size in tui_fuzz.SIZES]
+    return [(seed, *runs[(seed - ROUND_SEEDS[0]) % len(runs)]) for seed in ROUND_SEEDS]
+
+
+@pytest.mark.parametrize(("seed", "name", "size"), _round(), ids=lambda x: str(x))
+def test_the_fuzzer_runs_of_the_issue_20_round_run_clean(seed, name, size):
+    inputs = ROUND_INPUTS
 
     async def replay() -> tui_fuzz.Tally:
         tally = tui_fuzz.Tally()
@@ -250,8 +263,7 @@ def test_the_fuzzer_runs_that_crashed_run_clean_now():
             try:
                 found, paste = tui_fuzz.scenarios(work)
                 by_name = {sc.name: sc for sc in found}
-                for seed, name, size, inputs in REPLAY:
-                    await tui_fuzz.fuzz_one(by_name[name], size, seed, inputs, paste, work, tally)
+                await tui_fuzz.fuzz_one(by_name[name], size, seed, inputs, paste, work, tally)
             finally:
                 os.chdir(old)
         return tally
