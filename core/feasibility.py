@@ -113,8 +113,8 @@ class Feasibility:
         return self.state in REFUSED_STATES
 
     def headline(self, name: str, offset: int | None) -> str:
-        """The answer in words, before any offset talk: 'pasid at 0xff8: NOT SYNTHESIZED: ...
-        (device: the function has no PASID capability ...)'."""
+        """The answer in words, before any offset talk: 'pasid at 0xff8: NOT SYNTHESIZED
+        (device): the guest will not get it at any offset; no PASID capability ...'."""
         where = f"{name} at {offset:#05x}" if offset is not None else name
         g = self.deciding
         state, meaning = STATE_WORDS[self.state]
