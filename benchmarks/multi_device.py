@@ -28,6 +28,19 @@ streaming threshold), before -> after: wall 27.8 -> 19.6 s, cpu 9.6 -> 10.9 s, p
 MB (read twice, so a little more CPU; memory no longer grows with the file). The other
 commands at 6,000 devices: explain without --slot 4.2 -> 0.09 s CPU, path --slot 3.6 -> 0.57 s
 CPU and 47 -> 33 MB.
+The issue's 1 GB file: 89,018 devices (1,074 MB), one run each, the same machine with other
+work on it (CPU is the figure to read), `--tree` the tree of 7156b69 for "before", main after
+issues 19, 20 and 22 for "after":
+
+    command                      before (7156b69)                 after
+                                 wall     cpu      peak           wall     cpu      peak
+    explain 0x100, no --slot     94.8 s   90.7 s   456 MB         0.72 s   0.23 s   19 MB
+    explain 0x100 --slot LAST     2.27 s   2.23 s   21 MB        12.9 s    2.35 s   21 MB
+    path --slot LAST             76.0 s   75.2 s   469 MB        38.3 s    9.14 s  172 MB
+    show --json --slot LAST       1.84 s   1.82 s   19 MB         7.82 s   1.90 s   19 MB
+    show --json, every device    (the issue: 1.09 GB and still printing after 300 s)
+                                                                470.6 s  208.3 s  181 MB
+
 `explain` (and check, place, export, diff) without --slot now stops at the second device.
 `path --slot` keeps only the bridges and the device, and reads a file as survey does (in
 blocks of whole devices, by the fast reader): it still reads every device, since any may be
