@@ -255,6 +255,34 @@ class ConflictScreen(Dialog[str | None]):
         self.close(event.button.id)
 
 
+class PlanAsideScreen(Dialog[str | None]):
+    """Another device is shown, and the plan file is the first device's: it is never written
+    with this device's placements. A new plan file, or keep working unsaved (the default:
+    Enter, and Escape)."""
+
+    CHOICES = (("unsaved", "keep working unsaved"), ("new-plan", "new plan file"))
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(content(f"{self.path} holds another device's plan: it is kept as it is "
+                                "(shown again when you switch back to that device)."), id="aside")
+            yield Label("The placements of this device:")
+            with Horizontal(classes="buttons"):
+                for choice, label in self.CHOICES:
+                    yield Button(label, id=choice, variant="primary" if choice == "unsaved" else "default")
+
+    def on_mount(self) -> None:
+        for button in self.query("#unsaved").results(Button):
+            button.focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.close(event.button.id)
+
+
 # (format, what it is, file name endings that fit it)
 FORMATS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("qemu", "QEMU property (x-vpasid-cap-offset=...)", (".txt", ".conf", ".args")),

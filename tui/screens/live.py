@@ -135,9 +135,10 @@ class LiveApp(CapslotApp):
     BINDINGS = [Binding("l", "live", "live devices")]
 
     def __init__(self, session: Session, path: str = "", root: str | None = None,
-                 ids: PciIds | None = None) -> None:
+                 ids: PciIds | None = None, plan: str | None = None) -> None:
         super().__init__(session, path)
         self.root, self.ids, self.opened = root, ids, False
+        self.plan = plan  # --plan: checked against each device picked, never the sample
 
     def on_mount(self) -> None:
         # CapslotApp.on_mount runs too (Textual calls each class's handler): push after it
@@ -174,6 +175,13 @@ class LiveApp(CapslotApp):
         s = self.session
         self.session = Session(named, view_name=s.view_name, target=s.target, table=s.table,
                                ranges=s.ranges, layout_only=s.layout_only)
+        plan = self.plan or s.plan_path or s.set_aside
+        if plan:
+            try:
+                self.session.use_plan_file(plan)  # refused for another device: left untouched
+            except (DumpError, OSError) as exc:
+                self.session.set_aside = plan
+                self.say(f"{exc}: working unsaved (ctrl+s saves to a new plan file)", "warning")
         self.path = f"sysfs:{slot}"
         self.opened = True
         self.selected_cap = None
