@@ -38,7 +38,7 @@ from core.views.vmms import VMMS
 from tui.safe import content
 from tui.screens import reading
 from tui.screens.commands import CommandsOnce
-from tui.screens.dialogs import (OPEN_PROMPT, PLAN_PROMPT, SAVE_AS_PROMPT, ConflictScreen,
+from tui.screens.dialogs import (OPEN_PROMPT, PLAN_PROMPT, SAVE_AS_PROMPT, ConflictScreen, PlanAsideScreen,
                                  DevicePicker, Dialog, ExportScreen, GotoScreen, PathScreen)
 from tui.session import Session
 from tui.widgets.chain import ChainPanel
@@ -248,6 +248,8 @@ class CapslotApp(App[None]):
             self._push_verdict()
             if self.carrying is not None:
                 self.preview(cursor & ~3)
+            elif self.session.placed:
+                self.show_plan_verdicts()  # what is placed, judged again (resize, start)
         if top is not None:
             self.call_after_refresh(hexmap.scroll_to, y=top, animate=False)
 
@@ -358,7 +360,7 @@ class CapslotApp(App[None]):
 
     def _follow(self, layout: Layout, offset: int) -> None:
         """The inspector, the chain's highlight and the map's lit rows follow the cursor."""
-        self.main.query_one(Inspector).show(layout, offset)
+        self.main.query_one(Inspector).show(layout, offset, self.session.target.vmm)
         self.main.query_one(ChainPanel).follow(offset)
         self.hexmap.selected = structure_extent(layout, structure_key(layout, offset))
 
@@ -566,22 +568,47 @@ class CapslotApp(App[None]):
             self.say(f"{name} removed")
 
     def action_auto(self) -> None:
+        """Auto-place the chosen capability: it and the others auto-placed are placed
+        together, as `capslot place` places them (the ones the user put down stay)."""
         focused = self.focused
         req = focused.request if isinstance(focused, CapBlock) else (self.palette_choice or
                                                                       self._default_request())
-        result = self.session.suggest(req)
-        self.show_verdict(self._placement_view(result), self._placement_line(result))
+        there = self.session.already(req)
+        if there is not None:
+            at = there.request.offset or 0
+            self.say(f"{req.name} is already placed at {at:#05x} (a function has one of each; "
+                     "m moves it, x removes it)", severity="warning")
+            self.hexmap.cursor = at
+            self.hexmap.scroll_to_offset(at)
+            return
+        before = {s.request.name: s.request.offset for s in self.session.placed}
+        result = None
+
+        def change() -> None:
+            nonlocal result
+            result = self.session.auto(req)
+
+        saved = self.saving(change)
+        if result is None:
+            return
         if result.offset is None:
-            self.say(f"no safe slot for {req.name}", severity="error")
+            self.show_verdict(self._placement_view(result), self._placement_line(result))
+            why = result.rejected[-1].reason if result.rejected else "no candidate"
+            self.say(f"no safe slot for {req.name} ({why})", severity="error")
             return
         at = result.offset
-        saved = self.saving(lambda: self.session.add(req, at, result.chosen_by or "heuristic", result.rule))
         self.hexmap.cursor = at
         self.refresh_all()
+        placed = next((p for p in self.session.placements() if p.offset == at
+                       and p.vcap.name == req.name), result)
+        self.show_verdict(self._placement_view(placed), self._placement_line(placed))
         if saved:
-            answer = self.session.plan().feasibility(result)
+            answer = self.session.plan().feasibility(placed)
+            moved = [f"{s.request.name} to {s.request.offset:#05x}" for s in self.session.placed
+                     if s.request.name in before and before[s.request.name] != s.request.offset]
             self.say(f"{req.name} auto-placed at {at:#05x} by {result.chosen_by} ({result.rule})"
-                     + (f"; will it work: {answer.state}" if answer is not None else ""))
+                     + (f"; will it work: {answer.state}" if answer is not None else "")
+                     + (f"; re-placed with it: {', '.join(moved)}" if moved else ""))
 
     def action_undo(self) -> None:
         self._step(self.session.undo_stack, self.session.undo, "undone")
@@ -595,7 +622,7 @@ class CapslotApp(App[None]):
         saved = self.saving(step)
         self.refresh_all()
         if saved:
-            self.clear_verdict(done)
+            self.show_plan_verdicts()
             self.say(done)
 
     # ------------------------------------------------------------ the plan file, when it fails
@@ -699,6 +726,7 @@ class CapslotApp(App[None]):
     def set_view(self, name: str) -> None:
         self.session.view_name = name
         self.refresh_all()
+        self.show_plan_verdicts()
         self.say(f"view: {name}")
 
     def action_toggle_layout_only(self) -> None:
@@ -725,12 +753,26 @@ class CapslotApp(App[None]):
 
         def chosen(index: int | None) -> None:
             if index is not None and self.session is session:
-                if index != session.index:
-                    self._cancel_move()
-                session.select_device(index)
+                if index == session.index:
+                    return
+                self._end_carry_quietly()
+                aside = session.select_device(index)
                 self.refresh_all()
+                self.show_plan_verdicts()
+                if session.plan_path is not None and session.placed:
+                    self.say(f"plan file {session.plan_path}: {len(session.placed)} placed")
+                if aside is not None:
+                    self.push_screen(PlanAsideScreen(aside), self._plan_aside)
 
         self.push_screen(DevicePicker(session.devices), chosen)
+
+    def _plan_aside(self, choice: str | None) -> None:
+        """After a device switch set the plan file aside: a new plan file, or unsaved."""
+        if choice == "new-plan":
+            self.action_plan_file()
+        else:
+            self.say("working unsaved: ctrl+s saves these placements to a new plan file",
+                     severity="warning")
 
     def action_goto(self) -> None:
         def go(offset: int | None) -> None:
@@ -759,7 +801,7 @@ class CapslotApp(App[None]):
                                    table=old.table, ranges=old.ranges, layout_only=old.layout_only)
             self.path = path
             self.refresh_all()
-            self.clear_verdict()
+            self.show_plan_verdicts()
             if len(devices) > 1:
                 self.action_pick_device()
 
@@ -812,6 +854,7 @@ class CapslotApp(App[None]):
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is not None:
                 fmt, path = answer
+                self.show_plan_verdicts()  # what was exported: the plan, judged now
                 self.say(f"exported {fmt} to {path}")
 
         self.push_screen(ExportScreen(self.export_bytes, write_export), chosen)
