@@ -599,11 +599,10 @@ class CapslotApp(App[None]):
         at = result.offset
         self.hexmap.cursor = at
         self.refresh_all()
-        placed = next((p for p in self.session.placements() if p.offset == at
-                       and p.vcap.name == req.name), result)
-        self.show_verdict(self._placement_view(placed), self._placement_line(placed))
+        # the auto placement's own account: why this slot, the alternative, what was rejected
+        self.show_verdict(self._placement_view(result), self._placement_line(result))
         if saved:
-            answer = self.session.plan().feasibility(placed)
+            answer = self.session.plan().feasibility(result)
             moved = [f"{s.request.name} to {s.request.offset:#05x}" for s in self.session.placed
                      if s.request.name in before and before[s.request.name] != s.request.offset]
             self.say(f"{req.name} auto-placed at {at:#05x} by {result.chosen_by} ({result.rule})"
