@@ -59,7 +59,7 @@ async def test_the_inspector_names_the_vmm_chosen():
         await pilot.pause()
         await pilot.press("V")
         await pilot.pause()
-        from tests.test_live_host import screen_text
+        from tests.test_tui import screen_lines
 
-        text = screen_text(app)
+        text = "\n".join(screen_lines(app))
         assert "qemu:" not in text and f"{app.session.target.vmm}:" in text, text

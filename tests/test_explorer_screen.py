@@ -1,0 +1,23 @@
+"""What the explorer draws (issue 21): bytes not in the dump drawn `_` as every map draws them,
+the chain panel's `vis` column kept at every size, the footer's words whole."""
+
+from __future__ import annotations
+
+from tests.test_tui import screen_lines
+from tests.tui_apps import make_app
+from tui.widgets.hexmap import HexMap
+
+SHORT = "sample_dumps/amd_fam15h_ht_1600_256.txt"  # 256 bytes: 0x100-0xfff are not in the dump
+
+
+async def test_bytes_not_in_the_dump_are_drawn_as_underscores():
+    app = make_app(SHORT)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        hexmap = app.query_one(HexMap)
+        assert hexmap._cells[0x100] == "__" and hexmap._cells[0xFFF] == "__"
+        assert hexmap._cells[0x00] != "__"
+        await pilot.press("g", *"100", "enter")
+        await pilot.pause()
+        row = next(line for line in screen_lines(app) if "100  " in line)
+        assert "__ __ __ __" in row and "00 00 00 00" not in row.split("100  ", 1)[1][:50], row
