@@ -3,6 +3,8 @@ the chain panel's `vis` column kept at every size, the footer's words whole."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.test_tui import screen_lines
 from tests.tui_apps import make_app
 from tui.widgets.hexmap import HexMap
@@ -21,3 +23,20 @@ async def test_bytes_not_in_the_dump_are_drawn_as_underscores():
         await pilot.pause()
         row = next(line for line in screen_lines(app) if "100  " in line)
         assert "__ __ __ __" in row and "00 00 00 00" not in row.split("100  ", 1)[1][:50], row
+
+
+@pytest.mark.parametrize("size", [(120, 40), (200, 60)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_chain_panel_keeps_vis_and_cuts_long_names(size):
+    """USB4 xHCI: orphans named "Designated Vendor-Specific Extended Capability": the name is
+    cut, `size` and `vis` stay on screen."""
+    app = make_app("sample_dumps/asmedia_usb4_xhci_2426.txt")
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        if size[0] < 200:
+            await pilot.press("1")  # the chain tab of the drawer
+            await pilot.pause()
+        lines = screen_lines(app)
+        header = next(line for line in lines if " off " in line and " name " in line)
+        assert " size " in header and " vis " in header, header
+        orphan = next(line for line in lines if " 168 " in line and "0023" in line)
+        assert "Designa" in orphan and "…" in orphan and "orphan" in orphan, orphan
