@@ -40,3 +40,12 @@ async def test_the_chain_panel_keeps_vis_and_cuts_long_names(size):
         assert " size " in header and " vis " in header, header
         orphan = next(line for line in lines if " 168 " in line and "0023" in line)
         assert "Designa" in orphan and "…" in orphan and "orphan" in orphan, orphan
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
+async def test_the_footer_keeps_its_words_apart(size):
+    app = make_app()
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        footer = screen_lines(app)[-1]
+        assert "panels p pick up" in footer and "panelsp" not in footer, footer
