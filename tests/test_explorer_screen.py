@@ -49,3 +49,33 @@ async def test_the_footer_keeps_its_words_apart(size):
         await pilot.pause()
         footer = screen_lines(app)[-1]
         assert "panels p pick up" in footer and "panelsp" not in footer, footer
+
+
+async def test_the_export_dialog_fits_80x24_with_a_bdf_field_and_the_property(tmp_path):
+    """At 80x24 every part of the export dialog is on screen; the QEMU property is shown; the
+    host address typed in the dialog goes into the QEMU command line."""
+    from textual.widgets import Button, Input, OptionList
+
+    from tests.test_tui import FIJI
+
+    app = make_app(FIJI)
+    out = tmp_path / "vm.args"
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("a", "e")
+        await pilot.pause()
+        dialog = app.screen
+        screen = "\n".join(screen_lines(app))
+        assert "QEMU: x-vpasid-cap-offset=0xff8" in screen, screen
+        for widget in (dialog.query_one("#ok", Button), dialog.query_one("#cancel", Button),
+                       dialog.query_one("#bdf", Input), dialog.query_one("#path", Input)):
+            region = widget.region
+            assert region.height and region.bottom <= 24 and region.right <= 80, (widget, region)
+        dialog.query_one("#format", OptionList).highlighted = 1  # qemu-cmdline
+        dialog.query_one("#bdf", Input).value = "0000:0a:00.0"
+        dialog.query_one("#path", Input).value = str(out)
+        dialog.query_one("#path", Input).focus()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "host=0000:0a:00.0" in out.read_text() and "x-vpasid-cap-offset=0xff8" in out.read_text()

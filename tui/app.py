@@ -856,7 +856,10 @@ class CapslotApp(App[None]):
                 self.show_plan_verdicts()  # what was exported: the plan, judged now
                 self.say(f"exported {fmt} to {path}")
 
-        self.push_screen(ExportScreen(self.export_bytes, write_export), chosen)
+        plan = self.session.plan()
+        self.push_screen(ExportScreen(self.export_bytes, write_export, plan.qemu_property(),
+                                      needs_bdf=not self.session.device.provenance.slot
+                                      or plan.guest_dump), chosen)
 
     def _cancel_move(self) -> None:
         """A move in progress names its capability by its place in the list: a change to
@@ -871,7 +874,9 @@ class CapslotApp(App[None]):
             self._end_carry()
         self.carrying = self.moving = None
 
-    def export_bytes(self, fmt: str) -> bytes:
+    def export_bytes(self, fmt: str, bdf: str | None = None) -> bytes:
+        """One export of the plan (`bdf`: the host address qemu-cmdline and libvirt need when
+        the dump names none)."""
         s = self.session
         if fmt.startswith("map-"):
             from tui.render import export_map
@@ -884,7 +889,7 @@ class CapslotApp(App[None]):
         if fmt == "screenshot":
             return self.explorer_screenshot().encode("utf-8")
         try:
-            return s.plan().export(fmt)
+            return s.plan().export(fmt, bdf=bdf)
         except Refused as refused:
             raise DumpError("export", "; ".join(refused.lines)) from None
 
