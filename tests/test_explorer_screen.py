@@ -79,3 +79,27 @@ async def test_the_export_dialog_fits_80x24_with_a_bdf_field_and_the_property(tm
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "host=0000:0a:00.0" in out.read_text() and "x-vpasid-cap-offset=0xff8" in out.read_text()
+
+
+async def test_a_resize_keeps_the_drawer_tab_and_the_maps_scroll():
+    """120x40 with the verdict tab and the map at 0x800; through 80x24, a terminal too small
+    to draw anything, and 200x60, back to 120x40: the same tab, cursor and scroll."""
+    from textual.widgets import TabbedContent
+
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("3", "g", *"800", "enter")
+        await pilot.pause()
+        top = app.query_one(HexMap).scroll_offset.y
+        assert top > 0 and app.query_one("#panels", TabbedContent).active == "tab-verdict"
+        for size in ((80, 24), (40, 10), (200, 60), (120, 40)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            await pilot.pause()
+            if size[0] < 60:
+                continue
+            hexmap = app.query_one(HexMap)
+            assert hexmap.cursor == 0x800 and hexmap.scroll_offset.y == top, size
+            if size[0] < 200:
+                assert app.query_one("#panels", TabbedContent).active == "tab-verdict", size

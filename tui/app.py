@@ -155,6 +155,9 @@ class CapslotApp(App[None]):
         self.carrying: VcapRequest | None = None
         self.moving: int | None = None  # index of the placed capability being moved
         self.palette_choice: VcapRequest | None = None
+        self._drawer_tab = "tab-chain"  # the drawer's tab shown (kept across resizes)
+        self._map_place: tuple[int | None, int | None] = (None, None)  # the map's cursor and
+        #   scroll before a resize (kept through a terminal too small to draw the map)
         self.verdict_now: tuple[RenderableType, Text] = (Text(IDLE, style="dim"), Text(IDLE, style="dim"))
         self._layout_size: tuple[int, int] | None = None  # set by a resize, before App sees it
         self._verdict_widgets: list[VerdictPanel | VerdictLine] = []
@@ -187,7 +190,7 @@ class CapslotApp(App[None]):
                     yield HexMap(id="map")
                     yield VerdictLine(id="verdict-line")
                     yield Palette(compact=True, id="palette")
-                with TabbedContent(id="panels", initial="tab-chain"):
+                with TabbedContent(id="panels", initial=self._drawer_tab):
                     for n, name in enumerate(PANELS, 1):
                         with TabPane(f"{n} {name}", id=f"tab-{name}"):
                             yield {"chain": ChainPanel, "inspector": Inspector, "verdict": VerdictPanel,
@@ -261,14 +264,20 @@ class CapslotApp(App[None]):
             if mode == "tiny":
                 self.main.query_one("#too-small", Static).update(too_small_text(*event.size))
             return
-        cursor = top = None
-        if self.mode != "tiny":
-            cursor, top = self.hexmap.cursor, int(self.hexmap.scroll_offset.y)
+        if self.mode != "tiny":  # kept through a tiny terminal too
+            self._map_place = (self.hexmap.cursor, int(self.hexmap.scroll_offset.y))
+        cursor, top = self._map_place
         self._layout_size = (event.size.width, event.size.height)
         await self.recompose()
         if not self._exit:
             self._show_all(cursor or 0, top)
             self.call_after_refresh(self._refreeze)
+
+    @on(TabbedContent.TabActivated, "#panels")
+    def _drawer_tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        """The drawer's tab, kept for the next layout (a resize composes the screen again)."""
+        if event.pane.id:
+            self._drawer_tab = event.pane.id
 
     async def recompose(self) -> None:
         """The explorer's screen composed again, also under a dialog (App.recompose would
