@@ -97,3 +97,32 @@ async def test_d_asks_and_defaults_to_unsaved(tmp_path):
         assert [p.request.name for p in app.session.placed] == ["pasid"]
         assert app.session.index == 1 and app.session.ranges == ((0x800, 0x900),)
         assert plan.read_bytes() == held
+
+
+async def test_o_keeps_the_ranges_and_never_writes_the_old_plan_file(tmp_path):
+    """`o` opens another dump: the ranges and --layout-only stay; the plan file (the NIC's)
+    is asked about and never written with the other device's placements."""
+    from textual.widgets import Input
+
+    plan = tmp_path / "p.json"
+    session = Session(load(str(NIC)), table=TABLE, plan_path=str(plan), ranges=((0x800, 0x900),),
+                      layout_only=True)
+    app = CapslotApp(session, str(NIC))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        held = plan.read_bytes()
+        await pilot.press("o")
+        app.screen.query_one(Input).value = str(INTEL)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, PlanAsideScreen)
+        await pilot.press("enter")  # keep working unsaved
+        await pilot.pause()
+        assert app.session.device.device_id == 0x10C9
+        assert app.session.ranges == ((0x800, 0x900),) and app.session.layout_only
+        await pilot.press("a")
+        await pilot.pause()
+        assert app.session.placed and app.session.plan_path is None
+        assert plan.read_bytes() == held

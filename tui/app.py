@@ -807,9 +807,16 @@ class CapslotApp(App[None]):
             #                    ranges and whether only the layout is judged
             self.session = Session(devices, view_name=old.view_name, target=old.target,
                                    table=old.table, ranges=old.ranges, layout_only=old.layout_only)
+            # the plan file goes along only if it is this device's (or holds nothing yet)
+            aside = self.session.adopt_plan(old.plan_path or old.set_aside)
             self.path = path
             self.refresh_all()
             self.show_plan_verdicts()
+            if aside is not None and len(devices) == 1:
+                self.push_screen(PlanAsideScreen(aside), self._plan_aside)
+            elif aside is not None:
+                self.say(f"{aside} holds another device's plan: kept as it is; working unsaved "
+                         "(ctrl+s: a new plan file)", severity="warning")
             if len(devices) > 1:
                 self.action_pick_device()
 

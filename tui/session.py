@@ -206,6 +206,12 @@ class Session:
         self.index = index
         self.placed, self.undo_stack, self.redo_stack = [], [], []
         self.plan_path, self.plan_fingerprint, self.plan_problem, self.set_aside = None, None, None, None
+        return self.adopt_plan(path)
+
+    def adopt_plan(self, path: str | None) -> str | None:
+        """The plan file of the session before this one (another device, another dump): taken
+        up when it is this device's plan or holds nothing yet; else set aside (never written
+        here) and its path returned, for the explorer to ask about."""
         if path is None:
             return None
         if not _special(path) and planfile.names(path, self.device) is not False:
