@@ -3,13 +3,17 @@ the chain panel's `vis` column kept at every size, the footer's words whole."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from tests.test_tui import screen_lines
 from tests.tui_apps import make_app
 from tui.widgets.hexmap import HexMap
 
-SHORT = "sample_dumps/amd_fam15h_ht_1600_256.txt"  # 256 bytes: 0x100-0xfff are not in the dump
+SAMPLES = Path(__file__).resolve().parent.parent / "sample_dumps"
+NIC = str(SAMPLES / "realtek_rtl8168_nic_b.txt")
+SHORT = str(SAMPLES / "amd_fam15h_ht_1600_256.txt")  # 256 bytes: 0x100-0xfff are not in the dump
 
 
 async def test_bytes_not_in_the_dump_are_drawn_as_underscores():
@@ -29,7 +33,7 @@ async def test_bytes_not_in_the_dump_are_drawn_as_underscores():
 async def test_the_chain_panel_keeps_vis_and_cuts_long_names(size):
     """USB4 xHCI: orphans named "Designated Vendor-Specific Extended Capability": the name is
     cut, `size` and `vis` stay on screen."""
-    app = make_app("sample_dumps/asmedia_usb4_xhci_2426.txt")
+    app = make_app(str(SAMPLES / "asmedia_usb4_xhci_2426.txt"))
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         if size[0] < 200:
@@ -44,7 +48,7 @@ async def test_the_chain_panel_keeps_vis_and_cuts_long_names(size):
 
 @pytest.mark.parametrize("size", [(80, 24), (120, 40)], ids=lambda s: f"{s[0]}x{s[1]}")
 async def test_the_footer_keeps_its_words_apart(size):
-    app = make_app()
+    app = make_app(NIC)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         footer = screen_lines(app)[-1]
@@ -58,7 +62,7 @@ async def test_the_export_dialog_fits_80x24_with_a_bdf_field_and_the_property(tm
 
     from tests.test_tui import FIJI
 
-    app = make_app(FIJI)
+    app = make_app(str(SAMPLES / Path(FIJI).name))
     out = tmp_path / "vm.args"
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
@@ -86,7 +90,7 @@ async def test_a_resize_keeps_the_drawer_tab_and_the_maps_scroll():
     to draw anything, and 200x60, back to 120x40: the same tab, cursor and scroll."""
     from textual.widgets import TabbedContent
 
-    app = make_app()
+    app = make_app(NIC)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await pilot.press("3", "g", *"800", "enter")

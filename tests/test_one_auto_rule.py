@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from pathlib import Path
 
 import pytest
 
@@ -16,7 +17,7 @@ from tests.tui_apps import TABLE, make_app
 from tui.session import Session
 from tui.widgets.palette import CapBlock
 
-NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
+NIC = str(Path(__file__).resolve().parent.parent / "sample_dumps/realtek_rtl8168_nic_b.txt")
 NAMES = ("pri", "pasid", "ats")
 ORDERS = [order for n in (2, 3) for order in itertools.permutations(NAMES, n)]
 

@@ -23,7 +23,7 @@ from tests.tui_apps import make_app
 from tui.widgets.hexmap import HexMap
 
 ROOT = Path(__file__).resolve().parent.parent
-NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
+NIC = str(ROOT / "sample_dumps/realtek_rtl8168_nic_b.txt")  # absolute: the suite runs from any folder
 TIMEOUT = 120.0  # seconds for one condition: generous, since a loaded machine only slows it
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 

@@ -4,12 +4,14 @@ chosen."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from rich.console import Console
 
 from tests.tui_apps import make_app
 from tui.widgets.verdict import VerdictPanel
 
-NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
+NIC = str(Path(__file__).resolve().parent.parent / "sample_dumps/realtek_rtl8168_nic_b.txt")
 
 
 def panel_text(app) -> str:
