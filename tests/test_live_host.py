@@ -397,3 +397,13 @@ async def test_the_plan_is_checked_against_the_device_picked(tmp_path, monkeypat
         assert app.session.device.provenance.source == f"sysfs:{NVME}"
         assert app.session.plan_path == str(plan)
         assert [(p.request.name, p.request.offset) for p in app.session.placed] == [("pasid", 0xFF8)]
+        held = plan.read_bytes()
+        await pilot.press("l")  # another device: the NVMe's plan is not its own
+        await pilot.pause()
+        await pilot.press(*["up"] * len(ORDER), "enter")
+        await pilot.pause()
+        assert app.session.device.provenance.source == f"sysfs:{ORDER[0]}"
+        assert app.session.plan_path is None and app.session.set_aside == str(plan)
+        await pilot.press("a")
+        await pilot.pause()
+        assert plan.read_bytes() == held

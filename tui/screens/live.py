@@ -175,13 +175,10 @@ class LiveApp(CapslotApp):
         s = self.session
         self.session = Session(named, view_name=s.view_name, target=s.target, table=s.table,
                                ranges=s.ranges, layout_only=s.layout_only)
-        plan = self.plan or s.plan_path or s.set_aside
-        if plan:
-            try:
-                self.session.use_plan_file(plan)  # refused for another device: left untouched
-            except (DumpError, OSError) as exc:
-                self.session.set_aside = plan
-                self.say(f"{exc}: working unsaved (ctrl+s saves to a new plan file)", "warning")
+        aside = self.session.adopt_plan(s.plan_path or s.set_aside or self.plan)  # this device's only
+        if aside is not None:
+            self.say(f"{aside} is not this device's plan: left untouched; working unsaved "
+                     "(ctrl+s saves to a new plan file)", "warning")
         self.path = f"sysfs:{slot}"
         self.opened = True
         self.selected_cap = None
