@@ -28,8 +28,10 @@ run: $(STAMP)
 lint: $(TESTED)
 	$(BIN)/ruff check .
 
+# -n auto: one pytest-xdist worker per core (workers see COLUMNS=80 LINES=24: the tmux tests
+# strip them from the pane's environment)
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
 
 # Figures, never asserts: each script alternates capslot with its peer or floor in one run.
 bench: $(TESTED)

@@ -220,13 +220,32 @@ class Plan:
             cache[ignore] = self.ground.with_all_placed(self.placed(ignore))
         return validate(cache[ignore], request, offset)
 
-    def place_next(self, request: VcapRequest) -> Placement:
-        """Auto placement of one more capability around the placed ones."""
-        from .placement.auto import place
+    def pinned(self) -> tuple[bool, ...]:
+        """Per request: whether its offset is the user's (it stays where it is). A request
+        with no offset, or one a front end auto-placed earlier (`origins` not the user's), is
+        auto-placed: the one auto rule places it again with the others."""
+        origins = self.origins or (None,) * len(self.requests)
+        return tuple(r.offset is not None and (o is None or o[0] == "user")
+                     for r, o in zip(self.requests, origins, strict=False))
 
-        ground = self.ground.with_all_placed(self.placed())
-        (p,) = place(ground, [_unpinned(request)])
-        return p
+    def solved(self, slots: tuple[tuple[VcapRequest, bool], ...]) -> Plan:
+        """The one auto rule (`capslot place`, the explorer, survey), for these requests, each
+        with whether it is pinned: pinned ones stay at their offsets, all the others are placed
+        together as `capslot place` places them, so the order they were added in never changes
+        an offset. An auto plan: its placements say where each went."""
+        return replace(self, requests=tuple(r if pin else _unpinned(r) for r, pin in slots),
+                       auto=True, origins=())
+
+    def replanned(self, add: tuple[VcapRequest, ...] = (), remove: int | None = None) -> Plan:
+        """This plan's requests (without the one at index `remove`) and `add`, under the one
+        auto rule: every auto-placed one is placed again with those added."""
+        keep = tuple(x for i, x in enumerate(zip(self.requests, self.pinned(), strict=False)) if i != remove)
+        return self.solved(keep + tuple((r, False) for r in add))
+
+    def place_next(self, request: VcapRequest) -> Placement:
+        """Where one more auto-placed capability goes under the one auto rule (the others
+        auto-placed may move with it: `replanned` says where)."""
+        return self.replanned((request,)).placements[-1]
 
     # ------------------------------------------------------------ will it work?
 

@@ -133,6 +133,25 @@ def _placements(path: str, doc: Any, device: ConfigSpace) -> list[Pinned]:
     return out
 
 
+def names(path: str, device: ConfigSpace) -> bool | None:
+    """Whether the plan file at `path` is `device`'s: the vendor and device IDs it names, and
+    its slot when both it and the device have one (two identical cards in one dump are two
+    devices). None when there is no file, or it names no device (it is no plan: `read` says
+    why)."""
+    try:
+        data = current(path)
+        doc = json.loads(data.decode("utf-8"), parse_constant=_no_constant) if data is not None else None
+    except (OSError, UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    dev = doc.get("device") if isinstance(doc, dict) else None
+    if not isinstance(dev, dict):
+        return None
+    if (dev.get("vendor_id"), dev.get("device_id")) != (device.vendor_id, device.device_id):
+        return False
+    slot = dev.get("slot")
+    return not (slot and device.provenance.slot and slot != device.provenance.slot)
+
+
 def document(plan: Plan) -> dict[str, Any]:
     """What a plan file holds: the `place --json` shape, versioned."""
     out = plan.to_json()

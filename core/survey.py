@@ -71,12 +71,15 @@ def _error_record(source: str, error: DumpError | str, line: int | None = None) 
 
 
 MAX_DEPTH = 256  # directories nested deeper than this are reported, not followed
+NOT_DUMPS = (".lspci.txt", ".md")  # in a directory walked: lspci's decoded text and notes,
+#   never a dump (sample_dumps/ keeps both beside the dumps); named on the command line they are read
 
 
 def walk_paths(paths: Iterable[str]) -> Iterator[str | dict]:
     """Files in the order given; directories recursively, sorted, depth first, without
-    recursion (any depth is safe) and without following symbolic links to directories.
-    What cannot be listed becomes an error record."""
+    recursion (any depth is safe) and without following symbolic links to directories;
+    files named like NOT_DUMPS inside a directory are skipped. What cannot be listed becomes
+    an error record."""
     for path in paths:
         if path == "-" or not os.path.isdir(path):
             yield path
@@ -101,7 +104,7 @@ def walk_paths(paths: Iterable[str]) -> Iterator[str | dict]:
                     is_dir = False
                 if is_dir:
                     subdirs.append((entry.path, depth + 1))
-                else:
+                elif not entry.name.endswith(NOT_DUMPS):
                     yield entry.path
             stack.extend(reversed(subdirs))
 

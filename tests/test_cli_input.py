@@ -166,3 +166,23 @@ def test_the_parsers_choices_are_the_cores():
     assert {k: v.description for k, v in PROFILES.items()} == cli.PROFILE_HELP
     assert set(cli.VMM_NAMES) == set(VMMS)
     assert set(cli.SUBCOMMANDS) == set(cli.COMMANDS)
+
+
+def test_a_misspelt_command_suggests_the_closest_one():
+    from tests.cli import capslot
+
+    r = capslot("shwo", "sample_dumps/realtek_rtl8168_nic_b.txt")
+    assert r.code == 2 and r.out == ""
+    assert r.err.splitlines() == ["capslot: usage: 'shwo' is not a command: did you mean "
+                                  "`capslot show`? (see capslot --help)"]
+
+
+def test_survey_of_a_directory_skips_lspci_text_and_notes(tmp_path):
+    from tests.cli import capslot
+
+    root = Path(__file__).resolve().parent.parent / "sample_dumps"
+    for name in ("realtek_rtl8168_nic_b.txt", "realtek_rtl8168_nic_b.lspci.txt", "NOTES.md"):
+        (tmp_path / name).write_bytes((root / name).read_bytes() if (root / name).exists() else b"# notes\n")
+    r = capslot("survey", str(tmp_path))
+    assert r.code == 0, r.err
+    assert "1 devices read" in r.out and "could not be read" not in r.out, r.out

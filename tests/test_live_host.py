@@ -7,6 +7,7 @@ machine's real devices."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 from pathlib import Path
@@ -457,3 +458,35 @@ async def test_ctrl_q_quits_while_a_sysfs_read_blocks(tmp_path, monkeypatch):
         assert not finished.is_set()  # quit while the read was still blocked
     finally:
         release.set()
+
+
+async def test_the_plan_is_checked_against_the_device_picked(tmp_path, monkeypatch):
+    """`capslot --plan p.json` on a live host: p.json is the picked device's plan (never
+    checked against the bundled sample), taken up when that device is opened."""
+    from tests.tui_apps import make_app
+    from tui.screens.live import LiveApp
+
+    root = machine(tmp_path, {RP, USP, DSP, NVME})
+    monkeypatch.setenv("CAPSLOT_SYSFS_ROOT", str(root))
+    plan = tmp_path / "p.json"
+    plan.write_text(json.dumps({"device": {"vendor_id": 0x144D, "device_id": 0xA826}, "placements": [
+        {"vcap": "pasid", "size": 8, "offset": 0xFF8, "chosen_by": "user", "rule": "pinned"}]}))
+    base = make_app()
+    app = LiveApp(base.session, base.path, root=str(root), plan=str(plan))
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.press(*["down"] * ORDER.index(NVME), "enter")
+        await pilot.pause()
+        assert app.session.device.provenance.source == f"sysfs:{NVME}"
+        assert app.session.plan_path == str(plan)
+        assert [(p.request.name, p.request.offset) for p in app.session.placed] == [("pasid", 0xFF8)]
+        held = plan.read_bytes()
+        await pilot.press("l")  # another device: the NVMe's plan is not its own
+        await pilot.pause()
+        await pilot.press(*["up"] * len(ORDER), "enter")
+        await pilot.pause()
+        assert app.session.device.provenance.source == f"sysfs:{ORDER[0]}"
+        assert app.session.plan_path is None and app.session.set_aside == str(plan)
+        await pilot.press("a")
+        await pilot.pause()
+        assert plan.read_bytes() == held

@@ -23,7 +23,7 @@ from tests.tui_apps import make_app
 from tui.widgets.hexmap import HexMap
 
 ROOT = Path(__file__).resolve().parent.parent
-NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
+NIC = str(ROOT / "sample_dumps/realtek_rtl8168_nic_b.txt")  # absolute: the suite runs from any folder
 TIMEOUT = 120.0  # seconds for one condition: generous, since a loaded machine only slows it
 pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
 
@@ -104,6 +104,62 @@ def test_drag_pasid_onto_0xff8_in_tmux(tmp_path):
         assert (placed["vcap"], placed["offset"], placed["verdict"]) == ("pasid", 0xFF8, "ok")
         # the answer first (this NIC has no PASID: never synthesized), then the layout's verdict
         assert wait_for(lambda: "not-synthesized" in screen() and "pasid at 0xff8" in screen()), screen()
+        send("q")
+        assert wait_for(lambda: subprocess.run(["tmux", "-L", server, "has-session", "-t", server],
+                                               capture_output=True).returncode != 0), screen()
+    finally:
+        subprocess.run(["tmux", "-L", server, "kill-server"], capture_output=True)
+
+
+def test_a_device_switch_never_overwrites_the_plan_file_in_tmux(tmp_path):
+    """Issue 21's replay with real keys: `capslot tui two-devices.txt --plan p.json`, pick A,
+    `a`, `d`, pick B, `a`: p.json still holds A's plan (the explorer asked, and the default
+    is to keep B's placements unsaved)."""
+    nic = (ROOT / NIC).read_text()
+    other = (ROOT / "sample_dumps/intel_82576_nic_10c9_sriov.txt").read_text()
+    dump = tmp_path / "two-devices.txt"
+    dump.write_text(nic + other)
+    plan = tmp_path / "p.json"
+    server = f"capslot-{uuid.uuid4().hex[:8]}"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("TMUX") and k not in ("COLUMNS", "LINES")}
+    cmd = (f"cd {ROOT} && TERM=xterm-256color XDG_CONFIG_HOME={tmp_path} {sys.executable} -m tui.cli "
+           f"tui {dump} --plan {plan}")
+    subprocess.run(["tmux", "-L", server, "-f", "/dev/null", "new-session", "-d", "-s", server,
+                    "-x", str(SIZE[0]), "-y", str(SIZE[1]), cmd], check=True, env=env)
+    try:
+        def screen() -> str:
+            return subprocess.run(["tmux", "-L", server, "capture-pane", "-p", "-t", server],
+                                  capture_output=True, text=True).stdout
+
+        def send(*keys: str) -> None:
+            subprocess.run(["tmux", "-L", server, "send-keys", "-t", server, *keys], check=True)
+
+        def plan_doc() -> dict | None:
+            try:
+                return json.loads(plan.read_text())
+            except (OSError, ValueError):
+                return None
+
+        assert wait_for(lambda: "2 devices in this file" in screen()), screen()
+        send("Enter")  # A: the Realtek NIC
+        assert wait_for(lambda: "2 devices in this file" not in screen()), screen()
+        send("a")
+        assert wait_for(lambda: (plan_doc() or {}).get("placements")), screen()
+        held = plan.read_bytes()
+        assert plan_doc()["device"]["vendor_id"] == 0x10EC
+        send("d")
+        assert wait_for(lambda: "2 devices in this file" in screen()), screen()
+        send("Down")
+        send("Enter")  # B: the Intel NIC
+        assert wait_for(lambda: "keep working unsaved" in screen()), screen()
+        send("Enter")  # keep working unsaved (the default)
+        assert wait_for(lambda: "keep working unsaved" not in screen()), screen()
+        send("a")
+        assert wait_for(lambda: "auto-placed" in screen()), screen()
+        assert plan.read_bytes() == held
+        doc = plan_doc()
+        assert doc["device"]["vendor_id"] == 0x10EC and [p["vcap"] for p in doc["placements"]] == ["pasid"]
         send("q")
         assert wait_for(lambda: subprocess.run(["tmux", "-L", server, "has-session", "-t", server],
                                                capture_output=True).returncode != 0), screen()

@@ -63,10 +63,14 @@ def test_stdin_and_directories(tmp_path):
     (d / "a.txt").write_text(text(NICS[0]))
     (d.parent / "b.bin").write_bytes(bytes.fromhex(
         "".join(line.split(":", 1)[1] for line in text(NICS[2]).splitlines()[1:])))
-    (d.parent / "notes.md").write_text("not a dump\n")
+    (d.parent / "notes.md").write_text("not a dump\n")  # skipped in a directory, as lspci text is
+    (d.parent / "a.lspci.txt").write_text("07:00.0 Ethernet controller: decoded, no hex\n")
     recs = records(capslot("survey", "--jsonl", str(d.parent)))
     assert [(Path(x["source"]).name, x["error"] is None) for x in recs] == [
-        ("b.bin", True), ("notes.md", False), ("a.txt", True)]
+        ("b.bin", True), ("a.txt", True)]
+    named = capslot("survey", "--jsonl", str(d.parent / "notes.md"))  # named: read, and refused
+    assert named.code == 2 and [json.loads(line)["source"] for line in named.out.splitlines()] == [
+        str(d.parent / "notes.md")]
 
 
 def test_jobs_give_byte_identical_output(tmp_path):

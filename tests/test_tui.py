@@ -296,7 +296,7 @@ async def test_pick_up_starts_where_auto_placement_would_and_moves_by_dwords():
         assert hexmap.ghost.offset == 0xF04
 
 
-async def test_keyboard_path_goto_pick_drop_undo_redo_and_the_verdict_clears():
+async def test_keyboard_path_goto_pick_drop_undo_redo_and_the_verdict_follows():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
@@ -312,7 +312,7 @@ async def test_keyboard_path_goto_pick_drop_undo_redo_and_the_verdict_clears():
         assert not on_screen(app, "pasid at 0xbf4")  # the verdict of what was undone is gone
         await pilot.press("ctrl+y")
         assert [p.request.offset for p in app.session.placed] == [0xBF4]
-        assert not on_screen(app, "pasid at 0xbf4")
+        assert on_screen(app, "pasid at 0xbf4")  # what is placed again is judged again
 
 
 async def test_escape_cancels_and_move_and_remove():

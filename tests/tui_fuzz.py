@@ -27,6 +27,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import json
 import os
 import random
 import shutil
@@ -156,6 +157,7 @@ def check(app: CapslotApp, main) -> None:
         assert p.offset is None or 0 <= p.offset < CONFIG_SIZE, f"placed outside the space: {p}"
     for slot in s.placed:
         assert 0 <= (slot.request.offset or 0) < CONFIG_SIZE, f"placed outside the space: {slot}"
+    check_plan_file(s)
     layout = s.synthesized()
     check_tiling(layout.regions)
     if app.mode != "tiny":
@@ -164,6 +166,26 @@ def check(app: CapslotApp, main) -> None:
         ghost = hexmap.ghost
         assert ghost is None or 0 <= ghost.offset < CONFIG_SIZE, f"ghost off the map: {ghost}"
         assert len(hexmap._styles) == CONFIG_SIZE, "the map's styles do not cover 4096 bytes"
+
+
+def check_plan_file(s) -> None:
+    """Meaning, not only survival: the plan file the session keeps (written without a problem)
+    names the device shown and holds exactly the placements shown. A plan file only ever holds
+    the placements of the device it names (a device switch or `o` never writes another's)."""
+    if not s.plan_path or s.plan_problem is not None or not os.path.isfile(s.plan_path):
+        return
+    from core import planfile
+
+    data = planfile.current(s.plan_path)
+    if data is None or planfile.fingerprint(data) != s.plan_fingerprint:
+        return  # written by someone else since (an export to the same name): a conflict, said on save
+    doc = json.loads(data)
+    dev = doc.get("device", {})
+    assert (dev.get("vendor_id"), dev.get("device_id")) == (s.device.vendor_id, s.device.device_id), (
+        f"{s.plan_path} names {dev}, the explorer shows {s.device.label()}")
+    on_disk = [(p["vcap"], p["offset"]) for p in doc["placements"]]
+    shown = [(slot.request.name, slot.request.offset) for slot in s.placed]
+    assert on_disk == shown, f"{s.plan_path} holds {on_disk}, the explorer shows {shown}"
 
 
 class Driver:

@@ -38,7 +38,7 @@ from core.views.vmms import VMMS
 from tui.safe import content
 from tui.screens import reading
 from tui.screens.commands import CommandsOnce
-from tui.screens.dialogs import (OPEN_PROMPT, PLAN_PROMPT, SAVE_AS_PROMPT, ConflictScreen,
+from tui.screens.dialogs import (OPEN_PROMPT, PLAN_PROMPT, SAVE_AS_PROMPT, ConflictScreen, PlanAsideScreen,
                                  DevicePicker, Dialog, ExportScreen, GotoScreen, PathScreen)
 from tui.session import Session
 from tui.widgets.chain import ChainPanel
@@ -155,6 +155,9 @@ class CapslotApp(App[None]):
         self.carrying: VcapRequest | None = None
         self.moving: int | None = None  # index of the placed capability being moved
         self.palette_choice: VcapRequest | None = None
+        self._drawer_tab = "tab-chain"  # the drawer's tab shown (kept across resizes)
+        self._map_place: tuple[int | None, int | None] = (None, None)  # the map's cursor and
+        #   scroll before a resize (kept through a terminal too small to draw the map)
         self.verdict_now: tuple[RenderableType, Text] = (Text(IDLE, style="dim"), Text(IDLE, style="dim"))
         self._layout_size: tuple[int, int] | None = None  # set by a resize, before App sees it
         self._verdict_widgets: list[VerdictPanel | VerdictLine] = []
@@ -187,7 +190,7 @@ class CapslotApp(App[None]):
                     yield HexMap(id="map")
                     yield VerdictLine(id="verdict-line")
                     yield Palette(compact=True, id="palette")
-                with TabbedContent(id="panels", initial="tab-chain"):
+                with TabbedContent(id="panels", initial=self._drawer_tab):
                     for n, name in enumerate(PANELS, 1):
                         with TabPane(f"{n} {name}", id=f"tab-{name}"):
                             yield {"chain": ChainPanel, "inspector": Inspector, "verdict": VerdictPanel,
@@ -248,6 +251,8 @@ class CapslotApp(App[None]):
             self._push_verdict()
             if self.carrying is not None:
                 self.preview(cursor & ~3)
+            elif self.session.placed:
+                self.show_plan_verdicts()  # what is placed, judged again (resize, start)
         if top is not None:
             self.call_after_refresh(hexmap.scroll_to, y=top, animate=False)
 
@@ -259,14 +264,20 @@ class CapslotApp(App[None]):
             if mode == "tiny":
                 self.main.query_one("#too-small", Static).update(too_small_text(*event.size))
             return
-        cursor = top = None
-        if self.mode != "tiny":
-            cursor, top = self.hexmap.cursor, int(self.hexmap.scroll_offset.y)
+        if self.mode != "tiny":  # kept through a tiny terminal too
+            self._map_place = (self.hexmap.cursor, int(self.hexmap.scroll_offset.y))
+        cursor, top = self._map_place
         self._layout_size = (event.size.width, event.size.height)
         await self.recompose()
         if not self._exit:
             self._show_all(cursor or 0, top)
             self.call_after_refresh(self._refreeze)
+
+    @on(TabbedContent.TabActivated, "#panels")
+    def _drawer_tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        """The drawer's tab, kept for the next layout (a resize composes the screen again)."""
+        if event.pane.id:
+            self._drawer_tab = event.pane.id
 
     async def recompose(self) -> None:
         """The explorer's screen composed again, also under a dialog (App.recompose would
@@ -358,7 +369,7 @@ class CapslotApp(App[None]):
 
     def _follow(self, layout: Layout, offset: int) -> None:
         """The inspector, the chain's highlight and the map's lit rows follow the cursor."""
-        self.main.query_one(Inspector).show(layout, offset)
+        self.main.query_one(Inspector).show(layout, offset, self.session.target.vmm)
         self.main.query_one(ChainPanel).follow(offset)
         self.hexmap.selected = structure_extent(layout, structure_key(layout, offset))
 
@@ -566,22 +577,46 @@ class CapslotApp(App[None]):
             self.say(f"{name} removed")
 
     def action_auto(self) -> None:
+        """Auto-place the chosen capability: it and the others auto-placed are placed
+        together, as `capslot place` places them (the ones the user put down stay)."""
         focused = self.focused
         req = focused.request if isinstance(focused, CapBlock) else (self.palette_choice or
                                                                       self._default_request())
-        result = self.session.suggest(req)
-        self.show_verdict(self._placement_view(result), self._placement_line(result))
+        there = self.session.already(req)
+        if there is not None:
+            at = there.request.offset or 0
+            self.say(f"{req.name} is already placed at {at:#05x} (a function has one of each; "
+                     "m moves it, x removes it)", severity="warning")
+            self.hexmap.cursor = at
+            self.hexmap.scroll_to_offset(at)
+            return
+        before = {s.request.name: s.request.offset for s in self.session.placed}
+        result = None
+
+        def change() -> None:
+            nonlocal result
+            result = self.session.auto(req)
+
+        saved = self.saving(change)
+        if result is None:
+            return
         if result.offset is None:
-            self.say(f"no safe slot for {req.name}", severity="error")
+            self.show_verdict(self._placement_view(result), self._placement_line(result))
+            why = result.rejected[-1].reason if result.rejected else "no candidate"
+            self.say(f"no safe slot for {req.name} ({why})", severity="error")
             return
         at = result.offset
-        saved = self.saving(lambda: self.session.add(req, at, result.chosen_by or "heuristic", result.rule))
         self.hexmap.cursor = at
         self.refresh_all()
+        # the auto placement's own account: why this slot, the alternative, what was rejected
+        self.show_verdict(self._placement_view(result), self._placement_line(result))
         if saved:
             answer = self.session.plan().feasibility(result)
+            moved = [f"{s.request.name} to {s.request.offset:#05x}" for s in self.session.placed
+                     if s.request.name in before and before[s.request.name] != s.request.offset]
             self.say(f"{req.name} auto-placed at {at:#05x} by {result.chosen_by} ({result.rule})"
-                     + (f"; will it work: {answer.state}" if answer is not None else ""))
+                     + (f"; will it work: {answer.state}" if answer is not None else "")
+                     + (f"; re-placed with it: {', '.join(moved)}" if moved else ""))
 
     def action_undo(self) -> None:
         self._step(self.session.undo_stack, self.session.undo, "undone")
@@ -595,7 +630,7 @@ class CapslotApp(App[None]):
         saved = self.saving(step)
         self.refresh_all()
         if saved:
-            self.clear_verdict(done)
+            self.show_plan_verdicts()
             self.say(done)
 
     # ------------------------------------------------------------ the plan file, when it fails
@@ -699,6 +734,7 @@ class CapslotApp(App[None]):
     def set_view(self, name: str) -> None:
         self.session.view_name = name
         self.refresh_all()
+        self.show_plan_verdicts()
         self.say(f"view: {name}")
 
     def action_toggle_layout_only(self) -> None:
@@ -725,12 +761,26 @@ class CapslotApp(App[None]):
 
         def chosen(index: int | None) -> None:
             if index is not None and self.session is session:
-                if index != session.index:
-                    self._cancel_move()
-                session.select_device(index)
+                if index == session.index:
+                    return
+                self._end_carry_quietly()
+                aside = session.select_device(index)
                 self.refresh_all()
+                self.show_plan_verdicts()
+                if session.plan_path is not None and session.placed:
+                    self.say(f"plan file {session.plan_path}: {len(session.placed)} placed")
+                if aside is not None:
+                    self.push_screen(PlanAsideScreen(aside), self._plan_aside)
 
         self.push_screen(DevicePicker(session.devices), chosen)
+
+    def _plan_aside(self, choice: str | None) -> None:
+        """After a device switch set the plan file aside: a new plan file, or unsaved."""
+        if choice == "new-plan":
+            self.action_plan_file()
+        else:
+            self.say("working unsaved: ctrl+s saves these placements to a new plan file",
+                     severity="warning")
 
     def action_goto(self) -> None:
         def go(offset: int | None) -> None:
@@ -757,9 +807,16 @@ class CapslotApp(App[None]):
             #                    ranges and whether only the layout is judged
             self.session = Session(devices, view_name=old.view_name, target=old.target,
                                    table=old.table, ranges=old.ranges, layout_only=old.layout_only)
+            # the plan file goes along only if it is this device's (or holds nothing yet)
+            aside = self.session.adopt_plan(old.plan_path or old.set_aside)
             self.path = path
             self.refresh_all()
-            self.clear_verdict()
+            self.show_plan_verdicts()
+            if aside is not None and len(devices) == 1:
+                self.push_screen(PlanAsideScreen(aside), self._plan_aside)
+            elif aside is not None:
+                self.say(f"{aside} holds another device's plan: kept as it is; working unsaved "
+                         "(ctrl+s: a new plan file)", severity="warning")
             if len(devices) > 1:
                 self.action_pick_device()
 
@@ -812,9 +869,13 @@ class CapslotApp(App[None]):
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is not None:
                 fmt, path = answer
+                self.show_plan_verdicts()  # what was exported: the plan, judged now
                 self.say(f"exported {fmt} to {path}")
 
-        self.push_screen(ExportScreen(self.export_bytes, write_export), chosen)
+        plan = self.session.plan()
+        self.push_screen(ExportScreen(self.export_bytes, write_export, plan.qemu_property(),
+                                      needs_bdf=not self.session.device.provenance.slot
+                                      or plan.guest_dump), chosen)
 
     def _cancel_move(self) -> None:
         """A move in progress names its capability by its place in the list: a change to
@@ -829,7 +890,9 @@ class CapslotApp(App[None]):
             self._end_carry()
         self.carrying = self.moving = None
 
-    def export_bytes(self, fmt: str) -> bytes:
+    def export_bytes(self, fmt: str, bdf: str | None = None) -> bytes:
+        """One export of the plan (`bdf`: the host address qemu-cmdline and libvirt need when
+        the dump names none)."""
         s = self.session
         if fmt.startswith("map-"):
             from tui.render import export_map
@@ -842,7 +905,7 @@ class CapslotApp(App[None]):
         if fmt == "screenshot":
             return self.explorer_screenshot().encode("utf-8")
         try:
-            return s.plan().export(fmt)
+            return s.plan().export(fmt, bdf=bdf)
         except Refused as refused:
             raise DumpError("export", "; ".join(refused.lines)) from None
 

@@ -816,12 +816,13 @@ def cmd_tui(args: argparse.Namespace) -> int:
     target = _target(args)
     session = Session(devices, index, view_name=target.view, target=target, table=_table(args),
                       ranges=_ranges(args), layout_only=args.layout_only)
-    if args.plan:
+    if args.plan and not live:
         session.use_plan_file(args.plan)  # a bad plan stops here, and is never overwritten
-    if live:  # the machine's own devices: a picker first (the sample waits underneath)
+    if live:  # the machine's own devices: a picker first (the sample waits underneath); the
+        #       plan is checked against the device picked
         from tui.screens.live import LiveApp
 
-        LiveApp(session, dump).run()
+        LiveApp(session, dump, plan=args.plan).run()
         return EXIT_OK
     from tui.app import CapslotApp
 
@@ -971,7 +972,8 @@ def _sink(check: Callable[[str], str]) -> Callable[[str], str]:
 
 
 def _survey_args(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH", help="files, directories (recursively), or -")
+    p.add_argument("paths", nargs="+", metavar="PATH", help="files, directories (recursively; "
+                   "their *.lspci.txt and *.md files are skipped: decoded text and notes, not dumps), or -")
     p.add_argument("--jsonl", action="store_true", help="one JSON object a line per device")
     p.add_argument("--jobs", type=_survey_jobs, default=None, metavar="N",
                    help="worker processes, 1 to four per core (default: one per core; the same "
@@ -1071,6 +1073,11 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
+        guess = _misspelt_command(argv[0]) if argv else None
+        if guess is not None:
+            _fail(f"usage: {argv[0]!r} is not a command: did you mean `capslot {guess}`? "
+                  "(see capslot --help)")
+            return EXIT_BAD_INPUT
         argv = ["tui", *argv]
     try:
         args = build_parser(argv[0] if argv[0] in COMMANDS else None).parse_args(argv)
@@ -1096,6 +1103,17 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         _fail(f"internal error: {type(exc).__name__}: {exc} (CAPSLOT_DEBUG=1 shows where)")
         return EXIT_INTERNAL
+
+
+def _misspelt_command(word: str) -> str | None:
+    """The sub-command `word` was probably meant to be (`shwo` -> `show`), when it is no file
+    the explorer could open; None otherwise."""
+    import difflib
+
+    if word.startswith("-") or word == "-" or ":" in word or os.path.exists(word):
+        return None
+    close = difflib.get_close_matches(word, list(COMMANDS), n=1, cutoff=0.6)
+    return close[0] if close else None
 
 
 def _fail(message: str) -> None:

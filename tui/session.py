@@ -17,7 +17,7 @@ from typing import Any
 
 from core import planfile
 from core.layout import Layout, build
-from core.placement import DeviceTable, Finding, Placement
+from core.placement import DeviceTable, Finding, Placement, Rejected
 from core.placement.vcaps import VcapRequest
 from core.plan import Plan
 from core.atomic import WriteError
@@ -47,6 +47,8 @@ class Session:
     plan_fingerprint: str | None = None  # the plan file as this session last read or wrote it
     plan_problem: DumpError | OSError | None = None  # why the plan file does not hold the
     #   placements shown (its last write failed); None when it does, or there is none
+    set_aside: str | None = None  # the plan file of another device of this dump (after `d`):
+    #   never written here; taken up again when that device is shown
     _cache: dict[tuple, Any] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------ what is shown
@@ -110,27 +112,60 @@ class Session:
         self.placed = new
         self.save_plan()
 
-    def add(self, request: VcapRequest, offset: int, chosen_by: str = "user", rule: str = "pinned") -> None:
-        self._change([*self.placed, Slot(pinned(request, offset), chosen_by, rule)])
+    def _pins(self) -> list[tuple[VcapRequest, bool]]:
+        """Each placed request, and whether it is pinned (the user put it there): the others
+        were auto-placed, and move with every change (the one auto rule)."""
+        return [(s.request, s.chosen_by == "user") for s in self.placed]
 
-    def move(self, index: int, offset: int) -> None:
-        new = list(self.placed)
-        new[index] = Slot(pinned(new[index].request, offset), "user", "pinned")
+    def _solve(self, pins: list[tuple[VcapRequest, bool]]) -> None:
+        """Place the auto-placed ones again around the pinned ones (core's one auto rule), and
+        make that the placements. One that finds no slot any more stays where it was."""
+        plan = self.plan().solved(tuple(pins))
+        old = {id(s.request): s for s in self.placed}
+        new = [Slot(pinned(p.vcap, p.offset), p.chosen_by or "heuristic", p.rule)
+               if p.offset is not None else old.get(id(req)) or Slot(req, "user", "pinned")
+               for p, (req, _) in zip(plan.placements, pins, strict=True)]
         self._change(new)
 
+    def add(self, request: VcapRequest, offset: int) -> None:
+        """The user put `request` at `offset` (pinned: it stays)."""
+        self._solve([*self._pins(), (pinned(request, offset), True)])
+
+    def move(self, index: int, offset: int) -> None:
+        pins = self._pins()
+        pins[index] = (pinned(pins[index][0], offset), True)
+        self._solve(pins)
+
     def remove(self, index: int) -> None:
-        self._change([p for i, p in enumerate(self.placed) if i != index])
+        self._solve([x for i, x in enumerate(self._pins()) if i != index])
 
     def suggest(self, request: VcapRequest) -> Placement:
         """Where auto placement would put one more `request`, without placing it."""
         return self.plan().place_next(request)
 
+    def already(self, request: VcapRequest) -> Slot | None:
+        """The placed capability with the ID `request` has, when a function has one of each
+        (vendor-specific ones repeat)."""
+        from core.placement.validate import repeatable
+
+        if repeatable(request.space, request.cap_id):
+            return None
+        return next((s for s in self.placed if (s.request.space, s.request.cap_id)
+                     == (request.space, request.cap_id)), None)
+
     def auto(self, request: VcapRequest) -> Placement:
-        """Auto placement of one more capability around the placed ones; placed if a slot
-        was found. The Placement (with its rejected candidates) explains the choice."""
-        result = self.suggest(request)
+        """One more capability auto-placed: it and every other auto-placed one are placed
+        together, as `capslot place` would place them all (pinned ones stay). Placed if every
+        one finds a slot; the Placement (with its rejected candidates) explains the choice."""
+        plan = self.plan().solved((*self._pins(), (request, False)))
+        result = plan.placements[-1]
+        lost = [p.vcap.name for p in plan.placements[:-1] if p.offset is None]
+        if result.offset is not None and lost:
+            return replace(result, offset=None, chosen_by=None, rule="no safe slot", rejected=(
+                *result.rejected, Rejected(result.offset, f"{', '.join(lost)} would lose its slot", "auto")))
         if result.offset is not None:
-            self.add(request, result.offset, result.chosen_by or "heuristic", result.rule)
+            self._change([Slot(pinned(p.vcap, p.offset), p.chosen_by or "heuristic", p.rule)
+                          for p in plan.placements])
         return result
 
     def undo(self) -> bool:
@@ -158,10 +193,35 @@ class Session:
         """Judge for another VMM's guest (the placements stay; their verdicts are recomputed)."""
         self.target = replace(self.target, vmm=name)
 
-    def select_device(self, index: int) -> None:
-        if index != self.index:
-            self.index = index
-            self.placed, self.undo_stack, self.redo_stack = [], [], []
+    def select_device(self, index: int) -> str | None:
+        """Show device `index`: its own state, with no placements (the target, the ranges and
+        whether only the layout is judged stay). The plan file goes along only when it is that
+        device's (it is loaded) or holds nothing yet: a plan file only ever holds the
+        placements of the device it names. Otherwise it is set aside, and its path returned:
+        the placements here are unsaved until the user names a new plan file (switching back to
+        its device takes it up again)."""
+        if index == self.index:
+            return None
+        path = self.plan_path or self.set_aside
+        self.index = index
+        self.placed, self.undo_stack, self.redo_stack = [], [], []
+        self.plan_path, self.plan_fingerprint, self.plan_problem, self.set_aside = None, None, None, None
+        return self.adopt_plan(path)
+
+    def adopt_plan(self, path: str | None) -> str | None:
+        """The plan file of the session before this one (another device, another dump): taken
+        up when it is this device's plan or holds nothing yet; else set aside (never written
+        here) and its path returned, for the explorer to ask about."""
+        if path is None:
+            return None
+        if not _special(path) and planfile.names(path, self.device) is not False:
+            try:
+                self.use_plan_file(path)  # this device's plan (or none yet): taken up
+                return None
+            except (DumpError, OSError):
+                pass  # unreadable now: set aside, never written over
+        self.set_aside = path
+        return path
 
     # ------------------------------------------------------------ the plan file
 
@@ -179,6 +239,8 @@ class Session:
         try:
             if _special(path):  # planfile opens the file blocking: a FIFO would hang it
                 raise WriteError(path, "cannot write: not a regular file")
+            if planfile.names(path, self.device) is False:
+                raise DumpError(path, "the plan file is another device's: not overwritten")
             expected = planfile.fingerprint(planfile.current(path)) if overwrite else self.plan_fingerprint
             self.plan_fingerprint = planfile.write(path, self.plan(), expected)
         except (DumpError, OSError) as exc:

@@ -16,7 +16,8 @@ Candidates 2-3 and 6 must be free of collisions and acceptable to QEMU's own che
 range, a clean slot is preferred to a warned one); 4 and 5 must be clean (no warning either):
 auto placement never picks a collision, and outside the ranges someone called free it never
 settles for a warning but the named 1:1 one. Several capabilities are placed together: pinned ones first,
-then the others in the order given, each avoiding those already placed.
+then the others (those the VMM creates first, then by name), each avoiding those already placed:
+the order they were asked in never changes an offset.
 """
 
 from __future__ import annotations
@@ -185,11 +186,13 @@ def _preferred(s: _Search, target: Target, vcap: VcapRequest) -> Placement | Non
         if hit:
             return Placement(vcap, hit[0], "quirk", "quirk-available", tuple(hit[1]), tuple(s.rejected))
 
-    # 4. the VMM's default offset, when clean
+    # 4. the VMM's default offset, when clean (QEMU's for PASID; the end of the extended space
+    #    for the others, which no VMM places by default)
+    rule = "qemu-default" if vcap.template is not None and vcap.template.default_offsets else "end-of-space"
     for off in vcap.default_offsets:
-        findings = s.try_at(off, "qemu-default", _clean)
+        findings = s.try_at(off, rule, _clean)
         if findings is not None:
-            return Placement(vcap, off, "heuristic", "qemu-default", tuple(findings), tuple(s.rejected))
+            return Placement(vcap, off, "heuristic", rule, tuple(findings), tuple(s.rejected))
 
     # 5. the highest clean slot inside a zero gap
     lo, hi = (0x40, 0x100) if vcap.space is Space.STANDARD else (0x100, 0x1000)
@@ -231,11 +234,16 @@ def place(target: Target, vcaps: list[VcapRequest],
     """Place several virtual capabilities without overlap; results in the order given.
 
     Pinned ones go first (they are fixed); then those the VMM can create (`realizable`:
-    QEMU's PASID), so each gets the slot it would get alone whatever the order of the
-    requests; then the others (for a custom VMM), in the order given."""
-    def rank(i: int) -> tuple[bool, bool, int]:
+    QEMU's PASID), so each gets the slot it would get alone; then those with a VMM's own
+    default offset; then the others (for a custom VMM) by name. The order of the requests
+    never changes an offset: `place --add pri --add pasid`, the other order, and the explorer
+    adding them one by one agree."""
+    def rank(i: int) -> tuple[bool, bool, bool, str, int]:
         v = vcaps[i]
-        return (v.offset is None, realizable is not None and not realizable(v), i)
+        unpinned = v.offset is None
+        vmm_default = v.template is not None and bool(v.template.default_offsets)
+        return (unpinned, realizable is not None and not realizable(v), not vmm_default,
+                v.name if unpinned else "", i)
 
     results: dict[int, Placement] = {}
     for i in sorted(range(len(vcaps)), key=rank):

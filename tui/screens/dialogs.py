@@ -255,6 +255,34 @@ class ConflictScreen(Dialog[str | None]):
         self.close(event.button.id)
 
 
+class PlanAsideScreen(Dialog[str | None]):
+    """Another device is shown, and the plan file is the first device's: it is never written
+    with this device's placements. A new plan file, or keep working unsaved (the default:
+    Enter, and Escape)."""
+
+    CHOICES = (("unsaved", "keep working unsaved"), ("new-plan", "new plan file"))
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog wide"):
+            yield Label(content(f"{self.path} holds another device's plan: it is kept as it is "
+                                "(shown again when you switch back to that device)."), id="aside")
+            yield Label("The placements of this device:")
+            with Horizontal(classes="buttons"):
+                for choice, label in self.CHOICES:
+                    yield Button(label, id=choice, variant="primary" if choice == "unsaved" else "default")
+
+    def on_mount(self) -> None:
+        for button in self.query("#unsaved").results(Button):
+            button.focus()
+
+    def on_button_pressed(self, event: Button.Pressed) -> None:
+        self.close(event.button.id)
+
+
 # (format, what it is, file name endings that fit it)
 FORMATS: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("qemu", "QEMU property (x-vpasid-cap-offset=...)", (".txt", ".conf", ".args")),
@@ -291,20 +319,33 @@ class ExportScreen(Dialog[tuple[str, str] | None]):
     `export(fmt)` makes the bytes (on the UI thread: a screenshot needs it) and
     `write(path, data, cancel)` writes them off it; a refusal is shown here."""
 
-    def __init__(self, export: Callable[[str], bytes],
-                 write: Callable[[str, bytes, threading.Event], None]) -> None:
+    def __init__(self, export: Callable[[str, str | None], bytes],
+                 write: Callable[[str, bytes, threading.Event], None],
+                 qemu_property: str | None = None, needs_bdf: bool = False) -> None:
         super().__init__()
         self._warned: tuple[str, str] | None = None
         self._export, self._write = export, write
+        self.qemu_property = qemu_property  # what QEMU is told (shown, copyable); None: nothing
+        self.needs_bdf = needs_bdf  # the dump names no host address: qemu-cmdline/libvirt need one
 
     def compose(self) -> ComposeResult:
-        with Vertical(classes="dialog wide"):
+        with Vertical(classes="dialog wide", id="export"):
             yield Label("export the guest view with the placed capabilities, or a picture")
             yield Options(*[Option(Content.assemble((f"{fmt:<14}", "bold"), label), id=fmt)
                             for fmt, label, _ in FORMATS], id="format")
+            prop = self.qemu_property
+            with Horizontal(classes="buttons", id="property-row"):
+                yield Label(content(f"QEMU: {prop}" if prop else "QEMU: no property (nothing it "
+                                    "creates is placed and accepted)"), id="property")
+                if prop:  # a click copies it; out of the Tab order (format, file, address, buttons)
+                    copy = Button("copy", id="copy", compact=True)
+                    copy.can_focus = False
+                    yield copy
             yield Input(placeholder="file to write (atomically)", id="path")
+            yield Input(placeholder="host address DDDD:BB:DD.F (qemu-cmdline, libvirt)" + (
+                ": this dump names none" if self.needs_bdf else ""), id="bdf")
             yield Label("", id="warning")
-            with Horizontal():
+            with Horizontal(classes="buttons"):
                 yield Button("export", variant="primary", id="ok")
                 yield Button("cancel", id="cancel")
             yield Label("", id="status")
@@ -312,6 +353,12 @@ class ExportScreen(Dialog[tuple[str, str] | None]):
 
     def on_mount(self) -> None:
         # query, not query_one: a dialog opened as the explorer quits is mounted empty (fuzzer)
+        small = self.app.size.height < 36  # 80x24 and the like: borderless fields and buttons
+        for box in self.query("#export").results(Vertical):
+            box.set_class(small, "small")
+        if small:
+            for widget in self.query("Input, Button"):
+                widget.compact = True  # type: ignore[attr-defined] - both have it
         for options in self.query("#format").results(OptionList):
             options.highlighted = 0
             options.focus()
@@ -340,6 +387,10 @@ class ExportScreen(Dialog[tuple[str, str] | None]):
         if event.button.id == "cancel":
             self.close(None)
             return
+        if event.button.id == "copy":
+            self.app.copy_to_clipboard(self.qemu_property or "")
+            self.show_status(f"copied: {self.qemu_property}")
+            return
         self._submit()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
@@ -358,8 +409,9 @@ class ExportScreen(Dialog[tuple[str, str] | None]):
             self._warned = (fmt, path)
             self.query_one("#warning", Label).update(content(warning + ": Enter again writes it anyway"))
             return
+        bdf = self.query_one("#bdf", Input).value.strip() or None
         try:
-            data = self._export(fmt)
+            data = self._export(fmt, bdf)
         except DumpError as exc:
             self.show_error(f"not exported: {exc}")
             return

@@ -180,9 +180,10 @@ class LiveApp(CapslotApp):
     BINDINGS = [Binding("l", "live", "live devices")]
 
     def __init__(self, session: Session, path: str = "", root: str | None = None,
-                 ids: PciIds | None = None) -> None:
+                 ids: PciIds | None = None, plan: str | None = None) -> None:
         super().__init__(session, path)
         self.root, self.ids, self.opened = root, ids, False
+        self.plan = plan  # --plan: checked against each device picked, never the sample
 
     def on_mount(self) -> None:
         # CapslotApp.on_mount runs too (Textual calls each class's handler): push after it
@@ -219,6 +220,10 @@ class LiveApp(CapslotApp):
         s = self.session
         self.session = Session(named, view_name=s.view_name, target=s.target, table=s.table,
                                ranges=s.ranges, layout_only=s.layout_only)
+        aside = self.session.adopt_plan(s.plan_path or s.set_aside or self.plan)  # this device's only
+        if aside is not None:
+            self.say(f"{aside} is not this device's plan: left untouched; working unsaved "
+                     "(ctrl+s saves to a new plan file)", "warning")
         self.path = f"sysfs:{slot}"
         self.opened = True
         self.selected_cap = None

@@ -22,6 +22,9 @@ from tui.safe import rich_text
 from tui.widgets.inspector import structure_key
 
 
+COLUMNS = ("", "off", "ID", "name", "size", "vis")
+
+
 class Row(NamedTuple):
     key: str  # "c<index>" for a capability, "o<index>" for an orphan
     start: int
@@ -46,9 +49,13 @@ class ChainPanel(DataTable):
         self._layout: Layout | None = None
         self._rows: dict[str, Row] = {}
         self._shown: str | None = None  # the row this panel put the highlight on itself
+        self._offset: int | None = None  # the offset shown last (a resize shows it again)
 
     def on_mount(self) -> None:
-        for label in ("", "off", "ID", "name", "size", "vis"):
+        self._columns()
+
+    def _columns(self) -> None:
+        for label in COLUMNS:
             self.add_column(label, key=label or "mark")
 
     def show(self, layout: Layout, offset: int | None = None) -> None:
@@ -81,12 +88,41 @@ class ChainPanel(DataTable):
             self._rows[f"o{j}"] = Row(f"o{j}", o.offset, o.end)
         if self.address_order:
             rows.sort(key=lambda r: (r[1], r[0]))
+        rows = self._fit(rows)
+        self._offset = offset
         with self.app.batch_update():
-            self.clear()
+            self.clear(columns=True)  # the columns' widths follow the rows shown (not the widest ever)
+            self._columns()
             for _, _, key, cells in rows:
                 self.add_row(*cells, key=key)
         self.border_subtitle = "address order" if self.address_order else "chain order"
         self.follow(offset)
+
+    def _fit(self, rows: list[tuple[int, int, str, tuple]]) -> list[tuple[int, int, str, tuple]]:
+        """Column priorities: the name is cut (with an ellipsis) before any other column, so
+        `vis`, the one that says what is hidden, is the last to go."""
+        width = self.scrollable_content_region.width
+        if not width or not rows:
+            return rows
+        widths = [max(cells[i].cell_len for _, _, _, cells in rows) for i in range(6)]
+        widths = [max(w, len(label)) for w, label in zip(widths, COLUMNS, strict=True)]
+        room = width - 1 - 2 * self.cell_padding * 6 - (sum(widths) - widths[3])
+        if widths[3] <= room:
+            return rows
+        room = max(room, 6)
+        out = []
+        for a, b, key, cells in rows:
+            name = cells[3]
+            if name.cell_len > room:
+                name = name.copy()
+                name.truncate(room, overflow="ellipsis")
+            out.append((a, b, key, (*cells[:3], name, *cells[4:])))
+        return out
+
+    def on_resize(self) -> None:
+        """Fitted again to the new width (the names cut to what is left)."""
+        if self._layout is not None and self.is_mounted:
+            self.show(self._layout, self._offset)
 
     def follow(self, offset: int | None) -> None:
         """Highlight the structure owning `offset` (the map's cursor), quietly."""

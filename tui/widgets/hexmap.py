@@ -23,6 +23,7 @@ from textual.strip import Strip
 
 from core.layout import Kind, Layout
 from core.space import CONFIG_SIZE
+from core.textmap import VOCABULARY
 from core.views import Access
 from tui.colours import CANVAS, GHOST_FILL, REGION_STYLE, VERDICT_STYLE, cap_colours, cap_style
 
@@ -83,6 +84,7 @@ def byte_styles(layout: Layout) -> list[Style]:
 
 
 HEX = [f"{b:02x}" for b in range(256)]
+MISSING = VOCABULARY[Kind.UNAVAILABLE].symbol * 2  # a byte not in the dump (core/textmap.py)
 
 
 class HexMap(ScrollView, can_focus=True):
@@ -131,6 +133,7 @@ class HexMap(ScrollView, can_focus=True):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self._data = bytes(CONFIG_SIZE)
+        self._cells: list[str] = [HEX[0]] * CONFIG_SIZE  # what each byte shows: its hex, or MISSING
         self._styles: list[Style] = [Style()] * CONFIG_SIZE
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self.virtual_size = Size(ROW_W, ROWS)
@@ -140,6 +143,11 @@ class HexMap(ScrollView, can_focus=True):
     def show(self, layout: Layout) -> None:
         """Display a layout (a new device, view, or set of virtual capabilities)."""
         self._data = bytes(layout.space.data[:CONFIG_SIZE]).ljust(CONFIG_SIZE, b"\0")
+        self._cells = [HEX[b] for b in self._data]
+        for r in layout.regions:  # bytes not in the dump: `_`, as every other map draws them
+            if r.kind is Kind.UNAVAILABLE:
+                self._cells[max(0, r.start):min(r.end, CONFIG_SIZE)] = [MISSING] * (
+                    min(r.end, CONFIG_SIZE) - max(0, r.start))
         self._styles = byte_styles(layout)
         self._cache.clear()
         self.refresh()
@@ -215,7 +223,7 @@ class HexMap(ScrollView, can_focus=True):
             style = g_style if inside else self._styles[pos]
             if cursor == pos:
                 style = style + CURSOR
-            segments.append(Segment(HEX[self._data[pos]], style))
+            segments.append(Segment(self._cells[pos], style))
             gap = "  " if i == 7 else " "
             if inside and pos + 1 == g_end:
                 segments.append(Segment("]", g_style))

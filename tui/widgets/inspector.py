@@ -23,7 +23,9 @@ from tui.colours import REGION_STYLE, cap_colours, cap_style
 from tui.safe import content
 
 
-def byte_panel(layout: Layout, offset: int) -> Group:
+def byte_panel(layout: Layout, offset: int, vmm: str = "qemu") -> Group:
+    """The byte, its owner and register, what vfio-pci does with it and what the chosen VMM
+    does (QEMU's handling is known per byte; another VMM's guest view is drawn as a whole)."""
     f = explain(layout, offset)
     t = Text()
     t.append(f"byte {offset:#05x}", "bold")
@@ -40,7 +42,14 @@ def byte_panel(layout: Layout, offset: int) -> Group:
         for name, bits, doc, value in f.fields:
             table.add_row(Text(bits, style="dim"), Text(name, style="bold"), f"{value:#x}", Text(doc))
         parts.append(table)
-    for label, text in (("vfio", f.vfio), ("qemu", f.qemu)):
+    vmm_text = f.qemu
+    if f.qemu and vmm != "qemu":
+        from core.views.vmms import VMMS
+
+        label = VMMS[vmm].label if vmm in VMMS else vmm
+        vmm_text = (f"{label} builds this guest view its own way (the map shows it); QEMU's "
+                    "per-byte handling does not apply")
+    for label, text in (("vfio", f.vfio), (vmm, vmm_text)):
         if text:
             parts.append(Text.assemble((f"{label}: ", "dim"), text))
     return Group(*parts)
@@ -137,10 +146,10 @@ class Inspector(VerticalScroll):
         yield Static(id="byte")
         yield Static(id="structure")
 
-    def show(self, layout: Layout, offset: int) -> None:
+    def show(self, layout: Layout, offset: int, vmm: str = "qemu") -> None:
         """The byte at `offset` and the structure owning it (decoded again only when the
-        structure or the layout changes)."""
-        self.query_one("#byte", Static).update(byte_panel(layout, offset))
+        structure or the layout changes); `vmm`: the VMM the verdicts are about."""
+        self.query_one("#byte", Static).update(byte_panel(layout, offset, vmm))
         key = structure_key(layout, offset)
         if self._layout is not layout or self._key != key:
             self._layout, self._key = layout, key
