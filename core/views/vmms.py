@@ -214,49 +214,41 @@ def _body_dwords(vmm: Vmm, data: bytes, off: int, cap_id: int, extent: int) -> i
     return 8 * nbar
 
 
+# How each unbounded standard-chain walk reads: (needs Status.CapList, pointer mask, stops
+# where a pointer leads to itself).
+# - QEMU hw/vfio/pci.c vfio_add_capabilities(): only with Status.CapList (and a pointer at
+#   0x34); vfio_std_cap_max_size() then follows pdev->config[tmp + 1], unmasked, until 0
+#   (legoater/qemu 0bdfd5427037).
+# - cloud-hypervisor pci/src/vfio.rs parse_capabilities() (ae44c2971c83): only with
+#   Status.CapList; pointers & 0xfc; stops at next 0 or next == itself, nothing else.
+# - crosvm devices/src/pci/vfio_pci.rs VfioPciDevice::new() (f1e797a68dad): from the byte at
+#   0x34, no Status check, no mask, stops only at next 0.
+STD_WALKS: dict[str, tuple[bool, int, bool]] = {
+    "unbounded-listed": (True, 0xFF, False),
+    "unbounded-masked": (True, 0xFC, True),
+    "unbounded-raw": (False, 0xFF, False),
+}
+
+
 def _std_loop(vmm: Vmm, data: bytes) -> int | None:
     """Where an unbounded standard-chain walk comes back to a capability it has read (the
     VMM never returns from device set-up), or None."""
     if vmm.std_walk == "bounded":
         return None
+    needs_list, mask, stops_at_self = STD_WALKS[vmm.std_walk]
     byte = (lambda o: data[o] if 0 <= o < len(data) else 0)
+    if needs_list and not byte(0x06) & 0x10:
+        return None
     seen: set[int] = set()
-    if vmm.std_walk == "unbounded-listed":
-        # QEMU hw/vfio/pci.c vfio_add_capabilities(): only with Status.CapList and a pointer
-        # at 0x34; vfio_std_cap_max_size() then follows pdev->config[tmp + 1], unmasked,
-        # until 0 (legoater/qemu 0bdfd5427037)
-        if not (byte(0x06) & 0x10) or not byte(0x34):
-            return None
-        it = byte(0x34)
-        while it:
-            if it in seen:
-                return it
-            seen.add(it)
-            it = byte(it + 1)
-        return None
-    if vmm.std_walk == "unbounded-masked":
-        # cloud-hypervisor pci/src/vfio.rs parse_capabilities() (ae44c2971c83): only with
-        # Status.CapList; pointers & 0xfc; stops at next 0 or next == itself, nothing else
-        if not (byte(0x06) | byte(0x07) << 8) & 0x10:
-            return None
-        it = byte(0x34) & 0xFC
-        while it:
-            if it in seen:
-                return it
-            seen.add(it)
-            nxt = byte(it + 1) & 0xFC
-            if nxt in (0, it):
-                return None
-            it = nxt
-        return None
-    # crosvm devices/src/pci/vfio_pci.rs VfioPciDevice::new() (f1e797a68dad): from the byte
-    # at 0x34, no Status check, no mask, stops only at next 0
-    it = byte(0x34)
+    it = byte(0x34) & mask
     while it:
         if it in seen:
             return it
         seen.add(it)
-        it = byte(it + 1)
+        nxt = byte(it + 1) & mask
+        if stops_at_self and nxt == it:
+            return None
+        it = nxt
     return None
 
 
