@@ -53,32 +53,53 @@ def wait_for(predicate, timeout: float = TIMEOUT) -> bool:
     return predicate()
 
 
+class Pane:
+    """`capslot tui ARGS` in its own tmux server (a pane of SIZE; the runner's COLUMNS and
+    LINES, which pytest-xdist sets in workers, are not passed on); killed on leaving."""
+
+    def __init__(self, tmp_path: Path, args: str) -> None:
+        self.server = f"capslot-{uuid.uuid4().hex[:8]}"
+        env = {k: v for k, v in os.environ.items()
+               if not k.startswith("TMUX") and k not in ("COLUMNS", "LINES")}
+        cmd = (f"cd {ROOT} && TERM=xterm-256color XDG_CONFIG_HOME={tmp_path} {sys.executable} "
+               f"-m tui.cli tui {args}")
+        subprocess.run(["tmux", "-L", self.server, "-f", "/dev/null", "new-session", "-d", "-s",
+                        self.server, "-x", str(SIZE[0]), "-y", str(SIZE[1]), cmd], check=True, env=env)
+
+    def __enter__(self) -> Pane:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        subprocess.run(["tmux", "-L", self.server, "kill-server"], capture_output=True)
+
+    def lines(self) -> list[str]:
+        return subprocess.run(["tmux", "-L", self.server, "capture-pane", "-p", "-t", self.server],
+                              capture_output=True, text=True).stdout.splitlines()
+
+    def screen(self) -> str:
+        return "\n".join(self.lines())
+
+    def send(self, *keys: str, literal: bool = False) -> None:
+        subprocess.run(["tmux", "-L", self.server, "send-keys", "-t", self.server,
+                        *(["-l"] if literal else []), *keys], check=True)
+
+    def quit_and_wait(self) -> None:
+        self.send("q")
+        assert wait_for(lambda: subprocess.run(["tmux", "-L", self.server, "has-session", "-t",
+                                                self.server], capture_output=True).returncode != 0), \
+            self.screen()
+
+
 def test_drag_pasid_onto_0xff8_in_tmux(tmp_path):
     import asyncio
 
     (bx, by), (tx, ty), label_x = asyncio.run(_positions())
     plan = tmp_path / "plan.json"
-    server = f"capslot-{uuid.uuid4().hex[:8]}"
-    # the pane's own size, not the runner's: pytest-xdist sets COLUMNS=80 LINES=24 in workers,
-    # which the explorer would read before the terminal's size
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("TMUX") and k not in ("COLUMNS", "LINES")}
-    cmd = (f"cd {ROOT} && TERM=xterm-256color XDG_CONFIG_HOME={tmp_path} {sys.executable} -m tui.cli "
-           f"tui {NIC} --plan {plan}")
-    subprocess.run(["tmux", "-L", server, "-f", "/dev/null", "new-session", "-d", "-s", server,
-                    "-x", str(SIZE[0]), "-y", str(SIZE[1]), cmd], check=True, env=env)
-    try:
-        def lines() -> list[str]:
-            out = subprocess.run(["tmux", "-L", server, "capture-pane", "-p", "-t", server],
-                                 capture_output=True, text=True).stdout
-            return out.splitlines()
-
-        def screen() -> str:
-            return "\n".join(lines())
+    with Pane(tmp_path, f"{NIC} --plan {plan}") as pane:
+        screen, lines = pane.screen, pane.lines
 
         def send(text: str, literal: bool = True) -> None:
-            subprocess.run(["tmux", "-L", server, "send-keys", "-t", server,
-                            *(["-l"] if literal else []), text], check=True)
+            pane.send(text, literal=literal)
 
         def row_label_at(y: int, label: str) -> bool:
             rows = lines()
@@ -104,11 +125,7 @@ def test_drag_pasid_onto_0xff8_in_tmux(tmp_path):
         assert (placed["vcap"], placed["offset"], placed["verdict"]) == ("pasid", 0xFF8, "ok")
         # the answer first (this NIC has no PASID: never synthesized), then the layout's verdict
         assert wait_for(lambda: "not-synthesized" in screen() and "pasid at 0xff8" in screen()), screen()
-        send("q")
-        assert wait_for(lambda: subprocess.run(["tmux", "-L", server, "has-session", "-t", server],
-                                               capture_output=True).returncode != 0), screen()
-    finally:
-        subprocess.run(["tmux", "-L", server, "kill-server"], capture_output=True)
+        pane.quit_and_wait()
 
 
 def test_a_device_switch_never_overwrites_the_plan_file_in_tmux(tmp_path):
@@ -120,20 +137,8 @@ def test_a_device_switch_never_overwrites_the_plan_file_in_tmux(tmp_path):
     dump = tmp_path / "two-devices.txt"
     dump.write_text(nic + other)
     plan = tmp_path / "p.json"
-    server = f"capslot-{uuid.uuid4().hex[:8]}"
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith("TMUX") and k not in ("COLUMNS", "LINES")}
-    cmd = (f"cd {ROOT} && TERM=xterm-256color XDG_CONFIG_HOME={tmp_path} {sys.executable} -m tui.cli "
-           f"tui {dump} --plan {plan}")
-    subprocess.run(["tmux", "-L", server, "-f", "/dev/null", "new-session", "-d", "-s", server,
-                    "-x", str(SIZE[0]), "-y", str(SIZE[1]), cmd], check=True, env=env)
-    try:
-        def screen() -> str:
-            return subprocess.run(["tmux", "-L", server, "capture-pane", "-p", "-t", server],
-                                  capture_output=True, text=True).stdout
-
-        def send(*keys: str) -> None:
-            subprocess.run(["tmux", "-L", server, "send-keys", "-t", server, *keys], check=True)
+    with Pane(tmp_path, f"{dump} --plan {plan}") as pane:
+        screen, send = pane.screen, pane.send
 
         def plan_doc() -> dict | None:
             try:
@@ -160,8 +165,4 @@ def test_a_device_switch_never_overwrites_the_plan_file_in_tmux(tmp_path):
         assert plan.read_bytes() == held
         doc = plan_doc()
         assert doc["device"]["vendor_id"] == 0x10EC and [p["vcap"] for p in doc["placements"]] == ["pasid"]
-        send("q")
-        assert wait_for(lambda: subprocess.run(["tmux", "-L", server, "has-session", "-t", server],
-                                               capture_output=True).returncode != 0), screen()
-    finally:
-        subprocess.run(["tmux", "-L", server, "kill-server"], capture_output=True)
+        pane.quit_and_wait()
