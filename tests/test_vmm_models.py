@@ -609,3 +609,20 @@ def test_abutting_vendor_capabilities_in_standard_space():
     raw = raw[:0x42] + bytes([0x0C]) + raw[0x43:]  # VNDR@0x40 is 12 bytes: a gap before 0x50
     kernel = view(build(load_bytes(raw, "gap.bin")), "vfio", "upstream")
     assert kernel.space.data[0x51] == 0x70
+
+
+@pytest.mark.parametrize(("chain", "hangs"), [
+    # 0x40 -> 0x40: cloud-hypervisor's parse_capabilities() stops at next == itself; QEMU's
+    # vfio_std_cap_max_size() and crosvm's VfioPciDevice::new() follow it for ever
+    ({0x40: (0x01, 0x40)}, {"qemu": True, "cloud-hypervisor": False, "crosvm": True}),
+    # 0x40 -> 0x51 -> (0x50 -> 0x40): only cloud-hypervisor masks the pointer (& 0xfc), reaches
+    # 0x50 and loops; QEMU and crosvm read the byte after 0x51 (0x52, zero) and stop
+    ({0x40: (0x01, 0x51), 0x50: (0x05, 0x40)}, {"qemu": False, "cloud-hypervisor": True,
+                                                "crosvm": False}),
+], ids=["self-pointer", "unaligned"])
+def test_each_vmms_standard_walk_hangs_where_its_source_loops(chain, hangs):
+    raw = config_space(std={off: std_cap(cap_id, nxt, bytes(10)) for off, (cap_id, nxt) in chain.items()})
+    hw = build(load_bytes(raw))
+    for vmm, hang in hangs.items():
+        kinds = {p.kind for p in view(hw, "guest", vmm=vmm).problems}
+        assert ("vmm_hang" in kinds) == hang, vmm
