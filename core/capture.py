@@ -2,7 +2,7 @@
 a guest (already the view some VMM built, whose ID-0 headers and zeroed bytes hide live
 registers). And, for a guest dump, the chain the host most likely had.
 
-Evidence, strongest first (../shared/reference/vmm-guest-views.md, "Signs that a dump was read
+Evidence, strongest first (docs/reference/vmm-guest-views.md, "Signs that a dump was read
 inside a guest"):
 - masked capabilities: extended headers with ID 0 but a version (`id-null` VMMs keep it);
 - a `[100 v0]` head (ID 0, version 0, next set) whose body holds data: vfio-pci's placeholder

@@ -12,7 +12,7 @@ first gate that fails decides the answer:
 - `unknown`: nothing fails, but some gate cannot be known from this input (what to check,
   and how, is said).
 
-The rules, from the source (../shared/reference/pasid-feasibility.md summarizes them; where it
+The rules, from the source (docs/reference/pasid-feasibility.md summarizes them; where it
 and the source disagree, the source wins):
 - Linux drivers/pci/ats.c pci_enable_pasid(): a VF follows its PF (`pasid_enabled` of the PF);
   `if (!pdev->eetlp_prefix_max && !pdev->pasid_no_tlp) return -EINVAL;` and

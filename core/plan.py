@@ -413,7 +413,7 @@ class Plan:
         return ",".join(props) if props else None
 
     def to_json(self, strict: bool = False) -> dict[str, Any]:
-        """The `check` / `place` JSON (../shared/spec/cli.md), with the target."""
+        """The `check` / `place` JSON (schemas/placement.v1.json), with the target."""
         cs = self.device
         items = []
         for p in self.placements:

@@ -1,4 +1,4 @@
-"""The `show --json` device object, exactly as ../shared/spec/cli.md names it.
+"""The `show --json` device object, exactly as schemas/show.v1.json lists it (docs/spec/cli.md first drew it).
 
 Enum members are str subclasses: json writes them as their values, so they go in as they
 are (`.value` costs a descriptor call each, and a survey writes thousands of them).

@@ -1,7 +1,7 @@
 """Extended capability registry entries 0x0020-0x003A: size rules, layouts, decode.
 
 Every expected size below is a literal derived from the rule in
-shared/reference/capabilities.md (derivation in the comment next to it), never a value
+docs/reference/capabilities.md (derivation in the comment next to it), never a value
 computed by calling the registry.
 """
 

@@ -1,7 +1,7 @@
 """Standard capability registry entries (IDs 0x00-0x15): size rules, layouts, decode.
 
 Every expected size below is a literal derived from the rule in
-shared/reference/capabilities.md (derivation in the comment next to it), never a value
+docs/reference/capabilities.md (derivation in the comment next to it), never a value
 computed by calling the registry.
 """
 

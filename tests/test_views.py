@@ -1,5 +1,5 @@
 """The vfio and guest views, built from the kernel's and QEMU's own rules
-(../shared/reference/vfio-qemu.md)."""
+(docs/reference/vfio-qemu.md)."""
 
 from __future__ import annotations
 

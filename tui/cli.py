@@ -1,4 +1,4 @@
-"""`capslot`: the command-line front. The stable contract is ../shared/spec/cli.md.
+"""`capslot`: the command-line front. The stable contract: the schemas in schemas/ and docs/spec/cli.md.
 
 Exit codes: 0 ok, 1 a collision / no safe slot, 2 bad input. Every error is one line
 on stderr, `capslot: <file>[:<line>]: <what>`, never a traceback (set CAPSLOT_DEBUG=1

@@ -1,6 +1,6 @@
 """The device table: what is known about particular devices' config space.
 
-Files, each overriding the earlier entry by entry (../shared/spec/cli.md): the shipped
+Files, each overriding the earlier entry by entry (docs/spec/cli.md): the shipped
 `quirks.toml` beside this module, the user's `$XDG_CONFIG_HOME/capslot/quirks.toml`, and
 `--quirks FILE`. An entry matches vendor and device (a number, a list, or "*"), and
 optionally subsystem_vendor, subsystem_device, revision and class (base class, or base

@@ -1,6 +1,6 @@
 """The validator: may this virtual capability live at this offset, in this view?
 
-Every finding names its severity and the bytes it concerns (../shared/spec/design.md,
+Every finding names its severity and the bytes it concerns (docs/spec/design.md,
 "Deciding where"):
 - collision: out of range or does not fit, misaligned, overlaps a capability's extent,
   the config header, a hidden capability's bytes, an orphan structure, bytes missing

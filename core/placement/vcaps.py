@@ -1,6 +1,6 @@
 """Virtual capability templates: what a VMM synthesizes, byte for byte.
 
-A request is written `NAME[:SIZE][@OFFSET]` (../shared/spec/cli.md): `pasid`, `ats@0xf00`,
+A request is written `NAME[:SIZE][@OFFSET]` (docs/spec/cli.md): `pasid`, `ats@0xf00`,
 `vsec:0x40`, `0x1f:16` (a raw extended ID with a size), `std:vndr:8@0xd4`. Each template
 names its register and field values and builds the bytes with the registry's construct
 structure for that ID (`core.registry.decode.encode`, the same tables the decoder reads), its

@@ -3,7 +3,7 @@
 IDs 0x0020-0x003A are in extended_modern.py.
 
 Sources are cited per entry; the rules and disagreements come from
-../shared/reference/capabilities.md (PCIe Base 6.3 register maps, Linux pci_regs.h,
+docs/reference/capabilities.md (PCIe Base 6.3 register maps, Linux pci_regs.h,
 pciutils ls-ecaps.c).
 """
 

@@ -1,7 +1,7 @@
 """Extended capabilities of the PCIe 4.0+ era, IDs 0x0020-0x003A (M-PCIe to Captured Data).
 
 Sources are cited per entry; the rules and disagreements come from
-../shared/reference/capabilities.md (PCIe Base 6.3 register maps, Linux pci_regs.h,
+docs/reference/capabilities.md (PCIe Base 6.3 register maps, Linux pci_regs.h,
 pciutils ls-ecaps.c). Bit positions come from Linux pci_regs.h (DVSEC, Resizable BAR,
 DLF, 16 GT/s lane presets, NPEM, DOE, Device 3, IDE, the SIOV patch), pciutils lib/header.h
 patches (Lane Margining, Device 3), TianoCore EDK2 IndustryStandard/PciExpress40/50/60.h

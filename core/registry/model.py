@@ -7,7 +7,7 @@ size, and a register table with a one-line description of every register and fie
 The register tables compile to `construct` structures on demand (see `decode.py`), so
 nothing here pays for construct until a decode is asked for.
 
-Size rules follow ../shared/reference/capabilities.md; where the sources disagree the
+Size rules follow docs/reference/capabilities.md; where the sources disagree the
 entry follows the PCIe spec and says so in `notes`.
 """
 

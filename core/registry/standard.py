@@ -1,7 +1,7 @@
 """Standard (8-bit ID) capabilities, config space 0x40-0xFF: one entry per ID 0x00-0x15.
 
 Sources are cited per entry; the rules and disagreements come from
-../shared/reference/capabilities.md (pciutils lib/header.h, Linux pci_regs.h, the PCI
+docs/reference/capabilities.md (pciutils lib/header.h, Linux pci_regs.h, the PCI
 Local Bus / PCI PM / PCIe Base specs). Bit positions come from pciutils lib/header.h and
 ls-caps.c, Linux pci_regs.h and drivers (AGP, AMD IOMMU), pcics (PCI-X ECC, FPB) and
 QEMU / illumos (AMD IOMMU flags).

@@ -1,4 +1,4 @@
-"""The same device seen through the layers of passthrough (../shared/reference/vfio-qemu.md).
+"""The same device seen through the layers of passthrough (docs/reference/vfio-qemu.md).
 
 - hardware: the bytes as read from sysfs by root (`core.layout.build`);
 - vfio: what Linux vfio-pci shows user space (`vfio.vfio_view`): capabilities it unlinks

@@ -1,6 +1,6 @@
 """The guest view QEMU's vfio-pci (hw/vfio/pci.c) builds on top of the kernel's.
 
-From ../shared/reference/vfio-qemu.md §2 and QEMU's source:
+From docs/reference/vfio-qemu.md §2 and QEMU's source:
 - Standard capabilities keep their physical order; each gets the size "distance to the
   next-higher capability offset, or to 0x100".
 - Extended capabilities are processed only for a PCI Express device whose kernel view reads a

@@ -1,6 +1,6 @@
 """The vfio view: what Linux vfio-pci (drivers/vfio/pci/vfio_pci_config.c) shows user space.
 
-Kernel facts modelled here, each from ../shared/reference/vfio-qemu.md:
+Kernel facts modelled here, each from docs/reference/vfio-qemu.md:
 - `pci_cap_length[]` / `pci_ext_cap_length[]`: a capability with length 0 is hidden,
   i.e. unlinked by rewriting the previous next pointer; its bytes are not mapped and
   stay raw (reads and writes reach the device). 0xFF lengths are computed from the

@@ -1,6 +1,6 @@
 """What each VMM shows its guest of a vfio-pci device, on top of the kernel's view: one
 registry entry per VMM (`VMMS`), read from each VMM's own source (the file and function are in
-the entry; ../shared/reference/vmm-guest-views.md summarizes them).
+the entry; docs/reference/vmm-guest-views.md summarizes them).
 
 Every VMM reads the device through the vfio config region, so its input is the kernel's view
 (`vfio.vfio_view`). How each removes a capability:

@@ -1,6 +1,6 @@
 """The palette of virtual capabilities. Each entry is a drag source: mouse down captures
 the mouse, moves and the release are posted up with screen coordinates, and the app
-hit-tests the hex map (../shared/reference/textual-notes.md §1). Enter (or `p`) on a
+hit-tests the hex map (docs/reference/textual-notes.md §1). Enter (or `p`) on a
 focused entry picks it up for the keyboard path instead."""
 
 from __future__ import annotations
