@@ -47,7 +47,7 @@ fuzz: $(TESTED)
 	$(BIN)/python -m tests.tui_fuzz --events 5000
 
 docs: $(TESTED)
-	$(BIN)/python -m tui.docs README.md
+	$(BIN)/python -m tui.docs  # the generated parts of README.md and docs/*.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

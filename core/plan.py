@@ -7,7 +7,7 @@ explorer's session and `make docs` all build a `Plan` and read its answers; none
 assembles load -> views -> validate -> place -> synthesize -> export itself. So the same dump
 and placement give the same verdict everywhere.
 
-The acceptance policy (README, "Verdicts"): a placement with a collision is refused by every
+The acceptance policy (docs/placement.md, "Verdicts"): a placement with a collision is refused by every
 command (exit 1, nothing exported); one with warnings only is accepted, and its warnings are
 shown; `strict` turns warnings into refusals. Auto placement never picks a collision.
 """
@@ -569,7 +569,7 @@ def compare(a: ConfigSpace, b: ConfigSpace, target: TargetSpec | None = None,
 
 def standing(plan: Plan) -> str:
     """How QEMU's default offset for PASID (0xff8) stands on the plan's device, in a few words
-    (the README table and the survey summary)."""
+    (the PASID table of docs/feasibility.md and the survey summary)."""
     from .placement import default_standing
 
     return default_standing(plan.ground)

@@ -881,7 +881,7 @@ def _add_view(p: argparse.ArgumentParser, default: str | None = "hardware") -> N
                         "drops it, on fails device start without it")
     p.add_argument("--vmm", choices=list(VMM_NAMES), default="qemu",
                    help="the VMM whose guest view is the target: what it removes and how "
-                        "(README, 'Which VMM?')")
+                        "(docs/placement.md, 'Which VMM?')")
     p.add_argument("--captured", choices=["host", "guest"],
                    help="where the dump was read (default: decided from its bytes; a dump read "
                         "inside a guest is judged as read)")

@@ -1,5 +1,6 @@
-"""Generated parts of the README: `python -m tui.docs README.md` rewrites them in place
-(between their `<!-- name -->` / `<!-- /name -->` markers); a test checks they are current."""
+"""Generated parts of the README and docs/: `python -m tui.docs` (`make docs`) rewrites them in
+place (between their `<!-- name -->` / `<!-- /name -->` markers, in whichever of the files holds
+them; `python -m tui.docs FILE...` only those files); a test checks they are current."""
 
 from __future__ import annotations
 
@@ -118,6 +119,12 @@ def vmm_table() -> str:
     return "\n".join(rows)
 
 
+def documents() -> list[Path]:
+    """The files that may hold generated parts: the README and docs/*.md (not the copied
+    references under docs/reference/ and docs/spec/)."""
+    return [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+
 SECTIONS = {"pasid-table": pasid_table, "vmm-table": vmm_table, "gates": gates,
             "gallery-text": lambda: _text_map(GALLERY_DUMP),
             "howto-map": lambda: _text_map(HOWTO_DUMP)}
@@ -132,7 +139,10 @@ def rewrite(text: str) -> str:
 
 
 if __name__ == "__main__":
-    target = Path(sys.argv[1] if len(sys.argv) > 1 else ROOT / "README.md")
-    target.write_text(rewrite(target.read_text()))
+    for target in [Path(a) for a in sys.argv[1:]] or documents():
+        text = target.read_text()
+        new = rewrite(text)
+        if new != text:
+            target.write_text(new)
     GALLERY_SVG.parent.mkdir(parents=True, exist_ok=True)
     GALLERY_SVG.write_text(gallery_svg())
