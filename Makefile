@@ -27,6 +27,7 @@ run: $(STAMP)
 
 lint: $(TESTED)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # -n auto: one pytest-xdist worker per core (workers see COLUMNS=80 LINES=24: the tmux tests
 # strip them from the pane's environment)

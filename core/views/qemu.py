@@ -24,13 +24,17 @@ From ../shared/reference/vfio-qemu.md §2 and QEMU's source:
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING
 
 from ..ids import EXT_ARI, EXT_ATS, EXT_REBAR, EXT_SRIOV, set_ext_next
 from ..layout import CapView, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
 from ..walk import Capability, Problem, cap_pointer_register
-from . import QemuOptions, recolour, with_bytes
+from .model import recolour, with_bytes
+
+if TYPE_CHECKING:  # annotations only
+    from . import QemuOptions
 
 S, E = Space.STANDARD, Space.EXTENDED
 QEMU_LAST_EXT = CONFIG_SIZE - 8  # pcie_add_capability asserts offset <= 0xFF8

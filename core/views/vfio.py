@@ -32,7 +32,7 @@ from __future__ import annotations
 import re
 import struct
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from collections.abc import Callable
 
 from ..ids import CAP_ID_EXP, CAP_ID_MSI, CAP_ID_PCIX, set_ext_next
@@ -40,7 +40,10 @@ from ..layout import CapView, Layout
 from ..registry import Space, lookup
 from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE, ConfigSpace
 from ..walk import Capability, cap_pointer_register
-from . import Access, KernelProfile, recolour, with_bytes
+from .model import Access, recolour, with_bytes
+
+if TYPE_CHECKING:  # annotations only
+    from . import KernelProfile
 
 S, E = Space.STANDARD, Space.EXTENDED
 V, RO, W, RAW = Access.VIRTUALIZED, Access.READ_ONLY, Access.WRITABLE, Access.RAW

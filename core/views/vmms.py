@@ -26,6 +26,7 @@ crosvm) and `vmm_hang` (an unbounded walk around a loop, standard or extended). 
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 
 from ..ids import (
@@ -35,7 +36,10 @@ from ..layout import CapView, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
 from ..walk import Problem
-from . import QemuOptions, recolour, with_bytes
+from .model import recolour, with_bytes
+
+if TYPE_CHECKING:  # annotations only
+    from . import QemuOptions
 
 E = Space.EXTENDED
 ARI, SRIOV, REBAR, VF_REBAR, CAC = EXT_ARI, EXT_SRIOV, EXT_REBAR, EXT_VF_REBAR, EXT_CAC
