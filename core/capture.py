@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 from collections.abc import Iterable
 
-from .ids import EXT_ARI, EXT_CAC, EXT_PASID, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR
+from .ids import EXT_ARI, EXT_CAC, EXT_PASID, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR, ext_next_field
 from .layout import Layout, is_masked, masked_guess
 from .registry import Certainty, CapContext, Space, lookup
 from .space import STD_SIZE, ConfigSpace
@@ -85,7 +85,7 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
                             "kept (an ID-null VMM: cloud-hypervisor, openvmm or Firecracker)"
                             + (f"; likely {guess[1]}" if guess else ""))
             styles.append("id-null")
-    if (head and head & 0xFFFF == 0 and (head >> 16) & 0xF == 0 and head >> 20
+    if (head and head & 0xFFFF == 0 and (head >> 16) & 0xF == 0 and ext_next_field(head)
             and _body_has_data(hw, STD_SIZE)):
         evidence.append("[100 v0] head whose body holds data: vfio-pci's placeholder for a "
                         "hidden first capability, or QEMU's head over a dropped one")

@@ -35,12 +35,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, NamedTuple
 from collections.abc import Callable
 
-from ..ids import CAP_ID_EXP, CAP_ID_MSI, CAP_ID_PCIX, set_ext_next
+from ..ids import CAP_ID_EXP, CAP_ID_MSI, CAP_ID_PCIX, EXT_NEXT_MASK, ext_next, set_ext_next
 from ..layout import CapView, Layout
 from ..registry import Space, lookup
 from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE, ConfigSpace
-from ..walk import Capability, cap_pointer_register
+from ..walk import Capability, cap_pointer_register, follow
 from .model import Access, recolour, with_bytes
+from .walks import RAW_EXT, RAW_STD
 
 if TYPE_CHECKING:  # annotations only
     from . import KernelProfile
@@ -409,15 +410,13 @@ def _abutting_std(cs: ConfigSpace, data: bytearray, kmap: bytearray,
                            f"start at {start:#04x}, in the {lookup(S, c.id).short} before it "
                            "with the same ID, so vfio's rewrite of its next pointer is not seen",
                            view.exposed)
-        nxt, seen = cs.data[c.offset + 1] & 0xFC, set()
-        while nxt >= STD_HEADER_SIZE and nxt not in seen and (j := by_offset.get(nxt)) is not None:
-            seen.add(nxt)
-            if views[j] is None or views[j].visibility != "hidden":
+        for nxt in follow(cs.data, RAW_STD, c.offset).offsets[1:]:
+            j = by_offset.get(nxt)
+            if j is None or views[j] is None or views[j].visibility != "hidden":
                 break
             views[j] = CapView("visible", f"vfio-pci hides it ({views[j].reason}), but the "
                                f"header at {c.offset:#04x} reads raw and leads here: user "
                                "space and QEMU reach it; vfio maps none of its bytes", 0)
-            nxt = cs.data[nxt + 1] & 0xFC
 
 
 def _abutting(cs: ConfigSpace, data: bytearray, kmap: bytearray, caps: tuple[Capability, ...],
@@ -454,15 +453,13 @@ def _abutting(cs: ConfigSpace, data: bytearray, kmap: bytearray, caps: tuple[Cap
                            f"start at {start:#05x}, in the {lookup(E, c.id).short} before it "
                            "with the same ID, so vfio's rewrite of its next pointer is not seen",
                            view.exposed)
-        nxt, seen = (cs.u32(c.offset) >> 20) & 0xFFC, set()
-        while nxt >= STD_SIZE and nxt not in seen and (j := by_offset.get(nxt)) is not None:
-            seen.add(nxt)
-            if views[j] is None or views[j].visibility != "hidden":
+        for nxt in follow(cs.data, RAW_EXT, c.offset).offsets[1:]:
+            j = by_offset.get(nxt)
+            if j is None or views[j] is None or views[j].visibility != "hidden":
                 break
             views[j] = CapView("visible", f"vfio-pci hides it ({views[j].reason}), but the "
                                f"header at {c.offset:#05x} reads raw and leads here: user "
                                "space and QEMU reach it; vfio maps none of its bytes", 0)
-            nxt = (cs.u32(nxt) >> 20) & 0xFFC
 
 
 def _set_next_std(data: bytearray, pointer_pos: int, value: int) -> None:
@@ -556,7 +553,7 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
                                f"keeps a 4-byte placeholder ({why})", 4)
             if not raw_head:
                 hdr = struct.unpack_from("<I", data, c.offset)[0]
-                struct.pack_into("<I", data, c.offset, hdr & 0xFFC00000)
+                struct.pack_into("<I", data, c.offset, hdr & EXT_NEXT_MASK << 20)  # next kept
             mapped(c, 4, c.id & 0xFF)
             prev_hdr = c.offset
             continue
@@ -570,7 +567,7 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
         # vfio_ecap_init(): a next pointer that leads to a header reading 0 meets ID 0, which
         # has no length (pci_ext_cap_length[0] is 0): "hiding ecap 0x0", and the previous
         # header's next becomes PCI_EXT_CAP_NEXT(0) = 0 (torvalds/linux cc10385b6fde)
-        nxt = (cs.u32(ext_chain[-1].offset) >> 20) & 0xFFC
+        nxt = ext_next(cs.u32(ext_chain[-1].offset))
         if (STD_SIZE <= nxt <= cfg_size - 4 and cs.has(nxt, 4) and cs.u32(nxt) == 0
                 and not (raw_head and prev_hdr == STD_SIZE)):
             _set_next_ext(data, prev_hdr, 0)
