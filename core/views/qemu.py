@@ -26,12 +26,13 @@ from __future__ import annotations
 import struct
 from typing import TYPE_CHECKING
 
-from ..ids import EXT_ARI, EXT_ATS, EXT_REBAR, EXT_SRIOV, ext_next, set_ext_next
+from ..ids import EXT_ATS, EXT_REBAR, ext_next, set_ext_next
 from ..layout import CapView, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
 from ..walk import Capability, Problem, cap_pointer_register, follow
 from .model import recolour, with_bytes
+from .removals import QEMU_DROPS
 from .walks import EXT_WALKS
 
 if TYPE_CHECKING:  # annotations only
@@ -67,15 +68,11 @@ def setup_rebar(data: bytearray, offset: int) -> bool:
 
 def _drop_reason(kernel: Layout, data: bytearray, offset: int, cap_id: int, index: int | None,
                  opts: QemuOptions) -> str:
-    if cap_id == 0:
-        if index is not None and kernel.visibility(index) == "placeholder":
-            return (f"{kernel.cap_views[index].reason.split(';')[0]}; QEMU then drops the "
-                    "kernel's ID-0 placeholder at the head of the chain")
-        return "QEMU drops an ID-0 (masked) capability"
-    if cap_id == EXT_SRIOV:
-        return "QEMU drops SR-IOV (read-only VF BARs confuse OVMF)"
-    if cap_id == EXT_ARI:
-        return "QEMU drops ARI (it needs next-function virtualization)"
+    if cap_id == 0 and index is not None and kernel.visibility(index) == "placeholder":
+        return (f"{kernel.cap_views[index].reason.split(';')[0]}; QEMU then drops the "
+                "kernel's ID-0 placeholder at the head of the chain")
+    if cap_id in QEMU_DROPS:
+        return QEMU_DROPS[cap_id]
     if cap_id == EXT_ATS and opts.ats == "off":
         return "QEMU drops ATS (ats=off)"
     if cap_id == EXT_REBAR and not setup_rebar(data, offset):

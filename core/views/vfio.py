@@ -148,17 +148,30 @@ def std_length(cs: ConfigSpace, c: Capability) -> tuple[int, str]:
     return _length(STD_LENGTHS.get(c.id, "no entry"), cs, c, f"{c.spec.short} ({c.id:#04x})")
 
 
+def no_length(cap_id: int, profile: KernelProfile) -> str:
+    """Why vfio-pci under a kernel flavour has no length for an extended ID whatever the
+    capability's bytes say (so hides it), or "" when it has one (a number or a rule)."""
+    if cap_id > profile.ext_cap_id_max:
+        return (f"ID {cap_id:#06x} is above PCI_EXT_CAP_ID_MAX ({profile.ext_cap_id_max:#x}): "
+                "vfio-pci has no length for it")
+    if cap_id == 0x1B and profile.exposes_pasid:
+        return ""
+    if cap_id == 0x23 and not profile.exposes_dvsec:
+        return "this kernel has no pci_ext_cap_length[] entry for DVSEC"
+    rule = EXT_LENGTHS.get(cap_id, "no entry in pci_ext_cap_length[]")
+    if isinstance(rule, str):
+        return f"vfio-pci has no length for {lookup(E, cap_id).short} ({cap_id:#06x}) (its table says: {rule})"
+    return ""
+
+
 def ext_length(cs: ConfigSpace, c: Capability, profile: KernelProfile) -> tuple[int, str]:
     """vfio's length for an extended capability under a kernel flavour."""
-    label = f"{c.spec.short} ({c.id:#06x})"
-    if c.id > profile.ext_cap_id_max:
-        return 0, (f"ID {c.id:#06x} is above PCI_EXT_CAP_ID_MAX ({profile.ext_cap_id_max:#x}): "
-                   "vfio-pci has no length for it")
+    why = no_length(c.id, profile)
+    if why:
+        return 0, why
     if c.id == 0x1B and profile.exposes_pasid:
         return 8, ""
-    if c.id == 0x23 and not profile.exposes_dvsec:
-        return 0, "this kernel has no pci_ext_cap_length[] entry for DVSEC"
-    return _length(EXT_LENGTHS.get(c.id, "no entry in pci_ext_cap_length[]"), cs, c, label)
+    return _length(EXT_LENGTHS[c.id], cs, c, f"{c.spec.short} ({c.id:#06x})")
 
 
 def _length(rule: int | LengthRule | str, cs: ConfigSpace, c: Capability, label: str) -> tuple[int, str]:

@@ -29,23 +29,22 @@ import struct
 from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 
-from ..ids import (
-    CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_ARI, EXT_CAC, EXT_NEXT_MASK, EXT_REBAR, EXT_SRIOV,
-    EXT_VF_REBAR, ext_next,
-)
+from ..ids import CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_CAC, EXT_NEXT_MASK, ext_next
 from ..layout import CapView, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
 from ..walk import STATUS_CAP_LIST, Problem, follow
 from .model import recolour, with_bytes
+from .qemu import guest_view as qemu_view
+from .removals import REMOVED, REMOVES
 from .walks import EXT_WALKS, STD_WALKS
 
 if TYPE_CHECKING:  # annotations only
     from . import QemuOptions
 
 E = Space.EXTENDED
-ARI, SRIOV, REBAR, VF_REBAR, CAC = EXT_ARI, EXT_SRIOV, EXT_REBAR, EXT_VF_REBAR, EXT_CAC
-NAMES = {ARI: "ARI", SRIOV: "SR-IOV", REBAR: "Resizable BAR", VF_REBAR: "VF Resizable BAR"}
+CAC = EXT_CAC
+NAMES = {cap_id: r.name for cap_id, r in REMOVED.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +66,7 @@ class Vmm:
     name: str
     label: str
     style: str  # rebuild | id-null | relink-zero | unlink
-    removes: frozenset[int]  # extended capability IDs it hides from the guest
+    removes: frozenset[int]  # extended capability IDs it hides from the guest (removals.REMOVES)
     needs: tuple[int, ...]  # standard capabilities the kernel must show for it to act
     zero_body: bool  # a removed capability's body reads 0
     source: str  # file and function, and the revision read
@@ -93,7 +92,7 @@ class Vmm:
 
 
 VMMS: dict[str, Vmm] = {v.name: v for v in (
-    Vmm("qemu", "QEMU", "rebuild", frozenset({0x00, SRIOV, ARI}), (CAP_ID_EXP,), False,
+    Vmm("qemu", "QEMU", "rebuild", REMOVES["qemu"], (CAP_ID_EXP,), False,
         "hw/vfio/pci.c vfio_add_ext_cap(), vfio_ext_cap_max_size(), vfio_setup_rebar_ecap(); "
         "hw/pci/pcie.c pcie_insert_capability() (legoater/qemu, QEMU 11.x)",
         creates={
@@ -116,7 +115,7 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
                "(VIOMMU_FLAG_PASID_SUPPORTED), a PCI Express device with a 4 KiB config region, "
                "on a PCIe machine bus"),
         std_walk="unbounded-listed"),
-    Vmm("cloud-hypervisor", "cloud-hypervisor", "id-null", frozenset({ARI, REBAR, SRIOV}),
+    Vmm("cloud-hypervisor", "cloud-hypervisor", "id-null", REMOVES["cloud-hypervisor"],
         (CAP_ID_PM, CAP_ID_EXP), False,
         "pci/src/vfio.rs parse_capabilities(), parse_extended_capabilities(), "
         "read_config_register() (main, 2026-08-20)",
@@ -136,7 +135,7 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         # parse_capabilities(): no bound, stops only at next 0 or next == itself;
         # parse_extended_capabilities(): cap_next = (hdr >> 20) & 0xfff, not aligned
         std_walk="unbounded-masked"),
-    Vmm("openvmm", "openvmm", "id-null", frozenset({SRIOV, ARI, REBAR}), (), False,
+    Vmm("openvmm", "openvmm", "id-null", REMOVES["openvmm"], (), False,
         "vm/devices/pci/vfio_assigned_device/src/lib.rs discover_capabilities() and its "
         "config patches (main, 2026-08-21)",
         creates={"pasid": Creates(None, (), "PR #4375 (open, Sep 2026) appends a synthetic PASID "
@@ -148,7 +147,7 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         refuses_io_bar=True,
         # read_phys_config(): a failed read_config() (offset + len > config_size) sets !0
         above_region=0xFFFFFFFF),
-    Vmm("firecracker", "Firecracker", "id-null", frozenset({ARI, REBAR, SRIOV}), (CAP_ID_EXP,),
+    Vmm("firecracker", "Firecracker", "id-null", REMOVES["firecracker"], (CAP_ID_EXP,),
         True,
         "src/vmm/src/vfio.rs vfio_read_extended_caps(), vfio_mask_sriov(), "
         "vfio_mask_resizeable_bar() (device-passthrough PR #6055, 2026-07-24)",
@@ -159,7 +158,7 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         # 256-byte region vfio-ioctls 0.8 fails the whole read, so no MSI-X is found
         small_region_refused="its 4 KiB config read fails on a 256-byte region, so it finds "
                              "no MSI-X capability (VfioError::NoMsixIrq)"),
-    Vmm("firecracker-vfio", "Firecracker (feature/vfio)", "id-null", frozenset({ARI, REBAR, SRIOV}),
+    Vmm("firecracker-vfio", "Firecracker (feature/vfio)", "id-null", REMOVES["firecracker-vfio"],
         (CAP_ID_EXP,), False,
         "src/vmm/src/vfio.rs vfio_read_extended_caps() (branch feature/vfio; PR #6085 reads "
         "the same)"),
@@ -168,14 +167,14 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
     # fa70b54b9a15c0437dbd66b091817aa99495279b): the walk runs whenever the region is larger
     # than 256 bytes (no PCI Express condition), at most EXTENDED_CAPABILITY_TTL = 480 steps
     Vmm("firecracker-unlink", "Firecracker (pci.rs)", "unlink",
-        frozenset({SRIOV, ARI, REBAR, VF_REBAR}), (), False,
+        REMOVES["firecracker-unlink"], (), False,
         "src/vmm/src/devices/vfio/pci.rs with_io(), hide_extended_capabilities(), "
         "virtual_config_byte(), read_config_register() (fa70b54b9a15)", verified=True,
         notes=("refuses any function whose header type is not 0 (VfioPciError::NotAnEndpoint)",
                "a removed capability's header and body stay raw; only a removed head at 0x100 "
                "is overridden"),
         endpoint_only=True, above_region=0xFFFFFFFF),
-    Vmm("crosvm", "crosvm", "relink-zero", frozenset({ARI, SRIOV, REBAR}), (CAP_ID_EXP,),
+    Vmm("crosvm", "crosvm", "relink-zero", REMOVES["crosvm"], (CAP_ID_EXP,),
         True, "devices/src/pci/vfio_pci.rs VfioPciDevice::new(), is_skipped_ext_cap(), "
         "read_config_register() (main, 2026-08-21)",
         notes=("guest writes to a removed capability's extent are dropped",),
@@ -192,10 +191,9 @@ def _body_dwords(vmm: Vmm, data: bytes, off: int, cap_id: int, extent: int) -> i
     """How many bytes after the header a VMM zeroes for a removed capability."""
     if vmm.style == "relink-zero":
         return extent - 4
-    if cap_id == ARI:
-        return 4
-    if cap_id == SRIOV:
-        return 0x3C
+    removed = REMOVED.get(cap_id)
+    if removed is not None and removed.fixed:  # ARI, SR-IOV: the whole structure
+        return removed.smallest - 4
     nbar = min(max((_u32(data, off + 8) >> 5) & 7, 1), 6)  # vfio_mask_resizeable_bar()
     return 8 * nbar
 
@@ -280,8 +278,6 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
     vmm = VMMS[vmm_name]
     if vmm.style == "rebuild":
         from dataclasses import replace
-
-        from .qemu import guest_view as qemu_view
 
         layout = qemu_view(kernel, opts)
         loop_at = _std_loop(vmm, kernel.space.data)
