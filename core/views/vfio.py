@@ -396,82 +396,59 @@ def _placeholder(c: Capability, profile: KernelProfile) -> tuple[bool, str]:
 STD_TABLE_IDS = frozenset(i for i, t in STD_PERMS.items() if t != RAW_WRITE)
 
 
-def _abutting_std(cs: ConfigSpace, data: bytearray, kmap: bytearray,
-                  caps: tuple[Capability, ...], views: list[CapView | None]) -> None:
-    """The standard-space half of `_abutting`: vfio_find_cap_start() walks back as far as
-    PCI_STD_HEADER_SIZEOF (0x40), and vfio_direct_config_read() serves the ID and next bytes
-    from vconfig only at offsets 0 and 1 from the start: the second of two abutting
-    capabilities with one ID (and direct permissions, e.g. two Vendor Specific ones) reads
-    its header raw, so vfio's rewrite of its next pointer (hiding what follows) is not seen."""
-    by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is S}
-    for c in caps:
-        if c.space is not S or c.offset <= STD_HEADER_SIZE or not c.id or c.id in STD_TABLE_IDS:
-            continue
-        i = by_offset[c.offset]
-        view = views[i]
-        if view is None or view.visibility != "visible" or not view.exposed:
-            continue
-        if kmap[c.offset - 1] != kmap[c.offset]:
-            continue
-        if data[c.offset:c.offset + 2] == cs.data[c.offset:c.offset + 2]:
-            continue  # vfio rewrote nothing there: raw or not, user space reads the same
-        start = c.offset
-        while start - 1 >= STD_HEADER_SIZE and kmap[start - 1] == kmap[c.offset]:
-            start -= 1
-        data[c.offset:c.offset + 2] = cs.data[c.offset:c.offset + 2]
-        views[i] = CapView("visible", f"its header reads raw: vfio_find_cap_start() puts its "
-                           f"start at {start:#04x}, in the {lookup(S, c.id).short} before it "
-                           "with the same ID, so vfio's rewrite of its next pointer is not seen",
-                           view.exposed)
-        for nxt in follow(cs.data, RAW_STD, c.offset).offsets[1:]:
-            j = by_offset.get(nxt)
-            if j is None or views[j] is None or views[j].visibility != "hidden":
-                break
-            views[j] = CapView("visible", f"vfio-pci hides it ({views[j].reason}), but the "
-                               f"header at {c.offset:#04x} reads raw and leads here: user "
-                               "space and QEMU reach it; vfio maps none of its bytes", 0)
+# Per space, how vfio_find_cap_start() and vfio_direct_config_read() treat a header: how far
+# back the start can be found (PCI_STD_HEADER_SIZEOF, or 0x100), how many header bytes are
+# served from vconfig at the start (ID and next; the extended header DWORD), the raw chain a
+# header read from the device leads along, and how offsets are written.
+_ABUT = {S: (STD_HEADER_SIZE, 2, RAW_STD, "#04x"), E: (STD_SIZE, 4, RAW_EXT, "#05x")}
 
 
 def _abutting(cs: ConfigSpace, data: bytearray, kmap: bytearray, caps: tuple[Capability, ...],
-              views: list[CapView | None]) -> None:
-    """Two mapped extended capabilities with the same map byte that abut (or overlap).
+              views: list[CapView | None], space: Space) -> None:
+    """Two mapped capabilities with the same map byte that abut (or overlap), in one space.
 
     drivers/vfio/pci/vfio_pci_config.c (torvalds/linux cc10385b6fde): vfio_config_do_rw()
     takes cap_start = vfio_find_cap_start(), which walks back while map[pos - 1] equals
     map[pos] ("XXX Can we have to abutting capabilities of the same type?"), so the second
-    header is at offset >= 4 from its start; vfio_direct_config_read() serves the header from
-    vconfig only when offset < 4: the second header reads raw from the device, with its own
-    next pointer, and vfio's rewrite of it (vfio_ecap_init() unlinking what follows) is not
-    seen. The capabilities that raw pointer leads to, which vfio_ecap_init() hid (no length,
-    none of their bytes mapped: raw too), are reachable from user space and QEMU adds them.
-    (For the AER and Power Budgeting tables, vfio_default_config_read() would apply their
-    virtualized bits at the shifted offset: not modelled; their headers are taken raw.)"""
-    by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is E}
+    header is not at offset 0 from its start; vfio_direct_config_read() serves the header from
+    vconfig only at offsets below 4 (extended) or at 0 and 1 (standard, ID and next): the
+    second header reads raw from the device, with its own next pointer, and vfio's rewrite of
+    it (unlinking what follows) is not seen. The capabilities that raw pointer leads to, which
+    vfio hid (no length, none of their bytes mapped: raw too), are reachable from user space
+    and QEMU adds them. In the standard space only IDs with direct permissions (e.g. two
+    Vendor Specific ones) are served this way; in the extended one every mapped ID is (for the
+    AER and Power Budgeting tables, vfio_default_config_read() would apply their virtualized
+    bits at the shifted offset: not modelled; their headers are taken raw)."""
+    floor, width, raw_chain, fmt = _ABUT[space]
+    by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is space}
     for c in caps:
-        if c.space is not E or c.offset <= STD_SIZE or c.offset + 4 > CONFIG_SIZE:
+        if c.space is not space or c.offset <= floor or c.offset + width > CONFIG_SIZE:
+            continue
+        if space is S and (not c.id or c.id in STD_TABLE_IDS):
             continue
         i = by_offset[c.offset]
         view = views[i]
         if view is None or view.visibility != "visible" or not view.exposed:
             continue
-        if kmap[c.offset - 1] != kmap[c.offset] or kmap[c.offset] in (MAP_INVALID, MAP_INVALID_VIRT, MAP_BASIC):
+        m = kmap[c.offset]
+        if kmap[c.offset - 1] != m or (space is E and m in (MAP_INVALID, MAP_INVALID_VIRT, MAP_BASIC)):
             continue
-        if data[c.offset:c.offset + 4] == cs.data[c.offset:c.offset + 4]:
+        if data[c.offset:c.offset + width] == cs.data[c.offset:c.offset + width]:
             continue  # vfio rewrote nothing there: raw or not, user space reads the same
         start = c.offset
-        while start - 1 >= STD_SIZE and kmap[start - 1] == kmap[c.offset]:
+        while start - 1 >= floor and kmap[start - 1] == m:
             start -= 1
-        data[c.offset:c.offset + 4] = cs.data[c.offset:c.offset + 4]
+        data[c.offset:c.offset + width] = cs.data[c.offset:c.offset + width]
         views[i] = CapView("visible", f"its header reads raw: vfio_find_cap_start() puts its "
-                           f"start at {start:#05x}, in the {lookup(E, c.id).short} before it "
+                           f"start at {start:{fmt}}, in the {lookup(space, c.id).short} before it "
                            "with the same ID, so vfio's rewrite of its next pointer is not seen",
                            view.exposed)
-        for nxt in follow(cs.data, RAW_EXT, c.offset).offsets[1:]:
+        for nxt in follow(cs.data, raw_chain, c.offset).offsets[1:]:
             j = by_offset.get(nxt)
             if j is None or views[j] is None or views[j].visibility != "hidden":
                 break
             views[j] = CapView("visible", f"vfio-pci hides it ({views[j].reason}), but the "
-                               f"header at {c.offset:#05x} reads raw and leads here: user "
+                               f"header at {c.offset:{fmt}} reads raw and leads here: user "
                                "space and QEMU reach it; vfio maps none of its bytes", 0)
 
 
@@ -585,8 +562,8 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
                 and not (raw_head and prev_hdr == STD_SIZE)):
             _set_next_ext(data, prev_hdr, 0)
     if extended_caps:
-        _abutting(cs, data, kmap, caps, views)
-    _abutting_std(cs, data, kmap, caps, views)
+        _abutting(cs, data, kmap, caps, views, E)
+    _abutting(cs, data, kmap, caps, views, S)
 
     cap_views = tuple(v or CapView("visible") for v in views)
     access = map_access(kmap, cs, msi, profile) if with_access else b""
