@@ -21,6 +21,7 @@ STD_NEXT_MASK = 0xFC
 # the extended capability header: ID 15:0, version 19:16, next 31:20 (bits 21:20 reserved)
 EXT_NEXT_MASK = 0xFFC  # PCI_EXT_CAP_NEXT(): next pointers are DWORD aligned
 EXT_NEXT_FIELD = 0xFFF  # the whole 12-bit field, as a reader that does not align it sees it
+EXT_NEXT_SHIFT = 20
 EXT_KEEP_ID_VERSION = 0x000FFFFF
 
 
@@ -31,7 +32,7 @@ def std_next(byte: int) -> int:
 
 def ext_next_field(header: int) -> int:
     """Bits 31:20 of an extended header as read, reserved bits 21:20 included."""
-    return header >> 20
+    return header >> EXT_NEXT_SHIFT
 
 
 def ext_next(header: int) -> int:
@@ -43,4 +44,4 @@ def set_ext_next(data: bytearray, pos: int, nxt: int) -> None:
     """Rewrite the next pointer of the extended header at `pos` (ID and version kept): what
     vfio-pci does to unlink, QEMU to rebuild its chain, and synthesis to link a new one."""
     header = struct.unpack_from("<I", data, pos)[0]
-    struct.pack_into("<I", data, pos, (header & EXT_KEEP_ID_VERSION) | (nxt & EXT_NEXT_MASK) << 20)
+    struct.pack_into("<I", data, pos, (header & EXT_KEEP_ID_VERSION) | (nxt & EXT_NEXT_MASK) << EXT_NEXT_SHIFT)

@@ -233,8 +233,8 @@ def _pci_rs(data: bytes, region: int) -> tuple[list[tuple[int, int]], list[tuple
     (header & 0x000fffff) | next << 20. virtual_config_byte() takes the first override."""
     ecaps: list[tuple[int, int]] = []
     if region > STD_SIZE:
-        walked = follow(data, EXT_WALKS["firecracker-unlink"], STD_SIZE).offsets
-        ecaps = [(pos, _u32(data, pos)) for pos in walked]
+        walked = follow(data, EXT_WALKS["firecracker-unlink"], STD_SIZE)
+        ecaps = list(zip(walked.offsets, walked.headers, strict=True))
     hidden = VMMS["firecracker-unlink"].removes
 
     def next_visible(start: int) -> int:
