@@ -51,4 +51,4 @@ docs: $(TESTED)
 	$(BIN)/python -m tui.docs README.md
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .import_linter_cache
