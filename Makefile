@@ -27,6 +27,7 @@ run: $(STAMP)
 
 lint: $(TESTED)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 # -n auto: one pytest-xdist worker per core (workers see COLUMNS=80 LINES=24: the tmux tests
 # strip them from the pane's environment)
@@ -50,4 +51,4 @@ docs: $(TESTED)
 	$(BIN)/python -m tui.docs  # the generated parts of README.md and docs/*.md
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .import_linter_cache

@@ -22,14 +22,15 @@ from dataclasses import dataclass, replace
 from typing import Any
 from collections.abc import Iterable
 
-from .ids import EXT_ARI, EXT_CAC, EXT_PASID, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR
+from .ids import EXT_ARI, EXT_CAC, EXT_PASID, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR, ext_next_field
+from .views import PROFILES
+from .views.removals import REMOVED, REMOVES, vfio_hides
 from .layout import Layout, is_masked, masked_guess
 from .registry import Certainty, CapContext, Space, lookup
 from .space import STD_SIZE, ConfigSpace
 
 E = Space.EXTENDED
 SRIOV, ARI, CAC = EXT_SRIOV, EXT_ARI, EXT_CAC
-QEMU_DROPS = {0x00, SRIOV, ARI}
 VIRTUAL_BRIDGES = {
     (0x8086, 0x0D57): "the host bridge of cloud-hypervisor and Firecracker",
     (0x8086, 0x29C0): "QEMU's q35 host bridge", (0x8086, 0x1237): "QEMU's i440FX host bridge",
@@ -64,11 +65,7 @@ def _body_has_data(hw: Layout, offset: int) -> bool:
 
 
 def _vfio_hides(cap_id: int) -> bool:
-    from .views import PROFILES
-    from .views.vfio import EXT_LENGTHS
-
-    return cap_id > PROFILES["upstream"].ext_cap_id_max or isinstance(
-        EXT_LENGTHS.get(cap_id, "no entry"), str)
+    return vfio_hides(cap_id, PROFILES["upstream"])
 
 
 def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
@@ -85,7 +82,7 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
                             "kept (an ID-null VMM: cloud-hypervisor, openvmm or Firecracker)"
                             + (f"; likely {guess[1]}" if guess else ""))
             styles.append("id-null")
-    if (head and head & 0xFFFF == 0 and (head >> 16) & 0xF == 0 and head >> 20
+    if (head and head & 0xFFFF == 0 and (head >> 16) & 0xF == 0 and ext_next_field(head)
             and _body_has_data(hw, STD_SIZE)):
         evidence.append("[100 v0] head whose body holds data: vfio-pci's placeholder for a "
                         "hidden first capability, or QEMU's head over a dropped one")
@@ -98,10 +95,10 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
     back = [o for o in hw.orphans if o.next in {c.offset for _, c in ext}]
     if back:
         ids = {o.id for o in hw.orphans}
-        removable = {x for x in ids | linked if x in QEMU_DROPS or _vfio_hides(x)}
+        removable = {x for x in ids | linked if x in REMOVES["qemu"] or _vfio_hides(x)}
         # every unlinked one is something a layer removes, and nothing linked is
         if ids <= removable and not linked & removable:
-            qemu = bool(ids & {SRIOV, ARI})
+            qemu = bool(ids & REMOVES["qemu"])  # SR-IOV or ARI: vfio-pci hides neither
             evidence.append("unlinked " + ", ".join(f"{lookup(E, o.id).short}@{o.offset:#05x}"
                                                    for o in back)
                             + " leading back into the chain, every unlinked one of an ID "
@@ -196,8 +193,11 @@ def host_layout(hw: Layout) -> tuple[HostRow, ...]:
     return tuple(sorted(rows, key=lambda r: r.offset))
 
 
-REMOVED_NAMES = {ARI: "ARI", SRIOV: "SR-IOV", EXT_REBAR: "Resizable BAR"}
-REMOVED_SIZES = {ARI: 8, SRIOV: 0x40, EXT_REBAR: 0xC}  # the smallest each can be
+# What a VMM's masked span can be, one of each per function (a VF Resizable BAR is taken as a
+# Resizable BAR): the name and the smallest size of each, from the one table of removals.
+ONE_EACH = (ARI, SRIOV, EXT_REBAR)
+REMOVED_NAMES = {i: REMOVED[i].name for i in ONE_EACH}
+REMOVED_SIZES = {i: REMOVED[i].smallest for i in ONE_EACH}
 
 
 def _eliminate(hw: Layout, rows: list[HostRow]) -> list[HostRow]:
@@ -241,11 +241,7 @@ def _eliminate(hw: Layout, rows: list[HostRow]) -> list[HostRow]:
         if r.offset in why and ids is not None and len(ids) == 1:
             (only,) = ids
             name = REMOVED_NAMES[only]
-            size = r.size
-            if only == ARI:
-                size = 8
-            elif only == SRIOV:
-                size = 0x40
+            size = REMOVED[only].smallest if REMOVED[only].fixed else r.size
             r = HostRow(r.offset, f"likely {name}", size, "guess",
                         f"ID 0 with version {masked[r.offset].version}: a VMM masked it; by "
                         f"elimination ({why[r.offset]}, and a function has one of each), only "
@@ -262,13 +258,14 @@ def _masked_row(hw: Layout, offset: int, version: int, span: int) -> HostRow:
     cs = hw.space
     guess = masked_guess(cs.data, offset, span)
     if guess is not None and version:
-        size = {0x0E: 8, 0x10: 0x40}.get(guess[0], 4 + 8 * ((cs.u32(offset + 8) >> 5) & 7))
+        known = REMOVED.get(guess[0])
+        size = (known.smallest if known is not None and known.fixed
+                else 4 + 8 * ((cs.u32(offset + 8) >> 5) & 7))
         return HostRow(offset, f"likely {guess[1]}", size, "guess", f"ID 0 with version "
                        f"{version}: a VMM masked it; of the capabilities VMMs remove, only "
                        f"{guess[1]} ({size:#x} bytes) fits its {span:#x}-byte span")
     if version:  # a VMM's removal: ARI, SR-IOV or (VF) Resizable BAR, by size
-        fits = [name for name, size in (("ARI", 8), ("SR-IOV", 0x40), ("Resizable BAR", 0xC))
-                if size <= span]
+        fits = [REMOVED_NAMES[i] for i in ONE_EACH if REMOVED_SIZES[i] <= span]
         return HostRow(offset, "one of " + ", ".join(fits) if fits else "unknown (masked)", span,
                        "unknown", f"ID 0 with version {version}: a VMM masked it, and its "
                        f"{span:#x} bytes (a zeroed body, or more than one fits) do not say which")
@@ -301,10 +298,7 @@ ROOT_TYPES, DOWNSTREAM_TYPES = {0x4, 0x9, 0xA}, {0x4, 0x6}
 def _hidden_candidates(pcie) -> list[int]:
     """Extended IDs a layer removes (vfio-pci's no-length IDs and the VMMs' removals) that
     this function could carry, by its port type and flit mode."""
-    from .views.vfio import EXT_LENGTHS
-
-    ids = {i for i in range(1, 0x40) if isinstance(EXT_LENGTHS.get(i, "no entry"), str)}
-    ids |= {ARI, SRIOV, EXT_REBAR, EXT_VF_REBAR}
+    ids = {i for i in range(1, 0x40) if _vfio_hides(i)} | set(REMOVED)
     port = pcie.port_type if pcie is not None else None
     if port not in ROOT_TYPES:
         ids -= ROOT_COMPLEX_ONLY

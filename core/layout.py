@@ -25,10 +25,13 @@ from typing import NamedTuple
 from .registry import Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext
 from .space import CONFIG_SIZE, STD_SIZE, ConfigSpace
-from .walk import Capability, Chains, Problem, header_size, walk
+from .ids import EXT_NEXT_MASK, ext_next_field
+from .walk import Capability, Chains, Problem, Rule, follow, header_size, walk
 
 
-MAX_EXT_WALK = 1024
+# The extended chain as a reader of a layout's bytes meets it from 0x100 (QEMU's insertion
+# check walks exactly this): any pointer followed, until 0, a zero header or a header read again.
+READ_EXT = Rule(Space.EXTENDED, EXT_NEXT_MASK, stop_headers=frozenset({0}))
 
 
 class Kind(StrEnum):
@@ -114,14 +117,7 @@ class Layout:
     def ext_headers(self) -> tuple[int, ...]:
         """Offsets of the extended headers a reader of these bytes meets walking from 0x100
         (QEMU's insertion check walks exactly this), stopping at 0, a zero header or a loop."""
-        cs, out, pos = self.space, [], STD_SIZE
-        while pos and len(out) < MAX_EXT_WALK and pos not in out:
-            header = cs.u32(pos)
-            if not header:
-                break
-            out.append(pos)
-            pos = (header >> 20) & 0xFFC
-        return tuple(out)
+        return follow(self.space.data, READ_EXT, STD_SIZE).offsets
 
     def region_index(self, offset: int) -> int:
         """Index of the region holding byte `offset` (binary search)."""
@@ -154,7 +150,7 @@ _ORPHAN_RE = re.compile(rb"[\x01-\x3a]\x00[\x01-\x03\x41-\x43\x81-\x83\xc1-\xc3]
 def _plausible(data: bytes, pos: int, pcie: PcieInfo | None, header_type: int
                ) -> tuple[int, int, int, int, Certainty] | None:
     header = struct.unpack_from("<I", data, pos)[0]
-    cap_id, version, nxt = header & 0xFFFF, (header >> 16) & 0xF, header >> 20
+    cap_id, version, nxt = header & 0xFFFF, (header >> 16) & 0xF, ext_next_field(header)
     if not (1 <= cap_id <= LAST_ASSIGNED_EXT_ID and 1 <= version <= MAX_ORPHAN_VERSION):
         return None
     if nxt & 3 or (nxt and (nxt < STD_SIZE or nxt == pos)):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from .views import ATS_MODES, PROFILES, VIEWS, QemuOptions
+from .views import QemuOptions
 
 if TYPE_CHECKING:  # the VMM table is imported when a VMM is asked about: `show` of the bytes
     #                alone never pays for it
@@ -90,13 +90,3 @@ def host_arch() -> str:
     import os
 
     return "aarch64" if os.uname().machine.lower() in ("aarch64", "arm64") else "x86_64"
-
-
-def check_names(view: str, kernel: str, vmm: str, ats: str = "auto") -> None:
-    """Raise ValueError naming the first unknown option (the fronts turn it into exit 2)."""
-    from .views.vmms import VMMS
-
-    for what, value, known in (("view", view, VIEWS), ("kernel profile", kernel, PROFILES),
-                               ("VMM", vmm, VMMS), ("ats mode", ats, ATS_MODES)):
-        if value not in known:
-            raise ValueError(f"unknown {what} {value!r} (one of {', '.join(known)})")

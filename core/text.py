@@ -7,9 +7,7 @@ dangerous characters, and its own escaping:
   shown as visible escapes, never sent;
 - Rich console markup (`rich_markup`) and Textual content markup (`textual_markup`): a `[`
   would start a tag (`[@click=...]` runs an action, `[/]` with nothing open is an error,
-  `[AMD]` vanishes); the two parsers treat backslashes differently, hence two functions;
-- JSON (`json_string`): a string literal, control characters and quotes escaped;
-- SVG and HTML (`html_text`): `<`, `>`, `&` and quotes as entities.
+  `[AMD]` vanishes); the two parsers treat backslashes differently, hence two functions.
 
 Every one of them first makes the text printable: what reaches a file may reach a terminal
 next (`cat`, a mail). Widgets do better than escaping: they take `rich.text.Text` or
@@ -48,16 +46,3 @@ def textual_markup(text: str) -> str:
     backslash, and drops that one backslash."""
     return printable(text).replace("[", "\\[")
 
-
-def json_string(text: str) -> str:
-    """`text` as a JSON string literal (quotes included), ASCII only."""
-    import json  # here: most users of this module never write JSON
-
-    return json.dumps(printable(text), ensure_ascii=True)
-
-
-def html_text(text: str) -> str:
-    """`text` for SVG or HTML, as element text or a quoted attribute value."""
-    import html
-
-    return html.escape(printable(text), quote=True)

@@ -14,8 +14,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import NamedTuple
+from collections.abc import Callable
+from struct import Struct
 
-from .ids import CAP_ID_EXP, CAP_ID_PCIX
+from .ids import (
+    CAP_ID_EXP, CAP_ID_PCIX, EXT_NEXT_MASK, EXT_NEXT_SHIFT, STD_NEXT_MASK, ext_next_field, std_next,
+)
 from .registry import CapSpec, Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext
 from .space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE, ConfigSpace
@@ -97,6 +101,119 @@ def pcie_info(cs: ConfigSpace, offset: int) -> PcieInfo:
                     e2e_tlp_prefix=bool(devcap2 & EXP_DEVCAP2_EE_PREFIX))
 
 
+# ---------------------------------------------------------------- the one chain walker
+#
+# Every reader of a chain (lspci and the PCI core, vfio-pci, QEMU, each VMM) follows next
+# pointers from a start until something ends the walk; they differ only in what ends it. A
+# `Rule` names those differences, `follow` walks by it, and the `Trail` says where the walk
+# went and why it stopped. The hardware walk below turns that into `Problem`s; the views
+# read it as their VMM's or kernel's walk (core.views.vmms.WALKS holds each VMM's rules).
+
+class Rule(NamedTuple):
+    """How one reader walks a chain. A header is 2 bytes (ID, next) in the standard space
+    and a DWORD in the extended one; its next pointer is masked with `mask` (0xfc / 0xffc
+    aligned as the PCI core reads it, 0xff / 0xfff followed as read)."""
+
+    space: Space
+    mask: int
+    low: int = 0  # a pointer below this ends the walk ("below"); 0: none (any is followed)
+    bound: int | None = None  # the most headers read ("bound"); None: no bound
+    loops: bool = True  # a header reached again ends the walk ("loop"); False: no check, a
+    #                     loop repeats until the bound
+    stop_headers: frozenset[int] = frozenset()  # header values that end the walk, unlisted
+    stop_at_self: bool = False  # a header whose next pointer is itself ends the walk (listed)
+    strict_next: bool = False  # a next field with bits 1:0 set or below 0x100 ends the walk
+    #                            (listed): openvmm's discover_capabilities()
+    beyond_reads_zero: bool = False  # a pointer past the space reads as a zero header
+    #                                  instead of ending the walk ("above")
+
+
+class End(NamedTuple):
+    kind: str  # end (a next pointer of 0), below, above, loop, bound, truncated, header,
+    #            self, malformed
+    pointer: int  # where the walk was going (the pointer, masked) or stopped (a header)
+    came_from: int | None  # the header whose next pointer led there (None: the start)
+
+
+class Trail(NamedTuple):
+    """The headers a walk read: their offsets and values (a standard header is its ID byte
+    and next byte, little-endian), in order, and why it stopped."""
+
+    offsets: tuple[int, ...]
+    headers: tuple[int, ...]
+    end: End
+
+    @property
+    def loops(self) -> bool:
+        return self.end.kind == "loop"
+
+
+_U32 = Struct("<I").unpack_from
+_new = tuple.__new__  # a NamedTuple without its Python-level __new__: this is the hot loop
+
+
+def follow(data: bytes, rule: Rule, start: int,
+           has: Callable[[int, int], bool] | None = None) -> Trail:
+    """Walk the chain from the pointer `start` (as read: masked here) by `rule`. `has`: which
+    bytes the dump holds, when a header outside them ends the walk ("truncated"). A header
+    past the bytes given reads 0. (Written for speed: the hardware walk of every device of a
+    survey runs through it.)"""
+    space, mask, low, bound, loops, stops, stop_at_self, strict, beyond = rule
+    std = space is Space.STANDARD
+    width, shift = (2, 8) if std else (4, EXT_NEXT_SHIFT)  # the next field: byte 1, bits 31:20
+    last = STD_SIZE - 1 if std else CONFIG_SIZE - 4  # the last offset a header can start at
+    readable = len(data) - width
+    out: list[int] = []
+    headers: list[int] = []
+    seen: set[int] = set()
+    pos, came_from = start & mask, None
+    while True:
+        if not pos:
+            return _new(Trail, (tuple(out), tuple(headers), _new(End, ("end", 0, came_from))))
+        if pos < low:
+            kind = "below"
+            break
+        if pos > last and not beyond:
+            kind = "above"
+            break
+        if loops and pos in seen:
+            kind = "loop"
+            break
+        if bound is not None and len(out) >= bound:
+            kind = "bound"
+            break
+        if has is not None and not has(pos, width):
+            kind = "truncated"
+            break
+        if pos > last or pos > readable:
+            header = 0
+        elif std:
+            header = data[pos] | data[pos + 1] << 8
+        else:
+            header = _U32(data, pos)[0]
+        if header in stops:
+            kind = "header"
+            break
+        seen.add(pos)
+        out.append(pos)
+        headers.append(header)
+        raw = header >> shift
+        nxt = raw & mask
+        if strict and raw and (raw < STD_SIZE or raw & 3):
+            return _new(Trail, (tuple(out), tuple(headers), _new(End, ("malformed", pos, came_from))))
+        if stop_at_self and nxt == pos:
+            return _new(Trail, (tuple(out), tuple(headers), _new(End, ("self", pos, came_from))))
+        came_from, pos = pos, nxt
+    return _new(Trail, (tuple(out), tuple(headers), _new(End, (kind, pos, came_from))))
+
+
+# The hardware walk, as lspci and the PCI core read the chains (with the problems it meets).
+HW_STD = Rule(Space.STANDARD, STD_NEXT_MASK, bound=MAX_STD_CAPS, stop_headers=frozenset({0xFFFF}))
+_HW_STD_BY_HEADER = {size: HW_STD._replace(low=size) for size in (STD_HEADER_SIZE, 0x48)}
+HW_EXT = Rule(Space.EXTENDED, EXT_NEXT_MASK, low=STD_SIZE, bound=MAX_EXT_CAPS,
+              stop_headers=frozenset({0, 0xFFFFFFFF}))
+
+
 def _walk_standard(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, int, int]]:
     """(offset, id, next) of each standard capability, in chain order."""
     S = Space.STANDARD
@@ -109,46 +226,49 @@ def _walk_standard(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
         problems.append(Problem("truncated", reg, f"the capabilities pointer at {reg:#04x} "
                                 "is not in the dump", S))
         return []
+    start = cs.u8(reg)
+    trail = follow(cs.data, _HW_STD_BY_HEADER[header_size(cs)], start, cs.has)
+
+    def pointer_problem(raw: int, came_from: int | None) -> None:
+        """The pointer read at the header `came_from` (None: the capabilities pointer)."""
+        at = reg if came_from is None else came_from + 1
+        if raw & 3:
+            problems.append(Problem("reserved_bits", at, f"pointer {raw:#04x} at {at:#04x} has "
+                                    f"reserved bits 1:0 set; using {raw & ~3:#04x}", S))
+
     found: list[tuple[int, int, int]] = []
-    seen: set[int] = set()
-    pos, came_from = cs.u8(reg), reg
-    while pos:
-        if pos & 3:
-            problems.append(Problem("reserved_bits", came_from, f"pointer {pos:#04x} at "
-                                    f"{came_from:#04x} has reserved bits 1:0 set; using "
-                                    f"{pos & ~3:#04x}", S))
-            pos &= ~3
-            if not pos:
-                break
-        if pos < header_size(cs):
-            problems.append(Problem("bad_pointer", came_from, f"pointer at {came_from:#04x} "
-                                    f"points into the header ({pos:#04x})", S))
-            break
-        if pos in seen:
-            problems.append(Problem("loop", came_from, f"the chain loops back to {pos:#04x}", S))
-            break
-        if len(found) >= MAX_STD_CAPS:
-            problems.append(Problem("loop", pos, "more than 48 standard capabilities", S))
-            break
-        if not cs.has(pos, 2):
-            problems.append(Problem("truncated", pos, f"capability at {pos:#04x} is not in the dump", S))
-            break
-        seen.add(pos)
-        cap_id, nxt = cs.u8(pos), cs.u8(pos + 1)
+    incoming, came_from = start, None  # the pointer that led to each header, and where it was
+    for pos, header in zip(trail.offsets, trail.headers, strict=True):
+        if incoming & 3:
+            pointer_problem(incoming, came_from)
+        cap_id, raw = header & 0xFF, header >> 8
         if cap_id == CAP_ID_INVALID:
-            if nxt == 0xFF:  # the whole header reads as ones: nothing answers here
-                problems.append(Problem("absent", pos, f"capability ID 0xff and next 0xff at "
-                                        f"{pos:#04x}: the device reads as absent here", S))
-                break
             # The bytes go on (vfio-pci hides it and follows its next pointer), but lspci
             # prints "<chain broken>" and stops, and so does the PCI core's search
             # (__pci_find_next_cap_ttl): drivers find nothing after it.
             problems.append(Problem("chain_broken", pos, f"capability ID 0xff at {pos:#04x}: "
                                     "lspci stops here (<chain broken>), and so does the Linux "
                                     "PCI core's capability search; vfio-pci hides it and follows "
-                                    f"its next pointer ({nxt:#04x})", S))
-        found.append((pos, cap_id, nxt & ~3))
-        came_from, pos = pos + 1, nxt
+                                    f"its next pointer ({raw:#04x})", S))
+        found.append((pos, cap_id, std_next(raw)))
+        incoming, came_from = raw, pos
+    end = trail.end
+    if incoming & 3:
+        pointer_problem(incoming, came_from)
+    at = reg if end.came_from is None else end.came_from + 1
+    pos = end.pointer
+    if end.kind == "below":
+        problems.append(Problem("bad_pointer", at, f"pointer at {at:#04x} "
+                                f"points into the header ({pos:#04x})", S))
+    elif end.kind == "loop":
+        problems.append(Problem("loop", at, f"the chain loops back to {pos:#04x}", S))
+    elif end.kind == "bound":
+        problems.append(Problem("loop", pos, "more than 48 standard capabilities", S))
+    elif end.kind == "truncated":
+        problems.append(Problem("truncated", pos, f"capability at {pos:#04x} is not in the dump", S))
+    elif end.kind == "header":  # the whole header reads as ones: nothing answers here
+        problems.append(Problem("absent", pos, f"capability ID 0xff and next 0xff at "
+                                f"{pos:#04x}: the device reads as absent here", S))
     return found
 
 
@@ -156,44 +276,32 @@ def _walk_extended(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
     E = Space.EXTENDED
     if not cs.has(STD_SIZE, 4):
         return []
+    trail = follow(cs.data, HW_EXT, STD_SIZE, cs.has)
     found: list[tuple[int, int, int]] = []
-    seen: set[int] = set()
-    pos, came_from = STD_SIZE, None
-    while True:
-        if pos < STD_SIZE or pos > CONFIG_SIZE - 4:
-            problems.append(Problem("bad_pointer", came_from or pos, f"next pointer "
-                                    f"{pos:#05x} at {came_from:#05x} is outside the extended "
-                                    "space (0x100-0xffc)", E))
-            break
-        if pos in seen:
-            problems.append(Problem("loop", came_from or pos, f"the chain loops back to {pos:#05x}", E))
-            break
-        if len(found) >= MAX_EXT_CAPS:
-            problems.append(Problem("loop", pos, "more extended capabilities than DWORDs", E))
-            break
-        if not cs.has(pos, 4):
-            problems.append(Problem("truncated", pos, f"capability at {pos:#05x} is not in the dump", E))
-            break
-        seen.add(pos)
-        header = cs.u32(pos)
-        if header == 0xFFFFFFFF:
-            problems.append(Problem("absent", pos, f"header 0xffffffff at {pos:#05x}: the "
-                                    "extended space reads as absent", E))
-            break
-        if header == 0:
-            if pos != STD_SIZE:
-                problems.append(Problem("null_header", came_from or pos, f"next pointer "
-                                        f"leads to {pos:#05x}, which holds a zero header", E))
-            break
-        nxt_raw = header >> 20
-        if nxt_raw & 3:
-            problems.append(Problem("reserved_bits", pos, f"next field {nxt_raw:#05x} at "
-                                    f"{pos:#05x} has reserved bits 1:0 set; using {nxt_raw & ~3:#05x}", E))
-        nxt = nxt_raw & 0xFFC
-        found.append((pos, header & 0xFFFF, nxt))
-        if nxt == 0:
-            break
-        came_from, pos = pos, nxt
+    for pos, header in zip(trail.offsets, trail.headers, strict=True):
+        raw = ext_next_field(header)
+        if raw & 3:
+            problems.append(Problem("reserved_bits", pos, f"next field {raw:#05x} at "
+                                    f"{pos:#05x} has reserved bits 1:0 set; using {raw & ~3:#05x}", E))
+        found.append((pos, header & 0xFFFF, raw & EXT_NEXT_MASK))
+    end = trail.end
+    pos, came_from = end.pointer, end.came_from
+    if end.kind in ("below", "above"):
+        problems.append(Problem("bad_pointer", came_from or pos, f"next pointer "
+                                f"{pos:#05x} at {came_from:#05x} is outside the extended "
+                                "space (0x100-0xffc)", E))
+    elif end.kind == "loop":
+        problems.append(Problem("loop", came_from or pos, f"the chain loops back to {pos:#05x}", E))
+    elif end.kind == "bound":
+        problems.append(Problem("loop", pos, "more extended capabilities than DWORDs", E))
+    elif end.kind == "truncated":
+        problems.append(Problem("truncated", pos, f"capability at {pos:#05x} is not in the dump", E))
+    elif end.kind == "header" and cs.u32(pos) == 0xFFFFFFFF:
+        problems.append(Problem("absent", pos, f"header 0xffffffff at {pos:#05x}: the "
+                                "extended space reads as absent", E))
+    elif end.kind == "header" and pos != STD_SIZE:
+        problems.append(Problem("null_header", came_from or pos, f"next pointer "
+                                f"leads to {pos:#05x}, which holds a zero header", E))
     return found
 
 

@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from core import export  # noqa: E402 - imported after sys.path names the project
 from core.layout import build, check_tiling  # noqa: E402 - imported after sys.path names the project
-from core.placement import DeviceTable, parse_vcap, place, synthesize, target_for, validate  # noqa: E402 - imported after sys.path names the project
+from core.placement import DeviceTable, parse_vcap, place, synthesize, validate  # noqa: E402 - imported after sys.path names the project
 from core.placement.validate import Placed  # noqa: E402 - imported after sys.path names the project
 from core.report import device_object  # noqa: E402 - imported after sys.path names the project
 from core.sources import _from_stream  # noqa: E402 - imported after sys.path names the project
@@ -45,6 +45,7 @@ from core.space import ConfigSpace, DumpError, Provenance  # noqa: E402 - import
 from core.survey import Analyzer, blocks  # noqa: E402 - imported after sys.path names the project
 from core.views import view  # noqa: E402 - imported after sys.path names the project
 from core.walk import walk  # noqa: E402 - imported after sys.path names the project
+from tests.helpers import target_for  # noqa: E402 - imported after sys.path names the project
 
 DUMPS = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
 VCAPS = ["pasid", "pri", "ats", "vsec:0x20", "dvsec:0x14", "0x4f:0xc", "std:vndr:8"]

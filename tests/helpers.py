@@ -101,3 +101,17 @@ def load_bytes(raw: bytes, name: str = "test.bin"):
     from core.space import ConfigSpace, Provenance
 
     return ConfigSpace.from_prefix(raw, Provenance(name, "binary"))
+
+
+def target_for(cs, view_name: str = "guest", profile: str = "upstream", qemu=None, table=None,
+               ranges: tuple[tuple[int, int], ...] = (), hardware=None, access: bool = True):
+    """The ground placements are validated on, as `core.plan.Plan.ground` builds it (the one
+    place that does), for tests that exercise the placement pieces directly. `hardware`: the
+    layout when the caller has built it already; `access=False`: no per-byte access classes."""
+    from core.plan import Plan
+    from core.target import TargetSpec
+    from core.views import QemuOptions
+
+    target = TargetSpec(view_name, profile, qemu=qemu or QemuOptions())
+    return Plan(cs, target, table=table, ranges=ranges, hardware_layout=hardware,
+                access=access).ground

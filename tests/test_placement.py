@@ -12,14 +12,14 @@ import subprocess
 import pytest
 
 from core.placement import (
-    DeviceTable, parse_ranges, parse_vcap, place, synthesize, target_for, validate, verdict,
+    DeviceTable, parse_ranges, parse_vcap, place, synthesize, validate, verdict,
 )
 from core.placement.quirks import load_file
 from core.placement.validate import Placed
 from core.sources import load
 from core.space import DumpError
 from tests.cli import capslot
-from tests.helpers import config_space, dw, ext_header, load_bytes, pcie_cap, std_cap
+from tests.helpers import config_space, dw, ext_header, load_bytes, pcie_cap, std_cap, target_for
 
 TABLE = DeviceTable.load(use_overlay=False)
 

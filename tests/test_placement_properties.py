@@ -9,10 +9,10 @@ import struct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.placement import parse_vcap, place, synthesize, target_for, validate
+from core.placement import parse_vcap, place, synthesize, validate
 from core.placement.validate import Placed
 from core.walk import walk
-from tests.helpers import config_space, load_bytes, pcie_cap
+from tests.helpers import config_space, load_bytes, pcie_cap, target_for
 
 # Extended caps with a fixed size, so random layouts are valid by construction.
 FIXED = {0x03: 12, 0x04: 16, 0x0E: 8, 0x0F: 8, 0x10: 64, 0x13: 16, 0x18: 8, 0x1B: 8,

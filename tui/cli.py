@@ -227,7 +227,7 @@ def _show_input(dump: str, args: argparse.Namespace):
         spaces = _load_selected(dump, args.slot)  # is read (streamed) only for a verdict
         if not args.add:
             return spaces, Peers(spaces), lambda n, cs: None
-        from core.topology import upstream_of
+        from core.upstream import upstream_of
 
         return spaces, Peers(spaces), lambda n, cs: upstream_of(dump, cs, args.slot)
     if not dump.startswith("sysfs:") and dump != "-" and os.path.isfile(dump) \
@@ -291,10 +291,11 @@ def cmd_path(args: argparse.Namespace) -> int:
     cannot (a function on the path lacks End-End TLP Prefix support)."""
     from core import host, topology
     from core.sources import load, select
+    from core.upstream import slot_paths
 
     dump = _dump_arg(args)
     if args.slot and not dump.startswith("sysfs:"):  # streamed: the bridges and the device kept
-        paths = topology.slot_paths(dump, args.slot)
+        paths = slot_paths(dump, args.slot)
     else:
         every = load(dump)
         shown = select(every, args.slot, dump)
@@ -409,7 +410,7 @@ def _diff_json(result) -> dict[str, Any]:
 # ---------------------------------------------------------------- placement
 
 def _placement_plan(args: argparse.Namespace, auto: bool):
-    from core.topology import upstream_of
+    from core.upstream import upstream_of
 
     dump = _dump_arg(args)
     cs = _load_one(dump, args.slot)

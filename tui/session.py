@@ -83,7 +83,7 @@ class Session:
         `path` gate of "will it work?"."""
         key = ("path", self.index)
         if key not in self._cache:
-            from core.topology import upstream_in
+            from core.upstream import upstream_in
 
             self._cache[key] = upstream_in(self.devices, self.index)
         return self._cache[key]

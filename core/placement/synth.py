@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 from dataclasses import dataclass
 
-from ..ids import set_ext_next
+from ..ids import ext_next, set_ext_next
 from ..layout import CapView, Kind, Layout, Region
 from ..registry import Certainty, Space, lookup
 from ..space import CONFIG_SIZE, STD_SIZE
@@ -52,7 +52,7 @@ def _link_extended(data: bytearray, cs, offset: int) -> None:
     if prev is None:
         return
     if nxt is None:  # after the last one: take over its next pointer (0, or where it broke)
-        nxt = (struct.unpack_from("<I", data, prev)[0] >> 20) & 0xFFC
+        nxt = ext_next(struct.unpack_from("<I", data, prev)[0])
     set_ext_next(data, offset, nxt)
     set_ext_next(data, prev, offset)
 
@@ -98,7 +98,7 @@ def _overlay(view: Layout, new_cs, placed: list[Placement]) -> Layout:
     regions = list(view.regions)
     for p in placed:
         spec = lookup(p.vcap.space, p.vcap.cap_id)
-        nxt = (new_cs.u32(p.offset) >> 20) & 0xFFC if p.vcap.space is Space.EXTENDED \
+        nxt = ext_next(new_cs.u32(p.offset)) if p.vcap.space is Space.EXTENDED \
             else new_cs.u8(p.offset + 1)
         caps.append(Capability(p.vcap.space, p.vcap.cap_id, p.offset, nxt,
                                1 if p.vcap.space is Space.EXTENDED else None, p.vcap.size,

@@ -173,14 +173,6 @@ def _compiled(regs: tuple[Reg, ...], shared: bool = False) -> _Compiled:
     return out
 
 
-def build_struct(regs: tuple[Reg, ...]):
-    """The construct structure of a register table (built once per table, then cached).
-
-    It parses and builds the bytes from offset 0 to the end of the last register.
-    """
-    return _compile(regs).struct
-
-
 @dataclass(frozen=True, slots=True)
 class FieldValue:
     register: Reg

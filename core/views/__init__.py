@@ -14,35 +14,12 @@ flavour, QEMU properties). `view()` picks one by name.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import IntEnum
 
-from ..layout import CapView, Kind, Layout, Region, build
-from ..space import CONFIG_SIZE, ConfigSpace
+from ..layout import Layout, build
+from ..space import CONFIG_SIZE
+from .model import ACCESS_LABELS, Access, recolour, with_bytes
 
 VIEWS = ("hardware", "vfio", "guest")
-
-
-class Access(IntEnum):
-    """What happens to a guest's access of one byte, as vfio-pci dispatches it."""
-
-    VIRTUALIZED = 1  # served from vfio's virtual config (reads emulated, writes kept there)
-    READ_ONLY = 2  # reads come from the device, writes are dropped
-    WRITABLE = 3  # writes to defined register bits reach the device
-    RAW = 4  # unassigned or hidden: reads and writes go straight to the device
-
-    @property
-    def label(self) -> str:
-        return ACCESS_LABELS[self]
-
-    @property
-    def reaches_device(self) -> bool:
-        return self in (Access.WRITABLE, Access.RAW)
-
-
-ACCESS_LABELS = {
-    Access.VIRTUALIZED: "virtualized", Access.READ_ONLY: "read-only",
-    Access.WRITABLE: "writable to hardware", Access.RAW: "raw (reads and writes reach the device)",
-}
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,45 +64,17 @@ def view(hardware: Layout, name: str = "hardware", profile: str = "upstream",
     view is the named VMM's (core.views.vmms.VMMS)."""
     if name == "hardware":
         return hardware
-    from .vfio import vfio_view
+    from .vfio import vfio_view  # deliberately lazy, like vmms: `show --json` never loads it
 
     kernel = vfio_view(hardware, PROFILES[profile], access)
     if name == "vfio":
         return kernel
     if name == "guest":
-        from .vmms import guest_view
+        from .vmms import guest_view  # deliberately lazy: `show` of the bytes never loads the VMM table
 
         return guest_view(kernel, vmm, qemu or QemuOptions())
     raise ValueError(f"unknown view {name!r}")
 
 
-def recolour(regions: tuple[Region, ...], cap_views: tuple[CapView, ...],
-             offsets: list[int]) -> tuple[Region, ...]:
-    """Regions of a view: the extents of capabilities the view unlinks become `hidden`
-    (their bytes remain); a placeholder keeps its 4-byte header as the capability."""
-    out: list[Region] = []
-    for r in regions:
-        if r.capability is None or r.kind is not Kind.CAPABILITY:
-            out.append(r)
-            continue
-        vis = cap_views[r.capability].visibility
-        if vis in ("hidden", "dropped"):
-            out.append(r._replace(kind=Kind.HIDDEN))
-        elif vis == "masked":
-            out.append(r._replace(kind=Kind.MASKED))
-        elif vis == "placeholder":
-            head_end = min(r.end, offsets[r.capability] + 4)
-            out.append(r._replace(end=head_end))
-            if head_end < r.end:
-                out.append(Region(head_end, r.end, Kind.HIDDEN, r.capability))
-        else:
-            out.append(r)
-    return tuple(out)
-
-
-def with_bytes(cs: ConfigSpace, data: bytearray) -> ConfigSpace:
-    return ConfigSpace(bytes(data), cs.available, cs.provenance)
-
-
-__all__ = ["ATS_MODES", "Access", "KernelProfile", "PROFILES", "QemuOptions", "VIEWS", "view",
-           "build", "CONFIG_SIZE"]
+__all__ = ["ACCESS_LABELS", "ATS_MODES", "Access", "KernelProfile", "PROFILES", "QemuOptions", "VIEWS", "view",
+           "build", "CONFIG_SIZE", "recolour", "with_bytes"]

@@ -24,17 +24,22 @@ From docs/reference/vfio-qemu.md §2 and QEMU's source:
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING
 
-from ..ids import EXT_ARI, EXT_ATS, EXT_REBAR, EXT_SRIOV, set_ext_next
+from ..ids import EXT_ATS, EXT_REBAR, ext_next, set_ext_next
 from ..layout import CapView, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
-from ..walk import Capability, Problem, cap_pointer_register
-from . import QemuOptions, recolour, with_bytes
+from ..walk import Capability, Problem, cap_pointer_register, follow
+from .model import recolour, with_bytes
+from .removals import QEMU_DROPS
+from .walks import EXT_WALKS
+
+if TYPE_CHECKING:  # annotations only
+    from . import QemuOptions
 
 S, E = Space.STANDARD, Space.EXTENDED
 QEMU_LAST_EXT = CONFIG_SIZE - 8  # pcie_add_capability asserts offset <= 0xFF8
-EXT_WALK_BOUND = (CONFIG_SIZE - STD_SIZE) // 4  # more links than DWORDs: a loop
 
 
 REBAR_CTRL_KEPT = 0x1F00 | 0xE0 | 0x07  # PCI_REBAR_CTRL_BAR_SIZE | NBAR_MASK | BAR_IDX
@@ -63,15 +68,11 @@ def setup_rebar(data: bytearray, offset: int) -> bool:
 
 def _drop_reason(kernel: Layout, data: bytearray, offset: int, cap_id: int, index: int | None,
                  opts: QemuOptions) -> str:
-    if cap_id == 0:
-        if index is not None and kernel.visibility(index) == "placeholder":
-            return (f"{kernel.cap_views[index].reason.split(';')[0]}; QEMU then drops the "
-                    "kernel's ID-0 placeholder at the head of the chain")
-        return "QEMU drops an ID-0 (masked) capability"
-    if cap_id == EXT_SRIOV:
-        return "QEMU drops SR-IOV (read-only VF BARs confuse OVMF)"
-    if cap_id == EXT_ARI:
-        return "QEMU drops ARI (it needs next-function virtualization)"
+    if cap_id == 0 and index is not None and kernel.visibility(index) == "placeholder":
+        return (f"{kernel.cap_views[index].reason.split(';')[0]}; QEMU then drops the "
+                "kernel's ID-0 placeholder at the head of the chain")
+    if cap_id in QEMU_DROPS:
+        return QEMU_DROPS[cap_id]
     if cap_id == EXT_ATS and opts.ats == "off":
         return "QEMU drops ATS (ats=off)"
     if cap_id == EXT_REBAR and not setup_rebar(data, offset):
@@ -81,28 +82,6 @@ def _drop_reason(kernel: Layout, data: bytearray, offset: int, cap_id: int, inde
 
 def _distance(offset: int, others: list[int], limit: int) -> int:
     return min([o for o in others if o > offset] + [limit]) - offset
-
-
-def kernel_chain(data: bytes) -> tuple[list[int], bool]:
-    """The extended chain as a reader of the kernel's bytes walks it from 0x100 (QEMU's
-    `vfio_add_ext_cap()` / `vfio_ext_cap_max_size()`): offsets in order, and whether the
-    chain loops (QEMU's walk has no bound, so it would never finish). A pointer below 0x100
-    ends the list here (QEMU itself would assert on it: `guest_view` says so)."""
-    out: list[int] = []
-    seen: set[int] = set()
-    pos = STD_SIZE
-    while pos and len(out) < EXT_WALK_BOUND:
-        if pos in seen:
-            return out, True
-        if pos > CONFIG_SIZE - 4 or pos < STD_SIZE:
-            break
-        header = struct.unpack_from("<I", data, pos)[0]
-        if not header:
-            break
-        seen.add(pos)
-        out.append(pos)
-        pos = (header >> 20) & 0xFFC
-    return out, len(out) >= EXT_WALK_BOUND
 
 
 def guest_view(kernel: Layout, opts: QemuOptions) -> Layout:
@@ -124,7 +103,11 @@ def guest_view(kernel: Layout, opts: QemuOptions) -> Layout:
 
     insert_headers: tuple[int, ...] | None = None
     ext = [i for i, c in enumerate(caps) if c.space is E]
-    chain, loops = kernel_chain(cs.data) if cs.has(STD_SIZE, 4) else ([], False)
+    # the chain as a reader of the kernel's bytes walks it from 0x100 (QEMU's row of the one
+    # walker): a pointer below 0x100 ends the list here (QEMU itself would assert on it, said
+    # below), and a loop never ends (QEMU's walk has no bound)
+    trail = follow(cs.data, EXT_WALKS["qemu"], STD_SIZE) if cs.has(STD_SIZE, 4) else None
+    chain, loops = (list(trail.offsets), trail.loops) if trail else ([], False)
     if not ext and not chain:
         pass
     elif not express or not cs.u32(STD_SIZE):
@@ -139,7 +122,7 @@ def guest_view(kernel: Layout, opts: QemuOptions) -> Layout:
                                     "the extended chain the kernel shows loops, and "
                                     "vfio_add_ext_cap() walks it without a bound", E))
         last = chain[-1] if chain else STD_SIZE
-        below = (struct.unpack_from("<I", cs.data, last)[0] >> 20) & 0xFFC
+        below = ext_next(struct.unpack_from("<I", cs.data, last)[0])
         if chain and 0 < below < STD_SIZE:
             problems.append(Problem("qemu_abort", last, f"QEMU would abort: the chain the kernel "
                                     f"shows points from {last:#05x} to {below:#05x}, below 0x100 "

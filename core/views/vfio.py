@@ -32,15 +32,19 @@ from __future__ import annotations
 import re
 import struct
 from functools import lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 from collections.abc import Callable
 
-from ..ids import CAP_ID_EXP, CAP_ID_MSI, CAP_ID_PCIX, set_ext_next
+from ..ids import CAP_ID_EXP, CAP_ID_MSI, CAP_ID_PCIX, EXT_NEXT_MASK, ext_next, set_ext_next
 from ..layout import CapView, Layout
 from ..registry import Space, lookup
 from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE, ConfigSpace
-from ..walk import Capability, cap_pointer_register
-from . import Access, KernelProfile, recolour, with_bytes
+from ..walk import Capability, cap_pointer_register, follow
+from .model import Access, recolour, with_bytes
+from .walks import RAW_EXT, RAW_STD
+
+if TYPE_CHECKING:  # annotations only
+    from . import KernelProfile
 
 S, E = Space.STANDARD, Space.EXTENDED
 V, RO, W, RAW = Access.VIRTUALIZED, Access.READ_ONLY, Access.WRITABLE, Access.RAW
@@ -144,17 +148,30 @@ def std_length(cs: ConfigSpace, c: Capability) -> tuple[int, str]:
     return _length(STD_LENGTHS.get(c.id, "no entry"), cs, c, f"{c.spec.short} ({c.id:#04x})")
 
 
+def no_length(cap_id: int, profile: KernelProfile) -> str:
+    """Why vfio-pci under a kernel flavour has no length for an extended ID whatever the
+    capability's bytes say (so hides it), or "" when it has one (a number or a rule)."""
+    if cap_id > profile.ext_cap_id_max:
+        return (f"ID {cap_id:#06x} is above PCI_EXT_CAP_ID_MAX ({profile.ext_cap_id_max:#x}): "
+                "vfio-pci has no length for it")
+    if cap_id == 0x1B and profile.exposes_pasid:
+        return ""
+    if cap_id == 0x23 and not profile.exposes_dvsec:
+        return "this kernel has no pci_ext_cap_length[] entry for DVSEC"
+    rule = EXT_LENGTHS.get(cap_id, "no entry in pci_ext_cap_length[]")
+    if isinstance(rule, str):
+        return f"vfio-pci has no length for {lookup(E, cap_id).short} ({cap_id:#06x}) (its table says: {rule})"
+    return ""
+
+
 def ext_length(cs: ConfigSpace, c: Capability, profile: KernelProfile) -> tuple[int, str]:
     """vfio's length for an extended capability under a kernel flavour."""
-    label = f"{c.spec.short} ({c.id:#06x})"
-    if c.id > profile.ext_cap_id_max:
-        return 0, (f"ID {c.id:#06x} is above PCI_EXT_CAP_ID_MAX ({profile.ext_cap_id_max:#x}): "
-                   "vfio-pci has no length for it")
+    why = no_length(c.id, profile)
+    if why:
+        return 0, why
     if c.id == 0x1B and profile.exposes_pasid:
         return 8, ""
-    if c.id == 0x23 and not profile.exposes_dvsec:
-        return 0, "this kernel has no pci_ext_cap_length[] entry for DVSEC"
-    return _length(EXT_LENGTHS.get(c.id, "no entry in pci_ext_cap_length[]"), cs, c, label)
+    return _length(EXT_LENGTHS[c.id], cs, c, f"{c.spec.short} ({c.id:#06x})")
 
 
 def _length(rule: int | LengthRule | str, cs: ConfigSpace, c: Capability, label: str) -> tuple[int, str]:
@@ -379,87 +396,60 @@ def _placeholder(c: Capability, profile: KernelProfile) -> tuple[bool, str]:
 STD_TABLE_IDS = frozenset(i for i, t in STD_PERMS.items() if t != RAW_WRITE)
 
 
-def _abutting_std(cs: ConfigSpace, data: bytearray, kmap: bytearray,
-                  caps: tuple[Capability, ...], views: list[CapView | None]) -> None:
-    """The standard-space half of `_abutting`: vfio_find_cap_start() walks back as far as
-    PCI_STD_HEADER_SIZEOF (0x40), and vfio_direct_config_read() serves the ID and next bytes
-    from vconfig only at offsets 0 and 1 from the start: the second of two abutting
-    capabilities with one ID (and direct permissions, e.g. two Vendor Specific ones) reads
-    its header raw, so vfio's rewrite of its next pointer (hiding what follows) is not seen."""
-    by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is S}
-    for c in caps:
-        if c.space is not S or c.offset <= STD_HEADER_SIZE or not c.id or c.id in STD_TABLE_IDS:
-            continue
-        i = by_offset[c.offset]
-        view = views[i]
-        if view is None or view.visibility != "visible" or not view.exposed:
-            continue
-        if kmap[c.offset - 1] != kmap[c.offset]:
-            continue
-        if data[c.offset:c.offset + 2] == cs.data[c.offset:c.offset + 2]:
-            continue  # vfio rewrote nothing there: raw or not, user space reads the same
-        start = c.offset
-        while start - 1 >= STD_HEADER_SIZE and kmap[start - 1] == kmap[c.offset]:
-            start -= 1
-        data[c.offset:c.offset + 2] = cs.data[c.offset:c.offset + 2]
-        views[i] = CapView("visible", f"its header reads raw: vfio_find_cap_start() puts its "
-                           f"start at {start:#04x}, in the {lookup(S, c.id).short} before it "
-                           "with the same ID, so vfio's rewrite of its next pointer is not seen",
-                           view.exposed)
-        nxt, seen = cs.data[c.offset + 1] & 0xFC, set()
-        while nxt >= STD_HEADER_SIZE and nxt not in seen and (j := by_offset.get(nxt)) is not None:
-            seen.add(nxt)
-            if views[j] is None or views[j].visibility != "hidden":
-                break
-            views[j] = CapView("visible", f"vfio-pci hides it ({views[j].reason}), but the "
-                               f"header at {c.offset:#04x} reads raw and leads here: user "
-                               "space and QEMU reach it; vfio maps none of its bytes", 0)
-            nxt = cs.data[nxt + 1] & 0xFC
+# Per space, how vfio_find_cap_start() and vfio_direct_config_read() treat a header: how far
+# back the start can be found (PCI_STD_HEADER_SIZEOF, or 0x100), how many header bytes are
+# served from vconfig at the start (ID and next; the extended header DWORD), the raw chain a
+# header read from the device leads along, and how offsets are written.
+_ABUT = {S: (STD_HEADER_SIZE, 2, RAW_STD, "#04x"), E: (STD_SIZE, 4, RAW_EXT, "#05x")}
 
 
 def _abutting(cs: ConfigSpace, data: bytearray, kmap: bytearray, caps: tuple[Capability, ...],
-              views: list[CapView | None]) -> None:
-    """Two mapped extended capabilities with the same map byte that abut (or overlap).
+              views: list[CapView | None], space: Space) -> None:
+    """Two mapped capabilities with the same map byte that abut (or overlap), in one space.
 
     drivers/vfio/pci/vfio_pci_config.c (torvalds/linux cc10385b6fde): vfio_config_do_rw()
     takes cap_start = vfio_find_cap_start(), which walks back while map[pos - 1] equals
     map[pos] ("XXX Can we have to abutting capabilities of the same type?"), so the second
-    header is at offset >= 4 from its start; vfio_direct_config_read() serves the header from
-    vconfig only when offset < 4: the second header reads raw from the device, with its own
-    next pointer, and vfio's rewrite of it (vfio_ecap_init() unlinking what follows) is not
-    seen. The capabilities that raw pointer leads to, which vfio_ecap_init() hid (no length,
-    none of their bytes mapped: raw too), are reachable from user space and QEMU adds them.
-    (For the AER and Power Budgeting tables, vfio_default_config_read() would apply their
-    virtualized bits at the shifted offset: not modelled; their headers are taken raw.)"""
-    by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is E}
+    header is not at offset 0 from its start; vfio_direct_config_read() serves the header from
+    vconfig only at offsets below 4 (extended) or at 0 and 1 (standard, ID and next): the
+    second header reads raw from the device, with its own next pointer, and vfio's rewrite of
+    it (unlinking what follows) is not seen. The capabilities that raw pointer leads to, which
+    vfio hid (no length, none of their bytes mapped: raw too), are reachable from user space
+    and QEMU adds them. In the standard space only IDs with direct permissions (e.g. two
+    Vendor Specific ones) are served this way; in the extended one every mapped ID is (for the
+    AER and Power Budgeting tables, vfio_default_config_read() would apply their virtualized
+    bits at the shifted offset: not modelled; their headers are taken raw)."""
+    floor, width, raw_chain, fmt = _ABUT[space]
+    by_offset = {c.offset: i for i, c in enumerate(caps) if c.space is space}
     for c in caps:
-        if c.space is not E or c.offset <= STD_SIZE or c.offset + 4 > CONFIG_SIZE:
+        if c.space is not space or c.offset <= floor or c.offset + width > CONFIG_SIZE:
+            continue
+        if space is S and (not c.id or c.id in STD_TABLE_IDS):
             continue
         i = by_offset[c.offset]
         view = views[i]
         if view is None or view.visibility != "visible" or not view.exposed:
             continue
-        if kmap[c.offset - 1] != kmap[c.offset] or kmap[c.offset] in (MAP_INVALID, MAP_INVALID_VIRT, MAP_BASIC):
+        m = kmap[c.offset]
+        if kmap[c.offset - 1] != m or (space is E and m in (MAP_INVALID, MAP_INVALID_VIRT, MAP_BASIC)):
             continue
-        if data[c.offset:c.offset + 4] == cs.data[c.offset:c.offset + 4]:
+        if data[c.offset:c.offset + width] == cs.data[c.offset:c.offset + width]:
             continue  # vfio rewrote nothing there: raw or not, user space reads the same
         start = c.offset
-        while start - 1 >= STD_SIZE and kmap[start - 1] == kmap[c.offset]:
+        while start - 1 >= floor and kmap[start - 1] == m:
             start -= 1
-        data[c.offset:c.offset + 4] = cs.data[c.offset:c.offset + 4]
+        data[c.offset:c.offset + width] = cs.data[c.offset:c.offset + width]
         views[i] = CapView("visible", f"its header reads raw: vfio_find_cap_start() puts its "
-                           f"start at {start:#05x}, in the {lookup(E, c.id).short} before it "
+                           f"start at {start:{fmt}}, in the {lookup(space, c.id).short} before it "
                            "with the same ID, so vfio's rewrite of its next pointer is not seen",
                            view.exposed)
-        nxt, seen = (cs.u32(c.offset) >> 20) & 0xFFC, set()
-        while nxt >= STD_SIZE and nxt not in seen and (j := by_offset.get(nxt)) is not None:
-            seen.add(nxt)
-            if views[j] is None or views[j].visibility != "hidden":
+        for nxt in follow(cs.data, raw_chain, c.offset).offsets[1:]:
+            j = by_offset.get(nxt)
+            if j is None or views[j] is None or views[j].visibility != "hidden":
                 break
             views[j] = CapView("visible", f"vfio-pci hides it ({views[j].reason}), but the "
-                               f"header at {c.offset:#05x} reads raw and leads here: user "
+                               f"header at {c.offset:{fmt}} reads raw and leads here: user "
                                "space and QEMU reach it; vfio maps none of its bytes", 0)
-            nxt = (cs.u32(nxt) >> 20) & 0xFFC
 
 
 def _set_next_std(data: bytearray, pointer_pos: int, value: int) -> None:
@@ -553,7 +543,7 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
                                f"keeps a 4-byte placeholder ({why})", 4)
             if not raw_head:
                 hdr = struct.unpack_from("<I", data, c.offset)[0]
-                struct.pack_into("<I", data, c.offset, hdr & 0xFFC00000)
+                struct.pack_into("<I", data, c.offset, hdr & EXT_NEXT_MASK << 20)  # next kept
             mapped(c, 4, c.id & 0xFF)
             prev_hdr = c.offset
             continue
@@ -567,13 +557,13 @@ def vfio_view(hw: Layout, profile: KernelProfile, with_access: bool = True) -> L
         # vfio_ecap_init(): a next pointer that leads to a header reading 0 meets ID 0, which
         # has no length (pci_ext_cap_length[0] is 0): "hiding ecap 0x0", and the previous
         # header's next becomes PCI_EXT_CAP_NEXT(0) = 0 (torvalds/linux cc10385b6fde)
-        nxt = (cs.u32(ext_chain[-1].offset) >> 20) & 0xFFC
+        nxt = ext_next(cs.u32(ext_chain[-1].offset))
         if (STD_SIZE <= nxt <= cfg_size - 4 and cs.has(nxt, 4) and cs.u32(nxt) == 0
                 and not (raw_head and prev_hdr == STD_SIZE)):
             _set_next_ext(data, prev_hdr, 0)
     if extended_caps:
-        _abutting(cs, data, kmap, caps, views)
-    _abutting_std(cs, data, kmap, caps, views)
+        _abutting(cs, data, kmap, caps, views, E)
+    _abutting(cs, data, kmap, caps, views, S)
 
     cap_views = tuple(v or CapView("visible") for v in views)
     access = map_access(kmap, cs, msi, profile) if with_access else b""

@@ -26,20 +26,25 @@ crosvm) and `vmm_hang` (an unbounded walk around a loop, standard or extended). 
 from __future__ import annotations
 
 import struct
+from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 
-from ..ids import (
-    CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_ARI, EXT_CAC, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR,
-)
+from ..ids import CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_CAC, EXT_NEXT_MASK, ext_next
 from ..layout import CapView, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
-from ..walk import Problem
-from . import QemuOptions, recolour, with_bytes
+from ..walk import STATUS_CAP_LIST, Problem, follow
+from .model import recolour, with_bytes
+from .qemu import guest_view as qemu_view
+from .removals import REMOVED, REMOVES
+from .walks import EXT_WALKS, STD_WALKS
+
+if TYPE_CHECKING:  # annotations only
+    from . import QemuOptions
 
 E = Space.EXTENDED
-ARI, SRIOV, REBAR, VF_REBAR, CAC = EXT_ARI, EXT_SRIOV, EXT_REBAR, EXT_VF_REBAR, EXT_CAC
-NAMES = {ARI: "ARI", SRIOV: "SR-IOV", REBAR: "Resizable BAR", VF_REBAR: "VF Resizable BAR"}
+CAC = EXT_CAC
+NAMES = {cap_id: r.name for cap_id, r in REMOVED.items()}
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,9 +66,8 @@ class Vmm:
     name: str
     label: str
     style: str  # rebuild | id-null | relink-zero | unlink
-    removes: frozenset[int]  # extended capability IDs it hides from the guest
+    removes: frozenset[int]  # extended capability IDs it hides from the guest (removals.REMOVES)
     needs: tuple[int, ...]  # standard capabilities the kernel must show for it to act
-    walk_bound: int | None  # steps its extended walk takes at most (None: none: a loop hangs it)
     zero_body: bool  # a removed capability's body reads 0
     source: str  # file and function, and the revision read
     verified: bool = True  # False: modelled from the reference page, not from source
@@ -79,11 +83,16 @@ class Vmm:
     # bounded | unbounded-listed (QEMU) | unbounded-masked (cloud-hypervisor) | unbounded-raw
     # (crosvm): how its standard-chain walk ends, and so whether a loop hangs it
     std_walk: str = "bounded"
-    aligned_next: bool = True  # False: follows an extended next pointer's low two bits too
+
+    @property
+    def walk_bound(self) -> int | None:
+        """Steps its extended walk takes at most (None: none: a loop hangs it); the walk
+        itself is its row of `core.views.walks.EXT_WALKS`."""
+        return EXT_WALKS[self.name].bound
 
 
 VMMS: dict[str, Vmm] = {v.name: v for v in (
-    Vmm("qemu", "QEMU", "rebuild", frozenset({0x00, SRIOV, ARI}), (CAP_ID_EXP,), None, False,
+    Vmm("qemu", "QEMU", "rebuild", REMOVES["qemu"], (CAP_ID_EXP,), False,
         "hw/vfio/pci.c vfio_add_ext_cap(), vfio_ext_cap_max_size(), vfio_setup_rebar_ecap(); "
         "hw/pci/pcie.c pcie_insert_capability() (legoater/qemu, QEMU 11.x)",
         creates={
@@ -106,8 +115,8 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
                "(VIOMMU_FLAG_PASID_SUPPORTED), a PCI Express device with a 4 KiB config region, "
                "on a PCIe machine bus"),
         std_walk="unbounded-listed"),
-    Vmm("cloud-hypervisor", "cloud-hypervisor", "id-null", frozenset({ARI, REBAR, SRIOV}),
-        (CAP_ID_PM, CAP_ID_EXP), None, False,
+    Vmm("cloud-hypervisor", "cloud-hypervisor", "id-null", REMOVES["cloud-hypervisor"],
+        (CAP_ID_PM, CAP_ID_EXP), False,
         "pci/src/vfio.rs parse_capabilities(), parse_extended_capabilities(), "
         "read_config_register() (main, 2026-08-20)",
         creates={
@@ -125,8 +134,8 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         above_region=0,
         # parse_capabilities(): no bound, stops only at next 0 or next == itself;
         # parse_extended_capabilities(): cap_next = (hdr >> 20) & 0xfff, not aligned
-        std_walk="unbounded-masked", aligned_next=False),
-    Vmm("openvmm", "openvmm", "id-null", frozenset({SRIOV, ARI, REBAR}), (), 256, False,
+        std_walk="unbounded-masked"),
+    Vmm("openvmm", "openvmm", "id-null", REMOVES["openvmm"], (), False,
         "vm/devices/pci/vfio_assigned_device/src/lib.rs discover_capabilities() and its "
         "config patches (main, 2026-08-21)",
         creates={"pasid": Creates(None, (), "PR #4375 (open, Sep 2026) appends a synthetic PASID "
@@ -138,8 +147,8 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         refuses_io_bar=True,
         # read_phys_config(): a failed read_config() (offset + len > config_size) sets !0
         above_region=0xFFFFFFFF),
-    Vmm("firecracker", "Firecracker", "id-null", frozenset({ARI, REBAR, SRIOV}), (CAP_ID_EXP,),
-        1024, True,
+    Vmm("firecracker", "Firecracker", "id-null", REMOVES["firecracker"], (CAP_ID_EXP,),
+        True,
         "src/vmm/src/vfio.rs vfio_read_extended_caps(), vfio_mask_sriov(), "
         "vfio_mask_resizeable_bar() (device-passthrough PR #6055, 2026-07-24)",
         notes=("guest writes to the masked registers are dropped",
@@ -149,8 +158,8 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
         # 256-byte region vfio-ioctls 0.8 fails the whole read, so no MSI-X is found
         small_region_refused="its 4 KiB config read fails on a 256-byte region, so it finds "
                              "no MSI-X capability (VfioError::NoMsixIrq)"),
-    Vmm("firecracker-vfio", "Firecracker (feature/vfio)", "id-null", frozenset({ARI, REBAR, SRIOV}),
-        (CAP_ID_EXP,), 1024, False,
+    Vmm("firecracker-vfio", "Firecracker (feature/vfio)", "id-null", REMOVES["firecracker-vfio"],
+        (CAP_ID_EXP,), False,
         "src/vmm/src/vfio.rs vfio_read_extended_caps() (branch feature/vfio; PR #6085 reads "
         "the same)"),
     # src/vmm/src/devices/vfio/pci.rs VfioPciDevice::with_io(), hide_extended_capabilities(),
@@ -158,14 +167,14 @@ VMMS: dict[str, Vmm] = {v.name: v for v in (
     # fa70b54b9a15c0437dbd66b091817aa99495279b): the walk runs whenever the region is larger
     # than 256 bytes (no PCI Express condition), at most EXTENDED_CAPABILITY_TTL = 480 steps
     Vmm("firecracker-unlink", "Firecracker (pci.rs)", "unlink",
-        frozenset({SRIOV, ARI, REBAR, VF_REBAR}), (), (CONFIG_SIZE - STD_SIZE) // 8, False,
+        REMOVES["firecracker-unlink"], (), False,
         "src/vmm/src/devices/vfio/pci.rs with_io(), hide_extended_capabilities(), "
         "virtual_config_byte(), read_config_register() (fa70b54b9a15)", verified=True,
         notes=("refuses any function whose header type is not 0 (VfioPciError::NotAnEndpoint)",
                "a removed capability's header and body stay raw; only a removed head at 0x100 "
                "is overridden"),
         endpoint_only=True, above_region=0xFFFFFFFF),
-    Vmm("crosvm", "crosvm", "relink-zero", frozenset({ARI, SRIOV, REBAR}), (CAP_ID_EXP,), None,
+    Vmm("crosvm", "crosvm", "relink-zero", REMOVES["crosvm"], (CAP_ID_EXP,),
         True, "devices/src/pci/vfio_pci.rs VfioPciDevice::new(), is_skipped_ext_cap(), "
         "read_config_register() (main, 2026-08-21)",
         notes=("guest writes to a removed capability's extent are dropped",),
@@ -178,78 +187,27 @@ def _u32(data: bytes | bytearray, pos: int) -> int:
     return struct.unpack_from("<I", data, pos)[0] if 0 <= pos <= CONFIG_SIZE - 4 else 0
 
 
-def _walk(vmm: Vmm, data: bytes) -> tuple[list[int], bool]:
-    """The extended chain as this VMM walks the kernel's bytes from 0x100, and whether it
-    never ends (a loop, and no bound on the walk)."""
-    out: list[int] = []
-    seen: set[int] = set()
-    pos = STD_SIZE
-    bound = vmm.walk_bound or (CONFIG_SIZE - STD_SIZE) // 4 + 1
-    while pos and len(out) < bound:
-        if pos > CONFIG_SIZE - 4 or pos < STD_SIZE:
-            break  # (below 0x100 a VMM would read the standard header as a capability: not modelled)
-        header = _u32(data, pos)
-        if not header:
-            break
-        if pos in seen and vmm.walk_bound is None:
-            return out, True
-        seen.add(pos)
-        out.append(pos)
-        raw = (header >> 20) & 0xFFF
-        if vmm.name == "openvmm" and raw and (raw < STD_SIZE or raw & 3):
-            break  # discover_capabilities() aborts on a malformed next pointer
-        pos = raw & 0xFFC
-    return out, False
-
-
 def _body_dwords(vmm: Vmm, data: bytes, off: int, cap_id: int, extent: int) -> int:
     """How many bytes after the header a VMM zeroes for a removed capability."""
     if vmm.style == "relink-zero":
         return extent - 4
-    if cap_id == ARI:
-        return 4
-    if cap_id == SRIOV:
-        return 0x3C
+    removed = REMOVED.get(cap_id)
+    if removed is not None and removed.fixed:  # ARI, SR-IOV: the whole structure
+        return removed.smallest - 4
     nbar = min(max((_u32(data, off + 8) >> 5) & 7, 1), 6)  # vfio_mask_resizeable_bar()
     return 8 * nbar
 
 
-# How each unbounded standard-chain walk reads: (needs Status.CapList, pointer mask, stops
-# where a pointer leads to itself).
-# - QEMU hw/vfio/pci.c vfio_add_capabilities(): only with Status.CapList (and a pointer at
-#   0x34); vfio_std_cap_max_size() then follows pdev->config[tmp + 1], unmasked, until 0
-#   (legoater/qemu 0bdfd5427037).
-# - cloud-hypervisor pci/src/vfio.rs parse_capabilities() (ae44c2971c83): only with
-#   Status.CapList; pointers & 0xfc; stops at next 0 or next == itself, nothing else.
-# - crosvm devices/src/pci/vfio_pci.rs VfioPciDevice::new() (f1e797a68dad): from the byte at
-#   0x34, no Status check, no mask, stops only at next 0.
-STD_WALKS: dict[str, tuple[bool, int, bool]] = {
-    "unbounded-listed": (True, 0xFF, False),
-    "unbounded-masked": (True, 0xFC, True),
-    "unbounded-raw": (False, 0xFF, False),
-}
-
-
 def _std_loop(vmm: Vmm, data: bytes) -> int | None:
-    """Where an unbounded standard-chain walk comes back to a capability it has read (the
-    VMM never returns from device set-up), or None."""
+    """Where an unbounded standard-chain walk (its row of `STD_WALKS`) comes back to a
+    capability it has read (the VMM never returns from device set-up), or None."""
     if vmm.std_walk == "bounded":
         return None
-    needs_list, mask, stops_at_self = STD_WALKS[vmm.std_walk]
-    byte = (lambda o: data[o] if 0 <= o < len(data) else 0)
-    if needs_list and not byte(0x06) & 0x10:
+    needs_list, rule = STD_WALKS[vmm.std_walk]
+    if needs_list and not data[0x06] & STATUS_CAP_LIST:
         return None
-    seen: set[int] = set()
-    it = byte(0x34) & mask
-    while it:
-        if it in seen:
-            return it
-        seen.add(it)
-        nxt = byte(it + 1) & mask
-        if stops_at_self and nxt == it:
-            return None
-        it = nxt
-    return None
+    trail = follow(data, rule, data[0x34])
+    return trail.end.pointer if trail.loops else None
 
 
 def _io_bar(data: bytes) -> int | None:
@@ -261,23 +219,6 @@ def _io_bar(data: bytes) -> int | None:
             return bar
         bar += 2 if value & 7 == 4 else 1
     return None
-
-
-def _ch_walk(data: bytes, region: int) -> tuple[list[int], bool]:
-    """cloud-hypervisor pci/src/vfio.rs parse_extended_capabilities() (ae44c2971c83): from
-    0x100, cap_next = (header >> 20) & 0xfff followed as is (an unaligned pointer reads the
-    dword at that byte), no bound, no lower limit; a read past the region is 0; stop at
-    next 0. Returns the offsets read and whether the walk never ends."""
-    out: list[int] = []
-    cur = STD_SIZE
-    while True:
-        if cur in out:
-            return out, True
-        out.append(cur)
-        header = _u32(data, cur) if cur + 4 <= region else 0
-        cur = (header >> 20) & 0xFFF
-        if not cur:
-            return out, False
 
 
 def _pci_rs(data: bytes, region: int) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
@@ -292,15 +233,8 @@ def _pci_rs(data: bytes, region: int) -> tuple[list[tuple[int, int]], list[tuple
     (header & 0x000fffff) | next << 20. virtual_config_byte() takes the first override."""
     ecaps: list[tuple[int, int]] = []
     if region > STD_SIZE:
-        pos = STD_SIZE
-        for _ in range((CONFIG_SIZE - STD_SIZE) // 8):
-            header = _u32(data, pos)
-            if header in (0, 0xFFFFFFFF):
-                break
-            ecaps.append((pos, header))
-            pos = (header >> 20) & 0xFFC
-            if pos < STD_SIZE:
-                break
+        walked = follow(data, EXT_WALKS["firecracker-unlink"], STD_SIZE)
+        ecaps = list(zip(walked.offsets, walked.headers, strict=True))
     hidden = VMMS["firecracker-unlink"].removes
 
     def next_visible(start: int) -> int:
@@ -312,7 +246,7 @@ def _pci_rs(data: bytes, region: int) -> tuple[list[tuple[int, int]], list[tuple
         if header & 0xFFFF in hidden:
             if i == 0:
                 overrides.append((pos, nxt << 20))
-        elif (header >> 20) & 0xFFC != nxt:
+        elif ext_next(header) != nxt:
             overrides.append((pos, (header & 0x000FFFFF) | nxt << 20))
     return ecaps, overrides
 
@@ -345,8 +279,6 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
     if vmm.style == "rebuild":
         from dataclasses import replace
 
-        from .qemu import guest_view as qemu_view
-
         layout = qemu_view(kernel, opts)
         loop_at = _std_loop(vmm, kernel.space.data)
         if loop_at is None:
@@ -374,10 +306,8 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
         problems.append(Problem("vmm_hang", loop_at, f"{vmm.label} would hang at device start: "
                                 f"the standard capability chain loops back to {loop_at:#04x}, "
                                 "and its walk has no bound", Space.STANDARD))
-    if not vmm.aligned_next:
-        chain, hangs = _ch_walk(cs.data, region) if readable else ([], False)
-    else:
-        chain, hangs = _walk(vmm, cs.data) if readable else ([], False)
+    trail = follow(cs.data, EXT_WALKS[vmm.name], STD_SIZE) if readable else None
+    chain, hangs = (list(trail.offsets), trail.loops) if trail else ([], False)
     acts = all(n in shown for n in vmm.needs)
     if hangs and acts:
         problems.append(Problem("vmm_hang", chain[-1], f"{vmm.label} would hang at device "
@@ -445,4 +375,4 @@ def _relink_zero(data: bytearray, kernel_bytes: bytes, chain: list[int], removed
                 data[off:end] = bytes(end - off)
             continue
         nxt = next((k for k in kept if k > off), 0)  # read_config_register() keeps bits 21:20
-        struct.pack_into("<I", data, off, (_u32(kernel_bytes, off) & ~(0xFFC << 20)) | nxt << 20)
+        struct.pack_into("<I", data, off, (_u32(kernel_bytes, off) & ~(EXT_NEXT_MASK << 20)) | nxt << 20)
