@@ -18,7 +18,7 @@ A dump with none of these is taken as read on the host; `--captured` overrides e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from .record import record, replace
 from typing import Any
 from collections.abc import Iterable
 
@@ -39,7 +39,7 @@ VIRTUAL_BRIDGES = {
 VIRTIO_VENDOR = 0x1AF4
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Captured:
     """Where a dump was read (host or guest), the VMM style seen, and the evidence."""
 
@@ -149,7 +149,7 @@ def forced(layer: str, vmm_style: str | None = None) -> Captured:
 
 # ---------------------------------------------------------------- the host behind a guest dump
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostRow:
     """One row of the chain the host most likely had behind a guest-read dump."""
 

@@ -12,7 +12,7 @@ What each VMM removes and synthesizes is table-driven knowledge in `core.views.v
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from .record import field, record
 from typing import TYPE_CHECKING
 
 from .views import ATS_MODES, PROFILES, VIEWS, QemuOptions
@@ -36,7 +36,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TargetSpec:
     """The layer placements are judged for, and the options that shape it."""
 

@@ -12,7 +12,7 @@ lspci and the PCI core's capability search stop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from .record import record
 from typing import NamedTuple
 
 from .ids import CAP_ID_EXP, CAP_ID_PCIX
@@ -63,7 +63,7 @@ class Capability(NamedTuple):
         return CapContext(cs.data, self.offset, self.space, cs.header_type, pcie)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Chains:
     """The capabilities in chain order (standard first, then extended) and the problems."""
 

@@ -14,7 +14,7 @@ entry follows the PCIe spec and says so in `notes`.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from ..record import field, record
 from enum import StrEnum
 from typing import NamedTuple
 from collections.abc import Callable, Iterable, Sequence
@@ -31,7 +31,7 @@ class Certainty(StrEnum):
     UNKNOWN = "unknown"  # no layout known beyond the header
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Bits:
     """A bit field inside a register: bits `lo`..`hi` inclusive."""
 
@@ -45,7 +45,7 @@ class Bits:
         return self.hi - self.lo + 1
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Reg:
     """A register at `offset` (bytes from the capability header), `width` bytes wide.
 
@@ -153,7 +153,7 @@ SizeRule = Callable[[CapContext], Size]
 Layout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CapSpec:
     """Everything capslot knows about one capability ID."""
 

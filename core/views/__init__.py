@@ -13,7 +13,7 @@ flavour, QEMU properties). `view()` picks one by name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 from enum import IntEnum
 
 from ..layout import CapView, Kind, Layout, Region, build
@@ -45,7 +45,7 @@ ACCESS_LABELS = {
 }
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KernelProfile:
     """A vfio-pci flavour: which extended IDs it has a length for."""
 
@@ -66,7 +66,7 @@ PROFILES: dict[str, KernelProfile] = {
 ATS_MODES = ("auto", "on", "off")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class QemuOptions:
     """QEMU vfio-pci properties that change what the guest sees.
 
