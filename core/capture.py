@@ -19,7 +19,9 @@ A dump with none of these is taken as read on the host; `--captured` overrides e
 from __future__ import annotations
 
 from .record import record, replace
-from typing import Any
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 from collections.abc import Iterable
 
 from .ids import EXT_ARI, EXT_CAC, EXT_PASID, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR

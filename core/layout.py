@@ -20,7 +20,7 @@ import struct
 from .record import record
 from functools import cached_property
 from enum import StrEnum
-from typing import NamedTuple
+from .record import NamedTuple
 
 from .registry import Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext

@@ -16,9 +16,7 @@ from __future__ import annotations
 
 from .record import field, record, replace
 from functools import cached_property
-from typing import Any
-
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 
 from .capture import Captured, detect
 from .capture import forced as forced_capture
@@ -29,6 +27,8 @@ from .views import view as view_of
 
 if TYPE_CHECKING:  # the placement machinery is imported when a placement is asked for:
     #                `show --json` of the bytes alone never pays for it
+    from typing import Any
+
     from .placement import DeviceTable, QuirkEntry, Synthesis
     from .placement.auto import Placement
     from .placement.validate import Finding, Placed, Target

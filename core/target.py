@@ -13,7 +13,7 @@ What each VMM removes and synthesizes is table-driven knowledge in `core.views.v
 from __future__ import annotations
 
 from .record import field, record
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 
 from .views import ATS_MODES, PROFILES, VIEWS, QemuOptions
 

@@ -13,7 +13,7 @@ lspci and the PCI core's capability search stop.
 from __future__ import annotations
 
 from .record import record
-from typing import NamedTuple
+from .record import NamedTuple
 
 from .ids import CAP_ID_EXP, CAP_ID_PCIX
 from .registry import CapSpec, Certainty, PcieInfo, Space, lookup

@@ -173,3 +173,56 @@ def test_definition_errors_are_the_dataclasses():
         class Order:
             a: int = 0
             b: int
+
+
+def named_twins():
+    """The same NamedTuple class body, through typing and through core.record."""
+    import typing
+
+    made = []
+    for base in (rec.NamedTuple, typing.NamedTuple):
+        class Size(base):
+            """How big, and how sure."""
+
+            size: int
+            certainty: str
+            why: str = ""
+            limit: int = 0
+
+            @property
+            def end(self) -> int:
+                return self.size + self.limit
+
+            def doubled(self) -> Size:
+                return self._replace(size=self.size * 2)
+
+        made.append(Size)
+    return made
+
+
+def test_named_tuples_are_typings():
+    R, T = named_twins()
+    for args in [(4, "exact"), (4, "minimum", "why", 8)]:
+        r, t = R(*args), T(*args)
+        assert r == t == tuple(t) and hash(r) == hash(t) and repr(r) == repr(t)
+        assert r.end == t.end and r.doubled() == t.doubled() and r._asdict() == t._asdict()
+        assert isinstance(r, tuple) and R._make(list(r)) == r
+    assert R._fields == T._fields and R._field_defaults == T._field_defaults
+    assert R.__doc__ == T.__doc__ and list(R.__annotations__) == list(T.__annotations__)
+    assert R(size=1, certainty="c", limit=3) == T(size=1, certainty="c", limit=3)
+    globals()["_PickledSize"] = R
+    R.__qualname__ = R.__name__ = "_PickledSize"
+    try:
+        assert pickle.loads(pickle.dumps(R(1, "x"))) == R(1, "x")
+    finally:
+        del globals()["_PickledSize"]
+    with pytest.raises(TypeError):
+        class Bad(rec.NamedTuple):
+            a: int = 0
+            b: int
+    with pytest.raises(AttributeError):
+        class Worse(rec.NamedTuple):
+            a: int
+
+            def _replace(self):
+                return self

@@ -10,7 +10,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 from collections.abc import Callable, Sequence
 
 from core.space import DumpError

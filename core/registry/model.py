@@ -16,7 +16,7 @@ from __future__ import annotations
 import struct
 from ..record import field, record
 from enum import StrEnum
-from typing import NamedTuple
+from ..record import NamedTuple
 from collections.abc import Callable, Iterable, Sequence
 
 

@@ -15,7 +15,9 @@ that cannot be read raises `DumpError` with the file and line.
 from __future__ import annotations
 
 import io
-from typing import BinaryIO
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from typing import BinaryIO
 from collections.abc import Iterable, Iterator
 
 from ..space import ConfigSpace, DumpError, Provenance
