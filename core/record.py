@@ -24,6 +24,8 @@ with annotated fields, defaults, methods and a docstring), without importing `ty
 from __future__ import annotations
 
 import collections
+import contextlib
+import sys
 from operator import attrgetter
 
 TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
@@ -134,12 +136,72 @@ def _init(cls: type, fields: list[Field]) -> Callable[..., None]:
     if hasattr(cls, "__post_init__"):
         body.append("self.__post_init__()")
     source = f"def __init__({', '.join(params)}):\n " + ("\n ".join(body) or "pass") + "\n"
-    # exec of the text, not of compile(text): compile() first checks whether it was given an
-    # AST, which builds every AST class (~10M instructions, a quarter of Python's start-up)
-    exec(source, scope)  # noqa: S102 - our own text
+    exec(_CODE.get(source), scope)  # noqa: S102 - our own text, compiled (or cached) here
     init = scope["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
+
+
+class _CompiledInits:
+    """The code of every __init__ made so far, kept beside the bytecode of this module (as
+    Python keeps a module's): parsing and compiling the text again cost each run ~0.5M
+    instructions per class, and the first compile() ~10M more (it builds every AST class).
+    Keyed by the function's text, so an entry is never stale; written like a .pyc (not when
+    sys.dont_write_bytecode, atomically, and a folder that cannot be written is no error)."""
+
+    LIMIT = 400  # entries: more means classes changed many times; start again
+
+    def __init__(self) -> None:
+        self._codes: dict[str, Any] | None = None
+
+    @property
+    def path(self) -> str:
+        import os
+
+        return os.path.join(os.path.dirname(__file__), "__pycache__",
+                            f"record-inits.{sys.implementation.cache_tag}.marshal")
+
+    def _load(self) -> dict[str, Any]:
+        import marshal
+
+        try:
+            with open(self.path, "rb") as f:
+                codes = marshal.load(f)
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}
+        return codes if isinstance(codes, dict) else {}
+
+    def get(self, source: str) -> Any:
+        if self._codes is None:
+            self._codes = self._load()
+        code = self._codes.get(source)
+        if type(code) is not _CODE_TYPE:  # missing (or a damaged file's value)
+            code = compile(source, "<record __init__>", "exec")
+            if len(self._codes) >= self.LIMIT:
+                self._codes = {}
+            self._codes[source] = code
+            self._save()
+        return code
+
+    def _save(self) -> None:
+        if sys.dont_write_bytecode:
+            return
+        import marshal
+        import os
+
+        temporary = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(temporary, "wb") as f:
+                marshal.dump(self._codes, f)
+            os.replace(temporary, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+_CODE_TYPE = type(_CompiledInits.get.__code__)
+_CODE = _CompiledInits()
 
 
 def _make(cls: type, slots: bool) -> type:

@@ -226,3 +226,28 @@ def test_named_tuples_are_typings():
 
             def _replace(self):
                 return self
+
+
+def test_compiled_inits_are_kept_like_bytecode_and_a_bad_file_is_ignored(tmp_path, monkeypatch):
+    path = tmp_path / "__pycache__" / "inits.marshal"
+
+    class Inits(rec._CompiledInits):
+        @property
+        def path(self) -> str:
+            return str(path)
+
+    source = "def __init__(self, a):\n _set(self, 'a', a)\n"
+    monkeypatch.setattr(rec.sys, "dont_write_bytecode", True)
+    Inits().get(source)
+    assert not path.exists()  # PYTHONDONTWRITEBYTECODE: nothing written, as for .pyc files
+    monkeypatch.setattr(rec.sys, "dont_write_bytecode", False)
+    first = Inits().get(source)
+    assert path.is_file() and list(tmp_path.joinpath("__pycache__").iterdir()) == [path]
+    again = Inits()
+    assert again.get(source) == first and again._codes is not None and len(again._codes) == 1
+    scope = {"_set": object.__setattr__}
+    exec(again.get(source), scope)
+    assert scope["__init__"].__code__.co_varnames[:2] == ("self", "a")
+    path.write_bytes(b"not marshal data")
+    assert Inits().get(source) == first  # a damaged file: compiled again, and replaced
+    assert Inits()._load() != {}
