@@ -46,8 +46,11 @@ def _looks_binary(head: bytes) -> bool:
         return False
     # Text dumps are ASCII (device names may carry a little UTF-8); control bytes other
     # than tab/CR/LF/FF are not text.
-    controls = sum(1 for b in head if b < 0x20 and b not in (9, 10, 12, 13))
+    controls = len(head) - len(head.translate(None, _CONTROLS))  # counted in C: 1 ms a file in Python
     return controls > len(head) // 100
+
+
+_CONTROLS = bytes(b for b in range(0x20) if b not in (9, 10, 12, 13))
 
 
 def detect(head: bytes) -> str | None:
