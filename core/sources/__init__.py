@@ -64,9 +64,11 @@ def detect(head: bytes) -> str | None:
         line = raw_line.rstrip()
         if not line.strip():
             continue
+        # both hex rows start with 7 hex digits: other lines never compile their patterns
+        hex_row = len(line) > 7 and not line[:7].strip("0123456789abcdefABCDEF")
         for name, probe in (("xxd", hexdump.XXD_ROW), ("hexdump", hexdump.HEXDUMP_ROW),
                             ("lspci", lspci.ROW), ("lspci", lspci.DEVICE)):
-            if probe.match(line):
+            if (hex_row or name == "lspci") and probe.match(line):
                 return name
         if line.startswith((" ", "\t", "*")):
             continue
