@@ -31,8 +31,7 @@ class Certainty(StrEnum):
     UNKNOWN = "unknown"  # no layout known beyond the header
 
 
-@record
-class Bits:
+class Bits(NamedTuple):
     """A bit field inside a register: bits `lo`..`hi` inclusive."""
 
     lo: int
@@ -45,8 +44,7 @@ class Bits:
         return self.hi - self.lo + 1
 
 
-@record
-class Reg:
+class Reg(NamedTuple):
     """A register at `offset` (bytes from the capability header), `width` bytes wide.
 
     Widths 1, 2, 4 and 8 are little-endian integers; any other width is a byte string
