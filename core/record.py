@@ -136,7 +136,7 @@ def _init(cls: type, fields: list[Field]) -> Callable[..., None]:
     if hasattr(cls, "__post_init__"):
         body.append("self.__post_init__()")
     source = f"def __init__({', '.join(params)}):\n " + ("\n ".join(body) or "pass") + "\n"
-    exec(_CODE.get(source), scope)  # noqa: S102 - our own text, compiled (or cached) here
+    exec(_CODE.get(source), scope)  # noqa: S102 - our own text (or its kept code)
     init = scope["__init__"]
     init.__qualname__ = f"{cls.__qualname__}.__init__"
     return init
@@ -172,10 +172,14 @@ class _CompiledInits:
         return codes if isinstance(codes, dict) else {}
 
     def get(self, source: str) -> Any:
+        """What to exec for `source`: its kept code, else the text itself when nothing is
+        kept (exec of text never builds the AST classes that compile() builds first)."""
         if self._codes is None:
             self._codes = self._load()
         code = self._codes.get(source)
         if type(code) is not _CODE_TYPE:  # missing (or a damaged file's value)
+            if sys.dont_write_bytecode:
+                return source
             code = compile(source, "<record __init__>", "exec")
             if len(self._codes) >= self.LIMIT:
                 self._codes = {}
@@ -184,8 +188,6 @@ class _CompiledInits:
         return code
 
     def _save(self) -> None:
-        if sys.dont_write_bytecode:
-            return
         import marshal
         import os
 
