@@ -1,58 +1,124 @@
 """Core speed: `capslot show --json` and the Rich `show` against their floor (`python -c pass`
-of the same venv) and their peer (`lspci -F DUMP -vvv`), in alternation with cached bytecode;
-then where a `show --json` spends its time (`python -X importtime`) and the work per device
-in-process. Goals (issue 14): show --json <= 1.4x the floor, the Rich show <= 2x.
+of the same venv) and their peer (`lspci -F DUMP -vvv`), with cached bytecode; then where a
+`show --json` spends its time (`python -X importtime`) and the work per device in-process.
+Goals (issue 23): show --json <= 1.4x the floor, the Rich show <= 2x.
 
-    python benchmarks/core_speed.py [--pairs N]
+Each command is paired with the floor: N pairs, the order alternating (floor first, then the
+command first), after a warm-up. CPU is the child's own (user + system from os.wait4, which
+reaps it), wall the parent's clock around it, memory the child's own peak (ru_maxrss). The
+ratio is the median of the per-pair ratios (each pair ran side by side, so a burst of load
+hits both), with the min and max of those ratios beside it.
+
+    python benchmarks/core_speed.py [--pairs N] [--checkout DIR]
+
+--checkout DIR measures the capslot of another checkout (e.g. `git archive 761d562 core tui`
+unpacked in DIR, for a before-and-after) with this venv's Python.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import shutil
+import statistics
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import bytecode_env, paired, ratio  # noqa: E402 - after the path
+from benchmarks.measure import bytecode_env  # noqa: E402 - after the path
 
 DUMPS = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
 ONE = ROOT / "sample_dumps" / "intel_0d93_cxl_dvsec.txt"
-CAPSLOT = str(Path(sys.executable).with_name("capslot"))
+FLOOR = [sys.executable, "-c", "pass"]
 
 
-def processes(pairs: int) -> None:
+def capslot_command(checkout: Path) -> list[str]:
+    """What the installed `capslot` script runs, from `checkout`'s code."""
+    if checkout == ROOT:
+        return [str(Path(sys.executable).with_name("capslot"))]
+    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(checkout)!r}); "
+            "from tui.cli import main; sys.exit(main())"]
+
+
+def run(cmd: Sequence[str], env: dict) -> tuple[float, float, int]:
+    """(CPU seconds of the child alone, wall seconds, its peak RSS in KiB)."""
+    with open(os.devnull, "rb") as inp, open(os.devnull, "wb") as out:
+        t = time.perf_counter()
+        proc = subprocess.Popen(list(cmd), stdin=inp, stdout=out, stderr=out, env=env)
+        _, status, usage = os.wait4(proc.pid, 0)
+        wall = time.perf_counter() - t
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)}: exit {proc.returncode}")
+    return usage.ru_utime + usage.ru_stime, wall, usage.ru_maxrss
+
+
+def spread(xs: list[float], scale: float = 1.0, unit: str = "") -> str:
+    return " / ".join(f"{x * scale:.{1 if scale > 1 else 2}f}" for x in
+                      (min(xs), statistics.median(xs), max(xs))) + unit
+
+
+def pairs_against_floor(cmd: Sequence[str], pairs: int, env: dict) -> dict[str, list[float]]:
+    """`pairs` runs of the floor and of `cmd`, side by side, the order alternating."""
+    for _ in range(2):  # warm-up: the page cache and the bytecode
+        run(FLOOR, env), run(cmd, env)
+    got: dict[str, list[float]] = {k: [] for k in ("cpu", "wall", "rss", "fcpu", "fwall")}
+    for i in range(pairs):
+        if i % 2:
+            c, w, m = run(cmd, env)
+            fc, fw, _ = run(FLOOR, env)
+        else:
+            fc, fw, _ = run(FLOOR, env)
+            c, w, m = run(cmd, env)
+        for k, v in zip(got, (c, w, m, fc, fw), strict=True):
+            got[k].append(v)
+    return got
+
+
+def report(name: str, got: dict[str, list[float]], goal: float | None) -> float:
+    cpu_ratios = [c / f for c, f in zip(got["cpu"], got["fcpu"], strict=True)]
+    wall_ratios = [w / f for w, f in zip(got["wall"], got["fwall"], strict=True)]
+    median = statistics.median(cpu_ratios)
+    print(f"  {name:<28} cpu {spread(got['cpu'], 1000, ' ms')}   wall {spread(got['wall'], 1000, ' ms')}"
+          f"   peak {max(got['rss']) / 1024:.0f} MB")
+    print(f"  {'  the floor beside it':<28} cpu {spread(got['fcpu'], 1000, ' ms')}"
+          f"   wall {spread(got['fwall'], 1000, ' ms')}")
+    print(f"  {'  per-pair ratio':<28} cpu {spread(cpu_ratios, unit='x')}   wall {spread(wall_ratios, unit='x')}"
+          f"   median cpu {median:.2f}x" + (f" (goal {goal}x)" if goal else ""))
+    return median
+
+
+def processes(pairs: int, checkout: Path) -> None:
     env = bytecode_env()
-    subprocess.run([sys.executable, "-m", "compileall", "-q", str(ROOT / "core"), str(ROOT / "tui")],
-                   check=True, env=env)
-    commands = {"python -c pass (floor)": [sys.executable, "-c", "pass"],
-                "capslot show --json": [CAPSLOT, "show", "--json", str(ONE)],
-                "capslot show (Rich)": [CAPSLOT, "show", str(ONE)]}
+    for tree in ("core", "tui"):
+        subprocess.run([sys.executable, "-m", "compileall", "-q", str(checkout / tree)], check=True, env=env)
+    capslot = capslot_command(checkout)
+    print(f"load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}; {pairs} pairs each against "
+          f"`python -c pass`, order alternating; {ONE.name}; code of {checkout}")
+    print("  (min / median / max; CPU from the child's own rusage)")
+    report("capslot show --json", pairs_against_floor([*capslot, "show", "--json", str(ONE)], pairs, env), 1.4)
+    report("capslot show (Rich)", pairs_against_floor([*capslot, "show", str(ONE)], pairs, env), 2.0)
     lspci = shutil.which("lspci")
     if lspci:
-        commands["lspci -F DUMP -vvv (peer)"] = [lspci, "-F", str(ONE), "-vvv"]
-    runs = paired(commands, pairs=pairs, env=env)
-    print(f"processes on {ONE.name}, {pairs} alternating rounds after a warm-up (min / median / max):")
-    for name, r in runs.items():
-        print("  " + r.line(name, "ms"))
-    floor = runs["python -c pass (floor)"]
-    json_ = runs["capslot show --json"]
-    rich = runs["capslot show (Rich)"]
-    print(f"  show --json / floor: {ratio(json_, floor)}   (goal 1.4x)")
-    print(f"  show (Rich) / floor: {ratio(rich, floor)}   (goal 2x)")
-    if lspci:
-        print(f"  show --json / lspci: {ratio(json_, runs['lspci -F DUMP -vvv (peer)'])}")
+        report("lspci -F DUMP -vvv (peer)", pairs_against_floor([lspci, "-F", str(ONE), "-vvv"], pairs, env),
+               None)
+    else:
+        print("  lspci not found: the peer is skipped")
+    print(f"load average after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
-def importtime() -> None:
-    out = subprocess.run([sys.executable, "-X", "importtime", "-m", "tui.cli", "show", "--json", str(ONE)],
-                         capture_output=True, text=True, cwd=ROOT, env=bytecode_env()).stderr
+def importtime(checkout: Path) -> None:
+    code = (f"import sys; sys.path.insert(0, {str(checkout)!r}); sys.argv[1:] = ['show', '--json', "
+            f"{str(ONE)!r}]; from tui.cli import main; main()")
+    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
+                         env=bytecode_env()).stderr
     rows = []
     for line in out.splitlines():
         m = re.match(r"import time:\s+(\d+) \|\s+(\d+) \|(\s*)(\S+)", line)
@@ -88,11 +154,14 @@ def per_device(rounds: int = 5) -> None:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--pairs", type=int, default=7)
+    ap.add_argument("--pairs", type=int, default=15)
+    ap.add_argument("--checkout", type=Path, default=ROOT, help="measure the capslot of this checkout")
     args = ap.parse_args()
-    processes(args.pairs)
-    importtime()
-    per_device()
+    checkout = args.checkout.resolve()
+    processes(args.pairs, checkout)
+    importtime(checkout)
+    if checkout == ROOT:
+        per_device()
 
 
 if __name__ == "__main__":

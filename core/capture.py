@@ -18,8 +18,10 @@ A dump with none of these is taken as read on the host; `--captured` overrides e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import Any
+from .record import record, replace
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 from collections.abc import Iterable
 
 from .ids import EXT_ARI, EXT_CAC, EXT_PASID, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR, ext_next_field
@@ -40,7 +42,7 @@ VIRTUAL_BRIDGES = {
 VIRTIO_VENDOR = 0x1AF4
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Captured:
     """Where a dump was read (host or guest), the VMM style seen, and the evidence."""
 
@@ -146,7 +148,7 @@ def forced(layer: str, vmm_style: str | None = None) -> Captured:
 
 # ---------------------------------------------------------------- the host behind a guest dump
 
-@dataclass(frozen=True, slots=True)
+@record
 class HostRow:
     """One row of the chain the host most likely had behind a guest-read dump."""
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass
+from .record import record
 from functools import cached_property
 from enum import StrEnum
-from typing import NamedTuple
+from .record import NamedTuple
 
 from .registry import Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext
@@ -62,7 +62,7 @@ class Region(NamedTuple):
         return self.end - self.start
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Orphan:
     """A well-formed extended capability header that no chain reaches."""
 
@@ -91,7 +91,7 @@ class CapView(NamedTuple):
     exposed: int = 0  # bytes the layer maps for it (vfio's length, QEMU's size); 0 if none
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Layout:
     """One view of one device. `space.data` holds the bytes as that layer reads them
     (chain pointers rewritten where the layer unlinks capabilities)."""

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import re
 from functools import cached_property
-from typing import Any
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class LazyPattern:

@@ -14,11 +14,9 @@ shown; `strict` turns warnings into refusals. Auto placement never picks a colli
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from .record import field, record, replace
 from functools import cached_property
-from typing import Any
-
-from typing import TYPE_CHECKING
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 
 from .capture import Captured, detect
 from .capture import forced as forced_capture
@@ -29,6 +27,8 @@ from .views import view as view_of
 
 if TYPE_CHECKING:  # the placement machinery is imported when a placement is asked for:
     #                `show --json` of the bytes alone never pays for it
+    from typing import Any
+
     from .placement import DeviceTable, QuirkEntry, Synthesis
     from .placement.auto import Placement
     from .placement.validate import Finding, Placed, Target
@@ -59,7 +59,7 @@ def layout_accepted(p: Placement, strict: bool = False) -> bool:
     return p.offset is not None and p.verdict != COLLISION and (not strict or p.verdict == "ok")
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Plan:
     """One device judged for one target, with the virtual capabilities asked for.
 
@@ -145,7 +145,7 @@ class Plan:
         cache = self.__dict__.setdefault("_views", {})
         if name not in cache:
             if name == "captured":
-                from dataclasses import replace as _replace
+                from .record import replace as _replace
 
                 cache[name] = _replace(self.hardware, view="captured",
                                        profile=f"read inside a guest ({self.captured.vmm_style or 'VMM unknown'})")
@@ -548,7 +548,7 @@ def compare(a: ConfigSpace, b: ConfigSpace, target: TargetSpec | None = None,
     """`capslot diff A B [--add ...]`: B against A seen through each view, the guest view of
     every VMM; the guest views carry the virtual capabilities (a host dump and a guest dump of
     the same QEMU 11 VM match when the guest's PASID is added). A is taken as read on the host."""
-    from dataclasses import replace as _replace
+    from .record import replace as _replace
 
     from .diff import diff
     from .views.vmms import VMMS

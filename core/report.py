@@ -9,7 +9,9 @@ Pure dictionaries of JSON types (numbers as integers). Keys beyond the contract
 
 from __future__ import annotations
 
-from typing import Any
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from typing import Any
 
 from .layout import Layout, is_masked
 

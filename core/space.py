@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 import struct
-from dataclasses import dataclass
+from .record import record
 
 CONFIG_SIZE = 0x1000
 STD_SIZE = 0x100
@@ -24,7 +24,7 @@ class DumpError(Exception):
         return f"{where}: {self.what}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Provenance:
     """Where a device's bytes came from."""
 
@@ -48,7 +48,7 @@ def normalize_slot(text: str) -> str | None:
     return f"{int(domain or '0', 16):04x}:{int(bus, 16):02x}:{int(dev, 16):02x}.{fn}"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ConfigSpace:
     """4096 bytes and the ranges of them that were captured.
 

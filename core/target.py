@@ -12,8 +12,8 @@ What each VMM removes and synthesizes is table-driven knowledge in `core.views.v
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from .record import field, record
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 
 from .views import QemuOptions
 
@@ -36,7 +36,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class TargetSpec:
     """The layer placements are judged for, and the options that shape it."""
 

@@ -12,10 +12,11 @@ lspci and the PCI core's capability search stop.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import NamedTuple
 from collections.abc import Callable
 from struct import Struct
+
+from .record import record
+from .record import NamedTuple
 
 from .ids import (
     CAP_ID_EXP, CAP_ID_PCIX, EXT_NEXT_MASK, EXT_NEXT_SHIFT, STD_NEXT_MASK, ext_next_field, std_next,
@@ -67,7 +68,7 @@ class Capability(NamedTuple):
         return CapContext(cs.data, self.offset, self.space, cs.header_type, pcie)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Chains:
     """The capabilities in chain order (standard first, then extended) and the problems."""
 

@@ -52,9 +52,10 @@ print(sorted(m for m in {unwanted!r} if m in sys.modules))
 
 def test_show_json_imports_only_what_it_uses():
     """`show --json` of the bytes alone (issue 14): no shutil (argparse's help width), no VMM
-    table, no .coe reader, no Rich."""
+    table, no .coe reader, no Rich; and (issue 23) none of the start-up costs: argparse (the
+    fast path reads the line), dataclasses with inspect and ast (core.record), typing."""
     unwanted = ("shutil", "core.views.vmms", "core.views.vfio", "core.sources.coe", "rich",
-                "core.placement")
+                "core.placement", "argparse", "dataclasses", "inspect", "ast", "typing", "textwrap")
     out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.format(dump=NIC, unwanted=unwanted)],
                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     assert out == "[]"
@@ -66,7 +67,8 @@ def test_help_width_is_argparse_own(columns, monkeypatch):
     importing shutil."""
     import shutil
 
-    from tui.cli import _Formatter
+    from tui.parsing import parser_classes
 
+    formatter, _ = parser_classes()
     monkeypatch.setenv("COLUMNS", columns)
-    assert _Formatter("capslot")._width == shutil.get_terminal_size().columns - 2
+    assert formatter("capslot")._width == shutil.get_terminal_size().columns - 2

@@ -7,14 +7,18 @@ to see one). Headless commands never import Textual.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
-from typing import Any
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    import argparse
+    from typing import Any
 from collections.abc import Callable, Sequence
 
 from core.space import DumpError
 from core.text import printable
+from tui.parsing import UsageError
+from tui.parsing import columns as _columns
 
 EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 VMM_NAMES = ("qemu", "cloud-hypervisor", "openvmm", "firecracker", "firecracker-vfio",
@@ -22,45 +26,6 @@ VMM_NAMES = ("qemu", "cloud-hypervisor", "openvmm", "firecracker", "firecracker-
 EXPORT_FORMATS = ["lspci", "binary", "json", "qemu", "libvirt", "qemu-cmdline"]
 COMMANDS = ("show", "explain", "check", "place", "export", "survey", "caps", "diff", "path", "tui")
 DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
-
-
-class UsageError(Exception):
-    """A bad command line: reported like bad input (exit 2)."""
-
-
-class _Formatter(argparse.HelpFormatter):
-    """argparse's help formatter, sized as argparse sizes it (shutil.get_terminal_size) but
-    without importing shutil, which brings zlib, bz2 and lzma: argparse makes a formatter for
-    every argument added, so every run paid for them, help or not."""
-
-    def __init__(self, prog: str, indent_increment: int = 2, max_help_position: int = 24,
-                 width: int | None = None) -> None:
-        super().__init__(prog, indent_increment, max_help_position,
-                         _columns() - 2 if width is None else width)
-
-
-def _columns(fallback: int = 80) -> int:
-    """shutil.get_terminal_size().columns: $COLUMNS, else the terminal's, else 80."""
-    try:
-        columns = int(os.environ["COLUMNS"])
-    except (KeyError, ValueError):
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = fallback
-        columns = columns or fallback
-    return columns
-
-
-class _Parser(argparse.ArgumentParser):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("formatter_class", _Formatter)
-        super().__init__(*args, **kwargs)
-
-    def error(self, message: str) -> None:  # one line, exit 2, like every other error
-        raise UsageError(message)
 
 
 def _console(stderr: bool = False):
@@ -72,9 +37,9 @@ def _console(stderr: bool = False):
 
 
 def _emit_json(obj: Any) -> None:
-    import json  # here: a `show` without --json never loads it
+    from core.jsontext import dumps  # json.dumps(obj, indent=1), without importing json
 
-    sys.stdout.write(json.dumps(obj, indent=1) + "\n")
+    sys.stdout.write(dumps(obj) + "\n")
 
 
 def _load_selected(dump: str, slot: str | None):
@@ -172,8 +137,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 yield plan.view(args.view or "hardware"), [], plan, path
 
     if args.json:
-        import json
-        import textwrap
+        from core.jsontext import dumps  # json.dumps(obj, indent=1), without importing json
 
         out = sys.stdout
         out.write('{\n "devices": [\n')  # json.dumps(..., indent=1) of the whole, streamed
@@ -187,7 +151,7 @@ def cmd_show(args: argparse.Namespace) -> int:
             if args.add:
                 judged = plan.to_json()
                 obj["target"], obj["placements"] = judged["target"], judged["placements"]
-            out.write((",\n" if n else "") + textwrap.indent(json.dumps(obj, indent=1), "  "))
+            out.write((",\n" if n else "") + dumps(obj, "  "))
         out.write("\n ]\n}\n")
         return EXIT_OK
     if args.map:
@@ -423,9 +387,9 @@ def _report(args: argparse.Namespace, plan) -> int:
     """check and place: the verdicts (JSON or Rich), exit 1 when the policy refuses one;
     with -o, what would be printed goes there."""
     if args.json and args.output:
-        import json
+        from core.jsontext import dumps
 
-        _write_out(args, (json.dumps(plan.to_json(args.strict), indent=1) + "\n").encode())
+        _write_out(args, (dumps(plan.to_json(args.strict)) + "\n").encode())
     elif args.json:
         _emit_json(plan.to_json(args.strict))
     else:
@@ -600,6 +564,8 @@ def _cores() -> int:
 
 def _survey_jobs(text: str) -> int:
     """--jobs: 1 to four per core; more would only fight over the cores."""
+    import argparse
+
     try:
         jobs = int(text)
     except ValueError:
@@ -962,6 +928,8 @@ def _check_alias(text: str) -> str:
 def _sink(check: Callable[[str], str]) -> Callable[[str], str]:
     """An argparse type from a core.sinks check: its reason is the one-line usage error."""
     def checked(text: str) -> str:
+        import argparse
+
         from core.sinks import SinkError
 
         try:
@@ -1056,6 +1024,9 @@ SUBCOMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, just that command's sub-parser is built (argparse builds
     every sub-parser's help up front, which cost more than the rest of a `show --json`)."""
+    from tui.parsing import parser_classes
+
+    _, _Parser = parser_classes()
     parser = _Parser(prog="capslot", description="Explore PCI/PCIe config space: capability "
                      "chains, a map of all 4096 bytes, and where a virtual capability may go.")
     from core import __version__
@@ -1071,7 +1042,120 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     return parser
 
 
+class _Declared:
+    """What a command's argument function declares, recorded without argparse: the same
+    `add_argument` calls, kept as data for the fast path below."""
+
+    def __init__(self) -> None:
+        self.options: dict[str, dict[str, Any]] = {}  # option string -> its argument
+        self.positionals: list[dict[str, Any]] = []
+        self.arguments: list[dict[str, Any]] = []
+        self.readable = True  # False: something the fast path leaves to argparse
+
+    def add_argument(self, *flags: str, **kw: Any) -> None:
+        action = kw.get("action", "store")
+        arg = {"action": action, "default": kw.get("default", False if action == "store_true" else None),
+               "choices": kw.get("choices"), "required": kw.get("required", False),
+               "nargs": kw.get("nargs"), "type": kw.get("type")}
+        if action not in ("store", "store_true", "append") or arg["type"] is not None:
+            self.readable = False  # a count, a constant, a conversion (argparse converts defaults too)
+        if flags[0].startswith("-"):
+            long = [f for f in flags if f.startswith("--")]
+            arg["dest"] = kw.get("dest") or (long[0] if long else flags[0]).lstrip("-").replace("-", "_")
+            if arg["nargs"] is not None:
+                self.readable = False
+            for flag in flags:
+                self.options[flag] = arg
+        else:
+            arg["dest"] = kw.get("dest") or flags[0]
+            if arg["nargs"] not in (None, "?") or (self.positionals and self.positionals[-1]["nargs"]):
+                self.readable = False  # only "A", "A?" or "A B": no guessing of argparse's matching
+            self.positionals.append(arg)
+        self.arguments.append(arg)
+
+
+def _fast_args(argv: list[str]):
+    """The namespace argparse would make of `argv` (a command and its arguments), read
+    without argparse; None whenever it is not plainly so (help, an error, an abbreviation,
+    `-oFILE`, a value that starts with `-`, `--`...): argparse then reads it, and says what
+    is wrong as it always did. tests/test_cli_fast_args.py holds the two to the same answer."""
+    from types import SimpleNamespace
+
+    name = argv[0]
+    declared = _Declared()
+    SUBCOMMANDS[name][2](declared)
+    if not declared.readable:
+        return None
+    values: dict[str, Any] = {"command": name}
+    for arg in declared.arguments:
+        default = arg["default"]
+        values[arg["dest"]] = list(default) if isinstance(default, list) else default
+    given: set[str] = set()
+    words: list[str] = []
+    i = 1
+    while i < len(argv):
+        word = argv[i]
+        i += 1
+        if not word.startswith("-") or word == "-":
+            words.append(word)
+            continue
+        flag, equals, value = word.partition("=") if word.startswith("--") else (word, "", "")
+        arg = declared.options.get(flag)
+        if arg is None:
+            return None
+        given.add(arg["dest"])
+        if arg["action"] == "store_true":
+            if equals:
+                return None
+            values[arg["dest"]] = True
+            continue
+        if not equals:
+            if i == len(argv) or (argv[i].startswith("-") and argv[i] != "-"):
+                return None
+            value = argv[i]
+            i += 1
+        if arg["choices"] is not None and value not in arg["choices"]:
+            return None
+        if arg["action"] == "append":
+            values[arg["dest"]] = [*(values[arg["dest"]] or []), value]
+        else:
+            values[arg["dest"]] = value
+    positionals = declared.positionals
+    needed = sum(1 for p in positionals if p["nargs"] is None)
+    if not needed <= len(words) <= len(positionals):
+        return None
+    for p, word in zip(positionals, words, strict=False):
+        values[p["dest"]] = word
+    if any(arg["required"] and arg["dest"] not in given for arg in declared.arguments):
+        return None
+    values["func"] = globals()[SUBCOMMANDS[name][3]]
+    return SimpleNamespace(**values)
+
+
+# Commands that start no thread and no process: as the process's own entry point (main()
+# reading sys.argv) they run with fewer garbage collections and end with os._exit once what
+# they printed is flushed. The interpreter's teardown (every module and object freed, a last
+# full collection) is a fifth of a `show --json`, for memory the process gives back anyway;
+# every file they write is complete and closed before they return (core.atomic).
+SHORT_COMMANDS = frozenset({"show", "explain", "check", "place", "export", "caps", "diff", "path"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    if argv is not None or not sys.argv[1:] or sys.argv[1] not in SHORT_COMMANDS:
+        return _main(argv)
+    import gc
+
+    gc.set_threshold(10_000)  # start-up makes thousands of objects that all live: fewer passes over them
+    code = _main(argv)
+    import contextlib
+
+    for stream in (sys.stdout, sys.stderr):
+        with contextlib.suppress(OSError, ValueError):  # a reader gone (`| head`), a closed stream
+            stream.flush()
+    os._exit(code)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if not argv or (argv[0] not in COMMANDS and argv[0] not in ("-h", "--help", "--version")):
         guess = _misspelt_command(argv[0]) if argv else None
@@ -1081,7 +1165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         argv = ["tui", *argv]
     try:
-        args = build_parser(argv[0] if argv[0] in COMMANDS else None).parse_args(argv)
+        args = (_fast_args(argv) if argv[0] in COMMANDS else None) \
+            or build_parser(argv[0] if argv[0] in COMMANDS else None).parse_args(argv)
         if getattr(args, "pci_ids", None):
             from core import pciids
 

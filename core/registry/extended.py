@@ -9,7 +9,7 @@ pciutils ls-ecaps.c).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 from collections.abc import Callable
 
 from .extended_modern import rebar_spec
@@ -141,7 +141,7 @@ VCAT_PHASES = ((3, 128), (2, 64), (1, 32))  # Port VC Cap 2 bits 3:1
 PAT_PHASES = ((5, 256), (4, 128), (3, 128), (2, 64), (1, 32))  # VC Resource Cap bits 5:1
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _VcKind:
     """What differs between VC/VC9 and MFVC: the names of the per-VC tables and which
     bit fields we have verified."""
@@ -194,7 +194,7 @@ MFVC_KIND = _VcKind(
 )
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _VcTable:
     """One per-VC arbitration table of an instance: where it starts, its length and name."""
 

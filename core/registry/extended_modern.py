@@ -12,7 +12,7 @@ Registers whose bits no source gave are listed without fields.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 from collections.abc import Callable, Iterable
 
 from .model import (
@@ -210,7 +210,7 @@ LANE_PRESETS = (bits(7, 4, "usp_tx_preset", "Upstream port transmitter preset"),
                 bits(3, 0, "dsp_tx_preset", "Downstream port transmitter preset"))
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class PhyLayer:
     """Physical Layer N GT/s: fixed registers, then 1 Lane Equalization Control byte per lane
     from `lane_start`, sized by Maximum Link Width and DWORD-rounded."""
@@ -509,7 +509,7 @@ IDE_HEAD = (
 )
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class _IdeWalk:
     """What a walk of an IDE capability's streams found."""
 

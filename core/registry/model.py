@@ -14,9 +14,9 @@ entry follows the PCIe spec and says so in `notes`.
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass, field
+from ..record import field, record
 from enum import StrEnum
-from typing import NamedTuple
+from ..record import NamedTuple
 from collections.abc import Callable, Iterable, Sequence
 
 
@@ -31,8 +31,7 @@ class Certainty(StrEnum):
     UNKNOWN = "unknown"  # no layout known beyond the header
 
 
-@dataclass(frozen=True, slots=True)
-class Bits:
+class Bits(NamedTuple):
     """A bit field inside a register: bits `lo`..`hi` inclusive."""
 
     lo: int
@@ -45,8 +44,7 @@ class Bits:
         return self.hi - self.lo + 1
 
 
-@dataclass(frozen=True, slots=True)
-class Reg:
+class Reg(NamedTuple):
     """A register at `offset` (bytes from the capability header), `width` bytes wide.
 
     Widths 1, 2, 4 and 8 are little-endian integers; any other width is a byte string
@@ -153,7 +151,7 @@ SizeRule = Callable[[CapContext], Size]
 Layout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class CapSpec:
     """Everything capslot knows about one capability ID."""
 

@@ -15,7 +15,9 @@ that cannot be read raises `DumpError` with the file and line.
 from __future__ import annotations
 
 import io
-from typing import BinaryIO
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from typing import BinaryIO
 from collections.abc import Iterable, Iterator
 
 from ..space import ConfigSpace, DumpError, Provenance
@@ -44,8 +46,11 @@ def _looks_binary(head: bytes) -> bool:
         return False
     # Text dumps are ASCII (device names may carry a little UTF-8); control bytes other
     # than tab/CR/LF/FF are not text.
-    controls = sum(1 for b in head if b < 0x20 and b not in (9, 10, 12, 13))
+    controls = len(head) - len(head.translate(None, _CONTROLS))  # counted in C: 1 ms a file in Python
     return controls > len(head) // 100
+
+
+_CONTROLS = bytes(b for b in range(0x20) if b not in (9, 10, 12, 13))
 
 
 def detect(head: bytes) -> str | None:
@@ -59,9 +64,11 @@ def detect(head: bytes) -> str | None:
         line = raw_line.rstrip()
         if not line.strip():
             continue
+        # both hex rows start with 7 hex digits: other lines never compile their patterns
+        hex_row = len(line) > 7 and not line[:7].strip("0123456789abcdefABCDEF")
         for name, probe in (("xxd", hexdump.XXD_ROW), ("hexdump", hexdump.HEXDUMP_ROW),
                             ("lspci", lspci.ROW), ("lspci", lspci.DEVICE)):
-            if probe.match(line):
+            if (hex_row or name == "lspci") and probe.match(line):
                 return name
         if line.startswith((" ", "\t", "*")):
             continue

@@ -15,10 +15,10 @@ from collections.abc import Iterable, Iterator
 from ..lazyre import LazyPattern
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance
 
-HEXDUMP_ROW = re.compile(r"^([0-9a-fA-F]{7,8})((?: {1,2}[0-9a-fA-F]{2}){1,16})(?:\s+\|.*\|)?\s*$")
+HEXDUMP_ROW = LazyPattern(r"^([0-9a-fA-F]{7,8})((?: {1,2}[0-9a-fA-F]{2}){1,16})(?:\s+\|.*\|)?\s*$")
 HEXDUMP_END = LazyPattern(r"^([0-9a-fA-F]{7,8})\s*$")  # parsing only: detect() needs none
 ID_BYTES = 4  # vendor and device ID: the least of a config space a dump must hold
-XXD_ROW = re.compile(r"^([0-9a-fA-F]{7,8}): ((?:[0-9a-fA-F]{2})+(?: (?:[0-9a-fA-F]{2})+)*)(?:  .*)?$")
+XXD_ROW = LazyPattern(r"^([0-9a-fA-F]{7,8}): ((?:[0-9a-fA-F]{2})+(?: (?:[0-9a-fA-F]{2})+)*)(?:  .*)?$")
 
 
 class _Dump:
@@ -58,7 +58,7 @@ def _row_bytes(m: re.Match[str]) -> bytes:
 
 
 def parse(lines: Iterable[tuple[int, str]], source: str, fmt: str) -> Iterator[ConfigSpace]:
-    row_re = XXD_ROW if fmt == "xxd" else HEXDUMP_ROW
+    row_re = (XXD_ROW if fmt == "xxd" else HEXDUMP_ROW).compiled  # the pattern itself, once
     dump: _Dump | None = None
     pending_star = False
     index = 0

@@ -21,7 +21,9 @@ import os
 import select
 import stat
 import sys
-from typing import BinaryIO
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 from ..space import DumpError
 

@@ -10,7 +10,9 @@ anything else unrecognized is an error at its line.
 from __future__ import annotations
 
 import re
-from typing import BinaryIO
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from typing import BinaryIO
 from collections.abc import Iterable, Iterator
 
 from ..lazyre import LazyPattern

@@ -13,7 +13,7 @@ flavour, QEMU properties). `view()` picks one by name.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..record import record
 
 from ..layout import Layout, build
 from ..space import CONFIG_SIZE
@@ -22,7 +22,7 @@ from .model import ACCESS_LABELS, Access, recolour, with_bytes
 VIEWS = ("hardware", "vfio", "guest")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class KernelProfile:
     """A vfio-pci flavour: which extended IDs it has a length for."""
 
@@ -43,7 +43,7 @@ PROFILES: dict[str, KernelProfile] = {
 ATS_MODES = ("auto", "on", "off")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class QemuOptions:
     """QEMU vfio-pci properties that change what the guest sees.
 

@@ -1,0 +1,367 @@
+"""Immutable records without `dataclasses`: `@record` stands for `@dataclass(frozen=True,
+slots=True)` and `@record(slots=False)` for `@dataclass(frozen=True)`.
+
+Why: a command's start-up is mostly class creation. `dataclasses` imports `inspect` (and
+with it `ast`, `dis`, `tokenize`), and each decorated class costs it six generated
+functions, each compiled on its own: 18 classes on the path of `capslot show --json`
+cost ~24 ms, more than the command's work. A record compiles one function (`__init__`);
+equality, hashing, `repr` and the frozen guard are shared closures.
+
+What a record keeps of a frozen dataclass: the same `__init__` (positional or keyword,
+defaults, `field(default_factory=...)`, `__post_init__`), `==` between instances of the
+same class over the compared fields, the same `hash()` values (of the tuple of compared
+fields), the same `repr`, assignment refused (`FrozenInstanceError`, an AttributeError),
+pickling and copying, `__match_args__`. `replace(obj, **changes)` here is
+`dataclasses.replace`; and `dataclasses.replace`, `fields`, `asdict` and `is_dataclass`
+work on records too (`__dataclass_fields__` is made, importing `dataclasses`, the first
+time one of them asks for it).
+
+`NamedTuple` here is `typing.NamedTuple` for the class syntax (`class Size(NamedTuple):`
+with annotated fields, defaults, methods and a docstring), without importing `typing`
+(3-5 ms of a start-up); the class made is a `collections.namedtuple`, as typing's is.
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import sys
+from operator import attrgetter
+
+TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
+
+_SET = object.__setattr__
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+MISSING: Any = _Missing()
+_FACTORY = _Missing()  # an __init__ default: "call the field's factory"
+
+
+class FrozenInstanceError(AttributeError):
+    """An assignment to a record's field (records are immutable)."""
+
+
+class Field:
+    """What `field()` says of one field (and, once the class is made, its name)."""
+
+    __slots__ = ("name", "default", "default_factory", "compare", "repr")
+
+    def __init__(self, default: Any = MISSING, default_factory: Any = MISSING,
+                 compare: bool = True, repr: bool = True) -> None:  # noqa: A002 - dataclasses' word
+        if default is not MISSING and default_factory is not MISSING:
+            raise ValueError("cannot specify both default and default_factory")
+        self.name = ""
+        self.default, self.default_factory = default, default_factory
+        self.compare, self.repr = compare, repr
+
+
+def field(*, default: Any = MISSING, default_factory: Any = MISSING, compare: bool = True,
+          repr: bool = True) -> Any:  # noqa: A002 - dataclasses' word
+    """As `dataclasses.field`, for the options records support."""
+    return Field(default, default_factory, compare, repr)
+
+
+def record(cls: type[T] | None = None, /, *, slots: bool = True) -> Any:
+    """Make `cls` an immutable record of its annotated fields (see the module's docstring)."""
+    if cls is None:
+        return lambda c: _make(c, slots)
+    return _make(cls, slots)
+
+
+def replace(obj: T, /, **changes: Any) -> T:
+    """A copy of the record (or dataclass) `obj` with `changes`, as `dataclasses.replace`."""
+    names = getattr(type(obj), "__record_names__", None)
+    if names is None:
+        import dataclasses
+
+        return dataclasses.replace(obj, **changes)
+    for name in names:
+        if name not in changes:
+            changes[name] = getattr(obj, name)
+    return type(obj)(**changes)
+
+
+def _fields(cls: type) -> list[Field]:
+    """The fields of `cls`: its bases' first, then its own annotations in order."""
+    own: dict[str, Field] = {}
+    for base in reversed(cls.__mro__[1:]):
+        for f in getattr(base, "__record_fields__", ()):
+            own[f.name] = f
+    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+        if isinstance(annotation, str) and annotation.startswith(("ClassVar", "typing.ClassVar")):
+            continue
+        value = cls.__dict__.get(name, MISSING)
+        f = value if isinstance(value, Field) else Field(default=value)
+        if isinstance(f.default, (list, dict, set)):
+            raise ValueError(f"mutable default {type(f.default).__name__} for field {name} "
+                             "is not allowed: use default_factory")
+        f.name = name
+        own[name] = f
+    fields = list(own.values())
+    seen_default = False
+    for f in fields:
+        has_default = f.default is not MISSING or f.default_factory is not MISSING
+        if seen_default and not has_default:
+            raise TypeError(f"non-default argument {f.name!r} follows default argument")
+        seen_default = seen_default or has_default
+    return fields
+
+
+def _init(cls: type, fields: list[Field]) -> Callable[..., None]:
+    """The one compiled function: __init__ with the fields as its parameters."""
+    scope: dict[str, Any] = {"_set": _SET, "_FACTORY": _FACTORY}
+    params, body = ["self"], []
+    for n, f in enumerate(fields):
+        if f.default_factory is not MISSING:
+            scope[f"_f{n}"] = f.default_factory
+            params.append(f"{f.name}=_FACTORY")
+            body.append(f"_set(self, {f.name!r}, _f{n}() if {f.name} is _FACTORY else {f.name})")
+        else:
+            if f.default is not MISSING:
+                scope[f"_d{n}"] = f.default
+                params.append(f"{f.name}=_d{n}")
+            else:
+                params.append(f.name)
+            body.append(f"_set(self, {f.name!r}, {f.name})")
+    if hasattr(cls, "__post_init__"):
+        body.append("self.__post_init__()")
+    source = f"def __init__({', '.join(params)}):\n " + ("\n ".join(body) or "pass") + "\n"
+    exec(_CODE.get(source), scope)  # noqa: S102 - our own text (or its kept code)
+    init = scope["__init__"]
+    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    return init
+
+
+class _CompiledInits:
+    """The code of every __init__ made so far, kept beside the bytecode of this module (as
+    Python keeps a module's): parsing and compiling the text again cost each run ~0.5M
+    instructions per class, and the first compile() ~10M more (it builds every AST class).
+    Keyed by the function's text, so an entry is never stale; written like a .pyc (not when
+    sys.dont_write_bytecode, atomically, and a folder that cannot be written is no error)."""
+
+    LIMIT = 400  # entries: more means classes changed many times; start again
+
+    def __init__(self) -> None:
+        self._codes: dict[str, Any] | None = None
+
+    @property
+    def path(self) -> str:
+        import os
+
+        return os.path.join(os.path.dirname(__file__), "__pycache__",
+                            f"record-inits.{sys.implementation.cache_tag}.marshal")
+
+    def _load(self) -> dict[str, Any]:
+        import marshal
+
+        try:
+            with open(self.path, "rb") as f:
+                codes = marshal.load(f)
+        except (OSError, EOFError, ValueError, TypeError):
+            return {}
+        return codes if isinstance(codes, dict) else {}
+
+    def get(self, source: str) -> Any:
+        """What to exec for `source`: its kept code, else the text itself when nothing is
+        kept (exec of text never builds the AST classes that compile() builds first)."""
+        if self._codes is None:
+            self._codes = self._load()
+        code = self._codes.get(source)
+        if type(code) is not _CODE_TYPE:  # missing (or a damaged file's value)
+            if sys.dont_write_bytecode:
+                return source
+            code = compile(source, "<record __init__>", "exec")
+            if len(self._codes) >= self.LIMIT:
+                self._codes = {}
+            self._codes[source] = code
+            self._save()
+        return code
+
+    def _save(self) -> None:
+        import marshal
+        import os
+
+        temporary = f"{self.path}.{os.getpid()}.tmp"
+        try:
+            os.makedirs(os.path.dirname(self.path), exist_ok=True)
+            with open(temporary, "wb") as f:
+                marshal.dump(self._codes, f)
+            os.replace(temporary, self.path)
+        except OSError:
+            with contextlib.suppress(OSError):
+                os.unlink(temporary)
+
+
+_CODE_TYPE = type(_CompiledInits.get.__code__)
+_CODE = _CompiledInits()
+
+
+def _make(cls: type, slots: bool) -> type:
+    fields = _fields(cls)
+    names = tuple(f.name for f in fields)
+    own = cls.__dict__
+    for f in fields:  # the class attributes that stood for defaults
+        if f.name in own:
+            if slots or f.default is MISSING:
+                delattr(cls, f.name)
+            else:
+                setattr(cls, f.name, f.default)
+    if slots:
+        cls = _slotted(cls, names)
+    compared = tuple(f.name for f in fields if f.compare)
+    shown = tuple(f.name for f in fields if f.repr)
+    key = _key(compared)
+    methods: dict[str, Any] = {
+        "__record_fields__": tuple(fields), "__record_names__": names, "__match_args__": names,
+        "__init__": _init(cls, fields), "__repr__": _repr(shown), "__eq__": _eq(key),
+        "__setattr__": _frozen_setattr(cls, names), "__delattr__": _frozen_delattr(cls, names),
+        "__dataclass_fields__": _DataclassFields(),
+    }
+    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    if not explicit_hash:
+        methods["__hash__"] = lambda self: hash(key(self))
+    if slots:
+        methods["__getstate__"] = lambda self: [getattr(self, n) for n in names]
+        methods["__setstate__"] = _setstate(names)
+    for name, value in methods.items():
+        if name in ("__init__", "__repr__", "__eq__") and name in own:
+            continue  # written by the class itself, as dataclasses leaves it
+        setattr(cls, name, value)
+    return cls
+
+
+def _slotted(cls: type, names: tuple[str, ...]) -> type:
+    """`cls` made again with `__slots__` for its fields (as dataclasses does for slots=True)."""
+    inherited = {s for base in cls.__mro__[1:] for s in base.__dict__.get("__slots__", ())}
+    body = dict(cls.__dict__)
+    body["__slots__"] = tuple(n for n in names if n not in inherited)
+    for n in names:
+        body.pop(n, None)
+    body.pop("__dict__", None)
+    body.pop("__weakref__", None)
+    made = type(cls)(cls.__name__, cls.__bases__, body)
+    made.__qualname__ = cls.__qualname__
+    return made
+
+
+def _key(names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """The tuple of the fields `names` (what == compares and hash() hashes, as dataclasses)."""
+    if not names:
+        return lambda self: ()
+    if len(names) == 1:
+        get = attrgetter(names[0])
+        return lambda self: (get(self),)
+    return attrgetter(*names)
+
+
+def _eq(key: Callable[[Any], tuple]) -> Callable[[Any, Any], Any]:
+    def __eq__(self: Any, other: Any) -> Any:
+        if other.__class__ is self.__class__:
+            return key(self) == key(other)
+        return NotImplemented
+
+    return __eq__
+
+
+def _repr(names: tuple[str, ...]) -> Callable[[Any], str]:
+    def __repr__(self: Any) -> str:
+        inner = ", ".join(f"{n}={getattr(self, n)!r}" for n in names)
+        return f"{self.__class__.__qualname__}({inner})"
+
+    return __repr__
+
+
+def _frozen_setattr(cls: type, names: tuple[str, ...]) -> Callable[[Any, str, Any], None]:
+    fields = frozenset(names)
+
+    def __setattr__(self: Any, name: str, value: Any) -> None:
+        if type(self) is cls or name in fields:
+            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+        super(cls, self).__setattr__(name, value)
+
+    return __setattr__
+
+
+def _frozen_delattr(cls: type, names: tuple[str, ...]) -> Callable[[Any, str], None]:
+    fields = frozenset(names)
+
+    def __delattr__(self: Any, name: str) -> None:
+        if type(self) is cls or name in fields:
+            raise FrozenInstanceError(f"cannot delete field {name!r}")
+        super(cls, self).__delattr__(name)
+
+    return __delattr__
+
+
+def _setstate(names: tuple[str, ...]) -> Callable[[Any, list], None]:
+    def __setstate__(self: Any, state: list) -> None:
+        for name, value in zip(names, state, strict=True):
+            _SET(self, name, value)
+
+    return __setstate__
+
+
+class _DataclassFields:
+    """A record's `__dataclass_fields__`, made when first asked for (by `dataclasses.fields`,
+    `replace`, `asdict` or `is_dataclass`): the fields of an equivalent dataclass."""
+
+    def __get__(self, obj: Any, cls: type) -> dict[str, Any]:
+        import dataclasses
+
+        spec = []
+        for f in cls.__record_fields__:  # type: ignore[attr-defined]
+            options: dict[str, Any] = {"compare": f.compare, "repr": f.repr}
+            if f.default_factory is not MISSING:
+                options["default_factory"] = f.default_factory
+            elif f.default is not MISSING:
+                options["default"] = f.default
+            spec.append((f.name, object, dataclasses.field(**options)))
+        fields = dataclasses.make_dataclass(cls.__name__, spec, frozen=True).__dataclass_fields__
+        type.__setattr__(cls, "__dataclass_fields__", fields)
+        return fields
+
+
+# ---------------------------------------------------------------- NamedTuple without typing
+
+# what typing.NamedTuple refuses in a class body, and what it does not copy onto the class
+_PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "_fields",
+                         "_field_defaults", "_make", "_replace", "_asdict", "_source"})
+_SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
+
+
+class _NamedTupleMeta(type):
+    """`class X(NamedTuple): a: int; b: str = ""` makes a collections.namedtuple, as
+    typing.NamedTuple's metaclass does (fields, defaults, then the body's methods)."""
+
+    def __new__(mcls, name: str, bases: tuple, namespace: dict[str, Any]) -> type:
+        annotations = namespace.get("__annotations__", {})
+        defaults = []
+        for field_name in annotations:
+            if field_name in namespace:
+                defaults.append(namespace[field_name])
+            elif defaults:
+                raise TypeError(f"Non-default namedtuple field {field_name} cannot follow "
+                                f"default field{'s' if len(defaults) > 1 else ''} "
+                                f"{', '.join(list(annotations)[:len(defaults)])}")
+        made = collections.namedtuple(name, list(annotations), defaults=defaults,
+                                      module=namespace["__module__"])
+        made.__annotations__ = dict(annotations)
+        for key, value in namespace.items():
+            if key in _PROHIBITED:
+                raise AttributeError("Cannot overwrite NamedTuple attribute " + key)
+            if key not in _SPECIAL and key not in made._fields:
+                setattr(made, key, value)
+        return made
+
+
+NamedTuple = type.__new__(_NamedTupleMeta, "NamedTuple", (), {})

@@ -1,0 +1,23 @@
+"""How a dump's first bytes decide text or binary (core.sources): a NUL byte means binary;
+otherwise more than 1 % of control bytes (tab, CR, LF and FF aside) means binary."""
+
+from __future__ import annotations
+
+import pytest
+
+from core.sources import _looks_binary
+
+TEXT = b"00: 86 80 93 0d 06 00 10 00 00 00 00 ff 00 00 00 00\n"
+
+
+@pytest.mark.parametrize("controls, binary", [(0, False), (1, False), (2, True)])
+def test_one_control_byte_in_a_hundred_is_still_text(controls, binary):
+    head = (b"A" * (100 - controls)) + b"\x01" * controls
+    assert _looks_binary(head) is binary
+
+
+def test_tabs_line_ends_and_form_feeds_are_text_and_nul_is_binary():
+    assert _looks_binary(TEXT * 3 + b"\t\r\x0c" * 20) is False
+    assert _looks_binary(TEXT * 3 + b"\x00") is True
+    assert _looks_binary(b"") is False
+    assert _looks_binary(bytes(range(1, 0x20)) * 4) is True  # every other control byte counts
