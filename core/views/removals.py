@@ -15,11 +15,12 @@ by them (core.capture).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, NamedTuple
-
 from ..ids import EXT_ARI, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR
 
-if TYPE_CHECKING:  # annotations only
+from ..record import NamedTuple
+
+TYPE_CHECKING = False  # `typing` costs start-up (core/record.py): annotations only
+if TYPE_CHECKING:
     from . import KernelProfile
 
 ARI, SRIOV, REBAR, VF_REBAR = EXT_ARI, EXT_SRIOV, EXT_REBAR, EXT_VF_REBAR
