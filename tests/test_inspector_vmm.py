@@ -103,3 +103,17 @@ def test_the_inspector_names_the_vmm_chosen_and_never_qemu(vmm):
     note = next(line for line in text.splitlines() if line.startswith(f"{vmm}: "))
     assert VMMS[vmm].label in note and "ARI" in note
     assert "qemu" not in text.lower()
+
+
+def test_explain_says_the_same_as_the_inspector():
+    """`capslot explain --vmm crosvm` on SR-IOV's body: crosvm's extent rule (reads 0, writes
+    dropped), in the text and in --json."""
+    import json
+
+    from tests.cli import capslot
+
+    r = capslot("explain", str(INTEL), "0x164", "--vmm", "crosvm", "--json")
+    assert r.code == 0, r.err
+    (guest,) = [v for v in json.loads(r.out)["views"] if v["view"] == "guest"]
+    assert (guest["vmm"], guest["vmm_reads"], guest["vmm_writes"]) == ("crosvm", "hidden", "dropped")
+    assert model("crosvm", INTEL, 0x164) == ("hidden", "dropped")
