@@ -293,3 +293,40 @@ async def test_a_click_on_a_palette_row_the_search_just_removed_does_nothing():
         results.post_message(click)
         await settle(pilot)
         assert alive(app) and app._exception is None
+
+
+async def explorer_auto_places(names: tuple[str, ...], seen: dict):
+    """An explorer where the palette's `names` were auto-placed with `a`, in that order."""
+    from tui.widgets.palette import CapBlock
+
+    app = make_app(NIC, layout_only=True)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        for name in names:
+            app.query_one(f"#vcap-{name}", CapBlock).focus()
+            await pilot.press("a")
+        await pilot.pause()
+    return app
+
+
+async def test_the_fuzzers_auto_rule_check_holds_and_catches_the_issue_21_bug(monkeypatch):
+    """The fuzzer's check (tui_fuzz.check_auto_rule) on the issue's case, PRI then PASID on
+    the Realtek NIC: it passes for the explorer, and fails for the explorer as it was (the
+    one added placed around the others, which stay where they were)."""
+    from tui.session import Session, Slot, pinned
+
+    with tui_fuzz.solved_placements() as seen:
+        app = await explorer_auto_places(("pri", "pasid"), seen)
+        tui_fuzz.check_auto_rule(app, seen)
+
+    def as_it_was(self, request):
+        p = self.plan().solved((*self._pins(), (request, False))).placements[-1]
+        if p.offset is not None:
+            self._change([*self.state.placed, Slot(pinned(p.vcap, p.offset), p.chosen_by or "heuristic", p.rule)])
+        return p
+
+    monkeypatch.setattr(Session, "auto", as_it_was)
+    with tui_fuzz.solved_placements() as seen:
+        app = await explorer_auto_places(("pri", "pasid"), seen)
+        with pytest.raises(AssertionError, match="capslot place"):
+            tui_fuzz.check_auto_rule(app, seen)
