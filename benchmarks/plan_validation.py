@@ -26,8 +26,12 @@ from core.placement import parse_vcap
 from core.sources import load
 from tui import session as S
 slot = getattr(S, "Slot")
-s = S.Session(load({nic!r}))
-s.placed = [slot(parse_vcap(f"vsec:0x10@{{0x100 + 4 * n:#x}}"), "user", "pinned") for n in range({n})]
+placed = [slot(parse_vcap(f"vsec:0x10@{{0x100 + 4 * n:#x}}"), "user", "pinned") for n in range({n})]
+if hasattr(S, "State"):  # the session's state is one immutable value
+    s = S.Session(load({nic!r}), placed=placed)
+else:
+    s = S.Session(load({nic!r}))
+    s.placed = placed
 t, c = time.perf_counter(), time.process_time()
 s.placements()
 print(json.dumps([time.perf_counter() - t, time.process_time() - c]))

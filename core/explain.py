@@ -1,12 +1,11 @@
 """What one byte is: which structure, register and field own it in a view, what the field
-means, and what vfio-pci and QEMU do with reads and writes there."""
+means, and what vfio-pci and the chosen VMM do with reads and writes there."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from .layout import Kind, Layout
-from .registry import Space
 from .registry.decode import decode_at
 from .views import Access
 
@@ -48,10 +47,15 @@ class ByteFacts:
     visibility: str | None
     reason: str | None  # why the view hides or drops the owner
     vfio: str | None  # what vfio-pci does with accesses here (views only)
-    qemu: str | None  # what QEMU does (guest view only)
+    qemu: str | None  # what QEMU does (guest view for QEMU only; kept for explain --json)
+    vmm: str | None = None  # the VMM the guest view is for (guest view only)
+    vmm_note: str | None = None  # what that VMM does with reads and writes here (its model)
+    vmm_reads: str | None = None  # passed through | emulated | hidden (core.views.vmms)
+    vmm_writes: str | None = None  # forwarded | dropped | None (its source does not say)
 
 
-def explain(layout: Layout, offset: int) -> ByteFacts:
+def explain(layout: Layout, offset: int, vmm: str = "qemu") -> ByteFacts:
+    """The byte at `offset` of `layout`; in a guest view, as the VMM `vmm` handles it."""
     cs = layout.space
     r = layout.region_at(offset)
     value = cs.data[offset] if cs.has(offset) else None
@@ -81,24 +85,16 @@ def explain(layout: Layout, offset: int) -> ByteFacts:
         for off, width, name, doc in HEADER_REGS:
             if off <= offset < off + width:
                 register, register_doc = f"{name} (+{off:#04x}, {width} bytes)", doc
-    vfio = qemu = None
+    vfio = None
     if layout.access:
         vfio = ACCESS_TEXT[Access(layout.access[offset])]
-    if layout.view == "guest":
-        qemu = _qemu_text(layout, offset, r.kind, visibility)
+    if layout.view != "guest":
+        return ByteFacts(offset, value, r.kind.value, owner, register, register_doc, fields,
+                         visibility, reason or None, vfio, None)
+    from .views.vmms import byte_handling
+
+    h = byte_handling(layout, offset, vmm)
     return ByteFacts(offset, value, r.kind.value, owner, register, register_doc, fields,
-                     visibility, reason or None, vfio, qemu)
+                     visibility, reason or None, vfio, h.text if vmm == "qemu" else None,
+                     vmm, h.text, h.reads, h.writes)
 
-
-def _qemu_text(layout: Layout, offset: int, kind: Kind, visibility: str | None) -> str:
-    forwarded = "QEMU forwards every guest write to vfio-pci as well"
-    if kind is Kind.VIRTUAL:
-        return f"QEMU emulates this virtual capability's reads; {forwarded}, so the kernel decides"
-    if visibility == "dropped":
-        return "QEMU unlinked this capability; reads and writes still pass through to vfio-pci"
-    cap = layout.capability_at(offset)
-    if cap is not None and cap.space is Space.EXTENDED and offset - cap.offset < 4:
-        return f"QEMU emulates this header's next pointer; {forwarded}"
-    if cap is not None and cap.space is Space.STANDARD and offset - cap.offset == 1:
-        return f"QEMU emulates the next pointer (it rebuilds the chain); {forwarded}"
-    return f"QEMU passes reads through to vfio-pci; {forwarded}"

@@ -463,8 +463,11 @@ async def test_ctrl_q_quits_while_a_sysfs_read_blocks(tmp_path, monkeypatch):
 async def test_the_plan_is_checked_against_the_device_picked(tmp_path, monkeypatch):
     """`capslot --plan p.json` on a live host: p.json is the picked device's plan (never
     checked against the bundled sample), taken up when that device is opened."""
+    from dataclasses import replace
+
     from tests.tui_apps import make_app
     from tui.screens.live import LiveApp
+    from tui.session import Session
 
     root = machine(tmp_path, {RP, USP, DSP, NVME})
     monkeypatch.setenv("CAPSLOT_SYSFS_ROOT", str(root))
@@ -472,13 +475,15 @@ async def test_the_plan_is_checked_against_the_device_picked(tmp_path, monkeypat
     plan.write_text(json.dumps({"device": {"vendor_id": 0x144D, "device_id": 0xA826}, "placements": [
         {"vcap": "pasid", "size": 8, "offset": 0xFF8, "chosen_by": "user", "rule": "pinned"}]}))
     base = make_app()
-    app = LiveApp(base.session, base.path, root=str(root), plan=str(plan))
+    ranges = ((0x800, 0x900),)  # --ranges: kept through every device picked
+    app = LiveApp(Session.of(replace(base.session.state, ranges=ranges)), base.path, root=str(root),
+                  plan=str(plan))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.press(*["down"] * ORDER.index(NVME), "enter")
         await pilot.pause()
         assert app.session.device.provenance.source == f"sysfs:{NVME}"
-        assert app.session.plan_path == str(plan)
+        assert app.session.plan_path == str(plan) and app.session.ranges == ranges
         assert [(p.request.name, p.request.offset) for p in app.session.placed] == [("pasid", 0xFF8)]
         held = plan.read_bytes()
         await pilot.press("l")  # another device: the NVMe's plan is not its own
@@ -487,6 +492,7 @@ async def test_the_plan_is_checked_against_the_device_picked(tmp_path, monkeypat
         await pilot.pause()
         assert app.session.device.provenance.source == f"sysfs:{ORDER[0]}"
         assert app.session.plan_path is None and app.session.set_aside == str(plan)
+        assert app.session.ranges == ranges
         await pilot.press("a")
         await pilot.pause()
         assert plan.read_bytes() == held

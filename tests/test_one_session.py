@@ -63,8 +63,7 @@ def test_a_plan_file_of_another_device_is_never_written(tmp_path):
     a = Session(devices, table=TABLE, plan_path=str(plan))
     a.auto(parse_vcap("pasid"))
     held = plan.read_bytes()
-    b = Session(devices, 1, table=TABLE)
-    b.plan_path, b.plan_fingerprint = str(plan), a.plan_fingerprint
+    b = Session(devices, 1, table=TABLE, plan_path=str(plan), plan_fingerprint=a.plan_fingerprint)
     try:
         b.auto(parse_vcap("ats"))
     except Exception as exc:  # noqa: BLE001 - the refusal is the point

@@ -72,9 +72,8 @@ def test_a_misaligned_offset_loads_as_a_collision_and_synthesis_survives(tmp_pat
 
 def test_a_full_plan_validates_every_pair():
     """1024 placements, every one against every other: findings stay few per placement."""
-    s = Session(load(NIC))
-    s.placed = [planfile.Pinned(parse_vcap(f"vsec:0x10@{0x100 + 4 * n:#x}"), "user", "pinned")
-                for n in range(960)]
+    s = Session(load(NIC), placed=[planfile.Pinned(parse_vcap(f"vsec:0x10@{0x100 + 4 * n:#x}"),
+                                                   "user", "pinned") for n in range(960)])
     placements = s.placements()
     assert len(placements) == 960
     assert max(len(p.findings) for p in placements) < 12

@@ -88,7 +88,7 @@ async def test_page_keys_in_the_palette_before_its_list_is_shown():
         await pilot.pause()
         burst(app, "ctrl+p", "right", "pageup", "pagedown")
         await settle(pilot)
-        assert alive(app) and isinstance(app.screen, CommandsOnce)
+        assert alive(app) and app._exception is None
         burst(app, "e", "pageup", "pagedown", "escape", "escape")  # and in the export dialog
         await settle(pilot)
         assert alive(app)
@@ -271,3 +271,62 @@ def test_the_fuzzer_runs_of_the_issue_20_round_run_clean(seed, name, size):
     tally = asyncio.run(replay())
     assert not tally.crashes, "\n\n".join(f"seed {c.seed} input {c.event}: {c.what}"
                                           for c in tally.crashes)
+
+
+async def test_a_click_on_a_palette_row_the_search_just_removed_does_nothing():
+    """Seed 7016 (80x24, the hostile multi-device scenario): a click reached the palette's
+    result list after a search had refilled it with fewer rows; OptionList indexed past its
+    options (IndexError) and the explorer was gone. Replayed here as that click."""
+    from rich.style import Style
+
+    from textual.command import CommandList
+
+    app = make_app(NIC)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        results = app.screen.query_one(CommandList)
+        gone = results.option_count + 5  # a row drawn before the list shrank
+        click = events.Click(results, 2, 1, 0, 0, 1, False, False, False, screen_x=2, screen_y=1,
+                             style=Style(meta={"option": gone}))
+        results.post_message(click)
+        await settle(pilot)
+        assert alive(app) and app._exception is None
+
+
+async def explorer_auto_places(names: tuple[str, ...], seen: dict):
+    """An explorer where the palette's `names` were auto-placed with `a`, in that order."""
+    from tui.widgets.palette import CapBlock
+
+    app = make_app(NIC, layout_only=True)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        for name in names:
+            app.query_one(f"#vcap-{name}", CapBlock).focus()
+            await pilot.press("a")
+        await pilot.pause()
+    return app
+
+
+async def test_the_fuzzers_auto_rule_check_holds_and_catches_the_issue_21_bug(monkeypatch):
+    """The fuzzer's check (tui_fuzz.check_auto_rule) on the issue's case, PRI then PASID on
+    the Realtek NIC: it passes for the explorer, and fails for the explorer as it was (the
+    one added placed around the others, which stay where they were)."""
+    from tui.session import Session, Slot, pinned
+
+    with tui_fuzz.solved_placements() as seen:
+        app = await explorer_auto_places(("pri", "pasid"), seen)
+        tui_fuzz.check_auto_rule(app, seen)
+
+    def as_it_was(self, request):
+        p = self.plan().solved((*self._pins(), (request, False))).placements[-1]
+        if p.offset is not None:
+            self._change([*self.state.placed, Slot(pinned(p.vcap, p.offset), p.chosen_by or "heuristic", p.rule)])
+        return p
+
+    monkeypatch.setattr(Session, "auto", as_it_was)
+    with tui_fuzz.solved_placements() as seen:
+        app = await explorer_auto_places(("pri", "pasid"), seen)
+        with pytest.raises(AssertionError, match="capslot place"):
+            tui_fuzz.check_auto_rule(app, seen)

@@ -16,7 +16,10 @@ After every burst: the explorer is alive (no exception; quitting with q or ctrl+
 and a new explorer takes over), the screen stack is sane, and the state holds: the map's
 regions tile 0..4096, every placed capability is inside 0x000-0xfff, the cursor and the ghost
 are on the map, `session.placements()` answers, no dialog job failed with a bug, and no file
-was written by a click on text from a dump.
+was written by a click on text from a dump. And the meaning holds: the plan file on disk
+names the device shown and holds exactly its placements; the auto-placed capabilities are
+where `capslot place` puts the same requests (the CLI's parser and plan builder, in-process);
+the scenario's --ranges are still the session's after any `o` or device switch.
 
 `python -m tests.tui_fuzz --events 5000` (in `make fuzz`) is the long run; the test suite
 runs a short one (tests/test_tui_fuzz.py).
@@ -36,7 +39,7 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -51,6 +54,7 @@ from core.space import CONFIG_SIZE  # noqa: E402
 from tests.tui_apps import make_app  # noqa: E402
 from tui.app import CapslotApp  # noqa: E402
 from tui.screens.dialogs import Dialog  # noqa: E402
+from tui.session import Session  # noqa: E402
 from tui.widgets.hexmap import HexMap  # noqa: E402
 from tui.widgets.palette import Palette  # noqa: E402
 
@@ -75,6 +79,7 @@ class Scenario:
     name: str
     dump: str
     plan: str | None = None
+    ranges: tuple[tuple[int, int], ...] = ()  # --ranges (kept through `o` and `d`)
 
 
 @dataclass
@@ -124,7 +129,7 @@ def scenarios(work: Path) -> tuple[list[Scenario], list[str]]:
              str(ff9_plan), str(bad_plan), str(work / "missing" / "plan.json"), "out.json",
              "map.svg", "x"]
     return [
-        Scenario("nic", str(nic)),
+        Scenario("nic", str(nic), ranges=((0x400, 0x1000),)),
         Scenario("hostile multi-device, plan", str(hostile), str(good_plan)),
         Scenario("plan at 0xff9", str(nic), str(ff9_plan)),
         Scenario("unwritable plan", str(nic), str(work / "missing" / "plan.json")),
@@ -141,7 +146,8 @@ def key_pool() -> list[str]:
     return keys
 
 
-def check(app: CapslotApp, main) -> None:
+def check(app: CapslotApp, main, scenario: Scenario | None = None,
+          solved_under: dict | None = None) -> None:
     """The invariants of a live explorer."""
     stack = app.screen_stack
     assert stack and stack[0] is main, f"the explorer's screen is not at the bottom: {stack}"
@@ -158,6 +164,10 @@ def check(app: CapslotApp, main) -> None:
     for slot in s.placed:
         assert 0 <= (slot.request.offset or 0) < CONFIG_SIZE, f"placed outside the space: {slot}"
     check_plan_file(s)
+    if scenario is not None:
+        assert s.ranges == scenario.ranges, f"--ranges {scenario.ranges} became {s.ranges}"
+    if solved_under is not None:
+        check_auto_rule(app, solved_under)
     layout = s.synthesized()
     check_tiling(layout.regions)
     if app.mode != "tiny":
@@ -186,6 +196,70 @@ def check_plan_file(s) -> None:
     on_disk = [(p["vcap"], p["offset"]) for p in doc["placements"]]
     shown = [(slot.request.name, slot.request.offset) for slot in s.placed]
     assert on_disk == shown, f"{s.plan_path} holds {on_disk}, the explorer shows {shown}"
+
+
+def check_auto_rule(app: CapslotApp, solved_under: dict) -> None:
+    """The explorer's auto placements are `capslot place`'s for the same requests: the ones
+    the user put down as NAME@OFFSET, the others by name, under the VMM and --layout-only in
+    force when the explorer placed them (V and L re-judge, they do not move anything). Run
+    through the CLI's own parser and plan builder. Placements read from a plan file, and a
+    set the CLI cannot place whole (one kept where it was), are not compared."""
+    from core.placement.vcaps import parse_vcap
+    from tui import cli
+    from tui.widgets.palette import PALETTE
+
+    s = app.session
+    placed = s.state.placed
+    under = solved_under.get(placed)
+    if not placed or under is None or all(slot.chosen_by == "user" for slot in placed):
+        return
+    vmm, layout_only = under
+    names = {(r.space, r.cap_id, r.size): name for name in PALETTE for r in [parse_vcap(name)]}
+    adds: list[str] = []
+    for slot in placed:
+        r = slot.request
+        name = names.get((r.space, r.cap_id, r.size))
+        if name is None:
+            return  # not one the palette offers: no name for it on the command line
+        adds += ["--add", f"{name}@{r.offset:#x}" if slot.chosen_by == "user" else name]
+    slots = [d.provenance.slot for d in s.devices]
+    argv = ["place", app.path, *adds, "--no-user-quirks", "--vmm", vmm]
+    if len(s.devices) > 1:
+        if not s.device.provenance.slot or slots.count(s.device.provenance.slot) > 1:
+            return  # the command line cannot name this device
+        argv += ["--slot", s.device.provenance.slot]
+    if s.ranges:
+        argv += ["--ranges", ",".join(f"{lo:#x}-{hi - 1:#x}" for lo, hi in s.ranges)]
+    if layout_only:
+        argv.append("--layout-only")
+    args = cli.build_parser("place").parse_args(argv)
+    answer = [p.offset for p in cli._placement_plan(args, auto=True).placements]
+    if None in answer:
+        return
+    shown = [slot.request.offset for slot in placed]
+    assert shown == answer, f"the explorer placed {shown}, `capslot {' '.join(argv)}` places {answer}"
+
+
+@contextlib.contextmanager
+def solved_placements():
+    """Which VMM and --layout-only each set of placements the explorer made was solved
+    under (a spy on Session._change: it observes, it changes nothing)."""
+    from tui.session import Session
+
+    seen: dict = {}
+    real = Session._change
+
+    def recorded(self, new) -> None:
+        try:
+            real(self, new)  # raises (after the state is in place) when the plan file fails
+        finally:
+            seen[self.state.placed] = (self.target.vmm, self.layout_only)
+
+    Session._change = recorded  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        Session._change = real  # type: ignore[method-assign]
 
 
 class Driver:
@@ -281,12 +355,20 @@ async def fuzz_one(scenario: Scenario, size: tuple[int, int], seed: int, events_
                    paste: list[str], work: Path, tally: Tally) -> int:
     """One seeded run of `events_wanted` inputs (explorers that quit are replaced); the
     inputs sent (fewer after a crash, which ends the run)."""
+    with solved_placements() as solved_under:
+        return await _fuzz_one(scenario, size, seed, events_wanted, paste, work, tally, solved_under)
+
+
+async def _fuzz_one(scenario: Scenario, size: tuple[int, int], seed: int, events_wanted: int,
+                    paste: list[str], work: Path, tally: Tally, solved_under: dict) -> int:
     rng = random.Random(seed)
     keys = key_pool()
     sent = 0
     recent: list[str] = []
     while sent < events_wanted:
         app = make_app(scenario.dump)
+        if scenario.ranges:
+            app.session = Session.of(replace(app.session.state, ranges=scenario.ranges))
         app.read_wait = 0.3  # a FIFO nobody writes to is refused quickly
         if scenario.plan:
             with contextlib.suppress(Exception):  # a bad plan: the explorer starts without it
@@ -305,7 +387,7 @@ async def fuzz_one(scenario: Scenario, size: tuple[int, int], seed: int, events_
                     await pilot.pause()
                     if not app.is_running:
                         break
-                    check(app, main)
+                    check(app, main, scenario, solved_under)
             if app._exception is not None:
                 raise app._exception
         except Exception:  # noqa: BLE001 - every failure is a finding

@@ -1,7 +1,8 @@
 """The explorer: `capslot`, `capslot tui DUMP`, `make run`.
 
-State lives in `Session` (tui/session.py); widgets only draw what they are given and post
-messages up; the app turns messages into session changes and pushes the results down.
+State is one immutable value, `Session.state` (tui/session.py), replaced whole by every
+action; widgets only draw what they are given and post messages up; the app turns messages
+into session changes and draws again from the state now current.
 """
 
 from __future__ import annotations
@@ -619,13 +620,13 @@ class CapslotApp(App[None]):
                      + (f"; re-placed with it: {', '.join(moved)}" if moved else ""))
 
     def action_undo(self) -> None:
-        self._step(self.session.undo_stack, self.session.undo, "undone")
+        self._step(self.session.can_undo(), self.session.undo, "undone")
 
     def action_redo(self) -> None:
-        self._step(self.session.redo_stack, self.session.redo, "redone")
+        self._step(self.session.can_redo(), self.session.redo, "redone")
 
-    def _step(self, stack: list, step: Callable[[], bool], done: str) -> None:
-        if not stack:
+    def _step(self, possible: bool, step: Callable[[], bool], done: str) -> None:
+        if not possible:
             return
         saved = self.saving(step)
         self.refresh_all()
@@ -732,14 +733,14 @@ class CapslotApp(App[None]):
         self.set_view(VIEWS[(i + 1) % len(VIEWS)])
 
     def set_view(self, name: str) -> None:
-        self.session.view_name = name
+        self.session.set_view(name)
         self.refresh_all()
         self.show_plan_verdicts()
         self.say(f"view: {name}")
 
     def action_toggle_layout_only(self) -> None:
         """--layout-only, in the explorer: the gates of "will it work?" off, or on again."""
-        self.session.layout_only = not self.session.layout_only
+        self.session.set_layout_only(not self.session.layout_only)
         self.refresh_all()
         self.show_plan_verdicts()
         self.say("layout only: the offsets alone are judged" if self.session.layout_only else
@@ -805,8 +806,7 @@ class CapslotApp(App[None]):
             self._end_carry_quietly()
             old = self.session  # what the user chose carries over: the target, the table, the
             #                    ranges and whether only the layout is judged
-            self.session = Session(devices, view_name=old.view_name, target=old.target,
-                                   table=old.table, ranges=old.ranges, layout_only=old.layout_only)
+            self.session = Session.of(old.state.opened(devices))
             # the plan file goes along only if it is this device's (or holds nothing yet)
             aside = self.session.adopt_plan(old.plan_path or old.set_aside)
             self.path = path
@@ -843,13 +843,12 @@ class CapslotApp(App[None]):
             session as it was, if it cannot be)."""
             if self.session is not s:
                 raise DumpError(path, "another dump was opened meanwhile")
-            before = (s.plan_path, s.plan_fingerprint, s.plan_problem, s.placed, s.undo_stack, s.redo_stack)
+            before = s.state
             s.use_plan_file(path, loaded)
             try:
                 s.save_plan()
             except (DumpError, OSError):
-                (s.plan_path, s.plan_fingerprint, s.plan_problem, s.placed, s.undo_stack,
-                 s.redo_stack) = before
+                s.state = before  # as it was, whole
                 raise
             return path
 

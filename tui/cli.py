@@ -310,7 +310,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
     # one rule with check: a dump read inside a guest is judged as read (its bytes already
     # are a VMM's view: running vfio and a VMM over them again describes a guest of a guest)
     names = ("captured",) if plan.guest_dump else VIEWS
-    answers = [(name, explain(plan.display(name), offset)) for name in names]
+    answers = [(name, explain(plan.display(name), offset, plan.target.vmm)) for name in names]
     lines = verdict_lines(plan) if args.add else []
     if args.json:
         obj: dict[str, Any] = {"offset": offset, "target": plan.target.to_json(),

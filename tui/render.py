@@ -555,9 +555,11 @@ def explanation(offset: int, answers) -> Group:
         if f.vfio:
             t.append("\n  vfio-pci: ", "dim")
             t.append(f.vfio)
-        if f.qemu:
-            t.append("\n  QEMU: ", "dim")
-            t.append(f.qemu)
+        if f.vmm_note:
+            from core.views.vmms import VMMS
+
+            t.append(f"\n  {VMMS[f.vmm].label if f.vmm in VMMS else f.vmm}: ", "dim")
+            t.append(f.vmm_note)
         parts.append(t)
     return Group(*parts)
 

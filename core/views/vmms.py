@@ -29,8 +29,10 @@ import struct
 from typing import TYPE_CHECKING
 from dataclasses import dataclass, field
 
-from ..ids import CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_CAC, EXT_NEXT_MASK, ext_next
-from ..layout import CapView, Layout
+from ..ids import (
+    CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_CAC, EXT_NEXT_MASK, EXT_PASID, ext_next,
+)
+from ..layout import CapView, Kind, Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
 from ..walk import STATUS_CAP_LIST, Problem, follow
@@ -356,7 +358,8 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
     return Layout(with_bytes(cs, data), caps, kernel.orphans,
                   recolour(kernel.regions, cap_views, [c.offset for c in caps]),
                   tuple(problems), kernel.pcie, view="guest", cap_views=cap_views,
-                  access=kernel.access, profile=f"{kernel.profile}, {vmm.name}")
+                  access=kernel.access, profile=f"{kernel.profile}, {vmm.name}",
+                  config_size=kernel.config_size)
 
 
 def _relink_zero(data: bytearray, kernel_bytes: bytes, chain: list[int], removed: list[int]) -> None:
@@ -376,3 +379,114 @@ def _relink_zero(data: bytearray, kernel_bytes: bytes, chain: list[int], removed
             continue
         nxt = next((k for k in kept if k > off), 0)  # read_config_register() keeps bits 21:20
         struct.pack_into("<I", data, off, (_u32(kernel_bytes, off) & ~(EXT_NEXT_MASK << 20)) | nxt << 20)
+
+
+# ---------------------------------------------------------------- one byte, as each VMM handles it
+
+@dataclass(frozen=True, slots=True)
+class ByteHandling:
+    """What a VMM does with guest accesses to one config byte, by the rules above.
+
+    reads: `passed through` (the kernel's byte, through the vfio region), `emulated` (a value
+    the VMM makes: a rewritten pointer or ID, a capability it synthesizes, a fill above a
+    256-byte region) or `hidden` (reads 0: the VMM removed what is there).
+    writes: `forwarded` (to vfio-pci, where the kernel decides) or `dropped`; None where the
+    source read does not say."""
+
+    reads: str
+    writes: str | None
+    text: str
+
+
+FORWARDED = "guest writes go on to vfio-pci"
+
+
+def byte_handling(layout: Layout, offset: int, vmm_name: str) -> ByteHandling:
+    """What `vmm_name` does with the byte at `offset` of its guest view `layout` (the one
+    place the explorer and `capslot explain` take this from)."""
+    vmm = VMMS[vmm_name]
+    r = layout.region_at(offset)
+    i = r.capability
+    cap = layout.capabilities[i] if i is not None else None
+    rel = offset - cap.offset if cap is not None else -1
+    if vmm.style == "rebuild":
+        return _qemu_byte(layout, r.kind, cap, rel, i)
+    label = vmm.label
+    if r.kind is Kind.VIRTUAL and cap is not None:
+        how = vmm.creates.get("pasid") if cap.space is E and cap.id == EXT_PASID else None
+        if how is not None and how.state == "released":
+            return ByteHandling("emulated", None, f"{label} synthesizes this capability: {how.how}")
+        why = f" ({how.state}: {how.how})" if how is not None else ""
+        return ByteHandling("passed through", "forwarded",
+                            f"{label} does not synthesize this capability{why}: the guest reads "
+                            f"the device's byte here; {FORWARDED}")
+    if offset >= STD_SIZE and layout.config_size <= STD_SIZE and vmm.above_region is not None:
+        return ByteHandling("emulated", None, f"above the 256-byte vfio config region {label} reads "
+                            f"{vmm.above_region:#x} here")
+    if cap is not None and cap.space is E and cap.id in vmm.removes and layout.visibility(i) != "visible":
+        return _removed_byte(vmm, layout, cap, rel)
+    if cap is not None and cap.space is E and 2 <= rel < 4:
+        if vmm.style == "relink-zero":
+            return ByteHandling("emulated", "forwarded", f"{label} relinks the kept capabilities in "
+                                f"address order: it makes this next pointer; {FORWARDED}")
+        if vmm.style == "unlink" and _before_removed(vmm, layout, cap.offset):
+            return ByteHandling("emulated", "forwarded", f"{label} rewrites this next pointer to "
+                                f"skip the removed capability after it; {FORWARDED}")
+    return ByteHandling("passed through", "forwarded",
+                        f"{label} reads it from vfio-pci (passed through); {FORWARDED}")
+
+
+def _removed_byte(vmm: Vmm, layout: Layout, cap, rel: int) -> ByteHandling:
+    """A byte of a capability the VMM removes (see the module's docstring, per style)."""
+    label, name = vmm.label, NAMES.get(cap.id, cap.name)
+    dropped = "guest writes here are dropped"
+    if vmm.style == "relink-zero":
+        if cap.offset == STD_SIZE and rel < 4:
+            return ByteHandling("emulated", "dropped", f"{label} removed {name}, the head: its "
+                                f"header reads ID 0x000c, next -> the first kept one; {dropped}")
+        return ByteHandling("hidden", "dropped", f"{label} removed {name}: its whole extent reads 0; "
+                            + dropped)
+    if vmm.style == "unlink":
+        if cap.offset == STD_SIZE and rel < 4:
+            return ByteHandling("emulated", "forwarded", f"{label} removed {name}, the head: it reads "
+                                f"ID 0, version 0, next -> the first kept one; {FORWARDED}")
+        return ByteHandling("passed through", "forwarded", f"{label} unlinked {name} (the chain skips "
+                            f"it); its header and registers read raw from vfio-pci; {FORWARDED}")
+    # id-null: the ID bits 15:0 of the header read 0, version and next kept
+    if rel < 2:
+        return ByteHandling("emulated", "forwarded" if not vmm.zero_body else "dropped",
+                            f"{label} masks {name}: its ID reads 0 (the chain passes through it)")
+    if rel < 4:
+        return ByteHandling("passed through", "forwarded" if not vmm.zero_body else "dropped",
+                            f"{label} masks {name}: its version and next pointer read raw")
+    body = _body_dwords(vmm, layout.space.data, cap.offset, cap.id, cap.size) if vmm.zero_body else 0
+    if rel - 4 < body:
+        return ByteHandling("hidden", "dropped", f"{label} masks {name}: its body reads 0; {dropped}")
+    return ByteHandling("passed through", "forwarded", f"{label} masks {name} by its ID only: this "
+                        f"register reads raw from vfio-pci; {FORWARDED}")
+
+
+def _before_removed(vmm: Vmm, layout: Layout, offset: int) -> bool:
+    """The extended capability at `offset` links, in the kernel's chain, to one the VMM
+    removes (pci.rs then overrides its next pointer)."""
+    ext = [c for c in layout.capabilities if c.space is E]  # in the order the chain reads
+    at = next((n for n, c in enumerate(ext) if c.offset == offset), None)
+    return at is not None and at + 1 < len(ext) and ext[at + 1].id in vmm.removes
+
+
+def _qemu_byte(layout: Layout, kind: Kind, cap, rel: int, index: int | None) -> ByteHandling:
+    """QEMU (hw/vfio/pci.c): reads pass through except what it emulates; every guest write is
+    forwarded to vfio-pci as well (vfio_pci_write_config())."""
+    forwarded = "QEMU forwards every guest write to vfio-pci as well"
+    if kind is Kind.VIRTUAL:
+        return ByteHandling("emulated", "forwarded", "QEMU emulates this virtual capability's "
+                            f"reads; {forwarded}, so the kernel decides")
+    if index is not None and layout.visibility(index) == "dropped":
+        return ByteHandling("passed through", "forwarded", "QEMU unlinked this capability; reads "
+                            "and writes still pass through to vfio-pci")
+    if cap is not None and cap.space is E and 0 <= rel < 4:
+        return ByteHandling("emulated", "forwarded", f"QEMU emulates this header's next pointer; {forwarded}")
+    if cap is not None and cap.space is Space.STANDARD and rel == 1:
+        return ByteHandling("emulated", "forwarded",
+                            f"QEMU emulates the next pointer (it rebuilds the chain); {forwarded}")
+    return ByteHandling("passed through", "forwarded", f"QEMU passes reads through to vfio-pci; {forwarded}")

@@ -6,8 +6,9 @@ ScreenStackError, the explorer gone. Typing just before it closes started a sear
 list was removed: NoMatches in a worker, the explorer gone. Page up or down before its list is
 laid out raised KeyError in OptionList. A click queued behind a resize that shrank the
 window past it reached the palette after the resize: Textual's handler looks up the widget
-under it and raised NoWidget (seed 7024, and in tmux). All found by tests/tui_fuzz.py
-(Textual 8.2.8).
+under it and raised NoWidget (seed 7024, and in tmux). A click on a result row the search
+had just replaced (fewer results now) raised IndexError in OptionList (seed 7016). All found
+by tests/tui_fuzz.py (Textual 8.2.8).
 """
 
 from __future__ import annotations
@@ -15,9 +16,22 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from textual.command import CommandPalette
+from textual.app import ComposeResult
+from textual.command import CommandInput, CommandList, CommandPalette, SearchIcon
+from textual.containers import Horizontal, Vertical
 from textual.errors import NoWidget
 from textual.events import Click
+from textual.widgets import Button, LoadingIndicator
+
+
+class ResultsNow(CommandList):
+    """The palette's results: a click on a row that is no longer there (the list was
+    refilled between the drawing and the click) selects nothing."""
+
+    def _on_click(self, event: Click) -> None:  # type: ignore[override]
+        option = event.style.meta.get("option")
+        if option is not None and not 0 <= option < self.option_count:
+            event.prevent_default()  # OptionList's handler would index past its options
 
 
 class CommandsOnce(CommandPalette):
@@ -26,6 +40,18 @@ class CommandsOnce(CommandPalette):
     def __init__(self, *args: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         self.gone = False
+
+    def compose(self) -> ComposeResult:
+        """Textual's palette (textual/command.py), with ResultsNow for its results."""
+        with Vertical(id="--container"):
+            with Horizontal(id="--input"):
+                yield SearchIcon()
+                yield CommandInput(placeholder=self._placeholder, select_on_focus=False)
+                if not self.run_on_select:
+                    yield Button("\u25b6")
+            with Vertical(id="--results"):
+                yield ResultsNow()
+                yield LoadingIndicator()
 
     def dismiss(self, result: Any = None):  # type: ignore[override]
         if self.gone or self.app.screen is not self:

@@ -218,8 +218,7 @@ class LiveApp(CapslotApp):
                                                 device_line=host.describe(cs, ids, self.root)))
                  for cs in devices]
         s = self.session
-        self.session = Session(named, view_name=s.view_name, target=s.target, table=s.table,
-                               ranges=s.ranges, layout_only=s.layout_only)
+        self.session = Session.of(s.state.opened(named))
         aside = self.session.adopt_plan(s.plan_path or s.set_aside or self.plan)  # this device's only
         if aside is not None:
             self.say(f"{aside} is not this device's plan: left untouched; working unsaved "

@@ -1,5 +1,5 @@
 """The inspector follows the map's cursor: what the byte under it is (owner, register, fields,
-what vfio-pci and QEMU do with it), then the registers of the structure that owns it decoded
+what vfio-pci and the chosen VMM do with it), then the registers of the structure that owns it decoded
 field by field: a capability, or one the chain does not show as one (orphan, hidden,
 virtual...). In a gap or the header there is no structure to decode, and it says so: the
 decode is never one left over from an earlier position."""
@@ -25,8 +25,8 @@ from tui.safe import content
 
 def byte_panel(layout: Layout, offset: int, vmm: str = "qemu") -> Group:
     """The byte, its owner and register, what vfio-pci does with it and what the chosen VMM
-    does (QEMU's handling is known per byte; another VMM's guest view is drawn as a whole)."""
-    f = explain(layout, offset)
+    does (core.views.vmms.byte_handling: each VMM's model, per byte)."""
+    f = explain(layout, offset, vmm)
     t = Text()
     t.append(f"byte {offset:#05x}", "bold")
     t.append(f" = {f.value:#04x}" if f.value is not None else " (not in the dump)")
@@ -42,15 +42,8 @@ def byte_panel(layout: Layout, offset: int, vmm: str = "qemu") -> Group:
         for name, bits, doc, value in f.fields:
             table.add_row(Text(bits, style="dim"), Text(name, style="bold"), f"{value:#x}", Text(doc))
         parts.append(table)
-    vmm_text = f.qemu
-    if f.qemu and vmm != "qemu":
-        from core.views.vmms import VMMS
-
-        label = VMMS[vmm].label if vmm in VMMS else vmm
-        vmm_text = (f"{label} builds this guest view its own way (the map shows it); QEMU's "
-                    "per-byte handling does not apply")
-    for label, text in (("vfio", f.vfio), (vmm, vmm_text)):
-        if text:
+    for label, text in (("vfio", f.vfio), (f.vmm, f.vmm_note)):
+        if label and text:
             parts.append(Text.assemble((f"{label}: ", "dim"), text))
     return Group(*parts)
 
