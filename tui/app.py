@@ -45,7 +45,7 @@ from tui.session import Session
 from tui.widgets.chain import ChainPanel
 from tui.widgets.hexmap import Ghost, HexMap
 from tui.widgets.inspector import Inspector, structure_extent, structure_key
-from tui.widgets.legend import Legend, legend_text  # noqa: F401 - legend_text: the legend's words
+from tui.widgets.legend import Legend
 from tui.widgets.palette import CapBlock, Palette
 from tui.colours import VERDICT_STYLE
 from tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,

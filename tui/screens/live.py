@@ -225,7 +225,6 @@ class LiveApp(CapslotApp):
                      "(ctrl+s saves to a new plan file)", "warning")
         self.path = f"sysfs:{slot}"
         self.opened = True
-        self.selected_cap = None
         self.hexmap.selected = None
         self.refresh_all()
         if devices[0].captured <= host.UNPRIVILEGED_BYTES:

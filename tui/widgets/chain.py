@@ -140,9 +140,6 @@ class ChainPanel(DataTable):
             return None
         return self.coordinate_to_cell_key((row, 0)).row_key.value
 
-    def row_extent(self, key: str) -> Row | None:
-        return self._rows.get(key)
-
     def toggle_order(self, offset: int | None = None) -> None:
         self.address_order = not self.address_order
         if self._layout is not None:
