@@ -55,6 +55,11 @@ def _chain(cs: ConfigSpace) -> tuple[list[tuple[str, int, int]], list[int]]:
     offsets of every byte read. It stops at anything odd (a loop, a pointer into the header,
     an unaligned or uncaptured link): the fields it does not find stay in the key."""
     data, has = cs.data, cs.has
+    if len(cs.available) == 1 and cs.available[0][0] == 0:  # the usual prefix: a bound, no calls
+        end = cs.available[0][1]
+
+        def has(pos: int, n: int = 1) -> bool:
+            return pos + n <= end
     read = [0x06, 0x0E]
     caps: list[tuple[str, int, int]] = []
     ptr_reg = 0x14 if data[0x0E] & 0x7F == 2 else 0x34

@@ -35,6 +35,7 @@ from .sources import lspci as lspci_source
 from .sources.inputs import standard_input
 
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # compact lines
+_string = json.encoder.encode_basestring_ascii  # what _encode does with a str (ensure_ascii)
 BLOCK_BYTES = 1 << 20  # about 80 lspci -xxxx devices a block
 MAX_PENDING = 16 << 20  # a "device" longer than this is cut wherever it is
 TEXT_BLOCK_LIMIT = 64 << 20  # hexdump/xxd/.coe text is read whole, up to this
@@ -308,10 +309,17 @@ def _fragments(obj: dict) -> tuple[str, str] | None:
     return mid, tail
 
 
+def _js(value: str | int | None) -> str:
+    """A provenance value as json writes it (what `_encode` gives, without its dispatch)."""
+    if value is None:
+        return "null"
+    return _string(value) if isinstance(value, str) else int.__repr__(value)
+
+
 def _assemble(p, mid: str, tail: str) -> str:
-    return (f'{{"source":{_encode(p.source)},"slot":{_encode(p.slot)},{mid},'
-            f'"format":{_encode(p.format)},"line":{_encode(p.line)},'
-            f'"device_line":{_encode(p.device_line)},{tail}}}')
+    return (f'{{"source":{_js(p.source)},"slot":{_js(p.slot)},{mid},'
+            f'"format":{_js(p.format)},"line":{_js(p.line)},'
+            f'"device_line":{_js(p.device_line)},{tail}}}')
 
 
 def _device_error(cs: ConfigSpace, message: str) -> tuple[dict, dict]:
