@@ -8,12 +8,18 @@ peers; its provenance (source, slot, line) is only copied in. So the record is c
 under those inputs with the non-deciding fields cleared (`deciding_bytes`), and a copy of
 the model elsewhere in the fleet gets it with its own provenance written in.
 
-What is cleared, and why it decides nothing (tests/test_survey_cache.py flips each of them in
-every real dump, and every other byte too, against an uncached run):
-- header: the BARs (addresses; 0x10-0x27 on an endpoint, 0x10-0x17 on a bridge, 0x10-0x13 on
-  a CardBus bridge), a bridge's or CardBus bridge's bus numbers (0x18-0x1A), the Interrupt
-  Line (0x3C) and the Status register's error bits (8, 11-15; Capabilities List stays);
-- PCI Express Device Status: the error-detected and Transactions Pending bits;
+What is cleared: what the platform and the driver set and the errors a device logged, none of
+which the walk, the sizes, the views, placement or feasibility read (tests/test_survey_cache.py
+flips every byte of every real dump and compares an uncached run whenever the key stays):
+- header: the BAR addresses (each BAR's type bits stay; 0x10-0x27 on an endpoint, 0x10-0x17 on
+  a bridge, 0x10-0x13 on a CardBus bridge), a bridge's or CardBus bridge's bus numbers
+  (0x18-0x1A), the Interrupt Line (0x3C), Command's I/O, Memory and Bus Master enables and the
+  Status register's error bits (8, 11-15; Capabilities List stays);
+- Power Management: the power state, PME_En and PME_Status;
+- MSI: Enable, Multiple Message Enable, the message address and data, mask and pending bits;
+  MSI-X: Enable and Function Mask;
+- PCI Express: Device Control's Max Payload and Max Read Request Sizes, Device Status's
+  error-detected and Transactions Pending bits, Link Status (but Slot Clock Configuration);
 - AER: Uncorrectable and Correctable Error Status and the Header Log;
 - Device Serial Number: the serial number.
 The fields inside capabilities are cleared only where a walk over the kept bytes finds the
@@ -36,14 +42,19 @@ CACHE_BYTES = 8 << 20  # cached text (keys and records) kept at most
 ENV_OFF = "CAPSLOT_SURVEY_CACHE"  # "0": analyse every device afresh (for tests and doubts)
 
 STATUS_ERROR_BITS = 0x0100 | 0xF800
+COMMAND_ENABLES = 0x07  # I/O Space, Memory Space, Bus Master (set as a driver binds)
+LNKSTA_KEPT = 0x10  # Link Status high byte: Slot Clock Configuration stays, the rest is cleared
 DEVSTA_BITS = 0x002F  # Correctable/Non-Fatal/Fatal/Unsupported Request Detected, Transactions Pending
 _BARS = {0: (0x10, 0x28), 1: (0x10, 0x18), 2: (0x10, 0x14)}
 _BUSES = (0x18, 0x1B)  # primary, secondary, subordinate (type 1) / PCI, CardBus, subordinate (type 2)
-_PCIE, _AER, _DSN = 0x10, 0x0001, 0x0003
+_PM, _MSI, _PCIE, _MSIX = 0x01, 0x05, 0x10, 0x11
+_AER, _DSN = 0x0001, 0x0003
 _AER_FIELDS = ((0x04, 4), (0x10, 4), (0x1C, 16))  # Uncorrectable, Correctable Status; Header Log
+_NO_LINK = (9, 10)  # PCI Express device types without link registers: RCiEP, RC Event Collector
 _MAX_STD, _MAX_EXT = 48, (CONFIG_SIZE - 0x100) // 4
 
-Found = tuple[tuple[str, int, int], ...]  # ("standard" | "extended", ID, offset) whose fields were cleared
+Found = tuple[tuple[str, int, int, int], ...]  # (space, ID, offset, extent) of capabilities whose
+#   fields up to offset + extent were cleared
 
 
 def enabled() -> bool:
@@ -83,6 +94,21 @@ def _chain(cs: ConfigSpace) -> tuple[list[tuple[str, int, int]], list[int]]:
     return caps, read
 
 
+def _clear_msi(key: bytearray, data: bytes, pos: int) -> int:
+    """MSI: Enable and Multiple Message Enable, the message address and data, the mask and
+    pending bits (what the OS programs); Control's capability bits stay. The extent cleared."""
+    control = data[pos + 2] | data[pos + 3] << 8
+    key[pos + 2] &= ~0x71
+    is64, masking = control & 0x80, control & 0x100
+    message = 10 if is64 else 6  # address (and upper address), data
+    key[pos + 4:pos + 4 + message] = bytes(message)
+    if not masking:
+        return 4 + message
+    at = 0x10 if is64 else 0x0C
+    key[pos + at:pos + at + 8] = bytes(8)
+    return at + 8
+
+
 def deciding_bytes(cs: ConfigSpace) -> tuple[bytes, Found]:
     """The config space with the fields that decide nothing cleared, and the capabilities
     whose fields were cleared (the analysis must find each of them where this walk did)."""
@@ -92,24 +118,48 @@ def deciding_bytes(cs: ConfigSpace) -> tuple[bytes, Found]:
     if kind in _BARS:
         start, end = _BARS[kind]
         key[start:end] = bytes(end - start)
+        pos = start
+        while pos < end:  # each BAR's type bits stay: I/O or memory, 64-bit, prefetchable
+            low = data[pos]
+            key[pos] = low & (0x03 if low & 1 else 0x0F)
+            pos += 8 if not low & 1 and (low >> 1) & 3 == 2 else 4  # a 64-bit BAR's high half
         if kind:
             key[_BUSES[0]:_BUSES[1]] = bytes(_BUSES[1] - _BUSES[0])
     key[0x3C] = 0
+    key[0x04] &= ~COMMAND_ENABLES & 0xFF
     key[0x06] &= ~STATUS_ERROR_BITS & 0xFF
     key[0x07] &= ~STATUS_ERROR_BITS >> 8 & 0xFF
     caps, read = _chain(cs)
     found = []
     for space, cap, pos in caps:
-        if space == "standard" and cap == _PCIE and pos + 0x0C <= 0x100:
+        if space == "standard" and cap == _PCIE and pos + 0x14 <= 0x100:
+            key[pos + 0x08] &= ~0xE0  # Device Control: Max Payload Size
+            key[pos + 0x09] &= ~0x70  # Max Read Request Size
             key[pos + 0x0A] &= ~DEVSTA_BITS & 0xFF
+            extent = 0x0C
+            if (data[pos + 2] >> 4) & 0xF not in _NO_LINK:
+                key[pos + 0x12] = 0  # Link Status: the speed and width trained, training, ...
+                key[pos + 0x13] &= LNKSTA_KEPT
+                extent = 0x14
+        elif space == "standard" and cap == _MSI and pos + 0x18 <= 0x100:
+            extent = _clear_msi(key, data, pos)
+        elif space == "standard" and cap == _MSIX and pos + 4 <= 0x100:
+            key[pos + 3] &= ~0xC0  # MSI-X Enable, Function Mask
+            extent = 4
+        elif space == "standard" and cap == _PM and pos + 8 <= 0x100:
+            key[pos + 4] &= ~0x03  # PMCSR: the power state
+            key[pos + 5] &= ~0x81  # PME_En, PME_Status
+            extent = 8
         elif space == "extended" and cap == _AER and pos + 0x2C <= CONFIG_SIZE:
             for rel, n in _AER_FIELDS:
                 key[pos + rel:pos + rel + n] = bytes(n)
+            extent = 0x2C
         elif space == "extended" and cap == _DSN and pos + 0x0C <= CONFIG_SIZE:
             key[pos + 4:pos + 12] = bytes(8)
+            extent = 0x0C
         else:
             continue
-        found.append((space, cap, pos))
+        found.append((space, cap, pos, extent))
     for pos in read:  # what the walk read is kept whatever overlaps it
         key[pos] = data[pos]
     return bytes(key), tuple(found)
@@ -117,10 +167,10 @@ def deciding_bytes(cs: ConfigSpace) -> tuple[bytes, Found]:
 
 def confirmed(found: Found, capabilities: list[dict]) -> bool:
     """Did the analysis find every capability whose fields the key cleared, where the key's
-    walk found it (`capabilities`: the record's)? If not, those bytes may mean something
-    else: no caching."""
-    have = {(str(c["space"]), c["id"], c["offset"]) for c in capabilities}
-    return all(f in have for f in found)
+    walk found it and at least as long as the fields (`capabilities`: the record's)? If not,
+    those bytes may mean something else (a gap's data): no caching."""
+    have = {(str(c["space"]), c["id"], c["offset"]): c["size"] for c in capabilities}
+    return all(have.get((space, cap, pos), -1) >= extent for space, cap, pos, extent in found)
 
 
 class RecordCache:
