@@ -271,7 +271,6 @@ class Analyzer:
             facts.append(f)
         return lines, facts
 
-
     def _cached(self, cs: ConfigSpace, peers: Peers, cache: RecordCache) -> tuple[str, dict]:
         """The record line and facts of a device, analysed once per set of deciding bytes
         (core.recordcache): a copy of a model already seen gets its record with its own

@@ -623,8 +623,8 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
     from core.survey import QuirkEvidence, Summary, blocks, failure_lines, suggest_toml, walk_paths
 
-    if args.jobs is None:  # one worker per core: the output is the same whatever the number
-        args.jobs = _cores()
+    if args.jobs is None:  # one process: with the cache by deciding bytes (core.recordcache)
+        args.jobs = 1      # workers save no wall time on a fleet, and cost CPU and memory
     paths = list(walk_paths(args.paths))
     total = sum(_survey_size(p) for p in paths)
     progress = _progress(total) if sys.stderr.isatty() and total > (8 << 20) else None
@@ -976,10 +976,11 @@ def _survey_args(p: argparse.ArgumentParser) -> None:
                    "their *.lspci.txt and *.md files are skipped: decoded text and notes, not dumps), or -")
     p.add_argument("--jsonl", action="store_true", help="one JSON object a line per device")
     p.add_argument("--jobs", type=_survey_jobs, default=None, metavar="N",
-                   help="worker processes, 1 to four per core (default: one per core, which on "
-                        "a 2-core machine gives a fleet file in about 3/4 of the wall time of "
-                        "--jobs 1 for about 1.25x its CPU and 3x its memory; --jobs 1 for the "
-                        "least CPU and memory; the same output whatever the number)")
+                   help="worker processes, 1 to four per core (default 1; the same output "
+                        "whatever the number). Copies of a device model are analysed once, so on "
+                        "a fleet one process is as fast as all cores, for less CPU; all cores pay "
+                        "when most devices are different models (on 2 cores: about 3/4 of the "
+                        "wall time) and cost about 3x the memory")
     p.add_argument("--suggest-quirks", action="store_true",
                    help="print device-table entries (TOML) for a human to review, with evidence")
     p.add_argument("-o", "--output", metavar="FILE",
