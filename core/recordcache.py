@@ -27,7 +27,9 @@ capability (the same one the analysis later confirms, see `confirmed`), and ever
 walk reads is kept: equal keys always mean equal walks, hence equal fields cleared.
 
 Nothing is cached without a budget: entries are dropped oldest first past CACHE_BYTES of
-cached text (a few MiB; a fleet has far fewer distinct models than that holds).
+cached text (a few MiB; a fleet has far fewer distinct models than that holds). Input that is
+mostly one-off models (fewer than one hit in five lookups after GIVE_UP_AFTER misses) turns the
+cache off for the rest of the survey: keys would cost some 15 % more CPU for nothing.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from collections.abc import Hashable
 from .space import CONFIG_SIZE, ConfigSpace
 
 CACHE_BYTES = 8 << 20  # cached text (keys and records) kept at most
+GIVE_UP_AFTER = 1024  # misses: with fewer than one hit for four misses by then, caching stops
 ENV_OFF = "CAPSLOT_SURVEY_CACHE"  # "0": analyse every device afresh (for tests and doubts)
 
 STATUS_ERROR_BITS = 0x0100 | 0xF800
@@ -180,6 +183,15 @@ class RecordCache:
         self.budget, self.used = budget, 0
         self.entries: dict[Hashable, tuple[int, object]] = {}
         self.hits = self.misses = 0
+        self.off = False  # set by worth(): caching stopped for this survey
+
+    def worth(self) -> bool:
+        """False, for good, once the devices seen are mostly each a model of its own (a
+        directory of one-off dumps): keys then cost more than the hits save. Entries are freed."""
+        if not self.off and self.misses >= GIVE_UP_AFTER and self.hits * 4 < self.misses:
+            self.off, self.used = True, 0
+            self.entries.clear()
+        return not self.off
 
     def get(self, key: Hashable):
         hit = self.entries.get(key)

@@ -247,7 +247,9 @@ class Analyzer:
         facts: list[dict] = []
         items = list(_devices_of(block))  # a block is a bounded window of whole devices
         peers = Peers(x for x in items if not isinstance(x, dict))
-        cache = None if self.evidence else self.cache  # --suggest-quirks wants every device's own facts
+        cache = self.cache if self.cache is not None and self.cache.worth() else None
+        if self.evidence:  # --suggest-quirks wants every device's own facts
+            cache = None
         for item in items:
             if isinstance(item, dict):
                 lines.append(_encode(item))
@@ -282,13 +284,13 @@ class Analyzer:
             mid, tail, facts = hit
             return _assemble(cs.provenance, mid, tail), dict(facts)
         obj, f = self.record(cs, peers)
-        line = _encode(obj)
         parts = _fragments(obj)
-        if parts is not None and confirmed(found, obj["capabilities"]):
-            mid, tail = parts
-            if _assemble(cs.provenance, mid, tail) == line:  # the record is its fragments
-                cache.put(key, (mid, tail, dict(f)), len(data) + len(mid) + len(tail) + 512)
-        return line, f
+        if parts is None:
+            return _encode(obj), f
+        mid, tail = parts
+        if confirmed(found, obj["capabilities"]):
+            cache.put(key, (mid, tail, dict(f)), len(data) + len(mid) + len(tail) + 512)
+        return _assemble(cs.provenance, mid, tail), f
 
 
 _HEAD = ("source", "slot")
@@ -299,7 +301,8 @@ _PROVENANCE = ("format", "line", "device_line")
 
 def _fragments(obj: dict) -> tuple[str, str] | None:
     """A record's JSON without its provenance: the text between slot and format, and after
-    device_line (None: a record not of that shape)."""
+    device_line (None: a record not of that shape). Compact JSON of a dict is its members'
+    text joined, so `_assemble` of these is `_encode(obj)` (tests/test_survey_cache.py)."""
     keys = list(obj)
     if keys[:10] != [*_HEAD, *_MID] or keys[10:13] != list(_PROVENANCE):
         return None

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from benchmarks import fleet
 from core.placement import DeviceTable
-from core.recordcache import ENV_OFF, RecordCache, confirmed, deciding_bytes
+from core.recordcache import ENV_OFF, GIVE_UP_AFTER, RecordCache, confirmed, deciding_bytes
 from core.space import ConfigSpace, Provenance
 from core.survey import Analyzer, Block
 from tests.cli import capslot
@@ -182,3 +182,17 @@ def test_cache_keeps_its_budget():
         c.put(i, "x", 90)
         assert c.used <= 1000
     assert len(c.entries) == 11 and c.get(99) == "x" and c.get(0) is None
+
+
+def test_input_of_one_off_models_turns_the_cache_off_and_frees_it():
+    """A directory of unrelated dumps: after GIVE_UP_AFTER misses with few hits, no more keys
+    are made (they would only cost CPU) and the entries are freed; a fleet keeps its cache."""
+    one_offs, fleet_like = RecordCache(), RecordCache()
+    for i in range(GIVE_UP_AFTER):
+        one_offs.put(i, "x", 10)
+        assert one_offs.get(("another", i)) is None
+        fleet_like.get(i % 100) or fleet_like.put(i % 100, "x", 10)
+        fleet_like.get(i % 100)
+    assert not one_offs.worth() and not one_offs.entries and one_offs.used == 0
+    assert not one_offs.worth()  # for good
+    assert fleet_like.worth() and fleet_like.entries
