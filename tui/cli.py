@@ -978,7 +978,8 @@ def _survey_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--jobs", type=_survey_jobs, default=None, metavar="N",
                    help="worker processes, 1 to four per core (default 1; the same output "
                         "whatever the number). Copies of a device model are analysed once, so on "
-                        "a fleet one process is as fast as all cores, for less CPU; all cores pay "
+                        "a fleet one process is about as fast as all cores, for less CPU; all "
+                        "cores pay "
                         "when most devices are different models (on 2 cores: about 3/4 of the "
                         "wall time) and cost about 3x the memory")
     p.add_argument("--suggest-quirks", action="store_true",
