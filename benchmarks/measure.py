@@ -1,11 +1,18 @@
-"""Honest timing for the benchmarks: commands measured in alternation (A B A B ...), a warm-up
-round first, wall and CPU time (user + system of the whole process tree) per run, peak memory
-of the whole process tree (all its processes' RSS summed, sampled while it runs), reported as
-min / median / max. Imported by the other scripts; asserts nothing."""
+"""Honest timing for the benchmarks: commands measured in alternation (A B, then B A, ...) after
+a warm-up round, each run's wall and CPU time (user + system of the child and the workers it
+reaped, from os.wait4 of that child), its memory twice: the child's own peak RSS from the same
+wait4 (the kernel's figure for the measured process, never the benchmark's own), and the peak
+of the whole process tree summed (sampled while it runs: what --jobs workers add). Reported as
+min / median / max; a ratio is the median of the per-pair ratios. Imported by the other
+scripts; asserts nothing.
+
+The machine is shared: every script prints the load average before and after (`load()`).
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
 import statistics
 import subprocess
 import threading
@@ -21,7 +28,8 @@ ROOT = Path(__file__).resolve().parent.parent
 class Runs:
     wall: list[float] = field(default_factory=list)
     cpu: list[float] = field(default_factory=list)
-    rss: list[int] = field(default_factory=list)  # KiB, whole tree
+    rss: list[int] = field(default_factory=list)  # KiB: the child's own peak (wait4)
+    tree: list[int] = field(default_factory=list)  # KiB: the process tree's summed peak (sampled)
 
     @staticmethod
     def spread(xs: list[float], scale: float = 1.0, digits: int = 3) -> str:
@@ -29,9 +37,25 @@ class Runs:
 
     def line(self, name: str, unit: str = "s") -> str:
         scale, digits = (1000.0, 1) if unit == "ms" else (1.0, 3)
+        tree = max(self.tree, default=0)
+        both = f", tree {tree / 1024:.0f} MB" if tree > 1.2 * max(self.rss) else ""
         return (f"{name:<44} wall {self.spread(self.wall, scale, digits)} {unit}   "
                 f"cpu {self.spread(self.cpu, scale, digits)} {unit}   "
-                f"peak {max(self.rss) / 1024:.0f} MB")
+                f"peak {statistics.median(self.rss) / 1024:.0f} MB{both}")
+
+
+def load() -> str:
+    """The load average, for the record: figures from a busy machine say so."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} {five:.2f} {fifteen:.2f} ({len(os.sched_getaffinity(0))} cores)"
+
+
+def have(tool: str) -> str | None:
+    """The tool's path, or None after saying that its column is skipped."""
+    path = shutil.which(tool)
+    if path is None:
+        print(f"  {tool} is not installed: its column is skipped (apt-get install pciutils)")
+    return path
 
 
 def _tree_rss(root: int) -> int:
@@ -62,7 +86,16 @@ def _tree_rss(root: int) -> int:
 
 def run_once(cmd: Sequence[str], cwd: Path = ROOT, env: dict | None = None,
              stdin: Path | None = None) -> tuple[float, float, int]:
-    """Wall seconds, CPU seconds (the tree's user + system) and peak tree RSS (KiB)."""
+    """Wall seconds, CPU seconds and the child's own peak RSS (KiB) of one run."""
+    wall, cpu, rss, _ = run_full(cmd, cwd, env, stdin)
+    return wall, cpu, rss
+
+
+def run_full(cmd: Sequence[str], cwd: Path = ROOT, env: dict | None = None,
+             stdin: Path | None = None) -> tuple[float, float, int, int]:
+    """Wall seconds, CPU seconds (user + system of the child and the workers it reaped), the
+    child's own peak RSS (KiB, wait4: the largest of it and its reaped workers) and the whole
+    tree's peak RSS summed (KiB, sampled every 20 ms; at least the child's own)."""
     peak = 0
     done = threading.Event()
     with open(stdin, "rb") if stdin else open(os.devnull, "rb") as inp:
@@ -77,36 +110,46 @@ def run_once(cmd: Sequence[str], cwd: Path = ROOT, env: dict | None = None,
 
         sampler = threading.Thread(target=sample, daemon=True)
         sampler.start()
-        _, _, usage = os.wait4(proc.pid, 0)  # the child's own usage, its reaped workers included
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's usage alone, its reaped workers included
         wall = time.perf_counter() - t
-        proc.returncode = 0
+        proc.returncode = os.waitstatus_to_exitcode(status)
         done.set()
         sampler.join()
-    cpu = usage.ru_utime + usage.ru_stime
-    # a run shorter than the sampling step: the kernel's peak of its largest process
-    return wall, cpu, max(peak, usage.ru_maxrss)
+    if proc.returncode != 0:
+        print(f"  warning: {' '.join(map(str, cmd))} exited {proc.returncode}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, max(peak, usage.ru_maxrss)
 
 
 def paired(commands: dict[str, Sequence[str]], pairs: int = 5, warmup: int = 1,
-           env: dict | None = None) -> dict[str, Runs]:
-    """Every command run `warmup` times, then `pairs` rounds of all of them in alternation."""
+           env: dict | None = None, cwd: dict[str, Path] | None = None) -> dict[str, Runs]:
+    """Every command run `warmup` times, then `pairs` rounds of all of them, the order
+    reversed every other round (A B, B A, ...) so that neither always runs first.
+    `cwd`: a working directory for some commands (by name; the others run in ROOT)."""
+    where = cwd or {}
     for _ in range(warmup):
-        for cmd in commands.values():
-            run_once(cmd, env=env)
-    out = {name: Runs() for name in commands}
-    for _ in range(pairs):
         for name, cmd in commands.items():
-            wall, cpu, rss = run_once(cmd, env=env)
-            out[name].wall.append(wall)
-            out[name].cpu.append(cpu)
-            out[name].rss.append(rss)
+            run_full(cmd, where.get(name, ROOT), env=env)
+    out = {name: Runs() for name in commands}
+    names = list(commands)
+    for i in range(pairs):
+        for name in names if i % 2 == 0 else reversed(names):
+            wall, cpu, rss, tree = run_full(commands[name], where.get(name, ROOT), env=env)
+            r = out[name]
+            r.wall.append(wall)
+            r.cpu.append(cpu)
+            r.rss.append(rss)
+            r.tree.append(tree)
     return out
 
 
+def pair_ratio(a: list[float], b: list[float]) -> float:
+    """The median of the per-pair ratios a[i] / b[i] (runs of one round pair up)."""
+    return statistics.median(x / y for x, y in zip(a, b, strict=True))
+
+
 def ratio(a: Runs, b: Runs) -> str:
-    """Median CPU of a over median CPU of b (and wall beside it)."""
-    return (f"{statistics.median(a.cpu) / statistics.median(b.cpu):.2f}x cpu, "
-            f"{statistics.median(a.wall) / statistics.median(b.wall):.2f}x wall")
+    """a over b: the median of the per-pair ratios of CPU (and of wall beside it)."""
+    return f"{pair_ratio(a.cpu, b.cpu):.2f}x cpu, {pair_ratio(a.wall, b.wall):.2f}x wall"
 
 
 def bytecode_env() -> dict:

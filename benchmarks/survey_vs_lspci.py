@@ -1,21 +1,22 @@
-"""capslot survey against lspci on the same corpus, in alternation, in the same run.
+"""capslot survey against lspci on the same fleet corpus, in alternation, in the same run.
 
-The corpus: the bundled real dumps repeated to ~5,000 devices, each with a slot of its own
-(unique domain:bus:dev.fn: nothing a cache could exploit). Measured: `capslot survey --jsonl
---jobs 1` (the headline: one core against lspci's one core), `--jobs N` with every core
-(labelled, beside it), `lspci -F FILE -vvv`; CPU and wall, min / median / max after a warm-up;
-peak memory of the whole process tree (workers included); then the tree's peak on a file ten
-times larger (it must not grow). Goal (issue 14): --jobs 1 at most 1.0x lspci's CPU.
+The corpus (benchmarks/fleet.py): the bundled real dumps repeated to 5,000 and 20,000 devices,
+every copy at its own slot with its own BARs, bus numbers, status bits and serial number, so
+no two devices are the same bytes. Measured, paired (A B, B A, ... after a warm-up):
+`capslot survey --jsonl --jobs 1` (the headline: one core against lspci's one core),
+`--jobs N` with every core (labelled, beside it), `lspci -F FILE -vvv` when installed, and with
+`--before DIR` the same survey from another checkout (an earlier commit: before and after from
+one harness, one run). CPU and wall min / median / max; ratios as the median of per-pair
+ratios; memory as the child's own peak (wait4) and the process tree's; the load average
+before and after. Goal (issue 23): --jobs 1 at most 1.0x lspci's CPU.
 
-    python benchmarks/survey_vs_lspci.py [--devices N] [--pairs N]
+    python benchmarks/survey_vs_lspci.py [--devices N ...] [--pairs N] [--before DIR] [--no-flat]
 """
 
 from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -23,68 +24,82 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import bytecode_env, paired, ratio, run_once  # noqa: E402 - after the path
+from benchmarks import fleet  # noqa: E402 - after the path
+from benchmarks.measure import (  # noqa: E402
+    Runs, bytecode_env, have, load, pair_ratio, paired, ratio, run_full)
 
-DUMPS = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
+ONE = "capslot survey --jsonl --jobs 1"
+BEFORE = "before: survey --jsonl --jobs 1"
+LSPCI = "lspci -F FILE -vvv (one core)"
 
 
-def corpus(path: Path, devices: int) -> int:
-    """`devices` lspci -xxxx devices, every one at its own slot dddd:bb:dd.f."""
-    bodies = []
-    for p in DUMPS:
-        text = p.read_text()
-        for block in text.strip("\n").split("\n\n"):
-            head, _, body = block.partition("\n")
-            if body:
-                bodies.append((head.split(" ", 1)[1] if " " in head else "Device", body))
-    n = 0
-    with open(path, "w") as f:
-        while n < devices:
-            for name, body in bodies:
-                slot = f"{n >> 16:04x}:{(n >> 8) & 0xFF:02x}:{(n >> 3) & 0x1F:02x}.{n & 7}"
-                f.write(f"{slot} {name}\n{body}\n\n")
-                n += 1
-                if n >= devices:
-                    break
-    return n
+def checkout(path: Path) -> list[str]:
+    """`capslot` as the code in `path` runs it (the venv's Python, that checkout first)."""
+    boot = f"import sys; sys.path[0:0] = [{str(path)!r}]; from tui.cli import main; sys.exit(main())"
+    return [sys.executable, "-c", boot]
+
+
+def figures(n: int, path: Path, runs: dict[str, Runs], cores: int) -> None:
+    every = runs[f"capslot survey --jsonl --jobs {cores} (all cores)"]
+    one = runs[ONE]
+    for name, r in runs.items():
+        print("  " + r.line(name))
+    if LSPCI in runs:
+        peer = runs[LSPCI]
+        print(f"  headline, one core against one core: --jobs 1 / lspci = {ratio(one, peer)}   (goal <= 1.0x cpu)")
+        if BEFORE in runs:
+            print(f"  before, the same: --jobs 1 / lspci = {ratio(runs[BEFORE], peer)}")
+        print(f"  devices per second, wall: --jobs 1 {n / _median(one.wall):.0f}, "
+              f"--jobs {cores} {n / _median(every.wall):.0f}, lspci {n / _median(peer.wall):.0f}")
+    if BEFORE in runs:
+        print(f"  after / before, --jobs 1: {ratio(one, runs[BEFORE])}")
+    print(f"  --jobs {cores} against --jobs 1: wall {pair_ratio(every.wall, one.wall):.2f}x, "
+          f"cpu {pair_ratio(every.cpu, one.cpu):.2f}x, memory (tree) "
+          f"{pair_ratio(every.tree, one.tree):.2f}x ({_median(every.tree) / 1024:.0f} MB against "
+          f"{_median(one.tree) / 1024:.0f} MB)")
+
+
+def _median(xs: list) -> float:
+    import statistics
+
+    return statistics.median(xs)
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--devices", type=int, default=5000)
+    ap.add_argument("--devices", type=int, nargs="+", default=[5000, 20000])
     ap.add_argument("--pairs", type=int, default=5)
+    ap.add_argument("--before", type=Path, help="a checkout of an earlier commit, measured beside")
+    ap.add_argument("--no-flat", action="store_true", help="skip the run on a file ten times larger")
     args = ap.parse_args()
     cores = len(os.sched_getaffinity(0))
     capslot = str(Path(sys.executable).with_name("capslot"))
-    lspci = shutil.which("lspci")
     env = bytecode_env()
+    print(f"survey against lspci: {load()}")
+    lspci = have("lspci")
     with tempfile.TemporaryDirectory() as tmp:
-        small, big = Path(tmp) / "corpus.txt", Path(tmp) / "corpus10.txt"
-        n = corpus(small, args.devices)
-        print(f"corpus: {n} devices with unique slots, {small.stat().st_size / 1e6:.1f} MB, "
-              f"from {len(DUMPS)} real dumps; {cores} cores")
-        commands = {"capslot survey --jsonl --jobs 1": [capslot, "survey", "--jsonl", "--jobs", "1", str(small)],
-                    f"capslot survey --jsonl --jobs {cores} (all cores)":
-                        [capslot, "survey", "--jsonl", "--jobs", str(cores), str(small)]}
-        if lspci:
-            commands["lspci -F FILE -vvv (one core)"] = [lspci, "-F", str(small), "-vvv"]
-        runs = paired(commands, pairs=args.pairs, env=env)
-        for name, r in runs.items():
-            print("  " + r.line(name))
-        one = runs["capslot survey --jsonl --jobs 1"]
-        if lspci:
-            peer = runs["lspci -F FILE -vvv (one core)"]
-            print(f"  headline, one core against one core: --jobs 1 / lspci = {ratio(one, peer)}   (goal 1.0x cpu)")
-            every = runs[f"capslot survey --jsonl --jobs {cores} (all cores)"]
-            print(f"  beside it, all {cores} cores: wall {statistics.median(every.wall) / statistics.median(peer.wall):.2f}x lspci's")
-            print(f"  devices per second on one core: {n / statistics.median(one.wall):.0f} (lspci: "
-                  f"{n / statistics.median(peer.wall):.0f})")
-        else:
-            print("  lspci is not installed (apt-get install pciutils): no peer figure")
-        corpus(big, args.devices * 10)
-        _, _, rss = run_once([capslot, "survey", "--jsonl", "--jobs", str(cores), str(big)], env=env)
-        print(f"  peak memory of the process tree on a file ten times larger "
-              f"({big.stat().st_size / 1e6:.0f} MB): {rss / 1024:.0f} MB")
+        for devices in args.devices:
+            path = Path(tmp) / f"fleet{devices}.txt"
+            n = fleet.write(path, devices)
+            print(f"corpus: {n} devices (benchmarks/fleet.py: {len(fleet.models())} real dumps, every "
+                  f"copy varied), {path.stat().st_size / 1e6:.0f} MB")
+            commands = {ONE: [capslot, "survey", "--jsonl", "--jobs", "1", str(path)],
+                        f"capslot survey --jsonl --jobs {cores} (all cores)":
+                            [capslot, "survey", "--jsonl", "--jobs", str(cores), str(path)]}
+            if args.before:
+                commands[BEFORE] = [*checkout(args.before.resolve()), "survey", "--jsonl", "--jobs", "1",
+                                    str(path)]
+            if lspci:
+                commands[LSPCI] = [lspci, "-F", str(path), "-vvv"]
+            figures(n, path, paired(commands, pairs=args.pairs, env=env), cores)
+            path.unlink()
+        if not args.no_flat:
+            big = Path(tmp) / "fleet-big.txt"
+            fleet.write(big, args.devices[0] * 10)
+            _, _, own, tree = run_full([capslot, "survey", "--jsonl", "--jobs", str(cores), str(big)], env=env)
+            print(f"  a file ten times larger ({big.stat().st_size / 1e6:.0f} MB), --jobs {cores}: "
+                  f"peak {own / 1024:.0f} MB, tree {tree / 1024:.0f} MB (flat: the same as above)")
+    print(f"survey against lspci: done, {load()}")
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from .layout import Kind, Layout, build
 from .placement import DeviceTable, default_standing, parse_vcap
 from .capture import Peers
 from .plan import Plan
+from .recordcache import RecordCache, confirmed, deciding_bytes, enabled
 from .report import device_object
 from .space import ConfigSpace, DumpError
 from .text import printable
@@ -34,6 +35,7 @@ from .sources import lspci as lspci_source
 from .sources.inputs import standard_input
 
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # compact lines
+_string = json.encoder.encode_basestring_ascii  # what _encode does with a str (ensure_ascii)
 BLOCK_BYTES = 1 << 20  # about 80 lspci -xxxx devices a block
 MAX_PENDING = 16 << 20  # a "device" longer than this is cut wherever it is
 TEXT_BLOCK_LIMIT = 64 << 20  # hexdump/xxd/.coe text is read whole, up to this
@@ -187,6 +189,7 @@ class Analyzer:
     table: DeviceTable
     evidence: bool = False  # collect what --suggest-quirks needs
     pasid: object = field(default_factory=lambda: parse_vcap("pasid"))
+    cache: RecordCache | None = field(default_factory=lambda: RecordCache() if enabled() else None)
 
     def record(self, cs: ConfigSpace, peers: tuple[ConfigSpace, ...] = ()) -> tuple[dict, dict]:
         """The device's record, and the facts the summary counts. `peers`: the other devices
@@ -244,22 +247,81 @@ class Analyzer:
         facts: list[dict] = []
         items = list(_devices_of(block))  # a block is a bounded window of whole devices
         peers = Peers(x for x in items if not isinstance(x, dict))
+        cache = self.cache if self.cache is not None and self.cache.worth() else None
+        if self.evidence:  # --suggest-quirks wants every device's own facts
+            cache = None
         for item in items:
             if isinstance(item, dict):
                 lines.append(_encode(item))
                 facts.append({"error": True, "message": item["error"]})
                 continue
             try:
-                obj, f = self.record(item, peers)
+                if cache is not None and item.provenance.format != "sysfs":  # sysfs: the host decides
+                    line, f = self._cached(item, peers, cache)
+                else:
+                    obj, f = self.record(item, peers)
+                    line = _encode(obj)
             except DumpError as exc:  # this device cannot be used: its record says why
                 obj, f = _device_error(item, str(exc))
+                line = _encode(obj)
             except Exception as exc:  # noqa: BLE001 - one device's failure must not stop a survey
                 obj, f = _device_error(item, f"{item.provenance.source}: internal error: "
                                              f"{type(exc).__name__}: {exc}")
-            lines.append(_encode(obj))
+                line = _encode(obj)
+            lines.append(line)
             f["vendor"], f["kind"] = item.vendor_id, item.u8(0x0B) if item.has(0x0B) else None
             facts.append(f)
         return lines, facts
+
+    def _cached(self, cs: ConfigSpace, peers: Peers, cache: RecordCache) -> tuple[str, dict]:
+        """The record line and facts of a device, analysed once per set of deciding bytes
+        (core.recordcache): a copy of a model already seen gets its record with its own
+        provenance written in, byte for byte what the analysis would give."""
+        data, found = deciding_bytes(cs)
+        key = (data, cs.available, cs.provenance.format, peers.evidence)
+        hit = cache.get(key)
+        if hit is not None:
+            mid, tail, facts = hit
+            return _assemble(cs.provenance, mid, tail), dict(facts)
+        obj, f = self.record(cs, peers)
+        parts = _fragments(obj)
+        if parts is None:
+            return _encode(obj), f
+        mid, tail = parts
+        if confirmed(found, obj["capabilities"]):
+            cache.put(key, (mid, tail, dict(f)), len(data) + len(mid) + len(tail) + 512)
+        return _assemble(cs.provenance, mid, tail), f
+
+
+_HEAD = ("source", "slot")
+_MID = ("vendor_id", "device_id", "available", "view", "capabilities", "regions", "problems",
+        "orphans")
+_PROVENANCE = ("format", "line", "device_line")
+
+
+def _fragments(obj: dict) -> tuple[str, str] | None:
+    """A record's JSON without its provenance: the text between slot and format, and after
+    device_line (None: a record not of that shape). Compact JSON of a dict is its members'
+    text joined, so `_assemble` of these is `_encode(obj)` (tests/test_survey_cache.py)."""
+    keys = list(obj)
+    if keys[:10] != [*_HEAD, *_MID] or keys[10:13] != list(_PROVENANCE):
+        return None
+    mid = _encode({k: obj[k] for k in _MID})[1:-1]
+    tail = _encode({k: obj[k] for k in keys[13:]})[1:-1]
+    return mid, tail
+
+
+def _js(value: str | int | None) -> str:
+    """A provenance value as json writes it (what `_encode` gives, without its dispatch)."""
+    if value is None:
+        return "null"
+    return _string(value) if isinstance(value, str) else int.__repr__(value)
+
+
+def _assemble(p, mid: str, tail: str) -> str:
+    return (f'{{"source":{_js(p.source)},"slot":{_js(p.slot)},{mid},'
+            f'"format":{_js(p.format)},"line":{_js(p.line)},'
+            f'"device_line":{_js(p.device_line)},{tail}}}')
 
 
 def _device_error(cs: ConfigSpace, message: str) -> tuple[dict, dict]:

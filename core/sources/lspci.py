@@ -91,6 +91,7 @@ def _clip(line: str, width: int = 60) -> str:
 
 _DEVICE_AT = LazyPattern(r"^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](?=[ \t\r\n]|$)", re.M)
 _HEX_TO_X = str.maketrans({c: "x" for c in "0123456789abcdef"})
+_HEX_TO_X_BYTES = bytes.maketrans(b"0123456789abcdef", b"x" * 16)  # bytes.translate: a table, fast
 
 
 def _canonical_layout(rows: int) -> tuple[str, list[tuple[int, int, str]]]:
@@ -114,7 +115,8 @@ def _canonical_layout(rows: int) -> tuple[str, list[tuple[int, int, str]]]:
     return body.translate(_HEX_TO_X), columns
 
 
-_CANONICAL = {len(skel): (skel, cols) for skel, cols in (_canonical_layout(n) for n in (4, 16, 256))}
+_CANONICAL = {len(skel): (skel.encode("ascii"), cols)
+              for skel, cols in (_canonical_layout(n) for n in (4, 16, 256))}
 
 
 def parse_recovering(data: bytes, source: str, first_line: int = 1, first_index: int = 0
@@ -183,15 +185,17 @@ def _fast_device(chunk: str, source: str, line: int, index: int) -> ConfigSpace 
         return None
     skeleton, columns = layout
     d = DEVICE.match(head)
-    if d is None or body.translate(_HEX_TO_X) != skeleton:
+    if d is None or not body.isascii():
         return None
-    hexes = bytearray(body, "latin-1")
+    hexes = bytearray(body, "ascii")
+    if hexes.translate(_HEX_TO_X_BYTES) != skeleton:
+        return None
     for start, step, expected in columns:
         stop = start + step * len(expected)
         if body[start:stop:step] != expected:
             return None  # rows out of order, or offsets that are not lspci's
         hexes[start:stop:step] = b" " * len(expected)  # blank the prefix: fromhex skips it
-    raw = bytes.fromhex(hexes.decode("latin-1"))
+    raw = bytes.fromhex(hexes.decode("ascii"))
     return ConfigSpace.from_prefix(raw, Provenance(source, "lspci", line, normalize_slot(d.group(1)),
                                                    head, index))
 
