@@ -27,7 +27,7 @@ run: $(STAMP)
 
 lint: $(TESTED)
 	$(BIN)/ruff check .
-	$(BIN)/lint-imports
+	$(BIN)/python -m tests.installed_layout --lint-imports  # import-linter over the installed names
 
 # -n auto: one pytest-xdist worker per core (workers see COLUMNS=80 LINES=24: the tmux tests
 # strip them from the pane's environment)
@@ -52,7 +52,7 @@ fuzz: $(TESTED)
 	$(BIN)/python -m tests.tui_fuzz --events 5000
 
 docs: $(TESTED)
-	$(BIN)/python -m tui.docs  # the generated parts of README.md and docs/*.md
+	$(BIN)/python -m capslot.tui.docs  # the generated parts of README.md and docs/*.md
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .import_linter_cache

@@ -44,7 +44,7 @@ def capslot_command(checkout: Path) -> list[str]:
     if checkout == ROOT:
         return [str(Path(sys.executable).with_name("capslot"))]
     return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(checkout)!r}); "
-            "from tui.cli import main; sys.exit(main())"]
+            "from capslot.cli import main; sys.exit(main())"]
 
 
 def run(cmd: Sequence[str], env: dict) -> tuple[float, float, int]:
@@ -116,7 +116,7 @@ def processes(pairs: int, checkout: Path) -> None:
 
 def importtime(checkout: Path) -> None:
     code = (f"import sys; sys.path.insert(0, {str(checkout)!r}); sys.argv[1:] = ['show', '--json', "
-            f"{str(ONE)!r}]; from tui.cli import main; main()")
+            f"{str(ONE)!r}]; from capslot.cli import main; main()")
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
                          env=bytecode_env()).stderr
     rows = []
@@ -130,9 +130,9 @@ def importtime(checkout: Path) -> None:
 
 
 def per_device(rounds: int = 5) -> None:
-    from core.layout import build
-    from core.report import device_object
-    from core.sources import load
+    from capslot.core.layout import build
+    from capslot.core.report import device_object
+    from capslot.core.sources import load
 
     best = {"load": float("inf"), "build": float("inf"), "json": float("inf")}
     for _ in range(rounds):

@@ -1,6 +1,6 @@
 """Decode speed: every capability of every sample dump through the one decoder
 (core.registry.decode.decode), timed per round; min / median / max over the rounds.
-Also checks that `import core.layout` does not import construct (walking and mapping never
+Also checks that `import capslot.core.layout` does not import construct (walking and mapping never
 pay for the decoder). Prints figures; never asserts (timed tests are not tests).
 
     .venv/bin/python benchmarks/decode_speed.py [ROUNDS]
@@ -17,9 +17,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.layout import build  # noqa: E402 - imported after sys.path names the project
-from core.registry.decode import decode  # noqa: E402 - imported after sys.path names the project
-from core.sources import load  # noqa: E402 - imported after sys.path names the project
+from capslot.core.layout import build  # noqa: E402 - imported after sys.path names the project
+from capslot.core.registry.decode import decode  # noqa: E402 - imported after sys.path names the project
+from capslot.core.sources import load  # noqa: E402 - imported after sys.path names the project
 
 DUMPS = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
 
@@ -56,11 +56,11 @@ def main() -> None:
     print(f"warm, {rounds} rounds: min {min(times) * 1e3:.1f} ms  median "
           f"{statistics.median(times) * 1e3:.1f} ms  max {max(times) * 1e3:.1f} ms  "
           f"({statistics.median(times) * 1e6 / len(items):.0f} us/capability)")
-    probe = "import core.layout, sys; print('construct' in sys.modules)"
+    probe = "import capslot.core.layout, sys; print('construct' in sys.modules)"
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", probe], capture_output=True,
                          text=True, check=True, cwd=ROOT)
     construct_lines = [ln for ln in out.stderr.splitlines() if "construct" in ln]
-    print(f"`import core.layout` imports construct: {out.stdout.strip()} "
+    print(f"`import capslot.core.layout` imports construct: {out.stdout.strip()} "
           f"({len(construct_lines)} construct lines in -X importtime)")
 
 

@@ -80,7 +80,7 @@ def main(argv: list[str] | None = None) -> int:
         # -P: nothing but `tree` and the standard library ahead of site-packages, so that the
         # checkout's own core/ and tui/ are the ones imported, not this venv's editable install
         capslot = [sys.executable, "-P", "-c", "import sys; sys.path.insert(0, sys.argv.pop(1)); "
-                   "from tui.cli import entry; entry()", str(tree)]
+                   "from capslot.cli import entry; entry()", str(tree)]
         commands = {
             "explain 0x100, no --slot": [*capslot, "explain", str(dump), "0x100"],
             "explain 0x100 --slot LAST": [*capslot, "explain", str(dump), "0x100", "--slot", last],

@@ -11,9 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import pciids  # noqa: E402 - imported after sys.path names the project
-from core.pciids import Identity  # noqa: E402 - imported after sys.path names the project
-from core.sources import load  # noqa: E402 - imported after sys.path names the project
+from capslot.core import pciids  # noqa: E402 - imported after sys.path names the project
+from capslot.core.pciids import Identity  # noqa: E402 - imported after sys.path names the project
+from capslot.core.sources import load  # noqa: E402 - imported after sys.path names the project
 
 
 def best(fn, rounds: int = 7) -> float:

@@ -22,9 +22,9 @@ ROOT = Path(__file__).resolve().parent.parent
 PROBE = r"""
 import json, resource, sys, time
 sys.path.insert(0, {repo!r})
-from core.placement import parse_vcap
-from core.sources import load
-from tui import session as S
+from capslot.core.placement import parse_vcap
+from capslot.core.sources import load
+from capslot.tui import session as S
 slot = getattr(S, "Slot")
 placed = [slot(parse_vcap(f"vsec:0x10@{{0x100 + 4 * n:#x}}"), "user", "pinned") for n in range({n})]
 if hasattr(S, "State"):  # the session's state is one immutable value

@@ -21,7 +21,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core.placement.quirks import load_file  # noqa: E402 - imported after sys.path names the project
+from capslot.core.placement.quirks import load_file  # noqa: E402 - imported after sys.path names the project
 
 
 def table_text(entries: int) -> str:

@@ -26,7 +26,7 @@ from benchmarks.measure import bytecode_env, have, load, paired, ratio  # noqa: 
 
 DUMPS = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
 _VENV_CAPSLOT = ROOT / ".venv" / "bin" / "capslot"
-CAPSLOT = [str(_VENV_CAPSLOT)] if _VENV_CAPSLOT.exists() else [sys.executable, "-m", "tui.cli"]
+CAPSLOT = [str(_VENV_CAPSLOT)] if _VENV_CAPSLOT.exists() else [sys.executable, "-m", "capslot"]
 _DEVICE_LINE = re.compile(r"^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7]", re.M)
 
 

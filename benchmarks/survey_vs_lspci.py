@@ -35,7 +35,7 @@ LSPCI = "lspci -F FILE -vvv (one core)"
 
 def checkout(path: Path) -> list[str]:
     """`capslot` as the code in `path` runs it (the venv's Python, that checkout first)."""
-    boot = f"import sys; sys.path[0:0] = [{str(path)!r}]; from tui.cli import main; sys.exit(main())"
+    boot = f"import sys; sys.path[0:0] = [{str(path)!r}]; from capslot.cli import main; sys.exit(main())"
     return [sys.executable, "-c", boot]
 
 

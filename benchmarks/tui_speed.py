@@ -45,11 +45,11 @@ FIRST_PAINT = """
 import time, sys
 sys.path.insert(0, {root!r})
 t0 = time.perf_counter()
-from core.placement import DeviceTable
-from core.sources import load
+from capslot.core.placement import DeviceTable
+from capslot.core.sources import load
 from textual.screen import Screen
-from tui.app import CapslotApp
-from tui.session import Session
+from capslot.tui.app import CapslotApp
+from capslot.tui.session import Session
 
 {clock}
 class Once(CapslotApp):
@@ -155,9 +155,9 @@ async def drag_steps(size: tuple[int, int], n: int = 200) -> list[float]:
     dragging) to the frame showing the ghost there."""
     from tests.test_tui import cell
     from tests.tui_apps import make_app
-    from tui.app import EDGE_ROWS
-    from tui.widgets.hexmap import HexMap
-    from tui.widgets.palette import CapBlock
+    from capslot.tui.app import EDGE_ROWS
+    from capslot.tui.widgets.hexmap import HexMap
+    from capslot.tui.widgets.palette import CapBlock
 
     clock = FrameClock()
     original = CapBlock.on_mouse_move
@@ -224,7 +224,7 @@ async def bare_steps(size: tuple[int, int], n: int = 200) -> list[float]:
 
 async def map_redraw(n: int = 50) -> list[float]:
     from tests.tui_apps import make_app
-    from tui.widgets.hexmap import HexMap
+    from capslot.tui.widgets.hexmap import HexMap
 
     out = []
     app = make_app(NIC)

@@ -18,7 +18,7 @@ class Result:
 
 
 def capslot(*args: str, stdin: bytes | None = None, timeout: float = 30, env=None) -> Result:
-    proc = subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=ROOT, input=stdin,
+    proc = subprocess.run([sys.executable, "-m", "capslot", *args], cwd=ROOT, input=stdin,
                           capture_output=True, timeout=timeout, env=env)
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"),
                   proc.stderr.decode("utf-8", "replace"))

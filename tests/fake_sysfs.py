@@ -17,7 +17,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from core.sources import load
+from capslot.core.sources import load
 from tests import lspci_oracle
 
 LSPCI = shutil.which("lspci")

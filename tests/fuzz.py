@@ -35,16 +35,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from core import export  # noqa: E402 - imported after sys.path names the project
-from core.layout import build, check_tiling  # noqa: E402 - imported after sys.path names the project
-from core.placement import DeviceTable, parse_vcap, place, synthesize, validate  # noqa: E402 - imported after sys.path names the project
-from core.placement.validate import Placed  # noqa: E402 - imported after sys.path names the project
-from core.report import device_object  # noqa: E402 - imported after sys.path names the project
-from core.sources import _from_stream  # noqa: E402 - imported after sys.path names the project
-from core.space import ConfigSpace, DumpError, Provenance  # noqa: E402 - imported after sys.path names the project
-from core.survey import Analyzer, blocks  # noqa: E402 - imported after sys.path names the project
-from core.views import view  # noqa: E402 - imported after sys.path names the project
-from core.walk import walk  # noqa: E402 - imported after sys.path names the project
+from capslot.core import export  # noqa: E402 - imported after sys.path names the project
+from capslot.core.layout import build, check_tiling  # noqa: E402 - imported after sys.path names the project
+from capslot.core.placement import DeviceTable, parse_vcap, place, synthesize, validate  # noqa: E402 - imported after sys.path names the project
+from capslot.core.placement.validate import Placed  # noqa: E402 - imported after sys.path names the project
+from capslot.core.report import device_object  # noqa: E402 - imported after sys.path names the project
+from capslot.core.sources import _from_stream  # noqa: E402 - imported after sys.path names the project
+from capslot.core.space import ConfigSpace, DumpError, Provenance  # noqa: E402 - imported after sys.path names the project
+from capslot.core.survey import Analyzer, blocks  # noqa: E402 - imported after sys.path names the project
+from capslot.core.views import view  # noqa: E402 - imported after sys.path names the project
+from capslot.core.walk import walk  # noqa: E402 - imported after sys.path names the project
 from tests.helpers import target_for  # noqa: E402 - imported after sys.path names the project
 
 DUMPS = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
@@ -235,7 +235,7 @@ def run_case(seed: int, originals: list[bytes], table: DeviceTable, analyzer: An
 
 
 def originals() -> list[bytes]:
-    from core.sources import load
+    from capslot.core.sources import load
 
     return [export.binary(load(str(p))[0]) for p in DUMPS]
 

@@ -76,7 +76,7 @@ def normalised(text: str) -> str:
 
 def run(argv: list[str]) -> tuple[int, str, str]:
     """(exit code, standard output, standard error) of `capslot ARGV`, in this process."""
-    from tui.cli import main
+    from capslot.cli import main
 
     out, err = io.StringIO(), io.StringIO()
     with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import struct
 
-from core.registry.model import CapContext, PcieInfo, Space
+from capslot.core.registry.model import CapContext, PcieInfo, Space
 
 
 def pcie(port_type: int = 0, width: int = 1, version: int = 2, slot: bool = False,
@@ -98,7 +98,7 @@ def config_space(std: dict[int, bytes] | None = None, ext: dict[int, bytes] | No
 
 def load_bytes(raw: bytes, name: str = "test.bin"):
     """The ConfigSpace capslot reads from a raw binary dump."""
-    from core.space import ConfigSpace, Provenance
+    from capslot.core.space import ConfigSpace, Provenance
 
     return ConfigSpace.from_prefix(raw, Provenance(name, "binary"))
 
@@ -108,9 +108,9 @@ def target_for(cs, view_name: str = "guest", profile: str = "upstream", qemu=Non
     """The ground placements are validated on, as `core.plan.Plan.ground` builds it (the one
     place that does), for tests that exercise the placement pieces directly. `hardware`: the
     layout when the caller has built it already; `access=False`: no per-byte access classes."""
-    from core.plan import Plan
-    from core.target import TargetSpec
-    from core.views import QemuOptions
+    from capslot.core.plan import Plan
+    from capslot.core.target import TargetSpec
+    from capslot.core.views import QemuOptions
 
     target = TargetSpec(view_name, profile, qemu=qemu or QemuOptions())
     return Plan(cs, target, table=table, ranges=ranges, hardware_layout=hardware,

@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.cli import ROOT
-from tui import cli
-from tui.parsing import UsageError
+from capslot import cli
+from capslot.tui.parsing import UsageError
 
 NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
 PARSERS = {name: cli.build_parser(name) for name in cli.COMMANDS}
@@ -96,7 +96,7 @@ def test_append_defaults_are_never_shared_between_runs():
 
 def test_lines_the_fast_path_leaves_to_argparse_still_get_its_errors_and_help():
     def run(*args):
-        return subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=ROOT, capture_output=True,
+        return subprocess.run([sys.executable, "-m", "capslot", *args], cwd=ROOT, capture_output=True,
                               text=True, timeout=60)
 
     r = run("show", NIC, "--view", "bogus")

@@ -158,9 +158,9 @@ def test_markup_in_a_device_line_prints_literally(tmp_path, evil):
 def test_the_parsers_choices_are_the_cores():
     """The parser names views, kernel profiles and VMMs without importing the core; they
     must be the core's own."""
-    from core.views import PROFILES, VIEWS
-    from core.views.vmms import VMMS
-    from tui import cli
+    from capslot.core.views import PROFILES, VIEWS
+    from capslot.core.views.vmms import VMMS
+    from capslot import cli
 
     assert cli.VIEW_NAMES == VIEWS
     assert {k: v.description for k, v in PROFILES.items()} == cli.PROFILE_HELP

@@ -16,15 +16,15 @@ import re
 import pytest
 from rich.style import Style
 
-from core.layout import Kind, build
-from core.sources import load
-from core.textmap import ACCESS_SYMBOLS, LETTERS, VOCABULARY, text_map
-from core.views import view
+from capslot.core.layout import Kind, build
+from capslot.core.sources import load
+from capslot.core.textmap import ACCESS_SYMBOLS, LETTERS, VOCABULARY, text_map
+from capslot.core.views import view
 from tests.conftest import sample_dumps
-from tui import colours
-from tui.render import ACCESS_STYLE, CERTAINTY_STYLE, VISIBILITY_STYLE, byte_map, legend
-from tui.widgets.hexmap import byte_styles
-from tui.widgets.legend import legend_text
+from capslot.tui import colours
+from capslot.tui.render import ACCESS_STYLE, CERTAINTY_STYLE, VISIBILITY_STYLE, byte_map, legend
+from capslot.tui.widgets.hexmap import byte_styles
+from capslot.tui.widgets.legend import legend_text
 
 MACHADO = {
     "normal": ((1, 0, 0), (0, 1, 0), (0, 0, 1)),
@@ -195,7 +195,7 @@ def styled_cells(app, region) -> list[list[tuple[str, str | None, str | None]]]:
 
 async def test_the_map_and_legend_read_the_same_in_light_and_dark_themes():
     from tests.tui_apps import make_app
-    from tui.widgets.hexmap import HexMap
+    from capslot.tui.widgets.hexmap import HexMap
 
     app = make_app("sample_dumps/amd_fiji_gpu_7300_rebar.txt", view="vfio")  # hidden ranges too
     async with app.run_test(size=(200, 60)) as pilot:

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import json
 
-from core.layout import build
-from core.plan import compare
-from core.sources import load
-from core.views import view
+from capslot.core.layout import build
+from capslot.core.plan import compare
+from capslot.core.sources import load
+from capslot.core.views import view
 from tests.cli import capslot
 
 PM1743 = "sample_dumps/samsung_pm1743_nvme_a826.txt"

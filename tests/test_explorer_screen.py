@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.test_tui import screen_lines
 from tests.tui_apps import make_app
-from tui.widgets.hexmap import HexMap
+from capslot.tui.widgets.hexmap import HexMap
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_dumps"
 NIC = str(SAMPLES / "realtek_rtl8168_nic_b.txt")

@@ -26,10 +26,10 @@ from pathlib import Path
 
 import pytest
 
-from core.plan import Plan
-from core.placement import parse_vcap
-from core.sources import load
-from core.target import TargetSpec
+from capslot.core.plan import Plan
+from capslot.core.placement import parse_vcap
+from capslot.core.sources import load
+from capslot.core.target import TargetSpec
 from tests.cli import capslot
 from tests.conftest import ROOT, sample_dumps
 from tests.fake_sysfs import Fake, build, sample, with_ee_prefix
@@ -224,7 +224,7 @@ FRONT_CASES = [(NIC, "qemu"), (GPU, "qemu"), (GPU, "crosvm"), (BRIDGE, "qemu"), 
 
 @pytest.mark.parametrize(("dump", "vmm"), FRONT_CASES, ids=lambda x: Path(x).stem if "/" in x else x)
 def test_check_place_export_survey_and_the_explorer_agree(tmp_path, dump, vmm):
-    from tui.session import Session
+    from capslot.tui.session import Session
 
     want = expected(dump, vmm)
     code = 1 if want in ("not-synthesized", "blocked") else 0

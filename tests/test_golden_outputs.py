@@ -40,7 +40,7 @@ SOME = ["intel_0d93_cxl_dvsec", "realtek_rtl8168_nic_b", "plx_pex8796_switch_879
 def test_the_command_prints_the_pinned_bytes(stem, suffix):
     (dump,) = [d for d in DUMPS if d.stem == stem]
     with g.pinned_environment() as env:
-        r = subprocess.run([sys.executable, "-m", "tui.cli", *g.COMMANDS[suffix], str(dump)],
+        r = subprocess.run([sys.executable, "-m", "capslot", *g.COMMANDS[suffix], str(dump)],
                            cwd=g.ROOT, env=env, capture_output=True, text=True, timeout=60)
     code, out, err = g.golden(dump)[suffix]
     assert (r.returncode, g.normalised(r.stdout), g.normalised(r.stderr)) == (code, out, err)

@@ -9,10 +9,10 @@ import os
 
 import pytest
 
-from core.atomic import write_output
-from core.layout import build
-from core.sources import load
-from core.space import DumpError
+from capslot.core.atomic import write_output
+from capslot.core.layout import build
+from capslot.core.sources import load
+from capslot.core.space import DumpError
 from tests.cli import capslot
 
 NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
@@ -97,7 +97,7 @@ EVIL = ["[bold red]boom[/]", "[link=https://evil.example]x[/link]", "\x1b[2J\x1b
 
 @pytest.mark.parametrize("evil", EVIL)
 def test_hostile_file_names_print_literally(tmp_path, evil):
-    from core.text import printable
+    from capslot.core.text import printable
 
     stem = evil.replace("\x00", "").replace("/", "_")
     name = tmp_path / f"{stem}.txt"

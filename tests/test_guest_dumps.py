@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
-from core.capture import detect, host_layout
-from core.layout import Kind, build
-from core.plan import Plan
-from core.placement import parse_vcap
-from core.sources import load
-from core.target import TargetSpec
-from core.views import QemuOptions
+from capslot.core.capture import detect, host_layout
+from capslot.core.layout import Kind, build
+from capslot.core.plan import Plan
+from capslot.core.placement import parse_vcap
+from capslot.core.sources import load
+from capslot.core.target import TargetSpec
+from capslot.core.views import QemuOptions
 from tests.cli import capslot
 from tests.conftest import sample_dumps
 from tests.helpers import config_space, dw, ext_header, load_bytes, pcie_cap, std_cap

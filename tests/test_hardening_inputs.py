@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.installed_layout import lay_out
 from tests.cli import ROOT, Result, capslot
 from tests.test_cli_input import one_error_line
 
@@ -28,7 +29,7 @@ MiB = 1 << 20
 def run_main(argv: list[str], capsys, wait: float = 120) -> Result:
     """`tui.cli.main(argv)` in a thread that must end within `wait` seconds (a guard
     against a hang, not a timing assertion)."""
-    from tui.cli import main
+    from capslot.cli import main
 
     box: dict = {}
     worker = threading.Thread(target=lambda: box.setdefault("code", main(argv)), daemon=True)
@@ -41,7 +42,7 @@ def run_main(argv: list[str], capsys, wait: float = 120) -> Result:
 
 def capslot_stdin(args: list[str], stdin, timeout: float = 60) -> Result:
     """The real command with standard input from an open file or a pipe."""
-    proc = subprocess.run([sys.executable, "-m", "tui.cli", *args], cwd=ROOT, stdin=stdin,
+    proc = subprocess.run([sys.executable, "-m", "capslot", *args], cwd=ROOT, stdin=stdin,
                           capture_output=True, timeout=timeout)
     return Result(proc.returncode, proc.stdout.decode("utf-8", "replace"),
                   proc.stderr.decode("utf-8", "replace"))
@@ -50,7 +51,7 @@ def capslot_stdin(args: list[str], stdin, timeout: float = 60) -> Result:
 # ---------------------------------------------------------------- FIFOs, devices, streams
 
 def test_a_fifo_nobody_writes_to_is_refused_after_the_wait(tmp_path, capsys, monkeypatch):
-    import core.sources.inputs as inputs
+    import capslot.core.sources.inputs as inputs
 
     monkeypatch.setattr(inputs, "WAIT_SECONDS", 0.2)  # the real wait is 10 s; no writer ever comes
     fifo = tmp_path / "lspci.fifo"
@@ -61,8 +62,8 @@ def test_a_fifo_nobody_writes_to_is_refused_after_the_wait(tmp_path, capsys, mon
 
 def test_a_fifo_as_pci_ids_is_refused_after_the_wait(tmp_path, capsys, monkeypatch):
     """--pci-ids goes through the same bounded reader as a dump (issue 20, N5)."""
-    import core.sources.inputs as inputs
-    from core import pciids
+    import capslot.core.sources.inputs as inputs
+    from capslot.core import pciids
 
     monkeypatch.setattr(inputs, "WAIT_SECONDS", 0.2)  # the real wait is 10 s; no writer ever comes
     monkeypatch.setattr(pciids, "_chosen", [None])
@@ -74,7 +75,7 @@ def test_a_fifo_as_pci_ids_is_refused_after_the_wait(tmp_path, capsys, monkeypat
 
 
 def test_a_fifo_as_pci_ids_with_a_writer_is_read_once(tmp_path, capsys, monkeypatch):
-    from core import pciids
+    from capslot.core import pciids
 
     monkeypatch.setattr(pciids, "_chosen", [None])
     fifo = tmp_path / "pci.ids"
@@ -84,7 +85,7 @@ def test_a_fifo_as_pci_ids_with_a_writer_is_read_once(tmp_path, capsys, monkeypa
         with open(fifo, "wb") as f:  # blocks until capslot opens the FIFO for reading
             f.write(b"10ec  Vendor From A Fifo\n\t8168  Its NIC\n")
 
-    from core.sources import load
+    from capslot.core.sources import load
 
     raw = tmp_path / "config.bin"  # no device line of its own: named from pci.ids
     raw.write_bytes(load(str(NIC))[0].data)
@@ -225,7 +226,7 @@ def test_show_slot_picks_the_device_lspci_picks(tmp_path):
 def test_show_slot_reads_only_the_wanted_device_in_flat_memory(tmp_path):
     import tracemalloc
 
-    from core.sources import load_slot
+    from capslot.core.sources import load_slot
 
     peaks = []
     for devices in (300, 3000):  # about 3.6 and 36 MB of text
@@ -333,7 +334,7 @@ def test_a_quirk_file_not_in_utf8_names_its_line(tmp_path, capsys):
 
 
 def test_too_many_quirk_entries_are_refused_before_parsing(tmp_path, capsys):
-    from core.placement.quirks import MAX_ENTRIES
+    from capslot.core.placement.quirks import MAX_ENTRIES
 
     q = tmp_path / "quirks.toml"
     q.write_text(GOOD_ENTRY * (MAX_ENTRIES + 1))
@@ -342,7 +343,7 @@ def test_too_many_quirk_entries_are_refused_before_parsing(tmp_path, capsys):
 
 
 def test_a_quirk_file_over_the_size_limit_is_refused_unread(tmp_path, capsys):
-    from core.placement.quirks import MAX_BYTES
+    from capslot.core.placement.quirks import MAX_BYTES
 
     q = tmp_path / "huge.toml"
     with open(q, "wb") as f:
@@ -351,14 +352,14 @@ def test_a_quirk_file_over_the_size_limit_is_refused_unread(tmp_path, capsys):
 
 
 def test_quirks_from_dev_zero_read_at_most_the_limit(capsys):
-    from core.placement.quirks import MAX_BYTES
+    from capslot.core.placement.quirks import MAX_BYTES
 
     line = one_error_line(place_with("/dev/zero", capsys), "/dev/zero")
     assert f"quirks file is larger than {MAX_BYTES >> 20} MiB" in line
 
 
 def test_quirks_from_a_fifo_nobody_writes_to(tmp_path, capsys, monkeypatch):
-    import core.sources.inputs as inputs
+    import capslot.core.sources.inputs as inputs
 
     monkeypatch.setattr(inputs, "WAIT_SECONDS", 0.2)
     fifo = tmp_path / "quirks.fifo"
@@ -437,9 +438,7 @@ def test_a_user_overlay_in_a_folder_without_permission(tmp_path):
                 pytest.skip(f"no Python {sys.version_info[0]}.{sys.version_info[1]} that "
                             "nobody may run (this one is under a folder closed to others)")
             cwd = base / "project"  # the code nobody may read, outside the checkout
-            for package in ("core", "tui"):
-                shutil.copytree(ROOT / package, cwd / package,
-                                ignore=shutil.ignore_patterns("__pycache__"))
+            lay_out(cwd)  # the package as installed (capslot/...), outside the checkout
             dump = cwd / NIC.name
             shutil.copyfile(NIC, dump)
             for folder, _dirs, files in os.walk(cwd):
@@ -448,7 +447,7 @@ def test_a_user_overlay_in_a_folder_without_permission(tmp_path):
                     os.chmod(os.path.join(folder, name), 0o644)
             command = [python, "-s"]  # not the checkout's venv: nobody may not reach it
             env = {**env, "PYTHONPATH": str(cwd)}
-        proc = subprocess.run([*drop, *command, "-m", "tui.cli", "place", str(dump), "--add", "pasid"],
+        proc = subprocess.run([*drop, *command, "-m", "capslot", "place", str(dump), "--add", "pasid"],
                               cwd=cwd, env=env, capture_output=True, timeout=60)
         r = Result(proc.returncode, proc.stdout.decode(), proc.stderr.decode())
         line = one_error_line(r, str(base / "capslot" / "quirks.toml"))
@@ -545,7 +544,7 @@ def test_a_signal_during_survey_o_removes_the_temporary_file(tmp_path, signum, j
     if old is not None:
         out.write_text(old)
     # standard input that never ends: the survey is mid-way when the signal comes
-    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "survey", "--jsonl", "--jobs", str(jobs),
+    proc = subprocess.Popen([sys.executable, "-m", "capslot", "survey", "--jsonl", "--jobs", str(jobs),
                              "-o", str(out), "-"], cwd=ROOT, stdin=subprocess.PIPE,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     workers: set[int] = set()
@@ -735,7 +734,7 @@ def test_show_slot_shows_what_show_without_slot_shows_for_that_device(tmp_path, 
     r = capslot("show", "--json", "--slot", slot, str(f))
     assert r.code == 0, r.err
     picked = json.loads(r.out)["devices"]
-    from core.space import normalize_slot
+    from capslot.core.space import normalize_slot
 
     assert len(picked) == count
     # the same device object, but for the upstream path: --slot does not read the bridges

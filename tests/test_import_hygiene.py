@@ -11,7 +11,7 @@ import pytest
 NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
 PROBE = """
 import io, sys, contextlib
-from tui.cli import main
+from capslot.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     main({args!r})
 print(sorted(m for m in ("textual", "construct") if m in sys.modules))
@@ -43,7 +43,7 @@ def test_core_never_imports_textual():
 
 SHOW_JSON_PROBE = """
 import io, sys, contextlib
-from tui.cli import main
+from capslot.cli import main
 with contextlib.redirect_stdout(io.StringIO()):
     main(["show", "--json", {dump!r}])
 print(sorted(m for m in {unwanted!r} if m in sys.modules))
@@ -54,8 +54,8 @@ def test_show_json_imports_only_what_it_uses():
     """`show --json` of the bytes alone (issue 14): no shutil (argparse's help width), no VMM
     table, no .coe reader, no Rich; and (issue 23) none of the start-up costs: argparse (the
     fast path reads the line), dataclasses with inspect and ast (core.record), typing."""
-    unwanted = ("shutil", "core.views.vmms", "core.views.vfio", "core.sources.coe", "rich",
-                "core.placement", "argparse", "dataclasses", "inspect", "ast", "typing", "textwrap")
+    unwanted = ("shutil", "capslot.core.views.vmms", "capslot.core.views.vfio", "capslot.core.sources.coe", "rich",
+                "capslot.core.placement", "argparse", "dataclasses", "inspect", "ast", "typing", "textwrap")
     out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.format(dump=NIC, unwanted=unwanted)],
                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     assert out == "[]"
@@ -67,7 +67,7 @@ def test_help_width_is_argparse_own(columns, monkeypatch):
     importing shutil."""
     import shutil
 
-    from tui.parsing import parser_classes
+    from capslot.tui.parsing import parser_classes
 
     formatter, _ = parser_classes()
     monkeypatch.setenv("COLUMNS", columns)

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import pytest
 
-from core.sources import load
-from core.target import TargetSpec
-from core.views.vmms import VMMS, byte_handling
+from capslot.core.sources import load
+from capslot.core.target import TargetSpec
+from capslot.core.views.vmms import VMMS, byte_handling
 from tests.tui_apps import TABLE
-from tui.session import Session
-from tui.widgets.inspector import byte_panel
+from capslot.tui.session import Session
+from capslot.tui.widgets.inspector import byte_panel
 
 ROOT = Path(__file__).resolve().parent.parent
 INTEL = ROOT / "sample_dumps/intel_82576_nic_10c9_sriov.txt"  # ARI, SR-IOV

@@ -1,4 +1,4 @@
-"""core.jsontext.dumps writes what `json.dumps(obj, indent=1)` writes (issue 23: the JSON
+"""capslot.core.jsontext.dumps writes what `json.dumps(obj, indent=1)` writes (issue 23: the JSON
 outputs are written without importing json). The truth is the standard library's json."""
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core.jsontext import dumps
+from capslot.core.jsontext import dumps
 
 
 class Colour(enum.StrEnum):

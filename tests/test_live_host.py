@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from core import host, pciids, topology
-from core.sources import load
+from capslot.core import host, pciids, topology
+from capslot.core.sources import load
 from tests.cli import capslot
 from tests.fake_sysfs import LSPCI, Fake, bridge, build, lspci, sample, with_acs, with_ee_prefix
 
@@ -269,7 +269,7 @@ async def until(pilot, condition, guard: float = 30) -> None:
 
 
 def picker_listed(app) -> bool:
-    from tui.screens.live import LivePicker
+    from capslot.tui.screens.live import LivePicker
 
     return isinstance(app.screen, LivePicker) and app.screen.listed
 
@@ -280,7 +280,7 @@ def detail_has(app, text: str) -> bool:
 
 def live_app(root: Path, ids=None):
     from tests.tui_apps import make_app
-    from tui.screens.live import LiveApp
+    from capslot.tui.screens.live import LiveApp
 
     base = make_app()
     return LiveApp(base.session, base.path, root=str(root), ids=ids)
@@ -289,7 +289,7 @@ def live_app(root: Path, ids=None):
 async def test_the_picker_lists_the_machine_and_opens_a_device(tmp_path, monkeypatch):
     from textual.widgets import DataTable
 
-    from tui.screens.live import LivePicker
+    from capslot.tui.screens.live import LivePicker
 
     root = machine(tmp_path, {RP, USP, DSP, NVME})
     monkeypatch.setenv("CAPSLOT_SYSFS_ROOT", str(root))  # the explorer reads sysfs:BDF there
@@ -326,7 +326,7 @@ async def test_the_picker_lists_the_machine_and_opens_a_device(tmp_path, monkeyp
 
 
 async def test_the_picker_says_how_to_read_more_than_64_bytes(tmp_path):
-    from tui.screens.live import LivePicker
+    from capslot.tui.screens.live import LivePicker
 
     root = machine(tmp_path, readable=64)
     app = live_app(root, pciids.NO_NAMES)
@@ -386,7 +386,7 @@ async def test_the_picker_on_this_machine(monkeypatch):
 
     monkeypatch.delenv("CAPSLOT_SYSFS_ROOT", raising=False)
     from tests.tui_apps import make_app
-    from tui.screens.live import LiveApp
+    from capslot.tui.screens.live import LiveApp
 
     base = make_app()
     app = LiveApp(base.session, base.path)
@@ -466,8 +466,8 @@ async def test_the_plan_is_checked_against_the_device_picked(tmp_path, monkeypat
     from dataclasses import replace
 
     from tests.tui_apps import make_app
-    from tui.screens.live import LiveApp
-    from tui.session import Session
+    from capslot.tui.screens.live import LiveApp
+    from capslot.tui.session import Session
 
     root = machine(tmp_path, {RP, USP, DSP, NVME})
     monkeypatch.setenv("CAPSLOT_SYSFS_ROOT", str(root))

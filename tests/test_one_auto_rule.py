@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from core.placement import parse_vcap
-from core.sources import load
+from capslot.core.placement import parse_vcap
+from capslot.core.sources import load
 from tests.cli import capslot
 from tests.tui_apps import TABLE, make_app
-from tui.session import Session
-from tui.widgets.palette import CapBlock
+from capslot.tui.session import Session
+from capslot.tui.widgets.palette import CapBlock
 
 NIC = str(Path(__file__).resolve().parent.parent / "sample_dumps/realtek_rtl8168_nic_b.txt")
 NAMES = ("pri", "pasid", "ats")

@@ -17,13 +17,13 @@ from pathlib import Path
 
 import pytest
 
-from core.explain import explain
-from core.layout import build
-from core.placement.vcaps import TEMPLATES
-from core.registry import Space, entries, lookup
-from core.registry.decode import decode, encode
-from core.registry.model import CapContext
-from core.sources import load
+from capslot.core.explain import explain
+from capslot.core.layout import build
+from capslot.core.placement.vcaps import TEMPLATES
+from capslot.core.registry import Space, entries, lookup
+from capslot.core.registry.decode import decode, encode
+from capslot.core.registry.model import CapContext
+from capslot.core.sources import load
 from tests.cli import capslot
 from tests.conftest import sample_dumps
 from tests.helpers import ctx_for, dw, ext_header
@@ -248,7 +248,7 @@ def subprocess_export(dump: str, vcap: str) -> bytes:
     import sys
 
     root = Path(__file__).resolve().parent.parent
-    return subprocess.run([sys.executable, "-m", "tui.cli", "export", dump, "--add", vcap, "--layout-only",
+    return subprocess.run([sys.executable, "-m", "capslot", "export", dump, "--add", vcap, "--layout-only",
                            "--format", "binary"], cwd=root, capture_output=True, check=True).stdout
 
 

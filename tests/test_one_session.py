@@ -8,12 +8,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from core.placement import parse_vcap
-from core.sources import load
+from capslot.core.placement import parse_vcap
+from capslot.core.sources import load
 from tests.tui_apps import TABLE
-from tui.app import CapslotApp
-from tui.screens.dialogs import DevicePicker, PlanAsideScreen
-from tui.session import Session
+from capslot.tui.app import CapslotApp
+from capslot.tui.screens.dialogs import DevicePicker, PlanAsideScreen
+from capslot.tui.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 NIC = ROOT / "sample_dumps/realtek_rtl8168_nic_b.txt"

@@ -16,12 +16,12 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from core.placement import parse_vcap
-from core.sources import load
-from core.target import host_arch
+from capslot.core.placement import parse_vcap
+from capslot.core.sources import load
+from capslot.core.target import host_arch
 from tests.cli import capslot
 from tests.tui_apps import TABLE
-from tui.session import Session
+from capslot.tui.session import Session
 
 S = "sample_dumps/"
 NIC = S + "realtek_rtl8168_nic_b.txt"

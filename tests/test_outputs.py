@@ -100,7 +100,7 @@ def test_output_to_standard_output_prints_it(target):
 
 
 def test_binary_export_to_dash_is_standard_output():
-    r = subprocess.run([sys.executable, "-m", "tui.cli", *EXPORT[:4], "--format", "binary", "--layout-only",
+    r = subprocess.run([sys.executable, "-m", "capslot", *EXPORT[:4], "--format", "binary", "--layout-only",
                         "-o", "-"], cwd=ROOT, capture_output=True, timeout=GUARD)
     assert r.returncode == 0 and len(r.stdout) == 4096 and r.stderr == b""
 
@@ -125,7 +125,7 @@ def test_a_missing_folder_is_refused_with_one_line(tmp_path):
 
 def test_a_new_file_gets_the_users_umask(tmp_path):
     target = tmp_path / "out.txt"
-    r = subprocess.run([sys.executable, "-m", "tui.cli", *EXPORT, "-o", str(target)], cwd=ROOT,
+    r = subprocess.run([sys.executable, "-m", "capslot", *EXPORT, "-o", str(target)], cwd=ROOT,
                        capture_output=True, timeout=GUARD, preexec_fn=lambda: os.umask(0o027))
     assert r.returncode == 0 and target.read_text() == QEMU_LINE
     assert stat.S_IMODE(os.stat(target).st_mode) == 0o640
@@ -177,7 +177,7 @@ def test_survey_that_reads_nothing_never_empties_the_file(tmp_path):
 # ---------------------------------------------------------------- the explorer's export
 
 def test_the_explorers_export_writes_into_a_fifo_being_read(fifo):
-    from tui.app import write_export
+    from capslot.tui.app import write_export
 
     reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)  # a reader there before the export
     try:
@@ -189,8 +189,8 @@ def test_the_explorers_export_writes_into_a_fifo_being_read(fifo):
 
 
 def test_the_explorers_export_refuses_a_fifo_nobody_reads_and_its_own_terminal(fifo):
-    from core.atomic import WriteError
-    from tui.app import write_export
+    from capslot.core.atomic import WriteError
+    from capslot.tui.app import write_export
 
     with pytest.raises(WriteError, match="no process is reading this FIFO"):
         write_export(str(fifo), b"x", threading.Event())

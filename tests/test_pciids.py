@@ -15,10 +15,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import pciids
-from core.pciids import Identity, PciIds
-from core.sources import load
-from core.space import DumpError
+from capslot.core import pciids
+from capslot.core.pciids import Identity, PciIds
+from capslot.core.sources import load
+from capslot.core.space import DumpError
 from tests.cli import capslot
 from tests.conftest import sample_dumps
 from tests.helpers import config_space

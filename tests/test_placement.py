@@ -11,13 +11,13 @@ import subprocess
 
 import pytest
 
-from core.placement import (
+from capslot.core.placement import (
     DeviceTable, parse_ranges, parse_vcap, place, synthesize, validate, verdict,
 )
-from core.placement.quirks import load_file
-from core.placement.validate import Placed
-from core.sources import load
-from core.space import DumpError
+from capslot.core.placement.quirks import load_file
+from capslot.core.placement.validate import Placed
+from capslot.core.sources import load
+from capslot.core.space import DumpError
 from tests.cli import capslot
 from tests.helpers import config_space, dw, ext_header, load_bytes, pcie_cap, std_cap, target_for
 
@@ -233,7 +233,7 @@ def test_synthesis_links_in_address_order_and_rewalks():
     ps = only(t, "pasid@0x180", "ats@0xff8")
     s = synthesize(t.layout, ps)
     assert s.problems == ()
-    from core.walk import walk
+    from capslot.core.walk import walk
 
     chain = [(c.offset, c.id) for c in walk(s.layout.space).capabilities if c.offset >= 0x100]
     assert chain == [(0x100, 0x01), (0x180, 0x1B), (0x200, 0x18), (0xFF8, 0x0F)]
@@ -243,7 +243,7 @@ def test_synthesis_links_in_address_order_and_rewalks():
 def test_synthesis_on_a_device_without_extended_caps_adds_a_head():
     t = real("broadcom_bridge_9039")
     s = synthesize(t.layout, only(t, "pasid"))
-    from core.walk import walk
+    from capslot.core.walk import walk
 
     ext = [(c.offset, c.id) for c in walk(s.layout.space).capabilities if c.offset >= 0x100]
     assert ext == [(0x100, 0), (0xFF8, 0x1B)] and s.problems == ()
@@ -254,7 +254,7 @@ def test_standard_virtual_cap_goes_to_the_tail():
     (p,) = only(t, "std:gpudirect")
     assert (p.offset, p.rule) == (0xC8, "quirk-offset")
     s = synthesize(t.layout, [p])
-    from core.walk import walk
+    from capslot.core.walk import walk
 
     std = [c.offset for c in walk(s.layout.space).capabilities if c.offset < 0x100]
     assert std[-1] == 0xC8 and s.problems == ()

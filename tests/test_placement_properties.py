@@ -9,9 +9,9 @@ import struct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.placement import parse_vcap, place, synthesize, validate
-from core.placement.validate import Placed
-from core.walk import walk
+from capslot.core.placement import parse_vcap, place, synthesize, validate
+from capslot.core.placement.validate import Placed
+from capslot.core.walk import walk
 from tests.helpers import config_space, load_bytes, pcie_cap, target_for
 
 # Extended caps with a fixed size, so random layouts are valid by construction.

@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from core import planfile
-from core.placement import parse_vcap
-from core.sources import load
-from core.space import DumpError
+from capslot.core import planfile
+from capslot.core.placement import parse_vcap
+from capslot.core.sources import load
+from capslot.core.space import DumpError
 from tests.cli import capslot
-from tui.session import Session
+from capslot.tui.session import Session
 
 NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
 DEVICE = {"vendor_id": 0x10EC, "device_id": 0x8168}

@@ -10,8 +10,8 @@ import struct
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.layout import Kind, build, check_tiling
-from core.report import device_object
+from capslot.core.layout import Kind, build, check_tiling
+from capslot.core.report import device_object
 from tests.helpers import load_bytes
 
 SETTINGS = settings(max_examples=150, deadline=None, database=None,

@@ -13,7 +13,7 @@ import shlex
 import pytest
 
 from tests.conftest import ROOT
-from tui.docs import SECTIONS, documents, rewrite
+from capslot.tui.docs import SECTIONS, documents, rewrite
 
 DOCS = documents()
 LINK = re.compile(r"\]\(([^)\s]+)\)")
@@ -37,7 +37,7 @@ def test_every_generated_part_is_somewhere():
 
 
 def test_gallery_picture_is_current():
-    from tui.docs import GALLERY_SVG, gallery_svg
+    from capslot.tui.docs import GALLERY_SVG, gallery_svg
 
     assert GALLERY_SVG.read_text() == gallery_svg(), "gallery SVG is stale: run `make docs`"
 
@@ -88,7 +88,7 @@ def shown_commands() -> list[tuple[str, str]]:
 def test_every_command_shown_is_accepted():
     """A reader who copies a command gets no usage error: each parses with capslot's own
     parser (the dump names are placeholders; nothing is read)."""
-    from tui.cli import COMMANDS, UsageError, build_parser
+    from capslot.cli import COMMANDS, UsageError, build_parser
 
     shown = shown_commands()
     assert len(shown) >= 20

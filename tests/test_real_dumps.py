@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.layout import build, check_tiling
-from core.sources import load
+from capslot.core.layout import build, check_tiling
+from capslot.core.sources import load
 from tests import lspci_oracle
 from tests.conftest import sample_dumps
 

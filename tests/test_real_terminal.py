@@ -20,7 +20,7 @@ import pytest
 
 from tests.test_tui import SIZE
 from tests.tui_apps import make_app
-from tui.widgets.hexmap import HexMap
+from capslot.tui.widgets.hexmap import HexMap
 
 ROOT = Path(__file__).resolve().parent.parent
 NIC = str(ROOT / "sample_dumps/realtek_rtl8168_nic_b.txt")  # absolute: the suite runs from any folder
@@ -62,7 +62,7 @@ class Pane:
         env = {k: v for k, v in os.environ.items()
                if not k.startswith("TMUX") and k not in ("COLUMNS", "LINES")}
         cmd = (f"cd {ROOT} && TERM=xterm-256color XDG_CONFIG_HOME={tmp_path} {sys.executable} "
-               f"-m tui.cli tui {args}")
+               f"-m capslot tui {args}")
         subprocess.run(["tmux", "-L", self.server, "-f", "/dev/null", "new-session", "-d", "-s",
                         self.server, "-x", str(SIZE[0]), "-y", str(SIZE[1]), cmd], check=True, env=env)
 

@@ -1,4 +1,4 @@
-"""core.record stands for frozen dataclasses on the start-up path (issue 23): a record must
+"""capslot.core.record stands for frozen dataclasses on the start-up path (issue 23): a record must
 behave as the equivalent `@dataclass(frozen=True[, slots=True])` does. The truth here is the
 standard library's dataclasses, each record class built beside its dataclass twin."""
 
@@ -11,7 +11,7 @@ from functools import cached_property
 
 import pytest
 
-from core import record as rec
+from capslot.core import record as rec
 
 
 def twins(slots: bool = True):

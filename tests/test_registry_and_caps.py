@@ -7,10 +7,10 @@ import json
 
 import pytest
 
-from core.layout import build
-from core.registry import EXTENDED, STANDARD, Space, lookup
-from core.registry.decode import decode, register_at
-from core.sources import load
+from capslot.core.layout import build
+from capslot.core.registry import EXTENDED, STANDARD, Space, lookup
+from capslot.core.registry.decode import decode, register_at
+from capslot.core.sources import load
 from tests.cli import capslot
 from tests.conftest import sample_dumps
 

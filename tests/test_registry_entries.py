@@ -10,9 +10,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from core.registry import Certainty, Space, entries
-from core.registry.decode import decode, register_at
-from core.registry.model import CapContext
+from capslot.core.registry import Certainty, Space, entries
+from capslot.core.registry.decode import decode, register_at
+from capslot.core.registry.model import CapContext
 from tests.helpers import pcie
 
 NAME = re.compile(r"[a-z][a-z0-9_]*")

@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from core.registry import extended, lookup
-from core.registry.model import Certainty, PcieInfo, Space
+from capslot.core.registry import extended, lookup
+from capslot.core.registry.model import Certainty, PcieInfo, Space
 from tests.helpers import ctx_for, dw, ext_header, pcie
 
 E = Space.EXTENDED

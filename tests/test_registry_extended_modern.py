@@ -11,8 +11,8 @@ import re
 
 import pytest
 
-from core.registry import extended_modern, lookup
-from core.registry.model import Certainty, PcieInfo, Space
+from capslot.core.registry import extended_modern, lookup
+from capslot.core.registry.model import Certainty, PcieInfo, Space
 from tests.helpers import SpyContext, ctx_for, dw, ext_header, pcie, spy_context
 
 E = Space.EXTENDED

@@ -12,8 +12,8 @@ import struct
 
 import pytest
 
-from core.registry import lookup
-from core.registry.model import Certainty, Space
+from capslot.core.registry import lookup
+from capslot.core.registry.model import Certainty, Space
 from tests.helpers import SpyContext, ctx_for, spy_context
 
 S = Space.STANDARD
@@ -238,10 +238,10 @@ def test_virtio_vendor_capabilities_decode_as_lspci_does(name):
     """Every virtio capability lspci -vv decodes (pciutils ls-caps-vendor.c
     show_vendor_caps_virtio()): type, BAR, offset, length and the notify multiplier, read from
     capslot's table-driven decode of the same bytes."""
-    from core.layout import build
-    from core.registry.decode import decode
-    from core.registry.standard import virtio_text
-    from core.sources import load
+    from capslot.core.layout import build
+    from capslot.core.registry.decode import decode
+    from capslot.core.registry.standard import virtio_text
+    from capslot.core.sources import load
     from tests.conftest import SAMPLES
 
     hw = build(load(str(SAMPLES / f"{name}.txt"))[0])

@@ -9,9 +9,9 @@ import random
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import export
-from core.sources import _from_stream
-from core.space import ConfigSpace, Provenance
+from capslot.core import export
+from capslot.core.sources import _from_stream
+from capslot.core.space import ConfigSpace, Provenance
 
 SIZES = st.sampled_from([64, 256, 4096])
 

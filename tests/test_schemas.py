@@ -21,7 +21,7 @@ from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
 from tests.conftest import ROOT, sample_dumps
-from tui.cli import main
+from capslot.cli import main
 
 SCHEMAS = {p.name: json.loads(p.read_text()) for p in (ROOT / "schemas").glob("*.json")}
 # offline: every $ref resolves inside schemas/ (an unknown one raises, nothing is fetched)
@@ -69,7 +69,7 @@ def test_every_schema_is_valid_versioned_and_covers_every_json_command():
     for name, schema in SCHEMAS.items():
         Draft202012Validator.check_schema(schema)
         assert schema["$id"] == f"https://github.com/capslot/capslot/schemas/{name}"
-    from tui.cli import SUBCOMMANDS
+    from capslot.cli import SUBCOMMANDS
 
     with_json = set()
     for command in SUBCOMMANDS:  # every command whose help offers JSON has a schema
@@ -194,9 +194,9 @@ def test_an_error_record_validates(tmp_path):
 
 
 def test_plan_files_validate(tmp_path):
-    from core.placement import parse_vcap
-    from core.sources import load
-    from tui.session import Session
+    from capslot.core.placement import parse_vcap
+    from capslot.core.sources import load
+    from capslot.tui.session import Session
 
     plan = tmp_path / "plan.json"
     s = Session(load(str(DUMPS[0])), plan_path=str(plan))

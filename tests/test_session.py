@@ -7,12 +7,12 @@ import json
 
 import pytest
 
-from core.placement import parse_vcap
-from core.space import DumpError
+from capslot.core.placement import parse_vcap
+from capslot.core.space import DumpError
 from tests.cli import capslot
 from tests.tui_apps import TABLE
-from core.sources import load
-from tui.session import Session
+from capslot.core.sources import load
+from capslot.tui.session import Session
 
 NIC = "sample_dumps/realtek_rtl8168_nic_b.txt"
 

@@ -32,10 +32,10 @@ def test_text_map_is_pinned_and_email_safe():
 def test_text_map_of_every_real_device_fits_and_is_ascii():
     """What `show DUMP --map text --view guest` prints, for every real dump (in process: the
     command itself is run by the tests above)."""
-    from core.layout import build
-    from core.sources import load
-    from core.views import view
-    from tui.render import export_map
+    from capslot.core.layout import build
+    from capslot.core.sources import load
+    from capslot.core.views import view
+    from capslot.tui.render import export_map
 
     dumps = [d for d in sorted((ROOT / "sample_dumps").glob("*.txt")) if not d.name.endswith(".lspci.txt")]
     assert len(dumps) > 50

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from core.sinks import SinkError, check_alias, check_bdf
+from capslot.core.sinks import SinkError, check_alias, check_bdf
 from tests.cli import ROOT, capslot
 
 NIC = str(ROOT / "sample_dumps" / "realtek_rtl8168_nic_b.txt")

@@ -20,12 +20,12 @@ import subprocess
 
 import pytest
 
-from core.export import lspci_text
-from core.layout import Kind, build
-from core.registry import Certainty, Space
-from core.sources import load
-from core.views import Access, view
-from core.walk import walk
+from capslot.core.export import lspci_text
+from capslot.core.layout import Kind, build
+from capslot.core.registry import Certainty, Space
+from capslot.core.sources import load
+from capslot.core.views import Access, view
+from capslot.core.walk import walk
 from tests import lspci_oracle
 from tests.conftest import sample_dumps
 from tests.helpers import config_space, dw, ext_header, load_bytes, pcie_cap, std_cap

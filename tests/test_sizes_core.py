@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from core.layout import build
-from core.registry import Certainty, Space, lookup
+from capslot.core.layout import build
+from capslot.core.registry import Certainty, Space, lookup
 from tests.helpers import (
     config_space, ctx_for, dw, ext_header, load_bytes, pcie, pcie_cap, std_cap,
 )
@@ -118,7 +118,7 @@ def test_unknown_id_gets_an_unknown_tail_to_the_next_capability():
 
 def test_walk_on_real_dump_sizes_from_its_own_pcie_capability(samples):
     """The PLX 8796 switch port: x? link width read from its own LnkCap sizes SecPCIe."""
-    from core.sources import load
+    from capslot.core.sources import load
 
     layout = build(load(str(samples / "plx_pex8796_switch_8796.txt"))[0])
     secpci = next(c for c in layout.capabilities if c.id == 0x19 and c.space is E)

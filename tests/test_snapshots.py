@@ -9,7 +9,7 @@ import pytest
 
 from tests.test_tui import SIZES, cell, ids
 from tests.tui_apps import make_app
-from tui.widgets.hexmap import HexMap
+from capslot.tui.widgets.hexmap import HexMap
 
 
 @pytest.mark.parametrize("size", SIZES, ids=ids)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from core.sources import _looks_binary
+from capslot.core.sources import _looks_binary
 
 TEXT = b"00: 86 80 93 0d 06 00 10 00 00 00 00 ff 00 00 00 00\n"
 

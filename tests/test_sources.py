@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from core import export
-from core.layout import Kind, build
-from core.sources import detect, load, select
-from core.space import DumpError
+from capslot.core import export
+from capslot.core.layout import Kind, build
+from capslot.core.sources import detect, load, select
+from capslot.core.space import DumpError
 
 DATA = Path(__file__).parent / "data"
 NIC = "realtek_rtl8168_nic_b"

@@ -8,7 +8,7 @@ import re
 import tomllib
 from pathlib import Path
 
-from core.placement.quirks import load_file
+from capslot.core.placement.quirks import load_file
 from tests.cli import capslot
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_dumps"
@@ -141,7 +141,7 @@ def test_progress_bar_on_a_terminal_for_large_input(tmp_path):
 
     reader = threading.Thread(target=drain, daemon=True)
     reader.start()
-    proc = subprocess.run([sys.executable, "-m", "tui.cli", "survey", "--jsonl", "--jobs", "2", str(f)],
+    proc = subprocess.run([sys.executable, "-m", "capslot", "survey", "--jsonl", "--jobs", "2", str(f)],
                           stdout=subprocess.PIPE, stderr=slave, cwd=SAMPLES.parent, timeout=120,
                           env={**os.environ, "COLUMNS": "100"})
     os.close(slave)

@@ -19,10 +19,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from benchmarks import fleet
-from core.placement import DeviceTable
-from core.recordcache import ENV_OFF, GIVE_UP_AFTER, RecordCache, confirmed, deciding_bytes
-from core.space import ConfigSpace, Provenance
-from core.survey import Analyzer, Block
+from capslot.core.placement import DeviceTable
+from capslot.core.recordcache import ENV_OFF, GIVE_UP_AFTER, RecordCache, confirmed, deciding_bytes
+from capslot.core.space import ConfigSpace, Provenance
+from capslot.core.survey import Analyzer, Block
 from tests.cli import capslot
 
 TABLE = DeviceTable.load(None, use_overlay=False)

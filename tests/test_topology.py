@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from core import host, topology
-from core.sources import load
+from capslot.core import host, topology
+from capslot.core.sources import load
 from tests.cli import capslot
 from tests.conftest import sample_dumps
 from tests.fake_sysfs import LSPCI, lspci

@@ -16,13 +16,13 @@ import pytest
 from rich.console import Console
 from textual.widgets import Input, TabbedContent
 
-from core.placement import parse_vcap
+from capslot.core.placement import parse_vcap
 from tests.cli import capslot
 from tests.tui_apps import make_app
-from tui.widgets.chain import ChainPanel
-from tui.widgets.hexmap import HexMap
-from tui.widgets.inspector import Inspector
-from tui.widgets.palette import CapBlock
+from capslot.tui.widgets.chain import ChainPanel
+from capslot.tui.widgets.hexmap import HexMap
+from capslot.tui.widgets.inspector import Inspector
+from capslot.tui.widgets.palette import CapBlock
 
 SIZE = (200, 60)
 SIZES = [(80, 24), (120, 40), (200, 60)]
@@ -548,7 +548,7 @@ async def test_plan_file_from_inside_the_explorer(tmp_path):
 
     dump = NIC
     good = tmp_path / "good.json"
-    good.write_bytes(subprocess.run([sys.executable, "-m", "tui.cli", "place", dump, "--add", "pasid@0x300",
+    good.write_bytes(subprocess.run([sys.executable, "-m", "capslot", "place", dump, "--add", "pasid@0x300",
                                      "--json", "--layout-only"], capture_output=True, check=True).stdout)
     other = tmp_path / "other.json"
     other.write_text(good.read_text().replace('"vendor_id": 4332', '"vendor_id": 32902'))

@@ -17,10 +17,10 @@ from textual.widgets import Input
 from tests import tui_fuzz
 from tests.test_tui_hostile import alive, burst, terminal_click
 from tests.tui_apps import make_app
-from tui.screens.commands import CommandsOnce
-from tui.screens.dialogs import GotoScreen
-from tui.widgets.chain import ChainPanel
-from tui.widgets.hexmap import HexMap
+from capslot.tui.screens.commands import CommandsOnce
+from capslot.tui.screens.dialogs import GotoScreen
+from capslot.tui.widgets.chain import ChainPanel
+from capslot.tui.widgets.hexmap import HexMap
 
 NIC = str(Path(__file__).resolve().parent.parent / "sample_dumps/realtek_rtl8168_nic_b.txt")
 EVENTS = 360  # over 4 scenarios x 3 sizes: 30 inputs each, some 30 s on this machine
@@ -297,7 +297,7 @@ async def test_a_click_on_a_palette_row_the_search_just_removed_does_nothing():
 
 async def explorer_auto_places(names: tuple[str, ...], seen: dict):
     """An explorer where the palette's `names` were auto-placed with `a`, in that order."""
-    from tui.widgets.palette import CapBlock
+    from capslot.tui.widgets.palette import CapBlock
 
     app = make_app(NIC, layout_only=True)
     async with app.run_test(size=(200, 60)) as pilot:
@@ -313,7 +313,7 @@ async def test_the_fuzzers_auto_rule_check_holds_and_catches_the_issue_21_bug(mo
     """The fuzzer's check (tui_fuzz.check_auto_rule) on the issue's case, PRI then PASID on
     the Realtek NIC: it passes for the explorer, and fails for the explorer as it was (the
     one added placed around the others, which stay where they were)."""
-    from tui.session import Session, Slot, pinned
+    from capslot.tui.session import Session, Slot, pinned
 
     with tui_fuzz.solved_placements() as seen:
         app = await explorer_auto_places(("pri", "pasid"), seen)

@@ -29,15 +29,15 @@ from textual.content import Content
 from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets._toast import Toast
 
-from core.placement import parse_vcap
-from core.sources import load
-from core.text import printable, rich_markup, textual_markup
+from capslot.core.placement import parse_vcap
+from capslot.core.sources import load
+from capslot.core.text import printable, rich_markup, textual_markup
 from tests.conftest import sample_dumps
 from tests.test_tui import dump_rows, screen_lines
 from tests.tui_apps import TABLE, make_app
-from tui.screens import reading
-from tui.screens.dialogs import ConflictScreen, DevicePicker, ExportScreen, PathScreen
-from tui.session import Session
+from capslot.tui.screens import reading
+from capslot.tui.screens.dialogs import ConflictScreen, DevicePicker, ExportScreen, PathScreen
+from capslot.tui.session import Session
 
 ROOT = Path(__file__).resolve().parent.parent
 NIC = str(ROOT / "sample_dumps/realtek_rtl8168_nic_b.txt")
@@ -426,7 +426,7 @@ async def test_plan_and_export_to_a_fifo_are_refused_and_the_fifo_stays(fifo):
 
 
 def test_capslot_tui_refuses_a_fifo_plan_with_one_line(fifo):
-    r = subprocess.run([sys.executable, "-m", "tui.cli", "tui", NIC, "--plan", str(fifo)],
+    r = subprocess.run([sys.executable, "-m", "capslot", "tui", NIC, "--plan", str(fifo)],
                        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, cwd=ROOT)
     assert r.returncode == 2
     assert (r.stdout + r.stderr).strip().splitlines() == [
@@ -445,7 +445,7 @@ def plan_at(tmp_path: Path, offset: int) -> Path:
 @pytest.mark.parametrize("offset", [0x1000, 1 << 80])
 def test_capslot_tui_refuses_a_plan_past_the_space_with_one_line(tmp_path, offset):
     bad = plan_at(tmp_path, offset)
-    r = subprocess.run([sys.executable, "-m", "tui.cli", "tui", NIC, "--plan", str(bad)],
+    r = subprocess.run([sys.executable, "-m", "capslot", "tui", NIC, "--plan", str(bad)],
                        capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL, cwd=ROOT)
     assert r.returncode == 2
     assert (r.stdout + r.stderr).strip().splitlines() == [
@@ -537,16 +537,16 @@ async def test_an_unwritable_plan_is_said_keeps_the_placements_and_saves_as(tmp_
             "full disk": tmp_path / "plan.json"}[where]
     disk_full = where == "full disk"
     if disk_full:
-        import core.atomic
+        import capslot.core.atomic
 
-        fsync = core.atomic.os.fsync
+        fsync = capslot.core.atomic.os.fsync
 
         def full(fd):
             if disk_full:
                 raise OSError(errno.ENOSPC, "No space left on device")
             fsync(fd)
 
-        monkeypatch.setattr(core.atomic.os, "fsync", full)
+        monkeypatch.setattr(capslot.core.atomic.os, "fsync", full)
     app = make_app(NIC, plan=str(plan))
     async with app.run_test(size=(120, 40), notifications=True) as pilot:
         await pilot.pause()

@@ -11,11 +11,11 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from core.placement import DeviceTable, parse_vcap
-from core.sources import load
-from core.text import printable
-from tui.session import Session
-from tui.widgets.verdict import FindingRows
+from capslot.core.placement import DeviceTable, parse_vcap
+from capslot.core.sources import load
+from capslot.core.text import printable
+from capslot.tui.session import Session
+from capslot.tui.widgets.verdict import FindingRows
 
 SAMPLES = Path(__file__).resolve().parent.parent / "sample_dumps"
 DUMPS = ["realtek_rtl8168_nic_b.txt", "intel_82576_nic_10c9_sriov.txt", "amd_fiji_gpu_7300_rebar.txt",

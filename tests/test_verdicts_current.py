@@ -9,7 +9,7 @@ from pathlib import Path
 from rich.console import Console
 
 from tests.tui_apps import make_app
-from tui.widgets.verdict import VerdictPanel
+from capslot.tui.widgets.verdict import VerdictPanel
 
 NIC = str(Path(__file__).resolve().parent.parent / "sample_dumps/realtek_rtl8168_nic_b.txt")
 

@@ -22,9 +22,9 @@ import struct
 
 import pytest
 
-from core.layout import build
-from core.sources import load
-from core.views import Access, view
+from capslot.core.layout import build
+from capslot.core.sources import load
+from capslot.core.views import Access, view
 from tests.conftest import sample_dumps
 from tests.helpers import config_space, ext_header, load_bytes, pcie_cap
 

@@ -8,9 +8,9 @@ import struct
 
 import pytest
 
-from core.layout import Kind, build
-from core.views import Access, QemuOptions, view
-from core.walk import walk
+from capslot.core.layout import Kind, build
+from capslot.core.views import Access, QemuOptions, view
+from capslot.core.walk import walk
 from tests.cli import capslot
 from tests.helpers import config_space, dw, ext_header, load_bytes, pcie_cap, std_cap
 
@@ -152,7 +152,7 @@ PINNED = {
 
 @pytest.mark.parametrize("stem", sorted(PINNED))
 def test_pinned_real_devices(samples, stem):
-    from core.sources import load
+    from capslot.core.sources import load
 
     hw = build(load(str(samples / f"{stem}.txt"))[0])
     for name, expected in zip(("vfio", "guest"), PINNED[stem], strict=False):
@@ -166,7 +166,7 @@ def test_pinned_real_devices(samples, stem):
 def test_counts_per_view_on_every_real_device(samples):
     """How many capabilities each view hides or drops, per device (tests/data/view_counts.json,
     reviewed by hand; regenerate with the snippet in its _comment when rules change)."""
-    from core.sources import load
+    from capslot.core.sources import load
     from tests.conftest import sample_dumps
 
     golden = json.loads((samples.parent / "tests" / "data" / "view_counts.json").read_text())

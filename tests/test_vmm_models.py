@@ -18,10 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from core.layout import build
-from core.sources import load
-from core.views import QemuOptions, view
-from core.views.vmms import VMMS as CAPSLOT_VMMS
+from capslot.core.layout import build
+from capslot.core.sources import load
+from capslot.core.views import QemuOptions, view
+from capslot.core.views.vmms import VMMS as CAPSLOT_VMMS
 from tests.cli import capslot
 from tests.conftest import SAMPLES, sample_dumps
 from tests.helpers import config_space, load_bytes, pcie_cap, std_cap

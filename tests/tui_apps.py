@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from core.placement import DeviceTable
-from core.sources import load
-from tui.app import CapslotApp
-from tui.session import Session
+from capslot.core.placement import DeviceTable
+from capslot.core.sources import load
+from capslot.tui.app import CapslotApp
+from capslot.tui.session import Session
 
 TABLE = DeviceTable.load(use_overlay=False)
 

@@ -49,14 +49,14 @@ from textual import events  # noqa: E402
 from textual.geometry import Size  # noqa: E402
 from textual.screen import ModalScreen  # noqa: E402
 
-from core.layout import check_tiling  # noqa: E402
-from core.space import CONFIG_SIZE  # noqa: E402
+from capslot.core.layout import check_tiling  # noqa: E402
+from capslot.core.space import CONFIG_SIZE  # noqa: E402
 from tests.tui_apps import make_app  # noqa: E402
-from tui.app import CapslotApp  # noqa: E402
-from tui.screens.dialogs import Dialog  # noqa: E402
-from tui.session import Session  # noqa: E402
-from tui.widgets.hexmap import HexMap  # noqa: E402
-from tui.widgets.palette import Palette  # noqa: E402
+from capslot.tui.app import CapslotApp  # noqa: E402
+from capslot.tui.screens.dialogs import Dialog  # noqa: E402
+from capslot.tui.session import Session  # noqa: E402
+from capslot.tui.widgets.hexmap import HexMap  # noqa: E402
+from capslot.tui.widgets.palette import Palette  # noqa: E402
 
 SAMPLES = ROOT / "sample_dumps"
 NIC = SAMPLES / "realtek_rtl8168_nic_b.txt"
@@ -184,7 +184,7 @@ def check_plan_file(s) -> None:
     the placements of the device it names (a device switch or `o` never writes another's)."""
     if not s.plan_path or s.plan_problem is not None or not os.path.isfile(s.plan_path):
         return
-    from core import planfile
+    from capslot.core import planfile
 
     data = planfile.current(s.plan_path)
     if data is None or planfile.fingerprint(data) != s.plan_fingerprint:
@@ -204,9 +204,9 @@ def check_auto_rule(app: CapslotApp, solved_under: dict) -> None:
     force when the explorer placed them (V and L re-judge, they do not move anything). Run
     through the CLI's own parser and plan builder. Placements read from a plan file, and a
     set the CLI cannot place whole (one kept where it was), are not compared."""
-    from core.placement.vcaps import parse_vcap
-    from tui import cli
-    from tui.widgets.palette import PALETTE
+    from capslot.core.placement.vcaps import parse_vcap
+    from capslot import cli
+    from capslot.tui.widgets.palette import PALETTE
 
     s = app.session
     placed = s.state.placed
@@ -244,7 +244,7 @@ def check_auto_rule(app: CapslotApp, solved_under: dict) -> None:
 def solved_placements():
     """Which VMM and --layout-only each set of placements the explorer made was solved
     under (a spy on Session._change: it observes, it changes nothing)."""
-    from tui.session import Session
+    from capslot.tui.session import Session
 
     seen: dict = {}
     real = Session._change

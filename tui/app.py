@@ -26,29 +26,29 @@ from textual.content import Content
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from core.atomic import WriteError, fd_alias, write_output
-from core.layout import Layout
-from core.planfile import PlanConflict
-from core.placement.validate import verdict
-from core.plan import Refused
-from core.placement.vcaps import VcapRequest
-from core.space import DumpError
-from core.text import printable
-from core.views import VIEWS
-from core.views.vmms import VMMS
-from tui.safe import content
-from tui.screens import reading
-from tui.screens.commands import CommandsOnce
-from tui.screens.dialogs import (OPEN_PROMPT, PLAN_PROMPT, SAVE_AS_PROMPT, ConflictScreen, PlanAsideScreen,
+from capslot.core.atomic import WriteError, fd_alias, write_output
+from capslot.core.layout import Layout
+from capslot.core.planfile import PlanConflict
+from capslot.core.placement.validate import verdict
+from capslot.core.plan import Refused
+from capslot.core.placement.vcaps import VcapRequest
+from capslot.core.space import DumpError
+from capslot.core.text import printable
+from capslot.core.views import VIEWS
+from capslot.core.views.vmms import VMMS
+from capslot.tui.safe import content
+from capslot.tui.screens import reading
+from capslot.tui.screens.commands import CommandsOnce
+from capslot.tui.screens.dialogs import (OPEN_PROMPT, PLAN_PROMPT, SAVE_AS_PROMPT, ConflictScreen, PlanAsideScreen,
                                  DevicePicker, Dialog, ExportScreen, GotoScreen, PathScreen)
-from tui.session import Session
-from tui.widgets.chain import ChainPanel
-from tui.widgets.hexmap import Ghost, HexMap
-from tui.widgets.inspector import Inspector, structure_extent, structure_key
-from tui.widgets.legend import Legend
-from tui.widgets.palette import CapBlock, Palette
-from tui.colours import VERDICT_STYLE
-from tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,
+from capslot.tui.session import Session
+from capslot.tui.widgets.chain import ChainPanel
+from capslot.tui.widgets.hexmap import Ghost, HexMap
+from capslot.tui.widgets.inspector import Inspector, structure_extent, structure_key
+from capslot.tui.widgets.legend import Legend
+from capslot.tui.widgets.palette import CapBlock, Palette
+from capslot.tui.colours import VERDICT_STYLE
+from capslot.tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,
                                  placement_line, placement_view, plan_view)
 
 EDGE_ROWS = 1  # a drag this close to the map's top or bottom scrolls it
@@ -697,7 +697,7 @@ class CapslotApp(App[None]):
         s.plan_document()  # worked out here: the worker only writes
 
         def job(path: str, cancel: threading.Event) -> str:
-            from core import planfile
+            from capslot.core import planfile
 
             current = planfile.current(path) if reading.regular_or_absent(path) else None
             reading.check(cancel)
@@ -894,9 +894,9 @@ class CapslotApp(App[None]):
         the dump names none)."""
         s = self.session
         if fmt.startswith("map-"):
-            from tui.render import export_map
+            from capslot.tui.render import export_map
 
-            from core.plan import verdict_lines
+            from capslot.core.plan import verdict_lines
 
             lines = verdict_lines(s.plan()) if s.placed else []
             text = export_map([(s.synthesized(), lines)], fmt[4:])
@@ -931,7 +931,7 @@ class CapslotApp(App[None]):
             self.push_screen(CommandsOnce(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def action_help(self) -> None:
-        from tui.screens.help import HelpScreen
+        from capslot.tui.screens.help import HelpScreen
 
         palette = Binding("ctrl+p", "command_palette", tooltip="every command, searchable")
         self.push_screen(HelpScreen([("explorer", [*self.BINDINGS, palette]),

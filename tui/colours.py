@@ -14,8 +14,8 @@ Rules the styles keep (tests/test_colours.py checks them):
 
 from __future__ import annotations
 
-from core.layout import Kind, Layout
-from core.registry import Space
+from capslot.core.layout import Kind, Layout
+from capslot.core.registry import Space
 
 # Hue families: azure, orange, chartreuse, violet, yellow, rose. Searched among light
 # qualitative colours (Paul Tol's, Okabe and Ito's and others) for the largest smallest

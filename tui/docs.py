@@ -1,4 +1,4 @@
-"""Generated parts of the README and docs/: `python -m tui.docs` (`make docs`) rewrites them in
+"""Generated parts of the README and docs/: `python -m capslot.tui.docs` (`make docs`) rewrites them in
 place (between their `<!-- name -->` / `<!-- /name -->` markers, in whichever of the files holds
 them; `python -m tui.docs FILE...` only those files); a test checks they are current."""
 
@@ -14,10 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def pasid_table() -> str:
     """Where QEMU's default PASID offset 0xFF8 stands on every full 4 KiB sample dump, and
     where `capslot place --add pasid` puts it (guest view, upstream kernel, shipped table)."""
-    from core.placement import DeviceTable, parse_vcap
-    from core.plan import Plan, standing
-    from core.sources import load
-    from core.target import TargetSpec
+    from capslot.core.placement import DeviceTable, parse_vcap
+    from capslot.core.plan import Plan, standing
+    from capslot.core.sources import load
+    from capslot.core.target import TargetSpec
 
     table = DeviceTable.load(use_overlay=False)
     rows = ["| device | will a QEMU guest get a working PASID? (the deciding gate) | 0xFF8 (QEMU's "
@@ -44,7 +44,7 @@ def pasid_table() -> str:
 
 def gates() -> str:
     """The gates of "will it work?", from core.feasibility's table."""
-    from core.feasibility import gates_text
+    from capslot.core.feasibility import gates_text
 
     return "\n".join(f"{n}. {line}" for n, line in enumerate(gates_text(), 1))
 
@@ -57,8 +57,8 @@ HOWTO_DUMP = "sample_dumps/realtek_rtl8168_nic_b.txt"
 def _layout(dump: str):
     import os
 
-    from core.layout import build
-    from core.sources import load
+    from capslot.core.layout import build
+    from capslot.core.sources import load
 
     cwd = os.getcwd()
     os.chdir(ROOT)  # sources are named relative to the project, on every machine
@@ -69,22 +69,22 @@ def _layout(dump: str):
 
 
 def _text_map(dump: str) -> str:
-    from core.textmap import text_map
+    from capslot.core.textmap import text_map
 
     return "```\n" + text_map(_layout(dump)).rstrip("\n") + "\n```"
 
 
 def gallery_svg() -> str:
     """The gallery picture: `capslot show DUMP --map svg`."""
-    from tui.render import export_map
+    from capslot.tui.render import export_map
 
     return export_map([(_layout(GALLERY_DUMP), [])], "svg")
 
 
 def vmm_table() -> str:
     """What each VMM hides and where each puts a synthesized PASID (core.views.vmms.VMMS)."""
-    from core.registry import Space, lookup
-    from core.views.vmms import VMMS
+    from capslot.core.registry import Space, lookup
+    from capslot.core.views.vmms import VMMS
 
     how = {"rebuild": "unlinks them: the chain is rebuilt from the kept capabilities",
            "id-null": "keeps the chain; the ID bits 15:0 read 0 (version, next kept)",

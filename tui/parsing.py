@@ -1,9 +1,9 @@
 """The command line's argparse side, imported only when argparse is needed: `--help`, a
-usage error, a command line the fast path of tui.cli does not read. argparse (with gettext
+usage error, a command line the fast path of capslot.cli does not read. argparse (with gettext
 and locale) and building a command's parser cost a `show --json` more than its work.
 
-UsageError and `columns()` are here, light, so that tui.cli and the parser share them
-(also when tui.cli runs as `python -m tui.cli`, i.e. as `__main__`)."""
+UsageError and `columns()` are here, light, so that capslot.cli and the parser share them
+(also when the command runs as `python -m capslot`)."""
 
 from __future__ import annotations
 

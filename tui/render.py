@@ -15,14 +15,14 @@ from rich.console import Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 
-from core.layout import Kind, Layout
-from core.registry import CapSpec, Certainty, Space
-from core.registry.model import CapContext
-from core.space import CONFIG_SIZE
-from core.text import printable
-from core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, heading, letters
-from core.views import Access
-from tui.colours import REGION_STYLE, SEVERITY_STYLE, VERDICT_TEXT, cap_colour, cap_colours, cap_style
+from capslot.core.layout import Kind, Layout
+from capslot.core.registry import CapSpec, Certainty, Space
+from capslot.core.registry.model import CapContext
+from capslot.core.space import CONFIG_SIZE
+from capslot.core.text import printable
+from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, heading, letters
+from capslot.core.views import Access
+from capslot.tui.colours import REGION_STYLE, SEVERITY_STYLE, VERDICT_TEXT, cap_colour, cap_colours, cap_style
 
 # Red means a verdict (tui/colours.py): nothing else here is red.
 VISIBILITY_STYLE = {"visible": "#87d75f", "hidden": "#ffaf5f", "placeholder": "#87afff",
@@ -52,7 +52,7 @@ def title(layout: Layout) -> Text:
         t.append(f"  [{cs.vendor_id:04x}:{cs.device_id:04x}]", "cyan")
     line = p.device_line
     if not line or (p.slot and " " not in line.strip()):  # no line, or a bare slot
-        from core import host, pciids
+        from capslot.core import host, pciids
 
         line = host.describe(cs, pciids.default())
     if line:
@@ -293,7 +293,7 @@ def cap_detail(spec: CapSpec, ctx: CapContext | None = None, size: int | None = 
     regs = Table(title=f"registers (layout for {size:#x} bytes)", title_justify="left")
     for col in ("offset", "width", "bits", "name", "what it is"):
         regs.add_column(col, overflow="fold")
-    from core.registry.decode import bit_span, table  # the decoder's own reading of the table
+    from capslot.core.registry.decode import bit_span, table  # the decoder's own reading of the table
 
     for r in table(spec, ctx, size):
         regs.add_row(f"+{r.offset:#04x}", str(r.width), "", Text(r.name, style="bold"), r.doc)
@@ -392,7 +392,7 @@ def placements(plan, strict: bool = False) -> Group:
     """`check` / `place`: the target, each placement with its findings and the candidates auto
     placement rejected, the guest map with the virtual capabilities, and what the VMM is told.
     Everything shown is the plan's answer (core.plan): nothing is computed here."""
-    from core.plan import layout_accepted
+    from capslot.core.plan import layout_accepted
 
     ground = plan.ground
     parts: list[RenderableType] = [feasibility(plan), title(ground.layout),
@@ -556,7 +556,7 @@ def explanation(offset: int, answers) -> Group:
             t.append("\n  vfio-pci: ", "dim")
             t.append(f.vfio)
         if f.vmm_note:
-            from core.views.vmms import VMMS
+            from capslot.core.views.vmms import VMMS
 
             t.append(f"\n  {VMMS[f.vmm].label if f.vmm in VMMS else f.vmm}: ", "dim")
             t.append(f.vmm_note)
@@ -567,7 +567,7 @@ def explanation(offset: int, answers) -> Group:
 def export_map(items: list[tuple[Layout, list[str]]], fmt: str) -> str:
     """`show --map svg|html|text` (and the explorer's "save map"): a standalone picture."""
     if fmt == "text":
-        from core.textmap import text_map
+        from capslot.core.textmap import text_map
 
         return "\n".join(text_map(layout, notes) for layout, notes in items)
     import io

@@ -13,7 +13,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.content import Content
 
-from core.text import printable
+from capslot.core.text import printable
 
 
 def content(text: str, style: str = "") -> Content:

@@ -22,14 +22,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from core import planfile
-from core.layout import Layout, build
-from core.placement import DeviceTable, Finding, Placement, Rejected
-from core.placement.vcaps import VcapRequest
-from core.plan import Plan
-from core.atomic import WriteError
-from core.space import ConfigSpace, DumpError
-from core.target import TargetSpec
+from capslot.core import planfile
+from capslot.core.layout import Layout, build
+from capslot.core.placement import DeviceTable, Finding, Placement, Rejected
+from capslot.core.placement.vcaps import VcapRequest
+from capslot.core.plan import Plan
+from capslot.core.atomic import WriteError
+from capslot.core.space import ConfigSpace, DumpError
+from capslot.core.target import TargetSpec
 
 Slot = planfile.Pinned  # one placed capability: the request at its offset, and who chose it
 Placed = tuple[Slot, ...]
@@ -184,7 +184,7 @@ class Session:
         `path` gate of "will it work?"."""
         key = ("path", self.index)
         if key not in self._cache:
-            from core.upstream import upstream_in
+            from capslot.core.upstream import upstream_in
 
             self._cache[key] = upstream_in(list(self.devices), self.index)
         return self._cache[key]
@@ -257,7 +257,7 @@ class Session:
     def already(self, request: VcapRequest) -> Slot | None:
         """The placed capability with the ID `request` has, when a function has one of each
         (vendor-specific ones repeat)."""
-        from core.placement.validate import repeatable
+        from capslot.core.placement.validate import repeatable
 
         if repeatable(request.space, request.cap_id):
             return None

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from rich.text import Text
 
-from core.text import printable
-from tui.colours import VERDICT_TEXT
-from core.topology import BLOCKED, OK, UNKNOWN, WARNING, UpstreamPath
+from capslot.core.text import printable
+from capslot.tui.colours import VERDICT_TEXT
+from capslot.core.topology import BLOCKED, OK, UNKNOWN, WARNING, UpstreamPath
 
 VERDICT_STYLE = {state: VERDICT_TEXT[state] for state in (OK, WARNING, UNKNOWN, BLOCKED)}
 

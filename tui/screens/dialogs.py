@@ -25,10 +25,10 @@ from textual.widgets import Button, Input, Label, OptionList
 from textual.widgets.option_list import Option
 from textual.worker import Worker, WorkerState
 
-from core.numbers import parse_offset
-from core.space import ConfigSpace, DumpError
-from tui.safe import content
-from tui.screens.reading import Cancelled
+from capslot.core.numbers import parse_offset
+from capslot.core.space import ConfigSpace, DumpError
+from capslot.tui.safe import content
+from capslot.tui.screens.reading import Cancelled
 
 T = TypeVar("T")
 R = TypeVar("R")

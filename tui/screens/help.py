@@ -17,9 +17,9 @@ from textual.geometry import Size
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from core.feasibility import gates_text
-from tui.screens.dialogs import Dialog
-from tui.widgets.legend import legend_text
+from capslot.core.feasibility import gates_text
+from capslot.tui.screens.dialogs import Dialog
+from capslot.tui.widgets.legend import legend_text
 
 MOUSE = ("Drag a palette entry onto the map: a ghost of its size follows the pointer, in the "
          "colour of the validator's verdict there (ok, warning, collision: hatched), and the "

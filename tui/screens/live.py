@@ -27,14 +27,14 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
-from core import host, pciids
-from core.pciids import PciIds
-from core.space import DumpError
-from core.text import printable
-from tui.app import CapslotApp
-from tui.safe import rich_text
-from tui.session import Session
-from tui.upstream import path_text
+from capslot.core import host, pciids
+from capslot.core.pciids import PciIds
+from capslot.core.space import DumpError
+from capslot.core.text import printable
+from capslot.tui.app import CapslotApp
+from capslot.tui.safe import rich_text
+from capslot.tui.session import Session
+from capslot.tui.upstream import path_text
 
 NOT_ROOT = ("Not root: the kernel lets this user read only the first 64 bytes of each "
             "device's config space (the header: no capability is in it). Run as root, or "
@@ -204,7 +204,7 @@ class LiveApp(CapslotApp):
             if not self.opened:
                 self.exit()
             return
-        from core.sources import load
+        from capslot.core.sources import load
 
         try:
             devices = load(f"sysfs:{slot}")

@@ -20,9 +20,9 @@ import time
 from dataclasses import replace
 from typing import BinaryIO
 
-from core import planfile
-from core.sources import inputs, iter_devices, load
-from core.space import ConfigSpace, DumpError
+from capslot.core import planfile
+from capslot.core.sources import inputs, iter_devices, load
+from capslot.core.space import ConfigSpace, DumpError
 
 SLICE = 0.1  # seconds between two looks at the cancel flag
 WAIT = inputs.WAIT_SECONDS  # the longest wait for the next bytes of a FIFO or device

@@ -14,12 +14,12 @@ from rich.text import Text
 from textual.message import Message
 from textual.widgets import DataTable
 
-from core.layout import Kind, Layout
-from core.textmap import VOCABULARY, letters
-from tui.colours import REGION_STYLE, cap_colours, cap_style
-from tui.render import VISIBILITY_STYLE
-from tui.safe import rich_text
-from tui.widgets.inspector import structure_key
+from capslot.core.layout import Kind, Layout
+from capslot.core.textmap import VOCABULARY, letters
+from capslot.tui.colours import REGION_STYLE, cap_colours, cap_style
+from capslot.tui.render import VISIBILITY_STYLE
+from capslot.tui.safe import rich_text
+from capslot.tui.widgets.inspector import structure_key
 
 
 COLUMNS = ("", "off", "ID", "name", "size", "vis")

@@ -21,11 +21,11 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from core.layout import Kind, Layout
-from core.space import CONFIG_SIZE
-from core.textmap import VOCABULARY
-from core.views import Access
-from tui.colours import CANVAS, GHOST_FILL, REGION_STYLE, VERDICT_STYLE, cap_colours, cap_style
+from capslot.core.layout import Kind, Layout
+from capslot.core.space import CONFIG_SIZE
+from capslot.core.textmap import VOCABULARY
+from capslot.core.views import Access
+from capslot.tui.colours import CANVAS, GHOST_FILL, REGION_STYLE, VERDICT_STYLE, cap_colours, cap_style
 
 ROWS = CONFIG_SIZE // 16
 LABEL_W = 5  # "ff0  "

@@ -12,15 +12,15 @@ from rich.text import Text
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from core.explain import explain
-from core.layout import Kind, Layout
-from core.registry import Space, lookup
-from core.registry.decode import decode
-from core.registry.model import CapContext
-from core.text import printable
-from core.textmap import VOCABULARY, letters
-from tui.colours import REGION_STYLE, cap_colours, cap_style
-from tui.safe import content
+from capslot.core.explain import explain
+from capslot.core.layout import Kind, Layout
+from capslot.core.registry import Space, lookup
+from capslot.core.registry.decode import decode
+from capslot.core.registry.model import CapContext
+from capslot.core.text import printable
+from capslot.core.textmap import VOCABULARY, letters
+from capslot.tui.colours import REGION_STYLE, cap_colours, cap_style
+from capslot.tui.safe import content
 
 
 def byte_panel(layout: Layout, offset: int, vmm: str = "qemu") -> Group:

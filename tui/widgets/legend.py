@@ -7,8 +7,8 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from core.textmap import VOCABULARY
-from tui.colours import GHOST_FILL, PALETTE, REGION_STYLE, VERDICT_STYLE, cap_style
+from capslot.core.textmap import VOCABULARY
+from capslot.tui.colours import GHOST_FILL, PALETTE, REGION_STYLE, VERDICT_STYLE, cap_style
 
 
 def legend_text() -> Text:

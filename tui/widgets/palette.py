@@ -11,7 +11,7 @@ from textual.geometry import Offset
 from textual.message import Message
 from textual.widgets import Static
 
-from core.placement.vcaps import TEMPLATES, VcapRequest, parse_vcap
+from capslot.core.placement.vcaps import TEMPLATES, VcapRequest, parse_vcap
 
 # The palette's entries: the templates people place, PASID first.
 PALETTE = ("pasid", "pri", "ats", "ltr", "vsec", "dvsec", "std:vndr")

@@ -13,11 +13,11 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from core.feasibility import Feasibility
-from core.placement import Finding, Placement
-from core.placement.validate import verdict
-from core.text import printable
-from tui.colours import SEVERITY_STYLE, VERDICT_STYLE
+from capslot.core.feasibility import Feasibility
+from capslot.core.placement import Finding, Placement
+from capslot.core.placement.validate import verdict
+from capslot.core.text import printable
+from capslot.tui.colours import SEVERITY_STYLE, VERDICT_STYLE
 
 
 class FindingRows:

@@ -15,10 +15,10 @@ if TYPE_CHECKING:
     from typing import Any
 from collections.abc import Callable, Sequence
 
-from core.space import DumpError
-from core.text import printable
-from tui.parsing import UsageError
-from tui.parsing import columns as _columns
+from capslot.core.space import DumpError
+from capslot.core.text import printable
+from capslot.tui.parsing import UsageError
+from capslot.tui.parsing import columns as _columns
 
 EXIT_OK, EXIT_COLLISION, EXIT_BAD_INPUT, EXIT_INTERNAL = 0, 1, 2, 70
 VMM_NAMES = ("qemu", "cloud-hypervisor", "openvmm", "firecracker", "firecracker-vfio",
@@ -37,20 +37,20 @@ def _console(stderr: bool = False):
 
 
 def _emit_json(obj: Any) -> None:
-    from core.jsontext import dumps  # json.dumps(obj, indent=1), without importing json
+    from capslot.core.jsontext import dumps  # json.dumps(obj, indent=1), without importing json
 
     sys.stdout.write(dumps(obj) + "\n")
 
 
 def _load_selected(dump: str, slot: str | None):
-    from core.sources import load_slot
+    from capslot.core.sources import load_slot
 
     return load_slot(dump, slot)
 
 
 def _load_one(dump: str, slot: str | None):
     """The one device a command needs (core.sources.load_one: decided while streaming)."""
-    from core.sources import load_one
+    from capslot.core.sources import load_one
 
     return load_one(dump, slot)
 
@@ -70,8 +70,8 @@ def _dump_arg(args: argparse.Namespace) -> str:
 # renders its answers: no command assembles views, validation or synthesis itself.
 
 def _target(args: argparse.Namespace, view: str | None = None):
-    from core.target import TargetSpec
-    from core.views import QemuOptions
+    from capslot.core.target import TargetSpec
+    from capslot.core.views import QemuOptions
 
     arch = getattr(args, "arch", None)
     return TargetSpec(view=view or getattr(args, "view", None) or "guest", kernel=args.profile,
@@ -80,7 +80,7 @@ def _target(args: argparse.Namespace, view: str | None = None):
 
 
 def _table(args: argparse.Namespace):
-    from core.placement import DeviceTable
+    from capslot.core.placement import DeviceTable
 
     table = DeviceTable.load(getattr(args, "quirks", None),
                              use_overlay=not getattr(args, "no_user_quirks", False))
@@ -95,19 +95,19 @@ def _say_warnings(table) -> None:
 
 
 def _ranges(args: argparse.Namespace) -> tuple[tuple[int, int], ...]:
-    from core.placement import parse_ranges
+    from capslot.core.placement import parse_ranges
 
     return parse_ranges(args.ranges) if getattr(args, "ranges", None) else ()
 
 
 def _requests(args: argparse.Namespace) -> tuple:
-    from core.placement import parse_vcap
+    from capslot.core.placement import parse_vcap
 
     return tuple(parse_vcap(text) for text in args.add)
 
 
 def _plan(args: argparse.Namespace, cs, auto: bool, table=None, peers: tuple = (), upstream=None):
-    from core.plan import Plan
+    from capslot.core.plan import Plan
 
     return Plan(cs, _target(args), _requests(args), table if table is not None else _table(args),
                 _ranges(args), auto=auto, peers=peers, upstream=upstream,
@@ -118,9 +118,9 @@ SHOW_STREAM_BYTES = 64 << 20  # a larger file is shown as it is read (below)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from core.capture import host_layout
-    from core.plan import Plan, verdict_lines
-    from core.report import device_object
+    from capslot.core.capture import host_layout
+    from capslot.core.plan import Plan, verdict_lines
+    from capslot.core.report import device_object
 
     dump = _dump_arg(args)
     spaces, peers, upstream = _show_input(dump, args)
@@ -137,7 +137,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                 yield plan.view(args.view or "hardware"), [], plan, path
 
     if args.json:
-        from core.jsontext import dumps  # json.dumps(obj, indent=1), without importing json
+        from capslot.core.jsontext import dumps  # json.dumps(obj, indent=1), without importing json
 
         out = sys.stdout
         out.write('{\n "devices": [\n')  # json.dumps(..., indent=1) of the whole, streamed
@@ -155,14 +155,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         out.write("\n ]\n}\n")
         return EXIT_OK
     if args.map:
-        from tui.render import export_map
+        from capslot.tui.render import export_map
 
         text = export_map([(layout, lines) for layout, lines, _, _ in items()], args.map)
         return _write_out(args, text.encode("ascii" if args.map == "text" else "utf-8"))
     from rich.text import Text
 
-    from core.textmap import heading
-    from tui import render
+    from capslot.core.textmap import heading
+    from capslot.tui import render
 
     console = _console()
     for n, (layout, lines, plan, path) in enumerate(items()):
@@ -175,7 +175,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         for line in lines:
             console.print(Text(line))
         if path is not None:
-            from tui.upstream import path_text
+            from capslot.tui.upstream import path_text
 
             console.print(path_text(path))
     return EXIT_OK
@@ -185,19 +185,19 @@ def _show_input(dump: str, args: argparse.Namespace):
     """What `show` shows: the devices (a list, or a stream for a large file), the peers
     (what else the file holds: evidence of where it was read), and a function giving the
     upstream path of the n-th device shown (None where there is none to give)."""
-    from core.capture import Peers
+    from capslot.core.capture import Peers
 
     if args.slot:  # straight to the one device (a huge file is not parsed whole); its path
         spaces = _load_selected(dump, args.slot)  # is read (streamed) only for a verdict
         if not args.add:
             return spaces, Peers(spaces), lambda n, cs: None
-        from core.upstream import upstream_of
+        from capslot.core.upstream import upstream_of
 
         return spaces, Peers(spaces), lambda n, cs: upstream_of(dump, cs, args.slot)
     if not dump.startswith("sysfs:") and dump != "-" and os.path.isfile(dump) \
             and os.path.getsize(dump) > SHOW_STREAM_BYTES:
         return _show_streamed(dump)
-    from core.sources import load
+    from capslot.core.sources import load
 
     every = load(dump)
     paths = _upstreams(dump, every, every)
@@ -208,10 +208,10 @@ def _show_streamed(dump: str):
     """A large file, read twice so that memory stays flat: first (the fast reader of survey)
     for the bridges and the peers alone, then device by device as it is shown. A device that
     cannot be read stops the second pass there, after the devices before it were shown."""
-    from core import topology
-    from core.capture import VIRTUAL_BRIDGES, Peers
-    from core.sources import iter_devices
-    from core.survey import stream_devices
+    from capslot.core import topology
+    from capslot.core.capture import VIRTUAL_BRIDGES, Peers
+    from capslot.core.sources import iter_devices
+    from capslot.core.survey import stream_devices
 
     kept: list = []
     position: dict[int, int] = {}  # the n-th device of the file: its place in `kept`
@@ -235,7 +235,7 @@ def _upstreams(dump: str, every: list, shown: list) -> list:
     bridges of a multi-device dump (found once), None for a dump of one device (its ports
     are not there to look at)."""
     if dump.startswith("sysfs:"):
-        from core import host
+        from capslot.core import host
 
         return [host.upstream_path(cs.provenance.slot) if cs.provenance.slot else None
                 for cs in shown]
@@ -243,7 +243,7 @@ def _upstreams(dump: str, every: list, shown: list) -> list:
         return [None] * len(shown)
     if not all(d.provenance.slot for d in every):
         return [None] * len(shown)  # no bus numbers (hexdump, xxd, binary): no topology
-    from core import topology
+    from capslot.core import topology
 
     topo = topology.DumpTopology(every)
     position = {id(d): i for i, d in enumerate(every)}
@@ -253,9 +253,9 @@ def _upstreams(dump: str, every: list, shown: list) -> list:
 def cmd_path(args: argparse.Namespace) -> int:
     """The upstream path of a device and whether a PASID can travel it: exit 1 when it
     cannot (a function on the path lacks End-End TLP Prefix support)."""
-    from core import host, topology
-    from core.sources import load, select
-    from core.upstream import slot_paths
+    from capslot.core import host, topology
+    from capslot.core.sources import load, select
+    from capslot.core.upstream import slot_paths
 
     dump = _dump_arg(args)
     if args.slot and not dump.startswith("sysfs:"):  # streamed: the bridges and the device kept
@@ -272,10 +272,10 @@ def cmd_path(args: argparse.Namespace) -> int:
                                  "vendor_id": cs.vendor_id, "device_id": cs.device_id,
                                  "upstream": p.to_json()} for cs, p in paths]})
         return EXIT_COLLISION if blocked else EXIT_OK
-    from core import pciids
+    from capslot.core import pciids
     from rich.text import Text
 
-    from tui.upstream import path_text
+    from capslot.tui.upstream import path_text
 
     console = _console()
     for n, (cs, p) in enumerate(paths):
@@ -290,17 +290,17 @@ def cmd_path(args: argparse.Namespace) -> int:
 def _write_out(args: argparse.Namespace, data: bytes) -> int:
     """To -o FILE or standard output, by the one rule of core.atomic.Output (a regular file
     replaced atomically, `-` and /dev/std* the descriptor, a device or FIFO in place)."""
-    from core.atomic import write_output
+    from capslot.core.atomic import write_output
 
     write_output(getattr(args, "output", None) or "-", data)
     return EXIT_OK
 
 
 def cmd_explain(args: argparse.Namespace) -> int:
-    from core.explain import explain
-    from core.numbers import parse_offset
-    from core.plan import verdict_lines
-    from core.views import VIEWS
+    from capslot.core.explain import explain
+    from capslot.core.numbers import parse_offset
+    from capslot.core.plan import verdict_lines
+    from capslot.core.views import VIEWS
 
     try:
         offset = parse_offset(args.offset)
@@ -321,7 +321,7 @@ def cmd_explain(args: argparse.Namespace) -> int:
         return EXIT_OK
     from rich.text import Text
 
-    from tui import render
+    from capslot.tui import render
 
     console = _console()
     for line in lines:
@@ -337,7 +337,7 @@ def vars_of(facts) -> dict[str, Any]:
 
 
 def cmd_diff(args: argparse.Namespace) -> int:
-    from core.plan import compare
+    from capslot.core.plan import compare
 
     a = _load_one(args.a, args.slot)
     b = _load_one(args.b, args.slot_b or args.slot)
@@ -349,7 +349,7 @@ def cmd_diff(args: argparse.Namespace) -> int:
     if args.json:
         _emit_json(_diff_json(result))
         return EXIT_OK
-    from tui import render
+    from capslot.tui import render
 
     _console().print(render.diff(result, args.a, args.b))
     return EXIT_OK
@@ -374,7 +374,7 @@ def _diff_json(result) -> dict[str, Any]:
 # ---------------------------------------------------------------- placement
 
 def _placement_plan(args: argparse.Namespace, auto: bool):
-    from core.upstream import upstream_of
+    from capslot.core.upstream import upstream_of
 
     dump = _dump_arg(args)
     cs = _load_one(dump, args.slot)
@@ -387,13 +387,13 @@ def _report(args: argparse.Namespace, plan) -> int:
     """check and place: the verdicts (JSON or Rich), exit 1 when the policy refuses one;
     with -o, what would be printed goes there."""
     if args.json and args.output:
-        from core.jsontext import dumps
+        from capslot.core.jsontext import dumps
 
         _write_out(args, (dumps(plan.to_json(args.strict)) + "\n").encode())
     elif args.json:
         _emit_json(plan.to_json(args.strict))
     else:
-        from tui import render
+        from capslot.tui import render
 
         table = render.placements(plan, args.strict)
         if args.output:
@@ -430,7 +430,7 @@ def cmd_place(args: argparse.Namespace) -> int:
 
 
 def cmd_export(args: argparse.Namespace) -> int:
-    from core.plan import Refused
+    from capslot.core.plan import Refused
 
     plan = _placement_plan(args, auto=True)
     try:
@@ -463,8 +463,8 @@ _ANALYZER = None
 
 def _survey_init(quirks: str | None, user: bool, evidence: bool, say: bool = False) -> None:
     global _ANALYZER
-    from core.placement import DeviceTable
-    from core.survey import Analyzer
+    from capslot.core.placement import DeviceTable
+    from capslot.core.survey import Analyzer
 
     table = DeviceTable.load(quirks, use_overlay=user)
     if say:  # the parent says it, a worker does not say it again
@@ -588,7 +588,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
     import json
     import signal
 
-    from core.survey import QuirkEvidence, Summary, blocks, failure_lines, suggest_toml, walk_paths
+    from capslot.core.survey import QuirkEvidence, Summary, blocks, failure_lines, suggest_toml, walk_paths
 
     if args.jobs is None:  # one process: with the cache by deciding bytes (core.recordcache)
         args.jobs = 1      # workers save no wall time on a fleet, and cost CPU and memory
@@ -658,7 +658,7 @@ def cmd_survey(args: argparse.Namespace) -> int:
     if stopped:
         return 128 + stopped[0]  # as a shell reports a process ended by the signal
     if not args.jsonl and not args.suggest_quirks and not to_file:
-        from tui import render
+        from capslot.tui import render
 
         console = _console()
         console.print(render.survey(summary))
@@ -675,8 +675,8 @@ def cmd_survey(args: argparse.Namespace) -> int:
 
 def _survey_summary_text(summary) -> str:
     """The summary survey prints, as plain text (for -o FILE)."""
-    from core.survey import failure_lines
-    from tui import render
+    from capslot.core.survey import failure_lines
+    from capslot.tui import render
 
     lines = [_rendered(render.survey(summary))]
     if summary.errors:
@@ -691,7 +691,7 @@ def _survey_output(args: argparse.Namespace):
     flat however long the survey), with the umask's mode or the mode of the file it replaces."""
     if not args.output:
         return None
-    from core.atomic import Output
+    from capslot.core.atomic import Output
 
     return Output(args.output)
 
@@ -709,10 +709,10 @@ def _progress(total: int):
 
 
 def cmd_caps(args: argparse.Namespace) -> int:
-    from core import registry
+    from capslot.core import registry
 
     if args.virtual:
-        from core.placement import TEMPLATES
+        from capslot.core.placement import TEMPLATES
 
         if args.json:
             _emit_json({"virtual": [{"name": t.name, "space": t.space.value, "id": t.cap_id,
@@ -720,7 +720,7 @@ def cmd_caps(args: argparse.Namespace) -> int:
                                      "default_offsets": list(t.default_offsets), "doc": t.doc,
                                      "qemu_property": t.qemu_property} for t in TEMPLATES.values()]})
             return EXIT_OK
-        from tui import render
+        from capslot.tui import render
 
         _console().print(render.templates(list(TEMPLATES.values())))
         return EXIT_OK
@@ -730,7 +730,7 @@ def cmd_caps(args: argparse.Namespace) -> int:
         if args.json:
             _emit_json({"capabilities": [_spec_json(s) for s in specs]})
             return EXIT_OK
-        from tui import render
+        from capslot.tui import render
 
         _console().print(render.caps_table(specs))
         return EXIT_OK
@@ -741,7 +741,7 @@ def cmd_caps(args: argparse.Namespace) -> int:
     if args.json:
         _emit_json({"capabilities": [_spec_json(s, registers=True) for s in specs]})
         return EXIT_OK
-    from tui import render
+    from capslot.tui import render
 
     console = _console()
     for s in specs:
@@ -756,7 +756,7 @@ def _spec_json(spec, registers: bool = False) -> dict[str, Any]:
         "max_size": spec.max_size, "notes": spec.notes,
     }
     if registers:
-        from core.registry.decode import table  # the registers as the decoder reads them
+        from capslot.core.registry.decode import table  # the registers as the decoder reads them
 
         size = spec.max_size or spec.min_size
         out["registers"] = [
@@ -768,8 +768,8 @@ def _spec_json(spec, registers: bool = False) -> dict[str, Any]:
 
 def cmd_tui(args: argparse.Namespace) -> int:
     """The explorer. Every input problem is reported before the screen opens."""
-    from core.sources import load, select
-    from tui.session import Session
+    from capslot.core.sources import load, select
+    from capslot.tui.session import Session
 
     live = not args.dump and not getattr(args, "device", None) and _live_host()
     if not args.dump and not getattr(args, "device", None):
@@ -787,11 +787,11 @@ def cmd_tui(args: argparse.Namespace) -> int:
         session.use_plan_file(args.plan)  # a bad plan stops here, and is never overwritten
     if live:  # the machine's own devices: a picker first (the sample waits underneath); the
         #       plan is checked against the device picked
-        from tui.screens.live import LiveApp
+        from capslot.tui.screens.live import LiveApp
 
         LiveApp(session, dump, plan=args.plan).run()
         return EXIT_OK
-    from tui.app import CapslotApp
+    from capslot.tui.app import CapslotApp
 
     CapslotApp(session, dump).run()
     return EXIT_OK
@@ -799,7 +799,7 @@ def cmd_tui(args: argparse.Namespace) -> int:
 
 def _live_host() -> bool:
     """True on a machine with a sysfs PCI tree holding devices (`capslot` then lists them)."""
-    from core import host
+    from capslot.core import host
 
     return bool(host.slots())
 
@@ -914,13 +914,13 @@ def _placement_args(p: argparse.ArgumentParser, name: str) -> None:
 
 
 def _check_bdf(text: str) -> str:
-    from core.sinks import check_bdf
+    from capslot.core.sinks import check_bdf
 
     return check_bdf(text)
 
 
 def _check_alias(text: str) -> str:
-    from core.sinks import check_alias
+    from capslot.core.sinks import check_alias
 
     return check_alias(text)
 
@@ -930,7 +930,7 @@ def _sink(check: Callable[[str], str]) -> Callable[[str], str]:
     def checked(text: str) -> str:
         import argparse
 
-        from core.sinks import SinkError
+        from capslot.core.sinks import SinkError
 
         try:
             return check(text)
@@ -1028,12 +1028,12 @@ SUBCOMMANDS: dict[str, tuple[str, str, Callable[[argparse.ArgumentParser], None]
 def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     """The parser; with `only`, just that command's sub-parser is built (argparse builds
     every sub-parser's help up front, which cost more than the rest of a `show --json`)."""
-    from tui.parsing import parser_classes
+    from capslot.tui.parsing import parser_classes
 
     _, _Parser = parser_classes()
     parser = _Parser(prog="capslot", description="Explore PCI/PCIe config space: capability "
                      "chains, a map of all 4096 bytes, and where a virtual capability may go.")
-    from core import __version__
+    from capslot.core import __version__
 
     parser.add_argument("--version", action="version", version=f"capslot {__version__}")
     sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
@@ -1172,7 +1172,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         args = (_fast_args(argv) if argv[0] in COMMANDS else None) \
             or build_parser(argv[0] if argv[0] in COMMANDS else None).parse_args(argv)
         if getattr(args, "pci_ids", None):
-            from core import pciids
+            from capslot.core import pciids
 
             pciids.configure(args.pci_ids)
         func: Callable[[argparse.Namespace], int] = args.func

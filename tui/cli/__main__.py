@@ -1,0 +1,5 @@
+"""`python -m capslot`: the command line."""
+
+from capslot.cli import entry
+
+entry()
