@@ -54,6 +54,10 @@ class Kernel:
         self.extended_caps = False
         self.msi_flags: int | None = None  # vdev->msi_perm is set up by the first MSI cap
         self.exp_flags: int | None = None  # pci_pcie_type() / pcie_caps_reg(): the PCI core's
+        self.hidden: list[tuple[str, int, int]] = []  # (space, offset, ID) of each capability
+        #   the walk gave no length (unlinked for user space)
+        self.placeholders: list[int] = []  # a first extended capability kept as a 4-byte stub
+        self.kept: list[tuple[str, int, int]] = []  # the capabilities user space still sees
         self.cap_init()
         self.ecap_init()
 
@@ -138,6 +142,9 @@ class Kernel:
                     length = self.cap_len(cap, pos)
             if length:
                 self.map[pos:pos + length] = bytes([cap]) * length
+                self.kept.append(("standard", pos, cap))
+            else:
+                self.hidden.append(("standard", pos, cap))
             pos = nxt
 
     def ecap_init(self):  # vfio_ecap_init()
@@ -154,9 +161,13 @@ class Kernel:
                     length = self.ext_cap_len(ecap, epos)
             if not length:
                 if prev_seen:
+                    self.hidden.append(("extended", epos, ecap))
                     epos = (header >> 20) & 0xFFC
                     continue
                 length = 4  # the placeholder
+                self.placeholders.append(epos)
+            else:
+                self.kept.append(("extended", epos, ecap))
             self.map[epos:epos + length] = bytes([ecap & 0xFF]) * length
             prev_seen = True
             epos = (header >> 20) & 0xFFC
