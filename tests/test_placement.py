@@ -368,3 +368,14 @@ def test_lspci_decodes_the_exported_pasid(tmp_path):
 
     found = {(s, o) for s, o, _ in lspci_oracle.capabilities(decoded)}
     assert ("extended", 0x100) in found and ("extended", 0xFF8) in found
+
+
+def test_place_says_why_in_words():
+    """Auto placement names its rule and says what it means: on the RTL8168 (lspci: the
+    extended space holds AER, VC and DSN only, below 0x170), 0xff8 is
+    QEMU's default and free."""
+    r = capslot("place", "sample_dumps/realtek_rtl8168_nic_b.txt", "--add", "pasid", "--layout-only")
+    words = " ".join(r.out.split())
+    assert "-> 0xff8" in words
+    assert "chosen by heuristic (qemu-default: the VMM's own default offset for this capability, " \
+           "and nothing lives there)" in words

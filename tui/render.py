@@ -31,6 +31,12 @@ CERTAINTY_STYLE = {Certainty.EXACT: "#87d75f", Certainty.MINIMUM: "#ffd75f", Cer
 DWORDS_PER_ROW = 64  # one character per DWORD: 0x100 bytes a row, 16 rows
 
 
+
+def why_suffix(p) -> str:
+    """': <the placement rule in words>' after the rule's name, or nothing for a rule without
+    words (one read from an older plan file)."""
+    return f": {p.why}" if p.why else ""
+
 def hexid(space: Space, cap_id: int) -> str:
     return f"{cap_id:#06x}" if space is Space.EXTENDED else f"{cap_id:#04x}"
 
@@ -411,7 +417,7 @@ def placements(plan, strict: bool = False) -> Group:
             head.append(p.verdict, VERDICT_STYLE[p.verdict])
             if p.verdict == "warning" and not layout_accepted(p, strict):
                 head.append(" refused (--strict)", VERDICT_STYLE["collision"])
-            head.append(f"  chosen by {p.chosen_by} ({p.rule})", "dim")
+            head.append(f"  chosen by {p.chosen_by} ({p.rule}{why_suffix(p)})", "dim")
             head.append(f"\n  {plan.vmm_text(p, strict)}", "dim")
         parts.append(head)
         if p.findings:

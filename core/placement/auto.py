@@ -41,6 +41,22 @@ class Rejected:
     rule: str
 
 
+# What each rule means, in words: the command line and the explorer say it beside the rule's
+# name, so "chosen by heuristic (qemu-default)" explains itself. One entry per rule above
+# (`pinned`, "chosen by user", says it already).
+RULE_WHY = {
+    "ranges": "the highest clean slot of the first --ranges span that has one",
+    "quirk-offset": "the offset the device table gives for this device",
+    "quirk-available": "the highest clean slot in the spans the device table calls free",
+    "qemu-default": "the VMM's own default offset for this capability, and nothing lives there",
+    "end-of-space": "the last DWORDs of the extended space (no VMM has a default for this "
+                    "capability), and nothing lives there",
+    "zero-gap": "the highest DWORD-aligned slot inside a gap of zeros that nothing owns",
+    "hidden-physical": "1:1 on the physical capability the view hides: no cleaner slot was left, "
+                       "and every guest write reaches its live registers",
+}
+
+
 @dataclass(frozen=True)
 class Placement:
     vcap: VcapRequest
@@ -55,6 +71,12 @@ class Placement:
     @property
     def verdict(self) -> str:
         return verdict(list(self.findings)) if self.offset is not None else COLLISION
+
+    @property
+    def why(self) -> str:
+        """The rule that chose the offset, in words ('' for a rule from elsewhere, e.g. an
+        older plan file)."""
+        return RULE_WHY.get(self.rule, "") if self.offset is not None else ""
 
     @property
     def end(self) -> int:

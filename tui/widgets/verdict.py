@@ -18,6 +18,7 @@ from capslot.core.placement import Finding, Placement
 from capslot.core.placement.validate import verdict
 from capslot.core.text import printable
 from capslot.tui.colours import SEVERITY_STYLE, VERDICT_STYLE
+from capslot.tui.render import why_suffix
 
 
 class FindingRows:
@@ -134,7 +135,7 @@ def placement_view(p: Placement, f: Feasibility | None = None, note: str | None 
     else:
         v = verdict(list(p.findings))
         parts.append(Text.assemble((f" {v} ", VERDICT_STYLE[v]), " ", (
-            f"layout: {p.vcap.name} at {p.offset:#05x}, chosen by {p.chosen_by} ({p.rule})", "bold")))
+            f"layout: {p.vcap.name} at {p.offset:#05x}, chosen by {p.chosen_by} ({p.rule}{why_suffix(p)})", "bold")))
     for a in p.alternatives:
         parts.append(Text.assemble(("alternative ", "dim"), f"{a.offset:#05x} ({a.rule}): ",
                                    (printable(a.reason), "dim")))
