@@ -32,7 +32,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks.measure import bytecode_env  # noqa: E402 - after the path
+from benchmarks.measure import Code, bytecode_env  # noqa: E402 - after the path
 
 DUMPS = sorted(p for p in (ROOT / "sample_dumps").glob("*.txt") if not p.name.endswith(".lspci.txt"))
 ONE = ROOT / "sample_dumps" / "intel_0d93_cxl_dvsec.txt"
@@ -43,8 +43,7 @@ def capslot_command(checkout: Path) -> list[str]:
     """What the installed `capslot` script runs, from `checkout`'s code."""
     if checkout == ROOT:
         return [str(Path(sys.executable).with_name("capslot"))]
-    return [sys.executable, "-c", f"import sys; sys.path.insert(0, {str(checkout)!r}); "
-            "from capslot.cli import main; sys.exit(main())"]
+    return Code(checkout).command()
 
 
 def run(cmd: Sequence[str], env: dict) -> tuple[float, float, int]:
@@ -115,8 +114,7 @@ def processes(pairs: int, checkout: Path) -> None:
 
 
 def importtime(checkout: Path) -> None:
-    code = (f"import sys; sys.path.insert(0, {str(checkout)!r}); sys.argv[1:] = ['show', '--json', "
-            f"{str(ONE)!r}]; from capslot.cli import main; main()")
+    code = Code(checkout).boot(f"sys.argv[1:] = ['show', '--json', {str(ONE)!r}]; main()")
     out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True,
                          env=bytecode_env()).stderr
     rows = []

@@ -15,6 +15,8 @@ import os
 import shutil
 import statistics
 import subprocess
+import sys
+import tempfile
 import threading
 import time
 from collections.abc import Sequence
@@ -42,6 +44,37 @@ class Runs:
         return (f"{name:<44} wall {self.spread(self.wall, scale, digits)} {unit}   "
                 f"cpu {self.spread(self.cpu, scale, digits)} {unit}   "
                 f"peak {statistics.median(self.rss) / 1024:.0f} MB{both}")
+
+
+class Code:
+    """Where a checkout's code is imported from, and under which names. This checkout: the
+    venv's installed `capslot`. An earlier tree (top-level `core/` and `tui/`, before the one
+    installed name): straight from its folder. A later tree: its own installed layout, laid out
+    in a temporary folder by its tests/installed_layout.py. Never `capslot.*` from the venv for
+    another checkout: that would silently measure this one."""
+
+    def __init__(self, checkout: Path) -> None:
+        checkout = checkout.resolve()
+        self.path: str | None = None
+        self.core, self.tui, self.cli = "capslot.core", "capslot.tui", "capslot.cli"
+        if checkout == ROOT:
+            return
+        if (checkout / "tui" / "cli.py").exists():
+            self.path, self.core, self.tui, self.cli = str(checkout), "core", "tui", "tui.cli"
+            return
+        dest = tempfile.mkdtemp(prefix="capslot-bench-")
+        subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
+                        "from tests.installed_layout import lay_out; from pathlib import Path; "
+                        "lay_out(Path(sys.argv[2]))", str(checkout), dest], check=True)
+        self.path = dest
+
+    def boot(self, call: str = "sys.exit(main())") -> str:
+        """Python code that runs this code's command line with sys.argv[1:]."""
+        first = f"sys.path.insert(0, {self.path!r}); " if self.path else ""
+        return f"import sys; {first}from {self.cli} import main; {call}"
+
+    def command(self) -> list[str]:
+        return [sys.executable, "-c", self.boot()]
 
 
 def load() -> str:

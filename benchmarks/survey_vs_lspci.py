@@ -26,6 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from benchmarks import fleet  # noqa: E402 - after the path
 from benchmarks.measure import (  # noqa: E402
+    Code,
     Runs, bytecode_env, have, load, pair_ratio, paired, ratio, run_full)
 
 ONE = "capslot survey --jsonl --jobs 1"
@@ -35,8 +36,7 @@ LSPCI = "lspci -F FILE -vvv (one core)"
 
 def checkout(path: Path) -> list[str]:
     """`capslot` as the code in `path` runs it (the venv's Python, that checkout first)."""
-    boot = f"import sys; sys.path[0:0] = [{str(path)!r}]; from capslot.cli import main; sys.exit(main())"
-    return [sys.executable, "-c", boot]
+    return Code(path).command()
 
 
 def figures(n: int, path: Path, runs: dict[str, Runs], cores: int) -> None:
