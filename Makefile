@@ -38,7 +38,8 @@ test: lint
 # (benchmarks/measure.py) and prints the load average. Without lspci each script skips its lspci
 # column; a script that fails is reported and the others still run.
 # BEFORE=DIR: an earlier commit unpacked in DIR (`git archive REV | tar -x -C DIR`), measured
-# in the same run: core_speed beside this checkout's, survey_vs_lspci paired with it
+# in the same run: survey_vs_lspci paired with it; core_speed, slot_lookup and tui_speed (its
+# own scripts, on its own code) after this checkout's
 bench: $(TESTED)
 	@command -v lspci >/dev/null || echo "bench: lspci is not installed (apt-get install pciutils): the lspci columns are skipped, the rest goes on"
 	@uptime
@@ -46,7 +47,9 @@ bench: $(TESTED)
 	$(if $(BEFORE),-$(BIN)/python benchmarks/core_speed.py --checkout $(BEFORE))
 	-$(BIN)/python benchmarks/survey_vs_lspci.py $(if $(BEFORE),--before $(BEFORE))
 	-$(BIN)/python benchmarks/slot_lookup.py
+	$(if $(BEFORE),-$(BIN)/python $(BEFORE)/benchmarks/slot_lookup.py)
 	-$(BIN)/python benchmarks/tui_speed.py
+	$(if $(BEFORE),-$(BIN)/python $(BEFORE)/benchmarks/tui_speed.py)
 	-$(BIN)/python benchmarks/plan_validation.py
 	-$(BIN)/python benchmarks/quirks_load.py
 
