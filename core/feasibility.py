@@ -319,7 +319,7 @@ def _iommu(plan: Plan, p: Placement) -> Gate:
 
 
 def _config(plan: Plan, p: Placement) -> Gate:
-    from .vmconfig import config_gate
+    from .export.vmconfig import config_gate
 
     state, evidence, check = config_gate(plan.target)
     return Gate("config", state, evidence, check)
