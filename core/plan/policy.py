@@ -10,6 +10,7 @@ feasibility, and decide.
 from __future__ import annotations
 
 from ..record import replace
+from ..verdicts import WORSE, Verdict
 
 TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 if TYPE_CHECKING:
@@ -17,12 +18,9 @@ if TYPE_CHECKING:
     from ..placement.vcaps import VcapRequest
     from .model import Plan
 
-COLLISION = "collision"
-
-
 def layout_accepted(p: Placement, strict: bool = False) -> bool:
     """The layout half of the policy: placed, no collision, and with `strict` no warning."""
-    return p.offset is not None and p.verdict != COLLISION and (not strict or p.verdict == "ok")
+    return p.offset is not None and p.verdict != Verdict.COLLISION and (not strict or p.verdict == Verdict.OK)
 
 
 
@@ -70,10 +68,9 @@ class Policy:
         return not strict or f.state == "works"
 
     @property
-    def verdict(self) -> str:
+    def verdict(self) -> Verdict:
         """The worst verdict of the placements ('ok' with none)."""
-        order = {"ok": 0, "warning": 1, COLLISION: 2}
-        return max((p.verdict for p in self.placements), key=order.__getitem__, default="ok")
+        return max((p.verdict for p in self.placements), key=WORSE.__getitem__, default=Verdict.OK)
 
     def refused(self, strict: bool = False) -> list[Placement]:
         return [p for p in self.placements if not self.accepted(p, strict)]

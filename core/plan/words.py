@@ -4,7 +4,8 @@ explain, the explorer's status, the refusals on stderr). A room of `Plan` (core.
 from __future__ import annotations
 
 from ..target import NO_VMM
-from .policy import COLLISION, layout_accepted
+from ..verdicts import Verdict
+from .policy import layout_accepted
 
 TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ class Words:
                 out.append(f.headline(p.vcap.name, p.offset)
                            + ("" if f.refused else ", refused (--strict)"))
             else:
-                worst = next((x for x in p.findings if x.severity != "info"), None)
+                worst = next((x for x in p.findings if x.severity != Verdict.INFO), None)
                 out.append(f"{p.vcap.name} at {p.offset:#05x}: {p.verdict}"
                            + (f" ({worst.message})" if worst else ""))
         return out
@@ -62,7 +63,7 @@ class Words:
                 out.append(f.headline(p.vcap.name, p.offset))
                 out += [f"  check {line}" for line in f.checks()]
             out += [f"{p.vcap.name} at {p.offset:#05x}: warning: {x.message}"
-                    for x in p.findings if x.severity == "warning"]
+                    for x in p.findings if x.severity == Verdict.WARNING]
         return out
 
     def vmm_text(self, p: Placement, strict: bool = False) -> str:
@@ -110,9 +111,9 @@ def verdict_lines(plan: Plan, strict: bool = False) -> list[str]:
             lines.append(f"{p.vcap.name}: no safe slot ({why})")
             continue
         ok = layout_accepted(p, strict)
-        state = p.verdict if ok or p.verdict == COLLISION else f"{p.verdict}, refused (--strict)"
+        state = p.verdict if ok or p.verdict == Verdict.COLLISION else f"{p.verdict}, refused (--strict)"
         lines.append(f"{p.vcap.name} at {p.offset:#05x}: layout {state} ({plan.vmm_text(p, strict)})")
-        lines += [f"  {x.severity}: {x.message}" for x in p.findings if x.severity != "info"]
+        lines += [f"  {x.severity}: {x.message}" for x in p.findings if x.severity != Verdict.INFO]
         lines += [f"  alternative: {a.offset:#05x} ({a.rule}): {a.reason}" for a in p.alternatives]
     lines += [f"precondition: {need}" for need in plan.preconditions()]
     return lines
