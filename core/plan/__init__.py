@@ -3,7 +3,7 @@
 (`words`), its JSON document (`json`), its exports (`exports`; the writers are core.export's)
 and `compare` in `diff` (`capslot diff`: two dumps of one device, through each view)."""
 
-from .errors import MAX_PLACEMENTS, PlanError, Refused
+from .errors import MAX_PLACEMENTS, Refused
 from .model import Plan
 from .policy import layout_accepted, standing
 from .words import verdict_lines
@@ -21,5 +21,5 @@ def __getattr__(name: str):  # `compare` only when asked for: `show --json` neve
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["MAX_PLACEMENTS", "Plan", "PlanError", "Refused", "compare", "layout_accepted",
+__all__ = ["MAX_PLACEMENTS", "Plan", "Refused", "compare", "layout_accepted",
            "standing", "verdict_lines"]

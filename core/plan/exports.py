@@ -6,11 +6,16 @@ from __future__ import annotations
 
 from .errors import PlanError, Refused
 
+TYPE_CHECKING = False  # no `typing` at start-up: it is for the type checker
+if TYPE_CHECKING:
+    from .model import Plan
+
 
 class Exports:
-    """Every export of an accepted plan (a room of `Plan`)."""
+    """Every export of an accepted plan (a room of `Plan`: its
+    methods take the plan as `self`)."""
 
-    def qemu_property(self, strict: bool = False) -> str | None:
+    def qemu_property(self: Plan, strict: bool = False) -> str | None:
         """QEMU's property for the accepted placements it has one for, at offsets its own
         insertion check accepts (`x-vpasid-cap-offset=0xff8`); None when there is none."""
         from ..placement.validate import qemu_accepts
@@ -24,7 +29,7 @@ class Exports:
                 props.append(f"{how.property}={p.offset:#x}")
         return ",".join(props) if props else None
 
-    def export(self, fmt: str, strict: bool = False, bdf: str | None = None,
+    def export(self: Plan, fmt: str, strict: bool = False, bdf: str | None = None,
                alias: str = "hostdev0") -> bytes:
         """One export of an accepted plan. Raises Refused (exit 1) when the policy refuses a
         placement, PlanError (exit 2) when the format cannot say what was asked."""
@@ -52,7 +57,7 @@ class Exports:
             return writers.binary(synth.layout.space)
         raise PlanError("--format", f"unknown format {fmt!r}")
 
-    def _vmm_usage(self, fmt: str, bdf: str | None) -> None:
+    def _vmm_usage(self: Plan, fmt: str, bdf: str | None) -> None:
         """PlanError (exit 2) when the VM configuration cannot be written as asked: not QEMU's
         guest, no capability QEMU has a property for, no host address."""
         if self.target.vmm != "qemu" or self.target.view != "guest":
@@ -66,7 +71,7 @@ class Exports:
         if fmt != "qemu":
             self._host_address(fmt, bdf)
 
-    def _vmm_export(self, fmt: str, strict: bool, bdf: str | None, alias: str) -> str:
+    def _vmm_export(self: Plan, fmt: str, strict: bool, bdf: str | None, alias: str) -> str:
         prop = self.qemu_property(strict)
         if prop is None:
             raise PlanError(f"--format {fmt}", "QEMU's own insertion check refuses every offset "
@@ -80,7 +85,7 @@ class Exports:
             return vmconfig.qemu_cmdline(self.target.arch, host, prop)
         return vmconfig.libvirt_xml(self.target.arch, host, prop, alias, self.target.describe())
 
-    def _host_address(self, fmt: str, bdf: str | None) -> str:
+    def _host_address(self: Plan, fmt: str, bdf: str | None) -> str:
         """The device's host address for the VM configuration: --bdf, else the dump's own slot
         when the dump was read on the host (inside a guest it is the guest's address)."""
         if bdf is None and self.guest_dump:

@@ -8,12 +8,14 @@ if TYPE_CHECKING:
     from typing import Any
 
     from ..placement.validate import Finding
+    from .model import Plan
 
 
 class Json:
-    """The plan as the JSON contract's document (a room of `Plan`)."""
+    """The plan as the JSON contract's document (a room of `Plan`: its
+    methods take the plan as `self`)."""
 
-    def to_json(self, strict: bool = False) -> dict[str, Any]:
+    def to_json(self: Plan, strict: bool = False) -> dict[str, Any]:
         """The `check` / `place` JSON (schemas/placement.v1.json), with the target."""
         cs = self.device
         items = []

@@ -246,6 +246,7 @@ class Plan(Policy, Words, Json, Exports):
             cache[name] = synthesize(self.view(name), list(self.placements)).layout
         return cache[name]
 
+
 def _pinned(vcap: VcapRequest, offset: int) -> VcapRequest:
     return vcap if vcap.offset == offset else replace(vcap, offset=offset)
 

@@ -14,9 +14,10 @@ if TYPE_CHECKING:
 
 
 class Words:
-    """The plan's answers as lines of text (a room of `Plan`)."""
+    """The plan's answers as lines of text (a room of `Plan`: its
+    methods take the plan as `self`)."""
 
-    def layout_note(self) -> str | None:
+    def layout_note(self: Plan) -> str | None:
         """Why no gate is judged, in words (None when they are)."""
         if self.judges_feasibility:
             return None
@@ -24,7 +25,7 @@ class Words:
 
         return LAYOUT_ONLY if self.layout_only else NOT_A_GUEST.format(view=self.target.view)
 
-    def headlines(self) -> list[str]:
+    def headlines(self: Plan) -> list[str]:
         """The answer for each placement in words, before any offset talk."""
         note = self.layout_note()
         if note is not None:
@@ -32,7 +33,7 @@ class Words:
         return [self.feasibility(p).headline(p.vcap.name, p.offset)  # type: ignore[union-attr] - judged
                 for p in self.placements]
 
-    def refusals(self, strict: bool = False) -> list[str]:
+    def refusals(self: Plan, strict: bool = False) -> list[str]:
         """One line per refused placement, for stderr."""
         out = []
         for p in self.refused(strict):
@@ -51,7 +52,7 @@ class Words:
                            + (f" ({worst.message})" if worst else ""))
         return out
 
-    def warnings(self) -> list[str]:
+    def warnings(self: Plan) -> list[str]:
         """The warnings of accepted placements, one line each: an `unknown` answer with what
         to check, then the layout's warnings."""
         out = []
@@ -66,7 +67,7 @@ class Words:
                     for x in p.findings if x.severity == Verdict.WARNING]
         return out
 
-    def vmm_text(self, p: Placement, strict: bool = False) -> str:
+    def vmm_text(self: Plan, p: Placement, strict: bool = False) -> str:
         """What the VMM is told for this placement: its property, how it places it itself,
         or why it gets nothing."""
         from ..placement.validate import qemu_accepts
@@ -82,7 +83,7 @@ class Words:
             return f"no {how.property}: QEMU's own check refuses this offset"
         return f"{self.target.vmm_facts.label}: {how.property}={p.offset:#x}"
 
-    def preconditions(self) -> list[str]:
+    def preconditions(self: Plan) -> list[str]:
         """What must also hold for the target VMM to create the placed capabilities at all
         (QEMU's vPASID: iommufd and a PASID-capable vIOMMU), said with every verdict."""
         if self.judges_feasibility:
@@ -91,7 +92,7 @@ class Words:
                  and (how := self.realize(p)) is not None and how.needs}
         return sorted(needs)
 
-    def vmm_note(self, p: Placement) -> str:
+    def vmm_note(self: Plan, p: Placement) -> str:
         """How the target VMM creates it, or that only a custom VMM can."""
         how = self.realize(p)
         return how.how if how is not None else NO_VMM
