@@ -33,16 +33,16 @@ def emit_json(obj: Any) -> None:
 
 
 def load_selected(dump: str, slot: str | None):
-    from capslot.core.sources import load_slot
+    from capslot.core import sources
 
-    return load_slot(dump, slot)
+    return sources.load_slot(dump, slot)
 
 
 def load_one(dump: str, slot: str | None):
     """The one device a command needs (core.sources.load_one: decided while streaming)."""
-    from capslot.core.sources import load_one
+    from capslot.core import sources
 
-    return load_one(dump, slot)
+    return sources.load_one(dump, slot)
 
 
 def dump_arg(args: argparse.Namespace) -> str:
