@@ -45,6 +45,7 @@ from .registry import Space
 from .topology import BLOCKED as PATH_BLOCKED
 from .topology import OK as PATH_OK
 from .topology import WARNING as PATH_WARNING
+from .verdicts import Verdict
 from .topology import PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_EE_PREFIX
 
 if TYPE_CHECKING:
@@ -319,7 +320,7 @@ def _iommu(plan: Plan, p: Placement) -> Gate:
 
 
 def _config(plan: Plan, p: Placement) -> Gate:
-    from .vmconfig import config_gate
+    from .export.vmconfig import config_gate
 
     state, evidence, check = config_gate(plan.target)
     return Gate("config", state, evidence, check)
@@ -329,10 +330,10 @@ def _layout(plan: Plan, p: Placement) -> Gate:
     if p.offset is None:
         return Gate("layout", FAIL, "no safe slot: " + (p.rejected[-1].reason if p.rejected
                                                         else "no candidate"))
-    bad = [f for f in p.findings if f.severity != "info"]
-    if p.verdict == "collision":
+    bad = [f for f in p.findings if f.severity != Verdict.INFO]
+    if p.verdict == Verdict.COLLISION:
         return Gate("layout", FAIL, f"{p.offset:#05x}: collision ({bad[0].message})")
-    if p.verdict == "warning":
+    if p.verdict == Verdict.WARNING:
         return Gate("layout", UNKNOWN, f"{p.offset:#05x}: warning ({bad[0].message})",
                     "each warning of the placement")
     return Gate("layout", PASS, f"{p.offset:#05x}: no collision, no live register")

@@ -30,6 +30,7 @@ from .recordcache import RecordCache, confirmed, deciding_bytes, enabled
 from .report import device_object
 from .space import ConfigSpace, DumpError
 from .text import printable
+from .verdicts import Verdict
 from .sources import RAW_SIZES, SNIFF, detect
 from .sources import lspci as lspci_source
 from .sources.inputs import standard_input
@@ -237,7 +238,7 @@ class Analyzer:
     def _standing(self, hw: Layout, placement, target) -> str:
         if not hw.space.complete:
             return "not in the dump"
-        if placement.offset == 0xFF8 and placement.verdict == "ok":
+        if placement.offset == 0xFF8 and placement.verdict == Verdict.OK:
             return "clean"  # auto placement already validated QEMU's default, clean
         return default_standing(target, self.pasid)
 

@@ -160,11 +160,11 @@ def test_the_parsers_choices_are_the_cores():
     must be the core's own."""
     from capslot.core.views import PROFILES, VIEWS
     from capslot.core.views.vmms import VMMS
-    from capslot import cli
+    from capslot import arguments, cli
 
-    assert cli.VIEW_NAMES == VIEWS
-    assert {k: v.description for k, v in PROFILES.items()} == cli.PROFILE_HELP
-    assert set(cli.VMM_NAMES) == set(VMMS)
+    assert arguments.VIEW_NAMES == VIEWS
+    assert {k: v.description for k, v in PROFILES.items()} == arguments.PROFILE_HELP
+    assert set(arguments.VMM_NAMES) == set(VMMS)
     assert set(cli.SUBCOMMANDS) == set(cli.COMMANDS)
 
 

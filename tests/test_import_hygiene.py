@@ -36,7 +36,7 @@ def test_headless_commands_import_neither_textual_nor_construct(args, allowed):
 
 
 def test_core_never_imports_textual():
-    code = "import core.layout, core.views, core.placement, core.survey, core.diff, core.explain, sys; print('textual' in sys.modules, 'rich' in sys.modules)"
+    code = "import core.layout, core.views, core.placement, core.survey, core.plan, core.explain, sys; print('textual' in sys.modules, 'rich' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "False False"
 

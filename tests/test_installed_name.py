@@ -54,3 +54,10 @@ def test_the_wheel_holds_one_top_level_package(tmp_path):
                  "capslot/tui/app.py", "capslot/tui/app.tcss"):
         assert must in names, must
     assert not any(n.startswith("capslot/tui/cli/") for n in names)
+    # every module of the checkout is installed, at its one name (a package missing from
+    # pyproject's list would install without its modules, and fail only when imported)
+    for py in sorted((src / "core").rglob("*.py")) + sorted((src / "tui").rglob("*.py")):
+        rel = py.relative_to(src).as_posix()
+        name = ("capslot/" + rel.removeprefix("tui/cli/") if rel.startswith("tui/cli/")
+                else "capslot/" + rel)
+        assert name in names, name

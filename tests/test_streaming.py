@@ -82,13 +82,13 @@ def test_show_of_a_large_file_streams_and_prints_what_show_prints(tmp_path, caps
                                                                   extra):
     """A file over SHOW_STREAM_BYTES is read twice (bridges first, then device by device as
     shown): the same output as the whole file read at once."""
-    from capslot import cli
+    from capslot import show
     from tests.test_hardening_inputs import run_main
 
     dump = whole_machine(tmp_path, ALL - {DSP})
     monkeypatch.setenv("COLUMNS", "200")
     whole = run_main(["show", str(dump), *extra], capsys)
-    monkeypatch.setattr(cli, "SHOW_STREAM_BYTES", 0)
+    monkeypatch.setattr(show, "SHOW_STREAM_BYTES", 0)
     read = []
     real = sources.iter_devices
 

@@ -205,7 +205,7 @@ def check_auto_rule(app: CapslotApp, solved_under: dict) -> None:
     through the CLI's own parser and plan builder. Placements read from a plan file, and a
     set the CLI cannot place whole (one kept where it was), are not compared."""
     from capslot.core.placement.vcaps import parse_vcap
-    from capslot import cli
+    from capslot import cli, common
     from capslot.tui.widgets.palette import PALETTE
 
     s = app.session
@@ -233,7 +233,7 @@ def check_auto_rule(app: CapslotApp, solved_under: dict) -> None:
     if layout_only:
         argv.append("--layout-only")
     args = cli.build_parser("place").parse_args(argv)
-    answer = [p.offset for p in cli._placement_plan(args, auto=True).placements]
+    answer = [p.offset for p in common.placement_plan(args, auto=True).placements]
     if None in answer:
         return
     shown = [slot.request.offset for slot in placed]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from capslot.core.layout import Kind, Layout
 from capslot.core.registry import Space
+from capslot.core.verdicts import Verdict
 
 # Hue families: azure, orange, chartreuse, violet, yellow, rose. Searched among light
 # qualitative colours (Paul Tol's, Okabe and Ito's and others) for the largest smallest
@@ -40,22 +41,22 @@ CAP_TEXT = "#000000"  # on a capability's colour (hex: named colours follow the 
 
 # The one verdict table: a badge (the ghost, the verdict panel) or words in text (show, check,
 # place, the upstream path); a path's ok/warning/unknown/blocked reads as ok/warning/collision.
-VERDICT_COLOUR = {"ok": "#009e73", "warning": "#e69f00", "collision": "#cc0000"}
-VERDICT_STYLE = {"ok": "bold #ffffff on #009e73", "warning": "bold #000000 on #e69f00",
-                 "collision": "bold #ffffff on #cc0000"}
+VERDICT_COLOUR = {Verdict.OK: "#009e73", Verdict.WARNING: "#e69f00", Verdict.COLLISION: "#cc0000"}
+VERDICT_STYLE = {Verdict.OK: "bold #ffffff on #009e73", Verdict.WARNING: "bold #000000 on #e69f00",
+                 Verdict.COLLISION: "bold #ffffff on #cc0000"}
 VERDICT_TEXT = {v: f"bold {c}" for v, c in VERDICT_COLOUR.items()}
-VERDICT_TEXT.update(unknown=VERDICT_TEXT["warning"], blocked=VERDICT_TEXT["collision"])
+VERDICT_TEXT.update(unknown=VERDICT_TEXT[Verdict.WARNING], blocked=VERDICT_TEXT[Verdict.COLLISION])
 # the answer to "will it work?" (core.feasibility) and each gate's state, in the same colours
-ANSWER_AS = {"works": "ok", "not-synthesized": "collision", "blocked": "collision",
-             "unknown": "warning", "pass": "ok", "fail": "collision"}
+ANSWER_AS = {"works": Verdict.OK, "not-synthesized": Verdict.COLLISION, "blocked": Verdict.COLLISION,
+             "unknown": Verdict.WARNING, "pass": Verdict.OK, "fail": Verdict.COLLISION}
 VERDICT_TEXT.update({k: VERDICT_TEXT[v] for k, v in ANSWER_AS.items()})
 VERDICT_STYLE.update({k: VERDICT_STYLE[v] for k, v in ANSWER_AS.items()})
-SEVERITY_STYLE = {"collision": VERDICT_TEXT["collision"], "warning": VERDICT_TEXT["warning"],
-                  "info": "#5fafd7"}
+SEVERITY_STYLE = {Verdict.COLLISION: VERDICT_TEXT[Verdict.COLLISION],
+                  Verdict.WARNING: VERDICT_TEXT[Verdict.WARNING], Verdict.INFO: "#5fafd7"}
 # The ghost of a capability being placed: its verdict's colour, drawn as one bar (the gaps
 # between its bytes filled) between brackets, so it differs from what it covers in shape as
 # well as colour; a collision is also hatched.
-GHOST_FILL = {"ok": " ", "warning": " ", "collision": "/"}
+GHOST_FILL = {Verdict.OK: " ", Verdict.WARNING: " ", Verdict.COLLISION: "/"}
 
 
 def cap_colour(space: Space, cap_id: int) -> str:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from .auto import Placement, Rejected, place
 from .quirks import DeviceTable, QuirkEntry, parse_ranges
 from .synth import Synthesis, synthesize
+from ..verdicts import Verdict
 from .validate import Finding, Target, validate, verdict
 from .vcaps import TEMPLATES, VcapRequest, parse_vcap
 
@@ -32,7 +33,7 @@ def default_standing(target: Target, vcap: VcapRequest | None = None) -> str:
     """How QEMU's default offset (0xFF8 for PASID) stands on this device, in a few words."""
     vcap = vcap or parse_vcap("pasid")
     kinds = {f.kind for f in validate(target, vcap, vcap.default_offsets[0])
-             if f.severity != "info"}
+             if f.severity != Verdict.INFO}
     for kind, words in STANDING_ORDER:
         if kind in kinds:
             return words

@@ -27,8 +27,9 @@ from collections.abc import Callable
 
 from ..layout import Kind
 from ..registry import Space
+from ..verdicts import Verdict
 from .validate import (
-    COLLISION, UNIFORM, WARNING, Finding, Placed, Target, duplicate_findings, has_extended_space,
+    UNIFORM, Finding, Placed, Target, duplicate_findings, has_extended_space,
     validate, verdict,
 )
 from .vcaps import VcapRequest
@@ -70,7 +71,7 @@ class Placement:
 
     @property
     def verdict(self) -> str:
-        return verdict(list(self.findings)) if self.offset is not None else COLLISION
+        return verdict(list(self.findings)) if self.offset is not None else Verdict.COLLISION
 
     @property
     def why(self) -> str:
@@ -85,18 +86,18 @@ class Placement:
 
 def _usable(findings: list[Finding]) -> bool:
     """No collision, and QEMU's own check would accept it."""
-    return not any(f.severity == COLLISION or (f.kind == "qemu" and f.severity == WARNING)
+    return not any(f.severity == Verdict.COLLISION or (f.kind == "qemu" and f.severity == Verdict.WARNING)
                    for f in findings)
 
 
 def _clean(findings: list[Finding]) -> bool:
     """No collision and no warning, but for warnings true of the device as a whole."""
-    return not any(f.severity in (COLLISION, WARNING) and f.kind not in UNIFORM
+    return not any(f.severity in (Verdict.COLLISION, Verdict.WARNING) and f.kind not in UNIFORM
                    for f in findings)
 
 
 def _reason(findings: list[Finding]) -> str:
-    worst = [f for f in findings if f.severity in (COLLISION, WARNING)]
+    worst = [f for f in findings if f.severity in (Verdict.COLLISION, Verdict.WARNING)]
     return worst[0].message if worst else "not clean"
 
 
@@ -244,8 +245,8 @@ def _least_bad(tried: list[tuple[int, list[Finding]]]) -> tuple[int, tuple[Findi
 
     def badness(item: tuple[int, list[Finding]]) -> tuple[int, int, int]:
         off, findings = item
-        return (sum(f.severity == COLLISION for f in findings),
-                sum(f.severity == WARNING for f in findings), -off)
+        return (sum(f.severity == Verdict.COLLISION for f in findings),
+                sum(f.severity == Verdict.WARNING for f in findings), -off)
 
     off, findings = min(tried, key=badness)
     return off, tuple(findings)

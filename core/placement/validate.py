@@ -22,14 +22,13 @@ from typing import NamedTuple
 from ..ids import CAP_ID_EXP, CAP_ID_PCIX, CAP_ID_VNDR, EXT_DVSEC, EXT_VSEC
 from ..layout import Kind, Layout
 from ..registry import Space
+from ..verdicts import LISTED, Verdict, worst
 from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE
 from ..views import Access
 from ..walk import cap_pointer_register
 from .quirks import QuirkEntry
 from .vcaps import VcapRequest
 
-COLLISION, WARNING, INFO = "collision", "warning", "info"
-SEVERITY_RANK = {COLLISION: 0, WARNING: 1, INFO: 2}
 MAX_LISTED = 4  # overlapping virtual capabilities named one by one; the rest are counted
 QEMU_LAST = CONFIG_SIZE - 8
 NO_EXT_CAPS = "the kernel view has no extended capabilities, so QEMU adds none, this one included"
@@ -38,7 +37,7 @@ UNIFORM = ("qemu-device", "ranges")
 
 
 class Finding(NamedTuple):
-    severity: str
+    severity: Verdict
     kind: str  # range, alignment, overlap, header, hidden, orphan, unavailable, quirk,
     #            virtual, tail, data, ranges, duplicate, qemu, qemu-device, raw-write,
     #            hidden-physical
@@ -116,9 +115,8 @@ class Target:
         return self._by_id.get((space, cap_id), []) if self.placed else []
 
 
-def verdict(findings: list[Finding]) -> str:
-    severities = {f.severity for f in findings}
-    return COLLISION if COLLISION in severities else WARNING if WARNING in severities else "ok"
+def verdict(findings: list[Finding]) -> Verdict:
+    return worst({f.severity for f in findings})
 
 
 def _space_bounds(space: Space) -> tuple[int, int]:
@@ -147,10 +145,10 @@ def validate(target: Target, vcap: VcapRequest, offset: int, skip: Placed | None
     lo, hi = _space_bounds(vcap.space)
     out: list[Finding] = []
     if start < lo or end > hi:
-        out.append(Finding(COLLISION, "range", start, end, f"{vcap.name} ({vcap.size:#x} bytes) at "
+        out.append(Finding(Verdict.COLLISION, "range", start, end, f"{vcap.name} ({vcap.size:#x} bytes) at "
                            f"{start:#05x} does not fit the {vcap.space.value} space {lo:#05x}-{hi - 1:#05x}"))
     if start % 4:
-        out.append(Finding(COLLISION, "alignment", start, end,
+        out.append(Finding(Verdict.COLLISION, "alignment", start, end,
                            f"{start:#05x} is not DWORD aligned: capabilities start on a multiple of 4"))
     a, b = max(start, 0), min(end, CONFIG_SIZE)
     if a < b:
@@ -159,26 +157,26 @@ def validate(target: Target, vcap: VcapRequest, offset: int, skip: Placed | None
     out += duplicate_findings(target, vcap, start, end, skip)
     link = _link_point(target.layout, vcap.space)
     if link is not None:
-        out.append(Finding(COLLISION, "unavailable", link, link + 4, f"{link:#05x}, where the "
+        out.append(Finding(Verdict.COLLISION, "unavailable", link, link + 4, f"{link:#05x}, where the "
                            f"{vcap.space.value} chain starts, is not in the dump: the capability "
                            "could not be linked"))
     if vcap.space is Space.EXTENDED and not has_extended_space(target.layout):
-        out.append(Finding(COLLISION, "range", start, end, "this function has no extended config "
+        out.append(Finding(Verdict.COLLISION, "range", start, end, "this function has no extended config "
                            "space (no PCI Express or PCI-X capability): bytes above 0xff are not "
                            "its registers"))
     if vcap.space is Space.EXTENDED:
         out += _start_findings(target.layout, start, end)
     if vcap.space is Space.EXTENDED and target.vmm == "qemu":
-        out += _qemu_findings(target.layout, vcap, start, end, any(f.severity == COLLISION for f in out))
+        out += _qemu_findings(target.layout, vcap, start, end, any(f.severity == Verdict.COLLISION for f in out))
     if target.guest_dump:
-        out.append(Finding(INFO, "guest-dump", start, end, "judged on the dump as its guest read "
+        out.append(Finding(Verdict.INFO, "guest-dump", start, end, "judged on the dump as its guest read "
                            "it: what the host's vfio-pci hides, and which bytes reach the device, "
                            "cannot be seen from inside"))
     if ignore_cap is not None:
         cap = target.layout.capabilities[ignore_cap]
         via = ("QEMU forwards every guest write to vfio-pci" if target.vmm == "qemu" else
                "the VMM passes guest writes to vfio-pci")
-        out.append(Finding(WARNING, "hidden-physical", start, end, f"placed 1:1 on the physical "
+        out.append(Finding(Verdict.WARNING, "hidden-physical", start, end, f"placed 1:1 on the physical "
                            f"{cap.name} that the {target.layout.view} view unlinks: {via}, which "
                            "passes a hidden capability's bytes raw, so every guest write reaches "
                            "its live registers (for PASID: the PASID Control the host's IOMMU "
@@ -189,10 +187,10 @@ def validate(target: Target, vcap: VcapRequest, offset: int, skip: Placed | None
         if raw:
             via = ("QEMU forwards every write" if target.vmm == "qemu" else
                    "the VMM passes config writes to vfio-pci")
-            out.append(Finding(INFO, "raw-write", a, b, f"guest writes to {raw} of these {b - a} "
+            out.append(Finding(Verdict.INFO, "raw-write", a, b, f"guest writes to {raw} of these {b - a} "
                                f"bytes also reach the physical device ({via}; vfio-pci passes "
                                "these raw)"))
-    return sorted(out, key=lambda f: (SEVERITY_RANK[f.severity], f.start, f.kind))
+    return sorted(out, key=lambda f: (LISTED[f.severity], f.start, f.kind))
 
 
 def duplicate_findings(target: Target, vcap: VcapRequest, start: int, end: int,
@@ -205,13 +203,13 @@ def duplicate_findings(target: Target, vcap: VcapRequest, start: int, end: int,
     layout = target.layout
     for i, c in enumerate(layout.capabilities):
         if c.space is vcap.space and c.id == vcap.cap_id and layout.visibility(i) == "visible":
-            out.append(Finding(COLLISION, "duplicate", start, end, f"the {layout.view} view "
+            out.append(Finding(Verdict.COLLISION, "duplicate", start, end, f"the {layout.view} view "
                                f"already links a {c.name} at {c.offset:#05x}: a function has one, "
                                "and the guest would see two"))
     twins = [p for p in target.placed_with_id(vcap.space, vcap.cap_id) if p is not skip]
     if twins:  # one finding, however many: a plan of n placements stays linear in findings
         more = f" (and {len(twins) - 1} more)" if len(twins) > 1 else ""
-        out.append(Finding(COLLISION, "duplicate", start, end, f"a virtual {twins[0].name} is "
+        out.append(Finding(Verdict.COLLISION, "duplicate", start, end, f"a virtual {twins[0].name} is "
                            f"already placed at {twins[0].start:#05x}{more}: a function has one "
                            f"{vcap.name}"))
     return out
@@ -240,39 +238,39 @@ def _region_findings(target: Target, a: int, b: int, ignore_cap: int | None) -> 
         cap = layout.capabilities[r.capability] if r.capability is not None else None
         where = f"{s:#05x}-{e - 1:#05x}"
         if r.kind is Kind.CAPABILITY and cap is not None:
-            out.append(Finding(COLLISION, "overlap", s, e, f"{where} belongs to {cap.name} at "
+            out.append(Finding(Verdict.COLLISION, "overlap", s, e, f"{where} belongs to {cap.name} at "
                                f"{cap.offset:#05x} ({cap.size:#x} bytes, {cap.certainty.value} size)"))
         elif r.kind is Kind.HEADER:
-            out.append(Finding(COLLISION, "header", s, e, f"{where} is the config header"))
+            out.append(Finding(Verdict.COLLISION, "header", s, e, f"{where} is the config header"))
         elif r.kind is Kind.HIDDEN and cap is not None:
             if r.capability == ignore_cap:
                 continue
             vis = layout.visibility(r.capability)
-            out.append(Finding(COLLISION, "hidden", s, e, f"{where} holds {cap.name} at "
+            out.append(Finding(Verdict.COLLISION, "hidden", s, e, f"{where} holds {cap.name} at "
                                f"{cap.offset:#05x}, {vis} in the {layout.view} view: its registers "
                                "are still live on the device"))
         elif r.kind is Kind.MASKED and cap is not None:
-            out.append(Finding(COLLISION, "masked", s, e, f"{where} holds a masked capability at "
+            out.append(Finding(Verdict.COLLISION, "masked", s, e, f"{where} holds a masked capability at "
                                f"{cap.offset:#05x} (ID 0, version {cap.version}): its registers "
                                "are live on the device" + _likely(cap.size_why)))
         elif r.kind is Kind.ORPHAN and r.orphan is not None:
             o = layout.orphans[r.orphan]
-            out.append(Finding(COLLISION, "orphan", s, e, f"{where} holds an unlinked {o.name} "
+            out.append(Finding(Verdict.COLLISION, "orphan", s, e, f"{where} holds an unlinked {o.name} "
                                f"structure at {o.offset:#05x}"))
         elif r.kind is Kind.UNAVAILABLE:
-            out.append(Finding(COLLISION, "unavailable", s, e, f"{where} is not in the dump: "
+            out.append(Finding(Verdict.COLLISION, "unavailable", s, e, f"{where} is not in the dump: "
                                "nothing is known about these bytes"))
         elif r.kind is Kind.VIRTUAL:
-            out.append(Finding(COLLISION, "virtual", s, e, f"{where} is another virtual capability"))
+            out.append(Finding(Verdict.COLLISION, "virtual", s, e, f"{where} is another virtual capability"))
         elif r.kind is Kind.UNKNOWN_TAIL and cap is not None:
-            out.append(Finding(WARNING, "tail", s, e, f"{where} may belong to {cap.name} at "
+            out.append(Finding(Verdict.WARNING, "tail", s, e, f"{where} may belong to {cap.name} at "
                                f"{cap.offset:#05x}: its size is not known ({cap.certainty.value})"))
         elif r.kind is Kind.ZERO_GAP and target.zero_unproven:
-            out.append(Finding(WARNING, "zero-unproven", s, e, f"{where} reads 0, but this guest's "
+            out.append(Finding(Verdict.WARNING, "zero-unproven", s, e, f"{where} reads 0, but this guest's "
                                "VMM (crosvm) reads every removed capability's bytes as 0: live "
                                "registers may be behind these zeros"))
         elif r.kind is Kind.DATA_GAP:
-            out.append(Finding(WARNING, "data", s, e, f"{where} holds non-zero bytes no "
+            out.append(Finding(Verdict.WARNING, "data", s, e, f"{where} holds non-zero bytes no "
                                "capability owns: vendor registers?"))
     return out
 
@@ -287,7 +285,7 @@ START_PROBLEMS = ("vmm_hang", "vmm_refuses", "qemu_abort", "qemu_start_fails")
 def _start_findings(layout: Layout, start: int, end: int) -> list[Finding]:
     """The device never comes up in this target (a VMM hangs or aborts at device start): no
     placement there can be ok."""
-    return [Finding(COLLISION, "device-start", start, end, p.message)
+    return [Finding(Verdict.COLLISION, "device-start", start, end, p.message)
             for p in layout.problems if p.kind in START_PROBLEMS]
 
 
@@ -297,17 +295,17 @@ def _table_findings(target: Target, a: int, b: int, skip: Placed | None = None) 
     for n, p in enumerate(hits[:MAX_LISTED], 1):
         s, e = max(p.start, a), min(p.end, b)
         more = f" (and {len(hits) - n} more)" if n == MAX_LISTED and len(hits) > n else ""
-        out.append(Finding(COLLISION, "virtual", s, e, f"{s:#05x}-{e - 1:#05x} is taken by "
+        out.append(Finding(Verdict.COLLISION, "virtual", s, e, f"{s:#05x}-{e - 1:#05x} is taken by "
                            f"the virtual {p.name} placed at {p.start:#05x}{more}"))
     if target.quirk is not None:
         for rs, re_ in target.quirk.reserved:
             s, e = max(rs, a), min(re_, b)
             if s < e:
-                out.append(Finding(COLLISION, "quirk", s, e, f"{s:#05x}-{e - 1:#05x} is reserved "
+                out.append(Finding(Verdict.COLLISION, "quirk", s, e, f"{s:#05x}-{e - 1:#05x} is reserved "
                                    f"by the device table ({target.quirk.name or 'entry'}): "
                                    f"{target.quirk.source}"))
     if target.ranges and not any(rs <= a and b <= re_ for rs, re_ in target.ranges):
-        out.append(Finding(WARNING, "ranges", a, b, f"{a:#05x}-{b - 1:#05x} lies outside the "
+        out.append(Finding(Verdict.WARNING, "ranges", a, b, f"{a:#05x}-{b - 1:#05x} lies outside the "
                            "available ranges given"))
     return out
 
@@ -332,13 +330,13 @@ def _qemu_findings(layout: Layout, vcap: VcapRequest, start: int, end: int, unsa
     ok, why = qemu_accepts(layout, start, vcap.size)
     prop = vcap.qemu_property or "QEMU"
     if ok and unsafe:
-        return [Finding(WARNING, "qemu", start, end, f"QEMU's own check would ACCEPT {start:#05x} "
+        return [Finding(Verdict.WARNING, "qemu", start, end, f"QEMU's own check would ACCEPT {start:#05x} "
                         f"({why}) although it collides: {prop} does not look at capability bodies, "
                         "hidden capabilities or vendor registers")]
     if ok:
-        return [Finding(INFO, "qemu", start, end, f"QEMU's insertion check accepts {start:#05x}: {why}")]
+        return [Finding(Verdict.INFO, "qemu", start, end, f"QEMU's insertion check accepts {start:#05x}: {why}")]
     if why == NO_EXT_CAPS:
-        return [Finding(WARNING, "qemu-device", start, end, f"QEMU would not synthesize "
+        return [Finding(Verdict.WARNING, "qemu-device", start, end, f"QEMU would not synthesize "
                         f"{vcap.name} on this device: {why} (other VMMs may)")]
-    return [Finding(WARNING, "qemu", start, end, f"QEMU would refuse {start:#05x} ({why}): the "
+    return [Finding(Verdict.WARNING, "qemu", start, end, f"QEMU would refuse {start:#05x} ({why}): the "
                     f"device would come up without the {vcap.name} capability")]

@@ -17,6 +17,7 @@ from capslot.core.feasibility import Feasibility
 from capslot.core.placement import Finding, Placement
 from capslot.core.placement.validate import verdict
 from capslot.core.text import printable
+from capslot.core.verdicts import Verdict
 from capslot.tui.colours import SEVERITY_STYLE, VERDICT_STYLE
 from capslot.tui.render import why_suffix
 
@@ -62,10 +63,10 @@ def findings_line(title: str, findings: list[Finding] | tuple[Finding, ...]) -> 
     """The verdict in one line: its swatch, the title, and the worst finding."""
     v = verdict(list(findings))
     line = Text.assemble((f" {v} ", VERDICT_STYLE[v]), " ", (title, "bold"))
-    worst = next((f for f in findings if f.severity == "collision"), None) or next(
-        (f for f in findings if f.severity == "warning"), None)
+    worst = next((f for f in findings if f.severity == Verdict.COLLISION), None) or next(
+        (f for f in findings if f.severity == Verdict.WARNING), None)
     if worst is not None:
-        others = sum(f.severity != "info" for f in findings) - 1
+        others = sum(f.severity != Verdict.INFO for f in findings) - 1
         line.append(f": {printable(worst.message)}")
         if others:
             line.append(f" (+{others} more)", "dim")
@@ -85,7 +86,7 @@ def placement_line(p: Placement, f: Feasibility | None = None) -> Text:
             why = f": {g.gate}: {printable(g.evidence)}" if g is not None else ""
         return Text.assemble((f" {f.state} ", VERDICT_STYLE[f.state]), " ", (where, "bold"), why)
     if p.offset is None:
-        return Text.assemble((" no safe slot ", VERDICT_STYLE["collision"]), f" for {p.vcap.name}")
+        return Text.assemble((" no safe slot ", VERDICT_STYLE[Verdict.COLLISION]), f" for {p.vcap.name}")
     return findings_line(f"{p.vcap.name} at {p.offset:#05x}, by {p.chosen_by}", p.findings)
 
 
@@ -130,7 +131,7 @@ def placement_view(p: Placement, f: Feasibility | None = None, note: str | None 
     the candidates rejected, the findings, and every gate."""
     parts: list = [feasibility_text(f, p, note)]
     if p.offset is None:
-        parts.append(Text.assemble((" no safe slot ", VERDICT_STYLE["collision"]),
+        parts.append(Text.assemble((" no safe slot ", VERDICT_STYLE[Verdict.COLLISION]),
                                    f" for {p.vcap.name}"))
     else:
         v = verdict(list(p.findings))

@@ -27,7 +27,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .target import TargetSpec
+    from ..target import TargetSpec
 
 IOMMUFD_ID = "iommufd0"
 LIBVIRT_NS = "http://libvirt.org/schemas/domain/qemu/1.0"

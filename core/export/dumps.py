@@ -1,10 +1,10 @@
-"""Writers for a (synthesized) config space: `lspci -xxxx` text that `lspci -F` decodes,
-raw binary, the placement JSON and QEMU's property."""
+"""Writers of a (synthesized) config space: `lspci -xxxx` text that `lspci -F` decodes,
+raw binary, and the `xxd`, `hexdump -C` and pcileech `.coe` layouts of bytes."""
 
 from __future__ import annotations
 
-from .space import STD_SIZE, ConfigSpace
-from .text import printable
+from ..space import STD_SIZE, ConfigSpace
+from ..text import printable
 
 
 def lspci_text(cs: ConfigSpace) -> str:

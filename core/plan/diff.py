@@ -1,4 +1,4 @@
-"""Comparing two dumps of one device: host sysfs against what a guest sees, or two hosts,
+"""`capslot diff`: comparing two dumps of one device: host sysfs against what a guest sees, or two hosts,
 or two firmware versions.
 
 Changed bytes are grouped by what owns them in A; capabilities appearing or disappearing
@@ -8,21 +8,27 @@ chain that A's hardware, vfio or guest view links?
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from ..layout import Kind, Layout, build
+from ..record import record, replace
+from ..space import ConfigSpace
+from ..target import TargetSpec
+from ..walk import walk
+from .model import Plan
 
-from .layout import Kind, Layout
-from .space import CONFIG_SIZE
-from .walk import walk
+TYPE_CHECKING = False  # no `typing` at start-up: it is for the type checker
+if TYPE_CHECKING:
+    from ..placement import DeviceTable
+    from ..placement.vcaps import VcapRequest
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ByteChange:
     start: int
     end: int
     owner: str  # "PCI Express @0x040", "header", "data gap", ...
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class ViewMatch:
     view: str
     matches: bool  # the chain B links is the chain this view links
@@ -32,7 +38,7 @@ class ViewMatch:
     differing: int = 0  # bytes of 0x100-0xfff (both dumps hold) where B differs from the view
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Diff:
     changes: tuple[ByteChange, ...]
     changed_bytes: int
@@ -76,7 +82,7 @@ def _chain(layout: Layout) -> tuple[tuple[str, int, int], ...]:
 def diff(a: Layout, b: Layout, candidates: list[tuple[str, Layout]]) -> Diff:
     """`a` and `b` are hardware layouts (whatever B really is: the candidates decide).
     `candidates` are A seen through each view (and VMM), by name, virtual capabilities
-    included where the caller placed them (core.plan.compare builds them)."""
+    included where the caller placed them (`compare` below builds them)."""
     both = [(s, e) for s, e in a.space.available if b.space.has(s, e - s)]
     changes: list[ByteChange] = []
     count = 0
@@ -108,4 +114,25 @@ def diff(a: Layout, b: Layout, candidates: list[tuple[str, Layout]]) -> Diff:
                 tuple(x for x in chain_a if x not in chain_b), tuple(views))
 
 
-__all__ = ["Diff", "ByteChange", "ViewMatch", "diff", "CONFIG_SIZE"]
+def compare(a: ConfigSpace, b: ConfigSpace, target: TargetSpec | None = None,
+            requests: tuple[VcapRequest, ...] = (), table: DeviceTable | None = None) -> Diff:
+    """`capslot diff A B [--add ...]`: B against A seen through each view, the guest view of
+    every VMM; the guest views carry the virtual capabilities (a host dump and a guest dump of
+    the same QEMU 11 VM match when the guest's PASID is added). A is taken as read on the host."""
+    from ..views.vmms import VMMS
+
+    base = replace(target or TargetSpec(), captured="host")
+    extra = " + " + ", ".join(f"{r.name}@{r.offset:#x}" for r in requests) if requests else ""
+    plan = Plan(a, replace(base, view="hardware"), table=table)
+    candidates = [("hardware", plan.view("hardware")), ("vfio", plan.view("vfio"))]
+    for vmm in VMMS:
+        guest = Plan(a, replace(base, view="guest", vmm=vmm), requests, table, auto=False,
+                     hardware_layout=plan.hardware, source="--add")
+        seen = guest.view()
+        if any(p.kind in ("vmm_refuses", "vmm_hang") for p in seen.problems):
+            continue  # the VMM never starts this device: no guest of it read B
+        candidates.append((f"guest ({vmm}){extra}", guest.display() if requests else seen))
+    return diff(plan.view("hardware"), build(b), candidates)
+
+
+__all__ = ["ByteChange", "Diff", "ViewMatch", "compare", "diff"]
