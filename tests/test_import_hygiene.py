@@ -53,9 +53,12 @@ print(sorted(m for m in {unwanted!r} if m in sys.modules))
 def test_show_json_imports_only_what_it_uses():
     """`show --json` of the bytes alone (issue 14): no shutil (argparse's help width), no VMM
     table, no .coe reader, no Rich; and (issue 23) none of the start-up costs: argparse (the
-    fast path reads the line), dataclasses with inspect and ast (core.record), typing."""
+    fast path reads the line), dataclasses with inspect and ast (core.record), typing, and the
+    registry's register tables (only a decode needs them: the walk needs names and size rules)."""
     unwanted = ("shutil", "capslot.core.views.vmms", "capslot.core.views.vfio", "capslot.core.sources.coe", "rich",
-                "capslot.core.placement", "argparse", "dataclasses", "inspect", "ast", "typing", "textwrap")
+                "capslot.core.placement", "argparse", "dataclasses", "inspect", "ast", "typing", "textwrap",
+                "capslot.core.registry.standard_tables", "capslot.core.registry.extended_tables",
+                "capslot.core.registry.extended_modern_tables")
     out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.format(dump=NIC, unwanted=unwanted)],
                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     assert out == "[]"

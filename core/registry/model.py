@@ -153,7 +153,43 @@ class Size(NamedTuple):
 
 
 SizeRule = Callable[[CapContext], Size]
-Layout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
+
+
+class Tables:
+    """A register layout that lives in a `*_tables` module of this package: the module is
+    imported the first time a decode (or `capslot caps`) asks for a layout, so a command that
+    only walks and sizes capabilities (`show --json`) never builds the ~1,100 registers and
+    fields. Equal by the name it stands for, so a CapSpec's equality and hash never change."""
+
+    __slots__ = ("module", "name", "_value")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def resolve(self) -> RegLayout:
+        try:
+            return self._value
+        except AttributeError:
+            import importlib
+
+            self._value = getattr(importlib.import_module(f"{__package__}.{self.module}_tables"), self.name)
+            return self._value
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Tables):
+            return (self.module, self.name) == (other.module, other.name)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.module, self.name))
+
+    def __repr__(self) -> str:
+        return f"tables({self.module!r}, {self.name!r})"
+
+
+tables = Tables
+RegLayout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
+Layout = RegLayout | Tables
 
 
 @record(slots=False)
@@ -183,6 +219,12 @@ class CapSpec:
     def id_text(self) -> str:
         return f"0x{self.id:04x}" if self.space is Space.EXTENDED else f"0x{self.id:02x}"
 
+    @property
+    def body_layout(self) -> RegLayout:
+        """The body registers, or the function giving them for an instance (`Tables` resolved)."""
+        layout = self.layout
+        return layout.resolve() if isinstance(layout, Tables) else layout
+
     def header_regs(self) -> tuple[Reg, ...]:
         return STD_HEADER if self.space is Space.STANDARD else EXT_HEADER
 
@@ -193,13 +235,14 @@ class CapSpec:
         the bytes are evaluated on an all-zero capability.
         """
         body: Iterable[Reg]
-        if callable(self.layout):
+        layout = self.body_layout
+        if callable(layout):
             if ctx is None:
                 ctx = CapContext(bytes(4096), 0x100 if self.space is Space.EXTENDED else 0x40,
                                  self.space, 0, None)
-            body = self.layout(ctx, size)
+            body = layout(ctx, size)
         else:
-            body = self.layout
+            body = layout
         return self.header_regs() + tuple(body)
 
 
