@@ -16,7 +16,7 @@ from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderR
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table
+from rich.table import Table as RichTable
 from rich.text import Span, Text
 
 from capslot.core.layout import Kind, Layout
@@ -27,6 +27,27 @@ from capslot.core.text import printable
 from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, heading, letters
 from capslot.core.views import Access
 from capslot.tui.colours import REGION_STYLE, SEVERITY_STYLE, VERDICT_TEXT, cap_colour, cap_colours, cap_style
+
+class Table(RichTable):
+    """Rich's Table, its str cells, headers, title and caption made Text as Rich would make them
+    (the same style, the same bytes out) but without Console.render_str: with the console's
+    emoji on (the default) it looks for `:name:` in every string, loading Rich's table of
+    3,600 emoji names on every `show`, and would turn such a name in a device's words into an
+    emoji. Text is printed as written."""
+
+    def add_column(self, header: Any = "", *args: Any, **kwargs: Any) -> None:
+        super().add_column(Text(header) if isinstance(header, str) else header, *args, **kwargs)
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), **kwargs)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if isinstance(self.title, str):  # the styles Rich gives a str title and caption
+            self.title = Text(self.title, style=Style.pick_first(self.title_style, "table.title"))
+        if isinstance(self.caption, str):
+            self.caption = Text(self.caption, style=Style.pick_first(self.caption_style, "table.caption"))
+        yield from super().__rich_console__(console, options)
+
 
 # Red means a verdict (tui/colours.py): nothing else here is red.
 VISIBILITY_STYLE = {"visible": "#87d75f", "hidden": "#ffaf5f", "placeholder": "#87afff",
