@@ -167,7 +167,7 @@ class _CompiledInits:
 
         try:
             with open(self.path, "rb") as f:
-                codes = marshal.load(f)
+                codes = marshal.loads(f.read())  # load(f) reads the file in thousands of small reads
         except (OSError, EOFError, ValueError, TypeError):
             return {}
         return codes if isinstance(codes, dict) else {}
