@@ -4,7 +4,6 @@ and where they came from."""
 from __future__ import annotations
 
 import re
-import struct
 from .record import record
 
 CONFIG_SIZE = 0x1000
@@ -87,10 +86,10 @@ class ConfigSpace:
         return self.data[pos] if 0 <= pos < CONFIG_SIZE else 0
 
     def u16(self, pos: int) -> int:
-        return struct.unpack_from("<H", self.data, pos)[0] if 0 <= pos <= CONFIG_SIZE - 2 else 0
+        return int.from_bytes(self.data[pos:pos + 2], "little") if 0 <= pos <= CONFIG_SIZE - 2 else 0
 
     def u32(self, pos: int) -> int:
-        return struct.unpack_from("<I", self.data, pos)[0] if 0 <= pos <= CONFIG_SIZE - 4 else 0
+        return int.from_bytes(self.data[pos:pos + 4], "little") if 0 <= pos <= CONFIG_SIZE - 4 else 0
 
     @property
     def vendor_id(self) -> int | None:

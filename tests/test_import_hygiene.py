@@ -84,3 +84,13 @@ def test_rich_show_loads_no_emoji_table():
         dump=NIC, unwanted=("rich._emoji_codes", "rich.console"))],
         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     assert out == "['rich.console']"  # Rich drew it, without the emoji table
+
+
+def test_show_json_loads_no_extension_module_it_does_not_need():
+    """Each extension module is a shared library to map at start-up: the walk reads its
+    DWORDs with int.from_bytes (no struct), strings that need no escape are quoted by
+    jsontext (no _json), and only a FIFO or pipe is polled (no select)."""
+    out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.format(
+        dump=NIC, unwanted=("_struct", "_json", "select"))],
+        capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    assert out == "[]"

@@ -13,7 +13,6 @@ entry follows the PCIe spec and says so in `notes`.
 
 from __future__ import annotations
 
-import struct
 from ..record import field, record
 from enum import StrEnum
 from ..record import NamedTuple
@@ -133,7 +132,7 @@ class CapContext(NamedTuple):
     def u32(self, rel: int) -> int:
         pos = self.offset + rel
         if pos >= 0 and pos + 4 <= len(self.data):
-            return struct.unpack_from("<I", self.data, pos)[0]
+            return int.from_bytes(self.data[pos:pos + 4], "little")
         return self.u16(rel) | self.u16(rel + 2) << 16
 
     @property
