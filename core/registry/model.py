@@ -185,6 +185,9 @@ class Tables:
     def __repr__(self) -> str:
         return f"tables({self.module!r}, {self.name!r})"
 
+    def __reduce__(self) -> tuple:
+        return Tables, (self.module, self.name)  # the name, never the layout it found
+
 
 tables = Tables
 RegLayout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
