@@ -11,7 +11,6 @@ import re
 from typing import Any
 
 from rich import box
-from rich._export_format import CONSOLE_HTML_FORMAT, CONSOLE_SVG_FORMAT
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
@@ -594,10 +593,6 @@ def _self_contained(template: str) -> str:
     return re.sub(r',\s*url\("https?://[^"]*"\)\s*format\("[^"]*"\)', "", template)
 
 
-SVG_FORMAT = _self_contained(CONSOLE_SVG_FORMAT)
-HTML_FORMAT = CONSOLE_HTML_FORMAT.replace("<head>", "<head>\n<title>capslot</title>")
-
-
 def picture(layout: Layout, notes: list[str] | None = None) -> Group:
     """The map and the capability table, as `show --map svg|html` exports them."""
     first, notes = heading(notes)
@@ -655,8 +650,10 @@ def export_map(items: list[tuple[Layout, list[str]]], fmt: str) -> str:
                       color_system="truecolor", highlight=False, markup=False)
     for layout, notes in items:
         console.print(picture(layout, notes))
+    from rich._export_format import CONSOLE_HTML_FORMAT, CONSOLE_SVG_FORMAT
     from rich.terminal_theme import SVG_EXPORT_THEME
 
-    if fmt == "svg":
-        return console.export_svg(title="capslot", code_format=SVG_FORMAT)
-    return console.export_html(inline_styles=True, code_format=HTML_FORMAT, theme=SVG_EXPORT_THEME)
+    if fmt == "svg":  # (the templates made here: not a regex run on every `show`)
+        return console.export_svg(title="capslot", code_format=_self_contained(CONSOLE_SVG_FORMAT))
+    return console.export_html(inline_styles=True, theme=SVG_EXPORT_THEME,
+                               code_format=CONSOLE_HTML_FORMAT.replace("<head>", "<head>\n<title>capslot</title>"))
