@@ -4,7 +4,6 @@ these are the few the views, the walker and the placement code test for by numbe
 
 from __future__ import annotations
 
-import struct
 
 # standard capabilities (PCI_CAP_ID_*)
 CAP_ID_PM, CAP_ID_MSI, CAP_ID_PCIX, CAP_ID_VNDR = 0x01, 0x05, 0x07, 0x09
@@ -43,5 +42,7 @@ def ext_next(header: int) -> int:
 def set_ext_next(data: bytearray, pos: int, nxt: int) -> None:
     """Rewrite the next pointer of the extended header at `pos` (ID and version kept): what
     vfio-pci does to unlink, QEMU to rebuild its chain, and synthesis to link a new one."""
+    import struct  # (the walk reads without it: an extension module fewer at start-up)
+
     header = struct.unpack_from("<I", data, pos)[0]
     struct.pack_into("<I", data, pos, (header & EXT_KEEP_ID_VERSION) | (nxt & EXT_NEXT_MASK) << EXT_NEXT_SHIFT)

@@ -12,10 +12,24 @@ holding itself raises ValueError as json does (by the depth instead of a marker 
 
 from __future__ import annotations
 
-try:
-    from _json import encode_basestring_ascii as _string
-except ImportError:  # another Python: json's own (pure Python) encoder
-    from json.encoder import encode_basestring_ascii as _string
+
+def _string(s: str) -> str:
+    """A JSON string as json writes it (`ensure_ascii`). Most strings need no escape: those
+    are quoted here, and json's C encoder (an extension module to load) is left for the rest."""
+    if s.isascii() and s.isprintable() and '"' not in s and "\\" not in s:
+        return f'"{s}"'
+    return _escape(s)
+
+
+def _escape(s: str) -> str:
+    global _escape
+    try:
+        from _json import encode_basestring_ascii as escape
+    except ImportError:  # another Python: json's own (pure Python) encoder
+        from json.encoder import encode_basestring_ascii as escape
+    _escape = escape
+    return escape(s)
+
 
 TYPE_CHECKING = False  # no `typing` at start-up: it is for the type checker
 if TYPE_CHECKING:

@@ -16,7 +16,6 @@ own: those bytes are never a free gap.
 from __future__ import annotations
 
 import re
-import struct
 from .record import record
 from functools import cached_property
 from enum import StrEnum
@@ -149,7 +148,7 @@ _ORPHAN_RE = re.compile(rb"[\x01-\x3a]\x00[\x01-\x03\x41-\x43\x81-\x83\xc1-\xc3]
 
 def _plausible(data: bytes, pos: int, pcie: PcieInfo | None, header_type: int
                ) -> tuple[int, int, int, int, Certainty] | None:
-    header = struct.unpack_from("<I", data, pos)[0]
+    header = int.from_bytes(data[pos:pos + 4], "little")
     cap_id, version, nxt = header & 0xFFFF, (header >> 16) & 0xF, ext_next_field(header)
     if not (1 <= cap_id <= LAST_ASSIGNED_EXT_ID and 1 <= version <= MAX_ORPHAN_VERSION):
         return None
@@ -344,7 +343,7 @@ def masked_guess(data: bytes, offset: int, span: int) -> tuple[int, str] | None:
     ARI 8 bytes, SR-IOV 0x40, (VF) Resizable BAR 4 + 8n (n read from its own control register,
     when the body is not zeroed). A candidate fits when its size is the span, or is shorter
     and the rest of the span reads 0 while its own body does not. A guess, said to be one."""
-    nbar = (struct.unpack_from("<I", data, offset + 8)[0] >> 5) & 7 if offset + 12 <= CONFIG_SIZE else 0
+    nbar = (int.from_bytes(data[offset + 8:offset + 12], "little") >> 5) & 7 if offset + 12 <= CONFIG_SIZE else 0
     sizes = {0x0E: 8, 0x10: 0x40}
     if 1 <= nbar <= 6:
         sizes[0x15] = 4 + 8 * nbar

@@ -23,9 +23,10 @@ with annotated fields, defaults, methods and a docstring), without importing `ty
 
 from __future__ import annotations
 
-import collections
 import contextlib
+import keyword
 import sys
+from collections import _tuplegetter  # type: ignore[attr-defined] - namedtuple's field descriptor
 from operator import attrgetter
 
 TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
@@ -166,7 +167,7 @@ class _CompiledInits:
 
         try:
             with open(self.path, "rb") as f:
-                codes = marshal.load(f)
+                codes = marshal.loads(f.read())  # load(f) reads the file in thousands of small reads
         except (OSError, EOFError, ValueError, TypeError):
             return {}
         return codes if isinstance(codes, dict) else {}
@@ -339,6 +340,74 @@ _PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "
 _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
 
 
+def _namedtuple(typename: str, names: tuple[str, ...], defaults: list, module: str) -> type:
+    """`collections.namedtuple(typename, names, defaults=defaults, module=module)`, the same
+    class, but its `__new__` is exec'd from kept code (`_CODE`, as a record's `__init__`)
+    rather than eval'd from text: namedtuple's eval parses and compiles on every start-up
+    (~0.3M instructions a class, a dozen classes on the path of `show --json`)."""
+    for name in (typename, *names):
+        if not name.isidentifier() or keyword.iskeyword(name):
+            raise ValueError(f"Type names and field names must be valid identifiers: {name!r}")
+        if name is not typename and name.startswith("_"):
+            raise ValueError(f"Field names cannot start with an underscore: {name!r}")
+    if len(set(names)) != len(names):
+        raise ValueError(f"Encountered duplicate field name in {names!r}")
+    names = tuple(map(sys.intern, names))
+    count = len(names)
+    arg_list = ", ".join(names) + ("," if count == 1 else "")
+    scope: dict[str, Any] = {"_tuple_new": tuple.__new__, "__builtins__": {}}
+    exec(_CODE.get(f"def __new__(_cls, {arg_list}):\n return _tuple_new(_cls, ({arg_list}))\n"),  # noqa: S102
+         scope)
+    new = scope["__new__"]
+    new.__doc__ = f"Create new instance of {typename}({arg_list})"
+    if defaults:
+        new.__defaults__ = tuple(defaults)
+    tuple_new, repr_fmt = tuple.__new__, "(" + ", ".join(f"{n}=%r" for n in names) + ")"
+
+    @classmethod  # type: ignore[misc]
+    def _make(cls: type, iterable: Any) -> Any:
+        result = tuple_new(cls, iterable)
+        if len(result) != count:
+            raise TypeError(f"Expected {count} arguments, got {len(result)}")
+        return result
+
+    _make.__func__.__doc__ = f"Make a new {typename} object from a sequence or iterable"
+
+    def _replace(self: Any, /, **kwds: Any) -> Any:
+        result = self._make(map(kwds.pop, names, self))
+        if kwds:
+            raise ValueError(f"Got unexpected field names: {list(kwds)!r}")
+        return result
+
+    _replace.__doc__ = f"Return a new {typename} object replacing specified fields with new values"
+
+    def __repr__(self: Any) -> str:
+        "Return a nicely formatted representation string"
+        return self.__class__.__name__ + repr_fmt % self
+
+    def _asdict(self: Any) -> dict[str, Any]:
+        "Return a new dict which maps field names to their values."
+        return dict(zip(self._fields, self, strict=True))
+
+    def __getnewargs__(self: Any) -> tuple:
+        "Return self as a plain tuple.  Used by copy and pickle."
+        return tuple(self)
+
+    for method in (new, _make.__func__, _replace, __repr__, _asdict, __getnewargs__):
+        method.__qualname__ = f"{typename}.{method.__name__}"
+    body: dict[str, Any] = {
+        "__doc__": f"{typename}({arg_list})", "__slots__": (), "_fields": names,
+        "_field_defaults": dict(zip(names[count - len(defaults):], defaults, strict=True)) if defaults else {},
+        "__new__": new, "_make": _make, "_replace": _replace, "__repr__": __repr__,
+        "_asdict": _asdict, "__getnewargs__": __getnewargs__, "__match_args__": names,
+    }
+    for index, name in enumerate(names):
+        body[name] = _tuplegetter(index, sys.intern(f"Alias for field number {index}"))
+    made = type(typename, (tuple,), body)
+    made.__module__ = module
+    return made
+
+
 class _NamedTupleMeta(type):
     """`class X(NamedTuple): a: int; b: str = ""` makes a collections.namedtuple, as
     typing.NamedTuple's metaclass does (fields, defaults, then the body's methods)."""
@@ -353,8 +422,7 @@ class _NamedTupleMeta(type):
                 raise TypeError(f"Non-default namedtuple field {field_name} cannot follow "
                                 f"default field{'s' if len(defaults) > 1 else ''} "
                                 f"{', '.join(list(annotations)[:len(defaults)])}")
-        made = collections.namedtuple(name, list(annotations), defaults=defaults,
-                                      module=namespace["__module__"])
+        made = _namedtuple(name, tuple(annotations), defaults, namespace["__module__"])
         made.__annotations__ = dict(annotations)
         for key, value in namespace.items():
             if key in _PROHIBITED:

@@ -13,7 +13,6 @@ lspci and the PCI core's capability search stop.
 from __future__ import annotations
 
 from collections.abc import Callable
-from struct import Struct
 
 from .record import record
 from .record import NamedTuple
@@ -149,7 +148,6 @@ class Trail(NamedTuple):
         return self.end.kind == "loop"
 
 
-_U32 = Struct("<I").unpack_from
 _new = tuple.__new__  # a NamedTuple without its Python-level __new__: this is the hot loop
 
 
@@ -191,7 +189,7 @@ def follow(data: bytes, rule: Rule, start: int,
         elif std:
             header = data[pos] | data[pos + 1] << 8
         else:
-            header = _U32(data, pos)[0]
+            header = int.from_bytes(data[pos:pos + 4], "little")
         if header in stops:
             kind = "header"
             break

@@ -53,9 +53,12 @@ print(sorted(m for m in {unwanted!r} if m in sys.modules))
 def test_show_json_imports_only_what_it_uses():
     """`show --json` of the bytes alone (issue 14): no shutil (argparse's help width), no VMM
     table, no .coe reader, no Rich; and (issue 23) none of the start-up costs: argparse (the
-    fast path reads the line), dataclasses with inspect and ast (core.record), typing."""
+    fast path reads the line), dataclasses with inspect and ast (core.record), typing, and the
+    registry's register tables (only a decode needs them: the walk needs names and size rules)."""
     unwanted = ("shutil", "capslot.core.views.vmms", "capslot.core.views.vfio", "capslot.core.sources.coe", "rich",
-                "capslot.core.placement", "argparse", "dataclasses", "inspect", "ast", "typing", "textwrap")
+                "capslot.core.placement", "argparse", "dataclasses", "inspect", "ast", "typing", "textwrap",
+                "capslot.core.registry.standard_tables", "capslot.core.registry.extended_tables",
+                "capslot.core.registry.extended_modern_tables")
     out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.format(dump=NIC, unwanted=unwanted)],
                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     assert out == "[]"
@@ -72,3 +75,22 @@ def test_help_width_is_argparse_own(columns, monkeypatch):
     formatter, _ = parser_classes()
     monkeypatch.setenv("COLUMNS", columns)
     assert formatter("capslot")._width == shutil.get_terminal_size().columns - 2
+
+
+def test_rich_show_loads_no_emoji_table():
+    """The Rich `show` hands Rich Text, never a str to scan for `:emoji:` names: Rich's emoji
+    table (3,600 names) is not loaded, and a `:name:` in any cell would print as written."""
+    out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.replace('"--json", ', "").format(
+        dump=NIC, unwanted=("rich._emoji_codes", "rich.console"))],
+        capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    assert out == "['rich.console']"  # Rich drew it, without the emoji table
+
+
+def test_show_json_loads_no_extension_module_it_does_not_need():
+    """Each extension module is a shared library to map at start-up: the walk reads its
+    DWORDs with int.from_bytes (no struct), strings that need no escape are quoted by
+    jsontext (no _json), and only a FIFO or pipe is polled (no select)."""
+    out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.format(
+        dump=NIC, unwanted=("_struct", "_json", "select"))],
+        capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    assert out == "[]"

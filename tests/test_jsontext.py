@@ -56,3 +56,11 @@ def test_a_container_holding_itself_is_an_error_not_a_crash():
         json.dumps(loop, indent=1)
     with pytest.raises(ValueError):
         dumps(loop)
+
+
+def test_every_character_is_escaped_as_json_escapes_it():
+    """Strings json writes as they are, and those it escapes (controls, DEL, quote, backslash,
+    anything past ASCII, a lone surrogate), as values and as keys."""
+    texts = [f"a{chr(i)}b" for i in range(0x300)] + ["\ud800", "\u2028", "\U0001f600", "", '"', "\\"]
+    assert dumps(texts) == json.dumps(texts, indent=1)
+    assert dumps(dict.fromkeys(texts, 0)) == json.dumps(dict.fromkeys(texts, 0), indent=1)

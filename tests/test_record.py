@@ -228,6 +228,43 @@ def test_named_tuples_are_typings():
                 return self
 
 
+def test_named_tuples_match_collections_namedtuple_without_eval(monkeypatch):
+    """The class record.NamedTuple makes (its __new__ from kept code, never eval'd text)
+    behaves as collections.namedtuple's: one field, defaults, match, copy, bad names."""
+    import builtins
+    import collections
+    import copy
+
+    peer_one = collections.namedtuple("One", ["only"])
+    peer_two = collections.namedtuple("Two", ["a", "b"], defaults=["x"])
+    monkeypatch.setattr(builtins, "eval", None)  # namedtuple's own way is not taken
+
+    class One(rec.NamedTuple):
+        only: int
+
+    class Two(rec.NamedTuple):
+        a: int
+        b: str = "x"
+
+    for mine, peer, args in [(One, peer_one, (5,)), (Two, peer_two, (1,)), (Two, peer_two, (1, "y"))]:
+        m, p = mine(*args), peer(*args)
+        assert tuple(m) == tuple(p) and repr(m) == repr(p) and m._asdict() == p._asdict()
+        assert mine.__match_args__ == peer.__match_args__ and mine.__doc__ == peer.__doc__
+        assert mine.__new__.__defaults__ == peer.__new__.__defaults__
+        assert copy.copy(m) == m and m.__getnewargs__() == tuple(p)
+    assert Two(b="z", a=2)._replace(a=3) == (3, "z")
+    with pytest.raises(TypeError):
+        Two._make([1, 2, 3])
+    with pytest.raises(ValueError):
+        Two(1)._replace(c=1)
+    match Two(7, "q"):
+        case Two(a, b):
+            assert (a, b) == (7, "q")
+    for bad in ("_hidden", "class"):
+        with pytest.raises(ValueError):
+            type(rec.NamedTuple)("Bad", (), {"__module__": __name__, "__annotations__": {bad: int}})
+
+
 def test_compiled_inits_are_kept_like_bytecode_and_a_bad_file_is_ignored(tmp_path, monkeypatch):
     path = tmp_path / "__pycache__" / "inits.marshal"
 

@@ -68,3 +68,18 @@ def test_caps_virtual_lists_the_templates():
     assert r.code == 0 and "pasid" in r.out and "x-vpasid-cap-offset" in r.out and "std:vmd" in r.out
     names = [t["name"] for t in json.loads(capslot("caps", "--virtual", "--json").out)["virtual"]]
     assert names[:4] == ["pasid", "pri", "ats", "ltr"] and "std:gpudirect" in names
+
+
+def test_register_tables_are_found_by_name_when_first_asked_for():
+    """A capability's register layout is named, not built, until a decode asks for it; the
+    name is what equality, hashing and pickling see, and it finds the same registers."""
+    import pickle
+
+    from capslot.core.registry.model import Tables
+
+    for spec in (lookup(Space.STANDARD, 0x01), lookup(Space.EXTENDED, 0x0002), lookup(Space.EXTENDED, 0x0009)):
+        assert isinstance(spec.layout, Tables)
+        again = pickle.loads(pickle.dumps(spec.layout))
+        assert again == spec.layout and hash(again) == hash(spec.layout)
+        assert again.resolve() is spec.body_layout
+        assert spec.registers(None, spec.max_size or spec.min_size)[0].name in ("cap_id", "header")

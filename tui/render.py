@@ -8,12 +8,15 @@ Text that comes from a dump (device lines, file names) only ever enters Rich as
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from rich import box
-from rich._export_format import CONSOLE_HTML_FORMAT, CONSOLE_SVG_FORMAT
-from rich.console import Group, RenderableType
-from rich.table import Table
-from rich.text import Text
+from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
+from rich.measure import Measurement
+from rich.segment import Segment
+from rich.style import Style
+from rich.table import Table as RichTable
+from rich.text import Span, Text
 
 from capslot.core.layout import Kind, Layout
 from capslot.core.registry import CapSpec, Certainty, Space
@@ -23,6 +26,27 @@ from capslot.core.text import printable
 from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, heading, letters
 from capslot.core.views import Access
 from capslot.tui.colours import REGION_STYLE, SEVERITY_STYLE, VERDICT_TEXT, cap_colour, cap_colours, cap_style
+
+class Table(RichTable):
+    """Rich's Table, its str cells, headers, title and caption made Text as Rich would make them
+    (the same style, the same bytes out) but without Console.render_str: with the console's
+    emoji on (the default) it looks for `:name:` in every string, loading Rich's table of
+    3,600 emoji names on every `show`, and would turn such a name in a device's words into an
+    emoji. Text is printed as written."""
+
+    def add_column(self, header: Any = "", *args: Any, **kwargs: Any) -> None:
+        super().add_column(Text(header) if isinstance(header, str) else header, *args, **kwargs)
+
+    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
+        super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), **kwargs)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if isinstance(self.title, str):  # the styles Rich gives a str title and caption
+            self.title = Text(self.title, style=Style.pick_first(self.title_style, "table.title"))
+        if isinstance(self.caption, str):
+            self.caption = Text(self.caption, style=Style.pick_first(self.caption_style, "table.caption"))
+        yield from super().__rich_console__(console, options)
+
 
 # Red means a verdict (tui/colours.py): nothing else here is red.
 VISIBILITY_STYLE = {"visible": "#87d75f", "hidden": "#ffaf5f", "placeholder": "#87afff",
@@ -108,25 +132,77 @@ def mark_swatch(layout: Layout, index: int, marks: dict[int, str], colours: dict
     return Text.assemble((f" {VOCABULARY[Kind.VIRTUAL].symbol} ", REGION_STYLE[Kind.VIRTUAL]))
 
 
-def byte_map(layout: Layout) -> Text:
+class Runs:
+    """Styled text as (characters, style) pieces: what a map is made of. Drawn as one Segment
+    per piece with one parsed Style per style string, which is what Rich's own rendering of
+    the same `Text` yields where every line fits (the bytes out are the same, colour or not),
+    at a fraction of its cost (a Text of a map has a span per DWORD: 1,024). Where a line
+    would not fit, Rich draws the same pieces as the `Text` (it wraps them)."""
+
+    def __init__(self, pieces: list[tuple[str, str]]) -> None:
+        self.pieces = pieces
+
+    @property
+    def plain(self) -> str:
+        return "".join(text for text, _ in self.pieces)
+
+    def text(self) -> Text:
+        """The same pieces as one Rich Text (a span per styled piece)."""
+        spans, at = [], 0
+        for chars, style in self.pieces:
+            if style:
+                spans.append(Span(at, at + len(chars), style))
+            at += len(chars)
+        return Text(self.plain, spans=spans)
+
+    def _widest(self) -> int:
+        return max((len(line) for line in self.plain.split("\n")), default=0)
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement.get(console, options, self.text())
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        if self._widest() > options.max_width or "\t" in self.plain:
+            yield self.text()
+            return
+        styles: dict[str, Style | None] = {"": None}
+        for chars, style in self.pieces:
+            parsed = styles.get(style, _UNSET)
+            if parsed is _UNSET:
+                parsed = styles[style] = console.get_style(style, default=None) or None
+            for n, part in enumerate(chars.split("\n")):
+                if n:
+                    yield _NEWLINE
+                if part:
+                    yield Segment(part, parsed)
+        yield _NEWLINE  # the end of the Text, as Rich prints one
+
+
+_UNSET: Any = object()
+_NEWLINE = Segment("\n")
+
+
+def byte_map(layout: Layout) -> Runs:
     """The 4 KiB as 16 rows of 64 DWORDs, in the characters of the text map (one vocabulary,
     core/textmap.py), coloured; a capability's first DWORD is bold."""
     marks = letters(layout)
     colours = cap_colours(layout)
-    text = Text()
+    pieces: list[tuple[str, str]] = []
+    add = pieces.append
+    caps = layout.capabilities
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
         base = row * 4 * DWORDS_PER_ROW
-        text.append(f"{base:03x} ", "dim")
+        add((f"{base:03x} ", "dim"))
         for d in range(DWORDS_PER_ROW):
             pos = base + 4 * d
             ch, kind, cap = dword_mark(layout, pos, marks)
             if kind is Kind.CAPABILITY and cap in colours:
                 style = cap_style(colours[cap])
-                text.append(ch, "bold " + style if pos == layout.capabilities[cap].offset else style)
+                add((ch, "bold " + style if pos == caps[cap].offset else style))
             else:
-                text.append(ch, REGION_STYLE[kind])
-        text.append("\n")
-    return text
+                add((ch, REGION_STYLE[kind]))
+        add(("\n", ""))
+    return Runs(pieces)
 
 
 ACCESS_STYLE = {Access.VIRTUALIZED: "black on #a6d8ff", Access.READ_ONLY: "black on #bcbcbc",
@@ -523,10 +599,6 @@ def _self_contained(template: str) -> str:
     return re.sub(r',\s*url\("https?://[^"]*"\)\s*format\("[^"]*"\)', "", template)
 
 
-SVG_FORMAT = _self_contained(CONSOLE_SVG_FORMAT)
-HTML_FORMAT = CONSOLE_HTML_FORMAT.replace("<head>", "<head>\n<title>capslot</title>")
-
-
 def picture(layout: Layout, notes: list[str] | None = None) -> Group:
     """The map and the capability table, as `show --map svg|html` exports them."""
     first, notes = heading(notes)
@@ -584,8 +656,10 @@ def export_map(items: list[tuple[Layout, list[str]]], fmt: str) -> str:
                       color_system="truecolor", highlight=False, markup=False)
     for layout, notes in items:
         console.print(picture(layout, notes))
+    from rich._export_format import CONSOLE_HTML_FORMAT, CONSOLE_SVG_FORMAT
     from rich.terminal_theme import SVG_EXPORT_THEME
 
-    if fmt == "svg":
-        return console.export_svg(title="capslot", code_format=SVG_FORMAT)
-    return console.export_html(inline_styles=True, code_format=HTML_FORMAT, theme=SVG_EXPORT_THEME)
+    if fmt == "svg":  # (the templates made here: not a regex run on every `show`)
+        return console.export_svg(title="capslot", code_format=_self_contained(CONSOLE_SVG_FORMAT))
+    return console.export_html(inline_styles=True, theme=SVG_EXPORT_THEME,
+                               code_format=CONSOLE_HTML_FORMAT.replace("<head>", "<head>\n<title>capslot</title>"))

@@ -59,7 +59,7 @@ def table(spec: CapSpec, ctx: CapContext | None, size: int) -> tuple[Reg, ...]:
     """The registers of one instance as the decoder reads them: the header and the body
     registers that fit in `size` bytes, in offset order. (No construct needed.)"""
     limit = max(size, 4)
-    static = not callable(spec.layout)
+    static = not callable(spec.body_layout)
     if static:
         hit = _STATIC_TABLES.get((id(spec), limit))
         if hit is not None and hit[0] is spec:
@@ -219,7 +219,7 @@ def _decode_regs(regs: tuple[Reg, ...], data: bytes, offset: int, shared: bool =
 def decode(spec: CapSpec, ctx: CapContext, size: int) -> list[FieldValue]:
     """Decode one instance: every register (and its fields, low bit first) with its value,
     in offset order. Registers past the bytes the config space holds are cut off."""
-    return _decode_regs(table(spec, ctx, size), ctx.data, ctx.offset, shared=not callable(spec.layout))
+    return _decode_regs(table(spec, ctx, size), ctx.data, ctx.offset, shared=not callable(spec.body_layout))
 
 
 def decode_at(spec: CapSpec, ctx: CapContext, size: int, rel: int) -> tuple[Reg | None, list[FieldValue]]:

@@ -13,7 +13,6 @@ entry follows the PCIe spec and says so in `notes`.
 
 from __future__ import annotations
 
-import struct
 from ..record import field, record
 from enum import StrEnum
 from ..record import NamedTuple
@@ -62,18 +61,23 @@ class Reg(NamedTuple):
         return self.offset + self.width
 
 
+# The tables make ~1,100 of these at import: each is made straight from its tuple of fields
+# (what the NamedTuple's own __new__ does, one Python call less per register and field).
+_new = tuple.__new__
+
+
 def reg(offset: int, width: int, name: str, doc: str, *fields: Bits) -> Reg:
     """Shorthand used by the registry tables."""
-    return Reg(offset, width, name, doc, tuple(fields))
+    return _new(Reg, (offset, width, name, doc, fields))
 
 
 def bit(n: int, name: str, doc: str) -> Bits:
-    return Bits(n, n, name, doc)
+    return _new(Bits, (n, n, name, doc))
 
 
 def bits(hi: int, lo: int, name: str, doc: str) -> Bits:
     """A field written as the spec writes it: high bit first."""
-    return Bits(lo, hi, name, doc)
+    return _new(Bits, (lo, hi, name, doc))
 
 
 class PcieInfo(NamedTuple):
@@ -128,7 +132,7 @@ class CapContext(NamedTuple):
     def u32(self, rel: int) -> int:
         pos = self.offset + rel
         if pos >= 0 and pos + 4 <= len(self.data):
-            return struct.unpack_from("<I", self.data, pos)[0]
+            return int.from_bytes(self.data[pos:pos + 4], "little")
         return self.u16(rel) | self.u16(rel + 2) << 16
 
     @property
@@ -148,7 +152,46 @@ class Size(NamedTuple):
 
 
 SizeRule = Callable[[CapContext], Size]
-Layout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
+
+
+class Tables:
+    """A register layout that lives in a `*_tables` module of this package: the module is
+    imported the first time a decode (or `capslot caps`) asks for a layout, so a command that
+    only walks and sizes capabilities (`show --json`) never builds the ~1,100 registers and
+    fields. Equal by the name it stands for, so a CapSpec's equality and hash never change."""
+
+    __slots__ = ("module", "name", "_value")
+
+    def __init__(self, module: str, name: str) -> None:
+        self.module, self.name = module, name
+
+    def resolve(self) -> RegLayout:
+        try:
+            return self._value
+        except AttributeError:
+            import importlib
+
+            self._value = getattr(importlib.import_module(f"{__package__}.{self.module}_tables"), self.name)
+            return self._value
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Tables):
+            return (self.module, self.name) == (other.module, other.name)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash((self.module, self.name))
+
+    def __repr__(self) -> str:
+        return f"tables({self.module!r}, {self.name!r})"
+
+    def __reduce__(self) -> tuple:
+        return Tables, (self.module, self.name)  # the name, never the layout it found
+
+
+tables = Tables
+RegLayout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
+Layout = RegLayout | Tables
 
 
 @record(slots=False)
@@ -178,6 +221,12 @@ class CapSpec:
     def id_text(self) -> str:
         return f"0x{self.id:04x}" if self.space is Space.EXTENDED else f"0x{self.id:02x}"
 
+    @property
+    def body_layout(self) -> RegLayout:
+        """The body registers, or the function giving them for an instance (`Tables` resolved)."""
+        layout = self.layout
+        return layout.resolve() if isinstance(layout, Tables) else layout
+
     def header_regs(self) -> tuple[Reg, ...]:
         return STD_HEADER if self.space is Space.STANDARD else EXT_HEADER
 
@@ -188,13 +237,14 @@ class CapSpec:
         the bytes are evaluated on an all-zero capability.
         """
         body: Iterable[Reg]
-        if callable(self.layout):
+        layout = self.body_layout
+        if callable(layout):
             if ctx is None:
                 ctx = CapContext(bytes(4096), 0x100 if self.space is Space.EXTENDED else 0x40,
                                  self.space, 0, None)
-            body = self.layout(ctx, size)
+            body = layout(ctx, size)
         else:
-            body = self.layout
+            body = layout
         return self.header_regs() + tuple(body)
 
 

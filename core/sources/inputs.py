@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import io
 import os
-import select
 import stat
 import sys
 TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
@@ -193,6 +192,8 @@ class _Waiting(io.RawIOBase):
                  own: bool = True) -> None:
         self._fd, self._source, self._kind, self._own = fd, source, kind, own
         self._limit, self._wait, self._total = limit, wait, 0
+        import select  # only a FIFO, device or pipe is polled: no extension module loaded for a file
+
         self._poll = select.poll()
         self._poll.register(fd, select.POLLIN)
 

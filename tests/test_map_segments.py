@@ -1,0 +1,43 @@
+"""The Rich map of `show` is drawn as Segments (tui.render.Runs), not as a Text with a span per
+DWORD: the bytes out must be what Rich prints for that Text, at every width (wrapped where a
+line does not fit) and with colour or without."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from rich.console import Console, Group
+from rich.text import Text
+
+from capslot.core.layout import build
+from capslot.core.sources import load
+from capslot.core.views import view
+from capslot.tui.render import byte_map
+
+
+def _printed(renderable, width: int, colour: bool) -> str:
+    console = Console(width=width, file=io.StringIO(), force_terminal=colour,
+                      color_system="truecolor" if colour else None, highlight=False,
+                      soft_wrap=False, markup=False)
+    console.print(Group(Text("before"), renderable, Text("after")))
+    return console.file.getvalue()
+
+
+def _as_text(runs) -> Text:
+    """The map as the one Rich Text it was before: one append per DWORD."""
+    text = Text()
+    for chars, style in runs.pieces:
+        text.append(chars, style or None)
+    return text
+
+
+@pytest.mark.parametrize("name", ["intel_0d93_cxl_dvsec", "amd_fiji_gpu_7300_rebar", "realtek_rtl8168_nic_b"])
+@pytest.mark.parametrize("width", [200, 80, 68, 67, 40])
+def test_the_map_prints_as_rich_prints_its_text(name, width):
+    (cs,) = load(f"sample_dumps/{name}.txt")
+    for layout in (build(cs), view(build(cs), "vfio")):
+        runs = byte_map(layout)
+        assert runs.plain == _as_text(runs).plain
+        for colour in (True, False):
+            assert _printed(runs, width, colour) == _printed(_as_text(runs), width, colour), (width, colour)
