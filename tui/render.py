@@ -25,6 +25,7 @@ from capslot.core.space import CONFIG_SIZE
 from capslot.core.text import printable
 from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, heading, letters
 from capslot.core.views import Access
+from capslot.core.verdicts import Verdict
 from capslot.tui.colours import REGION_STYLE, SEVERITY_STYLE, VERDICT_TEXT, cap_colour, cap_colours, cap_style
 
 class Table(RichTable):
@@ -487,12 +488,12 @@ def placements(plan, strict: bool = False) -> Group:
         head.append(f"\n{p.vcap.name}", "bold")
         head.append(f" ({p.vcap.size:#x} bytes, {p.vcap.space.value}) ")
         if p.offset is None:
-            head.append("no safe slot", VERDICT_STYLE["collision"])
+            head.append("no safe slot", VERDICT_STYLE[Verdict.COLLISION])
         else:
             head.append(f"-> {p.offset:#05x}  layout ", "bold")
             head.append(p.verdict, VERDICT_STYLE[p.verdict])
-            if p.verdict == "warning" and not layout_accepted(p, strict):
-                head.append(" refused (--strict)", VERDICT_STYLE["collision"])
+            if p.verdict == Verdict.WARNING and not layout_accepted(p, strict):
+                head.append(" refused (--strict)", VERDICT_STYLE[Verdict.COLLISION])
             head.append(f"  chosen by {p.chosen_by} ({p.rule}{why_suffix(p)})", "dim")
             head.append(f"\n  {plan.vmm_text(p, strict)}", "dim")
         parts.append(head)
