@@ -73,6 +73,9 @@ PANEL_GROUP = Binding.Group("panels", compact=True)
 # What the map, the chain and the inspector draw: a change to any of these draws them again
 # (a plan file written, or a problem with it, changes only the titles).
 DRAWN = ("devices", "index", "view_name", "target", "table", "ranges", "layout_only", "placed")
+# What the placements are judged against: a change to any of these judges them again (a
+# change to the placements themselves shows its own verdict: the action's).
+JUDGED = ("devices", "index", "view_name", "target", "table", "ranges", "layout_only")
 
 
 def layout_mode(width: int, height: int) -> str:
@@ -185,8 +188,6 @@ class ExplorerScreen(Screen[None]):
         self.hexmap.focus()
         self.sync()
         self._push_verdict()
-        if self.session.placed:
-            self.show_plan_verdicts()  # what is placed, judged
         if len(self.session.devices) > 1:
             self.action_pick_device()
         self.report_placed()
@@ -270,6 +271,8 @@ class ExplorerScreen(Screen[None]):
         if old is None or any(getattr(old, name) is not getattr(new, name) for name in DRAWN):
             self._draw_space()
         self._draw_titles()
+        if old is not None and any(getattr(old, name) is not getattr(new, name) for name in JUDGED):
+            self.show_plan_verdicts()  # no verdict outlives what it was about
 
     def _draw_space(self) -> None:
         layout = self.session.synthesized()
@@ -697,14 +700,12 @@ class ExplorerScreen(Screen[None]):
     def set_view(self, name: str) -> None:
         self.session.set_view(name)
         self.sync()
-        self.show_plan_verdicts()
         self.say(f"view: {name}")
 
     def action_toggle_layout_only(self) -> None:
         """--layout-only, in the explorer: the gates of "will it work?" off, or on again."""
         self.session.set_layout_only(not self.session.layout_only)
         self.sync()
-        self.show_plan_verdicts()
         self.say("layout only: the offsets alone are judged" if self.session.layout_only else
                  "judging whether the guest gets a working capability")
 
@@ -716,7 +717,6 @@ class ExplorerScreen(Screen[None]):
         """Verdicts are about this VMM's guest from now on (the placements are re-judged)."""
         self.session.set_vmm(name)
         self.sync()
-        self.show_plan_verdicts()
         self.say(f"VMM: {name} ({self.session.plan().describe()})")
 
     def action_pick_device(self) -> None:
@@ -729,7 +729,6 @@ class ExplorerScreen(Screen[None]):
                 self._end_carry_quietly()
                 aside = session.select_device(index)
                 self.sync()
-                self.show_plan_verdicts()
                 if session.plan_path is not None and session.placed:
                     self.say(f"plan file {session.plan_path}: {len(session.placed)} placed")
                 if aside is not None:
@@ -773,7 +772,6 @@ class ExplorerScreen(Screen[None]):
             aside = new.adopt_plan(old.plan_path or old.set_aside)
             self.path = path
             self.use_session(new)
-            self.show_plan_verdicts()
             if aside is not None and len(devices) == 1:
                 self.app.push_screen(PlanAsideScreen(aside), self._plan_aside)
             elif aside is not None:
