@@ -167,8 +167,12 @@ class ExplorerScreen(Screen[None]):
     # ------------------------------------------------------------ layout
 
     def compose(self) -> ComposeResult:
+        # the layout's classes before anything is styled: the stylesheet is applied once
+        width, height = self.app.size
+        self.mode = mode = layout_mode(width, height)
+        self._classes_for(mode)
         yield Header()
-        yield Static("", id="too-small")
+        yield Static(too_small_text(width, height) if mode == "tiny" else "", id="too-small")
         with Vertical(id="main"):
             with Vertical(id="center"):
                 yield HexMap(id="map")
@@ -181,10 +185,9 @@ class ExplorerScreen(Screen[None]):
                 yield VerdictPanel(id="verdict", classes="panel")
                 yield Inspector(id="inspector", classes="panel")
                 yield Legend(id="legend", classes="panel")
-        yield Footer()
+        yield Footer(compact=mode != "wide", show_command_palette=mode == "wide")
 
     def on_mount(self) -> None:
-        self._set_mode(*self.app.size)
         self.hexmap.focus()
         self.sync()
         self._push_verdict()
@@ -195,6 +198,10 @@ class ExplorerScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         self._set_mode(*self.app.size)
 
+    def _classes_for(self, mode: str) -> None:
+        for name in MODES:
+            self.set_class(name == mode, f"-{name}")
+
     def _set_mode(self, width: int, height: int) -> None:
         """The layout for this terminal size: classes on the screen (tui/app.tcss), and the
         footer's and palette's own forms. Nothing is built again."""
@@ -204,8 +211,7 @@ class ExplorerScreen(Screen[None]):
         if mode == self.mode:
             return
         was, self.mode = self.mode, mode
-        for name in MODES:
-            self.set_class(name == mode, f"-{name}")
+        self._classes_for(mode)
         footer = self.query_one(Footer)
         footer.compact = mode != "wide"
         footer.show_command_palette = mode == "wide"
