@@ -255,6 +255,31 @@ async def test_the_ghost_is_a_bracketed_bar_hatched_on_a_collision():
             await pilot.press("escape")
 
 
+async def test_a_drag_within_one_dword_judges_it_once():
+    """The pointer over the four bytes of one DWORD: one validation, the verdict drawn once
+    (issue 23's drag step); the next DWORD is judged again."""
+    app = make_app(NIC)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        judged: list[int] = []
+        preview = app.session.preview
+
+        def counted(request, offset, ignore=None):
+            judged.append(offset)
+            return preview(request, offset, ignore)
+
+        app.session.preview = counted
+        await drag(pilot, app, "vcap-pasid", 0x200, release=False)
+        drawn = app.query_one("#verdict").content
+        for offset in (0x201, 0x202, 0x203, 0x200):
+            await pilot.hover(HexMap, offset=cell(app, offset))
+            await pilot.pause()
+        assert judged == [0x200] and app.query_one("#verdict").content is drawn
+        await pilot.hover(HexMap, offset=cell(app, 0x204))
+        await pilot.pause()
+        assert judged == [0x200, 0x204] and app.query_one(HexMap).ghost.offset == 0x204
+
+
 async def test_a_collision_drop_is_refused():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
