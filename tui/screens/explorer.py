@@ -465,6 +465,7 @@ class ExplorerScreen(Screen[None]):
 
     def _end_carry(self) -> None:
         self.carrying, self.moving = None, None
+        self._previewed = None  # the next capability carried is judged afresh
         self.hexmap.ghost = None
         self.hexmap.carrying = 0
 
