@@ -105,7 +105,7 @@ def test_drag_pasid_onto_0xff8_in_tmux(tmp_path):
             rows = lines()
             return len(rows) > y and rows[y][label_x:label_x + 3] == label
 
-        assert wait_for(lambda: "virtual capabilities" in screen() and "drag a virtual" in screen()), screen()
+        assert wait_for(lambda: " dvsec " in screen() and "drag a virtual" in screen()), screen()  # the palette, the verdict
         send("g")
         assert wait_for(lambda: "go to offset" in screen()), screen()
         send("ff8")

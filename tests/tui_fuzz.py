@@ -53,6 +53,7 @@ from capslot.core.layout import check_tiling  # noqa: E402
 from capslot.core.space import CONFIG_SIZE  # noqa: E402
 from tests.tui_apps import make_app  # noqa: E402
 from capslot.tui.app import CapslotApp  # noqa: E402
+from capslot.tui.screens.explorer import ExplorerScreen  # noqa: E402
 from capslot.tui.screens.dialogs import Dialog  # noqa: E402
 from capslot.tui.session import Session  # noqa: E402
 from capslot.tui.widgets.hexmap import HexMap  # noqa: E402
@@ -139,7 +140,7 @@ def scenarios(work: Path) -> tuple[list[Scenario], list[str]]:
 def key_pool() -> list[str]:
     """The keys of the explorer's, the map's and the dialogs' bindings, and typing keys."""
     keys: list[str] = []
-    for binding in [*CapslotApp.BINDINGS, *HexMap.BINDINGS, *Dialog.BINDINGS]:
+    for binding in [*ExplorerScreen.BINDINGS, *CapslotApp.BINDINGS, *HexMap.BINDINGS, *Dialog.BINDINGS]:
         keys += [k.strip() for k in binding.key.split(",")]  # type: ignore[union-attr]
     keys += ["enter", "enter", "escape", "tab", "shift+tab", "up", "down", "left", "right",
              "pageup", "pagedown", "home", "end", "backspace", "ctrl+p", "space"]
@@ -175,7 +176,7 @@ def check(app: CapslotApp, main, scenario: Scenario | None = None,
         assert 0 <= hexmap.cursor < CONFIG_SIZE, f"cursor off the map: {hexmap.cursor:#x}"
         ghost = hexmap.ghost
         assert ghost is None or 0 <= ghost.offset < CONFIG_SIZE, f"ghost off the map: {ghost}"
-        assert len(hexmap._styles) == CONFIG_SIZE, "the map's styles do not cover 4096 bytes"
+        assert hexmap.byte_style(CONFIG_SIZE - 1) is not None, "the map's styles do not cover 4096 bytes"
 
 
 def check_plan_file(s) -> None:

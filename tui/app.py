@@ -1,308 +1,66 @@
-"""The explorer: `capslot`, `capslot tui DUMP`, `make run`.
+"""The explorer's application: `capslot`, `capslot tui DUMP`, `make run`.
 
-State is one immutable value, `Session.state` (tui/session.py), replaced whole by every
-action; widgets only draw what they are given and post messages up; the app turns messages
-into session changes and draws again from the state now current.
+A thin App, as Textual's larger applications keep theirs: what is global (quitting, help,
+the command palette and its commands, themes, the garbage collector's freeze). The explorer
+itself, its widgets, layouts and actions, is a screen (tui/screens/explorer.py), the first
+on the stack; dialogs are pushed over it.
 """
 
 from __future__ import annotations
 
-import functools
 import gc
-import io
-import os
-import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from rich.console import Console, RenderableType
-from rich.text import Text
-from textual import events, on
-from textual.compose import compose
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, SystemCommand
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical
-from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, TabbedContent, TabPane
 
-from capslot.core.atomic import WriteError, fd_alias, write_output
-from capslot.core.layout import Layout
-from capslot.core.planfile import PlanConflict
-from capslot.core.placement.validate import verdict
-from capslot.core.plan import Refused
-from capslot.core.placement.vcaps import VcapRequest
-from capslot.core.space import DumpError
-from capslot.core.text import printable
 from capslot.core.views import VIEWS
 from capslot.core.views.vmms import VMMS
-from capslot.tui.safe import content
 from capslot.tui.screens import reading
 from capslot.tui.screens.commands import CommandsOnce
-from capslot.tui.screens.dialogs import (OPEN_PROMPT, PLAN_PROMPT, SAVE_AS_PROMPT, ConflictScreen, PlanAsideScreen,
-                                 DevicePicker, Dialog, ExportScreen, GotoScreen, PathScreen)
+from capslot.tui.screens.dialogs import Dialog
+from capslot.tui.screens.explorer import (EDGE_ROWS, IDLE, MIN_SIZE, PANELS, WIDE_SIZE, ExplorerScreen,
+                                          layout_mode, too_small_text, write_export)
 from capslot.tui.session import Session
-from capslot.tui.widgets.chain import ChainPanel
-from capslot.tui.widgets.hexmap import Ghost, HexMap
-from capslot.tui.widgets.inspector import Inspector, structure_extent, structure_key
-from capslot.tui.widgets.legend import Legend
-from capslot.tui.widgets.palette import CapBlock, Palette
-from capslot.tui.colours import VERDICT_STYLE
-from capslot.tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,
-                                 placement_line, placement_view, plan_view)
+from capslot.tui.widgets.hexmap import HexMap
 
-EDGE_ROWS = 1  # a drag this close to the map's top or bottom scrolls it
+__all__ = ["EDGE_ROWS", "IDLE", "MIN_SIZE", "PANELS", "WIDE_SIZE", "CapslotApp", "layout_mode",
+           "too_small_text", "write_export"]
 
-# The layouts, chosen by the terminal's size (columns, rows):
-#   wide    chain and palette | map | verdict, inspector, legend
-#   medium  map, verdict line, palette strip | one tabbed side panel
-#   narrow  full-width map, verdict line, palette strip, tabbed drawer below
-# The map needs 58 columns for its 16 bytes a row (with border and scroll bar).
-MIN_SIZE = (60, 18)
-WIDE_SIZE = (160, 40)
-MEDIUM_WIDTH = 110
-# The panels behind keys 1-4 (tabs in the medium and narrow layouts).
-PANELS = ("chain", "inspector", "verdict", "legend")
-IDLE = "drag a virtual capability onto the map, or press p"
-# The explorer's own actions need the main screen's widgets: off while a dialog is open or the
-# terminal is too small (their keys then do nothing there; q and ctrl+q always quit).
-ANYWHERE = {"quit", "help"}
 # Textual's own actions that write files wherever their arguments say. Nothing in the explorer
 # runs them (export writes screenshots), so a markup link that slipped through cannot either.
 NEVER = {"screenshot"}
 
-
-def layout_mode(width: int, height: int) -> str:
-    if width < MIN_SIZE[0] or height < MIN_SIZE[1]:
-        return "tiny"
-    if width >= WIDE_SIZE[0] and height >= WIDE_SIZE[1]:
-        return "wide"
-    return "medium" if width >= MEDIUM_WIDTH else "narrow"
-
-
-def too_small_text(width: int, height: int) -> Text:
-    return Text(f"capslot needs at least {MIN_SIZE[0]}x{MIN_SIZE[1]} characters;\n"
-                f"this terminal is {width}x{height}.\n\n"
-                "Make the window larger (or the font smaller).\nq quits.")
-
-
-PANEL_GROUP = Binding.Group("panels", compact=True)
-
-
-
-def while_map_shown(handler: Callable[..., None]) -> Callable[..., None]:
-    """A handler of a message from the map, the palette or the chain: messages are queued, and
-    one may arrive after the layout was rebuilt without them (the terminal became too small,
-    or a resize is recomposing). The map is then not there; the new one is filled from the
-    state, so such a late message is dropped (found by the TUI fuzzer)."""
-    @functools.wraps(handler)
-    def guarded(self: CapslotApp, event: object) -> None:
-        if self.mode != "tiny" and self.main.query(HexMap):
-            handler(self, event)
-
-    return guarded
 
 class CapslotApp(App[None]):
     CSS_PATH = str(Path(__file__).with_name("app.tcss"))  # absolute: subclasses live anywhere
     TITLE = "capslot"
     ALLOW_SELECT = False
     BINDINGS = [
-        Binding("q", "quit_main", "quit", tooltip="quit (from the main screen; ctrl+q quits from anywhere)"),
-        Binding("f1,question_mark", "help", "help", key_display="F1",
-                tooltip="this help (also ?)"),
-        *[Binding(str(n), f"panel('{name}')", name, group=PANEL_GROUP,
-                  tooltip=f"show the {name} panel" + (" (and browse it: arrows move the map's cursor "
-                                                      "to each structure)" if name == "chain" else ""))
-          for n, name in enumerate(PANELS, 1)],
-        Binding("p", "pick_up", "pick up",
-                tooltip="pick up a virtual capability (PASID, or the palette entry in focus): its "
-                        "ghost starts where auto placement would put it; arrows move it by DWORDs, "
-                        "PgUp/PgDn by 0x100, Enter drops, Escape cancels"),
-        Binding("g", "goto", "go to", tooltip="go to an offset"),
-        Binding("v", "cycle_view", "view", tooltip="switch view: hardware, vfio, guest"),
-        Binding("V", "cycle_vmm", "VMM", show=False,
-                tooltip="switch the VMM verdicts are about: qemu, cloud-hypervisor, openvmm, ..."),
-        Binding("L", "toggle_layout_only", "layout only", show=False,
-                tooltip="judge the offsets alone (teaching, a custom VMM), or again whether the "
-                        "guest gets a working capability"),
-        Binding("a", "auto", "auto",
-                tooltip="auto-place the palette's selected capability, and say why there"),
-        Binding("ctrl+z", "undo", "undo", tooltip="undo the last placement change"),
-        Binding("e", "export", "export",
-                tooltip="export: QEMU property or command line, libvirt XML, lspci text, binary, "
-                        "JSON, the map as text, SVG or HTML, a screenshot"),
-        Binding("o", "open", "open", show=False, tooltip="open another dump"),
-        Binding("m", "move_placed", "move", show=False,
-                tooltip="move the virtual capability under the cursor (as p, from where it is)"),
-        Binding("delete", "remove_placed", "remove", show=False,
-                tooltip="remove the virtual capability under the cursor"),
-        Binding("ctrl+y", "redo", "redo", show=False, tooltip="redo"),
-        Binding("escape", "cancel", "cancel", show=False,
-                tooltip="cancel a placement; else back to the map"),
-        Binding("c", "toggle_order", "order", show=False,
-                tooltip="chain panel: chain order or address order"),
-        Binding("ctrl+s", "plan_file", "plan file", show=False,
-                tooltip="plan file: load the placements from it if it exists, then save every "
-                        "change to it"),
-        Binding("d", "pick_device", "device", show=False, tooltip="pick a device of a multi-device file"),
+        Binding("f1,question_mark", "help", "help", key_display="F1", show=False,
+                tooltip="this help (also ?), from anywhere"),
         Binding("ctrl+q", "quit", "quit", priority=True, show=False, tooltip="quit"),
     ]
 
     def __init__(self, session: Session, path: str = "") -> None:
         super().__init__()
-        self.session = session
-        self.path = path
-        self.mode = ""
-        self.carrying: VcapRequest | None = None
-        self.moving: int | None = None  # index of the placed capability being moved
-        self.palette_choice: VcapRequest | None = None
-        self._drawer_tab = "tab-chain"  # the drawer's tab shown (kept across resizes)
-        self._map_place: tuple[int | None, int | None] = (None, None)  # the map's cursor and
-        #   scroll before a resize (kept through a terminal too small to draw the map)
-        self.verdict_now: tuple[RenderableType, Text] = (Text(IDLE, style="dim"), Text(IDLE, style="dim"))
-        self._layout_size: tuple[int, int] | None = None  # set by a resize, before App sees it
-        self._verdict_widgets: list[VerdictPanel | VerdictLine] = []
+        self._session = session  # until the explorer's screen holds it
+        self._path = path
         self.read_wait = reading.WAIT  # the longest wait for a FIFO's next bytes (o, ctrl+s)
 
-    # ------------------------------------------------------------ layout
-
-    def compose(self) -> ComposeResult:
-        width, height = self._layout_size or self.size
-        self.mode = mode = layout_mode(width, height)
-        if mode == "tiny":
-            yield Static(too_small_text(width, height), id="too-small")
-            return
-        if mode != "narrow":
-            yield Header()
-        if mode == "wide":
-            with Horizontal(id="main", classes=mode):
-                with Vertical(id="left"):
-                    yield ChainPanel(id="chain")
-                    yield Palette(id="palette")
-                yield HexMap(id="map")
-                with Vertical(id="right"):
-                    yield VerdictPanel(id="verdict")
-                    yield Inspector(id="inspector")
-                    yield Legend(id="legend")
-        else:
-            container = Horizontal if mode == "medium" else Vertical
-            with container(id="main", classes=mode):
-                with Vertical(id="center"):
-                    yield HexMap(id="map")
-                    yield VerdictLine(id="verdict-line")
-                    yield Palette(compact=True, id="palette")
-                with TabbedContent(id="panels", initial=self._drawer_tab):
-                    for n, name in enumerate(PANELS, 1):
-                        with TabPane(f"{n} {name}", id=f"tab-{name}"):
-                            yield {"chain": ChainPanel, "inspector": Inspector, "verdict": VerdictPanel,
-                                   "legend": Legend}[name](id=name)
-        yield Footer(compact=mode != "wide", show_command_palette=mode == "wide")
+    def get_default_screen(self) -> Screen:
+        return ExplorerScreen(self._session, self._path)
 
     def on_mount(self) -> None:
-        self._show_all()
         self.call_after_refresh(self._first_paint_done)
-        if len(self.session.devices) > 1:
-            self.action_pick_device()
-        self.report_placed()
-
-    def report_placed(self) -> None:
-        """Placements from a plan file that collide are said (a collision is never written
-        into the map): the first one's verdict in the verdict area, each in a notification."""
-        if self.mode == "tiny":
-            return
-        colliding = [p for p in self.session.placements() if p.verdict == "collision"]
-        for p in colliding:
-            worst = next(f for f in p.findings if f.severity == "collision")
-            self.say(f"{p.vcap.name} at {p.offset or 0:#05x} from the plan collides: {worst.message}",
-                     severity="error")
-        if colliding:
-            self.show_verdict(self._placement_view(colliding[0]), self._placement_line(colliding[0]))
-        elif self.session.placed:
-            self.show_plan_verdicts()
-
-    def _placement_view(self, p):
-        """A placement's verdict: the answer to "will it work?" first (the plan's)."""
-        plan = self.session.plan()
-        return placement_view(p, plan.feasibility(p), plan.layout_note())
-
-    def _placement_line(self, p):
-        return placement_line(p, self.session.plan().feasibility(p))
-
-    def show_plan_verdicts(self) -> None:
-        """Every placement re-judged for the current target (after V, v, undo, open...)."""
-        plan = self.session.plan()
-        first = plan.placements[0] if plan.placements else None
-        line = (self._placement_line(first) if first is not None
-                else Text(f"verdicts for {plan.describe()}", style="dim"))
-        self.show_verdict(plan_view(plan), line)
-
-    def _show_all(self, cursor: int = 0, top: int | None = None) -> None:
-        """Fill a freshly composed layout from the state (at start, and after a resize that
-        changed the layout)."""
-        if self.mode == "tiny":
-            self._verdict_widgets = []
-            return
-        with self.batch_update():
-            self._verdict_widgets = [*self.main.query(VerdictPanel), *self.main.query(VerdictLine)]
-            hexmap = self.hexmap
-            hexmap.focus()
-            hexmap.carrying = self.carrying.size if self.carrying is not None else 0
-            hexmap.set_reactive(HexMap.cursor, cursor)
-            self.refresh_all()
-            self._push_verdict()
-            if self.carrying is not None:
-                self.preview(cursor & ~3)
-            elif self.session.placed:
-                self.show_plan_verdicts()  # what is placed, judged again (resize, start)
-        if top is not None:
-            self.call_after_refresh(hexmap.scroll_to, y=top, animate=False)
-
-    async def on_resize(self, event: events.Resize) -> None:
-        if self._exit:  # quitting: the screen is going (a terminal still sends events)
-            return
-        mode = layout_mode(event.size.width, event.size.height)
-        if mode == self.mode:
-            if mode == "tiny":
-                self.main.query_one("#too-small", Static).update(too_small_text(*event.size))
-            return
-        if self.mode != "tiny":  # kept through a tiny terminal too
-            self._map_place = (self.hexmap.cursor, int(self.hexmap.scroll_offset.y))
-        cursor, top = self._map_place
-        self._layout_size = (event.size.width, event.size.height)
-        await self.recompose()
-        if not self._exit:
-            self._show_all(cursor or 0, top)
-            self.call_after_refresh(self._refreeze)
-
-    @on(TabbedContent.TabActivated, "#panels")
-    def _drawer_tab_shown(self, event: TabbedContent.TabActivated) -> None:
-        """The drawer's tab, kept for the next layout (a resize composes the screen again)."""
-        if event.pane.id:
-            self._drawer_tab = event.pane.id
-
-    async def recompose(self) -> None:
-        """The explorer's screen composed again, also under a dialog (App.recompose would
-        fill the dialog with the explorer)."""
-        main = self.main
-        async with main.batch():
-            # the screen's children with their subtrees (App.recompose removes every widget
-            # one by one: a tab bar then got a resize after its underline had gone)
-            await main.remove_children([w for w in main.children if not w.has_class("-textual-system")])
-            await main.mount_all(compose(self))
 
     def _first_paint_done(self) -> None:
-        # Everything built so far (Textual, the registry, the device) lives as long as the app.
-        # Moving it out of the collector's reach stops full collections from scanning it: the
-        # worst drag step fell from 40-70 ms (a collection mid-drag) to about 10 ms
-        # (benchmarks/tui_speed.py, max of 200 steps).
-        gc.freeze()
-
-    def _refreeze(self) -> None:
-        """After a layout change: the old layout's widgets are collected (they were frozen:
-        left frozen, their cycles would never be freed) and the new ones frozen, so drags in
-        the new layout meet no full collection either. One collection, on a resize only."""
-        gc.unfreeze()
-        gc.collect()
+        # Everything built so far (Textual, the registry, the device, every widget: a resize
+        # builds nothing) lives as long as the app. Moving it out of the collector's reach
+        # stops full collections from scanning it: the worst drag step fell from 40-70 ms (a
+        # collection mid-drag) to about 10 ms (benchmarks/tui_speed.py, max of 200 steps).
         gc.freeze()
 
     def on_unmount(self) -> None:
@@ -311,14 +69,7 @@ class CapslotApp(App[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in NEVER:
             return False
-        if action in ANYWHERE or action not in MAIN_ACTIONS:
-            return super().check_action(action, parameters)
-        if len(self.screen_stack) > 1:
-            return False
-        return self.mode != "tiny" or action == "quit_main"
-
-    def action_quit_main(self) -> None:
-        self.exit()
+        return super().check_action(action, parameters)
 
     def exit(self, *args, **kw) -> None:  # type: ignore[override]
         """Quitting stops every file job at once (a dialog reading a FIFO): the process
@@ -328,594 +79,80 @@ class CapslotApp(App[None]):
                 screen.cancel.set()
         super().exit(*args, **kw)
 
-    def say(self, message: str, severity: str = "information") -> None:
-        """A notification as plain text: messages quote file names and device text."""
-        self.notify(printable(message), severity=severity, markup=False)  # type: ignore[arg-type]
+    # ------------------------------------------------------------ the explorer, from outside
 
     @property
-    def main(self) -> Screen:
+    def main(self) -> ExplorerScreen:
         """The explorer's own screen, under any dialog (the app's queries go to the top one)."""
-        return self.screen_stack[0]
+        return self.screen_stack[0]  # type: ignore[return-value]
+
+    def _explorer(self) -> ExplorerScreen | None:
+        stack = self.screen_stack  # empty until the app runs
+        return stack[0] if stack and isinstance(stack[0], ExplorerScreen) else None
+
+    @property
+    def session(self) -> Session:
+        explorer = self._explorer()
+        return explorer.session if explorer is not None else self._session
+
+    @session.setter
+    def session(self, session: Session) -> None:
+        explorer = self._explorer()
+        if explorer is None:
+            self._session = session
+        else:
+            explorer.use_session(session)
+
+    @property
+    def path(self) -> str:
+        explorer = self._explorer()
+        return explorer.path if explorer is not None else self._path
+
+    @path.setter
+    def path(self, path: str) -> None:
+        explorer = self._explorer()
+        if explorer is None:
+            self._path = path
+        else:
+            explorer.path = path
+
+    @property
+    def mode(self) -> str:
+        return self.main.mode
 
     @property
     def hexmap(self) -> HexMap:
-        return self.main.query_one(HexMap)
+        return self.main.hexmap
+
+    @property
+    def carrying(self):
+        return self.main.carrying
+
+    @property
+    def moving(self) -> int | None:
+        return self.main.moving
+
+    def say(self, message: str, severity: str = "information") -> None:
+        self.main.say(message, severity)
 
     def refresh_all(self) -> None:
-        """Show the state (a change, another device, view or VMM). Nothing to show while the
-        terminal is too small: the layout is filled from the state when it grows again."""
-        if self.mode == "tiny":
-            return
-        s = self.session
-        layout = s.synthesized()
-        cursor = self.hexmap.cursor
-        self.hexmap.show(layout)
-        self.main.query_one(ChainPanel).show(layout, cursor)
-        self._follow(layout, cursor)
-        cs = s.device
-        self.title = f"capslot  {printable(cs.label())}"
-        described = printable(cs.provenance.device_line.split(" ", 1)[-1]) if cs.provenance.device_line else ""
-        self.sub_title = f"view {s.view_name}, verdicts for {s.plan().describe()}" + (
-            f"  device {s.index + 1}/{len(s.devices)}" if len(s.devices) > 1 else "") + (
-            f"  {described}" if described else "")
-        # Content(...) is plain text: a file name like "[bold]x" must not be read as markup
-        name = os.path.basename(cs.provenance.source) or cs.provenance.source
-        self.hexmap.border_title = content(f"{name}  [{s.view_name}]")
-        # narrow: no header, so the map's border says what the header would (device, target)
-        under = (content(f"{cs.label()}  for {s.plan().describe()}") if self.mode == "narrow"
-                 else Content(""))
-        if s.plan_problem is not None:  # said until a write succeeds
-            under = Content.assemble(("plan NOT saved", VERDICT_STYLE["warning"]), " ", under)
-        self.hexmap.border_subtitle = under
-
-    def _follow(self, layout: Layout, offset: int) -> None:
-        """The inspector, the chain's highlight and the map's lit rows follow the cursor."""
-        self.main.query_one(Inspector).show(layout, offset, self.session.target.vmm)
-        self.main.query_one(ChainPanel).follow(offset)
-        self.hexmap.selected = structure_extent(layout, structure_key(layout, offset))
-
-    # ------------------------------------------------------------ the verdict
-
-    def show_verdict(self, panel: RenderableType, line: Text) -> None:
-        self.verdict_now = (panel, line)
-        self._push_verdict()
-
-    def clear_verdict(self, hint: str = IDLE) -> None:
-        self.show_verdict(Text(hint, style="dim"), Text(hint, style="dim"))
-
-    def _push_verdict(self) -> None:
-        panel, line = self.verdict_now
-        for widget in self._verdict_widgets:
-            widget.update(panel if isinstance(widget, VerdictPanel) else line.copy())
-
-    # ------------------------------------------------------------ panels
-
-    def action_panel(self, name: str) -> None:
-        """Show a panel (its tab, where the panels are tabs) and focus it if it takes keys. In
-        the narrow layout, the key of the panel already shown (and focused) closes the
-        drawer, and opens it again."""
-        widget = self.main.query_one(f"#{name}")
-        if self.mode in ("medium", "narrow"):
-            tabs = self.main.query_one("#panels", TabbedContent)
-            shown = tabs.active == f"tab-{name}" and not tabs.has_class("-closed")
-            if self.mode == "narrow" and shown and (not widget.focusable or widget.has_focus):
-                tabs.add_class("-closed")
-                self.hexmap.focus()
-                return
-            tabs.remove_class("-closed")
-            tabs.active = f"tab-{name}"
-        if widget.focusable and self.carrying is None:  # while carrying, arrows move the ghost
-            widget.focus()
-
-    # ------------------------------------------------------------ drag and drop
-
-    @on(CapBlock.DragStarted)
-    @while_map_shown
-    def _drag_started(self, event: CapBlock.DragStarted) -> None:
-        self.carrying, self.moving = event.block.request, None
-        self.palette_choice = event.block.request
-        name = event.block.request.name
-        self.show_verdict(Text(f"carrying {name}: drop it on the map", style="dim"),
-                          Text(f"carrying {name}: drop it on the map", style="dim"))
-
-    @on(CapBlock.DragMoved)
-    @while_map_shown
-    def _drag_moved(self, event: CapBlock.DragMoved) -> None:
-        self._preview_at_screen(event.screen_offset)
-
-    @on(CapBlock.DragEnded)
-    @while_map_shown
-    def _drag_ended(self, event: CapBlock.DragEnded) -> None:
-        offset = None if event.cancelled else self._map_offset(event.screen_offset)
-        if offset is None:
-            self.action_cancel()
-        else:
-            self.drop(offset & ~3)
-
-    def _map_offset(self, screen) -> int | None:
-        try:
-            widget, _ = self.screen.get_widget_at(*screen)
-        except Exception:  # noqa: BLE001 - outside every widget
-            return None
-        return self.hexmap.offset_at(screen) if widget is self.hexmap else None
-
-    def _preview_at_screen(self, screen) -> None:
-        region = self.hexmap.scrollable_content_region
-        if region.x <= screen.x < region.right:  # auto-scroll at the map's edges
-            if screen.y < region.y + EDGE_ROWS:
-                self.hexmap.scroll_relative(y=-2, animate=False)
-            elif screen.y >= region.bottom - EDGE_ROWS:
-                self.hexmap.scroll_relative(y=2, animate=False)
-        offset = self._map_offset(screen)
-        if offset is None:
-            self.hexmap.ghost = None
-            return
-        self.preview(offset & ~3)
-
-    def preview(self, offset: int) -> None:
-        """Validate the carried capability at `offset` and show the verdict live."""
-        req = self.carrying
-        if req is None:
-            return
-        findings = self.session.preview(req, offset, ignore=self.moving)
-        self.hexmap.ghost = Ghost(offset, req.size, verdict(findings))
-        title = f"{req.name} at {offset:#05x}"
-        self.show_verdict(findings_view(title, findings), findings_line(title, findings))
+        """Show the session's state (after a change made from outside the screen)."""
+        self.main.sync()
 
     def drop(self, offset: int) -> None:
-        req = self.carrying
-        if req is None:
-            return
-        findings = self.session.preview(req, offset, ignore=self.moving)
-        if verdict(findings) == "collision":
-            self.say(f"{req.name} at {offset:#05x} collides: not placed", severity="error")
-            title = f"refused: {req.name} at {offset:#05x}"
-            self.show_verdict(findings_view(title, findings), findings_line(title, findings))
-            self._end_carry()
-            return
-        moving = self.moving
-        self._end_carry()
-        saved = self.saving(lambda: self.session.move(moving, offset) if moving is not None
-                            else self.session.add(req, offset))
-        # the cursor goes onto what was dropped; the map scrolls only if it is out of view
-        self.hexmap.cursor = offset
-        self.refresh_all()
-        if saved:
-            placed = next((p for p in self.session.placements()
-                           if p.offset == offset and p.vcap.name == req.name), None)
-            answer = self.session.plan().feasibility(placed) if placed is not None else None
-            self.say(f"{req.name} placed at {offset:#05x} (layout {verdict(findings)}"
-                     + (f"; will it work: {answer.state})" if answer is not None else ")"))
-            if placed is not None:  # judged in the plan: "will it work?" first
-                self.show_verdict(self._placement_view(placed), self._placement_line(placed))
-            else:
-                title = f"placed: {req.name} at {offset:#05x}"
-                self.show_verdict(findings_view(title, findings), findings_line(title, findings))
-
-    def _end_carry(self) -> None:
-        self.carrying, self.moving = None, None
-        self.hexmap.ghost = None
-        self.hexmap.carrying = 0
-
-    # ------------------------------------------------------------ keyboard path
-
-    @on(CapBlock.PickedUp)
-    @while_map_shown
-    def _picked_up(self, event: CapBlock.PickedUp) -> None:
-        self.palette_choice = event.block.request
-        self.pick(event.block.request)
-
-    def pick(self, request: VcapRequest, moving: int | None = None, at: int | None = None) -> None:
-        """Carry `request` with the keyboard: the ghost starts at `at`, else where auto
-        placement would put it (else its least bad candidate, else the cursor), and moves by
-        DWORDs (arrows) and by 0x100 (PgUp/PgDn)."""
-        if at is None:
-            suggestion = self.session.suggest(request)
-            at = suggestion.offset if suggestion.offset is not None else (
-                suggestion.least_bad[0] if suggestion.least_bad else self.hexmap.cursor)
-        self.carrying, self.moving = request, moving
-        hexmap = self.hexmap
-        hexmap.focus()
-        hexmap.carrying = request.size
-        hexmap.cursor = at & ~3
-        hexmap.scroll_to_offset(hexmap.cursor)
-        self.preview(hexmap.cursor)
-
-    def action_pick_up(self) -> None:
-        focused = self.focused
-        req = focused.request if isinstance(focused, CapBlock) else (self.palette_choice or
-                                                                      self._default_request())
-        self.palette_choice = req
-        self.pick(req)
-
-    def _default_request(self) -> VcapRequest:
-        return self.main.query_one("#vcap-pasid", CapBlock).request
-
-    @on(HexMap.CursorMoved)
-    @while_map_shown
-    def _cursor_moved(self, event: HexMap.CursorMoved) -> None:
-        offset = self.hexmap.cursor  # where it is now (messages coalesce, and may be late)
-        if self.carrying is not None:
-            self.preview(offset & ~3)
-        self._follow(self.session.synthesized(), offset)
-
-    @on(HexMap.Activated)
-    @while_map_shown
-    def _activated(self, event: HexMap.Activated) -> None:
-        if self.carrying is not None:
-            self.drop(event.offset & ~3)
-        else:
-            self.action_panel("inspector")
-
-    def action_cancel(self) -> None:
-        for block in self.main.query(CapBlock):
-            block.cancel()
-        if self.carrying is not None:
-            self.say("cancelled")
-            self._end_carry()
-            self.clear_verdict()
-        else:
-            self.hexmap.focus()
-
-    def action_move_placed(self) -> None:
-        index = self.session.placed_at(self.hexmap.cursor)
-        if index is None:
-            self.say("no virtual capability under the cursor", severity="warning")
-            return
-        placed = self.session.placed[index].request
-        self.pick(placed, moving=index, at=placed.offset)
-
-    def action_remove_placed(self) -> None:
-        index = self.session.placed_at(self.hexmap.cursor)
-        if index is None:
-            self.say("no virtual capability under the cursor", severity="warning")
-            return
-        name = self.session.placed[index].request.name
-        saved = self.saving(lambda: self.session.remove(index))
-        self.refresh_all()
-        if saved:
-            self.clear_verdict(f"{name} removed")
-            self.say(f"{name} removed")
-
-    def action_auto(self) -> None:
-        """Auto-place the chosen capability: it and the others auto-placed are placed
-        together, as `capslot place` places them (the ones the user put down stay)."""
-        focused = self.focused
-        req = focused.request if isinstance(focused, CapBlock) else (self.palette_choice or
-                                                                      self._default_request())
-        there = self.session.already(req)
-        if there is not None:
-            at = there.request.offset or 0
-            self.say(f"{req.name} is already placed at {at:#05x} (a function has one of each; "
-                     "m moves it, x removes it)", severity="warning")
-            self.hexmap.cursor = at
-            self.hexmap.scroll_to_offset(at)
-            return
-        before = {s.request.name: s.request.offset for s in self.session.placed}
-        result = None
-
-        def change() -> None:
-            nonlocal result
-            result = self.session.auto(req)
-
-        saved = self.saving(change)
-        if result is None:
-            return
-        if result.offset is None:
-            self.show_verdict(self._placement_view(result), self._placement_line(result))
-            why = result.rejected[-1].reason if result.rejected else "no candidate"
-            self.say(f"no safe slot for {req.name} ({why})", severity="error")
-            return
-        at = result.offset
-        self.hexmap.cursor = at
-        self.refresh_all()
-        # the auto placement's own account: why this slot, the alternative, what was rejected
-        self.show_verdict(self._placement_view(result), self._placement_line(result))
-        if saved:
-            answer = self.session.plan().feasibility(result)
-            moved = [f"{s.request.name} to {s.request.offset:#05x}" for s in self.session.placed
-                     if s.request.name in before and before[s.request.name] != s.request.offset]
-            self.say(f"{req.name} auto-placed at {at:#05x} by {result.chosen_by} ({result.rule})"
-                     + (f"; will it work: {answer.state}" if answer is not None else "")
-                     + (f"; re-placed with it: {', '.join(moved)}" if moved else ""))
-
-    def action_undo(self) -> None:
-        self._step(self.session.can_undo(), self.session.undo, "undone")
-
-    def action_redo(self) -> None:
-        self._step(self.session.can_redo(), self.session.redo, "redone")
-
-    def _step(self, possible: bool, step: Callable[[], bool], done: str) -> None:
-        if not possible:
-            return
-        saved = self.saving(step)
-        self.refresh_all()
-        if saved:
-            self.show_plan_verdicts()
-            self.say(done)
-
-    # ------------------------------------------------------------ the plan file, when it fails
-
-    def saving(self, change: Callable[[], object]) -> bool:
-        """Make a session change, which saves the plan file if there is one. A plan file
-        that cannot be written is said (a notification, the verdict area, the map's border)
-        and never crashed on: the placements stay here, and ctrl+s saves them elsewhere. One
-        that changed on disk asks what to do. False when the change was not saved."""
-        self._cancel_move()
-        try:
-            change()
-        except PlanConflict as exc:
-            self.plan_unsaved(exc)
-            self.ask_conflict()
-            return False
-        except (DumpError, OSError) as exc:
-            self.plan_unsaved(exc)
-            return False
-        return True
-
-    def plan_unsaved(self, exc: BaseException) -> None:
-        why = f"plan not saved: {exc}"
-        self.say(why + ". The placements are kept here; ctrl+s saves them to another file.",
-                 severity="error")
-        line = Text.assemble((" plan not saved ", VERDICT_STYLE["warning"]), " ",
-                             (printable(str(exc)), "bold"), ("  ctrl+s: save as another file", "dim"))
-        self.show_verdict(line, line.copy())
-
-    def ask_conflict(self) -> None:
-        """The plan file changed on disk: overwrite it, save elsewhere, or reload it."""
-        s = self.session
-        if s.plan_path is None or any(isinstance(x, ConflictScreen) for x in self.screen_stack):
-            return
-        problem = s.plan_problem
-        why = problem.what if isinstance(problem, DumpError) else str(problem)
-
-        def chosen(choice: str | None) -> None:
-            if choice == "overwrite":
-                if self.saving(lambda: s.save_plan(overwrite=True)):
-                    self.say(f"plan file {s.plan_path} overwritten with the placements here")
-            elif choice == "save-as":
-                self.action_save_plan_as()
-            elif choice == "reload":
-                self._cancel_move()
-                try:
-                    s.reload_plan()
-                except (DumpError, OSError) as exc:
-                    self.say(f"cannot reload the plan: {exc}", severity="error")
-                else:
-                    self.say(f"reloaded {s.plan_path}: {len(s.placed)} placed (ctrl+z brings "
-                             "back the placements you had)")
-                    self.clear_verdict("reloaded from disk")
-            self.refresh_all()
-
-        self.push_screen(ConflictScreen(s.plan_path, why), chosen)
-
-    def action_save_plan_as(self) -> None:
-        """Save the placements to another plan file (written over if it exists): after a
-        plan file could not be written, or changed on disk."""
-        s = self.session
-        plan = s.plan()
-        s.plan_document()  # worked out here: the worker only writes
-
-        def job(path: str, cancel: threading.Event) -> str:
-            from capslot.core import planfile
-
-            current = planfile.current(path) if reading.regular_or_absent(path) else None
-            reading.check(cancel)
-            return planfile.write(path, plan, planfile.fingerprint(current))
-
-        def accept(path: str, fingerprint: str) -> str:
-            if self.session is s:
-                s.saved_to(path, fingerprint)
-            return path
-
-        def saved(path: str | None) -> None:
-            if path is not None:
-                self.refresh_all()
-                self.say(f"placements saved to {path}; every change is saved there from now on")
-                self.clear_verdict(f"saved to {printable(path)}")
-
-        self.push_screen(PathScreen(SAVE_AS_PROMPT, "writing", job, accept, placeholder="plan.json"), saved)
-
-    # ------------------------------------------------------------ chain, views, devices
-
-    @on(ChainPanel.Selected)
-    @while_map_shown
-    def _chain_selected(self, event: ChainPanel.Selected) -> None:
-        """The user highlighted a structure in the chain panel: the cursor goes to it."""
-        self.hexmap.cursor = event.offset
-        self.hexmap.scroll_to_offset(event.offset, center=True)
-
-    def action_toggle_order(self) -> None:
-        self.main.query_one(ChainPanel).toggle_order(self.hexmap.cursor)
-
-    def action_cycle_view(self) -> None:
-        i = VIEWS.index(self.session.view_name)
-        self.set_view(VIEWS[(i + 1) % len(VIEWS)])
-
-    def set_view(self, name: str) -> None:
-        self.session.set_view(name)
-        self.refresh_all()
-        self.show_plan_verdicts()
-        self.say(f"view: {name}")
-
-    def action_toggle_layout_only(self) -> None:
-        """--layout-only, in the explorer: the gates of "will it work?" off, or on again."""
-        self.session.set_layout_only(not self.session.layout_only)
-        self.refresh_all()
-        self.show_plan_verdicts()
-        self.say("layout only: the offsets alone are judged" if self.session.layout_only else
-                 "judging whether the guest gets a working capability")
-
-    def action_cycle_vmm(self) -> None:
-        names = list(VMMS)
-        self.set_vmm(names[(names.index(self.session.target.vmm) + 1) % len(names)])
-
-    def set_vmm(self, name: str) -> None:
-        """Verdicts are about this VMM's guest from now on (the placements are re-judged)."""
-        self.session.set_vmm(name)
-        self.refresh_all()
-        self.show_plan_verdicts()
-        self.say(f"VMM: {name} ({self.session.plan().describe()})")
-
-    def action_pick_device(self) -> None:
-        session = self.session
-
-        def chosen(index: int | None) -> None:
-            if index is not None and self.session is session:
-                if index == session.index:
-                    return
-                self._end_carry_quietly()
-                aside = session.select_device(index)
-                self.refresh_all()
-                self.show_plan_verdicts()
-                if session.plan_path is not None and session.placed:
-                    self.say(f"plan file {session.plan_path}: {len(session.placed)} placed")
-                if aside is not None:
-                    self.push_screen(PlanAsideScreen(aside), self._plan_aside)
-
-        self.push_screen(DevicePicker(session.devices), chosen)
-
-    def _plan_aside(self, choice: str | None) -> None:
-        """After a device switch set the plan file aside: a new plan file, or unsaved."""
-        if choice == "new-plan":
-            self.action_plan_file()
-        else:
-            self.say("working unsaved: ctrl+s saves these placements to a new plan file",
-                     severity="warning")
-
-    def action_goto(self) -> None:
-        def go(offset: int | None) -> None:
-            if offset is not None and self.mode != "tiny":
-                self.hexmap.cursor = offset
-                self.hexmap.scroll_to_offset(offset, center=True)
-
-        self.push_screen(GotoScreen(), go)
-
-    def action_open(self) -> None:
-        """Another dump, read off the UI thread (a FIFO nobody writes to waits `read_wait`
-        seconds at most; Escape cancels): what cannot be read is said in the dialog."""
-        wait = self.read_wait
-
-        def opened(path: str, devices: list) -> tuple[str, list]:
-            return path, devices
-
-        def chosen(answer: tuple[str, list] | None) -> None:
-            if answer is None:
-                return
-            path, devices = answer
-            self._end_carry_quietly()
-            old = self.session  # what the user chose carries over: the target, the table, the
-            #                    ranges and whether only the layout is judged
-            self.session = Session.of(old.state.opened(devices))
-            # the plan file goes along only if it is this device's (or holds nothing yet)
-            aside = self.session.adopt_plan(old.plan_path or old.set_aside)
-            self.path = path
-            self.refresh_all()
-            self.show_plan_verdicts()
-            if aside is not None and len(devices) == 1:
-                self.push_screen(PlanAsideScreen(aside), self._plan_aside)
-            elif aside is not None:
-                self.say(f"{aside} holds another device's plan: kept as it is; working unsaved "
-                         "(ctrl+s: a new plan file)", severity="warning")
-            if len(devices) > 1:
-                self.action_pick_device()
-
-        self.push_screen(PathScreen(OPEN_PROMPT, "reading",
-                                    lambda path, cancel: reading.read_dump(path, cancel, wait),
-                                    opened), chosen)
-
-    def action_plan_file(self) -> None:
-        """Keep the placements in a plan file, as `capslot tui --plan FILE` does: a file that
-        exists is loaded (refused, and never overwritten, if it is corrupt, newer or for another
-        device); from then on every change is saved to it. After a write failed, ctrl+s saves
-        the placements elsewhere instead (or asks what to do about a changed plan file)."""
-        s = self.session
-        if s.plan_problem is not None:
-            if isinstance(s.plan_problem, PlanConflict):
-                self.ask_conflict()
-            else:
-                self.action_save_plan_as()
-            return
-        device = s.device
-
-        def adopt(path: str, loaded) -> str:
-            """On the UI thread: the plan read is kept, and written (refused here, with the
-            session as it was, if it cannot be)."""
-            if self.session is not s:
-                raise DumpError(path, "another dump was opened meanwhile")
-            before = s.state
-            s.use_plan_file(path, loaded)
-            try:
-                s.save_plan()
-            except (DumpError, OSError):
-                s.state = before  # as it was, whole
-                raise
-            return path
-
-        def chosen(path: str | None) -> None:
-            if not path:
-                return
-            self._end_carry_quietly()
-            self.refresh_all()
-            self.say(f"plan file {path}: {len(s.placed)} placed; every change is saved to it")
-            self.report_placed()
-
-        self.push_screen(PathScreen(PLAN_PROMPT, "reading",
-                                    lambda path, cancel: reading.read_plan(path, device, cancel),
-                                    adopt, placeholder="plan.json"), chosen)
-
-    def action_export(self) -> None:
-        def chosen(answer: tuple[str, str] | None) -> None:
-            if answer is not None:
-                fmt, path = answer
-                self.show_plan_verdicts()  # what was exported: the plan, judged now
-                self.say(f"exported {fmt} to {path}")
-
-        plan = self.session.plan()
-        self.push_screen(ExportScreen(self.export_bytes, write_export, plan.qemu_property(),
-                                      needs_bdf=not self.session.device.provenance.slot
-                                      or plan.guest_dump), chosen)
-
-    def _cancel_move(self) -> None:
-        """A move in progress names its capability by its place in the list: a change to
-        the placements under it (undo, a removal, another device, a reload) ends it."""
-        if self.moving is not None:
-            self._end_carry_quietly()
-            self.clear_verdict("move cancelled: the placements changed")
-
-    def _end_carry_quietly(self) -> None:
-        """A capability carried over a device that is replaced is put down."""
-        if self.carrying is not None and self.mode != "tiny":
-            self._end_carry()
-        self.carrying = self.moving = None
+        self.main.drop(offset)
 
     def export_bytes(self, fmt: str, bdf: str | None = None) -> bytes:
-        """One export of the plan (`bdf`: the host address qemu-cmdline and libvirt need when
-        the dump names none)."""
-        s = self.session
-        if fmt.startswith("map-"):
-            from capslot.tui.render import export_map
+        return self.main.export_bytes(fmt, bdf)
 
-            from capslot.core.plan import verdict_lines
+    # ------------------------------------------------------------ help and the command palette
 
-            lines = verdict_lines(s.plan()) if s.placed else []
-            text = export_map([(s.synthesized(), lines)], fmt[4:])
-            return text.encode("ascii" if fmt == "map-text" else "utf-8")
-        if fmt == "screenshot":
-            return self.explorer_screenshot().encode("utf-8")
-        try:
-            return s.plan().export(fmt, bdf=bdf)
-        except Refused as refused:
-            raise DumpError("export", "; ".join(refused.lines)) from None
+    def action_help(self) -> None:
+        from capslot.tui.screens.help import HelpScreen
 
-    def explorer_screenshot(self) -> str:
-        """An SVG of the explorer's own screen, also while the export dialog is over it."""
-        main = self.screen_stack[0]
-        width, height = self.size
-        console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True,
-                          color_system="truecolor", record=True, legacy_windows=False, safe_box=False)
-        console.print(main._compositor.render_update(full=True, screen_stack=[]))
-        return console.export_svg(title=self.title)
+        palette = Binding("ctrl+p", "command_palette", tooltip="every command, searchable")
+        self.push_screen(HelpScreen([("explorer", [*ExplorerScreen.BINDINGS, palette]),
+                                     ("the map", HexMap.BINDINGS)]))
 
     def action_command_palette(self) -> None:
         """ctrl+p: Textual's command palette, made to close once (tui/screens/commands.py)."""
@@ -930,40 +167,32 @@ class CapslotApp(App[None]):
         if not CommandsOnce.is_open(self):
             self.push_screen(CommandsOnce(providers=[ThemeProvider], placeholder="Search for themes…"))
 
-    def action_help(self) -> None:
-        from capslot.tui.screens.help import HelpScreen
-
-        palette = Binding("ctrl+p", "command_palette", tooltip="every command, searchable")
-        self.push_screen(HelpScreen([("explorer", [*self.BINDINGS, palette]),
-                                     ("the map", HexMap.BINDINGS)]))
-
-    # ------------------------------------------------------------ command palette
-
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
+        main = self.main
         for name in VIEWS:
             yield SystemCommand(f"View: {name}", f"show what {name} sees",
-                                self._on_main(lambda n=name: self.set_view(n)))
+                                self._on_main(lambda n=name: main.set_view(n)))
         for name, vmm in VMMS.items():
             yield SystemCommand(f"VMM: {name}", f"judge placements for a {vmm.label} guest",
-                                self._on_main(lambda n=name: self.set_vmm(n)))
+                                self._on_main(lambda n=name: main.set_vmm(n)))
         for title, help_text, action in (
-                ("Pick up a virtual capability", "keyboard placement: arrows, Enter, Escape", self.action_pick_up),
-                ("Auto-place", "place the selected virtual capability by the auto rules", self.action_auto),
-                ("Move placed capability", "pick up the one under the cursor", self.action_move_placed),
-                ("Remove placed capability", "remove the one under the cursor", self.action_remove_placed),
-                ("Undo", "undo the last placement change", self.action_undo),
-                ("Redo", "redo", self.action_redo),
-                ("Go to offset", "move the cursor", self.action_goto),
+                ("Pick up a virtual capability", "keyboard placement: arrows, Enter, Escape", main.action_pick_up),
+                ("Auto-place", "place the selected virtual capability by the auto rules", main.action_auto),
+                ("Move placed capability", "pick up the one under the cursor", main.action_move_placed),
+                ("Remove placed capability", "remove the one under the cursor", main.action_remove_placed),
+                ("Undo", "undo the last placement change", main.action_undo),
+                ("Redo", "redo", main.action_redo),
+                ("Go to offset", "move the cursor", main.action_goto),
                 ("Layout only", "judge the offsets alone, or whether the guest gets a working "
-                 "capability (L)", self.action_toggle_layout_only),
-                ("Toggle chain order", "chain order / address order", self.action_toggle_order),
-                ("Export", "QEMU property, lspci text, binary, JSON, the map, a screenshot", self.action_export),
-                ("Open dump", "read another file", self.action_open),
+                 "capability (L)", main.action_toggle_layout_only),
+                ("Toggle chain order", "chain order / address order", main.action_toggle_order),
+                ("Export", "QEMU property, lspci text, binary, JSON, the map, a screenshot", main.action_export),
+                ("Open dump", "read another file", main.action_open),
                 ("Plan file", "load placements from a plan file and save every change to it",
-                 self.action_plan_file),
-                ("Save plan as", "save the placements to another plan file", self.action_save_plan_as),
-                ("Pick device", "of a multi-device file", self.action_pick_device),
+                 main.action_plan_file),
+                ("Save plan as", "save the placements to another plan file", main.action_save_plan_as),
+                ("Pick device", "of a multi-device file", main.action_pick_device),
                 ("Help", "keys, colours, the extended capability layout", self.action_help)):
             yield SystemCommand(title, help_text, self._on_main(action))
 
@@ -978,17 +207,3 @@ class CapslotApp(App[None]):
             run()
 
         return guarded
-
-
-def write_export(path: str, data: bytes, cancel: threading.Event) -> None:
-    """An export (off the UI thread), by the one rule of every output (core.atomic.Output):
-    a regular file is replaced atomically, a device or FIFO written in place, never replaced.
-    A FIFO nobody reads is refused rather than waited on (the explorer owns the terminal:
-    `-` and /dev/stdout would write into its screen, so they are refused too)."""
-    if path == "-" or fd_alias(path) is not None:
-        raise WriteError(path, "cannot write: the explorer's own terminal (name a file)")
-    reading.check(cancel)
-    write_output(path, data, wait_for_reader=False)
-
-
-MAIN_ACTIONS = {b.action.split("(")[0] for b in CapslotApp.BINDINGS}

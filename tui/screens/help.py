@@ -25,8 +25,8 @@ MOUSE = ("Drag a palette entry onto the map: a ghost of its size follows the poi
          "colour of the validator's verdict there (ok, warning, collision: hatched), and the "
          "verdict names every finding. Release to place; a collision is refused.")
 
-LAYOUTS = ("The layout follows the terminal's size. From 160x40: the chain and the palette, "
-           "the map, then the verdict, inspector and legend side by side. From 110 columns: the "
+LAYOUTS = ("The layout follows the terminal's size. From 160x40: the map with the palette "
+           "under it, the chain, then the verdict, inspector and legend side by side. From 110 columns: the "
            "map with the verdict in one line under it and one side panel of tabs. Narrower: the "
            "map over a drawer of tabs (the open tab's key closes and reopens the drawer). Keys "
            "1-4 show a panel in every layout.")

@@ -152,6 +152,10 @@ class HexMap(ScrollView, can_focus=True):
         self._cache.clear()
         self.refresh()
 
+    def byte_style(self, offset: int) -> Style:
+        """The style the map draws byte `offset` in (its region's colour), ghost aside."""
+        return self._styles[offset]
+
     # ------------------------------------------------------------ geometry
 
     def offset_at(self, screen: Offset) -> int | None:
