@@ -41,6 +41,7 @@ from capslot.core.space import DumpError
 from capslot.core.text import printable
 from capslot.core.views import VIEWS
 from capslot.core.views.vmms import VMMS
+from capslot.core.verdicts import Verdict
 from capslot.tui.colours import VERDICT_STYLE
 from capslot.tui.safe import content
 from capslot.tui.screens import reading
@@ -229,9 +230,9 @@ class ExplorerScreen(Screen[None]):
         into the map): the first one's verdict in the verdict area, each in a notification."""
         if self.mode == "tiny":
             return
-        colliding = [p for p in self.session.placements() if p.verdict == "collision"]
+        colliding = [p for p in self.session.placements() if p.verdict == Verdict.COLLISION]
         for p in colliding:
-            worst = next(f for f in p.findings if f.severity == "collision")
+            worst = next(f for f in p.findings if f.severity == Verdict.COLLISION)
             self.say(f"{p.vcap.name} at {p.offset or 0:#05x} from the plan collides: {worst.message}",
                      severity="error")
         if colliding:
@@ -302,7 +303,7 @@ class ExplorerScreen(Screen[None]):
         under = (content(f"{cs.label()}  for {s.plan().describe()}") if self.mode == "narrow"
                  else Content(""))
         if s.plan_problem is not None:  # said until a write succeeds
-            under = Content.assemble(("plan NOT saved", VERDICT_STYLE["warning"]), " ", under)
+            under = Content.assemble(("plan NOT saved", VERDICT_STYLE[Verdict.WARNING]), " ", under)
         self.hexmap.border_subtitle = under
 
     @property
@@ -438,7 +439,7 @@ class ExplorerScreen(Screen[None]):
         if req is None:
             return
         findings = self.session.preview(req, offset, ignore=self.moving)
-        if verdict(findings) == "collision":
+        if verdict(findings) == Verdict.COLLISION:
             self.say(f"{req.name} at {offset:#05x} collides: not placed", severity="error")
             title = f"refused: {req.name} at {offset:#05x}"
             self.show_verdict(findings_view(title, findings), findings_line(title, findings))
@@ -629,7 +630,7 @@ class ExplorerScreen(Screen[None]):
         why = f"plan not saved: {exc}"
         self.say(why + ". The placements are kept here; ctrl+s saves them to another file.",
                  severity="error")
-        line = Text.assemble((" plan not saved ", VERDICT_STYLE["warning"]), " ",
+        line = Text.assemble((" plan not saved ", VERDICT_STYLE[Verdict.WARNING]), " ",
                              (printable(str(exc)), "bold"), ("  ctrl+s: save as another file", "dim"))
         self.show_verdict(line, line.copy())
 
