@@ -11,15 +11,19 @@ SAMPLE ?= sample_dumps/realtek_rtl8168_nic_b.txt
 install: $(STAMP)
 
 # `make run` installs what running needs; `make test` adds the test tools (pytest, ruff, ...).
-$(STAMP): pyproject.toml
+# -e, then the venv's capslot made a folder of links into this checkout (no editable finder
+# for every Python start-up to import: tests/installed_layout.py says why)
+$(STAMP): pyproject.toml $(wildcard tui/cli/*.py)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .
+	$(BIN)/python -m tests.installed_layout --link
 	$(BIN)/python -m compileall -q core tui  # bytecode now: start-up never compiles (even under PYTHONDONTWRITEBYTECODE)
 	touch $(STAMP)
 
 $(TESTED): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m tests.installed_layout --link
 	touch $(TESTED)
 
 run: $(STAMP)
