@@ -13,7 +13,7 @@ install: $(STAMP)
 # `make run` installs what running needs; `make test` adds the test tools (pytest, ruff, ...).
 # -e, then the venv's capslot made a folder of links into this checkout (no editable finder
 # for every Python start-up to import: tests/installed_layout.py says why)
-$(STAMP): pyproject.toml $(wildcard tui/cli/*.py)
+$(STAMP): pyproject.toml tui/cli
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e .

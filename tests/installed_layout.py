@@ -59,7 +59,8 @@ def link(site: Path) -> Path:
     so a floor measured in the venv would be heavier than a user's). Instead, `site/capslot` is a
     folder of links into the checkout: the top's own files one by one, each sub-package's folder
     whole (a new module there is seen at once; a new file in the top needs `make install`,
-    which the Makefile re-runs when one appears). pip's dist-info and the `capslot` script stay."""
+    which the Makefile re-runs when tui/cli/ gains or loses a file, not on every edit). pip's
+    dist-info and the `capslot` script stay."""
     for stale in site.glob("__editable__*capslot*"):
         stale.unlink()
     top = site / "capslot"
