@@ -21,8 +21,8 @@ from __future__ import annotations
 from .record import record, replace
 TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 if TYPE_CHECKING:
+    from collections.abc import Iterable
     from typing import Any
-from collections.abc import Iterable
 
 from .ids import EXT_ARI, EXT_CAC, EXT_PASID, EXT_REBAR, EXT_SRIOV, EXT_VF_REBAR, ext_next_field
 from .views import PROFILES

@@ -4,11 +4,15 @@ lspci dump needs none of the survey's or Rich's)."""
 
 from __future__ import annotations
 
-import re
-from functools import cached_property
 TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 if TYPE_CHECKING:
+    import re
     from typing import Any
+
+
+# re.IGNORECASE, re.MULTILINE, re.DOTALL: their values (sre_constants' SRE_FLAG_*), so a
+# lazy pattern's flags need no `re` at import; tests/test_lazyre.py holds them to re's
+IGNORECASE, MULTILINE, DOTALL = 2, 8, 16
 
 
 class LazyPattern:
@@ -18,9 +22,16 @@ class LazyPattern:
     def __init__(self, pattern: str | bytes, flags: int = 0) -> None:
         self._source, self._flags = pattern, flags
 
-    @cached_property
+    @property
     def compiled(self) -> re.Pattern:
-        return re.compile(self._source, self._flags)
+        """The pattern, compiled (and `re` imported: ~3 ms with the enum and functools it
+        brings) the first time it is asked for."""
+        compiled = self.__dict__.get("_compiled")
+        if compiled is None:
+            import re
+
+            compiled = self.__dict__["_compiled"] = re.compile(self._source, self._flags)
+        return compiled
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.compiled, name)

@@ -1,16 +1,17 @@
 """The one vocabulary of judgement: a finding's severity (info, warning, collision) and a
 placement's verdict (ok, warning, collision: the worst severity of its findings, info aside).
 
-A `StrEnum`: each member is equal to its string and is written as that string (JSON,
-f-strings, plan files), so the contract's words stay the same; code compares members, not
+A `StrChoice` (core/choices.py: a StrEnum without `enum`): each member is equal to its
+string and is written as that string (JSON, f-strings, plan files), so the contract's words
+stay the same; code compares members, not
 literals, so a misspelt one is a NameError rather than a comparison that is never true."""
 
 from __future__ import annotations
 
-from enum import StrEnum
+from .choices import StrChoice
 
 
-class Verdict(StrEnum):
+class Verdict(StrChoice):
     OK = "ok"
     INFO = "info"
     WARNING = "warning"

@@ -12,7 +12,10 @@ lspci and the PCI core's capability search stop.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+TYPE_CHECKING = False  # no `typing`, no `collections` at start-up (issue 23): for the type checker
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
 
 from .record import record
 from .record import NamedTuple

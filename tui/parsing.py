@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 import sys
-from functools import cache
 
 TYPE_CHECKING = False  # no `typing` at start-up: it is for the type checker
 if TYPE_CHECKING:
@@ -36,9 +35,14 @@ def columns(fallback: int = 80) -> int:
     return cols
 
 
-@cache
+_PARSER_CLASSES: list[tuple[type[argparse.HelpFormatter], type[argparse.ArgumentParser]]] = []
+
+
 def parser_classes() -> tuple[type[argparse.HelpFormatter], type[argparse.ArgumentParser]]:
-    """(formatter, parser): argparse's, with capslot's help width and one-line errors."""
+    """(formatter, parser): argparse's, with capslot's help width and one-line errors; made
+    once (a list for a memo: `functools` is not a start-up import)."""
+    if _PARSER_CLASSES:
+        return _PARSER_CLASSES[0]
     import argparse
 
     class Formatter(argparse.HelpFormatter):
@@ -59,4 +63,5 @@ def parser_classes() -> tuple[type[argparse.HelpFormatter], type[argparse.Argume
         def error(self, message: str) -> None:  # one line, exit 2, like every other error
             raise UsageError(message)
 
+    _PARSER_CLASSES.append((Formatter, Parser))
     return Formatter, Parser

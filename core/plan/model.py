@@ -14,12 +14,11 @@ JSON document (core.plan.json) and the exports (core.plan.exports).
 
 from __future__ import annotations
 
-from functools import cached_property
 
 from ..capture import Captured, detect
 from ..capture import forced as forced_capture
 from ..layout import Layout, build
-from ..record import field, record, replace
+from ..record import cached_property, field, record, replace
 from ..space import ConfigSpace
 from ..target import TargetSpec
 from ..views import view as view_of

@@ -6,7 +6,6 @@ header only, with certainty `unknown`: the layout maps the rest as an unknown-si
 
 from __future__ import annotations
 
-from functools import lru_cache
 
 from . import extended, extended_modern, standard
 from .model import (
@@ -33,8 +32,20 @@ EXTENDED: dict[int, CapSpec] = _index(extended.ENTRIES + extended_modern.ENTRIES
 _TABLES = {Space.STANDARD: STANDARD, Space.EXTENDED: EXTENDED}
 
 
-@lru_cache(maxsize=512)
+_UNKNOWN: dict[tuple[Space, int], CapSpec] = {}  # made once per ID (a dict: no functools at start-up)
+_UNKNOWN_MAX = 512  # IDs come from untrusted dumps: the memo is emptied past this
+
+
 def _unknown(space: Space, cap_id: int) -> CapSpec:
+    spec = _UNKNOWN.get((space, cap_id))
+    if spec is None:
+        if len(_UNKNOWN) >= _UNKNOWN_MAX:
+            _UNKNOWN.clear()
+        spec = _UNKNOWN[space, cap_id] = _unknown_spec(space, cap_id)
+    return spec
+
+
+def _unknown_spec(space: Space, cap_id: int) -> CapSpec:
     header = 2 if space is Space.STANDARD else 4
     return CapSpec(space, cap_id, "?", "", "", "unknown ID: the extent runs to the next "
                    "capability in address order", unknown_size(header), (), header, 0,

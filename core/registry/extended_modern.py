@@ -12,7 +12,10 @@ Registers whose bits no source gave are listed without fields.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+TYPE_CHECKING = False  # no `typing`, no `collections` at start-up (issue 23): for the type checker
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
 
 from ..record import record
 from .model import (
@@ -22,7 +25,6 @@ from .model import (
     Certainty,
     Reg,
     Size,
-    SizeRule,
     Space,
     bit,
     bits,
@@ -36,7 +38,10 @@ from .model import (
 
 E = Space.EXTENDED
 EXT_BODY_LIMIT = 0xF00  # 0x100..0xFFF: no extended capability can be longer
-ExtLayout = Callable[[CapContext, int], list[Reg]]
+if TYPE_CHECKING:  # for annotations alone
+    from .model import SizeRule
+
+    ExtLayout = Callable[[CapContext, int], list[Reg]]
 
 
 def _within(regs: Iterable[Reg], size: int) -> list[Reg]:

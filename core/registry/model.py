@@ -13,18 +13,21 @@ entry follows the PCIe spec and says so in `notes`.
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # no `typing`, no `collections` at start-up (issue 23): for the type checker
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Sequence
+
 from ..record import field, record
-from enum import StrEnum
+from ..choices import StrChoice
 from ..record import NamedTuple
-from collections.abc import Callable, Iterable, Sequence
 
 
-class Space(StrEnum):
+class Space(StrChoice):
     STANDARD = "standard"
     EXTENDED = "extended"
 
 
-class Certainty(StrEnum):
+class Certainty(StrChoice):
     EXACT = "exact"  # the spec rule was applied to the capability's bytes
     MINIMUM = "minimum"  # at least this many bytes; the structure may be longer
     UNKNOWN = "unknown"  # no layout known beyond the header
@@ -151,7 +154,8 @@ class Size(NamedTuple):
     limit: int = 0
 
 
-SizeRule = Callable[[CapContext], Size]
+if TYPE_CHECKING:  # an alias for annotations alone: `Callable` is not imported at run time
+    SizeRule = Callable[[CapContext], Size]
 
 
 class Tables:
@@ -190,8 +194,9 @@ class Tables:
 
 
 tables = Tables
-RegLayout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
-Layout = RegLayout | Tables
+if TYPE_CHECKING:  # aliases for annotations alone
+    RegLayout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
+    Layout = RegLayout | Tables
 
 
 @record(slots=False)

@@ -17,8 +17,8 @@ from __future__ import annotations
 import io
 TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
     from typing import BinaryIO
-from collections.abc import Iterable, Iterator
 
 from ..space import ConfigSpace, DumpError, Provenance
 from . import hexdump, inputs, lspci, sysfs

@@ -9,8 +9,11 @@ device, so concatenated dumps read as a multi-device file.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+TYPE_CHECKING = False  # no `typing`, no `collections` at start-up (issue 23): for the type checker
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    import re
+
 
 from ..lazyre import LazyPattern
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance

@@ -9,18 +9,87 @@ anything else unrecognized is an error at its line.
 
 from __future__ import annotations
 
-import re
 TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 if TYPE_CHECKING:
+    import re
+    from collections.abc import Callable, Iterable, Iterator
     from typing import BinaryIO
-from collections.abc import Iterable, Iterator
 
-from ..lazyre import LazyPattern
+from ..lazyre import MULTILINE, LazyPattern
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
 
-DEVICE = re.compile(r"^((?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])(?:\s+(.*))?$")
-ROW = re.compile(r"^([0-9a-fA-F]{2,3}):((?: [0-9a-fA-F]{2}){16})\s*$")
-ROW_LIKE = re.compile(r"^[0-9a-fA-F]{2,3}:")
+# The three line shapes, matched with string methods rather than `re` (whose import, with the
+# enum and functools it brings, was a tenth of a `show --json`). Each matches exactly what
+# its pattern, given beside it, matches: tests/test_lspci_lines.py holds them to `re`.
+_HEX = "0123456789abcdefABCDEF"
+
+
+def _hex(text: str) -> bool:
+    return bool(text) and not text.strip(_HEX)
+
+
+class _Groups(tuple):
+    """A match's groups, read as `re.Match.group(n)` reads them."""
+
+    def group(self, n: int = 0) -> str | None:
+        return self[n]
+
+
+class _Shape:
+    """`.match(line)`: the groups of the line as `re.compile(pattern).match` finds them, or None."""
+
+    def __init__(self, pattern: str, match: Callable[[str], _Groups | None]) -> None:
+        self.pattern, self.match = pattern, match
+
+
+def _match_device(line: str) -> _Groups | None:
+    colon = line.find(":")
+    if colon == 2:
+        end = 7
+    elif 4 <= colon <= 8 and _hex(line[:colon]):
+        end = colon + 8
+    else:
+        return None
+    slot = line[:end]  # [domain:]bus:dev.fn
+    if not (len(slot) == end and _hex(slot[end - 7:end - 5]) and slot[end - 5] == ":"
+            and _hex(slot[end - 4:end - 2]) and slot[end - 2] == "." and slot[end - 1] in "01234567"):
+        return None
+    rest = line[end:]
+    if not rest:
+        return _Groups((slot, slot, None))
+    text = rest.lstrip()  # `\s+` takes every leading whitespace character (newlines too)
+    if len(text) == len(rest):
+        return None
+    newline = text.find("\n")  # `(.*)` stops at a newline; `$` is the end, or a last newline
+    if newline >= 0 and newline != len(text) - 1:
+        return None
+    return _Groups((line[:len(line) - (newline >= 0)], slot, text[:newline] if newline >= 0 else text))
+
+
+def _match_row(line: str) -> _Groups | None:
+    colon = 2 if line[2:3] == ":" else 3 if line[3:4] == ":" else -1
+    if colon < 0 or not _hex(line[:colon]):
+        return None
+    body = line[colon + 1:colon + 49]
+    if (len(body) != 48 or body[::3] != " " * 16 or not _hex(body[1::3])
+            or not _hex(body[2::3])):
+        return None
+    rest = line[colon + 49:]
+    if rest and not rest.isspace():
+        return None
+    return _Groups((line, line[:colon], body))  # `\s*` takes a last newline too
+
+
+def _match_row_like(line: str) -> _Groups | None:
+    colon = 2 if line[2:3] == ":" else 3 if line[3:4] == ":" else -1
+    if colon < 0 or not _hex(line[:colon]):
+        return None
+    return _Groups((line[:colon + 1],))
+
+
+DEVICE = _Shape(r"^((?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7])(?:\s+(.*))?$", _match_device)
+ROW = _Shape(r"^([0-9a-fA-F]{2,3}):((?: [0-9a-fA-F]{2}){16})\s*$", _match_row)
+ROW_LIKE = _Shape(r"^[0-9a-fA-F]{2,3}:", _match_row_like)
 
 
 class _Device:
@@ -89,7 +158,7 @@ def _clip(line: str, width: int = 60) -> str:
 
 # ---------------------------------------------------------------- fast, recovering reader (survey)
 
-_DEVICE_AT = LazyPattern(r"^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](?=[ \t\r\n]|$)", re.M)
+_DEVICE_AT = LazyPattern(r"^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](?=[ \t\r\n]|$)", MULTILINE)
 _HEX_TO_X = str.maketrans({c: "x" for c in "0123456789abcdef"})
 _HEX_TO_X_BYTES = bytes.maketrans(b"0123456789abcdef", b"x" * 16)  # bytes.translate: a table, fast
 
@@ -265,6 +334,8 @@ class _Window:
 
 def _slot_literal(want: str) -> re.Pattern[bytes]:
     """`bus:dev.fn` of a normalized slot as it may be written (hex in either case)."""
+    import re
+
     _, bus, devfn = want.split(":")
     return re.compile(re.escape(f"{bus}:{devfn}".encode()), re.I)
 

@@ -4,13 +4,13 @@ what it unlinks, and a config space with a view's bytes."""
 
 from __future__ import annotations
 
-from enum import IntEnum
+from ..choices import IntChoice
 
 from ..layout import CapView, Kind, Region
 from ..space import ConfigSpace
 
 
-class Access(IntEnum):
+class Access(IntChoice):
     """What happens to a guest's access of one byte, as vfio-pci dispatches it."""
 
     VIRTUALIZED = 1  # served from vfio's virtual config (reads emulated, writes kept there)
