@@ -66,14 +66,16 @@ def _match_device(line: str) -> _Groups | None:
     return _Groups((line[:len(line) - (newline >= 0)], slot, text[:newline] if newline >= 0 else text))
 
 
+_SPACES16 = " " * 16
+
+
 def _match_row(line: str) -> _Groups | None:
     colon = 2 if line[2:3] == ":" else 3 if line[3:4] == ":" else -1
-    if colon < 0 or not _hex(line[:colon]):
+    if colon < 0:
         return None
     body = line[colon + 1:colon + 49]
-    if (len(body) != 48 or body[::3] != " " * 16 or not _hex(body[1::3])
-            or not _hex(body[2::3])):
-        return None
+    if len(body) != 48 or body[::3] != _SPACES16 or (line[:colon] + body[1::3] + body[2::3]).strip(_HEX):
+        return None  # one strip: the offset's digits and both digits of every byte are hex
     rest = line[colon + 49:]
     if rest and not rest.isspace():
         return None
