@@ -12,6 +12,7 @@ import gc
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding
 from textual.screen import Screen
@@ -67,9 +68,16 @@ class CapslotApp(App[None]):
         gc.unfreeze()  # the app's objects may be collected again once it is gone
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in NEVER:
+        if action in NEVER or not self.is_running:  # closing: see ExplorerScreen.check_action
             return False
         return super().check_action(action, parameters)
+
+    async def on_event(self, event: events.Event) -> None:
+        """Keys read before the app began to close are dropped once it is closing: Textual
+        would look them up on a screen stack it has already emptied (ScreenStackError)."""
+        if isinstance(event, events.Key) and not self.is_running:
+            return
+        await super().on_event(event)
 
     def exit(self, *args, **kw) -> None:  # type: ignore[override]
         """Quitting stops every file job at once (a dialog reading a FIFO): the process

@@ -49,6 +49,9 @@ class Dialog(ModalScreen[T], Generic[T]):
         self._accept: Callable[[Any], T | None] | None = None
         self.errors: list[BaseException] = []  # unexpected exceptions of jobs (shown, kept for tests)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.app.is_running  # closing: keys already read run nothing (ExplorerScreen.check_action)
+
     # ------------------------------------------------------------ closing once
 
     def close(self, result: T | None = None) -> None:

@@ -327,7 +327,11 @@ class ExplorerScreen(Screen[None]):
         self.app.action_help()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        """While the terminal is too small to draw the map, only quitting and help work."""
+        """While the terminal is too small to draw the map, only quitting and help work; and
+        none once the app is closing (keys already read are still handled while Textual takes
+        the screens down: an Escape held while quitting found the map gone, a traceback)."""
+        if not self.app.is_running:
+            return False
         return self.mode != "tiny" or action in ("quit_main", "help", "quit")
 
     # ------------------------------------------------------------ the verdict
