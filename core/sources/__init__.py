@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from typing import BinaryIO
 
 from ..space import ConfigSpace, DumpError, Provenance
-from . import hexdump, inputs, lspci, sysfs
+from . import inputs, lspci  # hexdump, sysfs and coe: imported for their inputs alone
 
 RAW_SIZES = (64, 256, 4096)
 SNIFF = 64 * 1024  # bytes looked at to decide the format
@@ -33,7 +33,13 @@ def _coe_parse(lines: Iterable[tuple[int, str]], source: str, fmt: str) -> Itera
     return coe.parse(lines, source, fmt)
 
 
-TEXT_PARSERS = {"lspci": lspci.parse, "hexdump": hexdump.parse, "xxd": hexdump.parse, "coe": _coe_parse}
+def _hexdump_parse(lines: Iterable[tuple[int, str]], source: str, fmt: str) -> Iterator[ConfigSpace]:
+    from . import hexdump  # for hexdump -C and xxd text only
+
+    return hexdump.parse(lines, source, fmt)
+
+
+TEXT_PARSERS = {"lspci": lspci.parse, "hexdump": _hexdump_parse, "xxd": _hexdump_parse, "coe": _coe_parse}
 
 __all__ = ["DumpError", "load", "load_one", "load_slot", "iter_devices", "detect", "select",
            "stream_slot", "RAW_SIZES"]
@@ -66,10 +72,14 @@ def detect(head: bytes) -> str | None:
             continue
         # both hex rows start with 7 hex digits: other lines never compile their patterns
         hex_row = len(line) > 7 and not line[:7].strip("0123456789abcdefABCDEF")
-        for name, probe in (("xxd", hexdump.XXD_ROW), ("hexdump", hexdump.HEXDUMP_ROW),
-                            ("lspci", lspci.ROW), ("lspci", lspci.DEVICE)):
-            if (hex_row or name == "lspci") and probe.match(line):
-                return name
+        if hex_row:
+            from . import hexdump
+
+            for name, probe in (("xxd", hexdump.XXD_ROW), ("hexdump", hexdump.HEXDUMP_ROW)):
+                if probe.match(line):
+                    return name
+        if lspci.ROW.match(line) or lspci.DEVICE.match(line):
+            return "lspci"
         if line.startswith((" ", "\t", "*")):
             continue
         return None  # the first significant line is none of ours
@@ -153,6 +163,8 @@ def _open(spec: str, stdin: BinaryIO | None) -> tuple[BinaryIO, int | None]:
 def iter_devices(spec: str, stdin: BinaryIO | None = None) -> Iterator[ConfigSpace]:
     """Every device of one input: a path, `-` (standard input) or `sysfs:BDF`."""
     if spec.startswith("sysfs:"):
+        from . import sysfs
+
         yield sysfs.read(spec[len("sysfs:"):])
         return
     stream, size = _open(spec, stdin)
