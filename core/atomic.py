@@ -15,7 +15,6 @@ import errno
 import io
 import os
 import re
-import secrets
 import stat
 import sys
 
@@ -47,7 +46,9 @@ def create_temp(path: str) -> tuple[int, str]:
             raise WriteError(path, "cannot write: is a directory")
         keep = stat.S_IMODE(mode)
     for _ in range(100):
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
+        # os.urandom(4).hex() is secrets.token_hex(4), without importing secrets (and with
+        # it hmac and hashlib) at start-up
+        tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.urandom(4).hex()}.tmp")
         try:
             # 0o666: the kernel takes the umask off, as for any file the user creates
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)

@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 
 from . import pciids, topology
 from .pciids import Identity, PciIds
+from .record import record
 from .sources.inputs import open_input, read_head
 from .space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
 
@@ -46,7 +46,7 @@ def devices_dir(root: str | None = None) -> str:
     return os.path.join(root or default_root(), "bus", "pci", "devices")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LiveDevice:
     """One device as sysfs describes it (no config byte beyond the first 64 was read)."""
 

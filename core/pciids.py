@@ -23,9 +23,9 @@ import gzip
 import io
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
+from .record import record
 from .space import ConfigSpace, DumpError
 
 SEARCH_PATHS = tuple(f"{d}/pci.ids{gz}" for d in ("/usr/share/misc", "/usr/share/hwdata",
@@ -311,7 +311,7 @@ def lspci_slot(slot: str) -> str:
     return slot if int(domain, 16) else rest
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Identity:
     """What lspci's name line is made of (from sysfs attributes or config bytes)."""
 

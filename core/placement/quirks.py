@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+from ..record import field, record, replace
 from ..space import ConfigSpace, DumpError
 
 SHIPPED = Path(__file__).with_name("quirks.toml")
@@ -41,7 +40,7 @@ def parse_ranges(text: str, source: str = "--ranges") -> tuple[tuple[int, int], 
     return tuple(parse_range(part, source) for part in text.split(",") if part.strip())
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class QuirkEntry:
     vendor: int
     devices: tuple[int, ...] | None  # None: any device
@@ -140,6 +139,8 @@ def load_file(path: str | Path, order_base: int = 0) -> list[QuirkEntry]:
     """The entries of one device-table file, in one pass (O(size)); at most MAX_BYTES and
     MAX_ENTRIES, and every value checked: what cannot be used is a DumpError with its line."""
     source = str(path)
+    import tomllib  # here: its parser and regexes cost start-up before any table is read
+
     text = _read(source)
     lines = _entry_lines(text)
     if len(lines) > MAX_ENTRIES:
@@ -265,7 +266,7 @@ def _present(path: Path) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class DeviceTable:
     entries: tuple[QuirkEntry, ...]
 
