@@ -24,6 +24,7 @@ import os
 import re
 
 from . import pciids, topology
+from .lazyre import LazyPattern
 from .pciids import Identity, PciIds
 from .record import record
 from .sources.inputs import open_input, read_head
@@ -31,10 +32,10 @@ from .space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_sl
 
 UNPRIVILEGED_BYTES = 64  # what the kernel gives a reader without CAP_SYS_ADMIN
 MAX_ATTRIBUTE = 64  # bytes read of an attribute file: "0x020000\n" is 9
-_SLOT = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
-_ROOT_BUS = re.compile(r"^pci[0-9a-f]{4,8}:[0-9a-f]{2}$")
-_HEX = re.compile(r"^0x[0-9a-fA-F]{1,8}$")
-_REGISTER = re.compile(r"^(?:0x)?[0-9a-fA-F]{1,16}$")  # a 64-bit register, as %llx prints it
+_SLOT = LazyPattern(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
+_ROOT_BUS = LazyPattern(r"^pci[0-9a-f]{4,8}:[0-9a-f]{2}$")
+_HEX = LazyPattern(r"^0x[0-9a-fA-F]{1,8}$")
+_REGISTER = LazyPattern(r"^(?:0x)?[0-9a-fA-F]{1,16}$")  # a 64-bit register, as %llx prints it
 ATTRIBUTES = ("vendor", "device", "class", "revision", "subsystem_vendor", "subsystem_device")
 
 
