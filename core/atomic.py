@@ -14,10 +14,10 @@ import contextlib
 import errno
 import io
 import os
-import re
 import stat
 import sys
 
+from .lazyre import LazyPattern
 from .space import DumpError
 
 
@@ -82,7 +82,7 @@ def discard(tmp: str) -> None:
 
 # ---------------------------------------------------------------- the one output writer
 
-_FD_ALIAS = re.compile(r"/(?:dev/(stdout|stderr|fd/(\d+))|proc/self/fd/(\d+))")
+_FD_ALIAS = LazyPattern(r"/(?:dev/(stdout|stderr|fd/(\d+))|proc/self/fd/(\d+))")
 _IN_PLACE_FLAGS = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | os.O_CLOEXEC
 
 
