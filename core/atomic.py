@@ -14,11 +14,10 @@ import contextlib
 import errno
 import io
 import os
-import re
-import secrets
 import stat
 import sys
 
+from .lazyre import LazyPattern
 from .space import DumpError
 
 
@@ -47,7 +46,9 @@ def create_temp(path: str) -> tuple[int, str]:
             raise WriteError(path, "cannot write: is a directory")
         keep = stat.S_IMODE(mode)
     for _ in range(100):
-        tmp = os.path.join(directory, f".{os.path.basename(path)}.{secrets.token_hex(4)}.tmp")
+        # os.urandom(4).hex() is secrets.token_hex(4), without importing secrets (and with
+        # it hmac and hashlib) at start-up
+        tmp = os.path.join(directory, f".{os.path.basename(path)}.{os.urandom(4).hex()}.tmp")
         try:
             # 0o666: the kernel takes the umask off, as for any file the user creates
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
@@ -81,7 +82,7 @@ def discard(tmp: str) -> None:
 
 # ---------------------------------------------------------------- the one output writer
 
-_FD_ALIAS = re.compile(r"/(?:dev/(stdout|stderr|fd/(\d+))|proc/self/fd/(\d+))")
+_FD_ALIAS = LazyPattern(r"/(?:dev/(stdout|stderr|fd/(\d+))|proc/self/fd/(\d+))")
 _IN_PLACE_FLAGS = os.O_WRONLY | getattr(os, "O_NOCTTY", 0) | os.O_CLOEXEC
 
 

@@ -3,9 +3,8 @@ means, and what vfio-pci and the chosen VMM do with reads and writes there."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from .layout import Kind, Layout
+from .record import record
 from .registry.decode import decode_at
 from .views import Access
 
@@ -35,7 +34,7 @@ ACCESS_TEXT = {
 }
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class ByteFacts:
     offset: int
     value: int | None  # None: not in the dump

@@ -37,10 +37,8 @@ and the source disagree, the source wins):
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
-
 from .ids import CAP_ID_EXP, EXT_PASID
+from .record import record
 from .registry import Space
 from .topology import BLOCKED as PATH_BLOCKED
 from .topology import OK as PATH_OK
@@ -48,7 +46,10 @@ from .topology import WARNING as PATH_WARNING
 from .verdicts import Verdict
 from .topology import PCI_EXP_DEVCAP2, PCI_EXP_DEVCAP2_EE_PREFIX
 
+TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:
+    from typing import Any
+
     from .placement.auto import Placement
     from .plan import Plan
 
@@ -78,7 +79,7 @@ VF_ID = 0xFFFF  # an SR-IOV VF's Vendor and Device ID registers read 0xffff
 START_FAILURES = ("vmm_hang", "vmm_refuses", "qemu_abort", "qemu_start_fails")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Gate:
     """One gate's answer: its name, pass/fail/unknown, and why (the register and bit, or
     the source rule); for `unknown`, `check` says what to look at and how."""
@@ -95,7 +96,7 @@ class Gate:
         return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Feasibility:
     """The answer for one placement: the state that leads, and every gate behind it."""
 
@@ -339,7 +340,7 @@ def _layout(plan: Plan, p: Placement) -> Gate:
     return Gate("layout", PASS, f"{p.offset:#05x}: no collision, no live register")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Rule:
     """One gate: what it is called, which capabilities it concerns (None: every one), what a
     failure means, and how it is judged."""

@@ -22,19 +22,20 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 
 from . import pciids, topology
+from .lazyre import LazyPattern
 from .pciids import Identity, PciIds
+from .record import record
 from .sources.inputs import open_input, read_head
 from .space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
 
 UNPRIVILEGED_BYTES = 64  # what the kernel gives a reader without CAP_SYS_ADMIN
 MAX_ATTRIBUTE = 64  # bytes read of an attribute file: "0x020000\n" is 9
-_SLOT = re.compile(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
-_ROOT_BUS = re.compile(r"^pci[0-9a-f]{4,8}:[0-9a-f]{2}$")
-_HEX = re.compile(r"^0x[0-9a-fA-F]{1,8}$")
-_REGISTER = re.compile(r"^(?:0x)?[0-9a-fA-F]{1,16}$")  # a 64-bit register, as %llx prints it
+_SLOT = LazyPattern(r"^[0-9a-f]{4,8}:[0-9a-f]{2}:[0-9a-f]{2}\.[0-7]$")
+_ROOT_BUS = LazyPattern(r"^pci[0-9a-f]{4,8}:[0-9a-f]{2}$")
+_HEX = LazyPattern(r"^0x[0-9a-fA-F]{1,8}$")
+_REGISTER = LazyPattern(r"^(?:0x)?[0-9a-fA-F]{1,16}$")  # a 64-bit register, as %llx prints it
 ATTRIBUTES = ("vendor", "device", "class", "revision", "subsystem_vendor", "subsystem_device")
 
 
@@ -46,7 +47,7 @@ def devices_dir(root: str | None = None) -> str:
     return os.path.join(root or default_root(), "bus", "pci", "devices")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class LiveDevice:
     """One device as sysfs describes it (no config byte beyond the first 64 was read)."""
 

@@ -7,11 +7,11 @@ most 8 digits: anything else is refused with a message that says which form is e
 
 from __future__ import annotations
 
-import re
+from .lazyre import LazyPattern
 
 FORMS = "hex with or without 0x (ff8, 0xff8), or decimal with a leading 0d (0d4088)"
-_HEX = re.compile(r"^(?:0x)?([0-9a-f]{1,8})$")
-_DEC = re.compile(r"^0d([0-9]{1,10})$")
+_HEX = LazyPattern(r"^(?:0x)?([0-9a-f]{1,8})$")
+_DEC = LazyPattern(r"^0d([0-9]{1,10})$")
 
 
 def parse_number(text: str) -> int:

@@ -19,13 +19,13 @@ udev's hwdb for names pci.ids lacks; capslot does not.
 from __future__ import annotations
 
 import bisect
-import gzip
 import io
 import os
 import re
-from dataclasses import dataclass
 from functools import lru_cache
 
+from .lazyre import LazyPattern
+from .record import record
 from .space import ConfigSpace, DumpError
 
 SEARCH_PATHS = tuple(f"{d}/pci.ids{gz}" for d in ("/usr/share/misc", "/usr/share/hwdata",
@@ -35,13 +35,13 @@ MAX_LINE = 1022  # pciutils reads lines into 1024 bytes; a longer one is "Line t
 NAME_BUF = 128  # lspci's classbuf/devbuf: longer names are cut to 127 chars ending "..."
 SUBSYS_BUF = 256  # lspci's ssnamebuf for the Subsystem line
 
-_TOP = re.compile(rb"\n(?=[^\t\r\n #])")  # where every top-level line starts
+_TOP = LazyPattern(rb"\n(?=[^\t\r\n #])")  # where every top-level line starts
 # What a top-level line is: a vendor (`10ec  Realtek ...`), a class (`C 02  Network ...`),
 # a generic subsystem block (`S 10ec`); anything else only ends the block before it.
-_KIND = re.compile(rb"([0-9A-Fa-f]{4})[ \t]|C ([0-9A-Fa-f]{2})[ \t]|S ([0-9A-Fa-f]{4})[ \t]?[\r\n]")
-_NEXT_LEVEL1 = re.compile(rb"\n\t(?!\t)")  # the next line indented by exactly one tab
-_LEVEL2 = {4: re.compile(rb"\t\t([0-9A-Fa-f]{4})[ \t]([0-9A-Fa-f]{4})[ \t]"),
-           2: re.compile(rb"\t\t([0-9A-Fa-f]{2})[ \t]")}
+_KIND = LazyPattern(rb"([0-9A-Fa-f]{4})[ \t]|C ([0-9A-Fa-f]{2})[ \t]|S ([0-9A-Fa-f]{4})[ \t]?[\r\n]")
+_NEXT_LEVEL1 = LazyPattern(rb"\n\t(?!\t)")  # the next line indented by exactly one tab
+_LEVEL2 = {4: LazyPattern(rb"\t\t([0-9A-Fa-f]{4})[ \t]([0-9A-Fa-f]{4})[ \t]"),
+           2: LazyPattern(rb"\t\t([0-9A-Fa-f]{2})[ \t]")}
 
 
 def _hex_pattern(value: int, digits: int) -> bytes:
@@ -211,6 +211,8 @@ def read(path: str) -> PciIds:
                         missing="no such file (--pci-ids wants a pci.ids file)",
                         directory="is a directory (--pci-ids wants a pci.ids file)")
     if data[:2] == b"\x1f\x8b":
+        import gzip  # here: only a compressed pci.ids needs it
+
         try:
             with gzip.GzipFile(fileobj=io.BytesIO(data)) as unzipped:
                 data = unzipped.read(MAX_FILE + 1)
@@ -311,7 +313,7 @@ def lspci_slot(slot: str) -> str:
     return slot if int(domain, 16) else rest
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Identity:
     """What lspci's name line is made of (from sysfs attributes or config bytes)."""
 

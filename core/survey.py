@@ -18,14 +18,13 @@ import os
 import re
 import stat
 from collections import Counter
-from dataclasses import dataclass, field
-from typing import BinaryIO
 from collections.abc import Iterable, Iterator
 
 from .layout import Kind, Layout, build
 from .placement import DeviceTable, default_standing, parse_vcap
 from .capture import Peers
 from .plan import Plan
+from .record import record
 from .recordcache import RecordCache, confirmed, deciding_bytes, enabled
 from .report import device_object
 from .space import ConfigSpace, DumpError
@@ -34,6 +33,12 @@ from .verdicts import Verdict
 from .sources import RAW_SIZES, SNIFF, detect
 from .sources import lspci as lspci_source
 from .sources.inputs import standard_input
+
+TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
+if TYPE_CHECKING:
+    from typing import BinaryIO
+
+_DEFAULT = object()  # an __init__ default: "make the usual one"
 
 _encode = json.JSONEncoder(separators=(",", ":"), check_circular=False).encode  # compact lines
 _string = json.encoder.encode_basestring_ascii  # what _encode does with a str (ensure_ascii)
@@ -44,7 +49,7 @@ _DEVICE_START = re.compile(
     rb"\n(?=(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7][ \t\r\n])")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Block:
     """Whole devices of one lspci text file (or one whole non-lspci input)."""
 
@@ -183,14 +188,18 @@ def blocks(path: str | dict, stdin: BinaryIO | None = None) -> Iterator[Block | 
             stream.close()
 
 
-@dataclass
 class Analyzer:
     """Per-device analysis shared by every block (one per process)."""
 
-    table: DeviceTable
-    evidence: bool = False  # collect what --suggest-quirks needs
-    pasid: object = field(default_factory=lambda: parse_vcap("pasid"))
-    cache: RecordCache | None = field(default_factory=lambda: RecordCache() if enabled() else None)
+    __slots__ = ("table", "evidence", "pasid", "cache")
+
+    def __init__(self, table: DeviceTable, evidence: bool = False, pasid: object = _DEFAULT,
+                 cache: RecordCache | None | object = _DEFAULT) -> None:
+        self.table = table
+        self.evidence = evidence  # collect what --suggest-quirks needs
+        self.pasid = parse_vcap("pasid") if pasid is _DEFAULT else pasid
+        self.cache: RecordCache | None = ((RecordCache() if enabled() else None)
+                                          if cache is _DEFAULT else cache)  # type: ignore[assignment]
 
     def record(self, cs: ConfigSpace, peers: tuple[ConfigSpace, ...] = ()) -> tuple[dict, dict]:
         """The device's record, and the facts the summary counts. `peers`: the other devices
@@ -380,21 +389,21 @@ def failure_lines(summary: Summary) -> list[str]:
     return out
 
 
-@dataclass
 class Summary:
-    devices: int = 0
-    errors: int = 0
-    by_kind: Counter = field(default_factory=Counter)
-    by_vendor: Counter = field(default_factory=Counter)
-    ff8: Counter = field(default_factory=Counter)
-    chosen_by: Counter = field(default_factory=Counter)
-    feasibility: Counter = field(default_factory=Counter)  # works | not-synthesized | ...
-    data_gaps: int = 0
-    orphans: int = 0
-    unknown_ids: int = 0
-    hidden_guest: int = 0
-    no_slot: int = 0
-    failures: list[str] = field(default_factory=list)  # the first FAILURES_SHOWN errors
+    """The survey's counts, added to device by device."""
+
+    __slots__ = ("devices", "errors", "by_kind", "by_vendor", "ff8", "chosen_by", "feasibility",
+                 "data_gaps", "orphans", "unknown_ids", "hidden_guest", "no_slot", "failures")
+
+    def __init__(self) -> None:
+        self.devices = self.errors = 0
+        self.by_kind: Counter = Counter()
+        self.by_vendor: Counter = Counter()
+        self.ff8: Counter = Counter()
+        self.chosen_by: Counter = Counter()
+        self.feasibility: Counter = Counter()  # works | not-synthesized | ...
+        self.data_gaps = self.orphans = self.unknown_ids = self.hidden_guest = self.no_slot = 0
+        self.failures: list[str] = []  # the first FAILURES_SHOWN errors
 
     def add(self, f: dict) -> None:
         if f.get("error"):
@@ -417,14 +426,16 @@ class Summary:
 
 # ---------------------------------------------------------------- device-table suggestions
 
-@dataclass
 class QuirkEvidence:
     """What the survey saw of one model (vendor:device), for --suggest-quirks."""
 
-    devices: int = 0
-    where: list[str] = field(default_factory=list)  # a few examples
-    gaps: Counter = field(default_factory=Counter)  # (start, end) -> devices showing data there
-    sizes: Counter = field(default_factory=Counter)  # (id, offset, size) -> devices
+    __slots__ = ("devices", "where", "gaps", "sizes")
+
+    def __init__(self) -> None:
+        self.devices = 0
+        self.where: list[str] = []  # a few examples
+        self.gaps: Counter = Counter()  # (start, end) -> devices showing data there
+        self.sizes: Counter = Counter()  # (id, offset, size) -> devices
 
     def add(self, f: dict) -> None:
         self.devices += 1

@@ -8,9 +8,8 @@ the SVG and HTML pictures, the explorer's legend) reads it, so no character mean
 
 from __future__ import annotations
 
-from typing import NamedTuple
-
 from .layout import Kind, Layout
+from .record import NamedTuple
 from .space import CONFIG_SIZE
 from .views import Access
 

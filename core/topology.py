@@ -21,8 +21,7 @@ ought to be there but is not in the dump makes the path incomplete, and says so.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
+from .record import record, replace
 from .registry.model import PORT_TYPES, RCEC, ROOT_PORT, SWITCH_PORTS
 from .space import ConfigSpace
 from .walk import walk
@@ -40,7 +39,7 @@ MAX_DEPTH = 256  # more hops than buses means the bus numbers loop
 BLOCKED, UNKNOWN, WARNING, OK = "blocked", "unknown", "warning", "ok"
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Hop:
     """One function on the path: the device itself or a port above it."""
 
@@ -116,8 +115,6 @@ def hop(cs: ConfigSpace | None, slot: str | None, why_missing: str = "not readab
         ok, why = None, hop.note
     else:
         ok, why = acs(cs, hop.port_type)
-    from dataclasses import replace
-
     return replace(hop, acs=ok, acs_note=why)
 
 
@@ -155,7 +152,7 @@ def _prefix_hop(cs: ConfigSpace | None, slot: str | None, why_missing: str) -> H
                f"{where:#05x} = {cap2:#010x}")
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class UpstreamPath:
     """The device, the ports above it (the root's side first), and what is known."""
 
@@ -239,7 +236,7 @@ def _bus(slot: str) -> tuple[int, int]:
     return int(domain, 16), int(bus, 16)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class _Bridge:
     index: int
     domain: int

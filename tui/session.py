@@ -19,17 +19,20 @@ from __future__ import annotations
 import os
 import stat
 from collections.abc import Iterable
-from dataclasses import dataclass, field, replace
-from typing import Any
 
 from capslot.core import planfile
 from capslot.core.layout import Layout, build
 from capslot.core.placement import DeviceTable, Finding, Placement, Rejected
 from capslot.core.placement.vcaps import VcapRequest
 from capslot.core.plan import Plan
+from capslot.core.record import field, record, replace
 from capslot.core.atomic import WriteError
 from capslot.core.space import ConfigSpace, DumpError
 from capslot.core.target import TargetSpec
+
+TYPE_CHECKING = False  # `typing` is for the type checker alone here
+if TYPE_CHECKING:
+    from typing import Any
 
 Slot = planfile.Pinned  # one placed capability: the request at its offset, and who chose it
 Placed = tuple[Slot, ...]
@@ -39,10 +42,15 @@ def pinned(request: VcapRequest, offset: int) -> VcapRequest:
     return replace(request, offset=offset, text=f"{request.name}@{offset:#x}")
 
 
-@dataclass(frozen=True, eq=False)
+@record(slots=False)
 class State:
     """What the explorer shows and saves, at one moment. Undo and redo hold the placements
     only: undo takes back a placement change, never a switch of device, view or VMM."""
+
+    # a state equals only itself (what `@dataclass(eq=False)` gave): no field-by-field
+    # comparison of every device's bytes
+    __eq__ = object.__eq__
+    __hash__ = object.__hash__
 
     devices: tuple[ConfigSpace, ...]
     index: int = 0

@@ -24,8 +24,7 @@ the QEMU properties libvirt has no element for; a hostdev's user alias starts wi
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
+TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:
     from ..target import TargetSpec
 

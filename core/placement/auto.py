@@ -22,10 +22,8 @@ the order they were asked in never changes an offset.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from collections.abc import Callable
-
 from ..layout import Kind
+from ..record import record, replace
 from ..registry import Space
 from ..verdicts import Verdict
 from .validate import (
@@ -34,8 +32,12 @@ from .validate import (
 )
 from .vcaps import VcapRequest
 
+TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
-@dataclass(frozen=True, slots=True)
+
+@record
 class Rejected:
     offset: int
     reason: str
@@ -58,7 +60,7 @@ RULE_WHY = {
 }
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Placement:
     vcap: VcapRequest
     offset: int | None  # None: no safe slot

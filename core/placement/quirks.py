@@ -12,18 +12,18 @@ from __future__ import annotations
 
 import os
 import re
-import tomllib
-from dataclasses import dataclass, field, replace
 from functools import cached_property
 from pathlib import Path
 
+from ..lazyre import LazyPattern
+from ..record import field, record, replace
 from ..space import ConfigSpace, DumpError
 
 SHIPPED = Path(__file__).with_name("quirks.toml")
 KEYS = {"vendor", "device", "subsystem_vendor", "subsystem_device", "revision", "class",
         "reserved", "available", "sizes", "source", "offsets", "name"}
-_RANGE = re.compile(r"^\s*(0x[0-9a-fA-F]+|[0-9a-fA-F]+)\s*-\s*(0x[0-9a-fA-F]+|[0-9a-fA-F]+)\s*$")
-_SIZE_KEY = re.compile(r"^\s*(0x[0-9a-fA-F]+)\s*@\s*(0x[0-9a-fA-F]+)\s*$")
+_RANGE = LazyPattern(r"^\s*(0x[0-9a-fA-F]+|[0-9a-fA-F]+)\s*-\s*(0x[0-9a-fA-F]+|[0-9a-fA-F]+)\s*$")
+_SIZE_KEY = LazyPattern(r"^\s*(0x[0-9a-fA-F]+)\s*@\s*(0x[0-9a-fA-F]+)\s*$")
 
 
 def parse_range(text: str, source: str, line: int | None = None) -> tuple[int, int]:
@@ -41,7 +41,7 @@ def parse_ranges(text: str, source: str = "--ranges") -> tuple[tuple[int, int], 
     return tuple(parse_range(part, source) for part in text.split(",") if part.strip())
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class QuirkEntry:
     vendor: int
     devices: tuple[int, ...] | None  # None: any device
@@ -96,7 +96,7 @@ class QuirkEntry:
 
 MAX_BYTES = 32 << 20  # bytes of one device-table file: MAX_ENTRIES of 512 bytes (the shipped ones average 325)
 MAX_ENTRIES = 65_536  # [[device]] entries in one file
-_DEVICE_HEADER = re.compile(r"^[ \t]*\[\[[ \t]*device[ \t]*\]\]", re.M)
+_DEVICE_HEADER = LazyPattern(r"^[ \t]*\[\[[ \t]*device[ \t]*\]\]", re.M)
 _U16, _U8, _CLASS = 0xFFFF, 0xFF, 0xFFFFFF
 
 
@@ -140,6 +140,8 @@ def load_file(path: str | Path, order_base: int = 0) -> list[QuirkEntry]:
     """The entries of one device-table file, in one pass (O(size)); at most MAX_BYTES and
     MAX_ENTRIES, and every value checked: what cannot be used is a DumpError with its line."""
     source = str(path)
+    import tomllib  # here: its parser and regexes cost start-up before any table is read
+
     text = _read(source)
     lines = _entry_lines(text)
     if len(lines) > MAX_ENTRIES:
@@ -209,7 +211,7 @@ def _entry(entry: dict, source: str, line: int | None, n: int, order: int) -> Qu
                       source, order, _offset_warnings(offsets, where, source, line))
 
 
-_RAW_VCAP = re.compile(r"0x[0-9a-f]{1,4}")  # a raw extended ID, as `--add 0x1f:10` names it
+_RAW_VCAP = LazyPattern(r"0x[0-9a-f]{1,4}")  # a raw extended ID, as `--add 0x1f:10` names it
 
 
 def _offset_warnings(offsets: tuple[tuple[str, int], ...], where: str, source: str,
@@ -265,7 +267,7 @@ def _present(path: Path) -> bool:
     return True
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class DeviceTable:
     entries: tuple[QuirkEntry, ...]
 

@@ -14,10 +14,10 @@ the virtual ones too, and no loop may appear (`check()`).
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
 
 from ..ids import ext_next, set_ext_next
 from ..layout import CapView, Kind, Layout, Region
+from ..record import record
 from ..registry import Certainty, Space, lookup
 from ..space import CONFIG_SIZE, STD_SIZE
 from ..views import with_bytes
@@ -26,7 +26,7 @@ from .auto import Placement
 
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Synthesis:
     layout: Layout  # the guest view with the virtual capabilities written and linked
     problems: tuple[str, ...]  # what the re-walk found wrong (empty: all good)

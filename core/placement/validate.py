@@ -15,12 +15,11 @@ Every finding names its severity and the bytes it concerns (docs/spec/design.md,
 from __future__ import annotations
 
 from bisect import bisect_left
-from dataclasses import dataclass, field, replace
 from functools import cached_property
-from typing import NamedTuple
 
 from ..ids import CAP_ID_EXP, CAP_ID_PCIX, CAP_ID_VNDR, EXT_DVSEC, EXT_VSEC
 from ..layout import Kind, Layout
+from ..record import NamedTuple, field, record, replace
 from ..registry import Space
 from ..verdicts import LISTED, Verdict, worst
 from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE
@@ -69,7 +68,7 @@ def repeatable(space: Space, cap_id: int) -> bool:
     return (space, cap_id) in REPEATABLE
 
 
-@dataclass(frozen=True)
+@record(slots=False)
 class Target:
     """Where placements go: a view of one device, and what is known about it."""
 

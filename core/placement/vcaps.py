@@ -10,15 +10,17 @@ QEMU writes for each, modelled from QEMU's source.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
-from collections.abc import Callable
-
 from ..numbers import parse_number, parse_offset
+from ..record import record
 from ..registry import Space, lookup
 from ..registry.decode import encode, encode_table
 from ..registry.model import bits, reg
 from ..space import DumpError
+
+TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 E, S = Space.EXTENDED, Space.STANDARD
 RAW_MAX_SIZE = 0xF00  # the extended space, 0x100-0xfff
@@ -107,7 +109,7 @@ def _vmd(size: int) -> bytes:
     return _vndr(VMD_SHADOW_LEN, data)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Template:
     name: str
     space: Space
@@ -141,7 +143,7 @@ TEMPLATES: dict[str, Template] = {t.name: t for t in (
 )}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class VcapRequest:
     """One virtual capability to place: a template (or raw ID), its size, maybe an offset."""
 

@@ -28,12 +28,15 @@ construct is imported inside the functions only: walking and mapping never pay f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from functools import lru_cache
 from collections.abc import Iterable, Mapping
-from typing import Any, NamedTuple
 
+from ..record import NamedTuple, record
 from .model import Bits, CapContext, CapSpec, Reg
+
+TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
+if TYPE_CHECKING:
+    from typing import Any
 
 _INT_WIDTHS = frozenset((1, 2, 4, 8))
 
@@ -173,7 +176,7 @@ def _compiled(regs: tuple[Reg, ...], shared: bool = False) -> _Compiled:
     return out
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class FieldValue:
     register: Reg
     field: Bits | None  # None: the register's whole value

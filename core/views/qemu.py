@@ -24,7 +24,6 @@ From docs/reference/vfio-qemu.md §2 and QEMU's source:
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
 
 from ..ids import EXT_ATS, EXT_REBAR, ext_next, set_ext_next
 from ..layout import CapView, Layout
@@ -35,6 +34,7 @@ from .model import recolour, with_bytes
 from .removals import QEMU_DROPS
 from .walks import EXT_WALKS
 
+TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:  # annotations only
     from . import QemuOptions
 

@@ -32,17 +32,18 @@ from __future__ import annotations
 import re
 import struct
 from functools import lru_cache
-from typing import TYPE_CHECKING, NamedTuple
 from collections.abc import Callable
 
 from ..ids import CAP_ID_EXP, CAP_ID_MSI, CAP_ID_PCIX, EXT_NEXT_MASK, ext_next, set_ext_next
 from ..layout import CapView, Layout
+from ..record import NamedTuple
 from ..registry import Space, lookup
 from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE, ConfigSpace
 from ..walk import Capability, cap_pointer_register, follow
 from .model import Access, recolour, with_bytes
 from .walks import RAW_EXT, RAW_STD
 
+TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:  # annotations only
     from . import KernelProfile
 

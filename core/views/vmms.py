@@ -26,13 +26,12 @@ crosvm) and `vmm_hang` (an unbounded walk around a loop, standard or extended). 
 from __future__ import annotations
 
 import struct
-from typing import TYPE_CHECKING
-from dataclasses import dataclass, field
 
 from ..ids import (
     CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_CAC, EXT_NEXT_MASK, EXT_PASID, ext_next,
 )
 from ..layout import CapView, Kind, Layout
+from ..record import field, record, replace
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
 from ..walk import STATUS_CAP_LIST, Problem, follow
@@ -41,6 +40,7 @@ from .qemu import guest_view as qemu_view
 from .removals import REMOVED, REMOVES
 from .walks import EXT_WALKS, STD_WALKS
 
+TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:  # annotations only
     from . import QemuOptions
 
@@ -49,7 +49,7 @@ CAC = EXT_CAC
 NAMES = {cap_id: r.name for cap_id, r in REMOVED.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Creates:
     """How a VMM synthesizes one virtual capability, as far as its source says."""
 
@@ -61,7 +61,7 @@ class Creates:
     #                          open pull request: the VMM does not create it)
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Vmm:
     """One VMM's guest view of a vfio-pci device: what it removes and how, what it creates."""
 
@@ -279,8 +279,6 @@ def guest_view(kernel: Layout, vmm_name: str, opts: QemuOptions) -> Layout:
     """The named VMM's guest view of a device whose kernel view is `kernel`."""
     vmm = VMMS[vmm_name]
     if vmm.style == "rebuild":
-        from dataclasses import replace
-
         layout = qemu_view(kernel, opts)
         loop_at = _std_loop(vmm, kernel.space.data)
         if loop_at is None:
@@ -383,7 +381,7 @@ def _relink_zero(data: bytearray, kernel_bytes: bytes, chain: list[int], removed
 
 # ---------------------------------------------------------------- one byte, as each VMM handles it
 
-@dataclass(frozen=True, slots=True)
+@record
 class ByteHandling:
     """What a VMM does with guest accesses to one config byte, by the rules above.
 

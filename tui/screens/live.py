@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Callable
-from dataclasses import replace
-from typing import Any
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -29,12 +26,18 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from capslot.core import host, pciids
 from capslot.core.pciids import PciIds
+from capslot.core.record import replace
 from capslot.core.space import DumpError
 from capslot.core.text import printable
 from capslot.tui.app import CapslotApp
 from capslot.tui.safe import rich_text
 from capslot.tui.session import Session
 from capslot.tui.upstream import path_text
+
+TYPE_CHECKING = False  # `typing` is for the type checker alone here
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 NOT_ROOT = ("Not root: the kernel lets this user read only the first 64 bytes of each "
             "device's config space (the header: no capability is in it). Run as root, or "

@@ -17,12 +17,15 @@ import select
 import stat
 import threading
 import time
-from dataclasses import replace
-from typing import BinaryIO
 
 from capslot.core import planfile
+from capslot.core.record import replace
 from capslot.core.sources import inputs, iter_devices, load
 from capslot.core.space import ConfigSpace, DumpError
+
+TYPE_CHECKING = False  # `typing` is for the type checker alone here
+if TYPE_CHECKING:
+    from typing import BinaryIO
 
 SLICE = 0.1  # seconds between two looks at the cancel flag
 WAIT = inputs.WAIT_SECONDS  # the longest wait for the next bytes of a FIFO or device

@@ -8,8 +8,6 @@ is 54 columns wide whatever the terminal: the explorer's layouts always give it 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -22,6 +20,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from capslot.core.layout import Kind, Layout
+from capslot.core.record import record
 from capslot.core.space import CONFIG_SIZE
 from capslot.core.textmap import VOCABULARY
 from capslot.core.views import Access
@@ -43,7 +42,7 @@ REACHES_DEVICE = Style(underline=True)
 GHOST_STYLE = {v: Style.parse(s) for v, s in VERDICT_STYLE.items()}
 
 
-@dataclass(frozen=True, slots=True)
+@record
 class Ghost:
     """A virtual capability being dragged: where, how long, and the validator's verdict."""
 

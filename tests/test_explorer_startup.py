@@ -1,0 +1,42 @@
+"""What the explorer imports before its first frame, beyond what Textual itself imports
+(issue 23): no module that only a later action needs (a plan file's JSON and hash, a TOML
+parser before a device table is read, a temporary name's `secrets`), and no class made by
+`dataclasses` (each costs six compiled functions at start-up; core.record stands for them)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+TEXTUAL = "import textual.app, textual.screen\nfrom textual.widgets import Footer, Header, Static\n"
+EXPLORER = ("from capslot.core.placement import DeviceTable\nfrom capslot.core.sources import load\n"
+            "from capslot.tui.app import CapslotApp\nfrom capslot.tui.session import Session\n")
+
+
+def probe(code: str) -> str:
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return out.stdout.strip().splitlines()[-1]
+
+
+def test_the_explorer_imports_no_module_it_needs_only_later():
+    unwanted = ("json", "hashlib", "secrets", "hmac", "tomllib", "gzip")
+    code = (TEXTUAL + "import sys\nbefore = set(sys.modules)\n" + EXPLORER
+            + f"print(sorted(m for m in {unwanted!r} if m in sys.modules and m not in before))")
+    assert probe(code) == "[]"
+
+
+def test_the_device_table_brings_its_toml_parser_when_it_is_read():
+    code = (TEXTUAL + EXPLORER + "import sys\nhad = 'tomllib' in sys.modules\n"
+            "table = DeviceTable.load(use_overlay=False)\n"
+            "print(had, 'tomllib' in sys.modules, len(table.entries) > 0)")
+    assert probe(code) == "False True True"
+
+
+def test_no_class_on_the_explorer_path_is_a_dataclass():
+    code = (TEXTUAL + EXPLORER + "import sys\n"
+            "made = sorted(f'{name}.{cls.__qualname__}' for name, module in list(sys.modules.items())\n"
+            "              if name.startswith('capslot') for cls in vars(module).values()\n"
+            "              if isinstance(cls, type) and cls.__module__ == name\n"
+            "              and '__dataclass_params__' in cls.__dict__)\n"
+            "print(made)")
+    assert probe(code) == "[]"
