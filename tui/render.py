@@ -11,6 +11,9 @@ import re
 from typing import Any
 
 from rich import box
+from rich._pick import pick_bool
+from rich.cells import cell_len
+from rich._ratio import ratio_reduce
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
@@ -46,7 +49,189 @@ class Table(RichTable):
             self.title = Text(self.title, style=Style.pick_first(self.title_style, "table.title"))
         if isinstance(self.caption, str):
             self.caption = Text(self.caption, style=Style.pick_first(self.caption_style, "table.caption"))
-        yield from super().__rich_console__(console, options)
+        drawn = self._drawn(console, options)
+        if drawn is None:
+            yield from super().__rich_console__(console, options)
+        else:
+            yield from drawn
+
+    def _drawn(self, console: Console, options: ConsoleOptions) -> list[Segment] | None:
+        """The segments Rich's Table yields, drawn here where the table is plain: every cell
+        (and header) a Text of one line, as many cells wide as it has characters, no row or
+        column styles beyond Rich's defaults. Rich lays out each cell with a Padding, two
+        measurements and a wrap, through generic renderable machinery (a 19-row chain table:
+        ~20 ms); the steps here are the same (widths as Table._calculate_column_widths, a
+        cell's lines as Text.wrap makes them, the same Style sums), done once per cell.
+        tests/test_table_segments.py holds the two to the same segments. None: Rich draws it."""
+        columns = self.columns
+        if (not columns or self.expand or self.width is not None or self.show_footer
+                or self.show_lines or self.leading or self.row_styles
+                or any(r.style is not None or r.end_section for r in self.rows)):
+            return None
+        show_header = self.show_header
+        grid = [([c.header] if show_header else []) + c._cells for c in columns]
+        if not grid[0]:
+            return None  # no header, no rows: Rich makes each column as wide as it may be
+        extra_width = self._extra_width
+        available = options.max_width - extra_width
+        natural, pads = [], []
+        for i, (column, cells) in enumerate(zip(columns, grid, strict=True)):
+            if (column.width is not None or column.min_width is not None or column.max_width
+                    is not None or column.ratio is not None or column.overflow == "ignore"
+                    or column.justify not in _JUSTIFIED or column.vertical not in _VERTICAL):
+                return None
+            widest = 0
+            for cell in cells:
+                if type(cell) is not Text or cell.justify is not None or cell.overflow is not None \
+                        or cell.end != "\n":
+                    return None
+                plain = cell.plain
+                if not plain.isprintable() or cell_len(plain) != len(plain):  # \n, \t, wide...
+                    return None
+                widest = max(widest, len(plain))
+            _, right, _, left = self._cell_padding(i)
+            if available - left - right < 1:
+                return None
+            natural.append(min(widest + left + right, available))
+            pads.append((left, right))
+        widths = [w or 1 for w in natural]
+        if sum(widths) > available:  # Rich's shrinking, then each column measured again
+            widths = self._collapse_widths(
+                widths, [column.width is None and not column.no_wrap for column in columns], available)
+            if sum(widths) > available:
+                widths = ratio_reduce(sum(widths) - available, [1] * len(widths), widths, widths)
+            widths = [w if w - left - right < 1 else min(w, n)
+                      for w, n, (left, right) in zip(widths, natural, pads, strict=True)]
+        table_width = sum(widths) + extra_width
+        if self.min_width is not None and table_width < self.min_width:
+            return None
+        get_style = console.get_style
+        border = get_style(self.style or "") + get_style(self.border_style or "")
+        row_style = Style.null()  # no row styles (above): Rich's style of every row
+        header_style = get_style(self.header_style or "")
+        body_styles = [get_style(c.style or "") + row_style for c in columns]
+        head_styles = [header_style + get_style(c.header_style) for c in columns]
+        pad_style = get_style("none")
+        drawn_rows: list[list[list[list[Segment]]]] = []
+        for index, row in enumerate(zip(*grid, strict=True)):
+            header = show_header and index == 0
+            cells = []
+            for cell, width, (left, right), column, style in zip(
+                    row, widths, pads, columns, head_styles if header else body_styles, strict=True):
+                inner = width - left - right
+                if inner < 1:
+                    return None
+                lines = _cell_lines(console, cell, inner, column, style)
+                if lines is None:
+                    return None
+                if left or right:  # Padding's spaces, styled "none", then the cell's style
+                    space = style + pad_style if style else pad_style
+                    before = [Segment(" " * left, space)] if left else []
+                    after = [Segment(" " * right, space)] if right else []
+                    lines = [before + line + after for line in lines]
+                cells.append(lines)
+            height = max(len(lines) for lines in cells)
+            if height > 1:
+                for n, (lines, width, column, style) in enumerate(zip(
+                        cells, widths, columns, head_styles if header else body_styles, strict=True)):
+                    blank = [[Segment(" " * width, style)]] * (height - len(lines))
+                    bottom = header or column.vertical == "bottom"
+                    cells[n] = blank + lines if bottom else lines + blank
+            drawn_rows.append(cells)
+        out: list[Segment] = []
+        render_options = options.update(width=table_width, highlight=self.highlight, height=None)
+        if self.title:
+            out += console.render(self.title, render_options.update(justify=self.title_justify))
+        _box = self.box.substitute(options, safe=pick_bool(self.safe_box, console.safe_box)) if self.box else None
+        _box = _box.get_plain_headed_box() if _box and not show_header else _box
+        edge = self.show_edge
+        if _box and edge:
+            out += (Segment(_box.get_top(widths), border), _NEWLINE)
+        for index, cells in enumerate(drawn_rows):
+            if _box:
+                left_edge, right_edge, divider = (
+                    (_box.head_left, _box.head_right, _box.head_vertical) if index == 0 else
+                    (_box.foot_left, _box.foot_right, _box.foot_vertical) if index == len(drawn_rows) - 1
+                    else (_box.mid_left, _box.mid_right, _box.mid_vertical))
+                between = Segment(divider, border if divider.strip() else row_style.background_style + border)
+                for line_no in range(len(cells[0])):
+                    if edge:
+                        out.append(Segment(left_edge, border))
+                    for n, lines in enumerate(cells):
+                        if n:
+                            out.append(between)
+                        out += lines[line_no]
+                    if edge:
+                        out.append(Segment(right_edge, border))
+                    out.append(_NEWLINE)
+            else:
+                for line_no in range(len(cells[0])):
+                    for lines in cells:
+                        out += lines[line_no]
+                    out.append(_NEWLINE)
+            if _box and index == 0 and show_header:
+                out += (Segment(_box.get_row(widths, "head", edge=edge), border), _NEWLINE)
+        if _box and edge:
+            out += (Segment(_box.get_bottom(widths), border), _NEWLINE)
+        if self.caption:
+            out += console.render(self.caption, render_options.update(justify=self.caption_justify))
+        return out
+
+    def _cell_padding(self, column_index: int) -> tuple[int, int, int, int]:
+        """(top, right, bottom, left) of a cell of the column, as Rich's Table pads it (left
+        and right are the same in every row)."""
+        top, right, bottom, left = self.padding
+        first, last = column_index == 0, column_index == len(self.columns) - 1
+        if self.collapse_padding and not first:
+            left = max(0, left - right)
+        if not self.pad_edge:
+            if first:
+                left = 0
+            if last:
+                right = 0
+        return top, right, bottom, left
+
+
+_JUSTIFIED = ("left", "center", "right")
+_VERTICAL = ("top", "bottom")
+_LINE_JOIN = Text("\n")
+
+
+def _cell_lines(console: Console, cell: Text, width: int, column, style: Style) -> list[list[Segment]] | None:
+    """A one-line cell's lines in a column `width` cells wide (its padding aside), with the
+    cell's style under the text's: what Text.__rich_console__, Padding and Console.render_lines
+    make of it in Rich's Table. None where a line would not be `width` wide."""
+    plain = cell.plain
+    if len(plain) <= width:  # one line: Text.wrap divides nothing, Lines.justify pads it
+        line = cell.copy()
+        justify = column.justify
+        if justify == "left":
+            line.truncate(width, pad=True)
+        elif justify == "right":
+            line.rstrip()
+            line.pad_left(width - len(line.plain))
+        else:  # center
+            line.rstrip()
+            line.pad_left((width - len(line.plain)) // 2)
+            line.pad_right(width - len(line.plain))
+        segments = _LINE_JOIN.join([line]).render(console)
+        if not style:  # Console.render_lines applies no null style
+            return [list(segments)]
+        return [[Segment(text, style + text_style) for text, text_style, _ in segments]]
+    wrapped = cell.wrap(console, width, justify=column.justify, overflow=column.overflow,
+                        no_wrap=pick_bool(cell.no_wrap, column.no_wrap, False))
+    lines: list[list[Segment]] = [[]]
+    for text, text_style, _ in _LINE_JOIN.join(wrapped).render(console):
+        combined = style + text_style if style else text_style
+        while text:
+            part, newline, text = text.partition("\n")
+            if part:
+                lines[-1].append(Segment(part, combined))
+            if newline:
+                lines.append([])
+    if any(sum(len(s.text) for s in line) != width for line in lines):
+        return None
+    return lines
 
 
 # Red means a verdict (tui/colours.py): nothing else here is red.
