@@ -395,22 +395,23 @@ ACCESS_STYLE = {Access.VIRTUALIZED: "black on #a6d8ff", Access.READ_ONLY: "black
                 Access.WRITABLE: "black on #f0e442", Access.RAW: "bold white on #5f3f87"}
 
 
-def access_map(layout: Layout) -> Text:
+def access_map(layout: Layout) -> Runs:
     """Per DWORD, the most device-reaching access class of its bytes (views only)."""
-    text = Text()
+    pieces: list[tuple[str, str]] = []
+    add = pieces.append
     acc = layout.access
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
         base = row * 4 * DWORDS_PER_ROW
-        text.append(f"{base:03x} ", "dim")
+        add((f"{base:03x} ", "dim"))
         for d in range(DWORDS_PER_ROW):
             pos = base + 4 * d
             access = Access(max(acc[pos:pos + 4]))
-            text.append(ACCESS_SYMBOLS[access][0], ACCESS_STYLE[access])
-        text.append("\n")
+            add((ACCESS_SYMBOLS[access][0], ACCESS_STYLE[access]))
+        add(("\n", ""))
     for access, (sym, what) in ACCESS_SYMBOLS.items():
-        text.append(f" {sym} ", ACCESS_STYLE[access])
-        text.append(f" {what}\n")
-    return text
+        add((f" {sym} ", ACCESS_STYLE[access]))
+        add((f" {what}\n", ""))
+    return Runs(pieces)
 
 
 def reasons(layout: Layout) -> RenderableType | None:
