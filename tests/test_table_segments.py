@@ -1,8 +1,8 @@
 """The tables of the headless commands (tui.render.Table) draw plain tables themselves rather
-than through Rich's per-cell layout: what they yield must be what Rich's own Table yields for
-the same table, segment for segment (so the same bytes, coloured or not, and the same pictures
-exported), at every width: where columns fit, where Rich shrinks and wraps them, and where
-it must lay the table out itself."""
+than through Rich's Table: what they yield must be what Rich's Table yields for the same table,
+segment for segment (so the same bytes, coloured or not, and the same pictures exported), at
+every width: where columns fit, where Rich shrinks and wraps them, and where Rich must lay the
+table out itself. Rich is the truth here: each table is also built as a rich.table.Table."""
 
 from __future__ import annotations
 
@@ -33,29 +33,21 @@ def _console(width: int, colour: bool = True) -> Console:
                    soft_wrap=False, markup=False)
 
 
-class _AsRich:
-    """The same table, laid out by Rich's Table alone."""
-
-    def __init__(self, table: RichTable) -> None:
-        self.table = table
-
-    def __rich_console__(self, console, options):
-        return RichTable.__rich_console__(self.table, console, options)
-
-
 def _same_as_rich(table: render.Table, width: int) -> bool:
-    """The segments are Rich's; returns whether the table was drawn without Rich's layout."""
+    """The segments are those of Rich's Table; returns whether the table was drawn without it."""
     console = _console(width)
-    ours = list(console.render(table))  # (first: makes a str title Text, as Rich would)
-    assert ours == list(console.render(_AsRich(table))), width
+    ours = list(console.render(table))
+    rich_table = table.rich()
+    assert isinstance(rich_table, RichTable)
+    assert ours == list(console.render(rich_table)), width
     for colour in (True, False):  # and so the bytes printed
         printed = []
-        for renderable in (table, _AsRich(table)):
+        for renderable in (table, rich_table):
             c = _console(width, colour)
             c.print(renderable)
             printed.append(c.file.getvalue())
         assert printed[0] == printed[1]
-    return table._drawn(console, console.options) is not None
+    return table.plain and table._drawn(console, console.options) is not None
 
 
 # guest dumps (reasons, host layout), orphans, problems, long names, a wide chain
@@ -89,6 +81,28 @@ def test_the_knowledge_tables_are_rich_tables():
             _same_as_rich(table, width)
 
 
+def test_a_plain_table_takes_rich_tables_defaults():
+    """What a plain table leaves out is what Rich's Table would take."""
+    import inspect
+
+    from rich.table import Column
+
+    table = inspect.signature(RichTable).parameters
+    for name, value in render._TABLE_DEFAULTS.items():
+        assert table[name].default == value, name
+    assert (table["style"].default, table["header_style"].default) == ("none", "table.header")
+    assert table["border_style"].default is None and table["row_styles"].default is None
+    column = Column()
+    for name, value in render._COLUMN_DEFAULTS.items():
+        assert getattr(column, name) == value, name
+    assert (column.style, column.header_style) == ("", "")
+    grid = RichTable.grid(padding=(0, 2))
+    ours = render.Table.grid(padding=(0, 2))
+    assert {name: getattr(grid, name) for name in ours.options if name != "padding"} == \
+        {name: value for name, value in ours.options.items() if name != "padding"}
+    assert grid.padding == render._unpack(ours.options["padding"])
+
+
 words = st.text(alphabet=string.ascii_letters + "  ≥-_", max_size=14)
 styles = st.sampled_from(["", "bold", "red", "dim italic", "black on #a6d8ff"])
 
@@ -98,7 +112,7 @@ def tables(draw) -> render.Table:
     grid = draw(st.booleans())
     padding = draw(st.sampled_from([(0, 1), (0, 2), 0, (0, 1, 0, 3)]))
     if grid:
-        table = render.Table.grid(padding=padding, pad_edge=draw(st.booleans()))
+        table = render.Table.grid(padding=padding)
     else:
         table = render.Table(
             title=draw(st.none() | words), title_justify=draw(st.sampled_from(["left", "center", "right"])),
@@ -129,3 +143,24 @@ def tables(draw) -> render.Table:
 @given(tables(), st.sampled_from([100, 60, 40, 25, 14, 8]))
 def test_any_plain_table_is_drawn_as_rich_draws_it(table, width):
     _same_as_rich(table, width)
+
+
+PROBE = """
+import io, os, sys, contextlib
+os.environ["COLUMNS"] = {columns!r}
+from capslot.cli import main
+with contextlib.redirect_stdout(io.StringIO()):
+    main(["show", {dump!r}])
+print(sorted(m for m in ("rich.console", "rich.table", "fractions", "decimal") if m in sys.modules))
+"""
+
+
+@pytest.mark.parametrize("columns", ["80", "200"])
+def test_rich_show_never_imports_richs_table(columns):
+    """Its tables are plain: Rich's Table (with fractions and decimal, ~5 ms) is not imported."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", PROBE.format(columns=columns, dump=f"sample_dumps/{DUMPS[0]}.txt")],
+                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
+    assert out == "['rich.console']"
