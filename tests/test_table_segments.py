@@ -161,6 +161,6 @@ def test_rich_show_never_imports_richs_table(columns):
     import subprocess
     import sys
 
-    out = subprocess.run([sys.executable, "-c", PROBE.format(columns=columns, dump=f"sample_dumps/{DUMPS[0]}.txt")],
-                         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
-    assert out == "['rich.console']"
+    probe = PROBE.format(columns=columns, dump=f"sample_dumps/{DUMPS[0]}.txt")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "['rich.console']"

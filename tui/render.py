@@ -282,7 +282,8 @@ def _collapse_widths(widths: list[int], wrapable: list[bool], max_width: int) ->
                       for width, wrap in zip(widths, wrapable, strict=True)]
             if not any(ratios) or not difference:
                 break
-            widths = _ratio_reduce(excess_width, ratios, [min(excess_width, difference)] * len(widths), widths)
+            most = [min(excess_width, difference)] * len(widths)
+            widths = _ratio_reduce(excess_width, ratios, most, widths)
             total_width = sum(widths)
             excess_width = total_width - max_width
     return widths
@@ -313,7 +314,8 @@ _VERTICAL = ("top", "bottom")
 _LINE_JOIN = Text("\n")
 
 
-def _cell_lines(console: Console, cell: Text, width: int, column: dict[str, Any], style: Style) -> list[list[Segment]] | None:
+def _cell_lines(console: Console, cell: Text, width: int, column: dict[str, Any],
+                style: Style) -> list[list[Segment]] | None:
     """A one-line cell's lines in a column `width` cells wide (its padding aside), with the
     cell's style under the text's: what Text.__rich_console__, Padding and Console.render_lines
     make of it in Rich's Table. None where a line would not be `width` wide."""
