@@ -8,6 +8,7 @@ Text that comes from a dump (device lines, file names) only ever enters Rich as
 from __future__ import annotations
 
 import re
+from math import ceil
 from typing import Any
 
 from rich import box
@@ -145,15 +146,21 @@ class Table:
             natural.append(min(widest + left + right, available))
             pads.append((left, right))
         widths = [w or 1 for w in natural]
-        if sum(widths) > available:  # Rich's shrinking, then each column measured again
+        total = sum(widths)
+        if total > available:  # Rich's shrinking, then each column measured again
             widths = _collapse_widths(widths, [not c["no_wrap"] for c in columns], available)
             if sum(widths) > available:
                 widths = _ratio_reduce(sum(widths) - available, [1] * len(widths), widths, widths)
+            total = sum(widths)  # (Rich's total: before the measuring again)
             widths = [w if w - left - right < 1 else min(w, n)
                       for w, n, (left, right) in zip(widths, natural, pads, strict=True)]
+        min_width = o["min_width"]
+        if min_width is not None and total < min_width - extra_width:  # Rich widens it
+            if not sum(widths):
+                return None
+            room = min(min_width - extra_width, available) - total
+            widths = [w + more for w, more in zip(widths, _ratio_distribute(room, widths), strict=True)]
         table_width = sum(widths) + extra_width
-        if o["min_width"] is not None and table_width < o["min_width"]:
-            return None
         get_style = console.get_style
         # Rich's defaults: the table's style "none", no border style, the header's style
         # "table.header", no column styles, no row styles
@@ -306,6 +313,19 @@ def _ratio_reduce(total: int, ratios: list[int], maximums: list[int], values: li
             total_ratio -= ratio
         else:
             result.append(value)
+    return result
+
+
+def _ratio_distribute(total: int, ratios: list[int]) -> list[int]:
+    """rich._ratio.ratio_distribute (no minimums): `total` shared in proportion to `ratios`."""
+    total_ratio = sum(ratios)
+    remaining = total
+    result: list[int] = []
+    for ratio in ratios:
+        share = max(0, ceil(ratio * remaining / total_ratio)) if total_ratio > 0 else remaining
+        result.append(share)
+        total_ratio -= ratio
+        remaining -= share
     return result
 
 
