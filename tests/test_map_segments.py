@@ -13,7 +13,7 @@ from rich.text import Text
 from capslot.core.layout import build
 from capslot.core.sources import load
 from capslot.core.views import view
-from capslot.tui.render import byte_map
+from capslot.tui.render import access_map, byte_map
 
 
 def _printed(renderable, width: int, colour: bool) -> str:
@@ -39,5 +39,16 @@ def test_the_map_prints_as_rich_prints_its_text(name, width):
     for layout in (build(cs), view(build(cs), "vfio")):
         runs = byte_map(layout)
         assert runs.plain == _as_text(runs).plain
+        for colour in (True, False):
+            assert _printed(runs, width, colour) == _printed(_as_text(runs), width, colour), (width, colour)
+
+
+@pytest.mark.parametrize("name", ["intel_0d93_cxl_dvsec", "realtek_rtl8168_nic_b"])
+@pytest.mark.parametrize("width", [200, 80, 68, 67, 40])
+def test_the_access_map_prints_as_rich_prints_its_text(name, width):
+    """`show --view vfio|guest`: the guest accesses per DWORD, drawn the same way."""
+    (cs,) = load(f"sample_dumps/{name}.txt")
+    for kind in ("vfio", "guest"):
+        runs = access_map(view(build(cs), kind))
         for colour in (True, False):
             assert _printed(runs, width, colour) == _printed(_as_text(runs), width, colour), (width, colour)

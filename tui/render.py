@@ -8,14 +8,16 @@ Text that comes from a dump (device lines, file names) only ever enters Rich as
 from __future__ import annotations
 
 import re
+from math import ceil
 from typing import Any
 
 from rich import box
+from rich._pick import pick_bool
+from rich.cells import cell_len
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.measure import Measurement
 from rich.segment import Segment
 from rich.style import Style
-from rich.table import Table as RichTable
 from rich.text import Span, Text
 
 from capslot.core.layout import Kind, Layout
@@ -28,25 +30,346 @@ from capslot.core.views import Access
 from capslot.core.verdicts import Verdict
 from capslot.tui.colours import REGION_STYLE, SEVERITY_STYLE, VERDICT_TEXT, cap_colour, cap_colours, cap_style
 
-class Table(RichTable):
-    """Rich's Table, its str cells, headers, title and caption made Text as Rich would make them
-    (the same style, the same bytes out) but without Console.render_str: with the console's
-    emoji on (the default) it looks for `:name:` in every string, loading Rich's table of
-    3,600 emoji names on every `show`, and would turn such a name in a device's words into an
-    emoji. Text is printed as written."""
 
-    def add_column(self, header: Any = "", *args: Any, **kwargs: Any) -> None:
-        super().add_column(Text(header) if isinstance(header, str) else header, *args, **kwargs)
+class Table:
+    """A table for Rich to print, as rich.table.Table's arguments, columns and rows. Where the
+    table is plain (below: `_drawn`), it is drawn here, one pass per cell, to the segments
+    Rich's Table yields for it; otherwise (and for anything that asks for `columns`) it is
+    the Rich Table made of the same (`rich()`). Rich's Table lays out every cell through a
+    Padding, two measurements and a wrap (the 19-row chain table of a CXL device: ~20 ms of
+    a ~100 ms `show`), and importing it imports fractions and decimal; a `show` whose tables
+    are plain never imports it. tests/test_table_segments.py holds the two to the same
+    segments, for the tables of the commands and generated ones.
 
-    def add_row(self, *renderables: Any, **kwargs: Any) -> None:
-        super().add_row(*(Text(r) if isinstance(r, str) else r for r in renderables), **kwargs)
+    Str cells, headers, title and caption are made Text as Rich would make them (the same
+    style, the same bytes out) but without Console.render_str: with the console's emoji on
+    (the default) it looks for `:name:` in every string, loading Rich's table of 3,600 emoji
+    names on every `show`, and would turn such a name in a device's words into an emoji.
+    Text is printed as written."""
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options  # rich.table.Table's keyword arguments
+        self.caption = options.pop("caption", None)
+        self.column_options: list[dict[str, Any]] = []
+        self.headers: list[Any] = []
+        self.rows: list[list[Any]] = []
+        self.row_options: list[dict[str, Any]] = []
+        self.plain = options.keys() <= _TABLE_DEFAULTS.keys()  # False: Rich lays it out
+        title = options.get("title")
+        if isinstance(title, str):  # the style Rich gives a str title
+            options["title"] = Text(title, style=Style.pick_first(options.get("title_style"), "table.title"))
+
+    @classmethod
+    def grid(cls, padding: Any = 0) -> Table:
+        """Rich's Table.grid: no box, header or edge; padding collapsed."""
+        return cls(box=None, padding=padding, collapse_padding=True, show_header=False,
+                   show_edge=False, pad_edge=False)
+
+    def add_column(self, header: Any = "", **options: Any) -> None:
+        self.headers.append(Text(header) if isinstance(header, str) else header)
+        self.column_options.append(options)
+        self.plain = self.plain and options.keys() <= _COLUMN_DEFAULTS.keys()
+
+    def add_row(self, *renderables: Any, **options: Any) -> None:
+        if options or len(renderables) != len(self.headers):
+            self.plain = False  # a row style, a section end, missing cells: Rich's
+        self.rows.append([Text(r) if isinstance(r, str) else r for r in renderables])
+        self.row_options.append(options)
+
+    def rich(self) -> Any:
+        """The rich.table.Table of the same arguments, columns and rows."""
+        from rich.table import Table as RichTable
+
+        table = RichTable(caption=self._caption(), **self.options)
+        for header, column in zip(self.headers, self.column_options, strict=True):
+            table.add_column(header, **column)
+        for row, row_options in zip(self.rows, self.row_options, strict=True):
+            table.add_row(*row, **row_options)
+        return table
+
+    def _caption(self) -> Any:
+        if isinstance(self.caption, str):  # the style Rich gives a str caption
+            self.caption = Text(self.caption, style=Style.pick_first(self.options.get("caption_style"),
+                                                                     "table.caption"))
+        return self.caption
+
+    @property
+    def columns(self) -> list:
+        """Rich's columns of the table (their cells)."""
+        return self.rich().columns
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return self.rich().__rich_measure__(console, options)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        if isinstance(self.title, str):  # the styles Rich gives a str title and caption
-            self.title = Text(self.title, style=Style.pick_first(self.title_style, "table.title"))
-        if isinstance(self.caption, str):
-            self.caption = Text(self.caption, style=Style.pick_first(self.caption_style, "table.caption"))
-        yield from super().__rich_console__(console, options)
+        drawn = self._drawn(console, options) if self.plain else None
+        if drawn is None:
+            yield self.rich()
+        else:
+            yield from drawn
+
+    def _drawn(self, console: Console, options: ConsoleOptions) -> list[Segment] | None:
+        """The segments Rich's Table yields for the table, where it is plain: every cell (and
+        header) a Text of one line, as many cells wide as it has characters, no styles of
+        rows or columns. The steps are Rich's (the widths of Table._calculate_column_widths,
+        a cell's lines as Text.wrap and Lines.justify make them, the same Style sums), done
+        once per cell. None: Rich lays it out."""
+        o = {**_TABLE_DEFAULTS, **self.options}
+        columns = [{**_COLUMN_DEFAULTS, **c} for c in self.column_options]
+        if not columns or not self.rows and not o["show_header"]:
+            return None  # no cells: Rich makes each column as wide as it may be
+        caption = self._caption()
+        show_header = o["show_header"]
+        grid = [([header] if show_header else []) + [row[i] for row in self.rows]
+                for i, header in enumerate(self.headers)]
+        box_ = o["box"]
+        extra_width = (2 if box_ and o["show_edge"] else 0) + (len(columns) - 1 if box_ else 0)
+        available = options.max_width - extra_width
+        padding = _unpack(o["padding"])
+        natural, pads = [], []
+        for i, (column, cells) in enumerate(zip(columns, grid, strict=True)):
+            if column["justify"] not in _JUSTIFIED or column["vertical"] not in _VERTICAL \
+                    or column["overflow"] == "ignore":
+                return None
+            widest = 0
+            for cell in cells:
+                if type(cell) is not Text or cell.justify is not None or cell.overflow is not None \
+                        or cell.end != "\n":
+                    return None
+                plain = cell.plain
+                if not plain.isprintable() or cell_len(plain) != len(plain):  # \n, \t, wide...
+                    return None
+                widest = max(widest, len(plain))
+            left, right = _cell_padding(padding, i, len(columns), o["collapse_padding"], o["pad_edge"])
+            if available - left - right < 1:
+                return None
+            natural.append(min(widest + left + right, available))
+            pads.append((left, right))
+        widths = [w or 1 for w in natural]
+        total = sum(widths)
+        if total > available:  # Rich's shrinking, then each column measured again
+            widths = _collapse_widths(widths, [not c["no_wrap"] for c in columns], available)
+            if sum(widths) > available:
+                widths = _ratio_reduce(sum(widths) - available, [1] * len(widths), widths, widths)
+            total = sum(widths)  # (Rich's total: before the measuring again)
+            widths = [w if w - left - right < 1 else min(w, n)
+                      for w, n, (left, right) in zip(widths, natural, pads, strict=True)]
+        min_width = o["min_width"]
+        if min_width is not None and total < min_width - extra_width:  # Rich widens it
+            if not sum(widths):
+                return None
+            room = min(min_width - extra_width, available) - total
+            widths = [w + more for w, more in zip(widths, _ratio_distribute(room, widths), strict=True)]
+        table_width = sum(widths) + extra_width
+        get_style = console.get_style
+        # Rich's defaults: the table's style "none", no border style, the header's style
+        # "table.header", no column styles, no row styles
+        border = get_style("none") + get_style("")
+        row_style = Style.null()
+        body_styles = [get_style("") + row_style] * len(columns)
+        head_styles = [get_style("table.header") + get_style("")] * len(columns)
+        pad_style = get_style("none")  # Padding's
+        drawn_rows: list[list[list[list[Segment]]]] = []
+        for index, row in enumerate(zip(*grid, strict=True)):
+            header = show_header and index == 0
+            cells = []
+            for cell, width, (left, right), column, style in zip(
+                    row, widths, pads, columns, head_styles if header else body_styles, strict=True):
+                inner = width - left - right
+                if inner < 1:  # Rich renders nothing in no width: the cell is blank lines
+                    cells.append([])
+                    continue
+                lines = _cell_lines(console, cell, inner, column, style)
+                if lines is None:
+                    return None
+                if left or right:  # Padding's spaces, styled "none", then the cell's style
+                    space = style + pad_style if style else pad_style
+                    before = [Segment(" " * left, space)] if left else []
+                    after = [Segment(" " * right, space)] if right else []
+                    lines = [before + line + after for line in lines]
+                cells.append(lines)
+            height = max(len(lines) for lines in cells)
+            if not height:
+                return None  # (Rich pads such a row with unstyled blanks)
+            for n, (lines, width, column, style) in enumerate(zip(
+                    cells, widths, columns, head_styles if header else body_styles, strict=True)):
+                if len(lines) < height:  # aligned as Rich aligns it, with the cell's style
+                    blank = [[Segment(" " * width, style)]] * (height - len(lines))
+                    bottom = header or column["vertical"] == "bottom"
+                    cells[n] = blank + lines if bottom else lines + blank
+            drawn_rows.append(cells)
+        out: list[Segment] = []
+        render_options = options.update(width=table_width, highlight=False, height=None)
+        if o["title"]:
+            out += console.render(o["title"], render_options.update(justify=o["title_justify"]))
+        _box = box_.substitute(options, safe=pick_bool(None, console.safe_box)) if box_ else None
+        _box = _box.get_plain_headed_box() if _box and not show_header else _box
+        edge = o["show_edge"]
+        if _box and edge:
+            out += (Segment(_box.get_top(widths), border), _NEWLINE)
+        for index, cells in enumerate(drawn_rows):
+            if _box:
+                left_edge, right_edge, divider = (
+                    (_box.head_left, _box.head_right, _box.head_vertical) if index == 0 else
+                    (_box.foot_left, _box.foot_right, _box.foot_vertical) if index == len(drawn_rows) - 1
+                    else (_box.mid_left, _box.mid_right, _box.mid_vertical))
+                between = Segment(divider, border if divider.strip() else row_style.background_style + border)
+                for line_no in range(len(cells[0])):
+                    if edge:
+                        out.append(Segment(left_edge, border))
+                    for n, lines in enumerate(cells):
+                        if n:
+                            out.append(between)
+                        out += lines[line_no]
+                    if edge:
+                        out.append(Segment(right_edge, border))
+                    out.append(_NEWLINE)
+            else:
+                for line_no in range(len(cells[0])):
+                    for lines in cells:
+                        out += lines[line_no]
+                    out.append(_NEWLINE)
+            if _box and index == 0 and show_header:
+                out += (Segment(_box.get_row(widths, "head", edge=edge), border), _NEWLINE)
+        if _box and edge:
+            out += (Segment(_box.get_bottom(widths), border), _NEWLINE)
+        if caption:
+            out += console.render(caption, render_options.update(justify="center"))
+        return out
+
+
+# rich.table.Table's defaults for the arguments a plain table may give (and _drawn reads);
+# tests/test_table_segments.py checks them against Rich's
+_TABLE_DEFAULTS: dict[str, Any] = {
+    "title": None, "title_justify": "center", "box": box.HEAVY_HEAD, "padding": (0, 1),
+    "collapse_padding": False, "pad_edge": True, "show_header": True, "show_edge": True,
+    "min_width": None}
+_COLUMN_DEFAULTS: dict[str, Any] = {"justify": "left", "vertical": "top", "overflow": "ellipsis",
+                                    "no_wrap": False}
+
+
+def _unpack(pad: Any) -> tuple[int, int, int, int]:
+    """(top, right, bottom, left) of a CSS-style padding, as rich.padding.Padding.unpack."""
+    if isinstance(pad, int):
+        return (pad, pad, pad, pad)
+    if len(pad) == 1:
+        return (pad[0],) * 4
+    if len(pad) == 2:
+        return (pad[0], pad[1], pad[0], pad[1])
+    top, right, bottom, left = pad
+    return (top, right, bottom, left)
+
+
+def _cell_padding(padding: tuple[int, int, int, int], index: int, count: int, collapse: bool,
+                  pad_edge: bool) -> tuple[int, int]:
+    """(left, right) spaces of a cell of column `index`, as Rich's Table pads it."""
+    _, right, _, left = padding
+    if collapse and index:
+        left = max(0, left - right)
+    if not pad_edge:
+        if index == 0:
+            left = 0
+        if index == count - 1:
+            right = 0
+    return left, right
+
+
+def _collapse_widths(widths: list[int], wrapable: list[bool], max_width: int) -> list[int]:
+    """Rich's Table._collapse_widths: the widest wrapable columns narrowed, in steps, until
+    the table fits or they are as narrow as the next."""
+    total_width = sum(widths)
+    excess_width = total_width - max_width
+    if any(wrapable):
+        while total_width and excess_width > 0:
+            max_column = max(width for width, wrap in zip(widths, wrapable, strict=True) if wrap)
+            second = max(width if wrap and width != max_column else 0
+                         for width, wrap in zip(widths, wrapable, strict=True))
+            difference = max_column - second
+            ratios = [1 if (width == max_column and wrap) else 0
+                      for width, wrap in zip(widths, wrapable, strict=True)]
+            if not any(ratios) or not difference:
+                break
+            most = [min(excess_width, difference)] * len(widths)
+            widths = _ratio_reduce(excess_width, ratios, most, widths)
+            total_width = sum(widths)
+            excess_width = total_width - max_width
+    return widths
+
+
+def _ratio_reduce(total: int, ratios: list[int], maximums: list[int], values: list[int]) -> list[int]:
+    """rich._ratio.ratio_reduce (that module imports fractions): `total` taken from
+    `values` in proportion to `ratios`, at most `maximums`."""
+    ratios = [ratio if most else 0 for ratio, most in zip(ratios, maximums, strict=True)]
+    total_ratio = sum(ratios)
+    if not total_ratio:
+        return values[:]
+    remaining = total
+    result: list[int] = []
+    for ratio, most, value in zip(ratios, maximums, values, strict=True):
+        if ratio and total_ratio > 0:
+            taken = min(most, round(ratio * remaining / total_ratio))
+            result.append(value - taken)
+            remaining -= taken
+            total_ratio -= ratio
+        else:
+            result.append(value)
+    return result
+
+
+def _ratio_distribute(total: int, ratios: list[int]) -> list[int]:
+    """rich._ratio.ratio_distribute (no minimums): `total` shared in proportion to `ratios`."""
+    total_ratio = sum(ratios)
+    remaining = total
+    result: list[int] = []
+    for ratio in ratios:
+        share = max(0, ceil(ratio * remaining / total_ratio)) if total_ratio > 0 else remaining
+        result.append(share)
+        total_ratio -= ratio
+        remaining -= share
+    return result
+
+
+_JUSTIFIED = ("left", "center", "right")
+_VERTICAL = ("top", "bottom")
+_LINE_JOIN = Text("\n")
+
+
+def _cell_lines(console: Console, cell: Text, width: int, column: dict[str, Any],
+                style: Style) -> list[list[Segment]] | None:
+    """A one-line cell's lines in a column `width` cells wide (its padding aside), with the
+    cell's style under the text's: what Text.__rich_console__, Padding and Console.render_lines
+    make of it in Rich's Table. None where a line would not be `width` wide."""
+    plain = cell.plain
+    if len(plain) <= width:  # one line: Text.wrap divides nothing, Lines.justify pads it
+        line = cell.copy()
+        justify = column["justify"]
+        if justify == "left":
+            line.truncate(width, pad=True)
+        elif justify == "right":
+            line.rstrip()
+            line.pad_left(width - len(line.plain))
+        else:  # center
+            line.rstrip()
+            line.pad_left((width - len(line.plain)) // 2)
+            line.pad_right(width - len(line.plain))
+        segments = _LINE_JOIN.join([line]).render(console)
+        if not style:  # Console.render_lines applies no null style
+            return [list(segments)]
+        return [[Segment(text, style + text_style) for text, text_style, _ in segments]]
+    wrapped = cell.wrap(console, width, justify=column["justify"], overflow=column["overflow"],
+                        no_wrap=pick_bool(cell.no_wrap, column["no_wrap"], False))
+    lines: list[list[Segment]] = [[]]
+    for text, text_style, _ in _LINE_JOIN.join(wrapped).render(console):
+        combined = style + text_style if style else text_style
+        while text:
+            part, newline, text = text.partition("\n")
+            if part:
+                lines[-1].append(Segment(part, combined))
+            if newline:
+                lines.append([])
+    if any(sum(len(s.text) for s in line) != width for line in lines):
+        return None
+    return lines
 
 
 # Red means a verdict (tui/colours.py): nothing else here is red.
@@ -210,22 +533,23 @@ ACCESS_STYLE = {Access.VIRTUALIZED: "black on #a6d8ff", Access.READ_ONLY: "black
                 Access.WRITABLE: "black on #f0e442", Access.RAW: "bold white on #5f3f87"}
 
 
-def access_map(layout: Layout) -> Text:
+def access_map(layout: Layout) -> Runs:
     """Per DWORD, the most device-reaching access class of its bytes (views only)."""
-    text = Text()
+    pieces: list[tuple[str, str]] = []
+    add = pieces.append
     acc = layout.access
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
         base = row * 4 * DWORDS_PER_ROW
-        text.append(f"{base:03x} ", "dim")
+        add((f"{base:03x} ", "dim"))
         for d in range(DWORDS_PER_ROW):
             pos = base + 4 * d
             access = Access(max(acc[pos:pos + 4]))
-            text.append(ACCESS_SYMBOLS[access][0], ACCESS_STYLE[access])
-        text.append("\n")
+            add((ACCESS_SYMBOLS[access][0], ACCESS_STYLE[access]))
+        add(("\n", ""))
     for access, (sym, what) in ACCESS_SYMBOLS.items():
-        text.append(f" {sym} ", ACCESS_STYLE[access])
-        text.append(f" {what}\n")
-    return text
+        add((f" {sym} ", ACCESS_STYLE[access]))
+        add((f" {what}\n", ""))
+    return Runs(pieces)
 
 
 def reasons(layout: Layout) -> RenderableType | None:
