@@ -11,7 +11,7 @@ hits both), with the min and max of those ratios beside it.
 
     python benchmarks/core_speed.py [--pairs N] [--checkout DIR]
 
---checkout DIR measures the capslot of another checkout (e.g. `git archive 761d562 core tui`
+--checkout DIR measures the capslot of another checkout (a whole one: `git archive 761d562`
 unpacked in DIR, for a before-and-after) with this venv's Python.
 """
 

@@ -62,6 +62,10 @@ class Code:
         if (checkout / "tui" / "cli.py").exists():
             self.path, self.core, self.tui, self.cli = str(checkout), "core", "tui", "tui.cli"
             return
+        if not (checkout / "tests" / "installed_layout.py").exists() or not (checkout / "pyproject.toml").exists():
+            # without them, this checkout's own tests/installed_layout.py would lay out THIS code
+            raise SystemExit(f"{checkout}: not a whole checkout (no tests/installed_layout.py or "
+                             "pyproject.toml): unpack all of it (`git archive REV | tar -x -C DIR`)")
         dest = tempfile.mkdtemp(prefix="capslot-bench-")
         subprocess.run([sys.executable, "-c", "import sys; sys.path.insert(0, sys.argv[1]); "
                         "from tests.installed_layout import lay_out; from pathlib import Path; "
