@@ -21,8 +21,6 @@ from __future__ import annotations
 import bisect
 import io
 import os
-import re
-from functools import lru_cache
 
 from .lazyre import LazyPattern
 from .record import record
@@ -82,6 +80,8 @@ class _Block:
 
     def _find(self, ident: int) -> int | None:
         if ident not in self._lines:
+            import re  # a name looked up: no `re` (~3 ms) for a run that shows none
+
             pattern = re.compile(rb"\n\t" + _hex_pattern(ident, self.digits) + rb"[ \t]")
             m = pattern.search(self.data, self.start, self.end)  # the first wins, as in pciutils
             self._lines[ident] = m.start() + 1 if m else None
@@ -126,20 +126,21 @@ class PciIds:
         self._vendors: dict[int, int] = {}
         self._classes: dict[int, int] = {}
         self._generic: dict[int, int] = {}  # `S vvvv` generic subsystem blocks
-        kind = _KIND.match
-        for top in _TOP.finditer(data):
-            pos = top.end()
-            self._starts.append(pos)
-            m = kind(data, pos)
-            if m is None:
-                continue
-            vendor, cls, generic = m.groups()
-            if vendor is not None:
-                self._vendors.setdefault(int(vendor, 16), pos)
-            elif cls is not None:
-                self._classes.setdefault(int(cls, 16), pos)
-            elif generic is not None:
-                self._generic.setdefault(int(generic, 16), pos)
+        if len(data) > 1:  # NO_NAMES (made at import, empty) compiles no pattern
+            kind = _KIND.match
+            for top in _TOP.finditer(data):
+                pos = top.end()
+                self._starts.append(pos)
+                m = kind(data, pos)
+                if m is None:
+                    continue
+                vendor, cls, generic = m.groups()
+                if vendor is not None:
+                    self._vendors.setdefault(int(vendor, 16), pos)
+                elif cls is not None:
+                    self._classes.setdefault(int(cls, 16), pos)
+                elif generic is not None:
+                    self._generic.setdefault(int(generic, 16), pos)
         self._blocks: dict[int, _Block] = {}
 
     @property
@@ -241,9 +242,21 @@ def configure(path: str | None) -> None:
     default.cache_clear()
 
 
-@lru_cache(maxsize=1)
+_DEFAULT: list[PciIds] = []  # the one default() made (a list: no functools at start-up)
+
+
 def default() -> PciIds:
-    """The configured database, else the system's, else no names (as lspci without one)."""
+    """The configured database, else the system's, else no names (as lspci without one);
+    found once (`default.cache_clear()` forgets it, as functools.lru_cache's would)."""
+    if not _DEFAULT:
+        _DEFAULT.append(_default())
+    return _DEFAULT[0]
+
+
+default.cache_clear = _DEFAULT.clear  # type: ignore[attr-defined]
+
+
+def _default() -> PciIds:
     if _chosen[0] is not None:
         return _chosen[0]
     path = find()

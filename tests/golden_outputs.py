@@ -75,7 +75,7 @@ def normalised(text: str) -> str:
     capslot/core when the install links into the checkout) and the checkout's path: `<ROOT>`."""
     from capslot.core.placement.quirks import SHIPPED
 
-    text = text.replace(str(SHIPPED.parent.parent), "<ROOT>/core")
+    text = text.replace(os.path.dirname(os.path.dirname(SHIPPED)), "<ROOT>/core")
     return text.replace(str(ROOT), "<ROOT>")
 
 

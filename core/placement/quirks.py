@@ -11,15 +11,13 @@ among equally specific ones, the one read last.
 from __future__ import annotations
 
 import os
-import re
 from functools import cached_property
-from pathlib import Path
 
-from ..lazyre import LazyPattern
+from ..lazyre import MULTILINE, LazyPattern
 from ..record import field, record, replace
 from ..space import ConfigSpace, DumpError
 
-SHIPPED = Path(__file__).with_name("quirks.toml")
+SHIPPED = os.path.join(os.path.dirname(__file__), "quirks.toml")  # a str: no pathlib (~3 ms) for `check`
 KEYS = {"vendor", "device", "subsystem_vendor", "subsystem_device", "revision", "class",
         "reserved", "available", "sizes", "source", "offsets", "name"}
 _RANGE = LazyPattern(r"^\s*(0x[0-9a-fA-F]+|[0-9a-fA-F]+)\s*-\s*(0x[0-9a-fA-F]+|[0-9a-fA-F]+)\s*$")
@@ -96,7 +94,7 @@ class QuirkEntry:
 
 MAX_BYTES = 32 << 20  # bytes of one device-table file: MAX_ENTRIES of 512 bytes (the shipped ones average 325)
 MAX_ENTRIES = 65_536  # [[device]] entries in one file
-_DEVICE_HEADER = LazyPattern(r"^[ \t]*\[\[[ \t]*device[ \t]*\]\]", re.M)
+_DEVICE_HEADER = LazyPattern(r"^[ \t]*\[\[[ \t]*device[ \t]*\]\]", MULTILINE)
 _U16, _U8, _CLASS = 0xFFFF, 0xFF, 0xFFFFFF
 
 
@@ -136,7 +134,7 @@ def _read(source: str) -> str:
                         data.count(b"\n", 0, exc.start) + 1) from None
 
 
-def load_file(path: str | Path, order_base: int = 0) -> list[QuirkEntry]:
+def load_file(path: str | os.PathLike[str], order_base: int = 0) -> list[QuirkEntry]:
     """The entries of one device-table file, in one pass (O(size)); at most MAX_BYTES and
     MAX_ENTRIES, and every value checked: what cannot be used is a DumpError with its line."""
     source = str(path)
@@ -150,6 +148,8 @@ def load_file(path: str | Path, order_base: int = 0) -> list[QuirkEntry]:
     try:
         doc = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
+        import re  # an error message's line number (tomllib has imported re already)
+
         m = re.search(r"line (\d+)", str(exc))
         raise DumpError(source, f"not valid TOML: {str(exc).split(' (at')[0]}",
                         int(m.group(1)) if m else None) from None
@@ -249,12 +249,12 @@ def _size(key: str, value, where: str, source: str, line: int | None) -> tuple[i
     return cap_id, offset, size
 
 
-def user_overlay() -> Path:
+def user_overlay() -> str:
     base = os.environ.get("XDG_CONFIG_HOME") or os.path.join(os.path.expanduser("~"), ".config")
-    return Path(base) / "capslot" / "quirks.toml"
+    return os.path.join(base, "capslot", "quirks.toml")
 
 
-def _present(path: Path) -> bool:
+def _present(path: str) -> bool:
     """Whether the user overlay exists; one that exists but cannot be reached (a folder
     without permission, a symlink loop) is an error, not silently skipped."""
     try:
@@ -281,7 +281,7 @@ class DeviceTable:
     @classmethod
     def load(cls, extra: str | None = None, use_overlay: bool = True) -> DeviceTable:
         """Shipped table < user overlay < --quirks; later entries replace equal keys."""
-        files: list[Path | str] = [SHIPPED]
+        files: list[str] = [SHIPPED]
         overlay = user_overlay()
         if use_overlay and _present(overlay):
             files.append(overlay)
