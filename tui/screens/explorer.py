@@ -31,7 +31,6 @@ from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static, Tab, Tabs
 
-from capslot.core.atomic import WriteError, fd_alias, write_output
 from capslot.core.layout import Layout
 from capslot.core.placement.validate import verdict
 from capslot.core.placement.vcaps import VcapRequest
@@ -44,9 +43,6 @@ from capslot.core.views.vmms import VMMS
 from capslot.core.verdicts import Verdict
 from capslot.tui.colours import VERDICT_STYLE
 from capslot.tui.safe import content
-from capslot.tui.screens import reading
-from capslot.tui.screens.dialogs import (OPEN_PROMPT, PLAN_PROMPT, SAVE_AS_PROMPT, ConflictScreen, DevicePicker,
-                                         ExportScreen, GotoScreen, PathScreen, PlanAsideScreen)
 from capslot.tui.session import Session, State
 from capslot.tui.widgets.chain import ChainPanel
 from capslot.tui.widgets.hexmap import Ghost, HexMap
@@ -636,6 +632,8 @@ class ExplorerScreen(Screen[None]):
 
     def ask_conflict(self) -> None:
         """The plan file changed on disk: overwrite it, save elsewhere, or reload it."""
+        from capslot.tui.screens.dialogs import ConflictScreen
+
         s = self.session
         if s.plan_path is None or any(isinstance(x, ConflictScreen) for x in self.app.screen_stack):
             return
@@ -665,6 +663,9 @@ class ExplorerScreen(Screen[None]):
     def action_save_plan_as(self) -> None:
         """Save the placements to another plan file (written over if it exists): after a
         plan file could not be written, or changed on disk."""
+        from capslot.tui.screens import reading
+        from capslot.tui.screens.dialogs import SAVE_AS_PROMPT, PathScreen
+
         s = self.session
         plan = s.plan()
         s.plan_document()  # worked out here: the worker only writes
@@ -728,6 +729,8 @@ class ExplorerScreen(Screen[None]):
         self.say(f"VMM: {name} ({self.session.plan().describe()})")
 
     def action_pick_device(self) -> None:
+        from capslot.tui.screens.dialogs import DevicePicker, PlanAsideScreen
+
         session = self.session
 
         def chosen(index: int | None) -> None:
@@ -753,6 +756,8 @@ class ExplorerScreen(Screen[None]):
                      severity="warning")
 
     def action_goto(self) -> None:
+        from capslot.tui.screens.dialogs import GotoScreen
+
         def go(offset: int | None) -> None:
             if offset is not None and self.mode != "tiny":
                 self.hexmap.cursor = offset
@@ -763,6 +768,9 @@ class ExplorerScreen(Screen[None]):
     def action_open(self) -> None:
         """Another dump, read off the UI thread (a FIFO nobody writes to waits `read_wait`
         seconds at most; Escape cancels): what cannot be read is said in the dialog."""
+        from capslot.tui.screens import reading
+        from capslot.tui.screens.dialogs import OPEN_PROMPT, PathScreen, PlanAsideScreen
+
         wait = self.app.read_wait
 
         def opened(path: str, devices: list) -> tuple[str, list]:
@@ -797,6 +805,9 @@ class ExplorerScreen(Screen[None]):
         exists is loaded (refused, and never overwritten, if it is corrupt, newer or for another
         device); from then on every change is saved to it. After a write failed, ctrl+s saves
         the placements elsewhere instead (or asks what to do about a changed plan file)."""
+        from capslot.tui.screens import reading
+        from capslot.tui.screens.dialogs import PLAN_PROMPT, PathScreen
+
         s = self.session
         if s.plan_problem is not None:
             if isinstance(s.plan_problem, PlanConflict):
@@ -833,6 +844,8 @@ class ExplorerScreen(Screen[None]):
                                     adopt, placeholder="plan.json"), chosen)
 
     def action_export(self) -> None:
+        from capslot.tui.screens.dialogs import ExportScreen
+
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is not None:
                 fmt, path = answer
@@ -891,6 +904,9 @@ def write_export(path: str, data: bytes, cancel: threading.Event) -> None:
     a regular file is replaced atomically, a device or FIFO written in place, never replaced.
     A FIFO nobody reads is refused rather than waited on (the explorer owns the terminal:
     `-` and /dev/stdout would write into its screen, so they are refused too)."""
+    from capslot.core.atomic import WriteError, fd_alias, write_output
+    from capslot.tui.screens import reading
+
     if path == "-" or fd_alias(path) is not None:
         raise WriteError(path, "cannot write: the explorer's own terminal (name a file)")
     reading.check(cancel)
