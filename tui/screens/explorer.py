@@ -29,7 +29,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tab, Tabs
+from textual.widgets import Footer, Header, Static
 
 from capslot.core.layout import Layout
 from capslot.core.placement.validate import verdict
@@ -49,6 +49,7 @@ from capslot.tui.widgets.hexmap import Ghost, HexMap
 from capslot.tui.widgets.inspector import Inspector, structure_extent, structure_key
 from capslot.tui.widgets.legend import Legend
 from capslot.tui.widgets.palette import CapBlock, Palette
+from capslot.tui.widgets.paneltabs import PanelTabs
 from capslot.tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,
                                          placement_line, placement_view, plan_view)
 
@@ -176,8 +177,8 @@ class ExplorerScreen(Screen[None]):
                 yield VerdictLine(id="verdict-line")
                 yield Palette(compact=True, id="palette")  # one line under the map
             with Vertical(id="panels"):
-                yield Tabs(*[Tab(f"{n} {name}", id=f"tab-{name}") for n, name in enumerate(PANELS, 1)],
-                           id="panel-tabs")
+                yield PanelTabs([(f"tab-{name}", f"{n} {name}") for n, name in enumerate(PANELS, 1)],
+                                id="panel-tabs")
                 yield ChainPanel(id="chain", classes="panel -shown")
                 yield VerdictPanel(id="verdict", classes="panel")
                 yield Inspector(id="inspector", classes="panel")
@@ -349,7 +350,7 @@ class ExplorerScreen(Screen[None]):
         drawer, and opens it again."""
         widget = self.query_one(f"#{name}")
         if self.mode in ("medium", "narrow"):
-            panels, tabs = self.query_one("#panels"), self.query_one("#panel-tabs", Tabs)
+            panels, tabs = self.query_one("#panels"), self.query_one("#panel-tabs", PanelTabs)
             shown = tabs.active == f"tab-{name}" and not panels.has_class("-closed")
             if self.mode == "narrow" and shown and (not widget.focusable or widget.has_focus):
                 panels.add_class("-closed")
@@ -361,11 +362,10 @@ class ExplorerScreen(Screen[None]):
         if widget.focusable and self.carrying is None:  # while carrying, arrows move the ghost
             widget.focus()
 
-    @on(Tabs.TabActivated, "#panel-tabs")
-    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+    @on(PanelTabs.Activated, "#panel-tabs")
+    def _tab_activated(self, event: PanelTabs.Activated) -> None:
         """A tab clicked (or chosen by its key): its panel is the one the tabs show."""
-        if event.tab.id:
-            self._show_panel(event.tab.id.removeprefix("tab-"))
+        self._show_panel(event.tab_id.removeprefix("tab-"))
 
     def _show_panel(self, name: str) -> None:
         for panel in self.query(".panel"):
