@@ -284,7 +284,12 @@ class ChainPanel(ScrollView, can_focus=True):
             else:
                 style = base
                 segments = list(Segment.apply_style(self._lines[row], base))
-        return Strip(segments).crop_extend(int(sx), int(sx) + width, style)
+        length = self.virtual_size.width
+        if not sx and length <= width:  # the usual case: pad, not crop (one Strip, not two)
+            if length < width:
+                segments.append(Segment(" " * (width - length), style))
+            return Strip(segments, width)
+        return Strip(segments, length).crop_extend(int(sx), int(sx) + width, style)
 
     @property
     def _base(self) -> Style:
