@@ -55,7 +55,7 @@ class ChainPanel(ScrollView, can_focus=True):
         Binding("home,ctrl+home", "to(0)", "first", show=False, tooltip="the first structure"),
         Binding("end,ctrl+end", "to(-1)", "last", show=False, tooltip="the last structure"),
     ]
-    COMPONENT_CLASSES = {"chain--header", "chain--cursor"}
+    COMPONENT_CLASSES = {"chain--header", "chain--cursor", "chain--hover"}
     # DataTable's looks: the header on $panel, the highlight in the block cursor's colours
     DEFAULT_CSS = """
     ChainPanel {
@@ -86,6 +86,9 @@ class ChainPanel(ScrollView, can_focus=True):
             color: $block-cursor-blurred-foreground;
             text-style: $block-cursor-blurred-text-style;
         }
+        & > .chain--hover {
+            background: $block-hover-background;
+        }
     }
     """
 
@@ -110,6 +113,7 @@ class ChainPanel(ScrollView, can_focus=True):
         self._lines: list[list[Segment]] = []  # each row's segments, unstyled by the cursor
         self._header: list[Segment] = []
         self._offset: int | None = None  # the offset shown last (a resize shows it again)
+        self._hover: int | None = None  # the row under the mouse (none after a key moves the highlight)
 
     # ------------------------------------------------------------ model
 
@@ -242,20 +246,41 @@ class ChainPanel(ScrollView, can_focus=True):
         self.post_message(self.Selected(self._rows[self._keys[row]].start))
 
     def action_move(self, delta: int) -> None:
+        self._hover_over(None)
         self._choose(self.cursor_row + delta)
 
     def action_page(self, direction: int) -> None:
+        self._hover_over(None)
         self._choose(self.cursor_row + direction * max(1, self.scrollable_content_region.height - 1))
 
     def action_to(self, row: int) -> None:
+        self._hover_over(None)
         self._choose(row if row >= 0 else len(self._keys) - 1)
 
-    def on_click(self, event: events.Click) -> None:
+    def _row_at(self, event: events.MouseEvent) -> int | None:
         at = event.get_content_offset(self)
-        if at is not None and at.y >= 1:  # not the header
-            row = at.y - 1 + int(self.scroll_offset.y)
-            if row < len(self._keys):
-                self._choose(row)
+        if at is None or at.y < 1:  # outside, or the header
+            return None
+        row = at.y - 1 + int(self.scroll_offset.y)
+        return row if row < len(self._keys) else None
+
+    def on_click(self, event: events.Click) -> None:
+        row = self._row_at(event)
+        if row is not None:
+            self._choose(row)
+
+    def _hover_over(self, row: int | None) -> None:
+        if row != self._hover:
+            for line in (self._hover, row):
+                if line is not None:
+                    self.refresh_lines(line + 1)
+            self._hover = row
+
+    def on_mouse_move(self, event: events.MouseMove) -> None:
+        self._hover_over(self._row_at(event))
+
+    def on_leave(self, event: events.Leave) -> None:
+        self._hover_over(None)
 
     def toggle_order(self, offset: int | None = None) -> None:
         self.address_order = not self.address_order
@@ -282,8 +307,8 @@ class ChainPanel(ScrollView, can_focus=True):
                 # structure's letter on its colour), as DataTable draws its cursor
                 segments = list(Segment.apply_style(self._lines[row], style, Style.from_color(cursor.color)))
             else:
-                style = base
-                segments = list(Segment.apply_style(self._lines[row], base))
+                style = base + self.get_component_rich_style("chain--hover") if row == self._hover else base
+                segments = list(Segment.apply_style(self._lines[row], style))
         length = self.virtual_size.width
         if not sx and length <= width:  # the usual case: pad, not crop (one Strip, not two)
             if length < width:
