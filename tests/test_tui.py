@@ -7,6 +7,7 @@ the dumps and lspci's decodes, not against the explorer's own model."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import re
@@ -451,6 +452,17 @@ async def test_chain_selection_moves_the_cursor_and_the_inspector():
         assert app.query_one(HexMap).cursor == 0x70
         assert app.query_one(HexMap).selected == (0x70, 0x70 + 0x14)
         assert "PCI Express" in decoded(app)
+
+
+async def test_the_collector_runs_again_once_the_explorer_is_shown():
+    """The cyclic garbage collector is held off while the first frame is built, never
+    longer: it runs again once the explorer is on screen, and after it has quit."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one(HexMap).region  # shown
+        assert gc.isenabled()
+    assert gc.isenabled()
 
 
 async def test_a_click_on_a_chain_row_moves_the_cursor_there():

@@ -53,6 +53,15 @@ class CapslotApp(App[None]):
     def get_default_screen(self) -> Screen:
         return ExplorerScreen(self._session, self._path)
 
+    def on_load(self) -> None:
+        # No cyclic collection until the first frame is shown: what is built until then
+        # (every widget, its styles, the device's layout) lives as long as the app, and a
+        # collection while it is built scans all of it and Textual besides; one or two full
+        # ones took 30-50 ms of the first paint (gc.callbacks, 120x40). The few cycles left
+        # meanwhile (some 1,300 objects) are frozen with the rest.
+        self._gc_was_enabled = gc.isenabled()
+        gc.disable()
+
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_paint_done)
 
@@ -62,9 +71,15 @@ class CapslotApp(App[None]):
         # stops full collections from scanning it: the worst drag step fell from 40-70 ms (a
         # collection mid-drag) to about 10 ms (benchmarks/tui_speed.py, max of 200 steps).
         gc.freeze()
+        self._collect_again()
+
+    def _collect_again(self) -> None:
+        if getattr(self, "_gc_was_enabled", False):
+            gc.enable()
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # the app's objects may be collected again once it is gone
+        self._collect_again()  # also after an app that ended before its first frame
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in NEVER:
