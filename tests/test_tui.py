@@ -465,6 +465,19 @@ async def test_the_collector_runs_again_once_the_explorer_is_shown():
     assert gc.isenabled()
 
 
+def test_the_collector_runs_again_after_capslot_tui_refuses_a_dump(tmp_path, capsys):
+    """`capslot tui` holds the collector off until the explorer is shown: a dump refused
+    before the screen opens (exit 2, one line) leaves it running."""
+    from capslot.cli import main
+
+    try:
+        rc = main(["tui", str(tmp_path / "absent.txt")])
+    except SystemExit as stop:
+        rc = stop.code
+    assert rc == 2 and "absent.txt" in capsys.readouterr().err
+    assert gc.isenabled()
+
+
 async def test_a_click_on_a_chain_row_moves_the_cursor_there():
     """The third row of the NIC's chain is its PCI Express capability (lspci: [70] Express):
     a click on it puts the map's cursor at 0x70, and the header line above the rows does

@@ -20,6 +20,7 @@ from textual.screen import Screen
 
 from capslot.core.views import VIEWS
 from capslot.core.views.vmms import VMMS
+from capslot.tui import collector
 from capslot.tui.screens import reading
 from capslot.tui.screens.explorer import (EDGE_ROWS, IDLE, MIN_SIZE, PANELS, WIDE_SIZE, ExplorerScreen,
                                           layout_mode, too_small_text, write_export)
@@ -54,13 +55,7 @@ class CapslotApp(App[None]):
         return ExplorerScreen(self._session, self._path)
 
     def on_load(self) -> None:
-        # No cyclic collection until the first frame is shown: what is built until then
-        # (every widget, its styles, the device's layout) lives as long as the app, and a
-        # collection while it is built scans all of it and Textual besides; one or two full
-        # ones took 30-50 ms of the first paint (gc.callbacks, 120x40). The few cycles left
-        # meanwhile (some 1,300 objects) are frozen with the rest.
-        self._gc_was_enabled = gc.isenabled()
-        gc.disable()
+        collector.hold()  # until the first frame is shown (tui/collector.py)
 
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_paint_done)
@@ -70,16 +65,13 @@ class CapslotApp(App[None]):
         # builds nothing) lives as long as the app. Moving it out of the collector's reach
         # stops full collections from scanning it: the worst drag step fell from 40-70 ms (a
         # collection mid-drag) to about 10 ms (benchmarks/tui_speed.py, max of 200 steps).
+        # The few cycles left while the collector was held (some 1,300 objects) go with it.
         gc.freeze()
-        self._collect_again()
-
-    def _collect_again(self) -> None:
-        if getattr(self, "_gc_was_enabled", False):
-            gc.enable()
+        collector.release()
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # the app's objects may be collected again once it is gone
-        self._collect_again()  # also after an app that ended before its first frame
+        collector.release()  # also after an app that ended before its first frame
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in NEVER:
