@@ -91,7 +91,7 @@ async def test_the_export_dialog_fits_80x24_with_a_bdf_field_and_the_property(tm
 async def test_a_resize_keeps_the_drawer_tab_and_the_maps_scroll():
     """120x40 with the verdict tab and the map at 0x800; through 80x24, a terminal too small
     to draw anything, and 200x60, back to 120x40: the same tab, cursor and scroll."""
-    from textual.widgets import Tabs
+    from capslot.tui.widgets.paneltabs import PanelTabs
 
     app = make_app(NIC)
     async with app.run_test(size=(120, 40)) as pilot:
@@ -99,7 +99,7 @@ async def test_a_resize_keeps_the_drawer_tab_and_the_maps_scroll():
         await pilot.press("3", "g", *"800", "enter")
         await pilot.pause()
         top = app.query_one(HexMap).scroll_offset.y
-        assert top > 0 and app.query_one("#panel-tabs", Tabs).active == "tab-verdict"
+        assert top > 0 and app.query_one("#panel-tabs", PanelTabs).active == "tab-verdict"
         for size in ((80, 24), (40, 10), (200, 60), (120, 40)):
             await pilot.resize_terminal(*size)
             await pilot.pause()
@@ -109,4 +109,4 @@ async def test_a_resize_keeps_the_drawer_tab_and_the_maps_scroll():
             hexmap = app.query_one(HexMap)
             assert hexmap.cursor == 0x800 and hexmap.scroll_offset.y == top, size
             if size[0] < 200:
-                assert app.query_one("#panel-tabs", Tabs).active == "tab-verdict", size
+                assert app.query_one("#panel-tabs", PanelTabs).active == "tab-verdict", size

@@ -7,6 +7,7 @@ the dumps and lspci's decodes, not against the explorer's own model."""
 
 from __future__ import annotations
 
+import gc
 import io
 import json
 import re
@@ -14,7 +15,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.widgets import Input, Tabs
+from textual.widgets import Input
 
 from capslot.core.placement import parse_vcap
 from tests.cli import capslot
@@ -23,6 +24,7 @@ from capslot.tui.widgets.chain import ChainPanel
 from capslot.tui.widgets.hexmap import HexMap
 from capslot.tui.widgets.inspector import Inspector
 from capslot.tui.widgets.palette import CapBlock
+from capslot.tui.widgets.paneltabs import PanelTabs
 
 SIZE = (200, 60)
 SIZES = [(80, 24), (120, 40), (200, 60)]
@@ -178,7 +180,7 @@ async def test_a_resize_changes_the_layout_and_keeps_the_cursor_and_the_carried_
         start = app.query_one(HexMap).ghost.offset
         await pilot.resize_terminal(80, 24)
         await pilot.pause()
-        assert app.query_one("#panel-tabs", Tabs).display  # the narrow layout's drawer
+        assert app.query_one("#panel-tabs", PanelTabs).display  # the narrow layout's drawer
         assert app.query_one(HexMap).ghost.offset == start and app.carrying is not None
         await pilot.press("enter")
         assert [p.request.offset for p in app.session.placed] == [start]
@@ -450,6 +452,76 @@ async def test_chain_selection_moves_the_cursor_and_the_inspector():
         assert app.query_one(HexMap).cursor == 0x70
         assert app.query_one(HexMap).selected == (0x70, 0x70 + 0x14)
         assert "PCI Express" in decoded(app)
+
+
+async def test_the_collector_runs_again_once_the_explorer_is_shown():
+    """The cyclic garbage collector is held off while the first frame is built, never
+    longer: it runs again once the explorer is on screen, and after it has quit."""
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert app.screen.query_one(HexMap).region  # shown
+        assert gc.isenabled()
+    assert gc.isenabled()
+
+
+def test_the_collector_runs_again_after_capslot_tui_refuses_a_dump(tmp_path, capsys):
+    """`capslot tui` holds the collector off until the explorer is shown: a dump refused
+    before the screen opens (exit 2, one line) leaves it running."""
+    from capslot.cli import main
+
+    try:
+        rc = main(["tui", str(tmp_path / "absent.txt")])
+    except SystemExit as stop:
+        rc = stop.code
+    assert rc == 2 and "absent.txt" in capsys.readouterr().err
+    assert gc.isenabled()
+
+
+async def test_a_click_on_a_chain_row_moves_the_cursor_there():
+    """The third row of the NIC's chain is its PCI Express capability (lspci: [70] Express):
+    a click on it puts the map's cursor at 0x70, and the header line above the rows does
+    nothing."""
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        chain = app.query_one(ChainPanel)
+        dx, dy = chain.content_region.x - chain.region.x, chain.content_region.y - chain.region.y
+        await pilot.click(ChainPanel, offset=(dx + 6, dy))  # the header
+        await pilot.pause()
+        assert app.query_one(HexMap).cursor == 0
+        await pilot.click(ChainPanel, offset=(dx + 6, dy + 3))  # header, PM, MSI, Express
+        await pilot.pause()
+        assert app.query_one(HexMap).cursor == 0x70
+        assert "PCI Express" in decoded(app)
+
+
+async def test_the_panel_tabs_answer_clicks_and_arrows():
+    """Where the panels are tabs (120x40), a click on "3 verdict" shows the verdict panel
+    alone; with the tabs focused, right and left move to the next and previous panel, and
+    wrap around."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        tabs = app.query_one("#panel-tabs", PanelTabs)
+        x = len("1 chain  2 inspector  ") + 2  # inside "3 verdict"
+        await pilot.click("#panel-tabs", offset=(x, 0))
+        await pilot.pause()
+
+        def shown() -> list[str]:
+            return [p.id for p in app.screen.query(".panel") if p.display and p.has_class("-shown")]
+
+        assert tabs.active == "tab-verdict" and shown() == ["verdict"]
+        tabs.focus()
+        await pilot.press("right")
+        await pilot.pause()
+        assert tabs.active == "tab-legend" and shown() == ["legend"]
+        await pilot.press("right")
+        await pilot.pause()
+        assert tabs.active == "tab-chain" and shown() == ["chain"]
+        await pilot.press("left")
+        await pilot.pause()
+        assert tabs.active == "tab-legend" and shown() == ["legend"]
 
 
 async def test_view_switch_recolours_the_map():

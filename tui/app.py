@@ -3,12 +3,14 @@
 A thin App, as Textual's larger applications keep theirs: what is global (quitting, help,
 the command palette and its commands, themes, the garbage collector's freeze). The explorer
 itself, its widgets, layouts and actions, is a screen (tui/screens/explorer.py), the first
-on the stack; dialogs are pushed over it.
+on the stack; dialogs are pushed over it. Screens not shown at first paint (dialogs, the
+command palette, help) are imported when they open.
 """
 
 from __future__ import annotations
 
 import gc
+import sys
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -19,9 +21,8 @@ from textual.screen import Screen
 
 from capslot.core.views import VIEWS
 from capslot.core.views.vmms import VMMS
+from capslot.tui import collector
 from capslot.tui.screens import reading
-from capslot.tui.screens.commands import CommandsOnce
-from capslot.tui.screens.dialogs import Dialog
 from capslot.tui.screens.explorer import (EDGE_ROWS, IDLE, MIN_SIZE, PANELS, WIDE_SIZE, ExplorerScreen,
                                           layout_mode, too_small_text, write_export)
 from capslot.tui.session import Session
@@ -54,6 +55,9 @@ class CapslotApp(App[None]):
     def get_default_screen(self) -> Screen:
         return ExplorerScreen(self._session, self._path)
 
+    def on_load(self) -> None:
+        collector.hold()  # until the first frame is shown (tui/collector.py)
+
     def on_mount(self) -> None:
         self.call_after_refresh(self._first_paint_done)
 
@@ -62,10 +66,13 @@ class CapslotApp(App[None]):
         # builds nothing) lives as long as the app. Moving it out of the collector's reach
         # stops full collections from scanning it: the worst drag step fell from 40-70 ms (a
         # collection mid-drag) to about 10 ms (benchmarks/tui_speed.py, max of 200 steps).
+        # The few cycles left while the collector was held (some 1,300 objects) go with it.
         gc.freeze()
+        collector.release()
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # the app's objects may be collected again once it is gone
+        collector.release()  # also after an app that ended before its first frame
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in NEVER or not self.is_running:  # closing: see ExplorerScreen.check_action
@@ -82,8 +89,9 @@ class CapslotApp(App[None]):
     def exit(self, *args, **kw) -> None:  # type: ignore[override]
         """Quitting stops every file job at once (a dialog reading a FIFO): the process
         cannot end while a worker thread still runs."""
-        for screen in self.screen_stack:
-            if isinstance(screen, Dialog):
+        dialogs = sys.modules.get("capslot.tui.screens.dialogs")  # imported when one opens
+        for screen in self.screen_stack if dialogs is not None else ():
+            if isinstance(screen, dialogs.Dialog):
                 screen.cancel.set()
         super().exit(*args, **kw)
 
@@ -164,6 +172,8 @@ class CapslotApp(App[None]):
 
     def action_command_palette(self) -> None:
         """ctrl+p: Textual's command palette, made to close once (tui/screens/commands.py)."""
+        from capslot.tui.screens.commands import CommandsOnce
+
         if self.use_command_palette and not CommandsOnce.is_open(self):
             self.push_screen(CommandsOnce(id="--command-palette"))
 
@@ -171,6 +181,8 @@ class CapslotApp(App[None]):
         """The palette's "Change theme": its own palette, made to close once as well (Textual
         pushes a plain CommandPalette; a click beside it then popped the explorer: fuzzer)."""
         from textual.theme import ThemeProvider
+
+        from capslot.tui.screens.commands import CommandsOnce
 
         if not CommandsOnce.is_open(self):
             self.push_screen(CommandsOnce(providers=[ThemeProvider], placeholder="Search for themes…"))

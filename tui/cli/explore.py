@@ -19,6 +19,16 @@ DEFAULT_SAMPLE = "realtek_rtl8168_nic_b.txt"
 
 def cmd_tui(args: argparse.Namespace) -> int:
     """The explorer. Every input problem is reported before the screen opens."""
+    from capslot.tui import collector
+
+    collector.hold()  # from here to the explorer's first frame (tui/collector.py)
+    try:
+        return _explore(args)
+    finally:
+        collector.release()  # whatever ended the explorer, or stopped it from starting
+
+
+def _explore(args: argparse.Namespace) -> int:
     from capslot.core.sources import load, select
     from capslot.tui.session import Session
 

@@ -29,9 +29,8 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static, Tab, Tabs
+from textual.widgets import Footer, Header, Static
 
-from capslot.core.atomic import WriteError, fd_alias, write_output
 from capslot.core.layout import Layout
 from capslot.core.placement.validate import verdict
 from capslot.core.placement.vcaps import VcapRequest
@@ -44,15 +43,13 @@ from capslot.core.views.vmms import VMMS
 from capslot.core.verdicts import Verdict
 from capslot.tui.colours import VERDICT_STYLE
 from capslot.tui.safe import content
-from capslot.tui.screens import reading
-from capslot.tui.screens.dialogs import (OPEN_PROMPT, PLAN_PROMPT, SAVE_AS_PROMPT, ConflictScreen, DevicePicker,
-                                         ExportScreen, GotoScreen, PathScreen, PlanAsideScreen)
 from capslot.tui.session import Session, State
 from capslot.tui.widgets.chain import ChainPanel
 from capslot.tui.widgets.hexmap import Ghost, HexMap
 from capslot.tui.widgets.inspector import Inspector, structure_extent, structure_key
 from capslot.tui.widgets.legend import Legend
 from capslot.tui.widgets.palette import CapBlock, Palette
+from capslot.tui.widgets.paneltabs import PanelTabs
 from capslot.tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,
                                          placement_line, placement_view, plan_view)
 
@@ -180,8 +177,8 @@ class ExplorerScreen(Screen[None]):
                 yield VerdictLine(id="verdict-line")
                 yield Palette(compact=True, id="palette")  # one line under the map
             with Vertical(id="panels"):
-                yield Tabs(*[Tab(f"{n} {name}", id=f"tab-{name}") for n, name in enumerate(PANELS, 1)],
-                           id="panel-tabs")
+                yield PanelTabs([(f"tab-{name}", f"{n} {name}") for n, name in enumerate(PANELS, 1)],
+                                id="panel-tabs")
                 yield ChainPanel(id="chain", classes="panel -shown")
                 yield VerdictPanel(id="verdict", classes="panel")
                 yield Inspector(id="inspector", classes="panel")
@@ -357,7 +354,7 @@ class ExplorerScreen(Screen[None]):
         drawer, and opens it again."""
         widget = self.query_one(f"#{name}")
         if self.mode in ("medium", "narrow"):
-            panels, tabs = self.query_one("#panels"), self.query_one("#panel-tabs", Tabs)
+            panels, tabs = self.query_one("#panels"), self.query_one("#panel-tabs", PanelTabs)
             shown = tabs.active == f"tab-{name}" and not panels.has_class("-closed")
             if self.mode == "narrow" and shown and (not widget.focusable or widget.has_focus):
                 panels.add_class("-closed")
@@ -369,11 +366,10 @@ class ExplorerScreen(Screen[None]):
         if widget.focusable and self.carrying is None:  # while carrying, arrows move the ghost
             widget.focus()
 
-    @on(Tabs.TabActivated, "#panel-tabs")
-    def _tab_activated(self, event: Tabs.TabActivated) -> None:
+    @on(PanelTabs.Activated, "#panel-tabs")
+    def _tab_activated(self, event: PanelTabs.Activated) -> None:
         """A tab clicked (or chosen by its key): its panel is the one the tabs show."""
-        if event.tab.id:
-            self._show_panel(event.tab.id.removeprefix("tab-"))
+        self._show_panel(event.tab_id.removeprefix("tab-"))
 
     def _show_panel(self, name: str) -> None:
         for panel in self.query(".panel"):
@@ -640,6 +636,8 @@ class ExplorerScreen(Screen[None]):
 
     def ask_conflict(self) -> None:
         """The plan file changed on disk: overwrite it, save elsewhere, or reload it."""
+        from capslot.tui.screens.dialogs import ConflictScreen
+
         s = self.session
         if s.plan_path is None or any(isinstance(x, ConflictScreen) for x in self.app.screen_stack):
             return
@@ -669,6 +667,9 @@ class ExplorerScreen(Screen[None]):
     def action_save_plan_as(self) -> None:
         """Save the placements to another plan file (written over if it exists): after a
         plan file could not be written, or changed on disk."""
+        from capslot.tui.screens import reading
+        from capslot.tui.screens.dialogs import SAVE_AS_PROMPT, PathScreen
+
         s = self.session
         plan = s.plan()
         s.plan_document()  # worked out here: the worker only writes
@@ -732,6 +733,8 @@ class ExplorerScreen(Screen[None]):
         self.say(f"VMM: {name} ({self.session.plan().describe()})")
 
     def action_pick_device(self) -> None:
+        from capslot.tui.screens.dialogs import DevicePicker, PlanAsideScreen
+
         session = self.session
 
         def chosen(index: int | None) -> None:
@@ -757,6 +760,8 @@ class ExplorerScreen(Screen[None]):
                      severity="warning")
 
     def action_goto(self) -> None:
+        from capslot.tui.screens.dialogs import GotoScreen
+
         def go(offset: int | None) -> None:
             if offset is not None and self.mode != "tiny":
                 self.hexmap.cursor = offset
@@ -767,6 +772,9 @@ class ExplorerScreen(Screen[None]):
     def action_open(self) -> None:
         """Another dump, read off the UI thread (a FIFO nobody writes to waits `read_wait`
         seconds at most; Escape cancels): what cannot be read is said in the dialog."""
+        from capslot.tui.screens import reading
+        from capslot.tui.screens.dialogs import OPEN_PROMPT, PathScreen, PlanAsideScreen
+
         wait = self.app.read_wait
 
         def opened(path: str, devices: list) -> tuple[str, list]:
@@ -801,6 +809,9 @@ class ExplorerScreen(Screen[None]):
         exists is loaded (refused, and never overwritten, if it is corrupt, newer or for another
         device); from then on every change is saved to it. After a write failed, ctrl+s saves
         the placements elsewhere instead (or asks what to do about a changed plan file)."""
+        from capslot.tui.screens import reading
+        from capslot.tui.screens.dialogs import PLAN_PROMPT, PathScreen
+
         s = self.session
         if s.plan_problem is not None:
             if isinstance(s.plan_problem, PlanConflict):
@@ -837,6 +848,8 @@ class ExplorerScreen(Screen[None]):
                                     adopt, placeholder="plan.json"), chosen)
 
     def action_export(self) -> None:
+        from capslot.tui.screens.dialogs import ExportScreen
+
         def chosen(answer: tuple[str, str] | None) -> None:
             if answer is not None:
                 fmt, path = answer
@@ -895,6 +908,9 @@ def write_export(path: str, data: bytes, cancel: threading.Event) -> None:
     a regular file is replaced atomically, a device or FIFO written in place, never replaced.
     A FIFO nobody reads is refused rather than waited on (the explorer owns the terminal:
     `-` and /dev/stdout would write into its screen, so they are refused too)."""
+    from capslot.core.atomic import WriteError, fd_alias, write_output
+    from capslot.tui.screens import reading
+
     if path == "-" or fd_alias(path) is not None:
         raise WriteError(path, "cannot write: the explorer's own terminal (name a file)")
     reading.check(cancel)

@@ -6,6 +6,7 @@ screen whichever tab is open. Red is for verdicts only (tui/colours.py)."""
 from __future__ import annotations
 
 import textwrap
+from typing import TYPE_CHECKING
 
 from rich.console import Console, ConsoleOptions, Group, RenderableType, RenderResult
 from rich.segment import Segment
@@ -13,13 +14,15 @@ from rich.style import Style
 from rich.text import Text
 from textual.widget import Widget
 
-from capslot.core.feasibility import Feasibility
 from capslot.core.placement import Finding, Placement
 from capslot.core.placement.validate import verdict
 from capslot.core.text import printable
 from capslot.core.verdicts import Verdict
 from capslot.tui.colours import SEVERITY_STYLE, VERDICT_STYLE
 from capslot.tui.render import why_suffix
+
+if TYPE_CHECKING:  # the module itself is imported with the first placement judged (core/plan)
+    from capslot.core.feasibility import Feasibility
 
 
 class FindingRows:
