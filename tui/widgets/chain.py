@@ -25,11 +25,13 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+
 from capslot.core.layout import Kind, Layout
 from capslot.core.textmap import VOCABULARY, letters
 from capslot.tui.colours import REGION_STYLE, cap_colours, cap_style
 from capslot.tui.render import VISIBILITY_STYLE
 from capslot.tui.safe import rich_text
+from capslot.tui.widgets.basestyle import BaseStyleCache
 from capslot.tui.widgets.inspector import structure_key
 
 
@@ -43,7 +45,7 @@ class Row(NamedTuple):
     end: int
 
 
-class ChainPanel(ScrollView, can_focus=True):
+class ChainPanel(BaseStyleCache, ScrollView, can_focus=True):
     """Rows are structures (`Row.key` says which); a header line stays on top."""
 
     BORDER_TITLE = "capabilities"
@@ -102,7 +104,6 @@ class ChainPanel(ScrollView, can_focus=True):
             self.offset = offset
 
     def __init__(self, **kw) -> None:
-        self._base_style: Style | None = None
         super().__init__(**kw)
         self.address_order = False
         self._layout: Layout | None = None
@@ -316,19 +317,3 @@ class ChainPanel(ScrollView, can_focus=True):
             return Strip(segments, width)
         return Strip(segments, length).crop_extend(int(sx), int(sx) + width, style)
 
-    @property
-    def _base(self) -> Style:
-        """The widget's own style (`rich_style` walks every ancestor: once per repaint, not
-        once per line)."""
-        if self._base_style is None:
-            self._base_style = self.rich_style
-        return self._base_style
-
-    def refresh(self, *regions, **kw):
-        self._base_style = None
-        return super().refresh(*regions, **kw)
-
-    def notify_style_update(self) -> None:
-        self._base_style = None
-        super().notify_style_update()
-        self.refresh()

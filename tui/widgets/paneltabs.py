@@ -19,10 +19,12 @@ from textual.renderables.bar import Bar
 from textual.strip import Strip
 from textual.widget import Widget
 
+from capslot.tui.widgets.basestyle import BaseStyleCache
+
 TAB_PADDING = 1  # a space each side of a label, as Tab's `padding: 0 1`
 
 
-class PanelTabs(Widget, can_focus=True):
+class PanelTabs(BaseStyleCache, Widget, can_focus=True):
     """Tabs named `tab-<panel>`; `active` is the shown one's name. A user's choice (a click,
     left or right while focused) is posted as `Activated`; setting `active` posts nothing."""
 
@@ -80,7 +82,6 @@ class PanelTabs(Widget, can_focus=True):
 
     def __init__(self, tabs: list[tuple[str, str]], **kw) -> None:
         """`tabs`: (id, label) pairs, the first one active."""
-        self._base_style: Style | None = None
         super().__init__(**kw)
         self.tabs = tabs
         spans, x = [], 0
@@ -160,19 +161,3 @@ class PanelTabs(Widget, can_focus=True):
     def on_leave(self, event: events.Leave) -> None:
         self.hovered = None
 
-    @property
-    def _base(self) -> Style:
-        """The widget's own style (`rich_style` walks every ancestor: once per repaint, not
-        once per line)."""
-        if self._base_style is None:
-            self._base_style = self.rich_style
-        return self._base_style
-
-    def refresh(self, *regions, **kw):
-        self._base_style = None
-        return super().refresh(*regions, **kw)
-
-    def notify_style_update(self) -> None:
-        self._base_style = None
-        super().notify_style_update()
-        self.refresh()
