@@ -47,7 +47,7 @@ def _same_as_rich(table: render.Table, width: int) -> bool:
             c.print(renderable)
             printed.append(c.file.getvalue())
         assert printed[0] == printed[1]
-    return table.plain and table._drawn(console, console.options) is not None
+    return table.plain and table.lines(width) is not None
 
 
 # guest dumps (reasons, host layout), orphans, problems, long names, a wide chain
@@ -89,7 +89,7 @@ def test_a_plain_table_takes_rich_tables_defaults():
 
     table = inspect.signature(RichTable).parameters
     for name, value in render._TABLE_DEFAULTS.items():
-        assert table[name].default == value, name
+        assert table[name].default == value, name  # (the box: rich_box of our name)
     assert (table["style"].default, table["header_style"].default) == ("none", "table.header")
     assert table["border_style"].default is None and table["row_styles"].default is None
     column = Column()
