@@ -84,7 +84,10 @@ def test_help_width_is_argparse_own(columns, monkeypatch):
 def test_rich_show_loads_no_emoji_table():
     """The Rich `show` hands Rich Text, never a str to scan for `:emoji:` names: Rich's emoji
     table (3,600 names) is not loaded, and a `:name:` in any cell would print as written."""
-    out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.replace('"--json", ', "").format(
+    probe = SHOW_JSON_PROBE.replace('"--json", ', "").replace(  # Rich drawing (tui/writer.py aside)
+        "from capslot.cli import main", "from capslot.cli import main\nimport capslot.tui.termenv as t\n"
+        "t.detect = lambda stderr=False, environ=None: None")
+    out = subprocess.run([sys.executable, "-c", probe.format(
         dump=NIC, unwanted=("rich._emoji_codes", "rich.console"))],
         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     assert out == "['rich.console']"  # Rich drew it, without the emoji table

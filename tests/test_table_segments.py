@@ -149,6 +149,8 @@ PROBE = """
 import io, os, sys, contextlib
 os.environ["COLUMNS"] = {columns!r}
 from capslot.cli import main
+import capslot.tui.termenv as t  # Rich drawing (tui/writer.py draws without Rich at all)
+t.detect = lambda stderr=False, environ=None: None
 with contextlib.redirect_stdout(io.StringIO()):
     main(["show", {dump!r}])
 print(sorted(m for m in ("rich.console", "rich.table", "fractions", "decimal") if m in sys.modules))

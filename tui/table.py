@@ -105,8 +105,8 @@ class Table:
         self.plain = self.plain and options.keys() <= COLUMN_DEFAULTS.keys()
 
     def add_row(self, *renderables: Any, **options: Any) -> None:
-        if options or len(renderables) != len(self.headers):
-            self.plain = False  # a row style, a section end, missing cells: Rich's
+        if options or len(renderables) > len(self.headers):
+            self.plain = False  # a row style, a section end, more cells than columns: Rich's
         self.rows.append([Styled(r) if isinstance(r, str) else r for r in renderables])
         self.row_options.append(options)
 
@@ -192,7 +192,8 @@ class Table:
         show_header = o["show_header"]
         grid: list[list[Styled]] = []
         for i, header in enumerate(self.headers):
-            cells = [_styled(c) for c in ([header] if show_header else []) + [row[i] for row in self.rows]]
+            cells = [_styled(c) for c in ([header] if show_header else [])  # (a missing cell: Rich's "")
+                     + [row[i] if i < len(row) else _EMPTY for row in self.rows]]
             if any(c is None for c in cells):
                 return None
             grid.append(cells)  # type: ignore[arg-type]
@@ -302,6 +303,9 @@ class Table:
             if caption is None:
                 return None
         return title, out, caption, table_width
+
+
+_EMPTY = Styled("")
 
 
 def _rich(item: Any) -> Any:

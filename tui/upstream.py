@@ -1,20 +1,25 @@
 """The upstream path of a device as text: each port from the root complex down, its
-End-End TLP Prefix support, and what that means for a synthesized PASID. Rich only (the
-headless commands print it; the live picker shows it)."""
+End-End TLP Prefix support, and what that means for a synthesized PASID (the
+headless commands print it; the live picker shows it), as tui/styled.py text, which the
+`show` writer lays out without Rich, or as a Rich Text."""
 
 from __future__ import annotations
 
-from rich.text import Text
-
 from capslot.core.text import printable
 from capslot.tui.colours import VERDICT_TEXT
+from capslot.tui.styled import Styled
 from capslot.core.topology import BLOCKED, OK, UNKNOWN, WARNING, UpstreamPath
 
 VERDICT_STYLE = {state: VERDICT_TEXT[state] for state in (OK, WARNING, UNKNOWN, BLOCKED)}
 
 
-def path_text(path: UpstreamPath) -> Text:
-    t = Text()
+def path_text(path: UpstreamPath):
+    """The path as a rich.text.Text."""
+    return path_styled(path).__rich__()
+
+
+def path_styled(path: UpstreamPath) -> Styled:
+    t = Styled()
     where = {"sysfs": "from sysfs", "dump": "from the bridges in this dump",
              "one device": "not in this dump"}[path.source]
     t.append(f"upstream path ({where}", "bold")

@@ -63,25 +63,39 @@ def cmd_show(args: argparse.Namespace) -> int:
 
         text = export_map([(layout, lines) for layout, lines, _, _ in items()], args.map)
         return write_out(args, text.encode("ascii" if args.map == "text" else "utf-8"))
-    from rich.text import Text
-
     from capslot.core.textmap import heading
-    from capslot.tui import render
+    from capslot.tui import pieces
+    from capslot.tui.styled import Styled
+    from capslot.tui.termenv import detect
 
-    console = new_console()
+    # Rich's terminal, modelled: each device written by tui/writer.py, with Rich's bytes;
+    # where the terminal or a device's output is not modelled, that device goes through Rich
+    terminal = detect()
+    console = None
     for n, (layout, lines, plan, path) in enumerate(items()):
+        first, lines = heading(lines)  # the target in the first lines, the verdicts under the map
+        blocks = pieces.device(layout, plan.captured, first)
+        if args.host_layout:
+            blocks.append(pieces.host_layout(host_layout(plan.hardware), plan.captured))
+        blocks += [Styled(line) for line in lines]
+        if path is not None:
+            from capslot.tui.upstream import path_styled
+
+            blocks.append(path_styled(path))
+        text = None
+        if terminal is not None:
+            from capslot.tui import writer
+
+            text = writer.render(([writer.Rule()] if n else []) + blocks, terminal)
+        if text is not None:
+            writer.write(text, terminal)
+            continue
+        if console is None:
+            console = new_console()
         if n:
             console.rule()
-        first, lines = heading(lines)  # the target in the first lines, the verdicts under the map
-        console.print(render.device(layout, plan.captured, first))
-        if args.host_layout:
-            console.print(render.host_layout(host_layout(plan.hardware), plan.captured))
-        for line in lines:
-            console.print(Text(line))
-        if path is not None:
-            from capslot.tui.upstream import path_text
-
-            console.print(path_text(path))
+        for block in blocks:
+            console.print(block)
     return EXIT_OK
 
 

@@ -1,0 +1,166 @@
+"""The human `show` written without Rich (tui/writer.py) writes Rich's bytes: the truth is
+Rich itself (its Style.render, its Console's detection, its console.print of the same
+pieces), imported here."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from rich.color import ColorSystem
+from rich.console import Console
+from rich.style import Style
+
+from capslot.tui import colours, pieces, sgr, termenv
+from capslot.tui.styled import ONE_CELL
+
+SYSTEMS = {sgr.STANDARD: ColorSystem.STANDARD, sgr.EIGHT_BIT: ColorSystem.EIGHT_BIT,
+           sgr.TRUECOLOR: ColorSystem.TRUECOLOR}
+_fresh = Style.parse.__wrapped__  # (Style.parse is cached, and a Style keeps its first codes)
+
+
+def _rich_render(style: str, system: str, no_colour: bool = False) -> str:
+    parsed = _fresh(Style, style)
+    if no_colour:
+        parsed = parsed.without_color
+    return parsed.render("x", color_system=SYSTEMS[system])
+
+
+def _capslot_styles() -> set[str]:
+    found = set(colours.REGION_STYLE.values()) | set(colours.VERDICT_STYLE.values()) \
+        | set(colours.VERDICT_TEXT.values()) | set(colours.SEVERITY_STYLE.values()) \
+        | {colours.cap_style(c) for c in colours.PALETTE} | {"bold " + colours.cap_style(c) for c in colours.PALETTE}
+    found |= set(pieces.VISIBILITY_STYLE.values()) | set(pieces.CERTAINTY_STYLE.values()) \
+        | set(pieces.ACCESS_STYLE.values())
+    return found | {"dim", "bold", "cyan", "green", "yellow", "red", "bold yellow", "bold red",
+                    "bold green", "bold cyan", "italic", "italic dim", "bright_green"}
+
+
+@pytest.mark.parametrize("system", list(SYSTEMS))
+def test_every_style_capslot_uses_is_written_as_rich_writes_it(system):
+    for style in sorted(_capslot_styles()):
+        for no_colour in (False, True):
+            assert sgr.styled("x", style, system, no_colour) == _rich_render(style, system, no_colour), style
+
+
+colour = st.one_of(
+    st.sampled_from(sorted(sgr.NAMED) + ["default"]),
+    st.integers(0, 0xFFFFFF).map(lambda v: f"#{v:06x}"),
+    st.integers(0, 255).map(lambda v: f"color({v})"),
+    st.tuples(*[st.integers(0, 255)] * 3).map(lambda t: "rgb({},{},{})".format(*t)))
+words = st.lists(st.one_of(st.sampled_from(sorted(sgr._BITS)), colour, colour.map(lambda c: "on " + c)),
+                 max_size=5).map(" ".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(words, st.sampled_from(list(SYSTEMS)), st.booleans())
+def test_any_style_of_the_grammar_is_written_as_rich_writes_it(style, system, no_colour):
+    assert sgr.styled("x", style, system, no_colour) == _rich_render(style, system, no_colour)
+
+
+def test_the_characters_taken_as_one_cell_are_one_cell_for_rich():
+    from rich.cells import cell_len
+
+    assert all(cell_len(ch) == 1 for ch in ONE_CELL)
+
+
+env_values = st.one_of(st.none(), st.sampled_from(["", "0", "1", "40", "80", "200", "abc", "-5", "²", " 80"]))
+terms = st.one_of(st.none(), st.sampled_from(["", "dumb", "unknown", "xterm", "xterm-256color", "kitty",
+                                               "screen-16color", "vt100", "DUMB"]))
+
+
+@settings(max_examples=300, deadline=None)
+@given(env_values, env_values, terms, st.one_of(st.none(), st.sampled_from(["", "truecolor", "24bit", "x"])),
+       st.one_of(st.none(), st.sampled_from(["", "1", "0"])), st.one_of(st.none(), st.sampled_from(["", "1", "x"])),
+       st.one_of(st.none(), st.sampled_from(["", "0", "1"])))
+def test_the_terminal_is_the_one_rich_sees(columns, lines, term, colour_term, no_colour, force, compatible):
+    env = {k: v for k, v in {"COLUMNS": columns, "LINES": lines, "TERM": term, "COLORTERM": colour_term,
+                             "NO_COLOR": no_colour, "FORCE_COLOR": force, "TTY_COMPATIBLE": compatible}.items()
+           if v is not None}
+    ours = termenv.detect(environ=env)
+    try:
+        console = Console(_environ=env, highlight=False, soft_wrap=False, markup=False)
+        width = console.width
+    except ValueError:  # (Rich fails on a digit int() refuses)
+        assert ours is None
+        return
+    if ours is None:  # not modelled: only where Rich's width is too small, or unusual digits
+        assert width < termenv.MIN_WIDTH or any(not v.isascii() for v in env.values() if v.isdigit())
+        return
+    assert ours.width == width
+    assert ours.system == (None if console._color_system is None else
+                           {v: k for k, v in SYSTEMS.items()}[console._color_system])
+    assert ours.no_colour == console.no_color
+
+
+# ---- the whole `show`, ours against Rich's print of the same pieces (in a child process)
+
+PROBE = """
+import sys
+from capslot.cli import main
+if sys.argv[1] == "rich":  # the Rich console, as before the writer
+    import capslot.tui.termenv as t
+    t.detect = lambda stderr=False, environ=None: None
+main(sys.argv[2:])
+print(sorted(m for m in ("rich", "textual") if m in sys.modules), file=sys.stderr)
+"""
+ENVS = [{}, {"COLUMNS": "40"}, {"COLUMNS": "120"}, {"COLUMNS": "200"},
+        {"FORCE_COLOR": "1", "TERM": "xterm"}, {"FORCE_COLOR": "1", "TERM": "xterm-256color", "COLUMNS": "120"},
+        {"FORCE_COLOR": "1", "COLORTERM": "truecolor", "COLUMNS": "200"},
+        {"FORCE_COLOR": "1", "NO_COLOR": "1", "TERM": "xterm-256color"}, {"FORCE_COLOR": "1", "TERM": "dumb"},
+        {"TTY_COMPATIBLE": "1", "COLUMNS": "40", "COLORTERM": "24bit"}]
+DUMPS = sorted(f"sample_dumps/{n}" for n in os.listdir("sample_dumps")
+               if n.endswith(".txt") and not n.endswith(".lspci.txt") and n[0].islower())
+
+
+def _run(mode: str, args: list[str], env: dict[str, str]):
+    base = {k: v for k, v in os.environ.items()
+            if k not in ("COLUMNS", "LINES", "TERM", "COLORTERM", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE")}
+    return subprocess.run([sys.executable, "-c", PROBE, mode, *args], capture_output=True,
+                          env={**base, **env}, stdin=subprocess.DEVNULL)
+
+
+CASES = [(d, ENVS[i % len(ENVS)], ([] if i % 3 else ["--view", ("vfio", "guest")[i % 2]])
+          + (["--add", "pasid@0x" + ("ff8" if i % 4 else "100")] if i % 5 == 1 else [])
+          + (["--host-layout"] if i % 7 == 2 else []))
+         for i, d in enumerate(DUMPS)]
+
+
+@pytest.mark.parametrize("dump, env, extra", CASES, ids=[c[0].split("/")[-1] for c in CASES])
+def test_show_writes_richs_bytes_without_rich(dump, env, extra):
+    rich, ours = _run("rich", ["show", dump, *extra], env), _run("ours", ["show", dump, *extra], env)
+    assert ours.returncode == rich.returncode
+    assert ours.stdout == rich.stdout
+    assert ours.stderr.splitlines()[:-1] == rich.stderr.splitlines()[:-1]
+    assert ours.stderr.splitlines()[-1] == b"[]"  # neither rich nor textual imported
+    assert b"\x1b" not in ours.stdout.replace(b"\x1b[", b"")  # no escape but Rich's own
+
+
+@pytest.mark.parametrize("wide", ["", " 网卡"])
+def test_a_hostile_device_line_is_shown_as_rich_shows_it(tmp_path, wide):
+    """Escapes, CR, U+202E and zero-width characters arrive escaped (core.text.printable),
+    with Rich's bytes; a wide character (not modelled here) leaves the device to Rich."""
+    src = Path("sample_dumps/realtek_rtl8168_nic_b.txt").read_text(encoding="utf-8").splitlines()
+    src[0] = src[0][:8] + f"Ethernet \x1b[31mred\x1b]0;title\x07 \r\u202e evil \u200b{wide} name"
+    dump = tmp_path / "hostile.txt"
+    dump.write_text("\n".join(src) + "\n", encoding="utf-8")
+    for env in ({}, {"FORCE_COLOR": "1", "COLORTERM": "truecolor"}):
+        rich, ours = _run("rich", ["show", str(dump)], env), _run("ours", ["show", str(dump)], env)
+        assert ours.stdout == rich.stdout and ours.returncode == rich.returncode
+        assert b"evil" in ours.stdout and b"\\x1b]0;title" in ours.stdout
+        assert b"\x1b]" not in ours.stdout and b"\r" not in ours.stdout and "\u202e".encode() not in ours.stdout
+        assert ours.stderr.splitlines()[-1] == (b"['rich']" if wide else b"[]")
+
+
+def test_many_devices_with_the_rule_between(tmp_path):
+    dump = tmp_path / "two.txt"
+    dump.write_text("".join(Path(f"sample_dumps/{n}.txt").read_text(encoding="utf-8") for n in
+                            ("intel_ich7_pcie_port1_27d0", "realtek_rtl8168_nic_b")), encoding="utf-8")
+    dump = str(dump)
+    for env in ({}, {"FORCE_COLOR": "1", "TERM": "xterm-256color", "COLUMNS": "120"}):
+        assert _run("ours", ["show", dump], env).stdout == _run("rich", ["show", dump], env).stdout

@@ -1,0 +1,69 @@
+"""The human `show` written without Rich: its pieces (tui/pieces.py) laid out as Rich lays
+them out, and written with the escape codes Rich writes (tui/sgr.py) for the terminal Rich
+would see (tui/termenv.py). The bytes are Rich's (tests/test_writer.py holds them to Rich's
+own output). Where anything is not modelled (the terminal, a character, a style, a table Rich
+must lay out itself) `render` returns None, and the caller prints that device with Rich."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from capslot.tui import sgr
+from capslot.tui.styled import Styled, lines
+from capslot.tui.table import Table
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from capslot.tui.termenv import Terminal
+
+RULE = "─"  # rich.rule.Rule's characters (Console.rule), styled "rule.line"
+
+
+class Rule:
+    """Console.rule(): a line of the terminal's width."""
+
+
+def block_lines(block, width: int) -> list | None:
+    if isinstance(block, Styled):
+        return lines(block, width)
+    if isinstance(block, Rule):
+        return [[(RULE * width, "rule.line")]]
+    if isinstance(block, Table) or hasattr(block, "pieces"):  # a table, a map (pieces.Runs)
+        return block.lines(width)
+    return None
+
+
+def render(blocks: list, terminal: Terminal) -> str | None:
+    """What Rich's console.print of each block writes, or None where it is not modelled."""
+    width, system, no_colour = terminal.width, terminal.system, terminal.no_colour
+    out: list[str] = []
+    add = out.append
+    for block in blocks:
+        drawn = block_lines(block, width)
+        if drawn is None:
+            return None
+        for line in drawn:
+            if sum(len(text) for text, _ in line) > width:
+                return None  # (Rich would crop it)
+            for text, style in line:
+                if style and system is not None:
+                    if sgr.codes(style, system, no_colour) is None:
+                        return None
+                    add(sgr.styled(text, style, system, no_colour))
+                else:
+                    add(text)
+            add("\n")
+    return "".join(out)
+
+
+def write(text: str, terminal: Terminal) -> None:
+    """As Console._check_buffer writes: the text, a flush; a closed pipe ends the run as
+    Rich's Console.on_broken_pipe does."""
+    try:
+        terminal.file.write(text)
+        terminal.file.flush()
+    except BrokenPipeError:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        raise SystemExit(1) from None
