@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.style import Style
 
 from capslot.tui import colours, pieces, sgr, termenv
-from capslot.tui.styled import ONE_CELL
+from capslot.tui.styled import modelled, one_cell_characters
 
 SYSTEMS = {sgr.STANDARD: ColorSystem.STANDARD, sgr.EIGHT_BIT: ColorSystem.EIGHT_BIT,
            sgr.TRUECOLOR: ColorSystem.TRUECOLOR}
@@ -66,7 +66,9 @@ def test_any_style_of_the_grammar_is_written_as_rich_writes_it(style, system, no
 def test_the_characters_taken_as_one_cell_are_one_cell_for_rich():
     from rich.cells import cell_len
 
-    assert all(cell_len(ch) == 1 for ch in ONE_CELL)
+    ours = one_cell_characters()
+    assert all(cell_len(ch) == 1 for ch in ours)
+    assert all(modelled(ch) == (ch in ours) for ch in map(chr, range(0x3000)))
 
 
 env_values = st.one_of(st.none(), st.sampled_from(["", "0", "1", "40", "80", "200", "abc", "-5", "²", " 80"]))

@@ -13,8 +13,6 @@ the background, each downgraded to the terminal's colour system (Color.downgrade
 
 from __future__ import annotations
 
-from colorsys import rgb_to_hls
-
 STANDARD, EIGHT_BIT, TRUECOLOR = "standard", "256", "truecolor"  # Rich's colour systems
 
 # Rich's attribute words, their bit, and the SGR code of each bit (Style._style_map)
@@ -125,6 +123,8 @@ def downgrade(colour: Colour, system: str) -> Colour:
     if kind in ("default", system):
         return colour
     if system == EIGHT_BIT and kind == TRUECOLOR:
+        from colorsys import rgb_to_hls
+
         red, green, blue = colour[1]
         _, light, saturation = rgb_to_hls(red / 255.0, green / 255.0, blue / 255.0)
         if saturation < 0.15:

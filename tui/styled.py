@@ -17,16 +17,25 @@ from capslot.tui.sgr import THEME
 
 # Rich's single-cell characters (rich/cells.py _SINGLE_CELL_UNICODE_RANGES) and two more
 # capslot prints that Rich measures one cell wide (tests/test_writer.py checks them)
-_RANGES = ((0x20, 0x7E), (0xA0, 0xAC), (0xAE, 0x2FF), (0x370, 0x482), (0x2500, 0x25FC),
-           (0x2800, 0x28FF))
-ONE_CELL = frozenset(chr(c) for lo, hi in _RANGES for c in range(lo, hi + 1)) | {"≥", "…"}
-_one_cell = ONE_CELL.issuperset
+_RANGES = ((0xA0, 0xAC), (0xAE, 0x2FF), (0x370, 0x482), (0x2500, 0x25FC), (0x2800, 0x28FF))
+EXTRA = frozenset("≥…")
 _CONTROL = {7: None, 8: None, 11: None, 12: None, 13: None}  # what Rich's Text strips
 
 
 def modelled(text: str) -> bool:
     """Every character one cell wide and printable (no tab, no newline)."""
-    return _one_cell(text)
+    if text.isascii():
+        return text.isprintable()
+    for ch in text:
+        code = ord(ch)
+        if not (0x20 <= code <= 0x7E or ch in EXTRA or any(lo <= code <= hi for lo, hi in _RANGES)):
+            return False
+    return True
+
+
+def one_cell_characters() -> frozenset[str]:
+    """Every character `modelled` takes as one cell (for the tests)."""
+    return frozenset(chr(c) for lo, hi in ((0x20, 0x7E), *_RANGES) for c in range(lo, hi + 1)) | EXTRA
 
 
 class Styled:
@@ -175,11 +184,11 @@ def _justify(line: Styled, width: int, justify: str, overflow: str) -> None:
 def wrap(text: Styled, width: int, justify: str = "default", overflow: str = "fold",
          no_wrap: bool = False) -> list[Styled] | None:
     """Text.wrap; None where a character is not modelled or the justification is "full"."""
-    if justify == "full" or not _one_cell(text.plain.replace("\n", "")):
+    if justify == "full" or not modelled(text.plain.replace("\n", "")):
         return None
     out: list[Styled] = []
     for line in _split(text):
-        if no_wrap:
+        if no_wrap or len(line.plain) <= width:  # (divide_line breaks no line that fits)
             new = [line]
         else:
             new = line.divide(divide_line(line.plain, width, overflow == "fold"))

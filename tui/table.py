@@ -12,8 +12,6 @@ read for `:emoji:` names or markup: text is printed as written."""
 
 from __future__ import annotations
 
-from math import ceil
-
 from capslot.tui.styled import Styled, combine, modelled, segments, wrap
 
 TYPE_CHECKING = False
@@ -436,7 +434,7 @@ def _ratio_distribute(total: int, ratios: list[int]) -> list[int]:
     remaining = total
     result: list[int] = []
     for ratio in ratios:
-        share = max(0, ceil(ratio * remaining / total_ratio)) if total_ratio > 0 else remaining
+        share = max(0, -(-ratio * remaining // total_ratio)) if total_ratio > 0 else remaining
         result.append(share)
         total_ratio -= ratio
         remaining -= share
