@@ -115,7 +115,8 @@ ENVS = [{}, {"COLUMNS": "40"}, {"COLUMNS": "120"}, {"COLUMNS": "200"},
         {"FORCE_COLOR": "1", "TERM": "xterm"}, {"FORCE_COLOR": "1", "TERM": "xterm-256color", "COLUMNS": "120"},
         {"FORCE_COLOR": "1", "COLORTERM": "truecolor", "COLUMNS": "200"},
         {"FORCE_COLOR": "1", "NO_COLOR": "1", "TERM": "xterm-256color"}, {"FORCE_COLOR": "1", "TERM": "dumb"},
-        {"TTY_COMPATIBLE": "1", "COLUMNS": "40", "COLORTERM": "24bit"}]
+        {"TTY_COMPATIBLE": "1", "COLUMNS": "40", "COLORTERM": "24bit"}, {"COLUMNS": "250", "LINES": "10"},
+        {"FORCE_COLOR": "1", "TERM": "screen-16color", "COLUMNS": "60"}]
 DUMPS = sorted(f"sample_dumps/{n}" for n in os.listdir("sample_dumps")
                if n.endswith(".txt") and not n.endswith(".lspci.txt") and n[0].islower())
 
@@ -165,4 +166,29 @@ def test_many_devices_with_the_rule_between(tmp_path):
                             ("intel_ich7_pcie_port1_27d0", "realtek_rtl8168_nic_b")), encoding="utf-8")
     dump = str(dump)
     for env in ({}, {"FORCE_COLOR": "1", "TERM": "xterm-256color", "COLUMNS": "120"}):
-        assert _run("ours", ["show", dump], env).stdout == _run("rich", ["show", dump], env).stdout
+        for extra in ([], ["--add", "pasid@0x100"]):  # the verdicts, the path as a gate
+            ours, rich = _run("ours", ["show", dump, *extra], env), _run("rich", ["show", dump, *extra], env)
+            assert ours.stdout == rich.stdout and ours.stderr.splitlines()[-1] == b"[]"
+            width = int(env.get("COLUMNS", "80"))
+            rules = [line for line in ours.stdout.decode().splitlines()
+                     if line.removeprefix("\x1b[92m").startswith("─" * width)]
+            assert len(rules) == 1 and b"PASID over this path" in ours.stdout
+
+
+def test_a_stream_that_is_not_utf8_is_left_to_rich():
+    env = {"PYTHONIOENCODING": "latin-1", "FORCE_COLOR": "1"}
+    dump = "sample_dumps/realtek_rtl8168_nic_b.txt"
+    ours, rich = _run("ours", ["show", dump], env), _run("rich", ["show", dump], env)
+    assert (ours.returncode, ours.stdout) == (rich.returncode, rich.stdout)
+    assert ours.stderr.splitlines()[-1] == b"['rich']"
+
+
+def test_windows_and_jupyter_are_left_to_rich(monkeypatch):
+    import builtins
+
+    assert termenv.detect(environ={"COLUMNS": "80"}) is not None
+    monkeypatch.setattr(builtins, "get_ipython", lambda: None, raising=False)
+    assert termenv.detect(environ={"COLUMNS": "80"}) is None
+    monkeypatch.delattr(builtins, "get_ipython")
+    monkeypatch.setattr(sys, "platform", "win32")
+    assert termenv.detect(environ={"COLUMNS": "80"}) is None
