@@ -192,3 +192,56 @@ def test_windows_and_jupyter_are_left_to_rich(monkeypatch):
     monkeypatch.delattr(builtins, "get_ipython")
     monkeypatch.setattr(sys, "platform", "win32")
     assert termenv.detect(environ={"COLUMNS": "80"}) is None
+
+
+
+# ---- in-process: the writer against a Rich Console printing the same pieces, many combinations
+
+def _forget_richs_codes() -> None:
+    """A Rich Style keeps the codes of the first colour system it was rendered for, and Rich
+    shares Styles (its theme, its parse and sum caches): in one process, each colour system
+    needs them forgotten."""
+    from rich.default_styles import DEFAULT_STYLES
+
+    Style.parse.cache_clear()
+    Style._add.cache_clear()
+    for style in DEFAULT_STYLES.values():
+        style._ansi = None
+
+
+def _show(argv: list[str], terminal, monkeypatch) -> str:
+    """`capslot show` as written to `terminal` (ours), or by a Rich Console made alike."""
+    import io
+
+    from capslot import show
+    from capslot.cli import build_parser
+
+    buffer = io.StringIO()
+    if terminal.file == "ours":
+        monkeypatch.setattr(termenv, "detect", lambda stderr=False, environ=None: termenv.Terminal(
+            terminal.width, terminal.system, terminal.no_colour, buffer))
+    else:
+        _forget_richs_codes()
+        monkeypatch.setattr(termenv, "detect", lambda stderr=False, environ=None: None)
+        monkeypatch.setattr(show, "new_console", lambda stderr=False: Console(
+            file=buffer, width=terminal.width, height=25, color_system=terminal.system,
+            force_terminal=terminal.system is not None, no_color=terminal.no_colour, _environ={},
+            highlight=False, soft_wrap=False, markup=False))
+    args = build_parser("show").parse_args(["show", *argv])
+    assert show.cmd_show(args) == 0
+    return buffer.getvalue()
+
+
+@settings(max_examples=120, deadline=None)
+@given(st.sampled_from(DUMPS), st.sampled_from([[], ["--view", "vfio"], ["--view", "guest"]]),
+       st.sampled_from([[], ["--add", "pasid@0xff8"], ["--add", "pasid@0x100"]]),
+       st.sampled_from([[], ["--host-layout"]]), st.sampled_from([40, 80, 120, 200, 250]),
+       st.sampled_from([None, *SYSTEMS]), st.booleans())
+def test_every_form_of_show_prints_as_rich_prints_it(dump, view_args, add, host, width, system, no_colour):
+    import pytest as _pytest
+
+    with _pytest.MonkeyPatch.context() as monkeypatch:
+        argv = [dump, *view_args, *add, *host]
+        ours = _show(argv, termenv.Terminal(width, system, no_colour, "ours"), monkeypatch)
+        rich = _show(argv, termenv.Terminal(width, system, no_colour, "rich"), monkeypatch)
+    assert ours == rich
