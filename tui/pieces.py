@@ -137,7 +137,8 @@ class Runs:
     def lines(self, width: int) -> list[list[tuple[str, str | None]]] | None:
         """The lines Rich prints (tui/styled.py `lines`), a segment per piece where every line
         fits; the wrapped text where one does not."""
-        if self._widest() > width or not modelled(self.plain.replace("\n", "")):
+        plain = self.plain
+        if max(map(len, plain.split("\n"))) > width or not modelled(plain.replace("\n", "")):
             return lines(self.text(), width)
         out: list[list[tuple[str, str | None]]] = [[]]
         for chars, style in self.pieces:

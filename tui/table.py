@@ -349,6 +349,14 @@ def _cell_lines(cell: Styled, width: int, column: dict[str, Any], style: str) ->
     """A cell's lines in a column `width` cells wide (its padding aside), with the cell's
     style under the text's: what Text.__rich_console__, Padding and Console.render_lines make
     of it in Rich's Table. None where a line would not be `width` wide."""
+    plain = cell.plain
+    if not cell.spans and not cell.style and len(plain) <= width:  # most cells: plain words
+        justify = column["justify"]
+        if justify != "left":  # (Lines.justify: right and center strip the end first)
+            plain = plain.rstrip()
+            before = width - len(plain) if justify == "right" else (width - len(plain)) // 2
+            plain = " " * before + plain
+        return [[(plain + " " * (width - len(plain)), combine(style) if style else None)]]
     wrapped = wrap(cell, width, column["justify"], column["overflow"], column["no_wrap"])
     if wrapped is None:
         return None

@@ -39,18 +39,23 @@ def render(blocks: list, terminal: Terminal) -> str | None:
     width, system, no_colour = terminal.width, terminal.system, terminal.no_colour
     out: list[str] = []
     add = out.append
+    around: dict[str, tuple[str, str]] = {}  # a style's escape before and after (Style.render)
     for block in blocks:
         drawn = block_lines(block, width)
         if drawn is None:
             return None
-        for line in drawn:
-            if sum(len(text) for text, _ in line) > width:
-                return None  # (Rich would crop it)
+        for line in drawn:  # (each no wider than `width`: Rich crops nothing)
             for text, style in line:
-                if style and system is not None:
-                    if sgr.codes(style, system, no_colour) is None:
-                        return None
-                    add(sgr.styled(text, style, system, no_colour))
+                if style and system is not None and text:
+                    before_after = around.get(style)
+                    if before_after is None:
+                        codes = sgr.codes(style, system, no_colour)
+                        if codes is None:
+                            return None
+                        before_after = around[style] = (f"\x1b[{codes}m", "\x1b[0m") if codes else ("", "")
+                    add(before_after[0])
+                    add(text)
+                    add(before_after[1])
                 else:
                     add(text)
             add("\n")
