@@ -101,3 +101,11 @@ def test_show_json_loads_no_extension_module_it_does_not_need():
         dump=NIC, unwanted=("_struct", "_json", "select"))],
         capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     assert out == "[]"
+
+
+def test_human_show_imports_no_rich():
+    """The human `show` (issue 23): written by tui/writer.py with Rich's bytes, without importing
+    Rich (~80 modules) where the terminal is one it models (here: not a terminal, 80 columns)."""
+    out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.replace('"--json", ', "").format(
+        dump=NIC, unwanted=("rich", "textual"))], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "[]"

@@ -245,3 +245,22 @@ def test_every_form_of_show_prints_as_rich_prints_it(dump, view_args, add, host,
         ours = _show(argv, termenv.Terminal(width, system, no_colour, "ours"), monkeypatch)
         rich = _show(argv, termenv.Terminal(width, system, no_colour, "rich"), monkeypatch)
     assert ours == rich
+
+
+def test_a_closed_pipe_ends_show_as_rich_ends_it(tmp_path):
+    """`capslot show MANY | head -1`: exit status 1, nothing on stderr (Console.on_broken_pipe)."""
+    dump = tmp_path / "many.txt"
+    dump.write_text(Path("sample_dumps/intel_ich7_pcie_port1_27d0.txt").read_text(encoding="utf-8") * 40,
+                    encoding="utf-8")
+    results = []
+    for mode in ("ours", "rich"):
+        base = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "FORCE_COLOR", "NO_COLOR")}
+        child = subprocess.Popen([sys.executable, "-c", PROBE, mode, "show", str(dump)], stdin=subprocess.DEVNULL,
+                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=base)
+        first = child.stdout.readline()
+        child.stdout.close()
+        stderr = child.stderr.read()
+        child.stderr.close()
+        results.append((first, child.wait(), stderr))
+    assert results[0] == results[1]
+    assert results[0][1] == 1 and results[0][2] == b""
