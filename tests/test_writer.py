@@ -158,6 +158,12 @@ def test_a_hostile_device_line_is_shown_as_rich_shows_it(tmp_path, wide):
         assert b"evil" in ours.stdout and b"\\x1b]0;title" in ours.stdout
         assert b"\x1b]" not in ours.stdout and b"\r" not in ours.stdout and "\u202e".encode() not in ours.stdout
         assert ours.stderr.splitlines()[-1] == (b"['rich']" if wide else b"[]")
+    # among other devices: each device is written whole by one of the two, with the same bytes
+    two = tmp_path / "two.txt"
+    two.write_text(Path("sample_dumps/intel_ich7_pcie_port1_27d0.txt").read_text(encoding="utf-8")
+                   + dump.read_text(encoding="utf-8"), encoding="utf-8")
+    env = {"FORCE_COLOR": "1", "TERM": "xterm-256color"}
+    assert _run("ours", ["show", str(two)], env).stdout == _run("rich", ["show", str(two)], env).stdout
 
 
 def test_many_devices_with_the_rule_between(tmp_path):
