@@ -109,11 +109,12 @@ def mark_swatch(layout: Layout, index: int, marks: dict[int, str], colours: dict
 
 
 class Runs:
-    """Styled text as (characters, style) pieces: what a map is made of. Drawn as one Segment
-    per piece with one parsed Style per style string, which is what Rich's own rendering of
-    the same `Text` yields where every line fits (the bytes out are the same, colour or not),
-    at a fraction of its cost (a Text of a map has a span per DWORD: 1,024). Where a line
-    would not fit, Rich draws the same pieces as the `Text` (it wraps them)."""
+    """Styled text as (characters, style) pieces: what a map is made of. Laid out as one
+    segment per piece (for the writer, and as one Rich Segment per piece with one parsed Style
+    per style string), which is what Rich's own rendering of the same `Text` yields where every
+    line fits (the bytes out are the same, colour or not), at a fraction of its cost (a Text of
+    a map has a span per DWORD: 1,024). Where a line would not fit, the pieces are laid out as
+    that `Text` is (wrapped)."""
 
     def __init__(self, pieces: list[tuple[str, str]]) -> None:
         self.pieces = pieces

@@ -177,10 +177,10 @@ class Table:
         return None if parts is None else parts[0] + parts[1] + parts[2]
 
     def _parts(self, max_width: int) -> tuple[list[Line], list[Line], list[Line], int] | None:
-        """The lines (title, table, caption, and the table's width) Rich's Table draws of the table in `max_width` cells, where it is plain:
-        the steps are Rich's (the widths of Table._calculate_column_widths, a cell's lines as
-        Text.wrap and Lines.justify make them, Padding, the same style sums), done once per
-        cell. None: Rich lays it out."""
+        """The lines Rich's Table draws of the table in `max_width` cells (its title's, its
+        own, its caption's) and the table's width, where it is plain. The steps are Rich's (the
+        widths of Table._calculate_column_widths, a cell's lines as Text.wrap and Lines.justify
+        make them, Padding, the same style sums), done once per cell. None: Rich lays it out."""
         if not self.plain:
             return None
         o = {**TABLE_DEFAULTS, **self.options}
