@@ -17,12 +17,16 @@ from capslot.core.text import printable
 from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, letters
 from capslot.core.views import Access
 from capslot.tui.colours import REGION_STYLE, cap_colours, cap_style
-from capslot.tui.styled import Styled, lines, modelled
-from capslot.tui.table import Table
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from typing import Any
+
+    from capslot.tui.styled import Styled
+    from capslot.tui.table import Table
+
+# (tui/styled.py and tui/table.py are imported where a piece is made, not here: the explorer
+# imports this module through tui/render.py for its styles alone)
 
 # Red means a verdict (tui/colours.py): nothing else here is red.
 VISIBILITY_STYLE = {"visible": "#87d75f", "hidden": "#ffaf5f", "placeholder": "#87afff",
@@ -50,6 +54,8 @@ def title(layout: Layout) -> Styled:
     """Slot, IDs and the device's name as lspci prints it: the dump's own description line
     when it has one, else made from pci.ids (`--pci-ids`) as `lspci -s BDF` (live devices,
     from their sysfs attributes) or `lspci -F` (dumps) would print it."""
+    from capslot.tui.styled import Styled
+
     cs = layout.space
     p = cs.provenance
     t = Styled()
@@ -74,6 +80,9 @@ def title(layout: Layout) -> Styled:
 
 
 def chain_table(layout: Layout) -> Table:
+    from capslot.tui.styled import Styled
+    from capslot.tui.table import Table
+
     table = Table(title="capabilities, in chain order", title_justify="left",
                   box="SIMPLE_HEAD", padding=(0, 1), pad_edge=False)
     columns = [("", "left"), ("offset", "right"), ("ID", "right"), ("name", "left"),
@@ -103,6 +112,8 @@ def chain_table(layout: Layout) -> Table:
 
 def mark_swatch(layout: Layout, index: int, marks: dict[int, str], colours: dict[int, str]) -> Styled:
     """A capability's letter on its colour (a virtual one: the virtual symbol and style)."""
+    from capslot.tui.styled import Styled
+
     if index in marks:
         return Styled.assemble((f" {marks[index]} ", "bold " + cap_style(colours[index])))
     return Styled.assemble((f" {VOCABULARY[Kind.VIRTUAL].symbol} ", REGION_STYLE[Kind.VIRTUAL]))
@@ -125,6 +136,8 @@ class Runs:
 
     def text(self) -> Styled:
         """The same pieces as one text (a span per styled piece)."""
+        from capslot.tui.styled import Styled
+
         spans, at = [], 0
         for chars, style in self.pieces:
             if style:
@@ -138,6 +151,8 @@ class Runs:
     def lines(self, width: int) -> list[list[tuple[str, str | None]]] | None:
         """The lines Rich prints (tui/styled.py `lines`), a segment per piece where every line
         fits; the wrapped text where one does not."""
+        from capslot.tui.styled import lines, modelled
+
         plain = self.plain
         if max(map(len, plain.split("\n"))) > width or not modelled(plain.replace("\n", "")):
             return lines(self.text(), width)
@@ -225,6 +240,9 @@ def access_map(layout: Layout) -> Runs:
 
 
 def reasons(layout: Layout) -> Any | None:
+    from capslot.tui.styled import Styled
+    from capslot.tui.table import Table
+
     rows = [(i, v) for i, v in enumerate(layout.cap_views) if v.reason]
     if not rows:
         return None
@@ -242,6 +260,9 @@ def reasons(layout: Layout) -> Any | None:
 
 
 def legend(layout: Layout) -> Table:
+    from capslot.tui.styled import Styled
+    from capslot.tui.table import Table
+
     marks = letters(layout)
     colours = cap_colours(layout)
     table = Table.grid(padding=(0, 2))
@@ -263,6 +284,9 @@ def legend(layout: Layout) -> Table:
 
 
 def problems(layout: Layout) -> Any:
+    from capslot.tui.styled import Styled
+    from capslot.tui.table import Table
+
     if not layout.problems:
         return Styled("no problems found", style="green")
     table = Table(title="problems", title_justify="left")
@@ -275,6 +299,8 @@ def problems(layout: Layout) -> Any:
 
 
 def orphans(layout: Layout) -> Any | None:
+    from capslot.tui.table import Table
+
     if not layout.orphans:
         return None
     table = Table(title="orphans: capability structures no chain reaches", title_justify="left",
@@ -290,6 +316,8 @@ def orphans(layout: Layout) -> Any | None:
 
 def captured_line(captured) -> Styled:
     """Where the dump was read, and why capslot thinks so."""
+    from capslot.tui.styled import Styled
+
     t = Styled()
     t.append("read on: ", "dim")
     if captured.layer == "host":
@@ -307,6 +335,9 @@ def captured_line(captured) -> Styled:
 
 
 def host_layout(rows, captured) -> Table:
+    from capslot.tui.styled import Styled
+    from capslot.tui.table import Table
+
     table = Table(title="the host behind this dump, most likely (--host-layout)",
                   title_justify="left", box="SIMPLE_HEAD", pad_edge=False)
     for col in ("offset", "capability", "size", "certainty", "why"):
@@ -324,6 +355,8 @@ def host_layout(rows, captured) -> Table:
 
 def device(layout: Layout, captured=None, first: list[str] | None = None) -> list[Any]:
     """What `show` prints of a device, piece by piece."""
+    from capslot.tui.styled import Styled
+
     parts: list[Any] = [title(layout), *[Styled(printable(n), style="bold") for n in first or ()]]
     if captured is not None:
         parts.append(captured_line(captured))

@@ -9,7 +9,7 @@ Text that comes from a dump (device lines, file names) only ever enters Rich as
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Group, RenderableType
@@ -22,19 +22,32 @@ from capslot.core.text import printable
 from capslot.core.textmap import heading
 from capslot.core.verdicts import Verdict
 from capslot.tui.colours import SEVERITY_STYLE, VERDICT_TEXT, cap_colour, cap_style
-
-
 from capslot.tui import pieces
 from capslot.tui.pieces import (  # noqa: F401 - the pieces, as the other commands and tests know them
     ACCESS_STYLE, CERTAINTY_STYLE, DWORDS_PER_ROW, VISIBILITY_STYLE, Runs, access_map, byte_map,
     captured_line, chain_table, hexid, host_layout, legend, mark_swatch, orphans, problems,
     reasons, size_text, title, why_suffix,
 )
-from capslot.tui.table import COLUMN_DEFAULTS as _COLUMN_DEFAULTS  # noqa: F401
-from capslot.tui.table import TABLE_DEFAULTS, Table, _unpack  # noqa: F401
 
-# rich.table.Table's defaults that a plain table may leave out (the box: Rich's own)
-_TABLE_DEFAULTS: dict[str, Any] = {**TABLE_DEFAULTS, "box": box.HEAVY_HEAD}
+if TYPE_CHECKING:
+    from capslot.tui.table import Table
+
+# tui/table.py is imported where a table is made: the explorer imports this module for its
+# styles (through tui/pieces.py) and the picture export alone
+_FROM_TABLE = {"Table": "Table", "_unpack": "_unpack", "_COLUMN_DEFAULTS": "COLUMN_DEFAULTS",
+               "TABLE_DEFAULTS": "TABLE_DEFAULTS"}
+
+
+def __getattr__(name: str) -> Any:
+    """render.Table and the table's defaults, as the tests and other modules know them."""
+    if name not in _FROM_TABLE and name != "_TABLE_DEFAULTS":  # (`__path__`, asked on import)
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from capslot.tui import table
+
+    if name in _FROM_TABLE:
+        return getattr(table, _FROM_TABLE[name])
+    # rich.table.Table's defaults a plain table may leave out (the box: Rich's own)
+    return {**table.TABLE_DEFAULTS, "box": box.HEAVY_HEAD}
 
 
 def device(layout, captured=None, first: list[str] | None = None) -> Group:
@@ -44,6 +57,8 @@ def device(layout, captured=None, first: list[str] | None = None) -> Group:
 # ---------------------------------------------------------------- knowledge tables
 
 def caps_table(specs: list[CapSpec]) -> Table:
+    from capslot.tui.table import Table
+
     table = Table(title="capability registry", title_justify="left")
     for col in ("space", "ID", "short", "name", "size rule", "spec"):
         table.add_column(col, overflow="fold")
@@ -55,6 +70,8 @@ def caps_table(specs: list[CapSpec]) -> Table:
 
 
 def cap_detail(spec: CapSpec, ctx: CapContext | None = None, size: int | None = None) -> Group:
+    from capslot.tui.table import Table
+
     head = Text()
     head.append("  ", cap_style(cap_colour(spec.space, spec.id)))
     head.append(f" {spec.label}", "bold")
@@ -83,6 +100,8 @@ def cap_detail(spec: CapSpec, ctx: CapContext | None = None, size: int | None = 
 # ---------------------------------------------------------------- diff
 
 def diff(result, name_a: str, name_b: str) -> Group:
+    from capslot.tui.table import Table
+
     parts: list[RenderableType] = []
     head = Text()
     head.append("A ", "bold")
@@ -131,6 +150,8 @@ VERDICT_STYLE = VERDICT_TEXT
 
 
 def _findings_table(findings) -> Table:
+    from capslot.tui.table import Table
+
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_header=True)
     for col in ("severity", "kind", "bytes", "what"):
         table.add_column(col)
@@ -156,6 +177,8 @@ def feasibility(plan) -> Text:
 
 
 def _gates_table(f) -> Table:
+    from capslot.tui.table import Table
+
     table = Table(title="will it work? each gate", title_justify="left", box=box.SIMPLE_HEAD,
                   pad_edge=False)
     for col in ("gate", "state", "evidence"):
@@ -170,6 +193,8 @@ def placements(plan, strict: bool = False) -> Group:
     """`check` / `place`: the target, each placement with its findings and the candidates auto
     placement rejected, the guest map with the virtual capabilities, and what the VMM is told.
     Everything shown is the plan's answer (core.plan): nothing is computed here."""
+    from capslot.tui.table import Table
+
     from capslot.core.plan import layout_accepted
 
     ground = plan.ground
@@ -225,6 +250,8 @@ def placements(plan, strict: bool = False) -> Group:
 
 
 def templates(items) -> Table:
+    from capslot.tui.table import Table
+
     table = Table(title=Text("virtual capability templates (--add NAME[:SIZE][@OFFSET])"),
                   title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False)
     for col in ("name", "size", "default at", "what"):
@@ -250,6 +277,8 @@ CLASS_NAMES = {0x00: "unclassified", 0x01: "storage", 0x02: "network", 0x03: "di
 
 
 def _counts(title: str, counter, label=lambda k: str(k), top: int = 12) -> Table:
+    from capslot.tui.table import Table
+
     table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD, pad_edge=False,
                   min_width=60)
     table.add_column("")
@@ -262,6 +291,8 @@ def _counts(title: str, counter, label=lambda k: str(k), top: int = 12) -> Table
 
 
 def survey(summary) -> Group:
+    from capslot.tui.table import Table
+
     s = summary
     head = Text()
     head.append(f"{s.devices} devices read", "bold")
