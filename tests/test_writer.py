@@ -270,3 +270,24 @@ def test_a_closed_pipe_ends_show_as_rich_ends_it(tmp_path):
         results.append((first, child.wait(), stderr))
     assert results[0] == results[1]
     assert results[0][1] == 1 and results[0][2] == b""
+
+
+WIDTHS = (40, 80, 120, 200, 250)
+COLOURS = ((None, False), (sgr.STANDARD, False), (sgr.EIGHT_BIT, False), (sgr.TRUECOLOR, False),
+           (sgr.TRUECOLOR, True), (sgr.EIGHT_BIT, True))
+
+
+@pytest.mark.parametrize("dump", DUMPS, ids=[d.split("/")[-1] for d in DUMPS])
+def test_every_dump_in_every_view_prints_as_rich_prints_it(dump, monkeypatch):
+    """Each sample dump in the three views, the width, colours, --add and --host-layout taken
+    in turn (the combinations: the hypothesis test above)."""
+    n = DUMPS.index(dump)
+    for k, view_args in enumerate(([], ["--view", "vfio"], ["--view", "guest"])):
+        i = 3 * n + k
+        argv = [dump, *view_args, *(["--add", "pasid@0xff8"] if i % 4 == 1 else []),
+                *(["--host-layout"] if i % 5 == 2 else [])]
+        system, no_colour = COLOURS[i % len(COLOURS)]
+        width = WIDTHS[i % len(WIDTHS)]
+        ours = _show(argv, termenv.Terminal(width, system, no_colour, "ours"), monkeypatch)
+        rich = _show(argv, termenv.Terminal(width, system, no_colour, "rich"), monkeypatch)
+        assert ours == rich, (argv, width, system, no_colour)
