@@ -166,7 +166,7 @@ def divide_line(text: str, width: int, fold: bool) -> list[int]:
     return breaks
 
 
-def _justify(line: Styled, width: int, justify: str, overflow: str) -> None:
+def justify_line(line: Styled, width: int, justify: str, overflow: str) -> None:
     """Lines.justify for one line ("default" and "full" aside)."""
     if justify == "left":
         line.truncate(width, overflow, pad=True)
@@ -198,7 +198,7 @@ def wrap(text: Styled, width: int, justify: str = "default", overflow: str = "fo
                     if spaces:
                         part._set_plain(part.plain[:len(part.plain) - min(spaces, len(part.plain) - width)])
         for part in new:
-            _justify(part, width, justify, overflow)
+            justify_line(part, width, justify, overflow)
             part.truncate(width, overflow)
         out += new
     return out

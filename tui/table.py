@@ -12,7 +12,7 @@ read for `:emoji:` names or markup: text is printed as written."""
 
 from __future__ import annotations
 
-from capslot.tui.styled import Styled, combine, modelled, segments, wrap
+from capslot.tui.styled import Styled, combine, justify_line, modelled, segments, wrap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -357,7 +357,11 @@ def _cell_lines(cell: Styled, width: int, column: dict[str, Any], style: str) ->
             before = width - len(plain) if justify == "right" else (width - len(plain)) // 2
             plain = " " * before + plain
         return [[(plain + " " * (width - len(plain)), combine(style) if style else None)]]
-    wrapped = wrap(cell, width, column["justify"], column["overflow"], column["no_wrap"])
+    if len(plain) <= width and modelled(plain):  # one line: justified, nothing to divide
+        wrapped: list[Styled] | None = [cell.copy()]
+        justify_line(wrapped[0], width, column["justify"], column["overflow"])
+    else:
+        wrapped = wrap(cell, width, column["justify"], column["overflow"], column["no_wrap"])
     if wrapped is None:
         return None
     lines = segments(wrapped)
