@@ -19,11 +19,13 @@ $(STAMP): pyproject.toml tui/cli
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m tests.installed_layout --link
 	$(BIN)/python -m compileall -q core tui  # bytecode now: start-up never compiles (even under PYTHONDONTWRITEBYTECODE)
+	$(BIN)/python -m tests.installed_layout --bundle  # start-up code in one file (capslot/__init__.py); an edited module is no longer served from it
 	touch $(STAMP)
 
 $(TESTED): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m tests.installed_layout --link
+	$(BIN)/python -m tests.installed_layout --bundle
 	touch $(TESTED)
 
 run: $(STAMP)
