@@ -88,13 +88,18 @@ def link(site: Path) -> Path:
 
 
 # The command lines whose start-up the bundle serves (what they import, run in a fresh process
-# on a dump of the checkout): `show --json` (issue 23), the other views, a placement, a survey
+# on a dump of the checkout): `show --json` (issue 23), the other views, a placement, a survey;
+# and the explorer's modules before its first frame (imported, not run). A command reads only
+# the modules it imports from the bundle: a larger bundle costs the others nothing.
 BUNDLE_PROBES = (("show", "--json", "{dump}"), ("show", "--json", "--view", "guest", "{dump}"),
                  ("place", "{dump}", "--add", "pasid", "--json"), ("survey", "--jsonl", "{dump}"))
+BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session")
 BUNDLE_DUMP = ROOT / "sample_dumps" / "realtek_rtl8168_nic_b.txt"
 _PROBE = """
 import io, sys
 from capslot.cli import main
+for name in {imports!r}:
+    __import__(name)
 for argv in {probes!r}:
     sys.stdout = io.StringIO()
     try:
@@ -109,7 +114,8 @@ for name, module in sorted(sys.modules.items()):
 """
 
 
-def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP) -> Path:
+def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
+                 imports: tuple[str, ...] = BUNDLE_IMPORTS) -> Path:
     """The start-up bundle of the installed package `top` (the package's __init__ says what it
     is and when it is used): the modules the probes import, compiled from their sources now.
     The old bundle is removed first, so the probes import the normal way."""
@@ -120,7 +126,8 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP) -> P
 
     out = top / "__pycache__" / BUNDLE_NAME
     out.unlink(missing_ok=True)
-    code = _PROBE.format(probes=[tuple(a.format(dump=dump) for a in p) for p in probes])
+    code = _PROBE.format(probes=[tuple(a.format(dump=dump) for a in p) for p in probes],
+                         imports=imports)
     env = {**os.environ, "PYTHONPATH": str(top.parent)}
     listed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                             text=True, check=True).stdout.splitlines()

@@ -42,7 +42,7 @@ def test_bundled_modules_run_from_the_bundle_until_their_source_is_edited(tmp_pa
     site, top = _layout(tmp_path)
     plain = _run(site)
     assert set(plain["loaders"].values()) == {"SourceFileLoader"}  # no bundle: the normal import
-    write_bundle(top, probes=(("show", "--json", "{dump}"),))
+    write_bundle(top, probes=(("show", "--json", "{dump}"),), imports=())
     bundled = _run(site)
     assert bundled["code"] == 0 and bundled["text"] == plain["text"]
     assert set(bundled["loaders"].values()) == {"Loader"}  # every module show --json imports
@@ -58,7 +58,7 @@ def test_an_edit_of_the_same_size_a_nanosecond_later_is_what_runs(tmp_path):
     site, top = _layout(tmp_path)
     source = top / "core" / "jsontext.py"
     source.write_text(source.read_text() + "\nEDITED = 'one'\n")
-    write_bundle(top, probes=(("show", "--json", "{dump}"),))
+    write_bundle(top, probes=(("show", "--json", "{dump}"),), imports=())
     assert _run(site)["edited"] == "one"
     stat = source.stat()
     source.write_text(source.read_text().replace("EDITED = 'one'", "EDITED = 'two'"))
@@ -70,7 +70,7 @@ def test_an_edit_of_the_same_size_a_nanosecond_later_is_what_runs(tmp_path):
 def test_a_damaged_or_foreign_bundle_is_ignored(tmp_path):
     site, top = _layout(tmp_path)
     plain = _run(site)
-    bundle = write_bundle(top, probes=(("show", "--json", "{dump}"),))
+    bundle = write_bundle(top, probes=(("show", "--json", "{dump}"),), imports=())
     good = bundle.read_bytes()
     for damaged in (b"", good[:3], good[:40], good[:len(good) // 2], b"\0\0\r\n" + good[4:],
                     good[:8] + bytes(len(good) - 8)):
