@@ -172,7 +172,10 @@ class _CompiledInits:
     Python keeps a module's): parsing and compiling the text again cost each run ~0.5M
     instructions per class, and the first compile() ~10M more (it builds every AST class).
     Keyed by the function's text, so an entry is never stale; written like a .pyc (not when
-    sys.dont_write_bytecode, atomically, and a folder that cannot be written is no error)."""
+    sys.dont_write_bytecode, atomically, and a folder that cannot be written is no error).
+    Each entry's code stays marshalled until its class is made: the file holds every class's
+    of every command (and of the tests), and unmarshalling them all was ~0.5 ms of a start-up
+    that makes thirty."""
 
     LIMIT = 400  # entries: more means classes changed many times; start again
 
@@ -184,9 +187,10 @@ class _CompiledInits:
         import os
 
         return os.path.join(os.path.dirname(__file__), "__pycache__",
-                            f"record-inits.{sys.implementation.cache_tag}.marshal")
+                            f"record-inits.{sys.implementation.cache_tag}.2.marshal")  # 2: codes kept marshalled
 
-    def _load(self) -> dict[str, Any]:
+    def _load(self) -> dict[str, bytes]:
+        """{function text: its marshalled code}: what the file holds."""
         import marshal
 
         try:
@@ -201,15 +205,25 @@ class _CompiledInits:
         kept (exec of text never builds the AST classes that compile() builds first)."""
         if self._codes is None:
             self._codes = self._load()
-        code = self._codes.get(source)
-        if type(code) is not _CODE_TYPE:  # missing (or a damaged file's value)
-            if sys.dont_write_bytecode:
-                return source
-            code = compile(source, "<record __init__>", "exec")
-            if len(self._codes) >= self.LIMIT:
-                self._codes = {}
-            self._codes[source] = code
-            self._save()
+        kept = self._codes.get(source)
+        if type(kept) is bytes:
+            import marshal
+
+            try:
+                code = marshal.loads(kept)
+            except (EOFError, ValueError, TypeError):
+                code = None
+            if type(code) is _CODE_TYPE:
+                return code
+        if sys.dont_write_bytecode:
+            return source
+        code = compile(source, "<record __init__>", "exec")
+        if len(self._codes) >= self.LIMIT:
+            self._codes = {}
+        import marshal
+
+        self._codes[source] = marshal.dumps(code)
+        self._save()
         return code
 
     def _save(self) -> None:
