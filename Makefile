@@ -4,11 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTED := $(VENV)/.installed-test
+BUNDLE := $(VENV)/.bundled
+SOURCES = $(wildcard core/*.py core/*/*.py tui/*.py tui/*/*.py)
 SAMPLE ?= sample_dumps/realtek_rtl8168_nic_b.txt
 
 .PHONY: install run lint test bench fuzz docs clean
 
-install: $(STAMP)
+install: $(BUNDLE)
 
 # `make run` installs what running needs; `make test` adds the test tools (pytest, ruff, ...).
 # -e, then the venv's capslot made a folder of links into this checkout (no editable finder
@@ -19,8 +21,13 @@ $(STAMP): pyproject.toml tui/cli
 	$(BIN)/python -m pip install --quiet -e .
 	$(BIN)/python -m tests.installed_layout --link
 	$(BIN)/python -m compileall -q core tui  # bytecode now: start-up never compiles (even under PYTHONDONTWRITEBYTECODE)
-	$(BIN)/python -m tests.installed_layout --bundle  # start-up code in one file (capslot/__init__.py); an edited module is no longer served from it
 	touch $(STAMP)
+
+# The start-up bundle (capslot/__init__.py says what it is): written again after any source
+# changed; until then an edited module is imported from its own file, never from the bundle
+$(BUNDLE): $(STAMP) $(SOURCES)
+	$(BIN)/python -m tests.installed_layout --bundle
+	touch $(BUNDLE)
 
 $(TESTED): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
@@ -28,7 +35,7 @@ $(TESTED): $(STAMP)
 	$(BIN)/python -m tests.installed_layout --bundle
 	touch $(TESTED)
 
-run: $(STAMP)
+run: $(BUNDLE)
 	$(BIN)/capslot $(SAMPLE)
 
 lint: $(TESTED)
