@@ -23,7 +23,6 @@ with annotated fields, defaults, methods and a docstring), without importing `ty
 
 from __future__ import annotations
 
-import keyword
 import sys
 
 # the C modules behind `collections` and `operator`: importing those packages costs a `show
@@ -375,6 +374,13 @@ class _DataclassFields:
 # ---------------------------------------------------------------- NamedTuple without typing
 
 # what typing.NamedTuple refuses in a class body, and what it does not copy onto the class
+# keyword.kwlist (tests/test_record.py holds it to the running Python's): the `keyword` module
+# is one more file to find and load at every start-up, for this one set
+_KEYWORDS = frozenset({
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
+    "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
+    "while", "with", "yield"})
 _PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "_fields",
                          "_field_defaults", "_make", "_replace", "_asdict", "_source"})
 _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
@@ -386,7 +392,7 @@ def _namedtuple(typename: str, names: tuple[str, ...], defaults: list, module: s
     rather than eval'd from text: namedtuple's eval parses and compiles on every start-up
     (~0.3M instructions a class, a dozen classes on the path of `show --json`)."""
     for name in (typename, *names):
-        if not name.isidentifier() or keyword.iskeyword(name):
+        if not name.isidentifier() or name in _KEYWORDS:
             raise ValueError(f"Type names and field names must be valid identifiers: {name!r}")
         if name is not typename and name.startswith("_"):
             raise ValueError(f"Field names cannot start with an underscore: {name!r}")
