@@ -33,7 +33,7 @@ def _use_bundle() -> None:
     import marshal
     import os
 
-    if sys.flags.optimize:  # the bundle is compiled at -O0: -O and -OO use their own .pyc
+    if sys.flags.optimize or not hasattr(os, "pread"):  # compiled at -O0; read by offset
         return
     external = sys.modules["_frozen_importlib_external"]  # importlib's own, already loaded
     magic = external.MAGIC_NUMBER
