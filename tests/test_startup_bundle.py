@@ -72,8 +72,12 @@ def test_a_damaged_or_foreign_bundle_is_ignored(tmp_path):
     plain = _run(site)
     bundle = write_bundle(top, probes=(("show", "--json", "{dump}"),), imports=())
     good = bundle.read_bytes()
+    import marshal
+
+    foreign = marshal.dumps((1, {"capslot.core.layout": ("x",), "capslot.core.walk": 7}))
     for damaged in (b"", good[:3], good[:40], good[:len(good) // 2], b"\0\0\r\n" + good[4:],
-                    good[:8] + bytes(len(good) - 8)):
+                    good[:8] + bytes(len(good) - 8),
+                    good[:4] + len(foreign).to_bytes(4, "little") + foreign):
         bundle.write_bytes(damaged)
         got = _run(site)
         assert got["code"] == 0 and got["text"] == plain["text"], damaged[:16]

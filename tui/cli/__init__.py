@@ -9,7 +9,7 @@ The start-up bundle (`make install` writes it: tests/installed_layout.py --bundl
 compiled code of the modules the headless commands import, in one file instead of one .pyc
 each: finding, opening and validating ~30 .pyc files is ~2.5 ms of a 12 ms `show --json`.
 Each entry is served only while its source is the file it was compiled from (same path, size
-and mtime in ns, as a .pyc is validated), and only to the package folder it was found in;
+and mtime, in ns: a .pyc checks seconds), and only to the package folder it was found in;
 anything stale, missing or from another interpreter is imported the normal way. Without the
 file (`pip install .`, a copied tree) nothing changes.
 """
@@ -35,7 +35,9 @@ def _use_bundle() -> None:
 
     if sys.flags.optimize or not hasattr(os, "pread"):  # compiled at -O0; read by offset
         return
-    external = sys.modules["_frozen_importlib_external"]  # importlib's own, already loaded
+    external = sys.modules.get("_frozen_importlib_external")  # importlib's own, already loaded
+    if external is None:
+        return
     magic = external.MAGIC_NUMBER
     try:
         fd = os.open(os.path.join(__path__[0], "__pycache__", BUNDLE_NAME), os.O_RDONLY)
@@ -77,12 +79,12 @@ def _use_bundle() -> None:
             entry = index.get(fullname)
             if entry is None or path is None:
                 return None
-            folder, source, mtime_ns, size, package, start, length = entry
-            if folder not in path:
-                return None  # another capslot's package: not what this bundle was made of
             try:
+                folder, source, mtime_ns, size, package, start, length = entry
+                if folder not in path:
+                    return None  # another capslot's package: not what this bundle was made of
                 st = os.stat(source)
-            except OSError:
+            except (OSError, ValueError, TypeError):  # gone, or an index that is not ours
                 return None
             if st.st_mtime_ns != mtime_ns or st.st_size != size:
                 return None  # edited since: the normal import compiles what is there now
