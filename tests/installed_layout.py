@@ -93,7 +93,8 @@ def link(site: Path) -> Path:
 # the modules it imports from the bundle: a larger bundle costs the others nothing.
 BUNDLE_PROBES = (("show", "--json", "{dump}"), ("show", "--json", "--view", "guest", "{dump}"),
                  ("place", "{dump}", "--add", "pasid", "--json"), ("survey", "--jsonl", "{dump}"))
-BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session")
+BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session",
+                  "capslot.core.registry.extended_modern")  # the IDs the probe's NIC lacks
 BUNDLE_DUMP = ROOT / "sample_dumps" / "realtek_rtl8168_nic_b.txt"
 _PROBE = """
 import io, sys
