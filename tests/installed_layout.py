@@ -100,7 +100,10 @@ _PROBE = """
 import io, sys
 from capslot.cli import main
 for name in {imports!r}:
-    __import__(name)
+    try:
+        __import__(name)
+    except ImportError:  # what a module needs is not installed: it is not bundled
+        pass
 for argv in {probes!r}:
     sys.stdout = io.StringIO()
     try:
