@@ -9,6 +9,8 @@ import random
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from capslot.core.sources import load
 from capslot.core.sources.lspci import _canonical_layout, parse, parse_whole
@@ -91,3 +93,20 @@ def test_errors_are_the_line_readers(tmp_path):
     with pytest.raises(DumpError) as caught:
         load(str(path))
     assert str(caught.value) == f"{path}:5: bad hex row: offset 30 appears twice"  # rows 20->30, 30
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 4 * 1024), st.sampled_from(["", " ", "\n", "\n\n", "\t", "0", "f",
+                                                                    "g", ":", "\r", "\x0c", "é", "00:00.0 x\n"]),
+                          st.integers(0, 3)), max_size=4))
+def test_any_edit_of_a_dump_reads_whole_as_line_by_line_or_not_at_all(edits):
+    """Whatever is changed (a character replaced, inserted or removed, anywhere), the whole
+    reader gives the line reader's devices, or gives up and leaves the text to it."""
+    text = NIC.read_text()
+    for at, insert, cut in edits:
+        at %= len(text) + 1
+        text = text[:at] + insert + text[at + cut:]
+    got = parse_whole(text.encode(), "x")
+    if got is None:
+        return
+    assert got == by_lines(text)
