@@ -4,11 +4,13 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 TESTED := $(VENV)/.installed-test
+BUNDLE := $(VENV)/.bundled
+SOURCES = $(wildcard core/*.py core/*/*.py tui/*.py tui/*/*.py)
 SAMPLE ?= sample_dumps/realtek_rtl8168_nic_b.txt
 
 .PHONY: install run lint test bench fuzz docs clean
 
-install: $(STAMP)
+install: $(BUNDLE)
 
 # `make run` installs what running needs; `make test` adds the test tools (pytest, ruff, ...).
 # -e, then the venv's capslot made a folder of links into this checkout (no editable finder
@@ -21,12 +23,19 @@ $(STAMP): pyproject.toml tui/cli
 	$(BIN)/python -m compileall -q core tui  # bytecode now: start-up never compiles (even under PYTHONDONTWRITEBYTECODE)
 	touch $(STAMP)
 
+# The start-up bundle (capslot/__init__.py says what it is): written again after any source
+# changed; until then an edited module is imported from its own file, never from the bundle
+$(BUNDLE): $(STAMP) $(SOURCES)
+	$(BIN)/python -m tests.installed_layout --bundle
+	touch $(BUNDLE)
+
 $(TESTED): $(STAMP)
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	$(BIN)/python -m tests.installed_layout --link
+	$(BIN)/python -m tests.installed_layout --bundle
 	touch $(TESTED)
 
-run: $(STAMP)
+run: $(BUNDLE)
 	$(BIN)/capslot $(SAMPLE)
 
 lint: $(TESTED)

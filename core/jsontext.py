@@ -60,6 +60,11 @@ def _float(o: float) -> str:
 
 def _scalar(o: Any) -> str | None:
     """The text of a JSON scalar, None for a container (or something json refuses)."""
+    kind = type(o)
+    if kind is int:  # most of a capslot document: offsets, sizes, IDs
+        return int.__repr__(o)
+    if kind is str:
+        return _string(o)
     if isinstance(o, str):
         return _string(o)
     if o is None:
@@ -75,7 +80,17 @@ def _scalar(o: Any) -> str | None:
     return None
 
 
+_KEYS: dict[str, str] = {}  # a key's text: a document repeats a few dozen keys hundreds of times
+
+
 def _key(k: Any) -> str:
+    if type(k) is str:
+        text = _KEYS.get(k)
+        if text is None:
+            text = _string(k)
+            if len(_KEYS) < 1024:
+                _KEYS[k] = text
+        return text
     if isinstance(k, str):
         return _string(k)
     if isinstance(k, float):
@@ -104,32 +119,30 @@ def _value(o: Any, newline: str, emit: Callable[[str], Any], depth: int) -> None
             emit("[]")
             return
         emit("[")
-        separator = inner
+        separator, comma = inner, "," + inner
         for item in o:
-            emit(separator)
-            separator = "," + inner
             text = _scalar(item)
             if text is not None:
-                emit(text)
+                emit(separator + text)
             else:
+                emit(separator)
                 _value(item, inner, emit, depth + 1)
+            separator = comma
         emit(newline + "]")
     elif isinstance(o, dict):
         if not o:
             emit("{}")
             return
         emit("{")
-        separator = inner
+        separator, comma = inner, "," + inner
         for k, item in o.items():
-            emit(separator)
-            separator = "," + inner
-            emit(_key(k))
-            emit(": ")
             text = _scalar(item)
             if text is not None:
-                emit(text)
+                emit(separator + _key(k) + ": " + text)
             else:
+                emit(separator + _key(k) + ": ")
                 _value(item, inner, emit, depth + 1)
+            separator = comma
         emit(newline + "}")
     else:
         raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")

@@ -141,10 +141,11 @@ MAX_ORPHAN_VERSION = 3  # real capability versions are 1..3; higher is most like
 LAST_ASSIGNED_EXT_ID = 0x3A
 # An extended header in the bytes: ID 0x0001-0x003A (low byte 01-3a, high byte 00),
 # version 1..3 in bits 19:16, next pointer bits 1:0 clear (bits 21:20 of the header): for
-# each of the header's first three bytes, a table of the values that may stand there
-_ID_LOW = bytes(int(1 <= b <= LAST_ASSIGNED_EXT_ID) for b in range(256))
-_ID_HIGH = bytes(int(b == 0) for b in range(256))
-_VERSION_BYTE = bytes(int(1 <= b & 0xF <= MAX_ORPHAN_VERSION and not b & 0x30) for b in range(256))
+# each of the header's first three bytes, a table of the values that may stand there (made
+# by slices, not a loop over 256 values per table: ~0.1 ms of every start-up)
+_ID_LOW = b"\0" + b"\1" * LAST_ASSIGNED_EXT_ID + bytes(255 - LAST_ASSIGNED_EXT_ID)
+_ID_HIGH = b"\1" + bytes(255)
+_VERSION_BYTE = (b"\0" + b"\1" * MAX_ORPHAN_VERSION + bytes(0x3F - MAX_ORPHAN_VERSION)) * 4  # bits 3:0 1..3, 5:4 clear, 7:6 any
 
 
 def header_candidates(data: bytes, start: int, end: int) -> list[int]:

@@ -23,7 +23,6 @@ with annotated fields, defaults, methods and a docstring), without importing `ty
 
 from __future__ import annotations
 
-import keyword
 import sys
 
 # the C modules behind `collections` and `operator`: importing those packages costs a `show
@@ -172,7 +171,10 @@ class _CompiledInits:
     Python keeps a module's): parsing and compiling the text again cost each run ~0.5M
     instructions per class, and the first compile() ~10M more (it builds every AST class).
     Keyed by the function's text, so an entry is never stale; written like a .pyc (not when
-    sys.dont_write_bytecode, atomically, and a folder that cannot be written is no error)."""
+    sys.dont_write_bytecode, atomically, and a folder that cannot be written is no error).
+    Each entry's code stays marshalled until its class is made: the file holds every class's
+    of every command (and of the tests), and unmarshalling them all was ~0.5 ms of a start-up
+    that makes thirty."""
 
     LIMIT = 400  # entries: more means classes changed many times; start again
 
@@ -184,9 +186,10 @@ class _CompiledInits:
         import os
 
         return os.path.join(os.path.dirname(__file__), "__pycache__",
-                            f"record-inits.{sys.implementation.cache_tag}.marshal")
+                            f"record-inits.{sys.implementation.cache_tag}.2.marshal")  # 2: codes kept marshalled
 
-    def _load(self) -> dict[str, Any]:
+    def _load(self) -> dict[str, bytes]:
+        """{function text: its marshalled code}: what the file holds."""
         import marshal
 
         try:
@@ -201,15 +204,25 @@ class _CompiledInits:
         kept (exec of text never builds the AST classes that compile() builds first)."""
         if self._codes is None:
             self._codes = self._load()
-        code = self._codes.get(source)
-        if type(code) is not _CODE_TYPE:  # missing (or a damaged file's value)
-            if sys.dont_write_bytecode:
-                return source
-            code = compile(source, "<record __init__>", "exec")
-            if len(self._codes) >= self.LIMIT:
-                self._codes = {}
-            self._codes[source] = code
-            self._save()
+        kept = self._codes.get(source)
+        if type(kept) is bytes:
+            import marshal
+
+            try:
+                code = marshal.loads(kept)
+            except (EOFError, ValueError, TypeError):
+                code = None
+            if type(code) is _CODE_TYPE:
+                return code
+        if sys.dont_write_bytecode:
+            return source
+        code = compile(source, "<record __init__>", "exec")
+        if len(self._codes) >= self.LIMIT:
+            self._codes = {}
+        import marshal
+
+        self._codes[source] = marshal.dumps(code)
+        self._save()
         return code
 
     def _save(self) -> None:
@@ -361,6 +374,13 @@ class _DataclassFields:
 # ---------------------------------------------------------------- NamedTuple without typing
 
 # what typing.NamedTuple refuses in a class body, and what it does not copy onto the class
+# keyword.kwlist (tests/test_record.py holds it to the running Python's): the `keyword` module
+# is one more file to find and load at every start-up, for this one set
+_KEYWORDS = frozenset({
+    "False", "None", "True", "and", "as", "assert", "async", "await", "break", "class",
+    "continue", "def", "del", "elif", "else", "except", "finally", "for", "from", "global", "if",
+    "import", "in", "is", "lambda", "nonlocal", "not", "or", "pass", "raise", "return", "try",
+    "while", "with", "yield"})
 _PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "_fields",
                          "_field_defaults", "_make", "_replace", "_asdict", "_source"})
 _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
@@ -372,7 +392,7 @@ def _namedtuple(typename: str, names: tuple[str, ...], defaults: list, module: s
     rather than eval'd from text: namedtuple's eval parses and compiles on every start-up
     (~0.3M instructions a class, a dozen classes on the path of `show --json`)."""
     for name in (typename, *names):
-        if not name.isidentifier() or keyword.iskeyword(name):
+        if not name.isidentifier() or name in _KEYWORDS:
             raise ValueError(f"Type names and field names must be valid identifiers: {name!r}")
         if name is not typename and name.startswith("_"):
             raise ValueError(f"Field names cannot start with an underscore: {name!r}")

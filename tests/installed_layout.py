@@ -6,6 +6,7 @@ reads a package's files from one folder tree, and by `make install` for the deve
 
     python -m tests.installed_layout --lint-imports   # import-linter over the installed layout
     python -m tests.installed_layout --link           # the venv's capslot: links into the checkout
+    python -m tests.installed_layout --bundle         # the venv's capslot: its start-up bundle
 """
 
 from __future__ import annotations
@@ -86,9 +87,81 @@ def link(site: Path) -> Path:
     return top
 
 
+# The command lines whose start-up the bundle serves (what they import, run in a fresh process
+# on a dump of the checkout): `show --json` (issue 23), the other views, a placement, a survey;
+# and the explorer's modules before its first frame (imported, not run). A command reads only
+# the modules it imports from the bundle: a larger bundle costs the others nothing.
+BUNDLE_PROBES = (("show", "--json", "{dump}"), ("show", "--json", "--view", "guest", "{dump}"),
+                 ("place", "{dump}", "--add", "pasid", "--json"), ("survey", "--jsonl", "{dump}"))
+BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session",
+                  "capslot.core.registry.extended_modern")  # the IDs the probe's NIC lacks
+BUNDLE_DUMP = ROOT / "sample_dumps" / "realtek_rtl8168_nic_b.txt"
+_PROBE = """
+import io, sys
+from capslot.cli import main
+for name in {imports!r}:
+    try:
+        __import__(name)
+    except ImportError:  # what a module needs is not installed: it is not bundled
+        pass
+for argv in {probes!r}:
+    sys.stdout = io.StringIO()
+    try:
+        main(list(argv))
+    except SystemExit:
+        pass
+sys.stdout = sys.__stdout__
+for name, module in sorted(sys.modules.items()):
+    spec = getattr(module, "__spec__", None)
+    if name.startswith("capslot.") and spec is not None and (spec.origin or "").endswith(".py"):
+        print(name, spec.origin, int(spec.submodule_search_locations is not None), sep="\t")
+"""
+
+
+def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
+                 imports: tuple[str, ...] = BUNDLE_IMPORTS) -> Path:
+    """The start-up bundle of the installed package `top` (the package's __init__ says what it
+    is and when it is used): the modules the probes import, compiled from their sources now.
+    The old bundle is removed first, so the probes import the normal way."""
+    import marshal
+    from importlib.util import MAGIC_NUMBER
+
+    from capslot import BUNDLE_FORMAT, BUNDLE_NAME  # the reader's own names
+
+    out = top / "__pycache__" / BUNDLE_NAME
+    out.unlink(missing_ok=True)
+    code = _PROBE.format(probes=[tuple(a.format(dump=dump) for a in p) for p in probes],
+                         imports=imports)
+    env = {**os.environ, "PYTHONPATH": str(top.parent)}
+    listed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                            text=True, check=True).stdout.splitlines()
+    index, blobs, start = {}, [], 0
+    for line in listed:
+        name, origin, package = line.split("\t")
+        before = os.stat(origin)
+        source = Path(origin).read_bytes()
+        if os.stat(origin).st_mtime_ns != before.st_mtime_ns:
+            continue  # changed while read: left to the normal import
+        folder = os.path.dirname(os.path.dirname(origin) if package == "1" else origin)
+        blob = marshal.dumps(compile(source, origin, "exec", dont_inherit=True, optimize=0))
+        index[name] = (folder, origin, before.st_mtime_ns, before.st_size, package == "1",
+                       start, len(blob))
+        blobs.append(blob)
+        start += len(blob)
+    head = marshal.dumps((BUNDLE_FORMAT, index))
+    out.parent.mkdir(exist_ok=True)
+    temporary = out.with_name(f"{out.name}.{os.getpid()}.tmp")
+    temporary.write_bytes(b"".join([MAGIC_NUMBER, len(head).to_bytes(4, "little"), head, *blobs]))
+    os.replace(temporary, out)
+    return out
+
+
 def main(argv: list[str]) -> int:
     if argv == ["--link"]:
         print(f"capslot: {link(Path(sysconfig.get_paths()['purelib']))} links into {ROOT}")
+        return 0
+    if argv == ["--bundle"]:
+        print(f"capslot: {write_bundle(Path(sysconfig.get_paths()['purelib']) / 'capslot')}")
         return 0
     if argv != ["--lint-imports"]:
         print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)

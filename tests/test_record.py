@@ -288,3 +288,14 @@ def test_compiled_inits_are_kept_like_bytecode_and_a_bad_file_is_ignored(tmp_pat
     path.write_bytes(b"not marshal data")
     assert Inits().get(source) == first  # a damaged file: compiled again, and replaced
     assert Inits()._load() != {}
+    import marshal
+
+    path.write_bytes(marshal.dumps({source: b"\xff damaged entry"}))
+    assert Inits().get(source) == first  # a damaged entry: compiled again, and replaced
+    assert marshal.loads(Inits()._load()[source]) == first
+
+
+def test_the_keywords_refused_as_field_names_are_pythons():
+    import keyword
+
+    assert frozenset(keyword.kwlist) == rec._KEYWORDS

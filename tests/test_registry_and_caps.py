@@ -22,6 +22,38 @@ def test_one_entry_per_assigned_id():
         assert spec.name and spec.short and spec.size_text and spec.known
 
 
+LAZY_PROBE = """
+import sys
+from capslot.core import registry
+from capslot.core.registry import Space, extended, lookup
+modern = "capslot.core.registry.extended_modern"
+seen = [modern in sys.modules]
+old = [lookup(Space.EXTENDED, i) for i in range(0x20)]  # extended.py's IDs, and unknown ones
+seen.append(modern in sys.modules)
+dvsec = lookup(Space.EXTENDED, 0x23)
+seen.append(modern in sys.modules)
+from capslot.core.registry import extended_modern
+eager = {s.id: s for s in extended.ENTRIES + extended_modern.ENTRIES}
+whole = registry.EXTENDED
+same = (whole == eager and dvsec is eager[0x23]
+        and all(lookup(Space.EXTENDED, i) is eager[i] for i in eager)
+        and all(o is eager.get(i, o) for i, o in enumerate(old)))
+print(seen, same, len(whole))
+"""
+
+
+def test_the_modern_extended_table_loads_when_one_of_its_ids_is_met():
+    """extended_modern (IDs 0x0020 on) is imported at the first lookup of one of its IDs,
+    and the table is then entry for entry the one both modules' ENTRIES make."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", LAZY_PROBE], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out[:4] == ["[False,", "False,", "True]", "True"]
+    assert int(out[4]) >= 0x3A
+
+
 def test_unknown_ids_are_named_and_sized_by_their_header():
     spec = lookup(Space.EXTENDED, 0x4242)
     assert spec.label == "unknown (0x4242)" and not spec.known

@@ -11,7 +11,7 @@ import re
 
 import pytest
 
-from capslot.core.registry import extended_modern, lookup
+from capslot.core.registry import extended, extended_modern, lookup
 from capslot.core.registry.model import Certainty, PcieInfo, Space
 from tests.helpers import SpyContext, ctx_for, dw, ext_header, pcie, spy_context
 
@@ -118,10 +118,10 @@ def test_vf_rebar_layout() -> None:
 
 def test_rebar_helpers_take_the_entry_name() -> None:
     ctx = ctx_for(cap(0x15, 0, 3 << 5))
-    assert "Resizable BAR" in extended_modern.rebar_size("Resizable BAR")(ctx).why
-    layout = extended_modern.rebar_layout("Resizable BAR")(ctx, 0x1C)  # 4 + 8 * 3
+    assert "Resizable BAR" in extended.rebar_size("Resizable BAR")(ctx).why
+    layout = extended.rebar_layout("Resizable BAR")(ctx, 0x1C)  # 4 + 8 * 3
     assert len(layout) == 6 and all("Resizable BAR" in r.doc for r in layout)
-    spec = extended_modern.rebar_spec(0x15, "REBAR", "Resizable BAR", "PCIe 6.3", "BAR", ("rebar",))
+    spec = extended.rebar_spec(0x15, "REBAR", "Resizable BAR", "PCIe 6.3", "BAR", ("rebar",))
     assert (spec.size(ctx).size, spec.min_size, spec.max_size) == (0x1C, 0x0C, 0x34)
 
 

@@ -153,6 +153,23 @@ def test_ht_layouts() -> None:
     assert spec.version is None
 
 
+@pytest.mark.parametrize("command", [0x0000, 0x2000, 0x4000, 0x8000, 0x8800, 0x9000, 0x9800,
+                                     0xA800, 0xB000, 0xB800, 0xC000])
+def test_every_fixed_ht_block_decodes_its_registers_within_its_size(command: int) -> None:
+    """The block sizes (walked for every run) and their registers (loaded for a decode only)
+    live apart: each block the size rule names has its registers, the Command word first,
+    all within the block's size."""
+    from capslot.core.registry.standard_tables import HT_BLOCK_REGS
+
+    spec = lookup(S, 0x08)
+    ctx = ctx_for(cap(0x08, w16(command)), S)
+    size = spec.size(ctx)
+    block = size.why.removesuffix(f" block: fixed {size.size} bytes")
+    regs = spec.registers(ctx, size.size)
+    assert [r.name for r in regs[:3]] == ["cap_id", "next", "command"]
+    assert regs[2:] == HT_BLOCK_REGS[block]  # every register of the block, none past its end
+
+
 # ------------------------------------------------------------------ 0x09 Vendor Specific
 
 @pytest.mark.parametrize("length, expected, certainty", [

@@ -97,3 +97,26 @@ def test_text_output_has_table_map_and_legend():
     map_rows = [l for l in r.out.splitlines() if l[:3] in {f"{i:x}00" for i in range(1, 16)}]
     assert len(map_rows) == 15 and all(len(l) == 4 + 64 for l in map_rows)
     assert "zero gap" in r.out  # legend
+
+
+def test_show_of_the_bytes_is_what_the_plan_sees_in_every_view():
+    """`show` without --add asks core.plan.seen.Seen, not a whole Plan (the placement service
+    stays unloaded): each view and where the dump was read must be what the Plan that
+    `check`, `place` and the explorer judge with answers, on a host dump and a guest-read
+    one, with and without --captured."""
+    from capslot.core.plan import Plan
+    from capslot.core.plan.seen import Seen
+    from capslot.core.report import device_object
+    from capslot.core.sources import load
+    from capslot.core.target import TargetSpec
+
+    for dump in ("sample_dumps/intel_82576_nic_10c9_sriov.txt",
+                 "sample_dumps/virtio_net_1000_256_VIRTUAL.txt"):
+        (cs,) = load(dump)
+        for captured in (None, "host", "guest"):
+            target = TargetSpec(captured=captured)
+            seen, plan = Seen(cs, target, peers=(cs,)), Plan(cs, target, peers=(cs,))
+            assert seen.captured == plan.captured
+            for view in ("hardware", "vfio", "guest", "captured"):
+                assert device_object(seen.view(view)) == device_object(plan.view(view)), (dump, view)
+            assert device_object(seen.view()) == device_object(plan.view())

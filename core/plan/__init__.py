@@ -1,24 +1,36 @@
 """The placement use case as one service, `Plan`, in rooms: the service and its data
-(`model`), the acceptance policy and the one auto rule (`policy`), its answers in words
-(`words`), its JSON document (`json`), its exports (`exports`; the writers are core.export's)
-and `compare` in `diff` (`capslot diff`: two dumps of one device, through each view)."""
+(`model`), the device seen (`seen`: where it was read, its views), the acceptance policy and
+the one auto rule (`policy`), its answers in words (`words`), its JSON document (`json`), its
+exports (`exports`; the writers are core.export's) and `compare` in `diff` (`capslot diff`:
+two dumps of one device, through each view).
 
-from .errors import MAX_PLACEMENTS, Refused
-from .model import Plan
-from .policy import layout_accepted, standing
-from .words import verdict_lines
+Each name is imported from its room when first asked for: `show --json` of the bytes needs
+`seen` alone, and never pays for the service's other rooms."""
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .diff import compare
+    from .errors import MAX_PLACEMENTS, Refused
+    from .model import Plan
+    from .policy import layout_accepted, standing
+    from .words import verdict_lines
+
+_ROOMS = {"MAX_PLACEMENTS": "errors", "Refused": "errors", "Plan": "model",
+          "layout_accepted": "policy", "standing": "policy", "verdict_lines": "words",
+          "compare": "diff"}
 
 
-def __getattr__(name: str):  # `compare` only when asked for: `show --json` never pays for it
-    if name == "compare":
-        from .diff import compare
+def __getattr__(name: str):
+    room = _ROOMS.get(name)
+    if room is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(__import__(f"{__name__}.{room}", fromlist=[name]), name)
+    globals()[name] = value
+    return value
 
-        return compare
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_ROOMS])
 
 
 __all__ = ["MAX_PLACEMENTS", "Plan", "Refused", "compare", "layout_accepted",

@@ -8,24 +8,23 @@ assembles load -> views -> validate -> place -> synthesize -> export itself. So 
 and placement give the same verdict everywhere.
 
 This module is the service and its data (the device seen in each view, the placements, the
-synthesis); its rooms are the policy (core.plan.policy), the words (core.plan.words), the
-JSON document (core.plan.json) and the exports (core.plan.exports).
+synthesis); its rooms are the device seen (core.plan.seen: where it was read, its views),
+the policy (core.plan.policy), the words (core.plan.words), the JSON document
+(core.plan.json) and the exports (core.plan.exports).
 """
 
 from __future__ import annotations
 
 
-from ..capture import Captured, detect
-from ..capture import forced as forced_capture
 from ..layout import Layout, build
 from ..record import cached_property, field, record, replace
 from ..space import ConfigSpace
 from ..target import TargetSpec
-from ..views import view as view_of
 from .errors import MAX_PLACEMENTS, PlanError
 from .exports import Exports
 from .json import Json
 from .policy import Policy
+from .seen import Views
 from .words import Words
 
 TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
@@ -41,7 +40,7 @@ if TYPE_CHECKING:  # the placement machinery is imported when a placement is ask
 
 
 @record(slots=False)
-class Plan(Policy, Words, Json, Exports):
+class Plan(Views, Policy, Words, Json, Exports):
     """One device judged for one target, with the virtual capabilities asked for.
 
     `auto=False` is `check`: every request must carry its offset. `origins` gives, per
@@ -98,43 +97,8 @@ class Plan(Policy, Words, Json, Exports):
                      if (c.id, c.offset) in wanted else c for c in chains.capabilities)
         return build(self.device, Chains(caps, chains.problems, chains.pcie, chains.ext_walked))
 
-    @cached_property
-    def captured(self) -> Captured:
-        """Where the dump was read (host or guest), with the evidence; --captured decides."""
-        if self.target.captured:
-            return forced_capture(self.target.captured, self.target.vmm_facts.style)
-        return detect(self.hardware, self.peers)
-
-    @property
-    def guest_dump(self) -> bool:
-        """The dump was read inside a guest: it already is that guest's view, and is judged as
-        read (a second vfio + VMM pass, a guest of a guest, is never what the user meant)."""
-        return self.captured.layer == "guest"
-
-    @property
-    def target_view(self) -> str:
-        """The view verdicts are about: the target's, or `captured` for a guest-read dump."""
-        return "captured" if self.guest_dump and self.target.view != "hardware" else self.target.view
-
     def describe(self) -> str:
         return self.target.describe(self.target_view == "captured")
-
-    def view(self, name: str | None = None) -> Layout:
-        """The device in a view (the target's when None), without virtual capabilities.
-        `captured` is the dump as its guest read it."""
-        name = name or self.target_view
-        cache = self.__dict__.setdefault("_views", {})
-        if name not in cache:
-            if name == "captured":
-                from ..record import replace as _replace
-
-                cache[name] = _replace(self.hardware, view="captured",
-                                       profile=f"read inside a guest ({self.captured.vmm_style or 'VMM unknown'})")
-            else:
-                access = self.access or name == "vfio"
-                cache[name] = view_of(self.hardware, name, self.target.kernel, self.target.qemu,
-                                      access, self.target.vmm)
-        return cache[name]
 
     @cached_property
     def ground(self) -> Target:

@@ -2,12 +2,16 @@
 
 IDs without an entry get a synthesized "unknown (0xNNNN)" entry whose size is the
 header only, with certainty `unknown`: the layout maps the rest as an unknown-size tail.
+
+The extended IDs from 0x0020 on (PCIe 4.0 and later: DVSEC, 16 GT/s, DOE, IDE...) are
+`extended_modern`'s, imported the first time one of them is looked up (or the whole table
+is asked for): most devices have none, and their `show` never loads it.
 """
 
 from __future__ import annotations
 
 
-from . import extended, extended_modern, standard
+from . import extended, standard
 from .model import (
     Bits, CapContext, CapSpec, Certainty, PcieInfo, Reg, Size, Space, unknown_size,
 )
@@ -28,8 +32,28 @@ def _index(entries: tuple[CapSpec, ...], space: Space) -> dict[int, CapSpec]:
 
 
 STANDARD: dict[int, CapSpec] = _index(standard.ENTRIES, Space.STANDARD)
-EXTENDED: dict[int, CapSpec] = _index(extended.ENTRIES + extended_modern.ENTRIES, Space.EXTENDED)
-_TABLES = {Space.STANDARD: STANDARD, Space.EXTENDED: EXTENDED}
+MODERN_FIRST = 0x20  # the first extended ID of extended_modern's table
+_EXTENDED: dict[int, CapSpec] = _index(extended.ENTRIES, Space.EXTENDED)  # + the modern ones, once loaded
+_TABLES = {Space.STANDARD: STANDARD, Space.EXTENDED: _EXTENDED}
+_MODERN: list[bool] = []  # [True] once extended_modern's entries are in _EXTENDED
+
+
+def _load_modern() -> dict[int, CapSpec]:
+    """The extended table, whole: extended_modern's entries added the first time."""
+    if not _MODERN:
+        from . import extended_modern
+
+        modern = _index(extended_modern.ENTRIES, Space.EXTENDED)
+        assert min(modern) >= MODERN_FIRST > max(_EXTENDED), "the two extended tables overlap"
+        _EXTENDED.update(modern)
+        _MODERN.append(True)
+    return _EXTENDED
+
+
+def __getattr__(name: str) -> object:
+    if name == "EXTENDED":  # the whole extended table (extended_modern loaded for it)
+        return _load_modern()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 _UNKNOWN: dict[tuple[Space, int], CapSpec] = {}  # made once per ID (a dict: no functools at start-up)
@@ -54,11 +78,15 @@ def _unknown_spec(space: Space, cap_id: int) -> CapSpec:
 
 def lookup(space: Space, cap_id: int) -> CapSpec:
     spec = _TABLES[space].get(cap_id)
+    if spec is None and space is Space.EXTENDED and cap_id >= MODERN_FIRST and not _MODERN:
+        spec = _load_modern().get(cap_id)
     return spec if spec is not None else _unknown(space, cap_id)
 
 
 def entries(space: Space | None = None) -> list[CapSpec]:
     spaces = [space] if space else [Space.STANDARD, Space.EXTENDED]
+    if Space.EXTENDED in spaces:
+        _load_modern()
     return [spec for s in spaces for _, spec in sorted(_TABLES[s].items())]
 
 

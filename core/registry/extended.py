@@ -1,6 +1,7 @@
 """Extended (16-bit ID) capabilities of the PCIe 1.x-3.x era, IDs 0x0000-0x001F.
 
-IDs 0x0020-0x003A are in extended_modern.py.
+IDs 0x0020-0x003A are in extended_modern.py (loaded when one of them is met), which takes
+the Resizable BAR layout it shares (VF Resizable BAR) from here.
 
 Sources are cited per entry; the rules and disagreements come from
 docs/reference/capabilities.md (PCIe Base 6.3 register maps, Linux pci_regs.h,
@@ -10,7 +11,6 @@ pciutils ls-ecaps.c).
 from __future__ import annotations
 
 from ..record import record
-from .extended_modern import rebar_spec
 from .model import (
     RCEC,
     ROOT_PORT,
@@ -19,6 +19,7 @@ from .model import (
     CapContext,
     CapSpec,
     Certainty,
+    Reg,
     Size,
     Space,
     bit,
@@ -26,9 +27,18 @@ from .model import (
     dword_round,
     fixed,
     lanes,
+    reg,
     tables,
     unknown_size,
 )
+
+TYPE_CHECKING = False  # no `typing`, no `collections` at start-up (issue 23): for the type checker
+if TYPE_CHECKING:  # for annotations alone
+    from collections.abc import Callable
+
+    from .model import SizeRule
+
+    ExtLayout = Callable[[CapContext, int], list[Reg]]
 
 E = Space.EXTENDED
 EXACT, MINIMUM = Certainty.EXACT, Certainty.MINIMUM
@@ -439,6 +449,53 @@ def _l1pm_size(ctx: CapContext) -> Size:
 
 
 # ------------------------------------------------------------------ 0x001F PTM
+
+# ------------------------------------------------------------------ Resizable BAR layout (0x0015, 0x0024)
+
+REBAR_ENTRY_SIZE = 8  # Capability + Control
+REBAR_MAX_BARS = 6
+REBAR_MIN_SIZE, REBAR_MAX_SIZE = 4 + REBAR_ENTRY_SIZE, 4 + REBAR_ENTRY_SIZE * REBAR_MAX_BARS
+REBAR_NBAR_SHIFT, REBAR_NBAR_MASK = 5, 0x7  # first Control register (+8) bits 7:5
+REBAR_SIZE_TEXT = ("4 + 8 * NBAR, NBAR = Number of Resizable BARs (first Control +8 bits 7:5), "
+                   "valid 1..6 -> 0x0C..0x34")
+
+
+def rebar_size(label: str) -> SizeRule:
+    """Size rule of a Resizable BAR-shaped capability; `label` names its BARs ("VF BAR")."""
+    def size(ctx: CapContext) -> Size:
+        nbar = (ctx.u32(8) >> REBAR_NBAR_SHIFT) & REBAR_NBAR_MASK
+        if 1 <= nbar <= REBAR_MAX_BARS:
+            return Size(4 + REBAR_ENTRY_SIZE * nbar, Certainty.EXACT,
+                        f"NBAR {nbar}: 8 bytes (Capability + Control) per {label}")
+        return Size(REBAR_MIN_SIZE, Certainty.MINIMUM,
+                    f"NBAR {nbar} is outside 1..6: at least one {label} entry")
+    return size
+
+
+def rebar_layout(label: str) -> ExtLayout:
+    """Register layout of a Resizable BAR-shaped capability, one entry per 8 bytes of `size`."""
+    def layout(ctx: CapContext, size: int) -> list[Reg]:
+        out: list[Reg] = []
+        for i in range(min(max(size - 4, 0) // REBAR_ENTRY_SIZE, REBAR_MAX_BARS)):
+            base = 4 + REBAR_ENTRY_SIZE * i
+            out.append(reg(base, 4, f"bar{i}_cap", f"{label} entry {i} Capability: supported sizes",
+                           bits(31, 4, "sizes", "Supported sizes: bit n set = 2^(n+16) bytes (bit 4 = 1 MB)")))
+            out.append(reg(base + 4, 4, f"bar{i}_control", f"{label} entry {i} Control",
+                           bits(31, 16, "sizes_upper", "Supported sizes 256 TB..8 EB (bit n = 2^(n+32))"),
+                           bits(12, 8, "bar_size", "Programmed size: 2^(n+20) bytes"),
+                           bits(7, 5, "nbar", "Number of resizable BARs (meaningful in entry 0)"),
+                           bits(2, 0, "bar_index", "Which BAR this entry controls (0..5)")))
+        return out
+    return layout
+
+
+def rebar_spec(cap_id: int, short: str, name: str, spec: str, label: str,
+               aliases: tuple[str, ...], notes: str = "") -> CapSpec:
+    """A registry entry with the Resizable BAR layout (Resizable BAR, VF Resizable BAR)."""
+    return CapSpec(E, cap_id, short, name, spec, REBAR_SIZE_TEXT, rebar_size(label),
+                   rebar_layout(label), REBAR_MIN_SIZE, REBAR_MAX_SIZE, notes=notes, aliases=aliases)
+
+
 
 ENTRIES: tuple[CapSpec, ...] = (
     CapSpec(E, 0x0000, "NULL", "Null Extended Capability", "PCIe 6.3 §7.9.28",

@@ -14,10 +14,11 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # no `typing`, no `collections` at start-up (issue 23): for the type checker
 if TYPE_CHECKING:
-    from collections.abc import Callable, Iterable
+    from collections.abc import Iterable
 
 
 from ..record import record
+from .extended import rebar_spec
 from .model import (
     Bits,
     CapContext,
@@ -38,10 +39,6 @@ from .model import (
 
 E = Space.EXTENDED
 EXT_BODY_LIMIT = 0xF00  # 0x100..0xFFF: no extended capability can be longer
-if TYPE_CHECKING:  # for annotations alone
-    from .model import SizeRule
-
-    ExtLayout = Callable[[CapContext, int], list[Reg]]
 
 
 def _within(regs: Iterable[Reg], size: int) -> list[Reg]:
@@ -82,51 +79,8 @@ def _dvsec_size(ctx: CapContext) -> Size:
     return Size(length, Certainty.EXACT, "DVSEC Length field (+4 bits 31:20)")
 
 
-# ------------------------------------------------------------------ Resizable BAR layout (0x0015, 0x0024)
-
-REBAR_ENTRY_SIZE = 8  # Capability + Control
-REBAR_MAX_BARS = 6
-REBAR_MIN_SIZE, REBAR_MAX_SIZE = 4 + REBAR_ENTRY_SIZE, 4 + REBAR_ENTRY_SIZE * REBAR_MAX_BARS
-REBAR_NBAR_SHIFT, REBAR_NBAR_MASK = 5, 0x7  # first Control register (+8) bits 7:5
-REBAR_SIZE_TEXT = ("4 + 8 * NBAR, NBAR = Number of Resizable BARs (first Control +8 bits 7:5), "
-                   "valid 1..6 -> 0x0C..0x34")
-
-
-def rebar_size(label: str) -> SizeRule:
-    """Size rule of a Resizable BAR-shaped capability; `label` names its BARs ("VF BAR")."""
-    def size(ctx: CapContext) -> Size:
-        nbar = (ctx.u32(8) >> REBAR_NBAR_SHIFT) & REBAR_NBAR_MASK
-        if 1 <= nbar <= REBAR_MAX_BARS:
-            return Size(4 + REBAR_ENTRY_SIZE * nbar, Certainty.EXACT,
-                        f"NBAR {nbar}: 8 bytes (Capability + Control) per {label}")
-        return Size(REBAR_MIN_SIZE, Certainty.MINIMUM,
-                    f"NBAR {nbar} is outside 1..6: at least one {label} entry")
-    return size
-
-
-def rebar_layout(label: str) -> ExtLayout:
-    """Register layout of a Resizable BAR-shaped capability, one entry per 8 bytes of `size`."""
-    def layout(ctx: CapContext, size: int) -> list[Reg]:
-        out: list[Reg] = []
-        for i in range(min(max(size - 4, 0) // REBAR_ENTRY_SIZE, REBAR_MAX_BARS)):
-            base = 4 + REBAR_ENTRY_SIZE * i
-            out.append(reg(base, 4, f"bar{i}_cap", f"{label} entry {i} Capability: supported sizes",
-                           bits(31, 4, "sizes", "Supported sizes: bit n set = 2^(n+16) bytes (bit 4 = 1 MB)")))
-            out.append(reg(base + 4, 4, f"bar{i}_control", f"{label} entry {i} Control",
-                           bits(31, 16, "sizes_upper", "Supported sizes 256 TB..8 EB (bit n = 2^(n+32))"),
-                           bits(12, 8, "bar_size", "Programmed size: 2^(n+20) bytes"),
-                           bits(7, 5, "nbar", "Number of resizable BARs (meaningful in entry 0)"),
-                           bits(2, 0, "bar_index", "Which BAR this entry controls (0..5)")))
-        return out
-    return layout
-
-
-def rebar_spec(cap_id: int, short: str, name: str, spec: str, label: str,
-               aliases: tuple[str, ...], notes: str = "") -> CapSpec:
-    """A registry entry with the Resizable BAR layout (Resizable BAR, VF Resizable BAR)."""
-    return CapSpec(E, cap_id, short, name, spec, REBAR_SIZE_TEXT, rebar_size(label),
-                   rebar_layout(label), REBAR_MIN_SIZE, REBAR_MAX_SIZE, notes=notes, aliases=aliases)
-
+# ------------------------------------------------------------------ 0x0024 VF Resizable BAR
+# The Resizable BAR layout (extended.rebar_spec), with VF BARs.
 
 # ------------------------------------------------------------------ 0x0025 Data Link Feature
 

@@ -32,7 +32,6 @@ from .standard import (
     _ea_entries,
     _ht_am_map,
     _ht_block,
-    _ht_command,
     _ht_type5,
     _is_bridge,
     is_virtio,
@@ -42,6 +41,252 @@ from .standard import (
 def _within(regs: Iterable[Reg], size: int) -> tuple[Reg, ...]:
     """The registers of a variable layout that fit in `size` bytes."""
     return tuple(r for r in regs if r.end <= size)
+
+
+# ------------------------------------------------------------------ 0x08 HyperTransport blocks
+
+
+def _ht_type_field(width: int) -> Bits:
+    return bits(15, 16 - width, "capability_type", f"HT capability type ({width}-bit encoding)")
+
+
+def _ht_command(doc: str, *fields: Bits, width: int = 5) -> Reg:
+    return reg(0x02, 2, "command", doc, _ht_type_field(width), *fields)
+
+
+def _ht_link_control(offset: int, suffix: str) -> Reg:
+    return reg(offset, 2, f"link_control{suffix}", f"Link Control {suffix}".rstrip(),
+               bit(15, "addr64", "64-bit addressing enabled"),
+               bit(14, "ext_ctl", "Extended CTL time"),
+               bit(13, "ldtstop_tristate", "LDTSTOP# tristate enabled"),
+               bit(12, "isoc_fc", "Isochronous flow control enabled"),
+               bits(11, 8, "crc_error", "CRC error per byte lane"),
+               bit(7, "tx_off", "Transmitter off"),
+               bit(6, "end_of_chain", "End of chain"),
+               bit(5, "init_complete", "Initialization complete"),
+               bit(4, "link_fail", "Link failure"),
+               bit(3, "crc_force_error", "CRC force error"),
+               bit(2, "crc_start_test", "CRC start test"),
+               bit(1, "crc_flood", "CRC flood enable"))
+
+
+def _ht_link_config(offset: int, suffix: str) -> Reg:
+    return reg(offset, 2, f"link_config{suffix}", f"Link Configuration {suffix}".rstrip(),
+               bit(15, "dw_fc_out_enable", "Doubleword flow control out enabled"),
+               bits(14, 12, "width_out", "Link width out"),
+               bit(11, "dw_fc_in_enable", "Doubleword flow control in enabled"),
+               bits(10, 8, "width_in", "Link width in"),
+               bit(7, "dw_fc_out", "Doubleword flow control out supported"),
+               bits(6, 4, "max_width_out", "Maximum link width out"),
+               bit(3, "dw_fc_in", "Doubleword flow control in supported"),
+               bits(2, 0, "max_width_in", "Maximum link width in"))
+
+
+def _ht_revision(offset: int) -> Reg:
+    return reg(offset, 1, "revision_id", "HT specification revision implemented",
+               bits(7, 5, "major", "Major revision"), bits(4, 0, "minor", "Minor revision"))
+
+
+def _ht_freq_error(offset: int, suffix: str) -> Reg:
+    return reg(offset, 1, f"link_freq_error{suffix}", f"Link Frequency/Error {suffix}".rstrip(),
+               bit(7, "ctl_timeout", "CTL timeout"),
+               bit(6, "end_of_chain_error", "End of chain error"),
+               bit(5, "overflow_error", "Overflow error"),
+               bit(4, "protocol_error", "Protocol error"),
+               bits(3, 0, "frequency", "Transmitter clock frequency (0 = 200 MHz ... 9 = 1.6 GHz)"))
+
+
+def _ht_freq_cap(offset: int, suffix: str) -> Reg:
+    return reg(offset, 2, f"link_freq_cap{suffix}",
+               f"Link Frequency Capability {suffix}".rstrip() + ": supported clock frequencies")
+
+
+HT_FEATURE_BITS = (
+    bit(5, "unitid_reorder_disable", "UnitID reorder disable"),
+    bit(4, "addr64", "64-bit addressing supported"),
+    bit(3, "ext_ctl_required", "Extended CTL time required"),
+    bit(2, "crc_test_mode", "CRC test mode supported"),
+    bit(1, "ldtstop", "LDTSTOP# supported"),
+    bit(0, "isoc_fc", "Isochronous flow control mode supported"),
+)
+
+
+def _ht_error_handling(offset: int) -> Reg:
+    return reg(offset, 2, "error_handling", "Error Handling: flood/fatal/non-fatal enables",
+               bit(15, "serr_nonfatal", "System error non-fatal enable"),
+               bit(14, "crc_nonfatal", "CRC error non-fatal enable"),
+               bit(13, "response_nonfatal", "Response error non-fatal enable"),
+               bit(12, "eoc_nonfatal", "End of chain error non-fatal enable"),
+               bit(11, "overflow_nonfatal", "Overflow error non-fatal enable"),
+               bit(10, "protocol_nonfatal", "Protocol error non-fatal enable"),
+               bit(9, "response_error", "Response error"),
+               bit(8, "chain_fail", "Chain fail"),
+               bit(7, "serr_fatal", "System error fatal enable"),
+               bit(6, "crc_fatal", "CRC error fatal enable"),
+               bit(5, "response_fatal", "Response error fatal enable"),
+               bit(4, "eoc_fatal", "End of chain error fatal enable"),
+               bit(3, "overflow_fatal", "Overflow error fatal enable"),
+               bit(2, "protocol_fatal", "Protocol error fatal enable"),
+               bit(1, "overflow_flood", "Overflow error flood enable"),
+               bit(0, "protocol_flood", "Protocol error flood enable"))
+
+
+def _ht_mem_upper(offset: int) -> tuple[Reg, ...]:
+    return (reg(offset, 1, "mem_base_upper", "Prefetchable memory base behind the bridge, upper bits"),
+            reg(offset + 1, 1, "mem_limit_upper", "Prefetchable memory limit behind the bridge, upper bits"))
+
+
+HT_PRIMARY_REGS = (
+    _ht_command("Slave/Primary Interface Command",
+                bit(12, "drop_on_uninit", "Drop on uninitialized link"),
+                bit(11, "default_direction", "Default direction"),
+                bit(10, "master_host", "Master host"),
+                bits(9, 5, "unit_count", "Unit count"),
+                bits(4, 0, "base_unit_id", "Base UnitID"), width=3),
+    _ht_link_control(0x04, "0"), _ht_link_config(0x06, "0"),
+    _ht_link_control(0x08, "1"), _ht_link_config(0x0A, "1"),
+    _ht_revision(0x0C),
+    _ht_freq_error(0x0D, "0"), _ht_freq_cap(0x0E, "0"),
+    reg(0x10, 1, "feature", "Feature capability", *HT_FEATURE_BITS),
+    _ht_freq_error(0x11, "1"), _ht_freq_cap(0x12, "1"),
+    reg(0x14, 2, "enum_scratchpad", "Enumeration scratchpad"),
+    _ht_error_handling(0x16),
+    *_ht_mem_upper(0x18),
+    reg(0x1A, 1, "bus_number", "Bus number"),
+)
+
+HT_SECONDARY_REGS = (
+    _ht_command("Host/Secondary Interface Command",
+                bit(12, "drop_on_uninit", "Drop on uninitialized link"),
+                bit(11, "host_inbound_eoc_error", "Host inbound end of chain error"),
+                bit(10, "act_as_slave", "Act as slave"),
+                bit(8, "host_hide", "Host hide"),
+                bit(7, "chain_side", "Chain side"),
+                bit(1, "double_ended", "Double-ended chain"),
+                bit(0, "warm_reset", "Warm reset"), width=3),
+    _ht_link_control(0x04, ""), _ht_link_config(0x06, ""),
+    _ht_revision(0x08),
+    _ht_freq_error(0x09, ""), _ht_freq_cap(0x0A, ""),
+    reg(0x0C, 2, "feature", "Feature capability", *HT_FEATURE_BITS,
+        bit(9, "upstream_config_enable", "Upstream configuration enable"),
+        bit(8, "extended_register_set", "Extended register set (error handling, memory upper) present")),
+    reg(0x10, 2, "enum_scratchpad", "Enumeration scratchpad"),
+    _ht_error_handling(0x12),
+    *_ht_mem_upper(0x14),
+)
+
+HT_SWITCH_REGS = (
+    _ht_command("Switch Command",
+                bit(10, "vib_nonfatal", "VIB error non-fatal enable"),
+                bit(9, "vib_fatal", "VIB error fatal enable"),
+                bit(8, "vib_flood", "VIB error flood enable"),
+                bit(7, "vib_error", "VIB error")),
+    reg(0x04, 4, "partition_mask", "Partition mask"),
+    reg(0x08, 4, "switch_info", "Switch info: default port and data-register index",
+        bit(19, "hide_port", "Hide port"),
+        bit(18, "hot_plug", "Hot plug"),
+        bits(17, 12, "base_limit_index", "Base/limit range index"),
+        bits(11, 8, "perf_counter_index", "Performance counter index"),
+        bit(6, "cold_reset", "Cold reset"),
+        bit(5, "enable_decode", "Enable decode"),
+        bits(4, 0, "default_port", "Default port")),
+    reg(0x0C, 4, "perf_counter_data", "Performance counter data (selected by the index)"),
+    reg(0x10, 4, "base_limit_data", "Base/limit range data (selected by the index)"),
+    reg(0x14, 4, "secondary_base_data", "Secondary base data (selected by the index)"),
+)
+
+HT_IDC_REGS = (
+    _ht_command("Interrupt Discovery and Configuration", bits(7, 0, "index", "Register index")),
+    reg(0x04, 4, "data", "Data of the register selected by the index"),
+)
+
+HT_RID_REGS = (
+    _ht_command("Revision ID", bits(7, 5, "major", "Major revision"),
+                bits(4, 0, "minor", "Minor revision")),
+)
+
+HT_UIDC_REGS = (
+    _ht_command("UnitID Clumping"),
+    reg(0x04, 4, "clumping_support", "Clumping support: UnitIDs that may be clumped"),
+    reg(0x08, 4, "clumping_enable", "Clumping enable"),
+)
+
+HT_ECSA_REGS = (
+    _ht_command("Extended Configuration Space Access"),
+    reg(0x04, 4, "config_address", "Configuration address",
+        bit(28, "type", "Access type"),
+        bits(27, 20, "bus", "Bus number"),
+        bits(14, 12, "function", "Function"),
+        bits(11, 2, "register", "Register (DWORD)")),
+    reg(0x08, 4, "config_data", "Configuration data"),
+)
+
+HT_MSIM_REGS = (
+    _ht_command("MSI Mapping", bit(1, "fixed", "Mapping address fixed at 0xFEE00000"),
+                bit(0, "enable", "Mapping active")),
+    reg(0x04, 4, "address_lower", "MSI mapping address, lower half",
+        bits(31, 20, "address", "Address bits 31:20")),
+    reg(0x08, 4, "address_upper", "MSI mapping address, upper half"),
+)
+
+HT_DR_REGS = (
+    _ht_command("DirectRoute", bits(8, 4, "index", "Index of the DirectRoute register to access"),
+                bits(3, 0, "spaces", "Number of DirectRoute spaces")),
+    reg(0x04, 4, "enable_vector", "DirectRoute enable vector"),
+    reg(0x08, 4, "data", "Data of the register selected by the index"),
+)
+
+HT_VCS_REGS = (
+    _ht_command("VCSet"),
+    reg(0x04, 1, "vcsets_supported", "VCSets supported"),
+    reg(0x05, 1, "link1_vcsets_enabled", "Link 1 VCSets enabled"),
+    reg(0x06, 1, "link0_vcsets_enabled", "Link 0 VCSets enabled"),
+    reg(0x08, 1, "stream_bucket_depth", "Stream bucket depth"),
+    reg(0x09, 1, "stream_interval", "Stream interval"),
+    reg(0x0A, 1, "streaming_vcs", "Number of streaming VCs supported"),
+    reg(0x0C, 1, "nonfc_bucket_depth", "Non-FC bucket depth"),
+    reg(0x0D, 1, "nonfc_interval", "Non-FC bucket interval"),
+)
+
+HT_RETRY_CONTROL = (
+    bits(7, 6, "allowed_attempts", "Allowed retry attempts"),
+    bit(5, "retry_fatal", "Retry fatal enable"),
+    bit(4, "retry_nonfatal", "Retry non-fatal enable"),
+    bit(3, "force_single_stomp", "Force single stomp"),
+    bit(2, "rollover_nonfatal", "Rollover non-fatal enable"),
+    bit(1, "force_single_error", "Force single error"),
+    bit(0, "link_retry", "Link retry enable"),
+)
+HT_RETRY_STATUS = (
+    bit(2, "stomp_received", "Stomp received"),
+    bit(1, "count_rollover", "Retry count rollover"),
+    bit(0, "retry_sent", "Retry sent"),
+)
+
+HT_RM_REGS = (
+    _ht_command("Retry Mode"),
+    reg(0x04, 1, "control0", "Link 0 retry control", *HT_RETRY_CONTROL),
+    reg(0x05, 1, "status0", "Link 0 retry status", *HT_RETRY_STATUS),
+    reg(0x06, 1, "control1", "Link 1 retry control", *HT_RETRY_CONTROL),
+    reg(0x07, 1, "status1", "Link 1 retry status", *HT_RETRY_STATUS),
+    reg(0x08, 2, "retry_count0", "Link 0 retry count"),
+    reg(0x0A, 2, "retry_count1", "Link 1 retry count"),
+)
+
+# the registers of each block standard.HT_INTERFACES and HT_FIXED name and size
+HT_BLOCK_REGS: dict[str, tuple[Reg, ...]] = {
+    "Slave/Primary Interface": HT_PRIMARY_REGS,
+    "Host/Secondary Interface": HT_SECONDARY_REGS,
+    "Switch": HT_SWITCH_REGS,
+    "Interrupt Discovery and Configuration": HT_IDC_REGS,
+    "Revision ID": HT_RID_REGS,
+    "UnitID Clumping": HT_UIDC_REGS,
+    "Extended Configuration Space Access": HT_ECSA_REGS,
+    "MSI Mapping": HT_MSIM_REGS,
+    "DirectRoute": HT_DR_REGS,
+    "VCSet": HT_VCS_REGS,
+    "Retry Mode": HT_RM_REGS,
+}
 
 
 PM_REGS = (
@@ -316,7 +561,7 @@ HT_UNKNOWN_REGS = (_ht_command("HT Command of a capability type without a known 
 def _ht_layout(ctx: CapContext, size: int) -> tuple[Reg, ...]:
     block = _ht_block(ctx)
     if block is not None:
-        regs = block[2]
+        regs = HT_BLOCK_REGS[block[0]]
     elif _ht_type5(ctx) == HT_AM:
         regs = _ht_am_layout(ctx)
     else:

@@ -129,6 +129,11 @@ def _from_stream(stream: BinaryIO, source: str, size: int | None) -> Iterator[Co
     if not head:
         raise DumpError(source, "empty input: no config-space dump")
     fmt = detect(head)
+    if fmt == "lspci" and size is not None and len(head) == size:  # the whole file, read
+        devices = lspci.parse_whole(head, source)  # canonical lspci -x text, read at once
+        if devices is not None:
+            yield from devices
+            return
     if fmt is not None:
         yield from TEXT_PARSERS[fmt](_lines(stream, head, source), source, fmt)
         return

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import sys
 
-from capslot.core.text import printable
 from capslot.tui.parsing import UsageError
 from capslot.tui.parsing import columns as _columns
 
@@ -163,5 +162,7 @@ def rendered(*items) -> str:
 
 def fail(message: str) -> None:
     """One plain line on stderr; control characters from a dump are escaped."""
+    from capslot.core.text import printable  # an error's: a run that succeeds never loads it
+
     sys.stderr.write(f"capslot: {printable(message)}\n")
     sys.stderr.flush()

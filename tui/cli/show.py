@@ -23,7 +23,6 @@ SHOW_STREAM_BYTES = 64 << 20  # a larger file is shown as it is read (below)
 
 def cmd_show(args: argparse.Namespace) -> int:
     from capslot.core.capture import host_layout
-    from capslot.core.plan import Plan, verdict_lines
     from capslot.core.report import device_object
 
     dump = dump_arg(args)
@@ -34,10 +33,15 @@ def cmd_show(args: argparse.Namespace) -> int:
         for n, cs in enumerate(spaces):
             path = upstream(n, cs)
             if args.add:  # judged for the target, drawn in the target view (the path: a gate)
+                from capslot.core.plan import verdict_lines
+
                 plan = build_plan(args, cs, auto=False, table=table, peers=peers, upstream=path)
                 yield plan.display(), verdict_lines(plan), plan, path
-            else:  # the bytes as read, unless another view is asked for
-                plan = Plan(cs, target_of(args), peers=peers)
+            else:  # the bytes as read, unless another view is asked for: the device seen
+                #     alone (what a Plan of no request answers), without the placement service
+                from capslot.core.plan.seen import Seen
+
+                plan = Seen(cs, target_of(args), peers=peers)
                 yield plan.view(args.view or "hardware"), [], plan, path
 
     if args.json:

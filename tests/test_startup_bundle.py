@@ -1,0 +1,83 @@
+"""The start-up bundle (`make install`; capslot/__init__.py reads it): the modules it holds are
+imported from it, and never once their source changed; a damaged, foreign or missing bundle
+changes nothing. The truth is the source files themselves: an edit must be what runs."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.installed_layout import ROOT, lay_out, write_bundle
+
+DUMP = str(ROOT / "sample_dumps" / "intel_0d93_cxl_dvsec.txt")
+PROBE = """
+import io, json, sys
+from capslot.cli import main
+out, sys.stdout = sys.stdout, io.StringIO()
+code = main(["show", "--json", {dump!r}])
+text, sys.stdout = sys.stdout.getvalue(), out
+print(json.dumps({{"code": code, "text": text, "edited": getattr(sys.modules["capslot.core.jsontext"], "EDITED", None),
+    "loaders": {{name: type(m.__spec__.loader).__name__ for name, m in sys.modules.items()
+                if name.startswith("capslot.")}}}}))
+"""
+
+
+def _run(site: Path) -> dict:
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    out = subprocess.run([sys.executable, "-c", PROBE.format(dump=DUMP)], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def _layout(tmp_path: Path) -> tuple[Path, Path]:
+    site = lay_out(tmp_path / "site")
+    return site, site / "capslot"
+
+
+def test_bundled_modules_run_from_the_bundle_until_their_source_is_edited(tmp_path):
+    site, top = _layout(tmp_path)
+    plain = _run(site)
+    assert set(plain["loaders"].values()) == {"SourceFileLoader"}  # no bundle: the normal import
+    write_bundle(top, probes=(("show", "--json", "{dump}"),), imports=())
+    bundled = _run(site)
+    assert bundled["code"] == 0 and bundled["text"] == plain["text"]
+    assert set(bundled["loaders"].values()) == {"Loader"}  # every module show --json imports
+    source = top / "core" / "jsontext.py"
+    source.write_text(source.read_text() + "\nEDITED = 'the edit'\n")
+    edited = _run(site)
+    assert edited["edited"] == "the edit" and edited["text"] == plain["text"]
+    assert edited["loaders"]["capslot.core.jsontext"] == "SourceFileLoader"
+    assert edited["loaders"]["capslot.core.layout"] == "Loader"  # the others still bundled
+
+
+def test_an_edit_of_the_same_size_a_nanosecond_later_is_what_runs(tmp_path):
+    site, top = _layout(tmp_path)
+    source = top / "core" / "jsontext.py"
+    source.write_text(source.read_text() + "\nEDITED = 'one'\n")
+    write_bundle(top, probes=(("show", "--json", "{dump}"),), imports=())
+    assert _run(site)["edited"] == "one"
+    stat = source.stat()
+    source.write_text(source.read_text().replace("EDITED = 'one'", "EDITED = 'two'"))
+    os.utime(source, ns=(stat.st_atime_ns, stat.st_mtime_ns + 1))
+    assert source.stat().st_size == stat.st_size
+    assert _run(site)["edited"] == "two"
+
+
+def test_a_damaged_or_foreign_bundle_is_ignored(tmp_path):
+    site, top = _layout(tmp_path)
+    plain = _run(site)
+    bundle = write_bundle(top, probes=(("show", "--json", "{dump}"),), imports=())
+    good = bundle.read_bytes()
+    import marshal
+
+    foreign = marshal.dumps((1, {"capslot.core.layout": ("x",), "capslot.core.walk": 7}))
+    for damaged in (b"", good[:3], good[:40], good[:len(good) // 2], b"\0\0\r\n" + good[4:],
+                    good[:8] + bytes(len(good) - 8),
+                    good[:4] + len(foreign).to_bytes(4, "little") + foreign):
+        bundle.write_bytes(damaged)
+        got = _run(site)
+        assert got["code"] == 0 and got["text"] == plain["text"], damaged[:16]
