@@ -42,7 +42,7 @@ def test_bundled_modules_run_from_the_bundle_until_their_source_is_edited(tmp_pa
     site, top = _layout(tmp_path)
     plain = _run(site)
     assert set(plain["loaders"].values()) == {"SourceFileLoader"}  # no bundle: the normal import
-    write_bundle(top, probes=(("show", "--json", "{dump}"),), imports=())
+    write_bundle(top, probes=(("show", "--json", "{dump}"),), dump=Path(DUMP), imports=())
     bundled = _run(site)
     assert bundled["code"] == 0 and bundled["text"] == plain["text"]
     assert set(bundled["loaders"].values()) == {"Loader"}  # every module show --json imports
