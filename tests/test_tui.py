@@ -145,6 +145,24 @@ async def test_every_layout_shows_whole_rows_and_reaches_every_panel():
 
 
 @pytest.mark.parametrize("size", SIZES, ids=ids)
+async def test_the_containers_are_not_drawn_but_everything_in_them_is(size):
+    """The containers that only place the map, the palette and the panels are covered by
+    them in every layout: they are not drawn (a frame styles their blank lines for nothing),
+    while every panel, the map and each palette entry is still on screen and takes clicks."""
+    app = make_app(NIC)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for name in ("main", "center", "panels"):
+            assert not app.query_one(f"#{name}").visible, name
+        shown = [w for w in (app.query_one(HexMap), *app.query(CapBlock), *app.query(".panel"),
+                             app.query_one("#panel-tabs"), app.query_one("#verdict-line"))
+                 if w.display and w.parent.display]
+        assert len(shown) >= 9  # the map, 7 palette entries, a panel at least
+        for widget in shown:
+            assert widget.visible and visible(app, widget), (size, widget)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=ids)
 async def test_keyboard_placement_at_0xff8_is_accepted_with_its_verdict_on_screen(size):
     app = make_app(NIC)
     async with app.run_test(size=size) as pilot:
