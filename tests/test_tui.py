@@ -10,6 +10,7 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
 import re
 from pathlib import Path
 
@@ -594,6 +595,23 @@ async def test_help_opens_and_q_closes_it():
         assert on_screen(app, "pick up a virtual capability")
         await pilot.press("q")
         assert app.screen.__class__.__name__ != "HelpScreen" and app.is_running
+
+
+async def test_the_dialogs_looks_are_read_when_one_opens_and_still_apply():
+    """The first frame parses the explorer's stylesheet alone; the dialogs' rules come with
+    the first dialog, and shape it: the go-to box is 70 columns wide, bordered, centred."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        sources = {os.path.basename(path) for path, _ in app.stylesheet.source}
+        assert "app.tcss" in sources and "dialogs.tcss" not in sources
+        await pilot.press("g")
+        await pilot.pause()
+        assert "dialogs.tcss" in {os.path.basename(path) for path, _ in app.stylesheet.source}
+        box = app.screen.query_one(".dialog").region
+        assert (box.width, box.x + box.width // 2) == (70, 60)
+        line = screen_lines(app)[box.y]
+        assert line[box.x:box.right] == "█" + "▀" * 68 + "█", line  # the thick border
 
 
 async def export(pilot, app, path, downs: int, enter_on_format: bool = False) -> None:
