@@ -1,5 +1,6 @@
 """The explorer's screen: the map, the chain, the palette, the inspector, the verdict and the
-legend, composed once, and the actions on them.
+legend, each built once (what the layout hides at start, the first time a layout shows it),
+and the actions on them.
 
 State is one immutable value, `Session.state` (tui/session.py), replaced whole by every
 action. The screen mirrors it in a reactive (`state`): its watcher draws again what depends
@@ -111,8 +112,8 @@ def while_map_shown(handler: Callable[..., None]) -> Callable[..., None]:
 
 
 class ExplorerScreen(Screen[None]):
-    """The explorer: every widget composed once; layouts by classes; the session's state in
-    a reactive whose watcher draws what changed."""
+    """The explorer: every widget built once (hidden parts when first shown); layouts by
+    classes; the session's state in a reactive whose watcher draws what changed."""
 
     BINDINGS = [
         Binding("q", "quit_main", "quit", tooltip="quit (from the main screen; ctrl+q quits from anywhere)"),
