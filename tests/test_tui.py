@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.widgets import Input
+from textual.widgets import Header, Input
 
 from capslot.core.placement import parse_vcap
 from tests.cli import capslot
@@ -192,6 +192,14 @@ async def test_what_a_layout_hides_is_built_when_first_shown_and_shows_the_state
         assert "pasid at 0xff8" in screen_lines(app)[line.region.y], screen_lines(app)[line.region.y]
         assert [w.id for w in app.query("#panels > *")] == ["panel-tabs", "chain", "verdict", "inspector",
                                                            "legend"]
+    app = make_app(NIC)
+    async with app.run_test(size=(80, 24)) as pilot:  # narrow: no header (the map's border says it)
+        await pilot.pause()
+        assert not app.query(Header)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert visible(app, app.query_one(Header))
+        assert "capslot  " in screen_lines(app)[0] and "view guest" in screen_lines(app)[0], screen_lines(app)[0]
 
 
 @pytest.mark.parametrize("size", SIZES, ids=ids)

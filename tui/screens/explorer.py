@@ -82,6 +82,7 @@ JUDGED = ("devices", "index", "view_name", "target", "table", "ranges", "layout_
 # frame (issue 23). The map, the palette and the chain are always there.
 PARTS = {"center": ("map", "verdict-line", "palette"),
          "panels": ("panel-tabs", "chain", "verdict", "inspector", "legend")}
+HEADED = ("medium", "wide")  # the layouts with Textual's header (app.tcss hides it in the others)
 
 
 def layout_mode(width: int, height: int) -> str:
@@ -178,7 +179,8 @@ class ExplorerScreen(Screen[None]):
         width, height = self.app.size
         self.mode = mode = layout_mode(width, height)
         self._classes_for(mode)
-        yield Header()
+        if mode in HEADED:  # the others hide it: mounted when a layout first shows it
+            yield Header()
         if mode == "tiny":  # else mounted when the terminal first gets too small (_too_small)
             yield Static(too_small_text(width, height), id="too-small")
         shown = self._parts_for(mode)
@@ -267,8 +269,12 @@ class ExplorerScreen(Screen[None]):
         return True
 
     def _mount_for_mode(self) -> None:
-        if not self._mount_parts(self._parts_for(self.mode)) and self.is_attached:
-            self.call_after_refresh(self._mount_for_mode)
+        if not self._mount_parts(self._parts_for(self.mode)):
+            if self.is_attached:
+                self.call_after_refresh(self._mount_for_mode)
+            return
+        if self.mode in HEADED and not self.query(Header):
+            self.mount(Header(), before=0)
 
     def _classes_for(self, mode: str) -> None:
         for name in MODES:
