@@ -286,7 +286,8 @@ class ExplorerScreen(Screen[None]):
         try:
             self.query_one("#too-small", Static).update(text)
         except NoMatches:
-            self.mount(Static(text, id="too-small"), before="#main")
+            if self.is_attached:  # else the app is closing: Textual mounts nothing then
+                self.mount(Static(text, id="too-small"), before="#main")
 
     def _set_mode(self, width: int, height: int) -> None:
         """The layout for this terminal size: classes on the screen (tui/app.tcss), and the
