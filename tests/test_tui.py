@@ -153,7 +153,7 @@ async def test_the_containers_are_not_drawn_but_everything_in_them_is(size):
     app = make_app(NIC)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
-        for name in ("main", "center", "panels"):
+        for name in ("center", "panels"):
             assert not app.query_one(f"#{name}").visible, name
         shown = [w for w in (app.query_one(HexMap), *app.query(CapBlock), *app.query(".panel"),
                              *app.query("#panel-tabs, #verdict-line"))

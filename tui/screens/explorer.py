@@ -184,16 +184,15 @@ class ExplorerScreen(Screen[None]):
         if mode == "tiny":  # else mounted when the terminal first gets too small (_too_small)
             yield Static(too_small_text(width, height), id="too-small")
         shown = self._parts_for(mode)
-        with Vertical(id="main"):
-            with Vertical(id="center"):
-                yield HexMap(id="map")
-                if "verdict-line" in shown:
-                    yield self._make_part("verdict-line")
-                yield Palette(compact=True, id="palette")  # one line under the map
-            with Vertical(id="panels"):
-                for name in PARTS["panels"]:
-                    if name in shown or name == "chain":
-                        yield self._make_part(name)
+        with Vertical(id="center"):
+            yield HexMap(id="map")
+            if "verdict-line" in shown:
+                yield self._make_part("verdict-line")
+            yield Palette(compact=True, id="palette")  # one line under the map
+        with Vertical(id="panels"):
+            for name in PARTS["panels"]:
+                if name in shown or name == "chain":
+                    yield self._make_part(name)
         yield Footer(compact=mode != "wide", show_command_palette=mode == "wide")
 
     def on_mount(self) -> None:
@@ -287,7 +286,7 @@ class ExplorerScreen(Screen[None]):
             self.query_one("#too-small", Static).update(text)
         except NoMatches:
             if self.is_attached:  # else the app is closing: Textual mounts nothing then
-                self.mount(Static(text, id="too-small"), before="#main")
+                self.mount(Static(text, id="too-small"), before="#center")
 
     def _set_mode(self, width: int, height: int) -> None:
         """The layout for this terminal size: classes on the screen (tui/app.tcss), and the
