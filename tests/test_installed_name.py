@@ -51,7 +51,7 @@ def test_the_wheel_holds_one_top_level_package(tmp_path):
     tops = {n.split("/")[0] for n in names}
     assert {t for t in tops if not t.endswith(".dist-info")} == {"capslot"}, tops
     for must in ("capslot/__main__.py", "capslot/cli.py", "capslot/core/__init__.py",
-                 "capslot/tui/app.py", "capslot/tui/app.tcss"):
+                 "capslot/tui/app.py", "capslot/tui/app.tcss", "capslot/tui/screens/dialogs.tcss"):
         assert must in names, must
     assert not any(n.startswith("capslot/tui/cli/") for n in names)
     # every module of the checkout is installed, at its one name (a package missing from

@@ -10,12 +10,13 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
 import re
 from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.widgets import Input
+from textual.widgets import Header, Input
 
 from capslot.core.placement import parse_vcap
 from tests.cli import capslot
@@ -145,6 +146,63 @@ async def test_every_layout_shows_whole_rows_and_reaches_every_panel():
 
 
 @pytest.mark.parametrize("size", SIZES, ids=ids)
+async def test_the_containers_are_not_drawn_but_everything_in_them_is(size):
+    """The containers that only place the map, the palette and the panels are covered by
+    them in every layout: they are not drawn (a frame styles their blank lines for nothing),
+    while every panel, the map and each palette entry is still on screen and takes clicks."""
+    app = make_app(NIC)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        for name in ("center", "panels"):
+            assert not app.query_one(f"#{name}").visible, name
+        shown = [w for w in (app.query_one(HexMap), *app.query(CapBlock), *app.query(".panel"),
+                             *app.query("#panel-tabs, #verdict-line"))
+                 if w.display and w.parent.display]
+        assert len(shown) >= 9  # the map, 7 palette entries, a panel at least
+        for widget in shown:
+            assert widget.visible and visible(app, widget), (size, widget)
+
+
+async def test_what_a_layout_hides_is_built_when_first_shown_and_shows_the_state_then():
+    """A layout builds only what it shows (fewer widgets for the first frame): at 120x40 the
+    chain's tab alone, the other panels when their key is pressed, drawing what the explorer
+    shows then (the cursor's structure, the verdict); the wide layout needs no tabs, and a
+    resize to 80x24 brings them with the panel shown, and the verdict in its line."""
+    app = make_app(NIC)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert [w.id for w in app.query(".panel")] == ["chain"]
+        await pilot.press("g", *"70", "enter", "2")  # PCI Express (lspci: [70] Express)
+        await pilot.pause()
+        assert visible(app, app.query_one(Inspector)) and "PCI Express" in decoded(app)
+        assert app.focused is app.query_one(Inspector)
+        assert [w.id for w in app.query(".panel")] == ["chain", "inspector"]  # in key order
+    app = make_app(NIC)
+    async with app.run_test(size=(200, 60)) as pilot:
+        await pilot.pause()
+        assert not app.query("#panel-tabs, #verdict-line")
+        await pilot.press("p", "end", "enter")  # PASID at 0xff8: its verdict
+        await pilot.pause()
+        await pilot.resize_terminal(80, 24)
+        await pilot.pause()
+        tabs = app.query_one("#panel-tabs", PanelTabs)
+        assert visible(app, tabs) and tabs.active == "tab-chain" and visible(app, app.query_one(ChainPanel))
+        line = app.query_one("#verdict-line")
+        assert visible(app, line)
+        assert "pasid at 0xff8" in screen_lines(app)[line.region.y], screen_lines(app)[line.region.y]
+        assert [w.id for w in app.query("#panels > *")] == ["panel-tabs", "chain", "verdict", "inspector",
+                                                           "legend"]
+    app = make_app(NIC)
+    async with app.run_test(size=(80, 24)) as pilot:  # narrow: no header (the map's border says it)
+        await pilot.pause()
+        assert not app.query(Header)
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert visible(app, app.query_one(Header))
+        assert "capslot  " in screen_lines(app)[0] and "view guest" in screen_lines(app)[0], screen_lines(app)[0]
+
+
+@pytest.mark.parametrize("size", SIZES, ids=ids)
 async def test_keyboard_placement_at_0xff8_is_accepted_with_its_verdict_on_screen(size):
     app = make_app(NIC)
     async with app.run_test(size=size) as pilot:
@@ -170,6 +228,19 @@ async def test_too_small_a_terminal_says_the_size_needed_and_q_quits():
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_a_terminal_that_shrinks_too_small_says_so_and_the_map_comes_back():
+    app = make_app(NIC)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        for size in ((50, 15), (55, 16), (80, 24)):
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            text = " ".join(screen_lines(app))
+            assert ("at least 60x18" in text) == (size[0] < 60), (size, text)
+            assert (f"is {size[0]}x{size[1]}" in text) == (size[0] < 60), (size, text)
+        assert visible(app, app.query_one(HexMap)) and "at least" not in " ".join(screen_lines(app))
 
 
 async def test_a_resize_changes_the_layout_and_keeps_the_cursor_and_the_carried_ghost():
@@ -576,6 +647,23 @@ async def test_help_opens_and_q_closes_it():
         assert on_screen(app, "pick up a virtual capability")
         await pilot.press("q")
         assert app.screen.__class__.__name__ != "HelpScreen" and app.is_running
+
+
+async def test_the_dialogs_looks_are_read_when_one_opens_and_still_apply():
+    """The first frame parses the explorer's stylesheet alone; the dialogs' rules come with
+    the first dialog, and shape it: the go-to box is 70 columns wide, bordered, centred."""
+    app = make_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        sources = {os.path.basename(path) for path, _ in app.stylesheet.source}
+        assert "app.tcss" in sources and "dialogs.tcss" not in sources
+        await pilot.press("g")
+        await pilot.pause()
+        assert "dialogs.tcss" in {os.path.basename(path) for path, _ in app.stylesheet.source}
+        box = app.screen.query_one(".dialog").region
+        assert (box.width, box.x + box.width // 2) == (70, 60)
+        line = screen_lines(app)[box.y]
+        assert line[box.x:box.right] == "█" + "▀" * 68 + "█", line  # the thick border
 
 
 async def export(pilot, app, path, downs: int, enter_on_format: bool = False) -> None:

@@ -167,14 +167,14 @@ async def test_a_cursor_message_arriving_after_the_map_is_hidden():
         hexmap = app.hexmap
         resize(app, 50, 15)  # queued first: the map is hidden
         await settle(pilot)
-        assert app.mode == "tiny" and not app.main.query_one("#main").display
+        assert app.mode == "tiny" and not app.main.query_one("#center").display
         for message in (HexMap.CursorMoved(0x40), HexMap.Activated(0x40)):
             app.main.post_message(message)  # what the map had queued
         await settle(pilot)
         assert alive(app)
         resize(app, 120, 40)
         await settle(pilot)
-        assert alive(app) and app.hexmap is hexmap and app.main.query_one("#main").display
+        assert alive(app) and app.hexmap is hexmap and app.main.query_one("#center").display
 
 
 async def test_export_opened_as_the_explorer_quits():

@@ -38,6 +38,9 @@ class Dialog(ModalScreen[T], Generic[T]):
     """A modal that dismisses once, and runs file work in a thread worker it can cancel."""
 
     BINDINGS = [Binding("escape", "close", "cancel")]
+    # The dialogs' looks, read by Textual when the first dialog opens: the explorer's first
+    # frame parses only tui/app.tcss. Absolute, as CapslotApp.CSS_PATH.
+    CSS_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dialogs.tcss")
 
     def __init__(self) -> None:
         super().__init__()

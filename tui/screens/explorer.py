@@ -1,5 +1,6 @@
 """The explorer's screen: the map, the chain, the palette, the inspector, the verdict and the
-legend, composed once, and the actions on them.
+legend, each built once (what the layout hides at start, the first time a layout shows it),
+and the actions on them.
 
 State is one immutable value, `Session.state` (tui/session.py), replaced whole by every
 action. The screen mirrors it in a reactive (`state`): its watcher draws again what depends
@@ -27,6 +28,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.content import Content
+from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
@@ -74,6 +76,13 @@ DRAWN = ("devices", "index", "view_name", "target", "table", "ranges", "layout_o
 # What the placements are judged against: a change to any of these judges them again (a
 # change to the placements themselves shows its own verdict: the action's).
 JUDGED = ("devices", "index", "view_name", "target", "table", "ranges", "layout_only")
+# What each container holds, in order. The parts a layout hides (the verdict's line and the
+# tabs in the wide layout; the panels not shown as a tab in the others) are mounted the first
+# time a layout shows them (`_mount_parts`): fewer widgets to style and lay out for the first
+# frame (issue 23). The map, the palette and the chain are always there.
+PARTS = {"center": ("map", "verdict-line", "palette"),
+         "panels": ("panel-tabs", "chain", "verdict", "inspector", "legend")}
+HEADED = ("medium", "wide")  # the layouts with Textual's header (app.tcss hides it in the others)
 
 
 def layout_mode(width: int, height: int) -> str:
@@ -104,8 +113,8 @@ def while_map_shown(handler: Callable[..., None]) -> Callable[..., None]:
 
 
 class ExplorerScreen(Screen[None]):
-    """The explorer: every widget composed once; layouts by classes; the session's state in
-    a reactive whose watcher draws what changed."""
+    """The explorer: every widget built once (hidden parts when first shown); layouts by
+    classes; the session's state in a reactive whose watcher draws what changed."""
 
     BINDINGS = [
         Binding("q", "quit_main", "quit", tooltip="quit (from the main screen; ctrl+q quits from anywhere)"),
@@ -161,6 +170,7 @@ class ExplorerScreen(Screen[None]):
         self.palette_choice: VcapRequest | None = None
         self.verdict_now: tuple[RenderableType, Text] = (Text(IDLE, style="dim"), Text(IDLE, style="dim"))
         self._previewed: tuple | None = None  # what the verdict shows while carrying (see preview)
+        self.shown_panel = "chain"  # the panel the tabs show (medium and narrow layouts)
 
     # ------------------------------------------------------------ layout
 
@@ -169,20 +179,20 @@ class ExplorerScreen(Screen[None]):
         width, height = self.app.size
         self.mode = mode = layout_mode(width, height)
         self._classes_for(mode)
-        yield Header()
-        yield Static(too_small_text(width, height) if mode == "tiny" else "", id="too-small")
-        with Vertical(id="main"):
-            with Vertical(id="center"):
-                yield HexMap(id="map")
-                yield VerdictLine(id="verdict-line")
-                yield Palette(compact=True, id="palette")  # one line under the map
-            with Vertical(id="panels"):
-                yield PanelTabs([(f"tab-{name}", f"{n} {name}") for n, name in enumerate(PANELS, 1)],
-                                id="panel-tabs")
-                yield ChainPanel(id="chain", classes="panel -shown")
-                yield VerdictPanel(id="verdict", classes="panel")
-                yield Inspector(id="inspector", classes="panel")
-                yield Legend(id="legend", classes="panel")
+        if mode in HEADED:  # the others hide it: mounted when a layout first shows it
+            yield Header()
+        if mode == "tiny":  # else mounted when the terminal first gets too small (_too_small)
+            yield Static(too_small_text(width, height), id="too-small")
+        shown = self._parts_for(mode)
+        with Vertical(id="center"):
+            yield HexMap(id="map")
+            if "verdict-line" in shown:
+                yield self._make_part("verdict-line")
+            yield Palette(compact=True, id="palette")  # one line under the map
+        with Vertical(id="panels"):
+            for name in PARTS["panels"]:
+                if name in shown or name == "chain":
+                    yield self._make_part(name)
         yield Footer(compact=mode != "wide", show_command_palette=mode == "wide")
 
     def on_mount(self) -> None:
@@ -196,19 +206,98 @@ class ExplorerScreen(Screen[None]):
     def on_resize(self, event: events.Resize) -> None:
         self._set_mode(*self.app.size)
 
+    # ------------------------------------------------------------ the parts a layout may hide
+
+    def _parts_for(self, mode: str) -> set[str]:
+        """The parts (PARTS) a layout shows, beyond the map, the palette and the chain."""
+        if mode == "wide":
+            return {"verdict", "inspector", "legend"}
+        if mode in ("medium", "narrow"):
+            return {"verdict-line", "panel-tabs", self.shown_panel}
+        return set()
+
+    def _make_part(self, name: str):
+        """A part, as it was composed before parts were mounted when first shown: it draws
+        what the explorer shows now (the verdict, the cursor's byte)."""
+        classes = "panel -shown" if name == self.shown_panel else "panel"
+        if name == "verdict-line":
+            line = VerdictLine(id="verdict-line")
+            line.update(self.verdict_now[1].copy())
+            return line
+        if name == "panel-tabs":
+            return PanelTabs([(f"tab-{n}", f"{i} {n}") for i, n in enumerate(PANELS, 1)],
+                             active=f"tab-{self.shown_panel}", id="panel-tabs")
+        if name == "chain":
+            return ChainPanel(id="chain", classes=classes)
+        if name == "verdict":
+            panel = VerdictPanel(id="verdict", classes=classes)
+            panel.update(self.verdict_now[0])
+            return panel
+        if name == "inspector":
+            inspector = Inspector(id="inspector", classes=classes)
+            if self.state is not None:  # else drawn with everything else (watch_state)
+                inspector.show(self.session.synthesized(), self.hexmap.cursor, self.session.target.vmm)
+            return inspector
+        return Legend(id="legend", classes=classes)
+
+    def _part(self, name: str):
+        """The part `name` if it is mounted, else None."""
+        try:
+            return self.query_one(f"#{name}")
+        except NoMatches:
+            return None
+
+    def _mount_parts(self, names: set[str]) -> bool:
+        """Mount the parts in `names` not mounted yet, each in its place in its container
+        (the focus order is the order in PARTS). False, and nothing mounted, while the
+        containers themselves are not mounted yet (a key or a resize before the first frame),
+        or no more (the app is closing: Textual mounts nothing then; found by the fuzzer)."""
+        containers = [self.query_one(f"#{container}") for container in PARTS]
+        if not all(c.is_mounted and c.is_attached for c in containers):
+            return False
+        for container, order in PARTS.items():
+            for i, name in enumerate(order):
+                if name not in names or self._part(name) is not None:
+                    continue
+                before = next((w for n in order[i + 1:] if (w := self._part(n)) is not None), None)
+                part = self._make_part(name)
+                if before is None:
+                    self.query_one(f"#{container}").mount(part)
+                else:
+                    self.query_one(f"#{container}").mount(part, before=before)
+        return True
+
+    def _mount_for_mode(self) -> None:
+        if not self._mount_parts(self._parts_for(self.mode)):
+            if self.is_attached:
+                self.call_after_refresh(self._mount_for_mode)
+            return
+        if self.mode in HEADED and not self.query(Header):
+            self.mount(Header(), before=0)
+
     def _classes_for(self, mode: str) -> None:
         for name in MODES:
             self.set_class(name == mode, f"-{name}")
+
+    def _too_small(self, text: Text) -> None:
+        """Say the terminal is too small: the message's widget is mounted the first time
+        (one widget fewer to style and lay out for the first frame of a usable terminal)."""
+        try:
+            self.query_one("#too-small", Static).update(text)
+        except NoMatches:
+            if self.is_attached:  # else the app is closing: Textual mounts nothing then
+                self.mount(Static(text, id="too-small"), before="#center")
 
     def _set_mode(self, width: int, height: int) -> None:
         """The layout for this terminal size: classes on the screen (tui/app.tcss), and the
         footer's and palette's own forms. Nothing is built again."""
         mode = layout_mode(width, height)
         if mode == "tiny":
-            self.query_one("#too-small", Static).update(too_small_text(width, height))
+            self._too_small(too_small_text(width, height))
         if mode == self.mode:
             return
         was, self.mode = self.mode, mode
+        self._mount_for_mode()
         self._classes_for(mode)
         footer = self.query_one(Footer)
         footer.compact = mode != "wide"
@@ -309,7 +398,9 @@ class ExplorerScreen(Screen[None]):
 
     def _follow(self, layout: Layout, offset: int) -> None:
         """The inspector, the chain's highlight and the map's lit rows follow the cursor."""
-        self.query_one(Inspector).show(layout, offset, self.session.target.vmm)
+        inspector = self._part("inspector")
+        if inspector is not None:  # else drawn when it is first shown (_make_part)
+            inspector.show(layout, offset, self.session.target.vmm)
         self.query_one(ChainPanel).follow(offset)
         self.hexmap.selected = structure_extent(layout, structure_key(layout, offset))
 
@@ -343,8 +434,10 @@ class ExplorerScreen(Screen[None]):
 
     def _push_verdict(self) -> None:
         panel, line = self.verdict_now
-        self.query_one(VerdictPanel).update(panel)
-        self.query_one(VerdictLine).update(line.copy())
+        if (verdict := self._part("verdict")) is not None:  # else drawn when first shown
+            verdict.update(panel)
+        if (verdict_line := self._part("verdict-line")) is not None:
+            verdict_line.update(line.copy())
 
     # ------------------------------------------------------------ panels
 
@@ -352,6 +445,10 @@ class ExplorerScreen(Screen[None]):
         """Show a panel (its tab, where the panels are tabs) and focus it if it takes keys. In
         the narrow layout, the key of the panel already shown (and focused) closes the
         drawer, and opens it again."""
+        if not self._mount_parts({name}):  # the first frame is not shown yet: then
+            if self.is_attached:
+                self.call_after_refresh(self.action_panel, name)
+            return
         widget = self.query_one(f"#{name}")
         if self.mode in ("medium", "narrow"):
             panels, tabs = self.query_one("#panels"), self.query_one("#panel-tabs", PanelTabs)
@@ -372,6 +469,11 @@ class ExplorerScreen(Screen[None]):
         self._show_panel(event.tab_id.removeprefix("tab-"))
 
     def _show_panel(self, name: str) -> None:
+        self.shown_panel = name
+        if not self._mount_parts({name}):
+            if self.is_attached:
+                self.call_after_refresh(self._show_panel, name)
+            return
         for panel in self.query(".panel"):
             panel.set_class(panel.id == name, "-shown")
 

@@ -108,7 +108,7 @@ class HelpScreen(Dialog[None]):
     DEFAULT_CSS = "HelpScreen { background: $background; }"
     BINDINGS = [Binding("escape,f1,question_mark,q", "close", "close")]
 
-    WIDTH = 100  # the box's width at most (app.tcss #help)
+    WIDTH = 100  # the box's width at most (dialogs.tcss #help)
 
     def __init__(self, groups: list[tuple[str, list[Binding]]]) -> None:
         super().__init__()

@@ -134,20 +134,24 @@ class Inspector(VerticalScroll):
         self._layout: Layout | None = None  # the layout and structure decoded now
         self._key: str | None = None
         self.structure_content: RenderableType = Text("")
+        # made here, not in compose: `show` may draw before the inspector is mounted (the
+        # explorer mounts it the first time a layout shows it)
+        self._byte = Static(id="byte")
+        self._structure = Static(id="structure")
 
     def compose(self):
-        yield Static(id="byte")
-        yield Static(id="structure")
+        yield self._byte
+        yield self._structure
 
     def show(self, layout: Layout, offset: int, vmm: str = "qemu") -> None:
         """The byte at `offset` and the structure owning it (decoded again only when the
         structure or the layout changes); `vmm`: the VMM the verdicts are about."""
-        self.query_one("#byte", Static).update(byte_panel(layout, offset, vmm))
+        self._byte.update(byte_panel(layout, offset, vmm))
         key = structure_key(layout, offset)
         if self._layout is not layout or self._key != key:
             self._layout, self._key = layout, key
             self.structure_content = structure_panel(layout, key)
-            self.query_one("#structure", Static).update(self.structure_content)
+            self._structure.update(self.structure_content)
             self.border_subtitle = content(_describe(layout, key))
 
     @property

@@ -80,8 +80,8 @@ class PanelTabs(BaseStyleCache, Widget, can_focus=True):
         def control(self) -> PanelTabs:
             return self.tabs
 
-    def __init__(self, tabs: list[tuple[str, str]], **kw) -> None:
-        """`tabs`: (id, label) pairs, the first one active."""
+    def __init__(self, tabs: list[tuple[str, str]], active: str = "", **kw) -> None:
+        """`tabs`: (id, label) pairs; `active`: the id of the one active (else the first)."""
         super().__init__(**kw)
         self.tabs = tabs
         spans, x = [], 0
@@ -90,8 +90,8 @@ class PanelTabs(BaseStyleCache, Widget, can_focus=True):
             spans.append((x, x + width))
             x += width
         self._spans: list[tuple[int, int]] = spans
-        self.set_reactive(PanelTabs.active, tabs[0][0])
-        start, end = self._label_span(0)
+        self.set_reactive(PanelTabs.active, active or tabs[0][0])
+        start, end = self._label_span(self._index)
         self.set_reactive(PanelTabs.highlight_start, start)
         self.set_reactive(PanelTabs.highlight_end, end)
 
