@@ -81,6 +81,37 @@ def dword_mark(layout: Layout, pos: int, marks: dict[int, str]) -> tuple[str, Ki
     return VOCABULARY[kind].symbol, kind, cap
 
 
+def dword_marks(layout: Layout, marks: dict[int, str]) -> list[tuple[str, Kind, int | None]]:
+    """dword_mark of every DWORD of the 4 KiB, in address order: the regions walked once
+    (a map asks for all 1,024; a binary search for each was half of building `show`'s pieces)."""
+    regions = layout.regions
+    count = len(regions)
+    symbols = {kind: mark.symbol for kind, mark in VOCABULARY.items()}
+    out: list[tuple[str, Kind, int | None]] = []
+    add = out.append
+    idx = 0  # the last region starting at or before pos (or the first), as region_index finds it
+    for pos in range(0, CONFIG_SIZE, 4):
+        while idx + 1 < count and regions[idx + 1].start <= pos:
+            idx += 1
+        best = regions[idx]
+        nxt = idx + 1
+        if best.start <= pos and (nxt == count or regions[nxt].start >= pos + 4):
+            pass  # the whole DWORD in one region (most are)
+        else:
+            best, rank, j = None, 0, idx  # dword_owner's walk: the lowest rank of its bytes' regions
+            while j < count and regions[j].start < pos + 4:
+                r = regions[j]
+                if best is None or _RANK[r.kind] < rank:
+                    best, rank = r, _RANK[r.kind]
+                j += 1
+        kind, cap = best.kind, best.capability
+        if kind is Kind.CAPABILITY and cap is not None and cap in marks:
+            add((marks[cap], kind, cap))
+        else:
+            add((symbols[kind], kind, cap))
+    return out
+
+
 def letters(layout: Layout) -> dict[int, str]:
     """A letter per (non-virtual) capability, in address order."""
     order = sorted((i for i in range(len(layout.capabilities)) if layout.visibility(i) != "virtual"),
@@ -113,9 +144,10 @@ def text_map(layout: Layout, notes: list[str] | None = None) -> str:
     out += [_fit(ascii_text(line)) for line in first]
     out.append("one character per DWORD, 0x100 bytes a row")
     out.append("    " + "".join(f"+{c * 4:02x}".ljust(8) for c in range(0, DWORDS_PER_ROW, 8)).rstrip())
+    every = dword_marks(layout, marks)
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
         base = row * 4 * DWORDS_PER_ROW
-        chars = [dword_mark(layout, base + 4 * d, marks)[0] for d in range(DWORDS_PER_ROW)]
+        chars = [m[0] for m in every[row * DWORDS_PER_ROW:(row + 1) * DWORDS_PER_ROW]]
         out.append(f"{base:03x} " + "".join(chars))
     out.append("")
     out.append("   offset   size certainty / capability")

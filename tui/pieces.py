@@ -14,7 +14,7 @@ from capslot.core.layout import Kind, Layout
 from capslot.core.registry import Certainty, Space
 from capslot.core.space import CONFIG_SIZE
 from capslot.core.text import printable
-from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, letters
+from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_marks, letters
 from capslot.core.views import Access
 from capslot.tui.colours import REGION_STYLE, cap_colours, cap_style
 
@@ -201,12 +201,13 @@ def byte_map(layout: Layout) -> Runs:
     pieces: list[tuple[str, str]] = []
     add = pieces.append
     caps = layout.capabilities
+    every = dword_marks(layout, marks)
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
         base = row * 4 * DWORDS_PER_ROW
         add((f"{base:03x} ", "dim"))
         for d in range(DWORDS_PER_ROW):
             pos = base + 4 * d
-            ch, kind, cap = dword_mark(layout, pos, marks)
+            ch, kind, cap = every[pos >> 2]
             if kind is Kind.CAPABILITY and cap in colours:
                 style = cap_style(colours[cap])
                 add((ch, "bold " + style if pos == caps[cap].offset else style))
