@@ -82,34 +82,23 @@ def dword_mark(layout: Layout, pos: int, marks: dict[int, str]) -> tuple[str, Ki
 
 
 def dword_marks(layout: Layout, marks: dict[int, str]) -> list[tuple[str, Kind, int | None]]:
-    """dword_mark of every DWORD of the 4 KiB, in address order: the regions walked once
-    (a map asks for all 1,024; a binary search for each was half of building `show`'s pieces)."""
+    """dword_mark of every DWORD of the 4 KiB, in address order. A map asks for all 1,024
+    (a binary search each was half of building `show`'s pieces): the DWORDs wholly inside one
+    region are that region's, filled a region at a time; only a DWORD that a region's edge
+    cuts is looked up (dword_mark)."""
     regions = layout.regions
-    count = len(regions)
-    symbols = {kind: mark.symbol for kind, mark in VOCABULARY.items()}
-    out: list[tuple[str, Kind, int | None]] = []
-    add = out.append
-    idx = 0  # the last region starting at or before pos (or the first), as region_index finds it
-    for pos in range(0, CONFIG_SIZE, 4):
-        while idx + 1 < count and regions[idx + 1].start <= pos:
-            idx += 1
-        best = regions[idx]
-        nxt = idx + 1
-        if best.start <= pos and (nxt == count or regions[nxt].start >= pos + 4):
-            pass  # the whole DWORD in one region (most are)
-        else:
-            best, rank, j = None, 0, idx  # dword_owner's walk: the lowest rank of its bytes' regions
-            while j < count and regions[j].start < pos + 4:
-                r = regions[j]
-                if best is None or _RANK[r.kind] < rank:
-                    best, rank = r, _RANK[r.kind]
-                j += 1
-        kind, cap = best.kind, best.capability
-        if kind is Kind.CAPABILITY and cap is not None and cap in marks:
-            add((marks[cap], kind, cap))
-        else:
-            add((symbols[kind], kind, cap))
-    return out
+    out: list[tuple[str, Kind, int | None] | None] = [None] * (CONFIG_SIZE // 4)
+    for i, r in enumerate(regions):
+        end = regions[i + 1].start if i + 1 < len(regions) else CONFIG_SIZE
+        first, last = (r.start + 3) // 4, min(end, CONFIG_SIZE) // 4  # the DWORDs wholly inside
+        if first < last:
+            kind, cap = r.kind, r.capability
+            if kind is Kind.CAPABILITY and cap is not None and cap in marks:
+                mark = (marks[cap], kind, cap)
+            else:
+                mark = (VOCABULARY[kind].symbol, kind, cap)
+            out[first:last] = [mark] * (last - first)
+    return [m if m is not None else dword_mark(layout, 4 * d, marks) for d, m in enumerate(out)]
 
 
 def letters(layout: Layout) -> dict[int, str]:
