@@ -26,7 +26,6 @@ if TYPE_CHECKING:
 
 from .ids import EXT_ARI, EXT_CAC, EXT_SRIOV, ext_next_field
 from .views import PROFILES
-from .views.removals import REMOVES, vfio_hides
 from .layout import Layout, is_masked, masked_guess
 from .registry import Space, lookup
 from .space import STD_SIZE, ConfigSpace
@@ -67,6 +66,8 @@ def _body_has_data(hw: Layout, offset: int) -> bool:
 
 
 def _vfio_hides(cap_id: int) -> bool:
+    from .views.removals import vfio_hides  # the removals table: only for a dump with unlinked capabilities
+
     return vfio_hides(cap_id, PROFILES["upstream"])
 
 
@@ -96,6 +97,8 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
     linked = {c.id for _, c in ext if not is_masked(c)}
     back = [o for o in hw.orphans if o.next in {c.offset for _, c in ext}]
     if back:
+        from .views.removals import REMOVES  # (loaded here only: most dumps have no such orphans)
+
         ids = {o.id for o in hw.orphans}
         removable = {x for x in ids | linked if x in REMOVES["qemu"] or _vfio_hides(x)}
         # every unlinked one is something a layer removes, and nothing linked is
