@@ -250,21 +250,14 @@ def _make(cls: type, slots: bool) -> type:
     fields = _fields(cls)
     names = tuple(f.name for f in fields)
     own = cls.__dict__
-    for f in fields:  # the class attributes that stood for defaults
-        if f.name in own:
-            if slots or f.default is MISSING:
-                delattr(cls, f.name)
-            else:
-                setattr(cls, f.name, f.default)
-    if slots:
-        cls = _slotted(cls, names)
     compared = tuple(f.name for f in fields if f.compare)
     shown = tuple(f.name for f in fields if f.repr)
     key = _key(compared)
+    frozen_setattr, frozen_delattr, bind = _frozen(names)
     methods: dict[str, Any] = {
         "__record_fields__": tuple(fields), "__record_names__": names, "__match_args__": names,
         "__init__": _init(cls, fields), "__repr__": _repr(shown), "__eq__": _eq(key),
-        "__setattr__": _frozen_setattr(cls, names), "__delattr__": _frozen_delattr(cls, names),
+        "__setattr__": frozen_setattr, "__delattr__": frozen_delattr,
         "__dataclass_fields__": _DataclassFields(),
     }
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
@@ -273,22 +266,37 @@ def _make(cls: type, slots: bool) -> type:
     if slots:
         methods["__getstate__"] = lambda self: [getattr(self, n) for n in names]
         methods["__setstate__"] = _setstate(names)
-    for name, value in methods.items():
-        if name in ("__init__", "__repr__", "__eq__") and name in own:
-            continue  # written by the class itself, as dataclasses leaves it
-        setattr(cls, name, value)
-    return cls
+    for name in ("__init__", "__repr__", "__eq__"):
+        if name in own:
+            del methods[name]  # written by the class itself, as dataclasses leaves it
+    if slots:
+        made = _slotted(cls, names, methods)
+    else:
+        for f in fields:  # the class attributes that stood for defaults
+            if f.name in own:
+                if f.default is MISSING:
+                    delattr(cls, f.name)
+                else:
+                    setattr(cls, f.name, f.default)
+        for name, value in methods.items():
+            setattr(cls, name, value)
+        made = cls
+    bind(made)
+    return made
 
 
-def _slotted(cls: type, names: tuple[str, ...]) -> type:
-    """`cls` made again with `__slots__` for its fields (as dataclasses does for slots=True)."""
+def _slotted(cls: type, names: tuple[str, ...], methods: dict[str, Any]) -> type:
+    """`cls` made again with `__slots__` for its fields (as dataclasses does for slots=True)
+    and the record's `methods`: the one class made from the class statement's (each
+    attribute set on a made class costs as much as a tenth of making one)."""
     inherited = {s for base in cls.__mro__[1:] for s in base.__dict__.get("__slots__", ())}
     body = dict(cls.__dict__)
     body["__slots__"] = tuple(n for n in names if n not in inherited)
     for n in names:
-        body.pop(n, None)
+        body.pop(n, None)  # a default stands in __init__; a slot takes its name
     body.pop("__dict__", None)
     body.pop("__weakref__", None)
+    body.update(methods)
     made = type(cls)(cls.__name__, cls.__bases__, body)
     made.__qualname__ = cls.__qualname__
     return made
@@ -321,26 +329,28 @@ def _repr(names: tuple[str, ...]) -> Callable[[Any], str]:
     return __repr__
 
 
-def _frozen_setattr(cls: type, names: tuple[str, ...]) -> Callable[[Any, str, Any], None]:
+def _frozen(names: tuple[str, ...]) -> tuple[Callable[[Any, str, Any], None],
+                                            Callable[[Any, str], None], Callable[[type], None]]:
+    """The frozen guard (__setattr__, __delattr__) and `bind`, which tells them their class
+    once it is made (they go into the body it is made of)."""
     fields = frozenset(names)
+    cls: Any = None
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in fields:
             raise FrozenInstanceError(f"cannot assign to field {name!r}")
         super(cls, self).__setattr__(name, value)
 
-    return __setattr__
-
-
-def _frozen_delattr(cls: type, names: tuple[str, ...]) -> Callable[[Any, str], None]:
-    fields = frozenset(names)
-
     def __delattr__(self: Any, name: str) -> None:
         if type(self) is cls or name in fields:
             raise FrozenInstanceError(f"cannot delete field {name!r}")
         super(cls, self).__delattr__(name)
 
-    return __delattr__
+    def bind(made: type) -> None:
+        nonlocal cls
+        cls = made
+
+    return __setattr__, __delattr__, bind
 
 
 def _setstate(names: tuple[str, ...]) -> Callable[[Any, list], None]:

@@ -81,6 +81,26 @@ def dword_mark(layout: Layout, pos: int, marks: dict[int, str]) -> tuple[str, Ki
     return VOCABULARY[kind].symbol, kind, cap
 
 
+def dword_marks(layout: Layout, marks: dict[int, str]) -> list[tuple[str, Kind, int | None]]:
+    """dword_mark of every DWORD of the 4 KiB, in address order. A map asks for all 1,024
+    (a binary search each was half of building `show`'s pieces): the DWORDs wholly inside one
+    region are that region's, filled a region at a time; only a DWORD that a region's edge
+    cuts is looked up (dword_mark)."""
+    regions = layout.regions
+    out: list[tuple[str, Kind, int | None] | None] = [None] * (CONFIG_SIZE // 4)
+    for i, r in enumerate(regions):
+        end = regions[i + 1].start if i + 1 < len(regions) else CONFIG_SIZE
+        first, last = (r.start + 3) // 4, min(end, CONFIG_SIZE) // 4  # the DWORDs wholly inside
+        if first < last:
+            kind, cap = r.kind, r.capability
+            if kind is Kind.CAPABILITY and cap is not None and cap in marks:
+                mark = (marks[cap], kind, cap)
+            else:
+                mark = (VOCABULARY[kind].symbol, kind, cap)
+            out[first:last] = [mark] * (last - first)
+    return [m if m is not None else dword_mark(layout, 4 * d, marks) for d, m in enumerate(out)]
+
+
 def letters(layout: Layout) -> dict[int, str]:
     """A letter per (non-virtual) capability, in address order."""
     order = sorted((i for i in range(len(layout.capabilities)) if layout.visibility(i) != "virtual"),
@@ -113,9 +133,10 @@ def text_map(layout: Layout, notes: list[str] | None = None) -> str:
     out += [_fit(ascii_text(line)) for line in first]
     out.append("one character per DWORD, 0x100 bytes a row")
     out.append("    " + "".join(f"+{c * 4:02x}".ljust(8) for c in range(0, DWORDS_PER_ROW, 8)).rstrip())
+    every = dword_marks(layout, marks)
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
         base = row * 4 * DWORDS_PER_ROW
-        chars = [dword_mark(layout, base + 4 * d, marks)[0] for d in range(DWORDS_PER_ROW)]
+        chars = [m[0] for m in every[row * DWORDS_PER_ROW:(row + 1) * DWORDS_PER_ROW]]
         out.append(f"{base:03x} " + "".join(chars))
     out.append("")
     out.append("   offset   size certainty / capability")

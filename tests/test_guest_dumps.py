@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from capslot.core.capture import detect, host_layout
+from capslot.core.capture import detect
+from capslot.core.hostchain import host_layout
 from capslot.core.layout import Kind, build
 from capslot.core.plan import Plan
 from capslot.core.placement import parse_vcap

@@ -67,7 +67,10 @@ def test_show_json_imports_only_what_it_uses():
                 "capslot.core.registry.extended_modern",
                 # the placement service's rooms beyond the device seen (core.plan.seen)
                 "capslot.core.plan.model", "capslot.core.plan.policy", "capslot.core.plan.words",
-                "capslot.core.plan.exports", "capslot.core.plan.json", "capslot.core.verdicts")
+                "capslot.core.plan.exports", "capslot.core.plan.json", "capslot.core.verdicts",
+                # the host's likely chain (--host-layout), the removals table (a dump whose
+                # unlinked capabilities lead back into the chain)
+                "capslot.core.hostchain", "capslot.core.views.removals")
     out = subprocess.run([sys.executable, "-c", SHOW_JSON_PROBE.format(dump=NIC, unwanted=unwanted)],
                          capture_output=True, text=True, check=True).stdout.strip().splitlines()[-1]
     assert out == "[]"

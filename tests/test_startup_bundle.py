@@ -21,7 +21,10 @@ code = main(["show", "--json", {dump!r}])
 text, sys.stdout = sys.stdout.getvalue(), out
 print(json.dumps({{"code": code, "text": text, "edited": getattr(sys.modules["capslot.core.jsontext"], "EDITED", None),
     "loaders": {{name: type(m.__spec__.loader).__name__ for name, m in sys.modules.items()
-                if name.startswith("capslot.")}}}}))
+                if name.startswith("capslot.")}},
+    "attrs": {{name: [getattr(m, a, None) for a in ("__file__", "__cached__", "__path__", "__package__")]
+              + [m.__spec__.origin, m.__spec__.cached, m.__spec__.parent, m.__spec__.submodule_search_locations]
+              for name, m in sys.modules.items() if name.startswith("capslot.")}}}}))
 """
 
 
@@ -46,6 +49,7 @@ def test_bundled_modules_run_from_the_bundle_until_their_source_is_edited(tmp_pa
     bundled = _run(site)
     assert bundled["code"] == 0 and bundled["text"] == plain["text"]
     assert set(bundled["loaders"].values()) == {"Loader"}  # every module show --json imports
+    assert bundled["attrs"] == plain["attrs"]  # each module as the normal import makes it (__cached__...)
     source = top / "core" / "jsontext.py"
     source.write_text(source.read_text() + "\nEDITED = 'the edit'\n")
     edited = _run(site)

@@ -18,7 +18,7 @@ from rich.table import Table as RichTable
 from rich.text import Text
 
 from capslot.core.capture import detect
-from capslot.core.capture import host_layout as host_rows
+from capslot.core.hostchain import host_layout as host_rows
 from capslot.core.layout import build
 from capslot.core.sources import load
 from capslot.core.views import view

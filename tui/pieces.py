@@ -14,7 +14,7 @@ from capslot.core.layout import Kind, Layout
 from capslot.core.registry import Certainty, Space
 from capslot.core.space import CONFIG_SIZE
 from capslot.core.text import printable
-from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_mark, letters
+from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_marks, letters
 from capslot.core.views import Access
 from capslot.tui.colours import REGION_STYLE, cap_colours, cap_style
 
@@ -156,13 +156,19 @@ class Runs:
         plain = self.plain
         if max(map(len, plain.split("\n"))) > width or not modelled(plain.replace("\n", "")):
             return lines(self.text(), width)
-        out: list[list[tuple[str, str | None]]] = [[]]
+        row: list[tuple[str, str | None]] = []
+        out = [row]
         for chars, style in self.pieces:
+            if "\n" not in chars:  # (most pieces: a map's DWORD)
+                if chars:
+                    row.append((chars, style or None))
+                continue
             for n, part in enumerate(chars.split("\n")):
                 if n:
-                    out.append([])
+                    row = []
+                    out.append(row)
                 if part:
-                    out[-1].append((part, style or None))
+                    row.append((part, style or None))
         return out  # (the last: the empty line after the map's last newline)
 
     def __rich_measure__(self, console: Any, options: Any) -> Any:
@@ -200,16 +206,16 @@ def byte_map(layout: Layout) -> Runs:
     colours = cap_colours(layout)
     pieces: list[tuple[str, str]] = []
     add = pieces.append
-    caps = layout.capabilities
+    styles = {cap: cap_style(colour) for cap, colour in colours.items()}
+    every = dword_marks(layout, marks)
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
         base = row * 4 * DWORDS_PER_ROW
         add((f"{base:03x} ", "dim"))
         for d in range(DWORDS_PER_ROW):
             pos = base + 4 * d
-            ch, kind, cap = dword_mark(layout, pos, marks)
-            if kind is Kind.CAPABILITY and cap in colours:
-                style = cap_style(colours[cap])
-                add((ch, "bold " + style if pos == caps[cap].offset else style))
+            ch, kind, cap = every[pos >> 2]
+            if kind is Kind.CAPABILITY and cap in styles:
+                add((ch, "bold " + styles[cap] if pos == layout.capabilities[cap].offset else styles[cap]))
             else:
                 add((ch, REGION_STYLE[kind]))
         add(("\n", ""))

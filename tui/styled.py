@@ -229,6 +229,9 @@ def segments(lines: list[Styled]) -> list[list[tuple[str, str | None]]]:
         if not styled:
             out.append([(text, None)] if text else [])
             continue
+        if not line.spans:  # (most lines: one segment in the line's own style)
+            out.append([(text, combine(line.style) if line.style else "")] if text else [])
+            continue
         spans = ([(0, len(text), line.style)] if line.style and text else []) + line.spans
         # Text.render: a segment between consecutive span edges, styled by the spans open
         # there in their order

@@ -44,6 +44,11 @@ def render(blocks: list, terminal: Terminal) -> str | None:
         drawn = block_lines(block, width)
         if drawn is None:
             return None
+        if system is None:  # no colour (not a terminal): the text alone
+            for line in drawn:
+                add("".join([text for text, _ in line]))
+                add("\n")
+            continue
         for line in drawn:  # (each no wider than `width`: Rich crops nothing)
             for text, style in line:
                 if style and system is not None and text:

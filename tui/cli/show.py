@@ -22,7 +22,6 @@ SHOW_STREAM_BYTES = 64 << 20  # a larger file is shown as it is read (below)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from capslot.core.capture import host_layout
     from capslot.core.report import device_object
 
     dump = dump_arg(args)
@@ -53,6 +52,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             obj = device_object(layout)
             obj["captured"] = plan.captured.to_json()
             if args.host_layout:
+                from capslot.core.hostchain import host_layout
+
                 obj["host_layout"] = [vars_of(r) for r in host_layout(plan.hardware)]
             if path is not None:
                 obj["upstream"] = path.to_json()
@@ -80,6 +81,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         first, lines = heading(lines)  # the target in the first lines, the verdicts under the map
         blocks = pieces.device(layout, plan.captured, first)
         if args.host_layout:
+            from capslot.core.hostchain import host_layout
+
             blocks.append(pieces.host_layout(host_layout(plan.hardware), plan.captured))
         blocks += [Styled(line) for line in lines]
         if path is not None:
