@@ -1,7 +1,8 @@
 """What the explorer imports before its first frame, beyond what Textual itself imports
 (issue 23): no module that only a later action needs (a plan file's JSON and hash, a TOML
-parser before a device table is read, nor once its cache is made, a temporary name's `secrets`), and no class made by
-`dataclasses` (each costs six compiled functions at start-up; core.record stands for them)."""
+parser before a device table is read, nor once its cache is made, a temporary name's
+`secrets`), and no class made by `dataclasses` (each costs six compiled functions at start-up;
+core.record stands for them)."""
 
 from __future__ import annotations
 
