@@ -25,7 +25,7 @@ $(STAMP): pyproject.toml tui/cli
 
 # The start-up bundle (capslot/__init__.py says what it is): written again after any source
 # changed; until then an edited module is imported from its own file, never from the bundle
-$(BUNDLE): $(STAMP) $(SOURCES) tests/installed_layout.py
+$(BUNDLE): $(STAMP) $(SOURCES) core/placement/quirks.toml tests/installed_layout.py
 	$(BIN)/python -m tests.installed_layout --bundle
 	touch $(BUNDLE)
 

@@ -110,3 +110,30 @@ async def test_a_resize_keeps_the_drawer_tab_and_the_maps_scroll():
             assert hexmap.cursor == 0x800 and hexmap.scroll_offset.y == top, size
             if size[0] < 200:
                 assert app.query_one("#panel-tabs", PanelTabs).active == "tab-verdict", size
+
+
+async def test_the_chain_panel_is_laid_out_once_and_names_come_back_whole(monkeypatch):
+    """The chain's rows are laid out once as the explorer opens (not again as the panel gets
+    its size, when they fit); a long name cut on a narrower terminal is whole again when the
+    terminal widens (medium layout: the chain beside the map)."""
+    from capslot.tui.widgets.chain import ChainPanel
+
+    laid_out = []
+    original = ChainPanel._lay_out
+    monkeypatch.setattr(ChainPanel, "_lay_out", lambda self: (laid_out.append(1), original(self))[1])
+    name = "Designated Vendor-Specific Extended Capability"
+    app = make_app(str(SAMPLES / "asmedia_usb4_xhci_2426.txt"))
+
+    def orphan() -> str:
+        return next(line for line in screen_lines(app) if " 168 " in line and "0023" in line)
+
+    async with app.run_test(size=(250, 39)) as pilot:
+        await pilot.pause()
+        assert len(laid_out) == 1
+        assert name in orphan() and "orphan" in orphan()
+        await pilot.resize_terminal(120, 39)
+        await pilot.pause()
+        assert name not in orphan() and "Designa" in orphan() and "…" in orphan()
+        await pilot.resize_terminal(250, 39)
+        await pilot.pause()
+        assert name in orphan() and "…" not in orphan()

@@ -1,12 +1,16 @@
 """What the explorer imports before its first frame, beyond what Textual itself imports
 (issue 23): no module that only a later action needs (a plan file's JSON and hash, a TOML
-parser before a device table is read, a temporary name's `secrets`), and no class made by
-`dataclasses` (each costs six compiled functions at start-up; core.record stands for them)."""
+parser before a device table is read, nor once its cache is made, a temporary name's
+`secrets`), and no class made by `dataclasses` (each costs six compiled functions at start-up;
+core.record stands for them)."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
+
+from capslot.core.placement import quirks
 
 TEXTUAL = "import textual.app, textual.screen\nfrom textual.widgets import Footer, Header, Static\n"
 EXPLORER = ("from capslot.core.placement import DeviceTable\nfrom capslot.core.sources import load\n"
@@ -25,11 +29,18 @@ def test_the_explorer_imports_no_module_it_needs_only_later():
     assert probe(code) == "[]"
 
 
-def test_the_device_table_brings_its_toml_parser_when_it_is_read():
-    code = (TEXTUAL + EXPLORER + "import sys\nhad = 'tomllib' in sys.modules\n"
+def test_the_device_table_brings_its_toml_parser_only_without_its_cache(tmp_path):
+    """The shipped table (here a copy) is parsed, importing tomllib, until its cache is
+    written (`make install` writes it); from then on it is read without a TOML parser."""
+    shipped = tmp_path / "quirks.toml"
+    shutil.copyfile(quirks.SHIPPED, shipped)
+    code = (TEXTUAL + EXPLORER + "import sys\nfrom capslot.core.placement import quirks\n"
+            f"quirks.SHIPPED = {str(shipped)!r}\nhad = 'tomllib' in sys.modules\n"
             "table = DeviceTable.load(use_overlay=False)\n"
             "print(had, 'tomllib' in sys.modules, len(table.entries) > 0)")
     assert probe(code) == "False True True"
+    assert quirks.prepare_cache(str(shipped))
+    assert probe(code) == "False False True"
 
 
 def test_no_class_on_the_explorer_path_is_a_dataclass():

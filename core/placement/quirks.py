@@ -134,13 +134,41 @@ def _read(source: str) -> str:
                         data.count(b"\n", 0, exc.start) + 1) from None
 
 
-def load_file(path: str | os.PathLike[str], order_base: int = 0) -> list[QuirkEntry]:
+def load_file(path: str | os.PathLike[str], order_base: int = 0,
+              cached: bool = False) -> list[QuirkEntry]:
     """The entries of one device-table file, in one pass (O(size)); at most MAX_BYTES and
-    MAX_ENTRIES, and every value checked: what cannot be used is a DumpError with its line."""
+    MAX_ENTRIES, and every value checked: what cannot be used is a DumpError with its line.
+    `cached` (the shipped table): the entries are taken from the table cache when it was
+    made from this very text (see `tablecache`), and the cache is written after a parse."""
     source = str(path)
+    text = _read(source)
+    if cached:
+        from . import tablecache
+
+        entries = tablecache.load(source, text, order_base, QuirkEntry)
+        if entries is None:
+            entries = _parse(source, text, order_base)
+            tablecache.store(source, text, order_base, entries, QuirkEntry)
+        return entries
+    return _parse(source, text, order_base)
+
+
+def prepare_cache(source: str | None = None) -> str | None:
+    """Parse the shipped table (or `source`) and write its cache, as `make install` does
+    (whatever PYTHONDONTWRITEBYTECODE says: it compiles the package's bytecode too). The
+    cache's path, or None when it could not be written."""
+    from . import tablecache
+
+    source = SHIPPED if source is None else source
+    text = _read(source)
+    entries = _parse(source, text, 0)
+    ok = tablecache.store(source, text, 0, entries, QuirkEntry, force=True)
+    return tablecache.cache_path(source) if ok else None
+
+
+def _parse(source: str, text: str, order_base: int) -> list[QuirkEntry]:
     import tomllib  # here: its parser and regexes cost start-up before any table is read
 
-    text = _read(source)
     lines = _entry_lines(text)
     if len(lines) > MAX_ENTRIES:
         raise DumpError(source, f"more than {MAX_ENTRIES} [[device]] entries ({len(lines)})",
@@ -289,8 +317,8 @@ class DeviceTable:
             files.append(extra)
         by_key: dict[tuple, QuirkEntry] = {}
         order = 0
-        for f in files:
-            for e in load_file(f, order):
+        for n, f in enumerate(files):
+            for e in load_file(f, order, cached=n == 0):  # the shipped table: its cache
                 by_key[e.key] = e
             order += MAX_ENTRIES
         return cls(tuple(sorted(by_key.values(), key=lambda e: e.order)))

@@ -171,6 +171,7 @@ class ExplorerScreen(Screen[None]):
         self.verdict_now: tuple[RenderableType, Text] = (Text(IDLE, style="dim"), Text(IDLE, style="dim"))
         self._previewed: tuple | None = None  # what the verdict shows while carrying (see preview)
         self.shown_panel = "chain"  # the panel the tabs show (medium and narrow layouts)
+        self._resumed = False  # whether the screen has been shown (see on_screen_resume)
 
     # ------------------------------------------------------------ layout
 
@@ -202,6 +203,15 @@ class ExplorerScreen(Screen[None]):
         if len(self.session.devices) > 1:
             self.action_pick_device()
         self.report_placed()
+
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        """The first time the screen is shown its widgets were styled a moment ago, as they
+        were mounted: Textual's restyle of every widget on resume is left out then (it runs
+        before Screen's own handler, which reads `refresh_styles`). Later resumes (back from
+        a dialog, a theme changed meanwhile) restyle as always."""
+        if not self._resumed:
+            self._resumed = True
+            event.refresh_styles = False
 
     def on_resize(self, event: events.Resize) -> None:
         self._set_mode(*self.app.size)

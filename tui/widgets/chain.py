@@ -115,6 +115,7 @@ class ChainPanel(BaseStyleCache, ScrollView, can_focus=True):
         self._header: list[Segment] = []
         self._offset: int | None = None  # the offset shown last (a resize shows it again)
         self._hover: int | None = None  # the row under the mouse (none after a key moves the highlight)
+        self._whole_from: int | None = None  # the least width showing the rows uncut, if they are
 
     # ------------------------------------------------------------ model
 
@@ -187,13 +188,16 @@ class ChainPanel(BaseStyleCache, ScrollView, can_focus=True):
         """Column priorities: the name is cut (with an ellipsis) before any other column, so
         `vis`, the one that says what is hidden, is the last to go."""
         width = self.scrollable_content_region.width
-        if not width or not rows:
+        self._whole_from = None
+        if not rows:
             return rows
         widths = [max(cells[i].cell_len for _, _, _, cells in rows) for i in range(6)]
         widths = [max(w, len(label)) for w, label in zip(widths, COLUMNS, strict=True)]
-        room = width - 1 - 2 * CELL_PADDING * 6 - (sum(widths) - widths[3])
-        if widths[3] <= room:
+        whole_from = 1 + 2 * CELL_PADDING * 6 + sum(widths)
+        if not width or width >= whole_from:  # (room for the name: widths[3] fits)
+            self._whole_from = whole_from
             return rows
+        room = width - 1 - 2 * CELL_PADDING * 6 - (sum(widths) - widths[3])
         room = max(room, 6)
         out = []
         for a, b, key, cells in rows:
@@ -205,9 +209,14 @@ class ChainPanel(BaseStyleCache, ScrollView, can_focus=True):
         return out
 
     def on_resize(self) -> None:
-        """Fitted again to the new width (the names cut to what is left)."""
-        if self._layout is not None and self.is_mounted:
-            self.show(self._layout, self._offset)
+        """Fitted again to the new width (the names cut to what is left); rows shown whole
+        that still fit whole are left as they are (the first layout, made before the panel
+        had a size, is not made again as it gets one)."""
+        if self._layout is None or not self.is_mounted:
+            return
+        if self._whole_from is not None and self.scrollable_content_region.width >= self._whole_from:
+            return
+        self.show(self._layout, self._offset)
 
     @property
     def row_count(self) -> int:
