@@ -1,7 +1,7 @@
-"""Core speed: `capslot show --json` and the Rich `show` against their floor (`python -c pass`
+"""Core speed: `capslot show --json` and the human `show` (Rich's bytes, written without Rich where tui/writer.py models the terminal) against their floor (`python -c pass`
 of the same venv) and their peer (`lspci -F DUMP -vvv`), with cached bytecode; then where a
 `show --json` spends its time (`python -X importtime`) and the work per device in-process.
-Goals (issue 23): show --json <= 1.4x the floor, the Rich show <= 2x.
+Goals (issue 23): show --json <= 1.4x the floor, the human show <= 2x.
 
 Each command is paired with the floor: N pairs, the order alternating (floor first, then the
 command first), after a warm-up. CPU is the child's own (user + system from os.wait4, which
@@ -103,7 +103,7 @@ def processes(pairs: int, checkout: Path) -> None:
           f"`python -c pass`, order alternating; {ONE.name}; code of {checkout}")
     print("  (min / median / max; CPU from the child's own rusage)")
     report("capslot show --json", pairs_against_floor([*capslot, "show", "--json", str(ONE)], pairs, env), 1.4)
-    report("capslot show (Rich)", pairs_against_floor([*capslot, "show", str(ONE)], pairs, env), 2.0)
+    report("capslot show (human)", pairs_against_floor([*capslot, "show", str(ONE)], pairs, env), 2.0)
     lspci = shutil.which("lspci")
     if lspci:
         report("lspci -F DUMP -vvv (peer)", pairs_against_floor([lspci, "-F", str(ONE), "-vvv"], pairs, env),
