@@ -1,6 +1,7 @@
 """Core speed: `capslot show --json` and the human `show` (Rich's bytes, written without Rich
-where tui/writer.py models the terminal) against their floor (`python -c pass` of the same venv) and their peer (`lspci -F DUMP -vvv`), with cached bytecode; then where a
-`show --json` spends its time (`python -X importtime`) and the work per device in-process.
+where tui/writer.py models the terminal) against their floor (`python -c pass` of the same
+venv) and their peer (`lspci -F DUMP -vvv`), with cached bytecode; then where a `show --json`
+spends its time (`python -X importtime`) and the work per device in-process.
 Goals (issue 23): show --json <= 1.4x the floor, the human show <= 2x.
 
 Each command is paired with the floor: N pairs, the order alternating (floor first, then the
