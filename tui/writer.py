@@ -51,7 +51,7 @@ def render(blocks: list, terminal: Terminal) -> str | None:
             continue
         for line in drawn:  # (each no wider than `width`: Rich crops nothing)
             for text, style in line:
-                if style and system is not None and text:
+                if style and text:  # (system is not None here: no colour went above)
                     before_after = around.get(style)
                     if before_after is None:
                         codes = sgr.codes(style, system, no_colour)
