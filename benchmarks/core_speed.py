@@ -14,6 +14,11 @@ hits both), with the min and max of those ratios beside it.
 
 --checkout DIR measures the capslot of another checkout (a whole one: `git archive 761d562`
 unpacked in DIR, for a before-and-after) with this venv's Python.
+
+Where valgrind is installed, each command's user-space instructions are counted too (one run
+under callgrind, against the floor's): a figure the load of a shared machine cannot move, to
+read beside the CPU ratios (user CPU tracks it; system time, about a fifth of the floor's CPU,
+is not in it).
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -112,6 +118,32 @@ def processes(pairs: int, checkout: Path) -> None:
     else:
         print("  lspci not found: the peer is skipped")
     print(f"load average after {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    instruction_ratios(capslot, env)
+
+
+def instructions(cmd: Sequence[str], env: dict) -> int | None:
+    """User-space instructions of one run of `cmd` (callgrind's total), None without valgrind."""
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        return None
+    with tempfile.TemporaryDirectory() as scratch:
+        out = subprocess.run([valgrind, "--tool=callgrind", f"--callgrind-out-file={scratch}/cg.out", *cmd],
+                             capture_output=True, text=True, env=env).stderr
+    m = re.search(r"Collected : (\d+)", out)
+    return int(m.group(1)) if m else None
+
+
+def instruction_ratios(capslot: list[str], env: dict) -> None:
+    floor = instructions(FLOOR, env)
+    if floor is None:
+        print("  valgrind is not installed: the instruction counts are skipped")
+        return
+    print(f"user-space instructions (callgrind, one run each; load-independent): floor {floor / 1e6:.1f}M")
+    for name, cmd in (("capslot show --json", [*capslot, "show", "--json", str(ONE)]),
+                      ("capslot show (human)", [*capslot, "show", str(ONE)])):
+        count = instructions(cmd, env)
+        if count:
+            print(f"  {name:<28} {count / 1e6:.1f}M   {count / floor:.2f}x the floor")
 
 
 def importtime(checkout: Path) -> None:
