@@ -130,7 +130,7 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
     import marshal
     from importlib.util import MAGIC_NUMBER
 
-    from capslot import BUNDLE_FORMAT, BUNDLE_NAME  # the reader's own names
+    from capslot import BUNDLE_FORMAT, BUNDLE_NAME, ENTRY  # the reader's own names
 
     out = top / "__pycache__" / BUNDLE_NAME
     out.unlink(missing_ok=True)
@@ -146,13 +146,20 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
         source = Path(origin).read_bytes()
         if os.stat(origin).st_mtime_ns != before.st_mtime_ns:
             continue  # changed while read: left to the normal import
-        folder = os.path.dirname(os.path.dirname(origin) if package == "1" else origin)
+        *folders, leaf = name.split(".")[1:]
+        where = [leaf, "__init__.py"] if package == "1" else [f"{leaf}.py"]
+        if os.path.join(top, *folders, *where) != origin:
+            continue  # not where the reader looks for it (its name under the top): not bundled
         blob = marshal.dumps(compile(source, origin, "exec", dont_inherit=True, optimize=0))
-        index[name] = (folder, origin, before.st_mtime_ns, before.st_size, package == "1",
-                       start, len(blob))
+        index[name] = b"".join(n.to_bytes(width, "little") for n, width in (
+            (before.st_mtime_ns, 8), (before.st_size, 4), (package == "1", 1), (start, 4),
+            (len(blob), 4)))  # ENTRY bytes: the reader's record
         blobs.append(blob)
         start += len(blob)
-    head = marshal.dumps((BUNDLE_FORMAT, index))
+    if any(len(record) != ENTRY for record in index.values()):
+        raise ValueError(f"an index record is not the reader's {ENTRY} bytes")
+    head = marshal.dumps((BUNDLE_FORMAT, {name: k for k, name in enumerate(index)},
+                          b"".join(index.values())))
     out.parent.mkdir(exist_ok=True)
     temporary = out.with_name(f"{out.name}.{os.getpid()}.tmp")
     temporary.write_bytes(b"".join([MAGIC_NUMBER, len(head).to_bytes(4, "little"), head, *blobs]))

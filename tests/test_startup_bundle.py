@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,11 +20,12 @@ from capslot.cli import main
 out, sys.stdout = sys.stdout, io.StringIO()
 code = main(["show", "--json", {dump!r}])
 text, sys.stdout = sys.stdout.getvalue(), out
-print(json.dumps({{"code": code, "text": text, "edited": getattr(sys.modules["capslot.core.jsontext"], "EDITED", None),
+print(json.dumps({{"code": code, "text": text, "filename": main.__code__.co_filename, "edited": getattr(sys.modules["capslot.core.jsontext"], "EDITED", None),
     "loaders": {{name: type(m.__spec__.loader).__name__ for name, m in sys.modules.items()
                 if name.startswith("capslot.")}},
     "attrs": {{name: [getattr(m, a, None) for a in ("__file__", "__cached__", "__path__", "__package__")]
-              + [m.__spec__.origin, m.__spec__.cached, m.__spec__.parent, m.__spec__.submodule_search_locations]
+              + [m.__spec__.origin, m.__spec__.cached, m.__spec__.parent, m.__spec__.submodule_search_locations,
+                 m.__spec__.name, m.__spec__.has_location, m.__spec__.loader.name, m.__spec__.loader.path]
               for name, m in sys.modules.items() if name.startswith("capslot.")}}}}))
 """
 
@@ -78,10 +80,29 @@ def test_a_damaged_or_foreign_bundle_is_ignored(tmp_path):
     good = bundle.read_bytes()
     import marshal
 
-    foreign = marshal.dumps((1, {"capslot.core.layout": ("x",), "capslot.core.walk": 7}))
+    from capslot import BUNDLE_FORMAT, ENTRY
+
+    foreign = marshal.dumps((BUNDLE_FORMAT, {"capslot.core.layout": "x", "capslot.core.walk": 7},
+                             bytes(2 * ENTRY)))
     for damaged in (b"", good[:3], good[:40], good[:len(good) // 2], b"\0\0\r\n" + good[4:],
                     good[:8] + bytes(len(good) - 8),
                     good[:4] + len(foreign).to_bytes(4, "little") + foreign):
         bundle.write_bytes(damaged)
         got = _run(site)
         assert got["code"] == 0 and got["text"] == plain["text"], damaged[:16]
+
+
+def test_a_copied_tree_runs_its_own_files_and_names_them(tmp_path):
+    """The index holds no paths (a module is where its name puts it): a copy of the installed
+    tree, bundle and all, reads the bundle while its files are the same, and each module and
+    each function is the copy's (what a traceback names), as a .pyc's code is."""
+    site, top = _layout(tmp_path)
+    write_bundle(top, probes=(("show", "--json", "{dump}"),), dump=Path(DUMP), imports=())
+    plain = _run(site)
+    copy = tmp_path / "copy"
+    shutil.copytree(site, copy)  # the files' mtimes kept: the bundle is still theirs
+    copied = _run(copy)
+    assert copied["text"] == plain["text"]
+    assert set(copied["loaders"].values()) == {"Loader"}
+    assert copied["filename"] == str(copy / "capslot" / "cli.py")
+    assert all(attrs[0].startswith(str(copy)) for attrs in copied["attrs"].values())
