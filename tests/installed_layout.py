@@ -93,7 +93,8 @@ def link(site: Path) -> Path:
 # and the explorer's modules before its first frame (imported, not run). A command reads only
 # the modules it imports from the bundle: a larger bundle costs the others nothing.
 BUNDLE_PROBES = (("show", "--json", "{dump}"), ("show", "--json", "--view", "guest", "{dump}"),
-                 ("place", "{dump}", "--add", "pasid", "--json"), ("survey", "--jsonl", "{dump}"))
+                 ("show", "{dump}"), ("place", "{dump}", "--add", "pasid", "--json"),
+                 ("survey", "--jsonl", "{dump}"))
 BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session",
                   "capslot.core.registry.extended_modern",  # the IDs the probe's NIC lacks
                   # the human show's writer (the probes print to a StringIO, which it leaves to Rich)
@@ -121,6 +122,60 @@ for name, module in sorted(sys.modules.items()):
         print(name, spec.origin, int(spec.submodule_search_locations is not None), sep="\t")
 """
 
+# One command line, run as `capslot` runs it (its output to a file): the capslot modules it
+# imports, in the order their bodies finish (a module after those it imports), one a line.
+_RUN = """
+import os, sys
+finished = []
+
+
+class Recorder:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None) if finder is not Recorder else None
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        run = getattr(spec.loader, "exec_module", None)
+        if name.startswith("capslot.") and run is not None:
+            def exec_module(module, run=run):
+                run(module)
+                finished.append(module.__name__)
+
+            spec.loader.exec_module = exec_module  # this module's loader object only
+        return spec
+
+
+sys.meta_path.insert(0, Recorder)
+from capslot.cli import main
+
+sys.stdout = open(os.devnull, "w")
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+sys.stdout = sys.__stdout__
+print(*finished, sep="\\n")
+"""
+
+
+def _runs(probes: list[tuple[str, ...]], env: dict[str, str]) -> dict[str, list[str]]:
+    """{run_key(command line): the modules its start-up may run ahead}: the modules every
+    probe of that key imported, in the order their bodies finished in the first."""
+    from capslot import run_key
+
+    runs: dict[str, list[str]] = {}
+    for argv in probes:
+        finished = subprocess.run([sys.executable, "-c", _RUN.format(argv=list(argv))], cwd=ROOT,
+                                  env=env, capture_output=True, text=True,
+                                  check=True).stdout.split()
+        key = run_key(list(argv))
+        runs[key] = [name for name in runs.get(key, finished) if name in finished]
+    return runs
+
 
 def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
                  imports: tuple[str, ...] = BUNDLE_IMPORTS) -> Path:
@@ -134,9 +189,10 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
 
     out = top / "__pycache__" / BUNDLE_NAME
     out.unlink(missing_ok=True)
-    code = _PROBE.format(probes=[tuple(a.format(dump=dump) for a in p) for p in probes],
-                         imports=imports)
+    probes = [tuple(a.format(dump=dump) for a in p) for p in probes]
+    code = _PROBE.format(probes=probes, imports=imports)
     env = {**os.environ, "PYTHONPATH": str(top.parent)}
+    runs = _runs(probes, env)
     listed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                             text=True, check=True).stdout.splitlines()
     index, blobs, start = {}, [], 0
@@ -158,8 +214,11 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
         start += len(blob)
     if any(len(record) != ENTRY for record in index.values()):
         raise ValueError(f"an index record is not the reader's {ENTRY} bytes")
+    names = {name: name for name in index}  # a run's names: the index's own strings, which
+    # marshal writes once and then refers to
+    runs = {key: tuple(names[name] for name in run if name in names) for key, run in runs.items()}
     head = marshal.dumps((BUNDLE_FORMAT, {name: k for k, name in enumerate(index)},
-                          b"".join(index.values())))
+                          b"".join(index.values()), runs))
     out.parent.mkdir(exist_ok=True)
     temporary = out.with_name(f"{out.name}.{os.getpid()}.tmp")
     temporary.write_bytes(b"".join([MAGIC_NUMBER, len(head).to_bytes(4, "little"), head, *blobs]))

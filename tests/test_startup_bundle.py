@@ -106,3 +106,58 @@ def test_a_copied_tree_runs_its_own_files_and_names_them(tmp_path):
     assert set(copied["loaders"].values()) == {"Loader"}
     assert copied["filename"] == str(copy / "capslot" / "cli.py")
     assert all(attrs[0].startswith(str(copy)) for attrs in copied["attrs"].values())
+
+
+def _run_as_command(site: Path, tmp_path: Path) -> dict:
+    """PROBE as the `capslot` command runs (a program named capslot: the package top runs
+    the command's recorded modules ahead)."""
+    script = tmp_path / "bin" / "capslot"
+    script.parent.mkdir(exist_ok=True)
+    call = 'main(["show", "--json", {dump!r}])'
+    assert call in PROBE
+    script.write_text(PROBE.replace(call, "main(sys.argv[1:])").format(dump=DUMP))
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    out = subprocess.run([sys.executable, str(script), "show", "--json", DUMP], cwd=ROOT, env=env,
+                         capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def _imported_by_the_top(site: Path, program: str) -> list[str]:
+    code = (f"import sys; sys.argv = [{program!r}, 'show', '--json', {DUMP!r}]; import capslot; "
+            "print(*sorted(m for m in sys.modules if m.startswith('capslot.')))")
+    env = {**os.environ, "PYTHONPATH": str(site)}
+    return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
+                          text=True, check=True).stdout.split()
+
+
+def test_the_command_runs_its_modules_ahead_each_as_the_normal_import_makes_it(tmp_path):
+    site, top = _layout(tmp_path)
+    plain = _run(site)
+    write_bundle(top, probes=(("show", "--json", "{dump}"),), dump=Path(DUMP), imports=())
+    assert _imported_by_the_top(site, "python") == []  # a program importing capslot: nothing more
+    ahead = _imported_by_the_top(site, "/usr/local/bin/capslot")
+    assert "capslot.core.jsontext" in ahead and "capslot.cli" in ahead  # the command's, at once
+    run = _run_as_command(site, tmp_path)
+    assert run["code"] == 0 and run["text"] == plain["text"]
+    assert run["attrs"] == plain["attrs"]  # spec and module attributes, package or not
+    assert set(run["loaders"].values()) == {"Loader"}
+
+
+def test_a_module_that_fails_when_run_ahead_is_imported_the_normal_way(tmp_path):
+    """registry/model.py takes a name its package defines before importing it: run ahead,
+    its package is not run yet and the name is missing; it and what hangs off the package
+    are undone, and the normal import makes them as always."""
+    site, top = _layout(tmp_path)
+    package, model = top / "core" / "registry" / "__init__.py", top / "core" / "registry" / "model.py"
+    text = package.read_text()
+    package.write_text(text.replace("from __future__ import annotations\n",
+                                    "from __future__ import annotations\n\nSET_FIRST = 'set'\n", 1))
+    model.write_text(model.read_text() + "\nfrom capslot.core.registry import SET_FIRST  # noqa\n")
+    plain = _run(site)
+    write_bundle(top, probes=(("show", "--json", "{dump}"),), dump=Path(DUMP), imports=())
+    ahead = _imported_by_the_top(site, "capslot")
+    assert "capslot.show" in ahead  # run ahead until the registry's model failed
+    assert not [name for name in ahead if name.startswith("capslot.core.registry")]
+    run = _run_as_command(site, tmp_path)
+    assert run["code"] == 0 and run["text"] == plain["text"] and run["attrs"] == plain["attrs"]
