@@ -100,6 +100,10 @@ BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session",
                   # the human show's writer (the probes print to a StringIO, which it leaves to Rich)
                   "capslot.tui.writer", "capslot.tui.termenv", "capslot.tui.sgr",
                   "capslot.tui.styled", "capslot.tui.table")
+# The modules from outside the package that every command imports: `from __future__ import
+# annotations` imports __future__, which only the bundle keeps from reading the standard
+# library's folder (~0.5M instructions); served while nothing before it on sys.path holds one
+BUNDLE_OUTSIDE = ("__future__",)
 BUNDLE_DUMP = ROOT / "sample_dumps" / "realtek_rtl8168_nic_b.txt"
 _PROBE = """
 import io, sys
@@ -118,7 +122,8 @@ for argv in {probes!r}:
 sys.stdout = sys.__stdout__
 for name, module in sorted(sys.modules.items()):
     spec = getattr(module, "__spec__", None)
-    if name.startswith("capslot.") and spec is not None and (spec.origin or "").endswith(".py"):
+    if (name.startswith("capslot.") or name in {outside!r}) and spec is not None and (
+            (spec.origin or "").endswith(".py")):
         print(name, spec.origin, int(spec.submodule_search_locations is not None), sep="\t")
 """
 
@@ -190,21 +195,23 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
     out = top / "__pycache__" / BUNDLE_NAME
     out.unlink(missing_ok=True)
     probes = [tuple(a.format(dump=dump) for a in p) for p in probes]
-    code = _PROBE.format(probes=probes, imports=imports)
+    code = _PROBE.format(probes=probes, imports=imports, outside=BUNDLE_OUTSIDE)
     env = {**os.environ, "PYTHONPATH": str(top.parent)}
     runs = _runs(probes, env)
     listed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                             text=True, check=True).stdout.splitlines()
-    index, blobs, start = {}, [], 0
+    index, blobs, start, outside = {}, [], 0, {}
     for line in listed:
         name, origin, package = line.split("\t")
+        if name in BUNDLE_OUTSIDE:
+            outside[name] = os.path.dirname(origin)
         before = os.stat(origin)
         source = Path(origin).read_bytes()
         if os.stat(origin).st_mtime_ns != before.st_mtime_ns:
             continue  # changed while read: left to the normal import
-        *folders, leaf = name.split(".")[1:]
+        *folders, leaf = name.split(".")[1:] if name not in outside else ["", name]
         where = [leaf, "__init__.py"] if package == "1" else [f"{leaf}.py"]
-        if os.path.join(top, *folders, *where) != origin:
+        if os.path.join(outside.get(name, top), *folders, *where) != origin:
             continue  # not where the reader looks for it (its name under the top): not bundled
         blob = marshal.dumps(compile(source, origin, "exec", dont_inherit=True, optimize=0))
         index[name] = b"".join(n.to_bytes(width, "little") for n, width in (
@@ -218,7 +225,7 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
     # marshal writes once and then refers to
     runs = {key: tuple(names[name] for name in run if name in names) for key, run in runs.items()}
     head = marshal.dumps((BUNDLE_FORMAT, {name: k for k, name in enumerate(index)},
-                          b"".join(index.values()), runs))
+                          b"".join(index.values()), runs, outside))
     out.parent.mkdir(exist_ok=True)
     temporary = out.with_name(f"{out.name}.{os.getpid()}.tmp")
     temporary.write_bytes(b"".join([MAGIC_NUMBER, len(head).to_bytes(4, "little"), head, *blobs]))

@@ -161,3 +161,26 @@ def test_a_module_that_fails_when_run_ahead_is_imported_the_normal_way(tmp_path)
     assert not [name for name in ahead if name.startswith("capslot.core.registry")]
     run = _run_as_command(site, tmp_path)
     assert run["code"] == 0 and run["text"] == plain["text"] and run["attrs"] == plain["attrs"]
+
+
+def test_future_is_served_while_nothing_before_the_standard_library_holds_one(tmp_path):
+    import __future__
+
+    site, top = _layout(tmp_path)
+    write_bundle(top, probes=(("show", "--json", "{dump}"),), dump=Path(DUMP), imports=())
+    code = ("import sys, capslot, __future__; s = __future__.__spec__; print(type(s.loader).__name__,"
+            " s.origin, s.cached, __future__.__file__, getattr(__future__, 'SHADOW', None))")
+    shadow = tmp_path / "shadow"
+    shadow.mkdir()
+
+    def run(*path: Path) -> list[str]:
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, (*path, site)))}
+        return subprocess.run([sys.executable, "-c", code], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, check=True).stdout.split()
+
+    spec = __future__.__spec__
+    assert run(shadow) == ["Loader", spec.origin, spec.cached, __future__.__file__, "None"]
+    (shadow / "__future__.py").write_text(Path(__future__.__file__).read_text() + "\nSHADOW = 1\n")
+    assert run(shadow) == ["SourceFileLoader", str(shadow / "__future__.py"),
+                           str(shadow / "__pycache__" / f"__future__.{sys.implementation.cache_tag}.pyc"),
+                           str(shadow / "__future__.py"), "1"]

@@ -8,10 +8,12 @@ package, `capslot`: `capslot.core` (bytes in, facts out), `capslot.tui` (the exp
 The start-up bundle (`make install` writes it: tests/installed_layout.py --bundle) holds the
 compiled code of the modules the headless commands import, in one file instead of one .pyc
 each: finding, opening and validating ~30 .pyc files is ~2.5 ms of a 12 ms `show --json`.
-Each entry is served only while its source is the file it was compiled from (same path, size
-and mtime, in ns: a .pyc checks seconds), and only to the package folder it was found in;
-anything stale, missing or from another interpreter is imported the normal way. Without the
-file (`pip install .`) nothing changes.
+Each entry is served only while its source is the file it was compiled from (same place
+under the package's folder, size and mtime, in ns: a .pyc checks seconds), and only to the
+package folder it was found in; anything stale, missing or from another interpreter is
+imported the normal way. It also keeps `__future__` (every module's first import), while
+nothing on sys.path before the standard library holds one. Without the file (`pip install .`)
+nothing changes.
 
 The `capslot` command itself (a command line the bundle recorded: `capslot show --json`...)
 also runs ahead: the package top executes, at once and in the order their bodies finished
@@ -24,7 +26,7 @@ left, with the rest, to the normal import.
 import sys
 
 BUNDLE_NAME = f"startup.{sys.implementation.cache_tag}.bundle"  # in this package's __pycache__
-BUNDLE_FORMAT = 3  # after the magic number: the version of the index below
+BUNDLE_FORMAT = 4  # after the magic number: the version of the index below
 ENTRY = 21  # bytes: one module's record in the index's table
 
 
@@ -33,8 +35,8 @@ def _use_bundle() -> None:
 
     The file: the interpreter's bytecode magic number; the length of the index (4 bytes,
     little-endian); the index, the marshalled tuple (BUNDLE_FORMAT, {module name: k}, table,
-    {run_key(command line): the names its modules run ahead}); then each module's marshalled
-    code. Module k's entry is the k-th ENTRY-byte record of
+    {run_key(command line): the names its modules run ahead}, {top-level module from outside
+    the package: its folder}); then each module's marshalled code. Module k's entry is the k-th ENTRY-byte record of
     `table`: its source's mtime_ns (8 bytes), size (4), whether it is a package (1), where its
     code starts (4, counted from the end of the index) and its length (4), each little-endian.
     A module's source is where its name puts it under this package's folder
@@ -60,13 +62,13 @@ def _use_bundle() -> None:
     try:
         head = os.read(fd, len(magic) + 4)
         base = len(magic) + 4 + int.from_bytes(head[len(magic):], "little")
-        version, index, table, runs = marshal.loads(os.read(fd, base - len(head)))
+        version, index, table, runs, outside = marshal.loads(os.read(fd, base - len(head)))
     except (OSError, EOFError, ValueError, TypeError):
         os.close(fd)
         return
     if (not head.startswith(magic) or version != BUNDLE_FORMAT or type(index) is not dict
             or type(table) is not bytes or len(table) != len(index) * ENTRY
-            or type(runs) is not dict):
+            or type(runs) is not dict or type(outside) is not dict):
         os.close(fd)
         return
     number = int.from_bytes
@@ -101,12 +103,18 @@ def _use_bundle() -> None:
         @staticmethod
         def find_spec(fullname: str, path=None, target=None):
             k = index.get(fullname)
-            if k is None or path is None:
+            if k is None:
                 return None
-            folder, _, leaf = fullname.rpartition(".")
-            folder = top + folder[skip:].replace(".", sep)  # "capslot.core" -> top + "/core"
-            if folder not in path:
-                return None  # another capslot's package: not what this bundle was made of
+            if path is None:  # `__future__`: every module's first line imports it
+                folder, leaf = outside.get(fullname), fullname
+                if type(folder) is not str or not _first_on_path(fullname, folder, stat, sep,
+                                                                 external.EXTENSION_SUFFIXES):
+                    return None
+            else:
+                folder, _, leaf = fullname.rpartition(".")
+                folder = top + folder[skip:].replace(".", sep)  # "capslot.core" -> top + "/core"
+                if folder not in path:
+                    return None  # another capslot's package: not what this bundle was made of
             try:
                 entry = table[k * ENTRY:k * ENTRY + ENTRY]
                 package = entry[12]
@@ -145,6 +153,29 @@ def _use_bundle() -> None:
                 _run_ahead(Loader.find_spec, names, top, skip, sep)
             finally:
                 gc.set_threshold(*threshold)
+
+
+def _first_on_path(name: str, folder: str, stat, sep: str, extensions: list[str]) -> bool:
+    """Whether the path finder would find top-level module `name` in `folder`: that folder
+    is on sys.path and no folder before it holds anything of that name (a module, compiled
+    or an extension, or a package); a zip or other file on the path before it: not known."""
+    for entry in sys.path:
+        if entry == folder:
+            return True
+        if type(entry) is not str:
+            return False
+        try:
+            if not stat(entry or ".").st_mode & 0o040000:  # a file: an archive's importer
+                return False
+        except OSError:
+            continue  # no such folder: nothing found there
+        for suffix in ("", ".py", ".pyc", *extensions):
+            try:
+                stat(f"{entry or '.'}{sep}{name}{suffix}")
+            except OSError:
+                continue
+            return False
+    return False
 
 
 def run_key(argv: list[str]) -> str:
