@@ -93,7 +93,9 @@ def link(site: Path) -> Path:
 # and the explorer's modules before its first frame (imported, not run). A command reads only
 # the modules it imports from the bundle: a larger bundle costs the others nothing.
 BUNDLE_PROBES = (("show", "--json", "{dump}"), ("show", "--json", "--view", "guest", "{dump}"),
-                 ("show", "{dump}"), ("place", "{dump}", "--add", "pasid", "--json"),
+                 ("show", "{dump}"), ("check", "{dump}", "--add", "pasid@0xff8"),
+                 ("explain", "{dump}", "0x2d4"),
+                 ("place", "{dump}", "--add", "pasid", "--json"),
                  ("survey", "--jsonl", "{dump}"))
 BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session",
                   "capslot.core.registry.extended_modern",  # the IDs the probe's NIC lacks
