@@ -124,7 +124,9 @@ def _run_as_command(site: Path, tmp_path: Path) -> dict:
 
 
 def _imported_by_the_top(site: Path, program: str) -> list[str]:
-    code = (f"import sys; sys.argv = [{program!r}, 'show', '--json', {DUMP!r}]; import capslot; "
+    code = (f"import gc, sys; sys.argv = [{program!r}, 'show', '--json', {DUMP!r}]; "
+            "collector = (gc.isenabled(), gc.get_threshold()); import capslot; "
+            "assert (gc.isenabled(), gc.get_threshold()) == collector, 'the collector as it was'; "
             "print(*sorted(m for m in sys.modules if m.startswith('capslot.')))")
     env = {**os.environ, "PYTHONPATH": str(site)}
     return subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
