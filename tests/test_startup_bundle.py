@@ -144,6 +144,11 @@ def test_the_command_runs_its_modules_ahead_each_as_the_normal_import_makes_it(t
     assert run["code"] == 0 and run["text"] == plain["text"]
     assert run["attrs"] == plain["attrs"]  # spec and module attributes, package or not
     assert set(run["loaders"].values()) == {"Loader"}
+    source = top / "core" / "jsontext.py"
+    source.write_text(source.read_text() + "\nEDITED = 'the edit'\n")
+    assert _imported_by_the_top(site, "capslot") == []  # one module edited: none runs ahead
+    edited = _run_as_command(site, tmp_path)
+    assert edited["edited"] == "the edit" and edited["text"] == plain["text"]
 
 
 def test_a_module_that_fails_when_run_ahead_is_imported_the_normal_way(tmp_path):
