@@ -95,7 +95,9 @@ def link(site: Path) -> Path:
 BUNDLE_PROBES = (("show", "--json", "{dump}"), ("show", "--json", "--view", "guest", "{dump}"),
                  ("show", "{dump}"), ("check", "{dump}", "--add", "pasid@0xff8"),
                  ("explain", "{dump}", "0x2d4"),
-                 ("place", "{dump}", "--add", "pasid", "--json"),
+                 ("place", "{dump}", "--add", "pasid", "--json"), ("place", "{dump}", "--add", "pasid"),
+                 ("export", "{dump}", "--add", "pasid", "--format", "qemu-cmdline"),
+                 ("diff", "{dump}", "{dump}", "--add", "pasid@0xff8"),
                  ("survey", "--jsonl", "{dump}"))
 BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session",
                   "capslot.core.registry.extended_modern",  # the IDs the probe's NIC lacks
