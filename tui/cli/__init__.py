@@ -36,17 +36,17 @@ def _use_bundle() -> None:
 
     The file: the interpreter's bytecode magic number; the length of the index (4 bytes,
     little-endian); the index, the marshalled tuple (BUNDLE_FORMAT, {module name: k}, table,
-    {run_key(command line): the names its modules run ahead}, {top-level module from outside
-    the package: its folder}); then each module's marshalled code. Module k's entry is the k-th ENTRY-byte record of
-    `table`: its source's mtime_ns (8 bytes), size (4), whether it is a package (1), where its
-    code starts (4, counted from the end of the index) and its length (4), each little-endian.
-    A module's source is where its name puts it under this package's folder
-    (`capslot.core.walk`: core/walk.py), so the index holds no paths; and its numbers are
-    bytes read when the module is imported, not a tuple of ints per module: every start-up
-    reads the index (0.29M instructions before, 0.17M now). The file stays open (never
-    inherited by a program run): each module's code is read when it is imported, so a
-    command reads only what it imports, and a process that started before `make install`
-    replaced the file still reads the bundle its index describes."""
+    {run_key(command line): the names of the modules it runs ahead}, {a top-level module from
+    outside the package: its folder}); then each module's marshalled code. Module k's entry
+    is the k-th ENTRY-byte record of `table`: its source's mtime_ns (8 bytes), size (4),
+    whether it is a package (1), where its code starts (4, counted from the end of the index)
+    and its length (4), each little-endian. A module's source is where its name puts it under
+    this package's folder (`capslot.core.walk`: core/walk.py), so the index holds no paths;
+    and its numbers are bytes read when the module is imported, not a tuple of ints per
+    module: every start-up reads the index (a dict of path tuples was 0.29M instructions).
+    The file stays open (never inherited by a program run): each module's code is read when
+    it is imported, so a command reads only what it imports, and a process that started
+    before `make install` replaced the file still reads the bundle its index describes."""
     import marshal
     import os
 
@@ -201,7 +201,7 @@ def _run_ahead(find_spec, names: tuple[str, ...], top: str, skip: int, sep: str)
     modules = sys.modules
     specs = {}
     for name in names:
-        if type(name) is not str or not name.startswith("capslot."):
+        if type(name) is not str or not name.startswith(f"{__name__}."):
             return
         spec = find_spec(name, [top + name.rpartition(".")[0][skip:].replace(".", sep)])
         if spec is None:
@@ -234,8 +234,9 @@ def _run_ahead(find_spec, names: tuple[str, ...], top: str, skip: int, sep: str)
             modules[new] = module
             waiting.append(new)
         module, spec = modules[name], specs[name]
-        # as importlib's _load_unlocked marks a module whose body runs: an import of it from
-        # another thread waits; and once run, the import statements naming it take C's fast path
+        # as importlib's _load_unlocked marks a module whose body runs; once it has run, the
+        # import statements naming it take C's fast path (without the attribute, each of them
+        # would raise and drop an AttributeError: ~0.4M instructions a show --json)
         spec._initializing = True
         try:
             exec(spec.loader.get_code(name), module.__dict__)  # noqa: S102 - the module's own code
