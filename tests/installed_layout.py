@@ -89,9 +89,11 @@ def link(site: Path) -> Path:
 
 
 # The command lines whose start-up the bundle serves (what they import, run in a fresh process
-# on a dump of the checkout): `show --json` (issue 23), the other views, a placement, a survey;
-# and the explorer's modules before its first frame (imported, not run). A command reads only
-# the modules it imports from the bundle: a larger bundle costs the others nothing.
+# on a dump of the checkout): `show --json` (issue 23), the human show, check, explain, a
+# placement, an export, a diff, a survey; and the explorer's modules before its first frame
+# (imported, not run). A command reads only the modules it imports from the bundle (a larger
+# index costs each start-up ~2K instructions a module). Each probe, run again alone, records
+# the order its modules finish: what the `capslot` command with that run_key runs ahead.
 BUNDLE_PROBES = (("show", "--json", "{dump}"), ("show", "--json", "--view", "guest", "{dump}"),
                  ("show", "{dump}"), ("check", "{dump}", "--add", "pasid@0xff8"),
                  ("explain", "{dump}", "0x2d4"),
