@@ -170,7 +170,7 @@ def _first_on_path(name: str, folder: str, stat, sep: str, extensions: list[str]
         if type(entry) is not str:
             return False
         try:
-            if not stat(entry or ".").st_mode & 0o040000:  # a file: an archive's importer
+            if (stat(entry or ".").st_mode & 0o170000) != 0o040000:  # not a folder: an archive
                 return False
         except OSError:
             continue  # no such folder: nothing found there
