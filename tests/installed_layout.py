@@ -89,16 +89,27 @@ def link(site: Path) -> Path:
 
 
 # The command lines whose start-up the bundle serves (what they import, run in a fresh process
-# on a dump of the checkout): `show --json` (issue 23), the other views, a placement, a survey;
-# and the explorer's modules before its first frame (imported, not run). A command reads only
-# the modules it imports from the bundle: a larger bundle costs the others nothing.
+# on a dump of the checkout): `show --json` (issue 23), the human show, check, explain, a
+# placement, an export, a diff, a survey; and the explorer's modules before its first frame
+# (imported, not run). A command reads only the modules it imports from the bundle (a larger
+# index costs each start-up ~2K instructions a module). Each probe, run again alone, records
+# the order its modules finish: what the `capslot` command with that run_key runs ahead.
 BUNDLE_PROBES = (("show", "--json", "{dump}"), ("show", "--json", "--view", "guest", "{dump}"),
-                 ("place", "{dump}", "--add", "pasid", "--json"), ("survey", "--jsonl", "{dump}"))
+                 ("show", "{dump}"), ("check", "{dump}", "--add", "pasid@0xff8"),
+                 ("explain", "{dump}", "0x2d4"),
+                 ("place", "{dump}", "--add", "pasid", "--json"), ("place", "{dump}", "--add", "pasid"),
+                 ("export", "{dump}", "--add", "pasid", "--format", "qemu-cmdline"),
+                 ("diff", "{dump}", "{dump}", "--add", "pasid@0xff8"),
+                 ("survey", "--jsonl", "{dump}"))
 BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session",
                   "capslot.core.registry.extended_modern",  # the IDs the probe's NIC lacks
                   # the human show's writer (the probes print to a StringIO, which it leaves to Rich)
                   "capslot.tui.writer", "capslot.tui.termenv", "capslot.tui.sgr",
                   "capslot.tui.styled", "capslot.tui.table")
+# The modules from outside the package that every command imports: `from __future__ import
+# annotations` imports __future__, which only the bundle keeps from reading the standard
+# library's folder (~0.5M instructions); served while nothing before it on sys.path holds one
+BUNDLE_OUTSIDE = ("__future__",)
 BUNDLE_DUMP = ROOT / "sample_dumps" / "realtek_rtl8168_nic_b.txt"
 _PROBE = """
 import io, sys
@@ -117,9 +128,64 @@ for argv in {probes!r}:
 sys.stdout = sys.__stdout__
 for name, module in sorted(sys.modules.items()):
     spec = getattr(module, "__spec__", None)
-    if name.startswith("capslot.") and spec is not None and (spec.origin or "").endswith(".py"):
+    if (name.startswith("capslot.") or name in {outside!r}) and spec is not None and (
+            (spec.origin or "").endswith(".py")):
         print(name, spec.origin, int(spec.submodule_search_locations is not None), sep="\t")
 """
+
+# One command line, run as `capslot` runs it (its output to a file): the capslot modules it
+# imports, in the order their bodies finish (a module after those it imports), one a line.
+_RUN = """
+import os, sys
+finished = []
+
+
+class Recorder:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        for finder in sys.meta_path:
+            find = getattr(finder, "find_spec", None) if finder is not Recorder else None
+            spec = find(name, path, target) if find is not None else None
+            if spec is not None:
+                break
+        else:
+            return None
+        run = getattr(spec.loader, "exec_module", None)
+        if name.startswith("capslot.") and run is not None:
+            def exec_module(module, run=run):
+                run(module)
+                finished.append(module.__name__)
+
+            spec.loader.exec_module = exec_module  # this module's loader object only
+        return spec
+
+
+sys.meta_path.insert(0, Recorder)
+from capslot.cli import main
+
+sys.stdout = open(os.devnull, "w")
+try:
+    main({argv!r})
+except SystemExit:
+    pass
+sys.stdout = sys.__stdout__
+print(*finished, sep="\\n")
+"""
+
+
+def _runs(probes: list[tuple[str, ...]], env: dict[str, str]) -> dict[str, list[str]]:
+    """{run_key(command line): the modules its start-up may run ahead}: the modules every
+    probe of that key imported, in the order their bodies finished in the first."""
+    from capslot import run_key
+
+    runs: dict[str, list[str]] = {}
+    for argv in probes:
+        finished = subprocess.run([sys.executable, "-c", _RUN.format(argv=list(argv))], cwd=ROOT,
+                                  env=env, capture_output=True, text=True,
+                                  check=True).stdout.split()
+        key = run_key(list(argv))
+        runs[key] = [name for name in runs.get(key, finished) if name in finished]
+    return runs
 
 
 def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
@@ -130,29 +196,42 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
     import marshal
     from importlib.util import MAGIC_NUMBER
 
-    from capslot import BUNDLE_FORMAT, BUNDLE_NAME  # the reader's own names
+    from capslot import BUNDLE_FORMAT, BUNDLE_NAME, ENTRY  # the reader's own names
 
     out = top / "__pycache__" / BUNDLE_NAME
     out.unlink(missing_ok=True)
-    code = _PROBE.format(probes=[tuple(a.format(dump=dump) for a in p) for p in probes],
-                         imports=imports)
+    probes = [tuple(a.format(dump=dump) for a in p) for p in probes]
+    code = _PROBE.format(probes=probes, imports=imports, outside=BUNDLE_OUTSIDE)
     env = {**os.environ, "PYTHONPATH": str(top.parent)}
+    runs = _runs(probes, env)
     listed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                             text=True, check=True).stdout.splitlines()
-    index, blobs, start = {}, [], 0
+    index, blobs, start, outside = {}, [], 0, {}
     for line in listed:
         name, origin, package = line.split("\t")
+        if name in BUNDLE_OUTSIDE:
+            outside[name] = os.path.dirname(origin)
         before = os.stat(origin)
         source = Path(origin).read_bytes()
         if os.stat(origin).st_mtime_ns != before.st_mtime_ns:
             continue  # changed while read: left to the normal import
-        folder = os.path.dirname(os.path.dirname(origin) if package == "1" else origin)
+        *folders, leaf = name.split(".")[1:] if name not in outside else ["", name]
+        where = [leaf, "__init__.py"] if package == "1" else [f"{leaf}.py"]
+        if os.path.join(outside.get(name, top), *folders, *where) != origin:
+            continue  # not where the reader looks for it (its name under the top): not bundled
         blob = marshal.dumps(compile(source, origin, "exec", dont_inherit=True, optimize=0))
-        index[name] = (folder, origin, before.st_mtime_ns, before.st_size, package == "1",
-                       start, len(blob))
+        index[name] = b"".join(n.to_bytes(width, "little") for n, width in (
+            (before.st_mtime_ns, 8), (before.st_size, 4), (package == "1", 1), (start, 4),
+            (len(blob), 4)))  # ENTRY bytes: the reader's record
         blobs.append(blob)
         start += len(blob)
-    head = marshal.dumps((BUNDLE_FORMAT, index))
+    if any(len(record) != ENTRY for record in index.values()):
+        raise ValueError(f"an index record is not the reader's {ENTRY} bytes")
+    names = {name: name for name in index}  # a run's names: the index's own strings, which
+    # marshal writes once and then refers to
+    runs = {key: tuple(names[name] for name in run if name in names) for key, run in runs.items()}
+    head = marshal.dumps((BUNDLE_FORMAT, {name: k for k, name in enumerate(index)},
+                          b"".join(index.values()), runs, outside))
     out.parent.mkdir(exist_ok=True)
     temporary = out.with_name(f"{out.name}.{os.getpid()}.tmp")
     temporary.write_bytes(b"".join([MAGIC_NUMBER, len(head).to_bytes(4, "little"), head, *blobs]))
