@@ -25,7 +25,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 from .ids import EXT_ARI, EXT_CAC, EXT_SRIOV, ext_next_field
-from .views import PROFILES
 from .layout import Layout, is_masked, masked_guess
 from .registry import Space, lookup
 from .space import STD_SIZE, ConfigSpace
@@ -66,6 +65,7 @@ def _body_has_data(hw: Layout, offset: int) -> bool:
 
 
 def _vfio_hides(cap_id: int) -> bool:
+    from .views.kernels import PROFILES
     from .views.removals import vfio_hides  # the removals table: only for a dump with unlinked capabilities
 
     return vfio_hides(cap_id, PROFILES["upstream"])

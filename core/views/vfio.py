@@ -45,7 +45,7 @@ from .walks import RAW_EXT, RAW_STD
 
 TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:  # annotations only
-    from . import KernelProfile
+    from .kernels import KernelProfile
 
 S, E = Space.STANDARD, Space.EXTENDED
 V, RO, W, RAW = Access.VIRTUALIZED, Access.READ_ONLY, Access.WRITABLE, Access.RAW
