@@ -21,7 +21,6 @@ if TYPE_CHECKING:
     from .lspci_lines import parse
     from .lspci_slot import scan_slot
 
-from ..lazyre import MULTILINE, LazyPattern
 from ..space import ConfigSpace, Provenance, normalize_slot
 
 # The three line shapes, matched with string methods rather than `re` (whose import, with the
@@ -115,7 +114,6 @@ def parse_whole(data: bytes, source: str) -> list[ConfigSpace] | None:
 # ---------------------------------------------------------------- one canonical device at once
 # (parse_whole, and the survey's fast path: lspci_fleet)
 
-DEVICE_AT = LazyPattern(r"^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](?=[ \t\r\n]|$)", MULTILINE)
 _HEX_TO_X_BYTES = bytes.maketrans(b"0123456789abcdef", b"x" * 16)  # bytes.translate: a table, fast
 
 
@@ -210,6 +208,6 @@ def __getattr__(name: str) -> object:
     return value
 
 
-__all__ = ["CANONICAL_ROWS", "DEVICE_AT", "DEVICE_PATTERN", "ROW_LIKE_PATTERN", "ROW_PATTERN",
+__all__ = ["CANONICAL_ROWS", "DEVICE_PATTERN", "ROW_LIKE_PATTERN", "ROW_PATTERN",
            "fast_device", "match_device", "match_row", "match_row_like", "parse", "parse_recovering",
            "parse_whole", "scan_slot"]

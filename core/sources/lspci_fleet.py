@@ -9,8 +9,8 @@ if TYPE_CHECKING:
     from collections.abc import Iterator
 
 from ..space import ConfigSpace, DumpError, Provenance
-from .lspci import DEVICE_AT, fast_device
-from .lspci_lines import parse
+from .lspci import fast_device
+from .lspci_lines import DEVICE_AT, parse
 
 
 def parse_recovering(data: bytes, source: str, first_line: int = 1, first_index: int = 0

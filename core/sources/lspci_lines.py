@@ -14,9 +14,12 @@ TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type 
 if TYPE_CHECKING:
     from collections.abc import Iterable, Iterator
 
+from ..lazyre import MULTILINE, LazyPattern
 from ..space import CONFIG_SIZE, ConfigSpace, DumpError, Provenance, normalize_slot
 from .lspci import match_device, match_row, match_row_like
 
+# where a device line starts in a block of text (the survey's and --slot's readers cut there)
+DEVICE_AT = LazyPattern(r"^(?:[0-9a-fA-F]{4,8}:)?[0-9a-fA-F]{2}:[0-9a-fA-F]{2}\.[0-7](?=[ \t\r\n]|$)", MULTILINE)
 
 class _Device:
     __slots__ = ("slot", "line", "text", "data", "rows")

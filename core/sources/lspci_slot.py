@@ -11,8 +11,8 @@ if TYPE_CHECKING:
     from typing import BinaryIO
 
 from ..space import ConfigSpace, DumpError, Provenance, normalize_slot
-from .lspci import DEVICE_AT, match_device
-from .lspci_lines import parse
+from .lspci import match_device
+from .lspci_lines import DEVICE_AT, parse
 
 SCAN_CHUNK = 1 << 20  # bytes read at a time while looking for a device line
 _FIRST_SLOTS_BYTES = 1 << 20  # where the slots named in a "no device at" error are taken from

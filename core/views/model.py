@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from ..choices import IntChoice
 
-from ..layout import CapView, Kind, Region
+from ..capview import CapView
+from ..layout import Kind, Region
 from ..space import ConfigSpace
 
 

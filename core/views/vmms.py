@@ -30,7 +30,8 @@ import struct
 from ..ids import (
     CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_CAC, EXT_NEXT_MASK, EXT_PASID, ext_next,
 )
-from ..layout import CapView, Kind, Layout
+from ..capview import CapView
+from ..layout import Kind, Layout
 from ..record import field, record, replace
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
