@@ -210,7 +210,7 @@ def _std_loop(vmm: Vmm, data: bytes) -> int | None:
     if needs_list and not data[0x06] & STATUS_CAP_LIST:
         return None
     trail = follow(data, rule, data[0x34])
-    return trail.end.pointer if trail.loops else None
+    return trail.pointer if trail.loops else None
 
 
 def _io_bar(data: bytes) -> int | None:
