@@ -25,8 +25,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 from .ids import EXT_ARI, EXT_CAC, EXT_SRIOV, ext_next_field
-from .views import PROFILES
-from .layout import Layout, is_masked, masked_guess
+from .layout import Layout, is_masked
 from .registry import Space, lookup
 from .space import STD_SIZE, ConfigSpace
 
@@ -66,6 +65,7 @@ def _body_has_data(hw: Layout, offset: int) -> bool:
 
 
 def _vfio_hides(cap_id: int) -> bool:
+    from .views.kernels import PROFILES
     from .views.removals import vfio_hides  # the removals table: only for a dump with unlinked capabilities
 
     return vfio_hides(cap_id, PROFILES["upstream"])
@@ -80,6 +80,8 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
     head = _u32(cs, STD_SIZE)
     for _i, c in ext:
         if is_masked(c) and c.version:
+            from .masked import masked_guess  # a dump read inside some guests
+
             guess = masked_guess(cs.data, c.offset, c.size)
             evidence.append(f"masked capability at {c.offset:#05x}: ID 0 with version {c.version} "
                             "kept (an ID-null VMM: cloud-hypervisor, openvmm or Firecracker)"

@@ -33,7 +33,6 @@ def _escape(s: str) -> str:
 
 TYPE_CHECKING = False  # no `typing` at start-up: it is for the type checker
 if TYPE_CHECKING:
-    from collections.abc import Callable
     from typing import Any
 
 _INF = float("inf")
@@ -43,9 +42,8 @@ MAX_DEPTH = 500  # deeper: a container holding itself (json: "Circular reference
 def dumps(obj: Any, prefix: str = "") -> str:
     """json.dumps(obj, indent=1), every line starting with `prefix` (as textwrap.indent
     would put it: no line of it is blank)."""
-    out: list[str] = [prefix]
-    _value(obj, "\n" + prefix, out.append, 0)
-    return "".join(out)
+    text = _scalar(obj)
+    return prefix + (text if text is not None else _container(obj, "\n" + prefix, 0))
 
 
 def _float(o: float) -> str:
@@ -106,43 +104,47 @@ def _key(k: Any) -> str:
     raise TypeError(f"keys must be str, int, float, bool or None, not {k.__class__.__name__}")
 
 
-def _value(o: Any, newline: str, emit: Callable[[str], Any], depth: int) -> None:
-    text = _scalar(o)
-    if text is not None:
-        emit(text)
-        return
+def _container(o: Any, newline: str, depth: int) -> str:
+    """The text of a list, tuple or dict whose first line starts at `newline`'s indent. The
+    usual items (a str key held in `_KEYS`, an int, a plain string, None) are written here,
+    not by a call each: a `show --json` writes some hundreds of them."""
     if depth > MAX_DEPTH:
         raise ValueError("Circular reference detected")
     inner = newline + " "
+    items: list[str] = []
+    add = items.append
+    if isinstance(o, dict):
+        if not o:
+            return "{}"
+        for k, item in o.items():
+            key = _KEYS.get(k) if type(k) is str else None
+            if key is None:
+                key = _key(k)
+            kind = type(item)
+            if kind is int:
+                add(f"{key}: {item}")  # an exact int formats as its repr
+            elif kind is dict or kind is list:
+                add(key + ": " + _container(item, inner, depth + 1))
+            elif isinstance(item, str) and item.isascii() and item.isprintable() \
+                    and '"' not in item and "\\" not in item:
+                add(f'{key}: "{item}"')  # as _string writes it (a StrChoice too)
+            elif item is None:
+                add(key + ": null")
+            else:
+                text = _scalar(item)
+                add(key + ": " + (text if text is not None else _container(item, inner, depth + 1)))
+        return "{" + inner + ("," + inner).join(items) + newline + "}"
     if isinstance(o, (list, tuple)):
         if not o:
-            emit("[]")
-            return
-        emit("[")
-        separator, comma = inner, "," + inner
+            return "[]"
         for item in o:
-            text = _scalar(item)
-            if text is not None:
-                emit(separator + text)
+            kind = type(item)
+            if kind is int:
+                add(f"{item}")
+            elif kind is dict:
+                add(_container(item, inner, depth + 1))
             else:
-                emit(separator)
-                _value(item, inner, emit, depth + 1)
-            separator = comma
-        emit(newline + "]")
-    elif isinstance(o, dict):
-        if not o:
-            emit("{}")
-            return
-        emit("{")
-        separator, comma = inner, "," + inner
-        for k, item in o.items():
-            text = _scalar(item)
-            if text is not None:
-                emit(separator + _key(k) + ": " + text)
-            else:
-                emit(separator + _key(k) + ": ")
-                _value(item, inner, emit, depth + 1)
-            separator = comma
-        emit(newline + "}")
-    else:
-        raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")
+                text = _scalar(item)
+                add(text if text is not None else _container(item, inner, depth + 1))
+        return "[" + inner + ("," + inner).join(items) + newline + "]"
+    raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")

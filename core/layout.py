@@ -19,6 +19,11 @@ from .record import cached_property, record
 from .choices import StrChoice
 from .record import NamedTuple
 
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from .capview import CapView
+    from .orphan import Orphan
+
 from .registry import Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext
 from .space import CONFIG_SIZE, STD_SIZE, ConfigSpace
@@ -57,35 +62,6 @@ class Region(NamedTuple):
     @property
     def length(self) -> int:
         return self.end - self.start
-
-
-@record
-class Orphan:
-    """A well-formed extended capability header that no chain reaches."""
-
-    id: int
-    version: int
-    offset: int
-    next: int
-    size: int
-    certainty: Certainty
-    linked_from: int | None  # the orphan whose next pointer leads here, if any
-
-    @property
-    def name(self) -> str:
-        return lookup(Space.EXTENDED, self.id).label
-
-    @property
-    def end(self) -> int:
-        return self.offset + self.size
-
-
-class CapView(NamedTuple):
-    """How one capability appears in a view (vfio, guest): linked or not, and why."""
-
-    visibility: str  # visible | hidden | placeholder | dropped | virtual
-    reason: str = ""  # why it is hidden or dropped, in words
-    exposed: int = 0  # bytes the layer maps for it (vfio's length, QEMU's size); 0 if none
 
 
 @record(slots=False)
@@ -216,6 +192,8 @@ def find_orphans(cs: ConfigSpace, free: list[tuple[int, int]], pcie: PcieInfo | 
                 candidates[pos] = hit[:3] + (min(hit[3], end - pos),) + hit[4:]
     if not candidates:
         return []
+    from .orphan import Orphan  # its record: built only for a dump that may hold one
+
     linked_from: dict[int, int] = {}
     for pos, (_, _, nxt, _, _) in candidates.items():
         if nxt in candidates:
@@ -349,7 +327,9 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
         if start < stop:
             owned.append(Region(start, stop, kind, i))
     if masked:
-        caps = _sized_masks(cs, caps, masked, chains.pcie)
+        from .masked import sized_masks  # a dump read inside some guests
+
+        caps = sized_masks(cs, caps, masked, chains.pcie)
     owned.sort(key=_start)
     for i, start, end in overhangs:  # declared bytes past the structure that cut them short
         owned += [Region(s, e, Kind.CAPABILITY, i)
@@ -362,49 +342,10 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
 
 # ---------------------------------------------------------------- masked capabilities
 
-# The IDs VMMs and vfio-pci remove, with the size a guess by span can match (vmm-guest-views.md).
-MASKED_CANDIDATES: dict[int, str] = {0x0E: "ARI", 0x10: "SR-IOV", 0x15: "Resizable BAR",
-                                     0x24: "VF Resizable BAR"}
-
-
 def is_masked(cap: Capability) -> bool:
     """An extended header whose ID is 0 but whose version or next pointer is not: a capability
     a VMM (or vfio-pci's placeholder) masked. Its registers are live behind the header."""
     return cap.space is Space.EXTENDED and cap.id == 0 and bool(cap.version or cap.next)
-
-
-def masked_guess(data: bytes, offset: int, span: int) -> tuple[int, str] | None:
-    """The removed-by-VMM capability a masked span most likely was, when exactly one fits:
-    ARI 8 bytes, SR-IOV 0x40, (VF) Resizable BAR 4 + 8n (n read from its own control register,
-    when the body is not zeroed). A candidate fits when its size is the span, or is shorter
-    and the rest of the span reads 0 while its own body does not. A guess, said to be one."""
-    nbar = (int.from_bytes(data[offset + 8:offset + 12], "little") >> 5) & 7 if offset + 12 <= CONFIG_SIZE else 0
-    sizes = {0x0E: 8, 0x10: 0x40}
-    if 1 <= nbar <= 6:
-        sizes[0x15] = 4 + 8 * nbar
-    hits = []
-    for cap_id, size in sizes.items():
-        end = offset + size
-        if size == span or (size < span and end <= CONFIG_SIZE and not any(data[end:offset + span])
-                            and any(data[offset + 4:end])):
-            hits.append(cap_id)
-    if len(hits) == 1:
-        return hits[0], MASKED_CANDIDATES[hits[0]] + (" or VF Resizable BAR" if hits[0] == 0x15 else "")
-    return None
-
-
-def _sized_masks(cs: ConfigSpace, caps: tuple[Capability, ...], ends: dict[int, int],
-                 pcie: PcieInfo | None) -> tuple[Capability, ...]:
-    out = list(caps)
-    for i, end in ends.items():
-        c = caps[i]
-        span = end - c.offset
-        guess = masked_guess(cs.data, c.offset, span)
-        why = (f"masked: ID 0 with version {c.version} and next {c.next:#05x}; its registers are "
-               f"live up to the next structure ({span:#x} bytes)"
-               + (f"; likely {guess[1]} (a guess from its span)" if guess else ""))
-        out[i] = c._replace(size=span, certainty=Certainty.UNKNOWN, size_why=why)
-    return tuple(out)
 
 
 def _start(r: Region) -> int:
@@ -482,3 +423,17 @@ def check_tiling(regions: tuple[Region, ...]) -> None:
         assert r.start == pos and r.end > r.start, (pos, r)
         pos = r.end
     assert pos == CONFIG_SIZE, pos
+
+
+# Named here, made elsewhere (each module imported when first asked for): the record of an
+# orphan, how a capability appears in a view, the guess at what a masked span was.
+_ELSEWHERE = {"Orphan": "orphan", "CapView": "capview", "masked_guess": "masked"}
+
+
+def __getattr__(name: str) -> object:
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(__import__(f"{__package__}.{module}", fromlist=[name]), name)
+    globals()[name] = value
+    return value

@@ -131,24 +131,20 @@ class Rule(NamedTuple):
     #                                  instead of ending the walk ("above")
 
 
-class End(NamedTuple):
-    kind: str  # end (a next pointer of 0), below, above, loop, bound, truncated, header,
+class Trail(NamedTuple):
+    """The headers a walk read: their offsets and values (a standard header is its ID byte
+    and next byte, little-endian), in order, and why and where it stopped."""
+
+    offsets: tuple[int, ...]
+    headers: tuple[int, ...]
+    stop: str  # end (a next pointer of 0), below, above, loop, bound, truncated, header,
     #            self, malformed
     pointer: int  # where the walk was going (the pointer, masked) or stopped (a header)
     came_from: int | None  # the header whose next pointer led there (None: the start)
 
-
-class Trail(NamedTuple):
-    """The headers a walk read: their offsets and values (a standard header is its ID byte
-    and next byte, little-endian), in order, and why it stopped."""
-
-    offsets: tuple[int, ...]
-    headers: tuple[int, ...]
-    end: End
-
     @property
     def loops(self) -> bool:
-        return self.end.kind == "loop"
+        return self.stop == "loop"
 
 
 _new = tuple.__new__  # a NamedTuple without its Python-level __new__: this is the hot loop
@@ -171,7 +167,7 @@ def follow(data: bytes, rule: Rule, start: int,
     pos, came_from = start & mask, None
     while True:
         if not pos:
-            return _new(Trail, (tuple(out), tuple(headers), _new(End, ("end", 0, came_from))))
+            return _new(Trail, (tuple(out), tuple(headers), "end", 0, came_from))
         if pos < low:
             kind = "below"
             break
@@ -202,11 +198,11 @@ def follow(data: bytes, rule: Rule, start: int,
         raw = header >> shift
         nxt = raw & mask
         if strict and raw and (raw < STD_SIZE or raw & 3):
-            return _new(Trail, (tuple(out), tuple(headers), _new(End, ("malformed", pos, came_from))))
+            return _new(Trail, (tuple(out), tuple(headers), "malformed", pos, came_from))
         if stop_at_self and nxt == pos:
-            return _new(Trail, (tuple(out), tuple(headers), _new(End, ("self", pos, came_from))))
+            return _new(Trail, (tuple(out), tuple(headers), "self", pos, came_from))
         came_from, pos = pos, nxt
-    return _new(Trail, (tuple(out), tuple(headers), _new(End, (kind, pos, came_from))))
+    return _new(Trail, (tuple(out), tuple(headers), kind, pos, came_from))
 
 
 # The hardware walk, as lspci and the PCI core read the chains (with the problems it meets).
@@ -254,21 +250,20 @@ def _walk_standard(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
                                     f"its next pointer ({raw:#04x})", S))
         found.append((pos, cap_id, std_next(raw)))
         incoming, came_from = raw, pos
-    end = trail.end
     if incoming & 3:
         pointer_problem(incoming, came_from)
-    at = reg if end.came_from is None else end.came_from + 1
-    pos = end.pointer
-    if end.kind == "below":
+    at = reg if trail.came_from is None else trail.came_from + 1
+    pos = trail.pointer
+    if trail.stop == "below":
         problems.append(Problem("bad_pointer", at, f"pointer at {at:#04x} "
                                 f"points into the header ({pos:#04x})", S))
-    elif end.kind == "loop":
+    elif trail.stop == "loop":
         problems.append(Problem("loop", at, f"the chain loops back to {pos:#04x}", S))
-    elif end.kind == "bound":
+    elif trail.stop == "bound":
         problems.append(Problem("loop", pos, "more than 48 standard capabilities", S))
-    elif end.kind == "truncated":
+    elif trail.stop == "truncated":
         problems.append(Problem("truncated", pos, f"capability at {pos:#04x} is not in the dump", S))
-    elif end.kind == "header":  # the whole header reads as ones: nothing answers here
+    elif trail.stop == "header":  # the whole header reads as ones: nothing answers here
         problems.append(Problem("absent", pos, f"capability ID 0xff and next 0xff at "
                                 f"{pos:#04x}: the device reads as absent here", S))
     return found
@@ -286,22 +281,21 @@ def _walk_extended(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
             problems.append(Problem("reserved_bits", pos, f"next field {raw:#05x} at "
                                     f"{pos:#05x} has reserved bits 1:0 set; using {raw & ~3:#05x}", E))
         found.append((pos, header & 0xFFFF, raw & EXT_NEXT_MASK))
-    end = trail.end
-    pos, came_from = end.pointer, end.came_from
-    if end.kind in ("below", "above"):
+    pos, came_from = trail.pointer, trail.came_from
+    if trail.stop in ("below", "above"):
         problems.append(Problem("bad_pointer", came_from or pos, f"next pointer "
                                 f"{pos:#05x} at {came_from:#05x} is outside the extended "
                                 "space (0x100-0xffc)", E))
-    elif end.kind == "loop":
+    elif trail.stop == "loop":
         problems.append(Problem("loop", came_from or pos, f"the chain loops back to {pos:#05x}", E))
-    elif end.kind == "bound":
+    elif trail.stop == "bound":
         problems.append(Problem("loop", pos, "more extended capabilities than DWORDs", E))
-    elif end.kind == "truncated":
+    elif trail.stop == "truncated":
         problems.append(Problem("truncated", pos, f"capability at {pos:#05x} is not in the dump", E))
-    elif end.kind == "header" and cs.u32(pos) == 0xFFFFFFFF:
+    elif trail.stop == "header" and cs.u32(pos) == 0xFFFFFFFF:
         problems.append(Problem("absent", pos, f"header 0xffffffff at {pos:#05x}: the "
                                 "extended space reads as absent", E))
-    elif end.kind == "header" and pos != STD_SIZE:
+    elif trail.stop == "header" and pos != STD_SIZE:
         problems.append(Problem("null_header", came_from or pos, f"next pointer "
                                 f"leads to {pos:#05x}, which holds a zero header", E))
     return found

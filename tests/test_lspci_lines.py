@@ -1,6 +1,7 @@
-"""The lspci reader's line shapes (core/sources/lspci.py DEVICE, ROW, ROW_LIKE) are matched
-with string methods, not `re`: each must match exactly what its regular expression (kept
-beside it, `.pattern`) matches, with the same groups, on any line a hostile dump can hold."""
+"""The lspci reader's line shapes (core/sources/lspci.py match_device, match_row,
+match_row_like) are matched with string methods, not `re`: each must match exactly what its
+regular expression (kept beside it, `*_PATTERN`) matches, with the same groups, on any line a
+hostile dump can hold."""
 
 from __future__ import annotations
 
@@ -11,22 +12,26 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from capslot.core.lazyre import DOTALL, IGNORECASE, MULTILINE
-from capslot.core.sources.lspci import DEVICE, ROW, ROW_LIKE
+from capslot.core.sources.lspci import (
+    DEVICE_PATTERN, ROW_LIKE_PATTERN, ROW_PATTERN, match_device, match_row, match_row_like,
+)
 
-SHAPES = {"DEVICE": (DEVICE, 3), "ROW": (ROW, 3), "ROW_LIKE": (ROW_LIKE, 1)}
+SHAPES = {"DEVICE": ((DEVICE_PATTERN, match_device), 3), "ROW": ((ROW_PATTERN, match_row), 3),
+          "ROW_LIKE": ((ROW_LIKE_PATTERN, match_row_like), 1)}
 # what the shapes look at, and what could trip them: other hex-like and space-like characters
 ALPHABET = "0123456789abcdefABCDEFgG:. \t\r\n\x0b\x0c\xa0\u2028\u3000\uff10\u0661x_-"
 ROW_TEXT = "00: " + " ".join(f"{b:02x}" for b in range(16))
 
 
 def _same(shape, groups: int, line: str) -> None:
-    expected = re.match(shape.pattern, line)
-    got = shape.match(line)
+    pattern, match = shape
+    expected = re.match(pattern, line)
+    got = match(line)
     if expected is None:
         assert got is None, line
     else:
         assert got is not None, line
-        assert [got.group(i) for i in range(groups)] == [expected.group(i) for i in range(groups)], line
+        assert [got[i] for i in range(groups)] == [expected.group(i) for i in range(groups)], line
 
 
 @settings(max_examples=1500, deadline=None)

@@ -27,6 +27,12 @@ RAW_SIZES = (64, 256, 4096)
 SNIFF = 64 * 1024  # bytes looked at to decide the format
 
 
+def _lspci_parse(lines: Iterable[tuple[int, str]], source: str, fmt: str) -> Iterator[ConfigSpace]:
+    from .lspci_lines import parse  # the line-by-line reader: canonical text is read whole
+
+    return parse(lines, source, fmt)
+
+
 def _coe_parse(lines: Iterable[tuple[int, str]], source: str, fmt: str) -> Iterator[ConfigSpace]:
     from . import coe  # imported for a .coe dump only: its patterns cost every other run
 
@@ -39,7 +45,7 @@ def _hexdump_parse(lines: Iterable[tuple[int, str]], source: str, fmt: str) -> I
     return hexdump.parse(lines, source, fmt)
 
 
-TEXT_PARSERS = {"lspci": lspci.parse, "hexdump": _hexdump_parse, "xxd": _hexdump_parse, "coe": _coe_parse}
+TEXT_PARSERS = {"lspci": _lspci_parse, "hexdump": _hexdump_parse, "xxd": _hexdump_parse, "coe": _coe_parse}
 
 __all__ = ["DumpError", "load", "load_one", "load_slot", "iter_devices", "detect", "select",
            "stream_slot", "RAW_SIZES"]
@@ -66,7 +72,7 @@ def detect(head: bytes) -> str | None:
     text = head.decode("utf-8", "replace")
     if "memory_initialization_vector" in text.lower():
         return "coe"
-    for raw_line in text.splitlines()[:200]:
+    for raw_line in _first_lines(text, 200):
         line = raw_line.rstrip()
         if not line.strip():
             continue
@@ -78,12 +84,31 @@ def detect(head: bytes) -> str | None:
             for name, probe in (("xxd", hexdump.XXD_ROW), ("hexdump", hexdump.HEXDUMP_ROW)):
                 if probe.match(line):
                     return name
-        if lspci.ROW.match(line) or lspci.DEVICE.match(line):
+        if lspci.match_row(line) or lspci.match_device(line):
             return "lspci"
         if line.startswith((" ", "\t", "*")):
             continue
         return None  # the first significant line is none of ours
     return None
+
+
+def _first_lines(text: str, most: int) -> Iterator[str]:
+    """`text.splitlines()[:most]`, split a piece at a time: the first line decides most
+    dumps, and splitting the whole of a 64 KiB head was half of `detect`."""
+    start, step = 0, 512
+    while most > 0 and start < len(text):
+        end = start + step
+        step *= 2  # each piece twice the last: few pieces for 200 lines, however long
+        pieces = text[start:end].splitlines(keepends=True)
+        if end < len(text):
+            if len(pieces) < 2:  # one line longer than the piece: a larger piece
+                continue
+            pieces.pop()  # the last line may go on past the piece
+        taken = sum(map(len, pieces))
+        lines = text[start:start + taken].splitlines()[:most]
+        yield from lines
+        most -= len(lines)
+        start += taken
 
 
 MAX_LINE = 1 << 16  # no line of a dump is longer; a longer one is hostile or not a dump
@@ -92,7 +117,9 @@ MAX_LINE = 1 << 16  # no line of a dump is longer; a longer one is hostile or no
 def _lines(stream: BinaryIO, head: bytes, source: str) -> Iterator[tuple[int, str]]:
     """Numbered text lines of a stream whose first bytes were already read into `head`.
     Lines are read with a length limit, so one endless line cannot exhaust memory."""
-    buffered = io.BufferedReader(_Prepend(head, stream), 1 << 16)
+    from .streams import Prepend  # the line-by-line readers only: not canonical lspci text
+
+    buffered = io.BufferedReader(Prepend(head, stream), 1 << 16)
     number = 0
     while True:
         raw = buffered.readline(MAX_LINE + 1)
@@ -102,26 +129,6 @@ def _lines(stream: BinaryIO, head: bytes, source: str) -> Iterator[tuple[int, st
         if len(raw) > MAX_LINE and not raw.endswith(b"\n"):
             raise DumpError(source, f"line longer than {MAX_LINE} bytes: not a config-space dump", number)
         yield number, raw.decode("utf-8", "replace").rstrip("\r\n")
-
-
-class _Prepend(io.RawIOBase):
-    """A raw stream that replays `head` before reading on from `rest`."""
-
-    def __init__(self, head: bytes, rest: BinaryIO) -> None:
-        self._head, self._rest = memoryview(head), rest
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf) -> int:  # type: ignore[override] - RawIOBase types buf as a buffer
-        if self._head:
-            n = min(len(buf), len(self._head))
-            buf[:n] = self._head[:n]
-            self._head = self._head[n:]
-            return n
-        data = self._rest.read(len(buf))
-        buf[:len(data)] = data
-        return len(data)
 
 
 def _from_stream(stream: BinaryIO, source: str, size: int | None) -> Iterator[ConfigSpace]:
@@ -234,10 +241,14 @@ def load_slot(spec: str, slot: str | None, stdin: BinaryIO | None = None) -> lis
     try:
         head = stream.read(SNIFF)
         if detect(head) == "lspci":
-            found, slots = lspci.scan_slot(stream, head, spec, want, MAX_LINE)
+            from .lspci_slot import scan_slot
+
+            found, slots = scan_slot(stream, head, spec, want, MAX_LINE)
         else:
             found, slots = [], []
-            replay = io.BufferedReader(_Prepend(head, stream), 1 << 16)
+            from .streams import Prepend
+
+            replay = io.BufferedReader(Prepend(head, stream), 1 << 16)
             for cs in _from_stream(replay, spec, size):  # type: ignore[arg-type] - a BufferedReader is a BinaryIO
                 if len(slots) < 8:
                     slots.append(cs.provenance.slot or "?")

@@ -11,7 +11,8 @@ is the user's choice) but with the same byte limit.
 Why 64 MiB: one device of `lspci -xxxx -vvv` text is about 14-20 KB, so 64 MiB is some
 3,000-4,500 devices, more than the largest single machine lists; `show` holds every
 device of a stream, so the limit also bounds its memory. Larger inputs belong in a
-file (read streaming, no limit) or in `survey`.
+file (read streaming, no limit) or in `survey`. (The streams that poll and count are
+`streams.py`'s, imported by the first input that is not a regular file, or too large.)
 """
 
 from __future__ import annotations
@@ -28,7 +29,6 @@ from ..space import DumpError
 
 STREAM_LIMIT = 64 << 20  # bytes taken from a pipe, FIFO or device
 WAIT_SECONDS = 10.0  # longest wait for the next bytes of a FIFO or device named by path
-SLICE_SECONDS = 0.5  # a wait is polled in slices this long (signals are answered between)
 _FLAGS = os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_CLOEXEC", 0)
 
 
@@ -40,10 +40,6 @@ def _kind(mode: int) -> str:
     if stat.S_ISBLK(mode):
         return "block device"
     return "special file"
-
-
-def _size_text(limit: int) -> str:
-    return f"{limit >> 20} MiB" if limit >= 1 << 20 and not limit % (1 << 20) else f"{limit} bytes"
 
 
 def open_input(path: str, limit: int | None = None, wait: float | None = None,
@@ -69,8 +65,10 @@ def open_input(path: str, limit: int | None = None, wait: float | None = None,
             return os.fdopen(fd, "rb"), st.st_size
         if regular_only:
             raise DumpError(path, f"not a regular file (a {_kind(st.st_mode)})")
-        raw = _Waiting(fd, path, _kind(st.st_mode), STREAM_LIMIT if limit is None else limit,
-                       WAIT_SECONDS if wait is None else wait)
+        from .streams import Waiting  # a FIFO or device: not a dump file's run
+
+        raw = Waiting(fd, path, _kind(st.st_mode), STREAM_LIMIT if limit is None else limit,
+                      WAIT_SECONDS if wait is None else wait)
     except BaseException:
         os.close(fd)
         raise
@@ -79,7 +77,9 @@ def open_input(path: str, limit: int | None = None, wait: float | None = None,
 
 def bounded(stream: BinaryIO, source: str, limit: int | None = None) -> BinaryIO:
     """A stream the caller gives (in place of standard input) read through a byte limit."""
-    return io.BufferedReader(_Counted(stream, source, STREAM_LIMIT if limit is None else limit),
+    from .streams import Counted
+
+    return io.BufferedReader(Counted(stream, source, STREAM_LIMIT if limit is None else limit),
                              1 << 16)
 
 
@@ -99,7 +99,9 @@ def standard_input(limit: int | None) -> BinaryIO:
         return stdin.buffer if limit is None else bounded(stdin.buffer, "-", limit)
     if stat.S_ISDIR(mode):
         raise DumpError("-", "standard input is a directory")
-    return io.BufferedReader(_Waiting(fd, "-", "standard input", limit, None, own=False), 1 << 16)
+    from .streams import Waiting
+
+    return io.BufferedReader(Waiting(fd, "-", "standard input", limit, None, own=False), 1 << 16)
 
 
 def read_limited(path: str, limit: int, what: str, **messages: str) -> bytes:
@@ -109,16 +111,24 @@ def read_limited(path: str, limit: int, what: str, **messages: str) -> bytes:
     stream, size = open_input(path, limit, **messages)
     with stream:
         if size is not None and size > limit:
-            raise DumpError(path, f"{what} is larger than {_size_text(limit)} ({size} bytes)")
+            from .streams import size_text
+
+            raise DumpError(path, f"{what} is larger than {size_text(limit)} ({size} bytes)")
         data: bytes | None
         try:
             data = stream.read(limit + 1)
-        except TooMuch:  # a FIFO or device gave more than the limit
-            data = None
+        except DumpError as exc:
+            from .streams import TooMuch
+
+            if not isinstance(exc, TooMuch):
+                raise
+            data = None  # a FIFO or device gave more than the limit
         except OSError as exc:
             raise DumpError(path, f"read failed: {exc.strerror or exc}") from None
     if data is None or len(data) > limit:
-        raise DumpError(path, f"{what} is larger than {_size_text(limit)}")
+        from .streams import size_text
+
+        raise DumpError(path, f"{what} is larger than {size_text(limit)}")
     return data
 
 
@@ -147,97 +157,3 @@ def read_fd(fd: int, limit: int) -> tuple[bytes, OSError | None]:
     except OSError as exc:
         return b"".join(chunks), exc
     return b"".join(chunks), None
-
-
-class TooMuch(DumpError):
-    """More bytes than the limit came from a stream."""
-
-
-def _too_much(source: str, limit: int, kind: str) -> DumpError:
-    return TooMuch(source, f"{kind}: more than {_size_text(limit)}: not one dump "
-                             "(save it to a file, or read a fleet with capslot survey)")
-
-
-class _Counted(io.RawIOBase):
-    """Reads on from a stream given by the caller, refusing more than `limit` bytes."""
-
-    def __init__(self, stream: BinaryIO, source: str, limit: int) -> None:
-        self._stream, self._source, self._limit, self._total = stream, source, limit, 0
-        self._kind = "standard input"
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buf) -> int:  # type: ignore[override] - RawIOBase types buf as a buffer
-        if self._total > self._limit:
-            raise _too_much(self._source, self._limit, self._kind)
-        try:
-            data = self._stream.read(min(len(buf), self._limit + 1 - self._total))
-        except OSError as exc:
-            raise DumpError(self._source, f"read failed: {exc.strerror or exc}") from None
-        self._total += len(data)
-        if self._total > self._limit:
-            raise _too_much(self._source, self._limit, self._kind)
-        buf[:len(data)] = data
-        return len(data)
-
-
-class _Waiting(io.RawIOBase):
-    """A FIFO, device or pipe read with poll: each read waits at most `wait` seconds for
-    data (None: as long as it takes), and no more than `limit` bytes (None: any number)
-    are read in all. The wait is cut in slices so that a signal's Python handler runs
-    within a slice even when the signal came just before the process sat down to wait."""
-
-    def __init__(self, fd: int, source: str, kind: str, limit: int | None, wait: float | None,
-                 own: bool = True) -> None:
-        self._fd, self._source, self._kind, self._own = fd, source, kind, own
-        self._limit, self._wait, self._total = limit, wait, 0
-        import select  # only a FIFO, device or pipe is polled: no extension module loaded for a file
-
-        self._poll = select.poll()
-        self._poll.register(fd, select.POLLIN)
-
-    def readable(self) -> bool:
-        return True
-
-    def fileno(self) -> int:
-        return self._fd
-
-    def close(self) -> None:
-        if not self.closed and self._own:
-            os.close(self._fd)
-        super().close()
-
-    def _ready(self) -> None:
-        """Waits until the fd polls readable (data, end of file or error)."""
-        waited = 0.0
-        while True:
-            step = SLICE_SECONDS if self._wait is None else min(SLICE_SECONDS, self._wait - waited)
-            if self._poll.poll(max(0, int(step * 1000))):
-                return
-            waited += step
-            if self._wait is not None and waited >= self._wait:
-                raise DumpError(self._source, f"{self._kind}: no data after {self._wait:g} s "
-                                              "(is anything writing to it?)")
-
-    def readinto(self, buf) -> int:  # type: ignore[override] - RawIOBase types buf as a buffer
-        limit = self._limit
-        if limit is not None and self._total > limit:
-            raise _too_much(self._source, limit, self._kind)
-        want = len(buf) if limit is None else min(len(buf), limit + 1 - self._total)
-        while True:
-            # Poll first: a FIFO with no writer yet reads as end of file, but polls as
-            # not ready until a writer sends data (or the wait runs out).
-            self._ready()
-            try:
-                data = os.read(self._fd, want)
-            except BlockingIOError:
-                continue  # woken, but the data went to another reader
-            except OSError as exc:
-                raise DumpError(self._source, f"read failed: {exc.strerror or exc}") from None
-            break
-        self._total += len(data)
-        if limit is not None and self._total > limit:
-            raise _too_much(self._source, limit, self._kind)
-        buf[:len(data)] = data
-        return len(data)

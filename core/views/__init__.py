@@ -17,27 +17,13 @@ from ..record import record
 
 from ..layout import Layout, build
 from ..space import CONFIG_SIZE
-from .model import ACCESS_LABELS, Access, recolour, with_bytes
+
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from .kernels import PROFILES, KernelProfile
+    from .model import ACCESS_LABELS, Access, recolour, with_bytes
 
 VIEWS = ("hardware", "vfio", "guest")
-
-
-@record
-class KernelProfile:
-    """A vfio-pci flavour: which extended IDs it has a length for."""
-
-    name: str
-    description: str
-    exposes_pasid: bool = False
-    exposes_dvsec: bool = True
-    ext_cap_id_max: int = 0x31  # PCI_EXT_CAP_ID_MAX of its pci_regs.h
-
-
-PROFILES: dict[str, KernelProfile] = {
-    "upstream": KernelProfile("upstream", "Linux mainline vfio-pci (hides PASID)"),
-    "nvidia": KernelProfile("nvidia", "NVIDIA NV-Kernels vfio-pci (exposes PASID, 8 bytes)",
-                            exposes_pasid=True),
-}
 
 
 ATS_MODES = ("auto", "on", "off")
@@ -64,6 +50,7 @@ def view(hardware: Layout, name: str = "hardware", profile: str = "upstream",
     view is the named VMM's (core.views.vmms.VMMS)."""
     if name == "hardware":
         return hardware
+    from .kernels import PROFILES
     from .vfio import vfio_view  # deliberately lazy, like vmms: `show --json` never loads it
 
     kernel = vfio_view(hardware, PROFILES[profile], access)
@@ -74,6 +61,21 @@ def view(hardware: Layout, name: str = "hardware", profile: str = "upstream",
 
         return guest_view(kernel, vmm, qemu or QemuOptions())
     raise ValueError(f"unknown view {name!r}")
+
+
+# What the views share (`model`) and the kernel flavours (`kernels`), imported from there when
+# first asked for: a `show --json` of the bytes as read needs neither.
+_ELSEWHERE = {"ACCESS_LABELS": "model", "Access": "model", "recolour": "model",
+              "with_bytes": "model", "KernelProfile": "kernels", "PROFILES": "kernels"}
+
+
+def __getattr__(name: str) -> object:
+    module = _ELSEWHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
+    globals()[name] = value
+    return value
 
 
 __all__ = ["ACCESS_LABELS", "ATS_MODES", "Access", "KernelProfile", "PROFILES", "QemuOptions", "VIEWS", "view",

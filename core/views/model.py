@@ -6,8 +6,12 @@ from __future__ import annotations
 
 from ..choices import IntChoice
 
-from ..layout import CapView, Kind, Region
+from ..layout import Kind, Region
 from ..space import ConfigSpace
+
+TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
+if TYPE_CHECKING:
+    from ..capview import CapView
 
 
 class Access(IntChoice):

@@ -26,7 +26,8 @@ from __future__ import annotations
 import struct
 
 from ..ids import EXT_ATS, EXT_REBAR, ext_next, set_ext_next
-from ..layout import CapView, Layout
+from ..capview import CapView
+from ..layout import Layout
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
 from ..walk import Capability, Problem, cap_pointer_register, follow

@@ -21,7 +21,7 @@ from ..record import NamedTuple
 
 TYPE_CHECKING = False  # `typing` costs start-up (core/record.py): annotations only
 if TYPE_CHECKING:
-    from . import KernelProfile
+    from .kernels import KernelProfile
 
 ARI, SRIOV, REBAR, VF_REBAR = EXT_ARI, EXT_SRIOV, EXT_REBAR, EXT_VF_REBAR
 

@@ -35,7 +35,8 @@ from functools import lru_cache
 from collections.abc import Callable
 
 from ..ids import CAP_ID_EXP, CAP_ID_MSI, CAP_ID_PCIX, EXT_NEXT_MASK, ext_next, set_ext_next
-from ..layout import CapView, Layout
+from ..capview import CapView
+from ..layout import Layout
 from ..record import NamedTuple
 from ..registry import Space, lookup
 from ..space import CONFIG_SIZE, STD_HEADER_SIZE, STD_SIZE, ConfigSpace
@@ -45,7 +46,7 @@ from .walks import RAW_EXT, RAW_STD
 
 TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:  # annotations only
-    from . import KernelProfile
+    from .kernels import KernelProfile
 
 S, E = Space.STANDARD, Space.EXTENDED
 V, RO, W, RAW = Access.VIRTUALIZED, Access.READ_ONLY, Access.WRITABLE, Access.RAW

@@ -30,7 +30,8 @@ import struct
 from ..ids import (
     CAP_ID_EXP, CAP_ID_MSIX, CAP_ID_PM, EXT_CAC, EXT_NEXT_MASK, EXT_PASID, ext_next,
 )
-from ..layout import CapView, Kind, Layout
+from ..capview import CapView
+from ..layout import Kind, Layout
 from ..record import field, record, replace
 from ..registry import Space
 from ..space import CONFIG_SIZE, STD_SIZE
@@ -209,7 +210,7 @@ def _std_loop(vmm: Vmm, data: bytes) -> int | None:
     if needs_list and not data[0x06] & STATUS_CAP_LIST:
         return None
     trail = follow(data, rule, data[0x34])
-    return trail.end.pointer if trail.loops else None
+    return trail.pointer if trail.loops else None
 
 
 def _io_bar(data: bytes) -> int | None:
