@@ -95,8 +95,18 @@ def field(*, default: Any = MISSING, default_factory: Any = MISSING, compare: bo
     return Field(default, default_factory, compare, repr)
 
 
-def record(cls: type[T] | None = None, /, *, slots: bool = True) -> Any:
-    """Make `cls` an immutable record of its annotated fields (see the module's docstring)."""
+def record(cls: Any = None, bases: tuple[type, ...] | None = None,
+           namespace: dict[str, Any] | None = None, /, *, slots: bool = True) -> Any:
+    """Make `cls` an immutable record of its annotated fields (see the module's docstring).
+
+    As a decorator (`@record`, `@record(slots=False)`) it remakes the class the class
+    statement made (a slots record) or sets the record's methods on it; as the class
+    statement's metaclass (`class X(metaclass=record)`, `class X(metaclass=record,
+    slots=False)`) it is handed the class body before any class is made, and makes the one
+    class: the same record, for about half the cost of the decorator's two classes (or of
+    the attributes it sets). The class made is a plain class (its metaclass is its bases')."""
+    if namespace is not None:
+        return _build(_metaclass(bases or ()), cls, bases or (), namespace, slots)
     if cls is None:
         return lambda c: _make(c, slots)
     return _make(cls, slots)
@@ -115,23 +125,32 @@ def replace(obj: T, /, **changes: Any) -> T:
     return type(obj)(**changes)
 
 
-def _fields(cls: type) -> list[Field]:
-    """The fields of `cls`: its bases' first, then its own annotations in order."""
-    own: dict[str, Field] = {}
-    for base in reversed(cls.__mro__[1:]):
+def _ancestors(bases: tuple[type, ...]) -> tuple[type, ...]:
+    """The classes a class of `bases` inherits from, in its MRO's order (itself left out)."""
+    if not bases:
+        return (object,)
+    if len(bases) == 1:
+        return bases[0].__mro__
+    return type("_", bases, {}).__mro__[1:]  # several bases: Python's own C3 order
+
+
+def _fields(ancestors: tuple[type, ...], own: dict[str, Any]) -> list[Field]:
+    """The fields of a class: its bases' first, then its own annotations in order."""
+    found: dict[str, Field] = {}
+    for base in reversed(ancestors):
         for f in getattr(base, "__record_fields__", ()):
-            own[f.name] = f
-    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+            found[f.name] = f
+    for name, annotation in own.get("__annotations__", {}).items():
         if isinstance(annotation, str) and annotation.startswith(("ClassVar", "typing.ClassVar")):
             continue
-        value = cls.__dict__.get(name, MISSING)
+        value = own.get(name, MISSING)
         f = value if isinstance(value, Field) else Field(default=value)
         if isinstance(f.default, (list, dict, set)):
             raise ValueError(f"mutable default {type(f.default).__name__} for field {name} "
                              "is not allowed: use default_factory")
         f.name = name
-        own[name] = f
-    fields = list(own.values())
+        found[name] = f
+    fields = list(found.values())
     seen_default = False
     for f in fields:
         has_default = f.default is not MISSING or f.default_factory is not MISSING
@@ -141,7 +160,7 @@ def _fields(cls: type) -> list[Field]:
     return fields
 
 
-def _init(cls: type, fields: list[Field]) -> Callable[..., None]:
+def _init(qualname: str, fields: list[Field], post_init: bool) -> Callable[..., None]:
     """The one compiled function: __init__ with the fields as its parameters."""
     scope: dict[str, Any] = {"_set": _SET, "_FACTORY": _FACTORY}
     params, body = ["self"], []
@@ -157,12 +176,12 @@ def _init(cls: type, fields: list[Field]) -> Callable[..., None]:
             else:
                 params.append(f.name)
             body.append(f"_set(self, {f.name!r}, {f.name})")
-    if hasattr(cls, "__post_init__"):
+    if post_init:
         body.append("self.__post_init__()")
     source = f"def __init__({', '.join(params)}):\n " + ("\n ".join(body) or "pass") + "\n"
     exec(_CODE.get(source), scope)  # noqa: S102 - our own text (or its kept code)
     init = scope["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__qualname__ = f"{qualname}.__init__"
     return init
 
 
@@ -247,59 +266,85 @@ _CODE = _CompiledInits()
 
 
 def _make(cls: type, slots: bool) -> type:
-    fields = _fields(cls)
-    names = tuple(f.name for f in fields)
-    own = cls.__dict__
-    compared = tuple(f.name for f in fields if f.compare)
-    shown = tuple(f.name for f in fields if f.repr)
-    key = _key(compared)
-    frozen_setattr, frozen_delattr, bind = _frozen(names)
-    methods: dict[str, Any] = {
-        "__record_fields__": tuple(fields), "__record_names__": names, "__match_args__": names,
-        "__init__": _init(cls, fields), "__repr__": _repr(shown), "__eq__": _eq(key),
-        "__setattr__": frozen_setattr, "__delattr__": frozen_delattr,
-        "__dataclass_fields__": _DataclassFields(),
-    }
-    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
-    if not explicit_hash:
-        methods["__hash__"] = lambda self: hash(key(self))
-    if slots:
-        methods["__getstate__"] = lambda self: [getattr(self, n) for n in names]
-        methods["__setstate__"] = _setstate(names)
-    for name in ("__init__", "__repr__", "__eq__"):
-        if name in own:
-            del methods[name]  # written by the class itself, as dataclasses leaves it
-    if slots:
-        made = _slotted(cls, names, methods)
-    else:
-        for f in fields:  # the class attributes that stood for defaults
-            if f.name in own:
-                if f.default is MISSING:
-                    delattr(cls, f.name)
-                else:
-                    setattr(cls, f.name, f.default)
-        for name, value in methods.items():
+    """`@record`: the class statement's class remade with slots, or given the methods."""
+    own = dict(cls.__dict__)
+    if slots:  # the one class made from the class statement's
+        own.pop("__dict__", None)
+        own.pop("__weakref__", None)
+        own["__qualname__"] = cls.__qualname__
+        return _build(type(cls), cls.__name__, cls.__bases__, own, slots)
+    body, bind = _body(cls.__qualname__, cls.__mro__[1:], own, slots)
+    for name in cls.__dict__.keys() - body.keys():
+        delattr(cls, name)  # a field's class attribute, not a default
+    for name, value in body.items():
+        if cls.__dict__.get(name, MISSING) is not value:
             setattr(cls, name, value)
-        made = cls
+    bind(cls)
+    return cls
+
+
+def _build(meta: type, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
+           slots: bool) -> type:
+    """The record class of the class body `namespace`, made once (by `meta`)."""
+    body, bind = _body(namespace.get("__qualname__", name), _ancestors(bases), namespace, slots)
+    made = meta(name, bases, body)
     bind(made)
     return made
 
 
-def _slotted(cls: type, names: tuple[str, ...], methods: dict[str, Any]) -> type:
-    """`cls` made again with `__slots__` for its fields (as dataclasses does for slots=True)
-    and the record's `methods`: the one class made from the class statement's (each
-    attribute set on a made class costs as much as a tenth of making one)."""
-    inherited = {s for base in cls.__mro__[1:] for s in base.__dict__.get("__slots__", ())}
-    body = dict(cls.__dict__)
-    body["__slots__"] = tuple(n for n in names if n not in inherited)
-    for n in names:
-        body.pop(n, None)  # a default stands in __init__; a slot takes its name
-    body.pop("__dict__", None)
-    body.pop("__weakref__", None)
-    body.update(methods)
-    made = type(cls)(cls.__name__, cls.__bases__, body)
-    made.__qualname__ = cls.__qualname__
-    return made
+def _metaclass(bases: tuple[type, ...]) -> type:
+    """The metaclass a class of `bases` gets (the most derived of theirs), as Python picks it."""
+    meta = type
+    for base in bases:
+        kind = type(base)
+        if issubclass(kind, meta):
+            meta = kind
+        elif not issubclass(meta, kind):
+            raise TypeError("metaclass conflict: the metaclass of a derived class must be a "
+                            "(non-strict) subclass of the metaclasses of all its bases")
+    return meta
+
+
+def _body(qualname: str, ancestors: tuple[type, ...], own: dict[str, Any],
+          slots: bool) -> tuple[dict[str, Any], Callable[[type], None]]:
+    """The record's class body: `own` (a class statement's, changed in place) with the
+    record's methods and its fields' class attributes made their defaults (or __slots__); and
+    `bind`, to be called with the class once it is made."""
+    fields = _fields(ancestors, own)
+    names = tuple(f.name for f in fields)
+    compared = tuple(f.name for f in fields if f.compare)
+    key = _key(compared)
+    frozen_setattr, frozen_delattr, bind = _frozen(names)
+    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    if slots:
+        inherited = {s for base in ancestors for s in base.__dict__.get("__slots__", ())}
+        own["__slots__"] = tuple(n for n in names if n not in inherited)
+        for n in names:
+            own.pop(n, None)  # a default stands in __init__; a slot takes its name
+        own["__getstate__"] = lambda self: [getattr(self, n) for n in names]
+        own["__setstate__"] = _setstate(names)
+    else:
+        for f in fields:  # the class attributes that stood for defaults
+            if f.name in own:
+                if f.default is MISSING:
+                    del own[f.name]
+                else:
+                    own[f.name] = f.default
+    # an __init__, __repr__ or __eq__ the class writes itself stays, as dataclasses leaves it
+    if "__init__" not in own:
+        post_init = "__post_init__" in own or any(hasattr(a, "__post_init__") for a in ancestors)
+        own["__init__"] = _init(qualname, fields, post_init)
+    if "__repr__" not in own:
+        own["__repr__"] = _repr(tuple(f.name for f in fields if f.repr))
+    if "__eq__" not in own:
+        own["__eq__"] = _eq(key)
+    if not explicit_hash:
+        own["__hash__"] = lambda self: hash(key(self))
+    own["__record_fields__"] = tuple(fields)
+    own["__record_names__"] = own["__match_args__"] = names
+    own["__setattr__"], own["__delattr__"] = frozen_setattr, frozen_delattr
+    own["__dataclass_fields__"] = _DataclassFields()
+    return own, bind
 
 
 def _key(names: tuple[str, ...]) -> Callable[[Any], tuple]:

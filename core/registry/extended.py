@@ -96,8 +96,7 @@ VCAT_PHASES = ((3, 128), (2, 64), (1, 32))  # Port VC Cap 2 bits 3:1
 PAT_PHASES = ((5, 256), (4, 128), (3, 128), (2, 64), (1, 32))  # VC Resource Cap bits 5:1
 
 
-@record(slots=False)
-class _VcKind:
+class _VcKind(metaclass=record, slots=False):
     """What differs between VC/VC9 and MFVC: the names of the per-VC tables and which
     bit fields we have verified."""
 
@@ -149,8 +148,7 @@ MFVC_KIND = _VcKind(
 )
 
 
-@record(slots=False)
-class _VcTable:
+class _VcTable(metaclass=record, slots=False):
     """One per-VC arbitration table of an instance: where it starts, its length and name."""
 
     start: int

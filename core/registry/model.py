@@ -199,8 +199,7 @@ if TYPE_CHECKING:  # aliases for annotations alone
     Layout = RegLayout | Tables
 
 
-@record(slots=False)
-class CapSpec:
+class CapSpec(metaclass=record, slots=False):
     """Everything capslot knows about one capability ID."""
 
     space: Space
