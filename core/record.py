@@ -160,22 +160,28 @@ def _fields(ancestors: tuple[type, ...], own: dict[str, Any]) -> list[Field]:
     return fields
 
 
-def _init(qualname: str, fields: list[Field], post_init: bool) -> Callable[..., None]:
-    """The one compiled function: __init__ with the fields as its parameters."""
+def _init(qualname: str, fields: list[Field], post_init: bool, in_dict: bool) -> Callable[..., None]:
+    """The one compiled function: __init__ with the fields as its parameters. `in_dict`: the
+    fields are all the instance's `__dict__` (no slot among them), set as one dict in one
+    call (a class made at import, as the registry's entries are, pays per assignment)."""
     scope: dict[str, Any] = {"_set": _SET, "_FACTORY": _FACTORY}
-    params, body = ["self"], []
+    params, values = ["self"], []
     for n, f in enumerate(fields):
         if f.default_factory is not MISSING:
             scope[f"_f{n}"] = f.default_factory
             params.append(f"{f.name}=_FACTORY")
-            body.append(f"_set(self, {f.name!r}, _f{n}() if {f.name} is _FACTORY else {f.name})")
+            values.append((f.name, f"_f{n}() if {f.name} is _FACTORY else {f.name}"))
         else:
             if f.default is not MISSING:
                 scope[f"_d{n}"] = f.default
                 params.append(f"{f.name}=_d{n}")
             else:
                 params.append(f.name)
-            body.append(f"_set(self, {f.name!r}, {f.name})")
+            values.append((f.name, f.name))
+    if in_dict and values:
+        body = ["_set(self, '__dict__', {" + ", ".join(f"{n!r}: {v}" for n, v in values) + "})"]
+    else:
+        body = [f"_set(self, {n!r}, {v})" for n, v in values]
     if post_init:
         body.append("self.__post_init__()")
     source = f"def __init__({', '.join(params)}):\n " + ("\n ".join(body) or "pass") + "\n"
@@ -316,8 +322,8 @@ def _body(qualname: str, ancestors: tuple[type, ...], own: dict[str, Any],
     key = _key(compared)
     frozen_setattr, frozen_delattr, bind = _frozen(names)
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    inherited = {s for base in ancestors for s in base.__dict__.get("__slots__", ())}
     if slots:
-        inherited = {s for base in ancestors for s in base.__dict__.get("__slots__", ())}
         own["__slots__"] = tuple(n for n in names if n not in inherited)
         for n in names:
             own.pop(n, None)  # a default stands in __init__; a slot takes its name
@@ -333,7 +339,8 @@ def _body(qualname: str, ancestors: tuple[type, ...], own: dict[str, Any],
     # an __init__, __repr__ or __eq__ the class writes itself stays, as dataclasses leaves it
     if "__init__" not in own:
         post_init = "__post_init__" in own or any(hasattr(a, "__post_init__") for a in ancestors)
-        own["__init__"] = _init(qualname, fields, post_init)
+        in_dict = not slots and inherited.isdisjoint(names)
+        own["__init__"] = _init(qualname, fields, post_init, in_dict)
     if "__repr__" not in own:
         own["__repr__"] = _repr(tuple(f.name for f in fields if f.repr))
     if "__eq__" not in own:

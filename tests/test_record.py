@@ -70,6 +70,8 @@ def test_construction_equality_hash_and_repr_are_the_dataclasses(slots, metaclas
         assert hash(r) == hash(d)  # the same set and dict orders
         assert same_repr(r, d)
         assert r.total == d.total
+        if not slots:
+            assert vars(r) == vars(d)  # the fields, in the instance's dict
     assert R(1, seen=[1]) == R(1, seen=[2])  # compare=False, as in D
     assert D(1, seen=[1]) == D(1, seen=[2])
     assert R(1) != R(2) and D(1) != D(2)
@@ -204,6 +206,12 @@ def test_a_record_made_as_the_metaclass_is_a_plain_class_and_inherits_as_datacla
     assert c == Child(1, 2) and c != Base(1) and hash(c) == hash(DChild(1))
     with pytest.raises(rec.FrozenInstanceError):
         c.a = 3
+
+    class Loose(Base, metaclass=rec.record, slots=False):  # its base's field is a slot
+        c: int = 0
+
+    loose = Loose(4, 5)
+    assert (loose.a, loose.c, vars(loose)) == (4, 5, {"c": 5}) and calls[-1] == 4
     with pytest.raises(TypeError):
         class Order(metaclass=rec.record):
             a: int = 0
