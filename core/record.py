@@ -137,8 +137,8 @@ def _ancestors(bases: tuple[type, ...]) -> tuple[type, ...]:
 def _fields(ancestors: tuple[type, ...], own: dict[str, Any]) -> list[Field]:
     """The fields of a class: its bases' first, then its own annotations in order."""
     found: dict[str, Field] = {}
-    for base in reversed(ancestors):
-        for f in getattr(base, "__record_fields__", ()):
+    for base in reversed(ancestors):  # (each record's holds its bases' fields too)
+        for f in base.__dict__.get("__record_fields__", ()):
             found[f.name] = f
     for name, annotation in own.get("__annotations__", {}).items():
         if isinstance(annotation, str) and annotation.startswith(("ClassVar", "typing.ClassVar")):
@@ -338,7 +338,7 @@ def _body(qualname: str, ancestors: tuple[type, ...], own: dict[str, Any],
                     own[f.name] = f.default
     # an __init__, __repr__ or __eq__ the class writes itself stays, as dataclasses leaves it
     if "__init__" not in own:
-        post_init = "__post_init__" in own or any(hasattr(a, "__post_init__") for a in ancestors)
+        post_init = "__post_init__" in own or any("__post_init__" in a.__dict__ for a in ancestors)
         in_dict = not slots and inherited.isdisjoint(names)
         own["__init__"] = _init(qualname, fields, post_init, in_dict)
     if "__repr__" not in own:
@@ -448,7 +448,8 @@ _PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "
 _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
 
 
-def _namedtuple(typename: str, names: tuple[str, ...], defaults: list, module: str) -> type:
+def _namedtuple(typename: str, names: tuple[str, ...], defaults: list, module: str,
+                namespace: dict[str, Any] | None = None) -> type:
     """`collections.namedtuple(typename, names, defaults=defaults, module=module)`, the same
     class, but its `__new__` is exec'd from kept code (`_CODE`, as a record's `__init__`)
     rather than eval'd from text: namedtuple's eval parses and compiles on every start-up
@@ -511,9 +512,10 @@ def _namedtuple(typename: str, names: tuple[str, ...], defaults: list, module: s
     }
     for index, name in enumerate(names):
         body[name] = _tuplegetter(index, sys.intern(f"Alias for field number {index}"))
-    made = type(typename, (tuple,), body)
-    made.__module__ = module
-    return made
+    body["__module__"] = module
+    if namespace:  # a NamedTuple class body's methods and docstring (over namedtuple's own)
+        body.update(namespace)
+    return type(typename, (tuple,), body)  # one class, whole (each attribute set after costs)
 
 
 class _NamedTupleMeta(type):
@@ -530,14 +532,13 @@ class _NamedTupleMeta(type):
                 raise TypeError(f"Non-default namedtuple field {field_name} cannot follow "
                                 f"default field{'s' if len(defaults) > 1 else ''} "
                                 f"{', '.join(list(annotations)[:len(defaults)])}")
-        made = _namedtuple(name, tuple(annotations), defaults, namespace["__module__"])
-        made.__annotations__ = dict(annotations)
+        own: dict[str, Any] = {"__annotations__": dict(annotations)}
         for key, value in namespace.items():
             if key in _PROHIBITED:
                 raise AttributeError("Cannot overwrite NamedTuple attribute " + key)
-            if key not in _SPECIAL and key not in made._fields:
-                setattr(made, key, value)
-        return made
+            if key not in _SPECIAL and key not in annotations:
+                own[key] = value
+        return _namedtuple(name, tuple(annotations), defaults, namespace["__module__"], own)
 
 
 NamedTuple = type.__new__(_NamedTupleMeta, "NamedTuple", (), {})
