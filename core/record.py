@@ -40,13 +40,8 @@ if TYPE_CHECKING:
 _SET = object.__setattr__
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-_FACTORY = _Missing()  # an __init__ default: "call the field's factory"
+MISSING: Any = object()  # no default (a class of its own for a repr is one more made at start-up)
+_FACTORY = object()  # an __init__ default: "call the field's factory"
 
 
 class cached_property:  # noqa: N801 - named as functools' is
@@ -71,8 +66,21 @@ class cached_property:  # noqa: N801 - named as functools' is
         return value
 
 
-class FrozenInstanceError(AttributeError):
-    """An assignment to a record's field (records are immutable)."""
+def __getattr__(name: str) -> Any:
+    """`FrozenInstanceError`, made the first time it is asked for (a refused assignment, an
+    `except` naming it): a class made at every start-up for what seldom happens."""
+    if name == "FrozenInstanceError":
+        return _frozen_error()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _frozen_error() -> type[AttributeError]:
+    error = globals().get("FrozenInstanceError")
+    if error is None:
+        error = globals()["FrozenInstanceError"] = type("FrozenInstanceError", (AttributeError,), {
+            "__module__": __name__,
+            "__doc__": "An assignment to a record's field (records are immutable)."})
+    return error
 
 
 class Field:
@@ -390,12 +398,12 @@ def _frozen(names: tuple[str, ...]) -> tuple[Callable[[Any, str, Any], None],
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in fields:
-            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+            raise _frozen_error()(f"cannot assign to field {name!r}")
         super(cls, self).__setattr__(name, value)
 
     def __delattr__(self: Any, name: str) -> None:
         if type(self) is cls or name in fields:
-            raise FrozenInstanceError(f"cannot delete field {name!r}")
+            raise _frozen_error()(f"cannot delete field {name!r}")
         super(cls, self).__delattr__(name)
 
     def bind(made: type) -> None:

@@ -91,8 +91,10 @@ def test_a_record_is_immutable(slots, metaclass):
             obj.x = 5
         with pytest.raises(AttributeError):
             del obj.x
-    with pytest.raises(rec.FrozenInstanceError):
+    with pytest.raises(rec.FrozenInstanceError) as refused:
         R(1).y = 3
+    assert isinstance(refused.value, AttributeError)
+    assert type(refused.value).__qualname__ == dataclasses.FrozenInstanceError.__qualname__
     if slots:
         assert not hasattr(R(1), "__dict__") and not hasattr(D(1), "__dict__")
         with pytest.raises(AttributeError):
