@@ -63,6 +63,8 @@ def test_show_json_imports_only_what_it_uses():
                 "capslot.core.placement", "argparse", "dataclasses", "inspect", "ast", "typing", "textwrap",
                 "capslot.core.registry.standard_tables", "capslot.core.registry.extended_tables",
                 "capslot.core.registry.extended_modern_tables",
+                # nor the register model (Reg, Bits): sizing a VC is done without it
+                "capslot.core.registry.registers",
                 # the NIC has no extended ID from 0x0020 on: no table of those IDs either
                 "capslot.core.registry.extended_modern",
                 # the placement service's rooms beyond the device seen (core.plan.seen)

@@ -12,9 +12,11 @@ from __future__ import annotations
 
 
 from . import extended, standard
-from .model import (
-    Bits, CapContext, CapSpec, Certainty, PcieInfo, Reg, Size, Space, unknown_size,
-)
+from .model import CapContext, CapSpec, Certainty, PcieInfo, Size, Space, unknown_size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .registers import Bits, Reg
 
 __all__ = [
     "Bits", "CapContext", "CapSpec", "Certainty", "PcieInfo", "Reg", "Size", "Space",
@@ -53,6 +55,10 @@ def _load_modern() -> dict[int, CapSpec]:
 def __getattr__(name: str) -> object:
     if name == "EXTENDED":  # the whole extended table (extended_modern loaded for it)
         return _load_modern()
+    if name in ("Bits", "Reg"):  # the register model: registers.py, made when first asked for
+        from . import registers
+
+        return getattr(registers, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

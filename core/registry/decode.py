@@ -32,7 +32,8 @@ from functools import lru_cache
 from collections.abc import Iterable, Mapping
 
 from ..record import NamedTuple, record
-from .model import Bits, CapContext, CapSpec, Reg
+from .model import CapContext, CapSpec
+from .registers import Bits, Reg
 
 TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:

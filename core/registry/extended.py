@@ -10,24 +10,18 @@ pciutils ls-ecaps.c).
 
 from __future__ import annotations
 
-from ..record import record
 from .model import (
     RCEC,
     ROOT_PORT,
     SWITCH_PORTS,
-    Bits,
     CapContext,
     CapSpec,
     Certainty,
-    Reg,
     Size,
     Space,
-    bit,
-    bits,
     dword_round,
     fixed,
     lanes,
-    reg,
     tables,
     unknown_size,
 )
@@ -37,6 +31,7 @@ if TYPE_CHECKING:  # for annotations alone
     from collections.abc import Callable
 
     from .model import SizeRule
+    from .registers import Reg
 
     ExtLayout = Callable[[CapContext, int], list[Reg]]
 
@@ -96,69 +91,10 @@ VCAT_PHASES = ((3, 128), (2, 64), (1, 32))  # Port VC Cap 2 bits 3:1
 PAT_PHASES = ((5, 256), (4, 128), (3, 128), (2, 64), (1, 32))  # VC Resource Cap bits 5:1
 
 
-class _VcKind(metaclass=record, slots=False):
-    """What differs between VC/VC9 and MFVC: the names of the per-VC tables and which
-    bit fields we have verified."""
-
-    table: str  # per-VC arbitration table name, e.g. "port_arb_table"
-    table_doc: str
-    cap1: tuple[Bits, ...]
-    cap2: tuple[Bits, ...]
-    control: tuple[Bits, ...]
-    status: tuple[Bits, ...]
-    res_cap: tuple[Bits, ...]
-    res_control: tuple[Bits, ...]
-    res_status: tuple[Bits, ...]
-
-
-VC_KIND = _VcKind(
-    "port_arb_table", "Port Arbitration Table",
-    cap1=(bits(2, 0, "evc", "Extended VC Count: number of VCs besides VC0"),
-          bits(6, 4, "lpevc", "Low Priority Extended VC Count"),
-          bits(9, 8, "ref_clock", "Reference clock for time-based arbitration (0: 100 ns)"),
-          bits(11, 10, "pat_entry_size", "Port Arbitration Table entry size: 1 << n bits")),
-    cap2=(bits(7, 0, "vc_arb_cap", "VC arbitration supported: bit 0 fixed, 1 WRR32, 2 WRR64, 3 WRR128"),
-          bits(31, 24, "vcat_offset", "VC Arbitration Table offset in 16-byte units (0: none)")),
-    control=(bit(0, "load_vc_arb_table", "Load the VC Arbitration Table"),
-             bits(3, 1, "vc_arb_select", "VC arbitration scheme in use")),
-    status=(bit(0, "vc_arb_table_status", "VC Arbitration Table update pending"),),
-    res_cap=(bits(7, 0, "port_arb_cap", "Port arbitration supported: fixed, WRR32/64/128, TWRR128, WRR256"),
-             bit(15, "reject_snoop", "Reject Snoop Transactions"),
-             bits(21, 16, "max_time_slots", "Maximum time slots minus 1 (time-based WRR)"),
-             bits(31, 24, "pat_offset", "Port Arbitration Table offset in 16-byte units (0: none)")),
-    res_control=(bits(7, 0, "tc_vc_map", "Traffic classes mapped to this VC"),
-                 bit(16, "load_pat", "Load the Port Arbitration Table"),
-                 bits(19, 17, "port_arb_select", "Port arbitration scheme in use"),
-                 bits(26, 24, "vc_id", "VC ID"),
-                 bit(31, "vc_enable", "VC enabled")),
-    res_status=(bit(0, "pat_status", "Port Arbitration Table update pending"),
-                bit(1, "negotiation_pending", "VC negotiation pending")),
-)
-
-MFVC_KIND = _VcKind(
-    "func_arb_table", "Function Arbitration Table",
-    cap1=(bits(2, 0, "evc", "Extended VC Count: number of VCs besides VC0"),
-          bits(11, 10, "fat_entry_size", "Function Arbitration Table entry size: 1 << n bits")),
-    cap2=(bits(7, 0, "vc_arb_cap", "VC arbitration supported: bit 1 WRR32, 2 WRR64, 3 WRR128"),
-          bits(31, 24, "vcat_offset", "VC Arbitration Table offset in 16-byte units (0: none)")),
-    control=(), status=(),
-    res_cap=(bits(7, 0, "func_arb_cap", "Function arbitration supported (bits 5:1 size the table)"),
-             bits(31, 24, "fat_offset", "Function Arbitration Table offset in 16-byte units (0: none)")),
-    res_control=(), res_status=(),
-)
-
-
-class _VcTable(metaclass=record, slots=False):
-    """One per-VC arbitration table of an instance: where it starts, its length and name."""
-
-    start: int
-    length: int
-    name: str
-    doc: str
-
-    @property
-    def end(self) -> int:
-        return self.start + self.length
+# (per-VC arbitration table name, what the spec calls it): what differs between VC/VC9 and
+# MFVC when sizing; extended_tables holds the bit fields of each kind's registers.
+VC_TABLE = ("port_arb_table", "Port Arbitration Table")
+MFVC_TABLE = ("func_arb_table", "Function Arbitration Table")
 
 
 def _phases(cap: int, table: tuple[tuple[int, int], ...]) -> int:
@@ -169,29 +105,30 @@ def _vc_count(ctx: CapContext) -> int:
     return (ctx.u32(4) & 0x7) + 1
 
 
-def _vc_tables(ctx: CapContext, kind: _VcKind) -> list[_VcTable]:
-    """The VC Arbitration Table and per-VC Port/Function Arbitration Tables present."""
+def _vc_tables(ctx: CapContext, kind: tuple[str, str]) -> list[tuple[int, int, str, str]]:
+    """The VC Arbitration Table and per-VC Port/Function Arbitration Tables present: (start,
+    length, name, description) each, `kind` the (name, description) of the per-VC tables."""
     cap1, cap2 = ctx.u32(4), ctx.u32(8)
     out = []
     phases = _phases(cap2, VCAT_PHASES)
     if cap2 >> 24 and phases:
-        out.append(_VcTable(VC_TABLE_UNIT * (cap2 >> 24), phases * VCAT_BITS_PER_PHASE // 8,
-                            "vc_arb_table", f"VC Arbitration Table: {phases} phases x 4 bits"))
+        out.append((VC_TABLE_UNIT * (cap2 >> 24), phases * VCAT_BITS_PER_PHASE // 8,
+                    "vc_arb_table", f"VC Arbitration Table: {phases} phases x 4 bits"))
     entry_bits = 1 << (cap1 >> 10 & 0x3)
+    table, table_doc = kind
     for vc in range(_vc_count(ctx)):
         res_cap = ctx.u32(VC_BASE + VC_PER_VC * vc)
         phases = _phases(res_cap, PAT_PHASES)
         if res_cap >> 24 and phases:
-            out.append(_VcTable(VC_TABLE_UNIT * (res_cap >> 24), phases * entry_bits // 8,
-                                f"vc{vc}_{kind.table}",
-                                f"VC{vc} {kind.table_doc}: {phases} phases x {entry_bits} bits"))
+            out.append((VC_TABLE_UNIT * (res_cap >> 24), phases * entry_bits // 8,
+                        f"vc{vc}_{table}", f"VC{vc} {table_doc}: {phases} phases x {entry_bits} bits"))
     return out
 
 
 def _vc_size(ctx: CapContext) -> Size:
     count = _vc_count(ctx)
-    tables = _vc_tables(ctx, VC_KIND)
-    end = dword_round(max([VC_BASE + VC_PER_VC * count] + [t.end for t in tables]))
+    tables = _vc_tables(ctx, VC_TABLE)
+    end = dword_round(max([VC_BASE + VC_PER_VC * count] + [start + length for start, length, _, _ in tables]))
     room = min(_room(ctx, VC_MIN), VC_MAX)
     if end > room:
         return Size(room, MINIMUM, f"the structure would end at {end:#x}, past the end of "
@@ -202,10 +139,10 @@ def _vc_size(ctx: CapContext) -> Size:
     return Size(end, EXACT, why)
 
 
-def _vc_size_text(kind: _VcKind) -> str:
+def _vc_size_text(kind: tuple[str, str]) -> str:
     return ("0x10 + 0x0C per VC (Extended VC Count +4 bits 2:0, plus VC0), extended to the end of "
             "the VC Arbitration Table (16 * +8 bits 31:24; 32/64/128 phases x 4 bits) and of each "
-            f"VC's {kind.table_doc} (16 * Resource Cap bits 31:24; phases x entry size); "
+            f"VC's {kind[1]} (16 * Resource Cap bits 31:24; phases x entry size); "
             "DWORD-rounded, cut at the end of config space")
 
 
@@ -473,6 +410,8 @@ def rebar_size(label: str) -> SizeRule:
 def rebar_layout(label: str) -> ExtLayout:
     """Register layout of a Resizable BAR-shaped capability, one entry per 8 bytes of `size`."""
     def layout(ctx: CapContext, size: int) -> list[Reg]:
+        from .registers import bits, reg  # (a decode's: never loaded to walk and size)
+
         out: list[Reg] = []
         for i in range(min(max(size - 4, 0) // REBAR_ENTRY_SIZE, REBAR_MAX_BARS)):
             base = 4 + REBAR_ENTRY_SIZE * i
@@ -509,7 +448,7 @@ ENTRIES: tuple[CapSpec, ...] = (
                   "Capabilities and Control bit 11 (TLP Prefix Log Present) is a status bit "
                   "about the logged TLP, not the register's presence. vfio exposes 0x2C only.",
             aliases=("aer", "err")),
-    CapSpec(E, 0x0002, "VC", "Virtual Channel", "PCIe 6.3 §7.9.1", _vc_size_text(VC_KIND),
+    CapSpec(E, 0x0002, "VC", "Virtual Channel", "PCIe 6.3 §7.9.1", _vc_size_text(VC_TABLE),
             _vc_size, tables("extended", "VC_LAYOUT"), VC_MIN, VC_MAX, notes=VC_NOTES, aliases=("vc",)),
     CapSpec(E, 0x0003, "DSN", "Device Serial Number", "PCIe 6.3 §7.9.3",
             "fixed 12 bytes (PCI_EXT_CAP_DSN_SIZEOF): 64-bit serial number at +4", fixed(0x0C),
@@ -533,13 +472,13 @@ ENTRIES: tuple[CapSpec, ...] = (
             "(RCEC Associated Bus Numbers at +8)", _rcec_size, tables("extended", "_rcec_layout"), 0x08, 0x0C,
             aliases=("rcec", "rcec-ea")),
     CapSpec(E, 0x0008, "MFVC", "Multi-Function Virtual Channel", "PCIe 6.3 §7.9.2",
-            _vc_size_text(MFVC_KIND),
+            _vc_size_text(MFVC_TABLE),
             _vc_size, tables("extended", "MFVC_LAYOUT"), VC_MIN, VC_MAX,
             notes="Same rule as VC with Function Arbitration Tables. NVIDIA nvpcie.h uses 0x18 + "
                   "0x10 per extended VC; the spec's 0x10 + 0x0C per VC is followed here.",
             aliases=("mfvc",)),
     CapSpec(E, 0x0009, "VC2", "Virtual Channel (used when MFVC is present)", "PCIe 6.3 §7.9.1",
-            _vc_size_text(VC_KIND), _vc_size, tables("extended", "VC_LAYOUT"), VC_MIN, VC_MAX, notes=VC_NOTES,
+            _vc_size_text(VC_TABLE), _vc_size, tables("extended", "VC_LAYOUT"), VC_MIN, VC_MAX, notes=VC_NOTES,
             aliases=("vc2", "vc9")),
     CapSpec(E, 0x000A, "RCRB", "RCRB Header", "PCIe 6.3 §7.9.7",
             "fixed 20 bytes: IDs, RCRB Capabilities, RCRB Control and a reserved DWORD",

@@ -19,23 +19,8 @@ if TYPE_CHECKING:
 
 from ..record import record
 from .extended import rebar_spec
-from .model import (
-    Bits,
-    CapContext,
-    CapSpec,
-    Certainty,
-    Reg,
-    Size,
-    Space,
-    bit,
-    bits,
-    dword_round,
-    fixed,
-    lanes,
-    reg,
-    tables,
-    unknown_size,
-)
+from .model import CapContext, CapSpec, Certainty, Size, Space, dword_round, fixed, lanes, tables, unknown_size
+from .registers import Bits, Reg, bit, bits, reg
 
 E = Space.EXTENDED
 EXT_BODY_LIMIT = 0xF00  # 0x100..0xFFF: no extended capability can be longer

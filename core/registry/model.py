@@ -21,6 +21,23 @@ from ..record import field, record
 from ..choices import StrChoice
 from ..record import NamedTuple
 
+if TYPE_CHECKING:
+    from .registers import Reg
+
+# The register model (Bits, Reg, their helpers and the capability headers) is registers.py's:
+# only a decode or `capslot caps` needs it, and its classes are made when it is first asked for
+# (by a `*_tables` module, or an import of one of these names from here).
+_REGISTERS = frozenset({"Bits", "Reg", "reg", "bit", "bits", "STD_HEADER", "EXT_HEADER"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _REGISTERS:
+        from . import registers
+
+        return getattr(registers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 
 class Space(StrChoice):
     STANDARD = "standard"
@@ -31,56 +48,6 @@ class Certainty(StrChoice):
     EXACT = "exact"  # the spec rule was applied to the capability's bytes
     MINIMUM = "minimum"  # at least this many bytes; the structure may be longer
     UNKNOWN = "unknown"  # no layout known beyond the header
-
-
-class Bits(NamedTuple):
-    """A bit field inside a register: bits `lo`..`hi` inclusive."""
-
-    lo: int
-    hi: int
-    name: str
-    doc: str
-
-    @property
-    def width(self) -> int:
-        return self.hi - self.lo + 1
-
-
-class Reg(NamedTuple):
-    """A register at `offset` (bytes from the capability header), `width` bytes wide.
-
-    Widths 1, 2, 4 and 8 are little-endian integers; any other width is a byte string
-    (tables, arrays). `fields` are optional bit fields of an integer register.
-    """
-
-    offset: int
-    width: int
-    name: str
-    doc: str
-    fields: tuple[Bits, ...] = ()
-
-    @property
-    def end(self) -> int:
-        return self.offset + self.width
-
-
-# The tables make ~1,100 of these at import: each is made straight from its tuple of fields
-# (what the NamedTuple's own __new__ does, one Python call less per register and field).
-_new = tuple.__new__
-
-
-def reg(offset: int, width: int, name: str, doc: str, *fields: Bits) -> Reg:
-    """Shorthand used by the registry tables."""
-    return _new(Reg, (offset, width, name, doc, fields))
-
-
-def bit(n: int, name: str, doc: str) -> Bits:
-    return _new(Bits, (n, n, name, doc))
-
-
-def bits(hi: int, lo: int, name: str, doc: str) -> Bits:
-    """A field written as the spec writes it: high bit first."""
-    return _new(Bits, (lo, hi, name, doc))
 
 
 class PcieInfo(NamedTuple):
@@ -232,6 +199,8 @@ class CapSpec(metaclass=record, slots=False):
         return layout.resolve() if isinstance(layout, Tables) else layout
 
     def header_regs(self) -> tuple[Reg, ...]:
+        from .registers import EXT_HEADER, STD_HEADER
+
         return STD_HEADER if self.space is Space.STANDARD else EXT_HEADER
 
     def registers(self, ctx: CapContext | None, size: int) -> tuple[Reg, ...]:
@@ -250,19 +219,6 @@ class CapSpec(metaclass=record, slots=False):
         else:
             body = layout
         return self.header_regs() + tuple(body)
-
-
-STD_HEADER: tuple[Reg, ...] = (
-    reg(0x00, 1, "cap_id", "Capability ID: which capability this is"),
-    reg(0x01, 1, "next", "Next capability pointer (0 ends the list; bits 1:0 reserved)"),
-)
-
-EXT_HEADER: tuple[Reg, ...] = (
-    reg(0x00, 4, "header", "Extended capability header",
-        bits(15, 0, "id", "PCI Express Extended Capability ID"),
-        bits(19, 16, "version", "Capability version (layout revision of this capability)"),
-        bits(31, 20, "next", "Next capability offset (0 ends the list; bits 1:0 reserved)")),
-)
 
 
 # ---------------------------------------------------------------- size-rule helpers

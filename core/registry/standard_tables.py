@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .model import (
-    Bits,
-    CapContext,
-    Reg,
-    bit,
-    bits,
-    reg,
-)
+from .model import CapContext
+from .registers import Bits, Reg, bit, bits, reg
 from .standard import (
     HT_AM,
     HT_AM_BASE,
