@@ -59,8 +59,7 @@ class Region(NamedTuple):
         return self.end - self.start
 
 
-@record
-class Orphan:
+class Orphan(metaclass=record):
     """A well-formed extended capability header that no chain reaches."""
 
     id: int
@@ -88,8 +87,7 @@ class CapView(NamedTuple):
     exposed: int = 0  # bytes the layer maps for it (vfio's length, QEMU's size); 0 if none
 
 
-@record(slots=False)
-class Layout:
+class Layout(metaclass=record, slots=False):
     """One view of one device. `space.data` holds the bytes as that layer reads them
     (chain pointers rewritten where the layer unlinks capabilities)."""
 

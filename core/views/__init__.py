@@ -22,8 +22,7 @@ from .model import ACCESS_LABELS, Access, recolour, with_bytes
 VIEWS = ("hardware", "vfio", "guest")
 
 
-@record
-class KernelProfile:
+class KernelProfile(metaclass=record):
     """A vfio-pci flavour: which extended IDs it has a length for."""
 
     name: str
@@ -43,8 +42,7 @@ PROFILES: dict[str, KernelProfile] = {
 ATS_MODES = ("auto", "on", "off")
 
 
-@record
-class QemuOptions:
+class QemuOptions(metaclass=record):
     """QEMU vfio-pci properties that change what the guest sees.
 
     `ats` is QEMU 11.1's on|off|auto (auto, the default, keeps ATS when the kernel shows it;
