@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import sys
 
-# the C modules behind `collections` and `operator`: importing those packages costs a `show
-# --json` ~1.5 ms (collections brings reprlib, itertools and operator), for two names
+# the C module behind `collections`: importing the package costs a `show --json` ~1.5 ms
+# (collections brings reprlib, itertools and operator), for one name
 from _collections import _tuplegetter  # type: ignore[import-not-found] - namedtuple's field descriptor
-from _operator import attrgetter
 
 TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:
@@ -168,10 +167,14 @@ def _fields(ancestors: tuple[type, ...], own: dict[str, Any]) -> list[Field]:
     return fields
 
 
-def _init(qualname: str, fields: list[Field], post_init: bool, in_dict: bool) -> Callable[..., None]:
-    """The one compiled function: __init__ with the fields as its parameters. `in_dict`: the
-    fields are all the instance's `__dict__` (no slot among them), set as one dict in one
-    call (a class made at import, as the registry's entries are, pays per assignment)."""
+def _compiled(qualname: str, fields: list[Field], post_init: bool,
+              in_dict: bool) -> tuple[Callable[..., None], Callable[[Any], tuple]]:
+    """The two compiled functions, from one text: __init__ with the fields as its parameters,
+    and the key, the tuple of the compared fields (what == compares and hash() hashes, as
+    dataclasses do). `in_dict`: the fields are all the instance's `__dict__` (no slot among
+    them), set as one dict in one call (a class made at import, as the registry's entries
+    are, pays per assignment). (The key was `operator.attrgetter`: importing `_operator` cost
+    each start-up as much as making two classes.)"""
     scope: dict[str, Any] = {"_set": _SET, "_FACTORY": _FACTORY}
     params, values = ["self"], []
     for n, f in enumerate(fields):
@@ -192,11 +195,13 @@ def _init(qualname: str, fields: list[Field], post_init: bool, in_dict: bool) ->
         body = [f"_set(self, {n!r}, {v})" for n, v in values]
     if post_init:
         body.append("self.__post_init__()")
-    source = f"def __init__({', '.join(params)}):\n " + ("\n ".join(body) or "pass") + "\n"
+    compared = "".join(f"self.{f.name}, " for f in fields if f.compare)
+    source = (f"def __init__({', '.join(params)}):\n " + ("\n ".join(body) or "pass") + "\n"
+              f"def _key(self):\n return ({compared})\n")
     exec(_CODE.get(source), scope)  # noqa: S102 - our own text (or its kept code)
-    init = scope["__init__"]
+    init, key = scope["__init__"], scope["_key"]
     init.__qualname__ = f"{qualname}.__init__"
-    return init
+    return init, key
 
 
 class _CompiledInits:
@@ -326,8 +331,6 @@ def _body(qualname: str, ancestors: tuple[type, ...], own: dict[str, Any],
     `bind`, to be called with the class once it is made."""
     fields = _fields(ancestors, own)
     names = tuple(f.name for f in fields)
-    compared = tuple(f.name for f in fields if f.compare)
-    key = _key(compared)
     frozen_setattr, frozen_delattr, bind = _frozen(names)
     explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
     inherited = {s for base in ancestors for s in base.__dict__.get("__slots__", ())}
@@ -344,11 +347,11 @@ def _body(qualname: str, ancestors: tuple[type, ...], own: dict[str, Any],
                     del own[f.name]
                 else:
                     own[f.name] = f.default
+    post_init = "__post_init__" in own or any("__post_init__" in a.__dict__ for a in ancestors)
+    init, key = _compiled(qualname, fields, post_init, not slots and inherited.isdisjoint(names))
     # an __init__, __repr__ or __eq__ the class writes itself stays, as dataclasses leaves it
     if "__init__" not in own:
-        post_init = "__post_init__" in own or any("__post_init__" in a.__dict__ for a in ancestors)
-        in_dict = not slots and inherited.isdisjoint(names)
-        own["__init__"] = _init(qualname, fields, post_init, in_dict)
+        own["__init__"] = init
     if "__repr__" not in own:
         own["__repr__"] = _repr(tuple(f.name for f in fields if f.repr))
     if "__eq__" not in own:
@@ -360,16 +363,6 @@ def _body(qualname: str, ancestors: tuple[type, ...], own: dict[str, Any],
     own["__setattr__"], own["__delattr__"] = frozen_setattr, frozen_delattr
     own["__dataclass_fields__"] = _DataclassFields()
     return own, bind
-
-
-def _key(names: tuple[str, ...]) -> Callable[[Any], tuple]:
-    """The tuple of the fields `names` (what == compares and hash() hashes, as dataclasses)."""
-    if not names:
-        return lambda self: ()
-    if len(names) == 1:
-        get = attrgetter(names[0])
-        return lambda self: (get(self),)
-    return attrgetter(*names)
 
 
 def _eq(key: Callable[[Any], tuple]) -> Callable[[Any, Any], Any]:
