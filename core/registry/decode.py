@@ -177,8 +177,7 @@ def _compiled(regs: tuple[Reg, ...], shared: bool = False) -> _Compiled:
     return out
 
 
-@record
-class FieldValue:
+class FieldValue(metaclass=record):
     register: Reg
     field: Bits | None  # None: the register's whole value
     value: int | bytes
