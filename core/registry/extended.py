@@ -1,7 +1,8 @@
-"""Extended (16-bit ID) capabilities of the PCIe 1.x-3.x era, IDs 0x0000-0x001F.
-
-IDs 0x0020-0x003A are in extended_modern.py (loaded when one of them is met), which takes
-the Resizable BAR layout it shares (VF Resizable BAR) from here.
+"""Extended (16-bit ID) capabilities of the PCIe 1.x-3.x era, IDs 0x0000-0x001F: the entries
+most devices have (AER, VC, DSN, ACS, ARI, ATS, SR-IOV, LTR, L1 PM Substates, DPC, PTM...).
+The rarer IDs of that range (Root Complex structures, MFVC, Multicast, DPA...) are in
+extended_rare.py, and IDs 0x0020-0x003A in extended_modern.py, each loaded when one of its
+IDs is met; both take what they share from here (the VC rule, the Resizable BAR layout).
 
 Sources are cited per entry; the rules and disagreements come from
 docs/reference/capabilities.md (PCIe Base 6.3 register maps, Linux pci_regs.h,
@@ -13,7 +14,6 @@ from __future__ import annotations
 from .model import (
     RCEC,
     ROOT_PORT,
-    SWITCH_PORTS,
     CapContext,
     CapSpec,
     Certainty,
@@ -23,7 +23,6 @@ from .model import (
     fixed,
     lanes,
     tables,
-    unknown_size,
 )
 
 TYPE_CHECKING = False  # no `typing`, no `collections` at start-up (issue 23): for the type checker
@@ -155,45 +154,6 @@ VC_NOTES = ("NVIDIA nvpcie.h uses 0x18 + 0x10 per extended VC; Linux, pciutils a
 
 # ------------------------------------------------------------------ 0x0004 Power Budgeting
 
-# ------------------------------------------------------------------ 0x0005 RC Link Declaration
-
-RCLINK_FIRST = 0x10  # first Link Entry
-RCLINK_ENTRY = 0x10  # Link Description, reserved DWORD, 64-bit Link Address
-RCLINK_MAX = 0xFF0
-
-
-def _rclink_count(ctx: CapContext) -> int:
-    return ctx.u32(4) >> 8 & 0xFF
-
-
-def _rclink_size(ctx: CapContext) -> Size:
-    count = _rclink_count(ctx)
-    end = RCLINK_FIRST + RCLINK_ENTRY * count
-    room = min(_room(ctx, RCLINK_FIRST), RCLINK_MAX)
-    if end > room:
-        return Size(room, MINIMUM, f"{count} link entries would reach {end:#x}, past the end of "
-                                   "config space: cut there")
-    return Size(end, EXACT, f"{_entries(count)} of 16 bytes")
-
-
-# ------------------------------------------------------------------ 0x0006 RC Internal Link Control
-
-# ------------------------------------------------------------------ 0x0007 RCEC Endpoint Association
-
-RCEC_BUSN_VERSION = 2  # PCI_RCEC_BUSN_REG_VER: the Associated Bus Numbers register appears
-
-
-def _rcec_size(ctx: CapContext) -> Size:
-    version = ctx.version
-    if version >= RCEC_BUSN_VERSION:
-        return Size(0x0C, EXACT, f"version {version}: bitmap and Associated Bus Numbers")
-    if version == 1:
-        return Size(0x08, EXACT, "version 1: Association Bitmap only")
-    return Size(0x08, MINIMUM, "version 0 is not defined: at least the Association Bitmap")
-
-
-# ------------------------------------------------------------------ 0x000A RCRB Header
-
 # ------------------------------------------------------------------ 0x000B VSEC
 
 def _vsec_size(ctx: CapContext) -> Size:
@@ -204,8 +164,6 @@ def _vsec_size(ctx: CapContext) -> Size:
         return Size(8, Certainty.MINIMUM, f"VSEC Length {length:#x} exceeds the extended space")
     return Size(length, Certainty.EXACT, "VSEC Length field (+4 bits 31:20)")
 
-
-# ------------------------------------------------------------------ 0x000C CAC
 
 # ------------------------------------------------------------------ 0x000D ACS
 
@@ -239,41 +197,7 @@ def _acs_size(ctx: CapContext) -> Size:
 
 # ------------------------------------------------------------------ 0x0010 SR-IOV
 
-# ------------------------------------------------------------------ 0x0012 Multicast
-
-MCAST_ENDPOINT_SIZE, MCAST_PORT_SIZE = 0x28, 0x30
-MCAST_ENDPOINTS = (0x0, 0x1, 0x9)  # Endpoint, Legacy Endpoint, RCiEP: no MC_Overlay_BAR
-MCAST_PORTS = (ROOT_PORT, *SWITCH_PORTS)  # these add MC_Overlay_BAR at +0x28
-
-
-def _mcast_size(ctx: CapContext) -> Size:
-    if ctx.pcie is None:
-        return Size(MCAST_ENDPOINT_SIZE, MINIMUM, "no PCI Express capability: port type unknown")
-    port = ctx.pcie.port_type
-    if port in MCAST_PORTS:
-        return Size(MCAST_PORT_SIZE, EXACT, "root/switch port: MC_Overlay_BAR at +0x28")
-    if port in MCAST_ENDPOINTS:
-        return Size(MCAST_ENDPOINT_SIZE, EXACT, "endpoint: no MC_Overlay_BAR")
-    return Size(MCAST_ENDPOINT_SIZE, MINIMUM,
-                f"port type {port:#x} is not one Multicast is defined for: at least the endpoint layout")
-
-
 # ------------------------------------------------------------------ 0x0013 PRI
-
-# ------------------------------------------------------------------ 0x0016 DPA
-
-DPA_BASE = 0x10  # Capability, Latency Indicator, Status, Control; then the array
-
-
-def _dpa_substates(ctx: CapContext) -> int:
-    return (ctx.u32(4) & 0x1F) + 1  # Substate_Max + 1
-
-
-def _dpa_size(ctx: CapContext) -> Size:
-    count = _dpa_substates(ctx)
-    return Size(dword_round(DPA_BASE + count), EXACT,
-                f"{count} substate(s): 1 byte of Power Allocation Array each, DWORD-rounded")
-
 
 # ------------------------------------------------------------------ 0x0017 TPH Requester
 
@@ -317,28 +241,7 @@ def _secpci_size(ctx: CapContext) -> Size:
                 f"x{width}: 2 bytes of Lane Equalization Control per lane")
 
 
-# ------------------------------------------------------------------ 0x001A PMUX
-
-PMUX_BASE = 0x10  # Capability, Control, Status; then the Protocol Array
-PMUX_SPEC_ENTRIES = 15  # PCIe 6.3 G.5.5: array at offsets 10h through 48h
-PMUX_MAX = PMUX_BASE + 4 * PMUX_SPEC_ENTRIES
-
-
-def _pmux_entries(ctx: CapContext) -> int:
-    return ctx.u32(4) & 0x3F  # PMUX Protocol Array Size
-
-
-def _pmux_size(ctx: CapContext) -> Size:
-    count = _pmux_entries(ctx)
-    if count > PMUX_SPEC_ENTRIES:
-        return Size(PMUX_MAX, MINIMUM, f"Protocol Array Size {count} exceeds the spec's 15 "
-                                       "entries: at least those 15")
-    return Size(PMUX_BASE + 4 * count, EXACT, f"{_entries(count)} of 4 bytes in the Protocol Array")
-
-
 # ------------------------------------------------------------------ 0x001B PASID
-
-# ------------------------------------------------------------------ 0x001C LN Requester
 
 # ------------------------------------------------------------------ 0x001D DPC
 
@@ -458,40 +361,9 @@ ENTRIES: tuple[CapSpec, ...] = (
             notes="PB Control (+6) and Sense Detect (+0x0D) are PCIe 6.x additions inside the "
                   "same 16 bytes; older functions read them as reserved.",
             aliases=("pb", "pwr", "power-budgeting")),
-    CapSpec(E, 0x0005, "RCLINK", "Root Complex Link Declaration", "PCIe 6.3 §7.9.8",
-            "0x10 + 0x10 per link entry (Number of Link Entries, +4 bits 15:8), cut at the end "
-            "of config space", _rclink_size, tables("extended", "_rclink_layout"), RCLINK_FIRST, RCLINK_MAX,
-            notes="pydiskcmd uses a fixed 28 bytes; pciutils and pcics use 16-byte link entries "
-                  "from +0x10 (followed here).", aliases=("rclink", "rcld")),
-    CapSpec(E, 0x0006, "RCILINK", "Root Complex Internal Link Control", "PCIe 6.3 §7.9.9",
-            "fixed 12 bytes: Link Capabilities, Control, Status", fixed(0x0C), tables("extended", "RCILINK_REGS"),
-            0x0C, 0x0C, aliases=("rcilink", "rcilc")),
-    CapSpec(E, 0x0007, "RCEC", "Root Complex Event Collector Endpoint Association",
-            "PCIe 6.3 §7.9.10",
-            "by Capability Version (header bits 19:16): 8 bytes for version 1, 12 for version 2+ "
-            "(RCEC Associated Bus Numbers at +8)", _rcec_size, tables("extended", "_rcec_layout"), 0x08, 0x0C,
-            aliases=("rcec", "rcec-ea")),
-    CapSpec(E, 0x0008, "MFVC", "Multi-Function Virtual Channel", "PCIe 6.3 §7.9.2",
-            _vc_size_text(MFVC_TABLE),
-            _vc_size, tables("extended", "MFVC_LAYOUT"), VC_MIN, VC_MAX,
-            notes="Same rule as VC with Function Arbitration Tables. NVIDIA nvpcie.h uses 0x18 + "
-                  "0x10 per extended VC; the spec's 0x10 + 0x0C per VC is followed here.",
-            aliases=("mfvc",)),
-    CapSpec(E, 0x0009, "VC2", "Virtual Channel (used when MFVC is present)", "PCIe 6.3 §7.9.1",
-            _vc_size_text(VC_TABLE), _vc_size, tables("extended", "VC_LAYOUT"), VC_MIN, VC_MAX, notes=VC_NOTES,
-            aliases=("vc2", "vc9")),
-    CapSpec(E, 0x000A, "RCRB", "RCRB Header", "PCIe 6.3 §7.9.7",
-            "fixed 20 bytes: IDs, RCRB Capabilities, RCRB Control and a reserved DWORD",
-            fixed(0x14), tables("extended", "RCRB_REGS"), 0x14, 0x14,
-            notes="The named registers end at 0x10; pcics, NVIDIA and pydiskcmd count the "
-                  "reserved DWORD at 0x10 too (0x14, followed here).", aliases=("rcrb",)),
     CapSpec(E, 0x000B, "VSEC", "Vendor-Specific Extended Capability", "PCIe 6.3 §7.9.5",
             "VSEC Length (+4 bits 31:20), counted from the capability start",
             _vsec_size, tables("extended", "_vsec_layout"), 0x08, 0xF00, aliases=("vsec", "vndr")),
-    CapSpec(E, 0x000C, "CAC", "Configuration Access Correlation (obsolete)",
-            "Trusted Configuration Space for PCIe ECN (obsolete)",
-            "fixed 8 bytes: Device Correlation at +4", fixed(8), tables("extended", "CAC_REGS"), 8, 8,
-            notes="Only pcics gives a layout; Linux names the ID obsolete.", aliases=("cac",)),
     CapSpec(E, 0x000D, "ACS", "Access Control Services", "PCIe 6.3 §7.7.11",
             "8 bytes; with P2P Egress Control (+4 bit 5) add 4 * ceil(N/32) bytes of Egress "
             "Control Vector, N = +4 bits 15:8 (0 means 256): up to 0x28",
@@ -505,30 +377,13 @@ ENTRIES: tuple[CapSpec, ...] = (
     CapSpec(E, 0x0010, "SRIOV", "Single Root I/O Virtualization", "PCIe 6.3 §9.3.3",
             "fixed 64 bytes (PCI_EXT_CAP_SRIOV_SIZEOF): last register at 0x3C", fixed(0x40),
             tables("extended", "SRIOV_REGS"), 0x40, 0x40, aliases=("sriov", "sr-iov", "iov")),
-    CapSpec(E, 0x0011, "MRIOV", "Multi-Root I/O Virtualization", "MR-IOV 1.0 (not public)",
-            "unknown: the layout is in the non-public MR-IOV spec", unknown_size(4), (), 4, 0,
-            aliases=("mriov", "mr-iov")),
-    CapSpec(E, 0x0012, "MCAST", "Multicast", "PCIe 6.3 §7.9.11",
-            "0x30 for root and switch ports (MC_Overlay_BAR at +0x28); 0x28 for endpoints and "
-            "RCiEPs (PCI Express capability port type)", _mcast_size, tables("extended", "_mcast_layout"),
-            MCAST_ENDPOINT_SIZE, MCAST_PORT_SIZE,
-            notes="vfio exposes 0x28 (the endpoint layout) for every function; pciutils reads "
-                  "0x34 (4 bytes too many).", aliases=("mcast", "multicast")),
     CapSpec(E, 0x0013, "PRI", "Page Request Interface", "PCIe 6.3 §10.5.2",
             "fixed 16 bytes (PCI_EXT_CAP_PRI_SIZEOF)", fixed(0x10), tables("extended", "PRI_REGS"), 0x10, 0x10,
             aliases=("pri",)),
-    CapSpec(E, 0x0014, "AMD", "Reserved for AMD", "PCI Code and ID Assignment (reserved ID)",
-            "unknown: reserved ID, no public layout", unknown_size(4), (), 4, 0,
-            aliases=("amd",)),
     # Same layout as VF Resizable BAR (0x0024): defined once in extended_modern.py.
     rebar_spec(0x0015, "REBAR", "Resizable BAR", "PCIe 6.3 §7.8.6", "BAR",
                aliases=("rebar", "resizable-bar"),
                notes="An NBAR outside 1..6 (pciutils rejects it) gives the 0x0C minimum."),
-    CapSpec(E, 0x0016, "DPA", "Dynamic Power Allocation", "PCIe 6.3 §7.9.12",
-            "0x10 + (Substate_Max + 1) bytes of Power Allocation Array, Substate_Max = +4 bits "
-            "4:0, DWORD-rounded: 0x14..0x30", _dpa_size, tables("extended", "_dpa_layout"), 0x14, 0x30,
-            notes="vfio uses the unrounded 0x10 + Substate_Max + 1 (e.g. 0x11); the "
-                  "DWORD-rounded length is used here.", aliases=("dpa",)),
     CapSpec(E, 0x0017, "TPH", "TPH Requester", "PCIe 6.3 §7.9.13",
             "0x0C; with the ST Table in the capability (+4 bits 10:9 = 01b) add 2 * (ST Table "
             "Size + 1) bytes, ST Table Size = +4 bits 26:16 (at most 63), DWORD-rounded: up to 0x8C",
@@ -541,19 +396,10 @@ ENTRIES: tuple[CapSpec, ...] = (
             "0x0C + 2 bytes per lane (Maximum Link Width from the PCIe capability), DWORD-rounded: "
             "0x10 x1/x2, 0x14 x4, 0x1C x8, 0x2C x16, 0x4C x32",
             _secpci_size, tables("extended", "_secpci_layout"), 0x10, 0x4C, aliases=("secpci",)),
-    CapSpec(E, 0x001A, "PMUX", "Protocol Multiplexing", "PCIe 6.3 Appendix G.5",
-            "0x10 + 4 * PMUX Protocol Array Size (+4 bits 5:0); the spec maps at most 15 "
-            "entries (0x10-0x48): up to 0x4C", _pmux_size, tables("extended", "_pmux_layout"), PMUX_BASE, PMUX_MAX,
-            notes="The spec's register map ends the array at 0x48 (15 entries); pydiskcmd "
-                  "allows the 6-bit field's 63 entries (0x10C). Above 15 we report the 0x4C "
-                  "minimum.", aliases=("pmux",)),
     CapSpec(E, 0x001B, "PASID", "Process Address Space ID", "PCIe 6.3 §7.8.9",
             "fixed 8 bytes (PCI_EXT_CAP_PASID_SIZEOF)", fixed(8), tables("extended", "PASID_REGS"), 8, 8,
             notes="Hidden by upstream vfio-pci; QEMU 11 synthesizes an 8-byte PASID capability.",
             aliases=("pasid",)),
-    CapSpec(E, 0x001C, "LNR", "LN Requester", "PCIe 3.1 (Lightweight Notification ECN)",
-            "fixed 8 bytes: LNR Capability (+4) and Control (+6)", fixed(8), tables("extended", "LNR_REGS"), 8, 8,
-            aliases=("lnr", "ln")),
     CapSpec(E, 0x001D, "DPC", "Downstream Port Containment", "PCIe 6.3 §7.9.14",
             "0x0C without Root Port Extensions (+4 bit 5); with them 0x20 + 4 * RP PIO Log Size "
             "(+4 bits 11:8, bit 13 as bit 4 on Flit-mode ports), valid 4..9 (4..15 in Flit "

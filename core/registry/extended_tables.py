@@ -10,12 +10,7 @@ from .extended import (
     ACS_BASE,
     AER_PREFIX_END,
     AER_ROOT_END,
-    DPA_BASE,
     DPC_RP_BASE,
-    MCAST_PORT_SIZE,
-    PMUX_BASE,
-    RCLINK_ENTRY,
-    RCLINK_FIRST,
     TPH_BASE,
     TPH_LOC_CAP,
     TPH_ST_ENTRY,
@@ -25,12 +20,19 @@ from .extended import (
     VC_PER_VC,
     VC_TABLE,
     _acs_vector_dwords,
-    _dpa_substates,
-    _pmux_entries,
-    _rclink_count,
     _tph_fields,
     _vc_count,
     _vc_tables,
+)
+from .extended_rare import (
+    DPA_BASE,
+    MCAST_PORT_SIZE,
+    PMUX_BASE,
+    RCLINK_ENTRY,
+    RCLINK_FIRST,
+    _dpa_substates,
+    _pmux_entries,
+    _rclink_count,
 )
 from .model import RCEC, ROOT_PORT, CapContext
 from .registers import Bits, Reg, bit, bits, reg
