@@ -95,7 +95,9 @@ def link(site: Path) -> Path:
 BUNDLE_PROBES = (("show", "--json", "{dump}"), ("show", "--json", "--view", "guest", "{dump}"),
                  ("place", "{dump}", "--add", "pasid", "--json"), ("survey", "--jsonl", "{dump}"))
 BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session",
-                  "capslot.core.registry.extended_modern",  # the IDs the probe's NIC lacks
+                  # the IDs the probe's NIC lacks
+                  "capslot.core.registry.extended_modern", "capslot.core.registry.standard_rare",
+                  "capslot.core.registry.extended_rare",
                   # the human show's writer (the probes print to a StringIO, which it leaves to Rich)
                   "capslot.tui.writer", "capslot.tui.termenv", "capslot.tui.sgr",
                   "capslot.tui.styled", "capslot.tui.table")
