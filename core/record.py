@@ -167,14 +167,10 @@ def _fields(ancestors: tuple[type, ...], own: dict[str, Any]) -> list[Field]:
     return fields
 
 
-def _compiled(qualname: str, fields: list[Field], post_init: bool,
-              in_dict: bool) -> tuple[Callable[..., None], Callable[[Any], tuple]]:
-    """The two compiled functions, from one text: __init__ with the fields as its parameters,
-    and the key, the tuple of the compared fields (what == compares and hash() hashes, as
-    dataclasses do). `in_dict`: the fields are all the instance's `__dict__` (no slot among
-    them), set as one dict in one call (a class made at import, as the registry's entries
-    are, pays per assignment). (The key was `operator.attrgetter`: importing `_operator` cost
-    each start-up as much as making two classes.)"""
+def _init(qualname: str, fields: list[Field], post_init: bool, in_dict: bool) -> Callable[..., None]:
+    """The one compiled function: __init__ with the fields as its parameters. `in_dict`: the
+    fields are all the instance's `__dict__` (no slot among them), set as one dict in one
+    call (a class made at import, as the registry's entries are, pays per assignment)."""
     scope: dict[str, Any] = {"_set": _SET, "_FACTORY": _FACTORY}
     params, values = ["self"], []
     for n, f in enumerate(fields):
@@ -195,13 +191,18 @@ def _compiled(qualname: str, fields: list[Field], post_init: bool,
         body = [f"_set(self, {n!r}, {v})" for n, v in values]
     if post_init:
         body.append("self.__post_init__()")
-    compared = "".join(f"self.{f.name}, " for f in fields if f.compare)
-    source = (f"def __init__({', '.join(params)}):\n " + ("\n ".join(body) or "pass") + "\n"
-              f"def _key(self):\n return ({compared})\n")
+    source = f"def __init__({', '.join(params)}):\n " + ("\n ".join(body) or "pass") + "\n"
     exec(_CODE.get(source), scope)  # noqa: S102 - our own text (or its kept code)
-    init, key = scope["__init__"], scope["_key"]
+    init = scope["__init__"]
     init.__qualname__ = f"{qualname}.__init__"
-    return init, key
+    return init
+
+
+def _key(names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """The tuple of the fields `names`: what == compares and hash() hashes, as dataclasses do.
+    (Not `operator.attrgetter`: importing `_operator` cost each start-up as much as making two
+    classes; nor compiled with __init__: each kept function is ~10K instructions to load.)"""
+    return lambda self: tuple(map(self.__getattribute__, names))
 
 
 class _CompiledInits:
@@ -347,11 +348,11 @@ def _body(qualname: str, ancestors: tuple[type, ...], own: dict[str, Any],
                     del own[f.name]
                 else:
                     own[f.name] = f.default
-    post_init = "__post_init__" in own or any("__post_init__" in a.__dict__ for a in ancestors)
-    init, key = _compiled(qualname, fields, post_init, not slots and inherited.isdisjoint(names))
+    key = _key(tuple(f.name for f in fields if f.compare))
     # an __init__, __repr__ or __eq__ the class writes itself stays, as dataclasses leaves it
     if "__init__" not in own:
-        own["__init__"] = init
+        post_init = "__post_init__" in own or any("__post_init__" in a.__dict__ for a in ancestors)
+        own["__init__"] = _init(qualname, fields, post_init, not slots and inherited.isdisjoint(names))
     if "__repr__" not in own:
         own["__repr__"] = _repr(tuple(f.name for f in fields if f.repr))
     if "__eq__" not in own:
