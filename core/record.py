@@ -1,5 +1,9 @@
 """Immutable records without `dataclasses`: `@record` stands for `@dataclass(frozen=True,
-slots=True)` and `@record(slots=False)` for `@dataclass(frozen=True)`.
+slots=True)` and `@record(slots=False)` for `@dataclass(frozen=True)`. The same records are
+spelled `class X(metaclass=record)` and `class X(metaclass=record, slots=False)`: `record`
+then gets the class body before any class is made and makes the one class, where the
+decorator remakes the class statement's (slots) or sets ten attributes on it, ~60K
+instructions a class more: the spelling for the classes a command's start-up makes.
 
 Why: a command's start-up is mostly class creation. `dataclasses` imports `inspect` (and
 with it `ast`, `dis`, `tokenize`), and each decorated class costs it six generated
