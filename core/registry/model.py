@@ -125,45 +125,32 @@ if TYPE_CHECKING:  # an alias for annotations alone: `Callable` is not imported 
     SizeRule = Callable[[CapContext], Size]
 
 
-class Tables:
-    """A register layout that lives in a `*_tables` module of this package: the module is
-    imported the first time a decode (or `capslot caps`) asks for a layout, so a command that
-    only walks and sizes capabilities (`show --json`) never builds the ~1,100 registers and
-    fields. Equal by the name it stands for, so a CapSpec's equality and hash never change."""
-
-    __slots__ = ("module", "name", "_value")
-
-    def __init__(self, module: str, name: str) -> None:
-        self.module, self.name = module, name
-
-    def resolve(self) -> RegLayout:
-        try:
-            return self._value
-        except AttributeError:
-            import importlib
-
-            self._value = getattr(importlib.import_module(f"{__package__}.{self.module}_tables"), self.name)
-            return self._value
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Tables):
-            return (self.module, self.name) == (other.module, other.name)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.module, self.name))
-
-    def __repr__(self) -> str:
-        return f"tables({self.module!r}, {self.name!r})"
-
-    def __reduce__(self) -> tuple:
-        return Tables, (self.module, self.name)  # the name, never the layout it found
+def tables(module: str, name: str) -> str:
+    """A register layout that lives in a `*_tables` module of this package, named
+    "module:name" (`tables("extended", "DSN_REGS")` is `extended_tables.DSN_REGS`): the module
+    is imported the first time a decode (or `capslot caps`) asks for a layout, so a command
+    that only walks and sizes capabilities (`show --json`) never builds the ~1,100 registers
+    and fields. A name, so a CapSpec's equality, hash and pickle never depend on the layout
+    found (and no class of its own is made at start-up)."""
+    return f"{module}:{name}"
 
 
-tables = Tables
+_RESOLVED: dict[str, RegLayout] = {}  # "module:name" -> the layout it names, once imported
+
+
+def _resolve(named: str) -> RegLayout:
+    layout = _RESOLVED.get(named)
+    if layout is None:
+        import importlib
+
+        module, _, name = named.partition(":")
+        layout = _RESOLVED[named] = getattr(importlib.import_module(f"{__package__}.{module}_tables"), name)
+    return layout
+
+
 if TYPE_CHECKING:  # aliases for annotations alone
     RegLayout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
-    Layout = RegLayout | Tables
+    Layout = RegLayout | str  # a str: the name of a `*_tables` module's layout (`tables()`)
 
 
 class CapSpec(metaclass=record, slots=False):
@@ -194,9 +181,10 @@ class CapSpec(metaclass=record, slots=False):
 
     @property
     def body_layout(self) -> RegLayout:
-        """The body registers, or the function giving them for an instance (`Tables` resolved)."""
+        """The body registers, or the function giving them for an instance (a `tables()`
+        name resolved)."""
         layout = self.layout
-        return layout.resolve() if isinstance(layout, Tables) else layout
+        return _resolve(layout) if isinstance(layout, str) else layout
 
     def header_regs(self) -> tuple[Reg, ...]:
         from .registers import EXT_HEADER, STD_HEADER
