@@ -40,8 +40,7 @@ VIRTUAL_BRIDGES = {
 VIRTIO_VENDOR = 0x1AF4
 
 
-@record
-class Captured:
+class Captured(metaclass=record):
     """Where a dump was read (host or guest), the VMM style seen, and the evidence."""
 
     layer: str  # host | guest

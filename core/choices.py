@@ -20,7 +20,7 @@ from __future__ import annotations
 
 TYPE_CHECKING = False  # no `typing` at start-up: it is for the type checker
 if TYPE_CHECKING:
-    from collections.abc import Iterator
+    from collections.abc import Callable, Iterator
     from typing import Any
 
 
@@ -36,63 +36,74 @@ class _ChoiceType(type):
         return len(cls._members_)
 
 
-class _Choice:
-    _members_: dict  # value -> member, in definition order
-    _name_: str
+# What StrChoice and IntChoice share, put in each one's class body: a base class for it would
+# be one more class made at every start-up.
 
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        base = int if issubclass(cls, int) else str
-        members: dict = {}
-        for name, value in list(vars(cls).items()):
-            if name.isupper() and not name.startswith("_") and type(value) is base:
-                member = base.__new__(cls, value)  # type: ignore[call-overload]
-                member._name_ = name
-                setattr(cls, name, member)
-                members[value] = member
-        cls._members_ = members
-
-    def __new__(cls, value: Any) -> Any:
-        """The member whose value is `value`: members are made once, at class creation."""
-        try:
-            return cls._members_[value]
-        except (KeyError, TypeError):
-            raise ValueError(f"{value!r} is not a valid {cls.__qualname__}") from None
-
-    @property
-    def name(self) -> str:
-        return self._name_
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__}.{self._name_}: {self.value!r}>"
-
-    def __reduce_ex__(self, protocol: object) -> tuple:
-        return type(self), (self.value,)
-
-    def __copy__(self) -> Any:
-        return self
-
-    def __deepcopy__(self, memo: object) -> Any:
-        return self
+def _init_subclass(cls: Any, **kwargs: Any) -> None:  # (made a classmethod, as Python does)
+    object.__init_subclass__(**kwargs)  # (str's and int's are object's)
+    base = int if issubclass(cls, int) else str
+    members: dict = {}
+    for name, value in list(vars(cls).items()):
+        if name.isupper() and not name.startswith("_") and type(value) is base:
+            member = base.__new__(cls, value)  # type: ignore[call-overload]
+            member._name_ = name
+            setattr(cls, name, member)
+            members[value] = member
+    cls._members_ = members
 
 
-class StrChoice(_Choice, str, metaclass=_ChoiceType):
-    """A member is a str, equal to its value (`enum.StrEnum` without `enum`)."""
-
-    @property
-    def value(self) -> str:
-        return str.__str__(self)
-
-    __str__ = str.__str__
-    __format__ = str.__format__
+def _new(cls: Any, value: Any) -> Any:
+    """The member whose value is `value`: members are made once, at class creation."""
+    try:
+        return cls._members_[value]
+    except (KeyError, TypeError):
+        raise ValueError(f"{value!r} is not a valid {cls.__qualname__}") from None
 
 
-class IntChoice(_Choice, int, metaclass=_ChoiceType):
-    """A member is an int, equal to its value (`enum.IntEnum` without `enum`)."""
+def _name(self: Any) -> str:
+    return self._name_
 
-    @property
-    def value(self) -> int:
-        return int(self)
 
-    __str__ = int.__repr__
-    __format__ = int.__format__
+def _repr(self: Any) -> str:
+    return f"<{type(self).__name__}.{self._name_}: {self.value!r}>"
+
+
+def _reduce_ex(self: Any, protocol: object) -> tuple:
+    return type(self), (self.value,)
+
+
+def _itself(self: Any, memo: object = None) -> Any:
+    return self
+
+
+def _str_value(self: str) -> str:
+    return str.__str__(self)
+
+
+def _int_value(self: int) -> int:
+    return int(self)
+
+
+def _choice_class(name: str, base: type, value: Callable[[Any], Any], doc: str) -> Any:
+    return _ChoiceType(name, (base,), {
+        "__module__": __name__, "__qualname__": name, "__doc__": doc, "_members_": {},
+        "__init_subclass__": _init_subclass, "__new__": _new, "name": property(_name),
+        "value": property(value), "__repr__": _repr, "__reduce_ex__": _reduce_ex,
+        "__copy__": _itself, "__deepcopy__": _itself,
+        "__str__": base.__repr__ if base is int else base.__str__, "__format__": base.__format__,
+    })
+
+
+if TYPE_CHECKING:  # what the type checker reads: the classes, as they behave
+    class StrChoice(str):
+        name: str
+        value: str
+
+    class IntChoice(int):
+        name: str
+        value: int
+else:
+    StrChoice = _choice_class("StrChoice", str, _str_value,
+                              "A member is a str, equal to its value (`enum.StrEnum` without `enum`).")
+    IntChoice = _choice_class("IntChoice", int, _int_value,
+                              "A member is an int, equal to its value (`enum.IntEnum` without `enum`).")

@@ -64,8 +64,7 @@ class Region(NamedTuple):
         return self.end - self.start
 
 
-@record(slots=False)
-class Layout:
+class Layout(metaclass=record, slots=False):
     """One view of one device. `space.data` holds the bytes as that layer reads them
     (chain pointers rewritten where the layer unlinks capabilities)."""
 

@@ -7,8 +7,7 @@ from .record import record
 from .registry import Certainty, Space, lookup
 
 
-@record
-class Orphan:
+class Orphan(metaclass=record):
     """A well-formed extended capability header that no chain reaches."""
 
     id: int

@@ -1,5 +1,9 @@
 """Immutable records without `dataclasses`: `@record` stands for `@dataclass(frozen=True,
-slots=True)` and `@record(slots=False)` for `@dataclass(frozen=True)`.
+slots=True)` and `@record(slots=False)` for `@dataclass(frozen=True)`. The same records are
+spelled `class X(metaclass=record)` and `class X(metaclass=record, slots=False)`: `record`
+then gets the class body before any class is made and makes the one class, where the
+decorator remakes the class statement's (slots) or sets ten attributes on it, ~60K
+instructions a class more: the spelling for the classes a command's start-up makes.
 
 Why: a command's start-up is mostly class creation. `dataclasses` imports `inspect` (and
 with it `ast`, `dis`, `tokenize`), and each decorated class costs it six generated
@@ -25,10 +29,9 @@ from __future__ import annotations
 
 import sys
 
-# the C modules behind `collections` and `operator`: importing those packages costs a `show
-# --json` ~1.5 ms (collections brings reprlib, itertools and operator), for two names
+# the C module behind `collections`: importing the package costs a `show --json` ~1.5 ms
+# (collections brings reprlib, itertools and operator), for one name
 from _collections import _tuplegetter  # type: ignore[import-not-found] - namedtuple's field descriptor
-from _operator import attrgetter
 
 TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:
@@ -40,13 +43,8 @@ if TYPE_CHECKING:
 _SET = object.__setattr__
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "MISSING"
-
-
-MISSING: Any = _Missing()
-_FACTORY = _Missing()  # an __init__ default: "call the field's factory"
+MISSING: Any = object()  # no default (a class of its own for a repr is one more made at start-up)
+_FACTORY = object()  # an __init__ default: "call the field's factory"
 
 
 class cached_property:  # noqa: N801 - named as functools' is
@@ -71,8 +69,21 @@ class cached_property:  # noqa: N801 - named as functools' is
         return value
 
 
-class FrozenInstanceError(AttributeError):
-    """An assignment to a record's field (records are immutable)."""
+def __getattr__(name: str) -> Any:
+    """`FrozenInstanceError`, made the first time it is asked for (a refused assignment, an
+    `except` naming it): a class made at every start-up for what seldom happens."""
+    if name == "FrozenInstanceError":
+        return _frozen_error()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _frozen_error() -> type[AttributeError]:
+    error = globals().get("FrozenInstanceError")
+    if error is None:
+        error = globals()["FrozenInstanceError"] = type("FrozenInstanceError", (AttributeError,), {
+            "__module__": __name__,
+            "__doc__": "An assignment to a record's field (records are immutable)."})
+    return error
 
 
 class Field:
@@ -95,8 +106,18 @@ def field(*, default: Any = MISSING, default_factory: Any = MISSING, compare: bo
     return Field(default, default_factory, compare, repr)
 
 
-def record(cls: type[T] | None = None, /, *, slots: bool = True) -> Any:
-    """Make `cls` an immutable record of its annotated fields (see the module's docstring)."""
+def record(cls: Any = None, bases: tuple[type, ...] | None = None,
+           namespace: dict[str, Any] | None = None, /, *, slots: bool = True) -> Any:
+    """Make `cls` an immutable record of its annotated fields (see the module's docstring).
+
+    As a decorator (`@record`, `@record(slots=False)`) it remakes the class the class
+    statement made (a slots record) or sets the record's methods on it; as the class
+    statement's metaclass (`class X(metaclass=record)`, `class X(metaclass=record,
+    slots=False)`) it is handed the class body before any class is made, and makes the one
+    class: the same record, for about half the cost of the decorator's two classes (or of
+    the attributes it sets). The class made is a plain class (its metaclass is its bases')."""
+    if namespace is not None:
+        return _build(_metaclass(bases or ()), cls, bases or (), namespace, slots)
     if cls is None:
         return lambda c: _make(c, slots)
     return _make(cls, slots)
@@ -115,23 +136,32 @@ def replace(obj: T, /, **changes: Any) -> T:
     return type(obj)(**changes)
 
 
-def _fields(cls: type) -> list[Field]:
-    """The fields of `cls`: its bases' first, then its own annotations in order."""
-    own: dict[str, Field] = {}
-    for base in reversed(cls.__mro__[1:]):
-        for f in getattr(base, "__record_fields__", ()):
-            own[f.name] = f
-    for name, annotation in cls.__dict__.get("__annotations__", {}).items():
+def _ancestors(bases: tuple[type, ...]) -> tuple[type, ...]:
+    """The classes a class of `bases` inherits from, in its MRO's order (itself left out)."""
+    if not bases:
+        return (object,)
+    if len(bases) == 1:
+        return bases[0].__mro__
+    return type("_", bases, {}).__mro__[1:]  # several bases: Python's own C3 order
+
+
+def _fields(ancestors: tuple[type, ...], own: dict[str, Any]) -> list[Field]:
+    """The fields of a class: its bases' first, then its own annotations in order."""
+    found: dict[str, Field] = {}
+    for base in reversed(ancestors):  # (each record's holds its bases' fields too)
+        for f in base.__dict__.get("__record_fields__", ()):
+            found[f.name] = f
+    for name, annotation in own.get("__annotations__", {}).items():
         if isinstance(annotation, str) and annotation.startswith(("ClassVar", "typing.ClassVar")):
             continue
-        value = cls.__dict__.get(name, MISSING)
+        value = own.get(name, MISSING)
         f = value if isinstance(value, Field) else Field(default=value)
         if isinstance(f.default, (list, dict, set)):
             raise ValueError(f"mutable default {type(f.default).__name__} for field {name} "
                              "is not allowed: use default_factory")
         f.name = name
-        own[name] = f
-    fields = list(own.values())
+        found[name] = f
+    fields = list(found.values())
     seen_default = False
     for f in fields:
         has_default = f.default is not MISSING or f.default_factory is not MISSING
@@ -141,29 +171,42 @@ def _fields(cls: type) -> list[Field]:
     return fields
 
 
-def _init(cls: type, fields: list[Field]) -> Callable[..., None]:
-    """The one compiled function: __init__ with the fields as its parameters."""
+def _init(qualname: str, fields: list[Field], post_init: bool, in_dict: bool) -> Callable[..., None]:
+    """The one compiled function: __init__ with the fields as its parameters. `in_dict`: the
+    fields are all the instance's `__dict__` (no slot among them), set as one dict in one
+    call (a class made at import, as the registry's entries are, pays per assignment)."""
     scope: dict[str, Any] = {"_set": _SET, "_FACTORY": _FACTORY}
-    params, body = ["self"], []
+    params, values = ["self"], []
     for n, f in enumerate(fields):
         if f.default_factory is not MISSING:
             scope[f"_f{n}"] = f.default_factory
             params.append(f"{f.name}=_FACTORY")
-            body.append(f"_set(self, {f.name!r}, _f{n}() if {f.name} is _FACTORY else {f.name})")
+            values.append((f.name, f"_f{n}() if {f.name} is _FACTORY else {f.name}"))
         else:
             if f.default is not MISSING:
                 scope[f"_d{n}"] = f.default
                 params.append(f"{f.name}=_d{n}")
             else:
                 params.append(f.name)
-            body.append(f"_set(self, {f.name!r}, {f.name})")
-    if hasattr(cls, "__post_init__"):
+            values.append((f.name, f.name))
+    if in_dict and values:
+        body = ["_set(self, '__dict__', {" + ", ".join(f"{n!r}: {v}" for n, v in values) + "})"]
+    else:
+        body = [f"_set(self, {n!r}, {v})" for n, v in values]
+    if post_init:
         body.append("self.__post_init__()")
     source = f"def __init__({', '.join(params)}):\n " + ("\n ".join(body) or "pass") + "\n"
     exec(_CODE.get(source), scope)  # noqa: S102 - our own text (or its kept code)
     init = scope["__init__"]
-    init.__qualname__ = f"{cls.__qualname__}.__init__"
+    init.__qualname__ = f"{qualname}.__init__"
     return init
+
+
+def _key(names: tuple[str, ...]) -> Callable[[Any], tuple]:
+    """The tuple of the fields `names`: what == compares and hash() hashes, as dataclasses do.
+    (Not `operator.attrgetter`: importing `_operator` cost each start-up as much as making two
+    classes; nor compiled with __init__: each kept function is ~10K instructions to load.)"""
+    return lambda self: tuple(map(self.__getattribute__, names))
 
 
 class _CompiledInits:
@@ -247,69 +290,84 @@ _CODE = _CompiledInits()
 
 
 def _make(cls: type, slots: bool) -> type:
-    fields = _fields(cls)
-    names = tuple(f.name for f in fields)
-    own = cls.__dict__
-    compared = tuple(f.name for f in fields if f.compare)
-    shown = tuple(f.name for f in fields if f.repr)
-    key = _key(compared)
-    frozen_setattr, frozen_delattr, bind = _frozen(names)
-    methods: dict[str, Any] = {
-        "__record_fields__": tuple(fields), "__record_names__": names, "__match_args__": names,
-        "__init__": _init(cls, fields), "__repr__": _repr(shown), "__eq__": _eq(key),
-        "__setattr__": frozen_setattr, "__delattr__": frozen_delattr,
-        "__dataclass_fields__": _DataclassFields(),
-    }
-    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
-    if not explicit_hash:
-        methods["__hash__"] = lambda self: hash(key(self))
-    if slots:
-        methods["__getstate__"] = lambda self: [getattr(self, n) for n in names]
-        methods["__setstate__"] = _setstate(names)
-    for name in ("__init__", "__repr__", "__eq__"):
-        if name in own:
-            del methods[name]  # written by the class itself, as dataclasses leaves it
-    if slots:
-        made = _slotted(cls, names, methods)
-    else:
-        for f in fields:  # the class attributes that stood for defaults
-            if f.name in own:
-                if f.default is MISSING:
-                    delattr(cls, f.name)
-                else:
-                    setattr(cls, f.name, f.default)
-        for name, value in methods.items():
+    """`@record`: the class statement's class remade with slots, or given the methods."""
+    own = dict(cls.__dict__)
+    if slots:  # the one class made from the class statement's
+        own.pop("__dict__", None)
+        own.pop("__weakref__", None)
+        own["__qualname__"] = cls.__qualname__
+        return _build(type(cls), cls.__name__, cls.__bases__, own, slots)
+    body, bind = _body(cls.__qualname__, cls.__mro__[1:], own, slots)
+    for name in cls.__dict__.keys() - body.keys():
+        delattr(cls, name)  # a field's class attribute, not a default
+    for name, value in body.items():
+        if cls.__dict__.get(name, MISSING) is not value:
             setattr(cls, name, value)
-        made = cls
+    bind(cls)
+    return cls
+
+
+def _build(meta: type, name: str, bases: tuple[type, ...], namespace: dict[str, Any],
+           slots: bool) -> type:
+    """The record class of the class body `namespace`, made once (by `meta`)."""
+    body, bind = _body(namespace.get("__qualname__", name), _ancestors(bases), namespace, slots)
+    made = meta(name, bases, body)
     bind(made)
     return made
 
 
-def _slotted(cls: type, names: tuple[str, ...], methods: dict[str, Any]) -> type:
-    """`cls` made again with `__slots__` for its fields (as dataclasses does for slots=True)
-    and the record's `methods`: the one class made from the class statement's (each
-    attribute set on a made class costs as much as a tenth of making one)."""
-    inherited = {s for base in cls.__mro__[1:] for s in base.__dict__.get("__slots__", ())}
-    body = dict(cls.__dict__)
-    body["__slots__"] = tuple(n for n in names if n not in inherited)
-    for n in names:
-        body.pop(n, None)  # a default stands in __init__; a slot takes its name
-    body.pop("__dict__", None)
-    body.pop("__weakref__", None)
-    body.update(methods)
-    made = type(cls)(cls.__name__, cls.__bases__, body)
-    made.__qualname__ = cls.__qualname__
-    return made
+def _metaclass(bases: tuple[type, ...]) -> type:
+    """The metaclass a class of `bases` gets (the most derived of theirs), as Python picks it."""
+    meta = type
+    for base in bases:
+        kind = type(base)
+        if issubclass(kind, meta):
+            meta = kind
+        elif not issubclass(meta, kind):
+            raise TypeError("metaclass conflict: the metaclass of a derived class must be a "
+                            "(non-strict) subclass of the metaclasses of all its bases")
+    return meta
 
 
-def _key(names: tuple[str, ...]) -> Callable[[Any], tuple]:
-    """The tuple of the fields `names` (what == compares and hash() hashes, as dataclasses)."""
-    if not names:
-        return lambda self: ()
-    if len(names) == 1:
-        get = attrgetter(names[0])
-        return lambda self: (get(self),)
-    return attrgetter(*names)
+def _body(qualname: str, ancestors: tuple[type, ...], own: dict[str, Any],
+          slots: bool) -> tuple[dict[str, Any], Callable[[type], None]]:
+    """The record's class body: `own` (a class statement's, changed in place) with the
+    record's methods and its fields' class attributes made their defaults (or __slots__); and
+    `bind`, to be called with the class once it is made."""
+    fields = _fields(ancestors, own)
+    names = tuple(f.name for f in fields)
+    frozen_setattr, frozen_delattr, bind = _frozen(names)
+    explicit_hash = "__hash__" in own and not (own["__hash__"] is None and "__eq__" in own)
+    inherited = {s for base in ancestors for s in base.__dict__.get("__slots__", ())}
+    if slots:
+        own["__slots__"] = tuple(n for n in names if n not in inherited)
+        for n in names:
+            own.pop(n, None)  # a default stands in __init__; a slot takes its name
+        own["__getstate__"] = lambda self: [getattr(self, n) for n in names]
+        own["__setstate__"] = _setstate(names)
+    else:
+        for f in fields:  # the class attributes that stood for defaults
+            if f.name in own:
+                if f.default is MISSING:
+                    del own[f.name]
+                else:
+                    own[f.name] = f.default
+    key = _key(tuple(f.name for f in fields if f.compare))
+    # an __init__, __repr__ or __eq__ the class writes itself stays, as dataclasses leaves it
+    if "__init__" not in own:
+        post_init = "__post_init__" in own or any("__post_init__" in a.__dict__ for a in ancestors)
+        own["__init__"] = _init(qualname, fields, post_init, not slots and inherited.isdisjoint(names))
+    if "__repr__" not in own:
+        own["__repr__"] = _repr(tuple(f.name for f in fields if f.repr))
+    if "__eq__" not in own:
+        own["__eq__"] = _eq(key)
+    if not explicit_hash:
+        own["__hash__"] = lambda self: hash(key(self))
+    own["__record_fields__"] = tuple(fields)
+    own["__record_names__"] = own["__match_args__"] = names
+    own["__setattr__"], own["__delattr__"] = frozen_setattr, frozen_delattr
+    own["__dataclass_fields__"] = _DataclassFields()
+    return own, bind
 
 
 def _eq(key: Callable[[Any], tuple]) -> Callable[[Any, Any], Any]:
@@ -338,12 +396,12 @@ def _frozen(names: tuple[str, ...]) -> tuple[Callable[[Any, str, Any], None],
 
     def __setattr__(self: Any, name: str, value: Any) -> None:
         if type(self) is cls or name in fields:
-            raise FrozenInstanceError(f"cannot assign to field {name!r}")
+            raise _frozen_error()(f"cannot assign to field {name!r}")
         super(cls, self).__setattr__(name, value)
 
     def __delattr__(self: Any, name: str) -> None:
         if type(self) is cls or name in fields:
-            raise FrozenInstanceError(f"cannot delete field {name!r}")
+            raise _frozen_error()(f"cannot delete field {name!r}")
         super(cls, self).__delattr__(name)
 
     def bind(made: type) -> None:
@@ -396,7 +454,8 @@ _PROHIBITED = frozenset({"__new__", "__init__", "__slots__", "__getnewargs__", "
 _SPECIAL = frozenset({"__module__", "__name__", "__annotations__"})
 
 
-def _namedtuple(typename: str, names: tuple[str, ...], defaults: list, module: str) -> type:
+def _namedtuple(typename: str, names: tuple[str, ...], defaults: list, module: str,
+                namespace: dict[str, Any] | None = None) -> type:
     """`collections.namedtuple(typename, names, defaults=defaults, module=module)`, the same
     class, but its `__new__` is exec'd from kept code (`_CODE`, as a record's `__init__`)
     rather than eval'd from text: namedtuple's eval parses and compiles on every start-up
@@ -459,9 +518,10 @@ def _namedtuple(typename: str, names: tuple[str, ...], defaults: list, module: s
     }
     for index, name in enumerate(names):
         body[name] = _tuplegetter(index, sys.intern(f"Alias for field number {index}"))
-    made = type(typename, (tuple,), body)
-    made.__module__ = module
-    return made
+    body["__module__"] = module
+    if namespace:  # a NamedTuple class body's methods and docstring (over namedtuple's own)
+        body.update(namespace)
+    return type(typename, (tuple,), body)  # one class, whole (each attribute set after costs)
 
 
 class _NamedTupleMeta(type):
@@ -478,14 +538,13 @@ class _NamedTupleMeta(type):
                 raise TypeError(f"Non-default namedtuple field {field_name} cannot follow "
                                 f"default field{'s' if len(defaults) > 1 else ''} "
                                 f"{', '.join(list(annotations)[:len(defaults)])}")
-        made = _namedtuple(name, tuple(annotations), defaults, namespace["__module__"])
-        made.__annotations__ = dict(annotations)
+        own: dict[str, Any] = {"__annotations__": dict(annotations)}
         for key, value in namespace.items():
             if key in _PROHIBITED:
                 raise AttributeError("Cannot overwrite NamedTuple attribute " + key)
-            if key not in _SPECIAL and key not in made._fields:
-                setattr(made, key, value)
-        return made
+            if key not in _SPECIAL and key not in annotations:
+                own[key] = value
+        return _namedtuple(name, tuple(annotations), defaults, namespace["__module__"], own)
 
 
 NamedTuple = type.__new__(_NamedTupleMeta, "NamedTuple", (), {})

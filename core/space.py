@@ -22,8 +22,7 @@ class DumpError(Exception):
         return f"{where}: {self.what}"
 
 
-@record
-class Provenance:
+class Provenance(metaclass=record):
     """Where a device's bytes came from."""
 
     source: str  # a path, "-" for standard input, or "sysfs:BDF"
@@ -56,8 +55,7 @@ def normalize_slot(text: str) -> str | None:
     return f"{int(domain, 16):04x}:{int(bus, 16):02x}:{int(dev, 16):02x}.{fn}"
 
 
-@record
-class ConfigSpace:
+class ConfigSpace(metaclass=record):
     """4096 bytes and the ranges of them that were captured.
 
     Bytes outside `available` were not in the dump; they read as 0 here, and every

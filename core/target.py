@@ -36,8 +36,7 @@ def __getattr__(name: str) -> object:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@record
-class TargetSpec:
+class TargetSpec(metaclass=record):
     """The layer placements are judged for, and the options that shape it."""
 
     view: str = "guest"  # hardware | vfio | guest

@@ -70,8 +70,7 @@ class Capability(NamedTuple):
         return CapContext(cs.data, self.offset, self.space, cs.header_type, pcie)
 
 
-@record
-class Chains:
+class Chains(metaclass=record):
     """The capabilities in chain order (standard first, then extended) and the problems."""
 
     capabilities: tuple[Capability, ...]

@@ -102,7 +102,9 @@ BUNDLE_PROBES = (("show", "--json", "{dump}"), ("show", "--json", "--view", "gue
                  ("diff", "{dump}", "{dump}", "--add", "pasid@0xff8"),
                  ("survey", "--jsonl", "{dump}"))
 BUNDLE_IMPORTS = ("capslot.explore", "capslot.tui.app", "capslot.tui.session",
-                  "capslot.core.registry.extended_modern",  # the IDs the probe's NIC lacks
+                  # the IDs the probe's NIC lacks
+                  "capslot.core.registry.extended_modern", "capslot.core.registry.standard_rare",
+                  "capslot.core.registry.extended_rare",
                   # the human show's writer (the probes print to a StringIO, which it leaves to Rich)
                   "capslot.tui.writer", "capslot.tui.termenv", "capslot.tui.sgr",
                   "capslot.tui.styled", "capslot.tui.table")

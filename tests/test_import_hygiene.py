@@ -63,8 +63,12 @@ def test_show_json_imports_only_what_it_uses():
                 "capslot.core.placement", "argparse", "dataclasses", "inspect", "ast", "typing", "textwrap",
                 "capslot.core.registry.standard_tables", "capslot.core.registry.extended_tables",
                 "capslot.core.registry.extended_modern_tables",
-                # the NIC has no extended ID from 0x0020 on: no table of those IDs either
-                "capslot.core.registry.extended_modern",
+                # nor the register model (Reg, Bits): sizing a VC is done without it
+                "capslot.core.registry.registers",
+                # the NIC has no extended ID from 0x0020 on, nor a rare one (PCI-X, MFVC...):
+                # no table of those IDs either
+                "capslot.core.registry.extended_modern", "capslot.core.registry.standard_rare",
+                "capslot.core.registry.extended_rare",
                 # the placement service's rooms beyond the device seen (core.plan.seen)
                 "capslot.core.plan.model", "capslot.core.plan.policy", "capslot.core.plan.words",
                 "capslot.core.plan.exports", "capslot.core.plan.json", "capslot.core.verdicts",

@@ -14,11 +14,12 @@ import pytest
 from capslot.core import record as rec
 
 
-def twins(slots: bool = True):
-    """The same class as a record and as a dataclass."""
+def twins(slots: bool = True, metaclass: bool = False):
+    """The same class as a record and as a dataclass (the record made by `@record`, or by
+    `record` as the class statement's metaclass)."""
 
     def body():
-        class Point:
+        class Point(**({"metaclass": rec.record, "slots": slots} if metaclass else {})):
             x: int
             y: int = 2
             tags: tuple[str, ...] = rec.field(default=())
@@ -45,16 +46,22 @@ def twins(slots: bool = True):
 
         return Point
 
-    return rec.record(slots=slots)(body()), dataclasses.dataclass(frozen=True, slots=slots)(dc_body())
+    made = body() if metaclass else rec.record(slots=slots)(body())
+    return made, dataclasses.dataclass(frozen=True, slots=slots)(dc_body())
+
+
+# (slots, made by record as the metaclass)
+MODES = pytest.mark.parametrize(("slots", "metaclass"),
+                                [(True, False), (False, False), (True, True), (False, True)])
 
 
 def same_repr(r, d) -> bool:
     return repr(r).split("(", 1)[1] == repr(d).split("(", 1)[1]
 
 
-@pytest.mark.parametrize("slots", [True, False])
-def test_construction_equality_hash_and_repr_are_the_dataclasses(slots):
-    R, D = twins(slots)
+@MODES
+def test_construction_equality_hash_and_repr_are_the_dataclasses(slots, metaclass):
+    R, D = twins(slots, metaclass)
     for args, kwargs in [((1,), {}), ((1, 5), {}), ((), {"x": 3, "tags": ("a",)}),
                          ((1, 2, ("t",), [9], "n"), {})]:
         r, d = R(*args, **kwargs), D(*args, **kwargs)
@@ -63,6 +70,8 @@ def test_construction_equality_hash_and_repr_are_the_dataclasses(slots):
         assert hash(r) == hash(d)  # the same set and dict orders
         assert same_repr(r, d)
         assert r.total == d.total
+        if not slots:
+            assert vars(r) == vars(d)  # the fields, in the instance's dict
     assert R(1, seen=[1]) == R(1, seen=[2])  # compare=False, as in D
     assert D(1, seen=[1]) == D(1, seen=[2])
     assert R(1) != R(2) and D(1) != D(2)
@@ -74,25 +83,27 @@ def test_construction_equality_hash_and_repr_are_the_dataclasses(slots):
         D()
 
 
-@pytest.mark.parametrize("slots", [True, False])
-def test_a_record_is_immutable(slots):
-    R, D = twins(slots)
+@MODES
+def test_a_record_is_immutable(slots, metaclass):
+    R, D = twins(slots, metaclass)
     for obj in (R(1), D(1)):
         with pytest.raises(AttributeError):
             obj.x = 5
         with pytest.raises(AttributeError):
             del obj.x
-    with pytest.raises(rec.FrozenInstanceError):
+    with pytest.raises(rec.FrozenInstanceError) as refused:
         R(1).y = 3
+    assert isinstance(refused.value, AttributeError)
+    assert type(refused.value).__qualname__ == dataclasses.FrozenInstanceError.__qualname__
     if slots:
         assert not hasattr(R(1), "__dict__") and not hasattr(D(1), "__dict__")
         with pytest.raises(AttributeError):
             object.__setattr__(R(1), "other", 1)
 
 
-@pytest.mark.parametrize("slots", [True, False])
-def test_pickle_and_copy_give_an_equal_record(slots):
-    R, _ = twins(slots)
+@MODES
+def test_pickle_and_copy_give_an_equal_record(slots, metaclass):
+    R, _ = twins(slots, metaclass)
     r = R(1, 2, ("a",), [3], "n")
     for again in (copy.copy(r), copy.deepcopy(r)):
         assert again == r and again.note == "n" and again.seen == [3]
@@ -105,9 +116,9 @@ def test_pickle_and_copy_give_an_equal_record(slots):
     assert again == r and again.note == "n"
 
 
-@pytest.mark.parametrize("slots", [True, False])
-def test_replace_and_the_dataclasses_functions_work_on_records(slots):
-    R, D = twins(slots)
+@MODES
+def test_replace_and_the_dataclasses_functions_work_on_records(slots, metaclass):
+    R, D = twins(slots, metaclass)
     r = R(1, 2, ("a",), [3], "n")
     for replace in (rec.replace, dataclasses.replace):
         moved = replace(r, y=7)
@@ -160,6 +171,53 @@ def test_match_args_and_keyword_construction():
         case _:
             pytest.fail("no match")
     assert Pair(b=3, a=1) == Pair(1, 3)
+
+
+def test_a_record_made_as_the_metaclass_is_a_plain_class_and_inherits_as_dataclasses_do():
+    calls = []
+
+    class Base(metaclass=rec.record):
+        a: int
+
+        def __post_init__(self) -> None:
+            calls.append(self.a)
+
+        def describe(self) -> str:
+            return f"a={self.a}"
+
+    class Child(Base, metaclass=rec.record):
+        b: int = 2
+
+        def describe(self) -> str:
+            return super().describe() + f" b={self.b}"  # zero-argument super: the one class made
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class DBase:
+        a: int
+
+    @dataclasses.dataclass(frozen=True, slots=True)
+    class DChild(DBase):
+        b: int = 2
+
+    c = Child(1)
+    assert type(Base) is type and type(Child) is type  # subclasses are not records by default
+    assert calls == [1] and c.describe() == "a=1 b=2"
+    assert [f.name for f in dataclasses.fields(c)] == [f.name for f in dataclasses.fields(DChild)]
+    assert Child.__slots__ == DChild.__slots__ == ("b",) and not hasattr(c, "__dict__")
+    assert Child.__match_args__ == DChild.__match_args__ and Child.__qualname__.endswith("Child")
+    assert c == Child(1, 2) and c != Base(1) and hash(c) == hash(DChild(1))
+    with pytest.raises(rec.FrozenInstanceError):
+        c.a = 3
+
+    class Loose(Base, metaclass=rec.record, slots=False):  # its base's field is a slot
+        c: int = 0
+
+    loose = Loose(4, 5)
+    assert (loose.a, loose.c, vars(loose)) == (4, 5, {"c": 5}) and calls[-1] == 4
+    with pytest.raises(TypeError):
+        class Order(metaclass=rec.record):
+            a: int = 0
+            b: int
 
 
 def test_definition_errors_are_the_dataclasses():

@@ -32,8 +32,8 @@ old = [lookup(Space.EXTENDED, i) for i in range(0x20)]  # extended.py's IDs, and
 seen.append(modern in sys.modules)
 dvsec = lookup(Space.EXTENDED, 0x23)
 seen.append(modern in sys.modules)
-from capslot.core.registry import extended_modern
-eager = {s.id: s for s in extended.ENTRIES + extended_modern.ENTRIES}
+from capslot.core.registry import extended_modern, extended_rare
+eager = {s.id: s for s in extended.ENTRIES + extended_rare.ENTRIES + extended_modern.ENTRIES}
 whole = registry.EXTENDED
 same = (whole == eager and dvsec is eager[0x23]
         and all(lookup(Space.EXTENDED, i) is eager[i] for i in eager)
@@ -52,6 +52,52 @@ def test_the_modern_extended_table_loads_when_one_of_its_ids_is_met():
                          check=True).stdout.split()
     assert out[:4] == ["[False,", "False,", "True]", "True"]
     assert int(out[4]) >= 0x3A
+
+
+RARE_PROBE = """
+import sys
+from capslot.core import registry
+from capslot.core.registry import Space, lookup
+loaded = lambda: [m for m in ("standard_rare", "extended_rare", "extended_modern")
+                  if "capslot.core.registry." + m in sys.modules]
+steps = []
+for space, cap_id in [(Space.STANDARD, 0x10), (Space.STANDARD, 0x05), (Space.EXTENDED, 0x0001),
+                      (Space.EXTENDED, 0x0002), (Space.STANDARD, 0x77), (Space.STANDARD, 0x07),
+                      (Space.EXTENDED, 0x0012), (Space.EXTENDED, 0x0023)]:
+    spec = lookup(space, cap_id)
+    steps.append((spec.short, loaded()))
+print(repr(steps))
+"""
+
+
+def test_the_rare_tables_load_when_one_of_their_ids_is_met():
+    """PCI Express, MSI, AER and VC are looked up without the rare tables; PCI-X loads
+    standard_rare, Multicast extended_rare, DVSEC extended_modern; an unknown standard ID
+    above the assigned ones loads nothing."""
+    import ast
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", RARE_PROBE], capture_output=True, text=True,
+                         check=True).stdout
+    assert ast.literal_eval(out) == [
+        ("EXP", []), ("MSI", []), ("AER", []), ("VC", []), ("?", []),
+        ("PCIX", ["standard_rare"]), ("MCAST", ["standard_rare", "extended_rare"]),
+        ("DVSEC", ["standard_rare", "extended_rare", "extended_modern"])]
+
+
+def test_every_entry_of_every_table_is_what_lookup_finds():
+    from capslot.core.registry import (
+        extended, extended_modern, extended_rare, standard, standard_rare,
+    )
+
+    for space, modules in [(Space.STANDARD, (standard, standard_rare)),
+                           (Space.EXTENDED, (extended, extended_rare, extended_modern))]:
+        ids = [spec.id for module in modules for spec in module.ENTRIES]
+        assert len(ids) == len(set(ids))  # no ID in two tables
+        for module in modules:
+            for spec in module.ENTRIES:
+                assert spec.space is space and lookup(space, spec.id) is spec
 
 
 def test_unknown_ids_are_named_and_sized_by_their_header():
@@ -107,11 +153,11 @@ def test_register_tables_are_found_by_name_when_first_asked_for():
     name is what equality, hashing and pickling see, and it finds the same registers."""
     import pickle
 
-    from capslot.core.registry.model import Tables
+    from capslot.core.record import replace
 
     for spec in (lookup(Space.STANDARD, 0x01), lookup(Space.EXTENDED, 0x0002), lookup(Space.EXTENDED, 0x0009)):
-        assert isinstance(spec.layout, Tables)
+        assert isinstance(spec.layout, str)  # a name, not the registers
         again = pickle.loads(pickle.dumps(spec.layout))
         assert again == spec.layout and hash(again) == hash(spec.layout)
-        assert again.resolve() is spec.body_layout
+        assert replace(spec, layout=again).body_layout is spec.body_layout
         assert spec.registers(None, spec.max_size or spec.min_size)[0].name in ("cap_id", "header")

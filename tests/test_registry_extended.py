@@ -41,8 +41,13 @@ def names(cap_id: int, body: bytes, size: int, pcie_info: PcieInfo | None = None
 
 
 def test_entries_are_ordered_by_id_and_cover_0x00_to_0x1f() -> None:
-    ids = [spec.id for spec in extended.ENTRIES]
-    assert ids == list(range(0x00, 0x20))  # every ID 0x0000..0x001F, in order
+    from capslot.core.registry import extended_rare
+
+    for table in (extended.ENTRIES, extended_rare.ENTRIES):
+        ids = [spec.id for spec in table]
+        assert ids == sorted(ids)  # each table in ID order
+    ids = sorted(spec.id for spec in extended.ENTRIES + extended_rare.ENTRIES)
+    assert ids == list(range(0x00, 0x20))  # every ID 0x0000..0x001F, once
 
 
 # ------------------------------------------------------------------ fixed and unknown sizes

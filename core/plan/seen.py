@@ -54,8 +54,7 @@ class Views:
         return cache[name]
 
 
-@record(slots=False)
-class Seen(Views):
+class Seen(Views, metaclass=record, slots=False):
     """One device for one target, seen and nothing more: what `Plan(device, target,
     peers=peers)` answers of `captured` and `view()`, without the placement service."""
 

@@ -3,18 +3,23 @@
 IDs without an entry get a synthesized "unknown (0xNNNN)" entry whose size is the
 header only, with certainty `unknown`: the layout maps the rest as an unknown-size tail.
 
-The extended IDs from 0x0020 on (PCIe 4.0 and later: DVSEC, 16 GT/s, DOE, IDE...) are
-`extended_modern`'s, imported the first time one of them is looked up (or the whole table
-is asked for): most devices have none, and their `show` never loads it.
+The entries come in tables imported only when needed: `standard` and `extended` hold the IDs
+most devices have; `standard_rare` and `extended_rare` the older or rarer IDs below 0x16 and
+0x20 (AGP, PCI-X, HyperTransport, RCRB, MFVC, Multicast...), and `extended_modern` the
+extended IDs from 0x0020 on (PCIe 4.0 and later: DVSEC, 16 GT/s, DOE, IDE...). Each of those
+is imported the first time one of its IDs is looked up (or a whole table is asked for): most
+devices have none, and their `show` never loads them.
 """
 
 from __future__ import annotations
 
 
 from . import extended, standard
-from .model import (
-    Bits, CapContext, CapSpec, Certainty, PcieInfo, Reg, Size, Space, unknown_size,
-)
+from .model import CapContext, CapSpec, Certainty, PcieInfo, Size, Space, unknown_size
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .registers import Bits, Reg
 
 __all__ = [
     "Bits", "CapContext", "CapSpec", "Certainty", "PcieInfo", "Reg", "Size", "Space",
@@ -31,28 +36,50 @@ def _index(entries: tuple[CapSpec, ...], space: Space) -> dict[int, CapSpec]:
     return table
 
 
-STANDARD: dict[int, CapSpec] = _index(standard.ENTRIES, Space.STANDARD)
 MODERN_FIRST = 0x20  # the first extended ID of extended_modern's table
-_EXTENDED: dict[int, CapSpec] = _index(extended.ENTRIES, Space.EXTENDED)  # + the modern ones, once loaded
-_TABLES = {Space.STANDARD: STANDARD, Space.EXTENDED: _EXTENDED}
-_MODERN: list[bool] = []  # [True] once extended_modern's entries are in _EXTENDED
+STANDARD_LAST = 0x15  # the last standard ID with an entry
+# each space's table: its common entries, and the rare (and modern) ones once loaded
+_TABLES = {Space.STANDARD: _index(standard.ENTRIES, Space.STANDARD),
+           Space.EXTENDED: _index(extended.ENTRIES, Space.EXTENDED)}
+_LOADED: set[str] = set()  # the names of the tables loaded into _TABLES
 
 
-def _load_modern() -> dict[int, CapSpec]:
-    """The extended table, whole: extended_modern's entries added the first time."""
-    if not _MODERN:
-        from . import extended_modern
+def _load(space: Space, name: str) -> dict[int, CapSpec]:
+    """`space`'s table with the module `name`'s entries, added the first time."""
+    table = _TABLES[space]
+    if name not in _LOADED:
+        more = _index(_entries_of(name), space)
+        assert table.keys().isdisjoint(more), f"{name} repeats an ID of another table"
+        table.update(more)
+        _LOADED.add(name)
+    return table
 
-        modern = _index(extended_modern.ENTRIES, Space.EXTENDED)
-        assert min(modern) >= MODERN_FIRST > max(_EXTENDED), "the two extended tables overlap"
-        _EXTENDED.update(modern)
-        _MODERN.append(True)
-    return _EXTENDED
+
+def _entries_of(name: str) -> tuple[CapSpec, ...]:
+    if name == "standard_rare":
+        from . import standard_rare as module
+    elif name == "extended_rare":
+        from . import extended_rare as module
+    else:
+        from . import extended_modern as module
+    return module.ENTRIES
+
+
+def _whole(space: Space) -> dict[int, CapSpec]:
+    """The whole table of `space` (every module of its entries loaded)."""
+    if space is Space.STANDARD:
+        return _load(space, "standard_rare")
+    _load(space, "extended_rare")
+    return _load(space, "extended_modern")
 
 
 def __getattr__(name: str) -> object:
-    if name == "EXTENDED":  # the whole extended table (extended_modern loaded for it)
-        return _load_modern()
+    if name in ("STANDARD", "EXTENDED"):  # a whole table: {ID: entry}
+        return _whole(Space.STANDARD if name == "STANDARD" else Space.EXTENDED)
+    if name in ("Bits", "Reg"):  # the register model: registers.py, made when first asked for
+        from . import registers
+
+        return getattr(registers, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
@@ -78,16 +105,20 @@ def _unknown_spec(space: Space, cap_id: int) -> CapSpec:
 
 def lookup(space: Space, cap_id: int) -> CapSpec:
     spec = _TABLES[space].get(cap_id)
-    if spec is None and space is Space.EXTENDED and cap_id >= MODERN_FIRST and not _MODERN:
-        spec = _load_modern().get(cap_id)
+    if spec is None:
+        if space is Space.STANDARD:
+            if cap_id <= STANDARD_LAST:
+                spec = _load(space, "standard_rare").get(cap_id)
+        elif cap_id < MODERN_FIRST:
+            spec = _load(space, "extended_rare").get(cap_id)
+        else:
+            spec = _load(space, "extended_modern").get(cap_id)
     return spec if spec is not None else _unknown(space, cap_id)
 
 
 def entries(space: Space | None = None) -> list[CapSpec]:
     spaces = [space] if space else [Space.STANDARD, Space.EXTENDED]
-    if Space.EXTENDED in spaces:
-        _load_modern()
-    return [spec for s in spaces for _, spec in sorted(_TABLES[s].items())]
+    return [spec for s in spaces for _, spec in sorted(_whole(s).items())]
 
 
 def find(text: str) -> list[CapSpec]:

@@ -32,7 +32,8 @@ from functools import lru_cache
 from collections.abc import Iterable, Mapping
 
 from ..record import NamedTuple, record
-from .model import Bits, CapContext, CapSpec, Reg
+from .model import CapContext, CapSpec
+from .registers import Bits, Reg
 
 TYPE_CHECKING = False  # `typing` costs start-up: it is for the type checker alone here
 if TYPE_CHECKING:
@@ -176,8 +177,7 @@ def _compiled(regs: tuple[Reg, ...], shared: bool = False) -> _Compiled:
     return out
 
 
-@record
-class FieldValue:
+class FieldValue(metaclass=record):
     register: Reg
     field: Bits | None  # None: the register's whole value
     value: int | bytes

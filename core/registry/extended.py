@@ -1,7 +1,8 @@
-"""Extended (16-bit ID) capabilities of the PCIe 1.x-3.x era, IDs 0x0000-0x001F.
-
-IDs 0x0020-0x003A are in extended_modern.py (loaded when one of them is met), which takes
-the Resizable BAR layout it shares (VF Resizable BAR) from here.
+"""Extended (16-bit ID) capabilities of the PCIe 1.x-3.x era, IDs 0x0000-0x001F: the entries
+most devices have (AER, VC, DSN, ACS, ARI, ATS, SR-IOV, LTR, L1 PM Substates, DPC, PTM...).
+The rarer IDs of that range (Root Complex structures, MFVC, Multicast, DPA...) are in
+extended_rare.py, and IDs 0x0020-0x003A in extended_modern.py, each loaded when one of its
+IDs is met; both take what they share from here (the VC rule, the Resizable BAR layout).
 
 Sources are cited per entry; the rules and disagreements come from
 docs/reference/capabilities.md (PCIe Base 6.3 register maps, Linux pci_regs.h,
@@ -10,26 +11,18 @@ pciutils ls-ecaps.c).
 
 from __future__ import annotations
 
-from ..record import record
 from .model import (
     RCEC,
     ROOT_PORT,
-    SWITCH_PORTS,
-    Bits,
     CapContext,
     CapSpec,
     Certainty,
-    Reg,
     Size,
     Space,
-    bit,
-    bits,
     dword_round,
     fixed,
     lanes,
-    reg,
     tables,
-    unknown_size,
 )
 
 TYPE_CHECKING = False  # no `typing`, no `collections` at start-up (issue 23): for the type checker
@@ -37,6 +30,7 @@ if TYPE_CHECKING:  # for annotations alone
     from collections.abc import Callable
 
     from .model import SizeRule
+    from .registers import Reg
 
     ExtLayout = Callable[[CapContext, int], list[Reg]]
 
@@ -96,71 +90,10 @@ VCAT_PHASES = ((3, 128), (2, 64), (1, 32))  # Port VC Cap 2 bits 3:1
 PAT_PHASES = ((5, 256), (4, 128), (3, 128), (2, 64), (1, 32))  # VC Resource Cap bits 5:1
 
 
-@record(slots=False)
-class _VcKind:
-    """What differs between VC/VC9 and MFVC: the names of the per-VC tables and which
-    bit fields we have verified."""
-
-    table: str  # per-VC arbitration table name, e.g. "port_arb_table"
-    table_doc: str
-    cap1: tuple[Bits, ...]
-    cap2: tuple[Bits, ...]
-    control: tuple[Bits, ...]
-    status: tuple[Bits, ...]
-    res_cap: tuple[Bits, ...]
-    res_control: tuple[Bits, ...]
-    res_status: tuple[Bits, ...]
-
-
-VC_KIND = _VcKind(
-    "port_arb_table", "Port Arbitration Table",
-    cap1=(bits(2, 0, "evc", "Extended VC Count: number of VCs besides VC0"),
-          bits(6, 4, "lpevc", "Low Priority Extended VC Count"),
-          bits(9, 8, "ref_clock", "Reference clock for time-based arbitration (0: 100 ns)"),
-          bits(11, 10, "pat_entry_size", "Port Arbitration Table entry size: 1 << n bits")),
-    cap2=(bits(7, 0, "vc_arb_cap", "VC arbitration supported: bit 0 fixed, 1 WRR32, 2 WRR64, 3 WRR128"),
-          bits(31, 24, "vcat_offset", "VC Arbitration Table offset in 16-byte units (0: none)")),
-    control=(bit(0, "load_vc_arb_table", "Load the VC Arbitration Table"),
-             bits(3, 1, "vc_arb_select", "VC arbitration scheme in use")),
-    status=(bit(0, "vc_arb_table_status", "VC Arbitration Table update pending"),),
-    res_cap=(bits(7, 0, "port_arb_cap", "Port arbitration supported: fixed, WRR32/64/128, TWRR128, WRR256"),
-             bit(15, "reject_snoop", "Reject Snoop Transactions"),
-             bits(21, 16, "max_time_slots", "Maximum time slots minus 1 (time-based WRR)"),
-             bits(31, 24, "pat_offset", "Port Arbitration Table offset in 16-byte units (0: none)")),
-    res_control=(bits(7, 0, "tc_vc_map", "Traffic classes mapped to this VC"),
-                 bit(16, "load_pat", "Load the Port Arbitration Table"),
-                 bits(19, 17, "port_arb_select", "Port arbitration scheme in use"),
-                 bits(26, 24, "vc_id", "VC ID"),
-                 bit(31, "vc_enable", "VC enabled")),
-    res_status=(bit(0, "pat_status", "Port Arbitration Table update pending"),
-                bit(1, "negotiation_pending", "VC negotiation pending")),
-)
-
-MFVC_KIND = _VcKind(
-    "func_arb_table", "Function Arbitration Table",
-    cap1=(bits(2, 0, "evc", "Extended VC Count: number of VCs besides VC0"),
-          bits(11, 10, "fat_entry_size", "Function Arbitration Table entry size: 1 << n bits")),
-    cap2=(bits(7, 0, "vc_arb_cap", "VC arbitration supported: bit 1 WRR32, 2 WRR64, 3 WRR128"),
-          bits(31, 24, "vcat_offset", "VC Arbitration Table offset in 16-byte units (0: none)")),
-    control=(), status=(),
-    res_cap=(bits(7, 0, "func_arb_cap", "Function arbitration supported (bits 5:1 size the table)"),
-             bits(31, 24, "fat_offset", "Function Arbitration Table offset in 16-byte units (0: none)")),
-    res_control=(), res_status=(),
-)
-
-
-@record(slots=False)
-class _VcTable:
-    """One per-VC arbitration table of an instance: where it starts, its length and name."""
-
-    start: int
-    length: int
-    name: str
-    doc: str
-
-    @property
-    def end(self) -> int:
-        return self.start + self.length
+# (per-VC arbitration table name, what the spec calls it): what differs between VC/VC9 and
+# MFVC when sizing; extended_tables holds the bit fields of each kind's registers.
+VC_TABLE = ("port_arb_table", "Port Arbitration Table")
+MFVC_TABLE = ("func_arb_table", "Function Arbitration Table")
 
 
 def _phases(cap: int, table: tuple[tuple[int, int], ...]) -> int:
@@ -171,29 +104,30 @@ def _vc_count(ctx: CapContext) -> int:
     return (ctx.u32(4) & 0x7) + 1
 
 
-def _vc_tables(ctx: CapContext, kind: _VcKind) -> list[_VcTable]:
-    """The VC Arbitration Table and per-VC Port/Function Arbitration Tables present."""
+def _vc_tables(ctx: CapContext, kind: tuple[str, str]) -> list[tuple[int, int, str, str]]:
+    """The VC Arbitration Table and per-VC Port/Function Arbitration Tables present: (start,
+    length, name, description) each, `kind` the (name, description) of the per-VC tables."""
     cap1, cap2 = ctx.u32(4), ctx.u32(8)
     out = []
     phases = _phases(cap2, VCAT_PHASES)
     if cap2 >> 24 and phases:
-        out.append(_VcTable(VC_TABLE_UNIT * (cap2 >> 24), phases * VCAT_BITS_PER_PHASE // 8,
-                            "vc_arb_table", f"VC Arbitration Table: {phases} phases x 4 bits"))
+        out.append((VC_TABLE_UNIT * (cap2 >> 24), phases * VCAT_BITS_PER_PHASE // 8,
+                    "vc_arb_table", f"VC Arbitration Table: {phases} phases x 4 bits"))
     entry_bits = 1 << (cap1 >> 10 & 0x3)
+    table, table_doc = kind
     for vc in range(_vc_count(ctx)):
         res_cap = ctx.u32(VC_BASE + VC_PER_VC * vc)
         phases = _phases(res_cap, PAT_PHASES)
         if res_cap >> 24 and phases:
-            out.append(_VcTable(VC_TABLE_UNIT * (res_cap >> 24), phases * entry_bits // 8,
-                                f"vc{vc}_{kind.table}",
-                                f"VC{vc} {kind.table_doc}: {phases} phases x {entry_bits} bits"))
+            out.append((VC_TABLE_UNIT * (res_cap >> 24), phases * entry_bits // 8,
+                        f"vc{vc}_{table}", f"VC{vc} {table_doc}: {phases} phases x {entry_bits} bits"))
     return out
 
 
 def _vc_size(ctx: CapContext) -> Size:
     count = _vc_count(ctx)
-    tables = _vc_tables(ctx, VC_KIND)
-    end = dword_round(max([VC_BASE + VC_PER_VC * count] + [t.end for t in tables]))
+    tables = _vc_tables(ctx, VC_TABLE)
+    end = dword_round(max([VC_BASE + VC_PER_VC * count] + [start + length for start, length, _, _ in tables]))
     room = min(_room(ctx, VC_MIN), VC_MAX)
     if end > room:
         return Size(room, MINIMUM, f"the structure would end at {end:#x}, past the end of "
@@ -204,10 +138,10 @@ def _vc_size(ctx: CapContext) -> Size:
     return Size(end, EXACT, why)
 
 
-def _vc_size_text(kind: _VcKind) -> str:
+def _vc_size_text(kind: tuple[str, str]) -> str:
     return ("0x10 + 0x0C per VC (Extended VC Count +4 bits 2:0, plus VC0), extended to the end of "
             "the VC Arbitration Table (16 * +8 bits 31:24; 32/64/128 phases x 4 bits) and of each "
-            f"VC's {kind.table_doc} (16 * Resource Cap bits 31:24; phases x entry size); "
+            f"VC's {kind[1]} (16 * Resource Cap bits 31:24; phases x entry size); "
             "DWORD-rounded, cut at the end of config space")
 
 
@@ -220,45 +154,6 @@ VC_NOTES = ("NVIDIA nvpcie.h uses 0x18 + 0x10 per extended VC; Linux, pciutils a
 
 # ------------------------------------------------------------------ 0x0004 Power Budgeting
 
-# ------------------------------------------------------------------ 0x0005 RC Link Declaration
-
-RCLINK_FIRST = 0x10  # first Link Entry
-RCLINK_ENTRY = 0x10  # Link Description, reserved DWORD, 64-bit Link Address
-RCLINK_MAX = 0xFF0
-
-
-def _rclink_count(ctx: CapContext) -> int:
-    return ctx.u32(4) >> 8 & 0xFF
-
-
-def _rclink_size(ctx: CapContext) -> Size:
-    count = _rclink_count(ctx)
-    end = RCLINK_FIRST + RCLINK_ENTRY * count
-    room = min(_room(ctx, RCLINK_FIRST), RCLINK_MAX)
-    if end > room:
-        return Size(room, MINIMUM, f"{count} link entries would reach {end:#x}, past the end of "
-                                   "config space: cut there")
-    return Size(end, EXACT, f"{_entries(count)} of 16 bytes")
-
-
-# ------------------------------------------------------------------ 0x0006 RC Internal Link Control
-
-# ------------------------------------------------------------------ 0x0007 RCEC Endpoint Association
-
-RCEC_BUSN_VERSION = 2  # PCI_RCEC_BUSN_REG_VER: the Associated Bus Numbers register appears
-
-
-def _rcec_size(ctx: CapContext) -> Size:
-    version = ctx.version
-    if version >= RCEC_BUSN_VERSION:
-        return Size(0x0C, EXACT, f"version {version}: bitmap and Associated Bus Numbers")
-    if version == 1:
-        return Size(0x08, EXACT, "version 1: Association Bitmap only")
-    return Size(0x08, MINIMUM, "version 0 is not defined: at least the Association Bitmap")
-
-
-# ------------------------------------------------------------------ 0x000A RCRB Header
-
 # ------------------------------------------------------------------ 0x000B VSEC
 
 def _vsec_size(ctx: CapContext) -> Size:
@@ -269,8 +164,6 @@ def _vsec_size(ctx: CapContext) -> Size:
         return Size(8, Certainty.MINIMUM, f"VSEC Length {length:#x} exceeds the extended space")
     return Size(length, Certainty.EXACT, "VSEC Length field (+4 bits 31:20)")
 
-
-# ------------------------------------------------------------------ 0x000C CAC
 
 # ------------------------------------------------------------------ 0x000D ACS
 
@@ -304,41 +197,7 @@ def _acs_size(ctx: CapContext) -> Size:
 
 # ------------------------------------------------------------------ 0x0010 SR-IOV
 
-# ------------------------------------------------------------------ 0x0012 Multicast
-
-MCAST_ENDPOINT_SIZE, MCAST_PORT_SIZE = 0x28, 0x30
-MCAST_ENDPOINTS = (0x0, 0x1, 0x9)  # Endpoint, Legacy Endpoint, RCiEP: no MC_Overlay_BAR
-MCAST_PORTS = (ROOT_PORT, *SWITCH_PORTS)  # these add MC_Overlay_BAR at +0x28
-
-
-def _mcast_size(ctx: CapContext) -> Size:
-    if ctx.pcie is None:
-        return Size(MCAST_ENDPOINT_SIZE, MINIMUM, "no PCI Express capability: port type unknown")
-    port = ctx.pcie.port_type
-    if port in MCAST_PORTS:
-        return Size(MCAST_PORT_SIZE, EXACT, "root/switch port: MC_Overlay_BAR at +0x28")
-    if port in MCAST_ENDPOINTS:
-        return Size(MCAST_ENDPOINT_SIZE, EXACT, "endpoint: no MC_Overlay_BAR")
-    return Size(MCAST_ENDPOINT_SIZE, MINIMUM,
-                f"port type {port:#x} is not one Multicast is defined for: at least the endpoint layout")
-
-
 # ------------------------------------------------------------------ 0x0013 PRI
-
-# ------------------------------------------------------------------ 0x0016 DPA
-
-DPA_BASE = 0x10  # Capability, Latency Indicator, Status, Control; then the array
-
-
-def _dpa_substates(ctx: CapContext) -> int:
-    return (ctx.u32(4) & 0x1F) + 1  # Substate_Max + 1
-
-
-def _dpa_size(ctx: CapContext) -> Size:
-    count = _dpa_substates(ctx)
-    return Size(dword_round(DPA_BASE + count), EXACT,
-                f"{count} substate(s): 1 byte of Power Allocation Array each, DWORD-rounded")
-
 
 # ------------------------------------------------------------------ 0x0017 TPH Requester
 
@@ -382,28 +241,7 @@ def _secpci_size(ctx: CapContext) -> Size:
                 f"x{width}: 2 bytes of Lane Equalization Control per lane")
 
 
-# ------------------------------------------------------------------ 0x001A PMUX
-
-PMUX_BASE = 0x10  # Capability, Control, Status; then the Protocol Array
-PMUX_SPEC_ENTRIES = 15  # PCIe 6.3 G.5.5: array at offsets 10h through 48h
-PMUX_MAX = PMUX_BASE + 4 * PMUX_SPEC_ENTRIES
-
-
-def _pmux_entries(ctx: CapContext) -> int:
-    return ctx.u32(4) & 0x3F  # PMUX Protocol Array Size
-
-
-def _pmux_size(ctx: CapContext) -> Size:
-    count = _pmux_entries(ctx)
-    if count > PMUX_SPEC_ENTRIES:
-        return Size(PMUX_MAX, MINIMUM, f"Protocol Array Size {count} exceeds the spec's 15 "
-                                       "entries: at least those 15")
-    return Size(PMUX_BASE + 4 * count, EXACT, f"{_entries(count)} of 4 bytes in the Protocol Array")
-
-
 # ------------------------------------------------------------------ 0x001B PASID
-
-# ------------------------------------------------------------------ 0x001C LN Requester
 
 # ------------------------------------------------------------------ 0x001D DPC
 
@@ -475,6 +313,8 @@ def rebar_size(label: str) -> SizeRule:
 def rebar_layout(label: str) -> ExtLayout:
     """Register layout of a Resizable BAR-shaped capability, one entry per 8 bytes of `size`."""
     def layout(ctx: CapContext, size: int) -> list[Reg]:
+        from .registers import bits, reg  # (a decode's: never loaded to walk and size)
+
         out: list[Reg] = []
         for i in range(min(max(size - 4, 0) // REBAR_ENTRY_SIZE, REBAR_MAX_BARS)):
             base = 4 + REBAR_ENTRY_SIZE * i
@@ -511,7 +351,7 @@ ENTRIES: tuple[CapSpec, ...] = (
                   "Capabilities and Control bit 11 (TLP Prefix Log Present) is a status bit "
                   "about the logged TLP, not the register's presence. vfio exposes 0x2C only.",
             aliases=("aer", "err")),
-    CapSpec(E, 0x0002, "VC", "Virtual Channel", "PCIe 6.3 §7.9.1", _vc_size_text(VC_KIND),
+    CapSpec(E, 0x0002, "VC", "Virtual Channel", "PCIe 6.3 §7.9.1", _vc_size_text(VC_TABLE),
             _vc_size, tables("extended", "VC_LAYOUT"), VC_MIN, VC_MAX, notes=VC_NOTES, aliases=("vc",)),
     CapSpec(E, 0x0003, "DSN", "Device Serial Number", "PCIe 6.3 §7.9.3",
             "fixed 12 bytes (PCI_EXT_CAP_DSN_SIZEOF): 64-bit serial number at +4", fixed(0x0C),
@@ -521,40 +361,9 @@ ENTRIES: tuple[CapSpec, ...] = (
             notes="PB Control (+6) and Sense Detect (+0x0D) are PCIe 6.x additions inside the "
                   "same 16 bytes; older functions read them as reserved.",
             aliases=("pb", "pwr", "power-budgeting")),
-    CapSpec(E, 0x0005, "RCLINK", "Root Complex Link Declaration", "PCIe 6.3 §7.9.8",
-            "0x10 + 0x10 per link entry (Number of Link Entries, +4 bits 15:8), cut at the end "
-            "of config space", _rclink_size, tables("extended", "_rclink_layout"), RCLINK_FIRST, RCLINK_MAX,
-            notes="pydiskcmd uses a fixed 28 bytes; pciutils and pcics use 16-byte link entries "
-                  "from +0x10 (followed here).", aliases=("rclink", "rcld")),
-    CapSpec(E, 0x0006, "RCILINK", "Root Complex Internal Link Control", "PCIe 6.3 §7.9.9",
-            "fixed 12 bytes: Link Capabilities, Control, Status", fixed(0x0C), tables("extended", "RCILINK_REGS"),
-            0x0C, 0x0C, aliases=("rcilink", "rcilc")),
-    CapSpec(E, 0x0007, "RCEC", "Root Complex Event Collector Endpoint Association",
-            "PCIe 6.3 §7.9.10",
-            "by Capability Version (header bits 19:16): 8 bytes for version 1, 12 for version 2+ "
-            "(RCEC Associated Bus Numbers at +8)", _rcec_size, tables("extended", "_rcec_layout"), 0x08, 0x0C,
-            aliases=("rcec", "rcec-ea")),
-    CapSpec(E, 0x0008, "MFVC", "Multi-Function Virtual Channel", "PCIe 6.3 §7.9.2",
-            _vc_size_text(MFVC_KIND),
-            _vc_size, tables("extended", "MFVC_LAYOUT"), VC_MIN, VC_MAX,
-            notes="Same rule as VC with Function Arbitration Tables. NVIDIA nvpcie.h uses 0x18 + "
-                  "0x10 per extended VC; the spec's 0x10 + 0x0C per VC is followed here.",
-            aliases=("mfvc",)),
-    CapSpec(E, 0x0009, "VC2", "Virtual Channel (used when MFVC is present)", "PCIe 6.3 §7.9.1",
-            _vc_size_text(VC_KIND), _vc_size, tables("extended", "VC_LAYOUT"), VC_MIN, VC_MAX, notes=VC_NOTES,
-            aliases=("vc2", "vc9")),
-    CapSpec(E, 0x000A, "RCRB", "RCRB Header", "PCIe 6.3 §7.9.7",
-            "fixed 20 bytes: IDs, RCRB Capabilities, RCRB Control and a reserved DWORD",
-            fixed(0x14), tables("extended", "RCRB_REGS"), 0x14, 0x14,
-            notes="The named registers end at 0x10; pcics, NVIDIA and pydiskcmd count the "
-                  "reserved DWORD at 0x10 too (0x14, followed here).", aliases=("rcrb",)),
     CapSpec(E, 0x000B, "VSEC", "Vendor-Specific Extended Capability", "PCIe 6.3 §7.9.5",
             "VSEC Length (+4 bits 31:20), counted from the capability start",
             _vsec_size, tables("extended", "_vsec_layout"), 0x08, 0xF00, aliases=("vsec", "vndr")),
-    CapSpec(E, 0x000C, "CAC", "Configuration Access Correlation (obsolete)",
-            "Trusted Configuration Space for PCIe ECN (obsolete)",
-            "fixed 8 bytes: Device Correlation at +4", fixed(8), tables("extended", "CAC_REGS"), 8, 8,
-            notes="Only pcics gives a layout; Linux names the ID obsolete.", aliases=("cac",)),
     CapSpec(E, 0x000D, "ACS", "Access Control Services", "PCIe 6.3 §7.7.11",
             "8 bytes; with P2P Egress Control (+4 bit 5) add 4 * ceil(N/32) bytes of Egress "
             "Control Vector, N = +4 bits 15:8 (0 means 256): up to 0x28",
@@ -568,30 +377,13 @@ ENTRIES: tuple[CapSpec, ...] = (
     CapSpec(E, 0x0010, "SRIOV", "Single Root I/O Virtualization", "PCIe 6.3 §9.3.3",
             "fixed 64 bytes (PCI_EXT_CAP_SRIOV_SIZEOF): last register at 0x3C", fixed(0x40),
             tables("extended", "SRIOV_REGS"), 0x40, 0x40, aliases=("sriov", "sr-iov", "iov")),
-    CapSpec(E, 0x0011, "MRIOV", "Multi-Root I/O Virtualization", "MR-IOV 1.0 (not public)",
-            "unknown: the layout is in the non-public MR-IOV spec", unknown_size(4), (), 4, 0,
-            aliases=("mriov", "mr-iov")),
-    CapSpec(E, 0x0012, "MCAST", "Multicast", "PCIe 6.3 §7.9.11",
-            "0x30 for root and switch ports (MC_Overlay_BAR at +0x28); 0x28 for endpoints and "
-            "RCiEPs (PCI Express capability port type)", _mcast_size, tables("extended", "_mcast_layout"),
-            MCAST_ENDPOINT_SIZE, MCAST_PORT_SIZE,
-            notes="vfio exposes 0x28 (the endpoint layout) for every function; pciutils reads "
-                  "0x34 (4 bytes too many).", aliases=("mcast", "multicast")),
     CapSpec(E, 0x0013, "PRI", "Page Request Interface", "PCIe 6.3 §10.5.2",
             "fixed 16 bytes (PCI_EXT_CAP_PRI_SIZEOF)", fixed(0x10), tables("extended", "PRI_REGS"), 0x10, 0x10,
             aliases=("pri",)),
-    CapSpec(E, 0x0014, "AMD", "Reserved for AMD", "PCI Code and ID Assignment (reserved ID)",
-            "unknown: reserved ID, no public layout", unknown_size(4), (), 4, 0,
-            aliases=("amd",)),
     # Same layout as VF Resizable BAR (0x0024): defined once in extended_modern.py.
     rebar_spec(0x0015, "REBAR", "Resizable BAR", "PCIe 6.3 §7.8.6", "BAR",
                aliases=("rebar", "resizable-bar"),
                notes="An NBAR outside 1..6 (pciutils rejects it) gives the 0x0C minimum."),
-    CapSpec(E, 0x0016, "DPA", "Dynamic Power Allocation", "PCIe 6.3 §7.9.12",
-            "0x10 + (Substate_Max + 1) bytes of Power Allocation Array, Substate_Max = +4 bits "
-            "4:0, DWORD-rounded: 0x14..0x30", _dpa_size, tables("extended", "_dpa_layout"), 0x14, 0x30,
-            notes="vfio uses the unrounded 0x10 + Substate_Max + 1 (e.g. 0x11); the "
-                  "DWORD-rounded length is used here.", aliases=("dpa",)),
     CapSpec(E, 0x0017, "TPH", "TPH Requester", "PCIe 6.3 §7.9.13",
             "0x0C; with the ST Table in the capability (+4 bits 10:9 = 01b) add 2 * (ST Table "
             "Size + 1) bytes, ST Table Size = +4 bits 26:16 (at most 63), DWORD-rounded: up to 0x8C",
@@ -604,19 +396,10 @@ ENTRIES: tuple[CapSpec, ...] = (
             "0x0C + 2 bytes per lane (Maximum Link Width from the PCIe capability), DWORD-rounded: "
             "0x10 x1/x2, 0x14 x4, 0x1C x8, 0x2C x16, 0x4C x32",
             _secpci_size, tables("extended", "_secpci_layout"), 0x10, 0x4C, aliases=("secpci",)),
-    CapSpec(E, 0x001A, "PMUX", "Protocol Multiplexing", "PCIe 6.3 Appendix G.5",
-            "0x10 + 4 * PMUX Protocol Array Size (+4 bits 5:0); the spec maps at most 15 "
-            "entries (0x10-0x48): up to 0x4C", _pmux_size, tables("extended", "_pmux_layout"), PMUX_BASE, PMUX_MAX,
-            notes="The spec's register map ends the array at 0x48 (15 entries); pydiskcmd "
-                  "allows the 6-bit field's 63 entries (0x10C). Above 15 we report the 0x4C "
-                  "minimum.", aliases=("pmux",)),
     CapSpec(E, 0x001B, "PASID", "Process Address Space ID", "PCIe 6.3 §7.8.9",
             "fixed 8 bytes (PCI_EXT_CAP_PASID_SIZEOF)", fixed(8), tables("extended", "PASID_REGS"), 8, 8,
             notes="Hidden by upstream vfio-pci; QEMU 11 synthesizes an 8-byte PASID capability.",
             aliases=("pasid",)),
-    CapSpec(E, 0x001C, "LNR", "LN Requester", "PCIe 3.1 (Lightweight Notification ECN)",
-            "fixed 8 bytes: LNR Capability (+4) and Control (+6)", fixed(8), tables("extended", "LNR_REGS"), 8, 8,
-            aliases=("lnr", "ln")),
     CapSpec(E, 0x001D, "DPC", "Downstream Port Containment", "PCIe 6.3 §7.9.14",
             "0x0C without Root Port Extensions (+4 bit 5); with them 0x20 + 4 * RP PIO Log Size "
             "(+4 bits 11:8, bit 13 as bit 4 on Flit-mode ports), valid 4..9 (4..15 in Flit "

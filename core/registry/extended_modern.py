@@ -19,23 +19,8 @@ if TYPE_CHECKING:
 
 from ..record import record
 from .extended import rebar_spec
-from .model import (
-    Bits,
-    CapContext,
-    CapSpec,
-    Certainty,
-    Reg,
-    Size,
-    Space,
-    bit,
-    bits,
-    dword_round,
-    fixed,
-    lanes,
-    reg,
-    tables,
-    unknown_size,
-)
+from .model import CapContext, CapSpec, Certainty, Size, Space, dword_round, fixed, lanes, tables, unknown_size
+from .registers import Bits, Reg, bit, bits, reg
 
 E = Space.EXTENDED
 EXT_BODY_LIMIT = 0xF00  # 0x100..0xFFF: no extended capability can be longer
@@ -100,8 +85,7 @@ LANE_PRESETS = (bits(7, 4, "usp_tx_preset", "Upstream port transmitter preset"),
                 bits(3, 0, "dsp_tx_preset", "Downstream port transmitter preset"))
 
 
-@record(slots=False)
-class PhyLayer:
+class PhyLayer(metaclass=record, slots=False):
     """Physical Layer N GT/s: fixed registers, then 1 Lane Equalization Control byte per lane
     from `lane_start`, sized by Maximum Link Width and DWORD-rounded."""
 
@@ -252,8 +236,7 @@ IDE_LINK_BLOCK, IDE_SEL_BLOCK, IDE_ADDR_BLOCK = 8, 0x14, 0x0C
 IDE_CAP_LINK, IDE_CAP_SELECTIVE = 1 << 0, 1 << 1
 
 
-@record(slots=False)
-class _IdeWalk:
+class _IdeWalk(metaclass=record, slots=False):
     """What a walk of an IDE capability's streams found."""
 
     link_streams: int

@@ -22,14 +22,8 @@ from .extended_modern import (
     _ide_walk,
     _within,
 )
-from .model import (
-    Bits,
-    CapContext,
-    Reg,
-    bit,
-    bits,
-    reg,
-)
+from .model import CapContext
+from .registers import Bits, Reg, bit, bits, reg
 
 MPCIE_REGS = (
     reg(0x04, 4, "mpcie_cap", "M-PCIe Capabilities",

@@ -5,42 +5,37 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from ..record import record
 from .extended import (
     ACS_BASE,
     AER_PREFIX_END,
     AER_ROOT_END,
-    DPA_BASE,
     DPC_RP_BASE,
-    MCAST_PORT_SIZE,
-    MFVC_KIND,
-    PMUX_BASE,
-    RCLINK_ENTRY,
-    RCLINK_FIRST,
     TPH_BASE,
     TPH_LOC_CAP,
     TPH_ST_ENTRY,
     TPH_ST_MAX_IN_CAP,
+    MFVC_TABLE,
     VC_BASE,
-    VC_KIND,
     VC_PER_VC,
+    VC_TABLE,
     _acs_vector_dwords,
-    _dpa_substates,
-    _pmux_entries,
-    _rclink_count,
     _tph_fields,
     _vc_count,
     _vc_tables,
-    _VcKind,
 )
-from .model import (
-    RCEC,
-    ROOT_PORT,
-    CapContext,
-    Reg,
-    bit,
-    bits,
-    reg,
+from .extended_rare import (
+    DPA_BASE,
+    MCAST_PORT_SIZE,
+    PMUX_BASE,
+    RCLINK_ENTRY,
+    RCLINK_FIRST,
+    _dpa_substates,
+    _pmux_entries,
+    _rclink_count,
 )
+from .model import RCEC, ROOT_PORT, CapContext
+from .registers import Bits, Reg, bit, bits, reg
 
 
 def _aer_root(ctx: CapContext) -> bool:
@@ -114,6 +109,57 @@ def _aer_layout(ctx: CapContext, size: int) -> tuple[Reg, ...]:
     return regs
 
 
+class _VcKind(metaclass=record, slots=False):
+    """What differs between VC/VC9 and MFVC: the per-VC tables (extended.VC_TABLE,
+    MFVC_TABLE) and which bit fields we have verified."""
+
+    tables: tuple[str, str]  # per-VC arbitration table: name, e.g. "port_arb_table", and words
+    cap1: tuple[Bits, ...]
+    cap2: tuple[Bits, ...]
+    control: tuple[Bits, ...]
+    status: tuple[Bits, ...]
+    res_cap: tuple[Bits, ...]
+    res_control: tuple[Bits, ...]
+    res_status: tuple[Bits, ...]
+
+
+VC_KIND = _VcKind(
+    VC_TABLE,
+    cap1=(bits(2, 0, "evc", "Extended VC Count: number of VCs besides VC0"),
+          bits(6, 4, "lpevc", "Low Priority Extended VC Count"),
+          bits(9, 8, "ref_clock", "Reference clock for time-based arbitration (0: 100 ns)"),
+          bits(11, 10, "pat_entry_size", "Port Arbitration Table entry size: 1 << n bits")),
+    cap2=(bits(7, 0, "vc_arb_cap", "VC arbitration supported: bit 0 fixed, 1 WRR32, 2 WRR64, 3 WRR128"),
+          bits(31, 24, "vcat_offset", "VC Arbitration Table offset in 16-byte units (0: none)")),
+    control=(bit(0, "load_vc_arb_table", "Load the VC Arbitration Table"),
+             bits(3, 1, "vc_arb_select", "VC arbitration scheme in use")),
+    status=(bit(0, "vc_arb_table_status", "VC Arbitration Table update pending"),),
+    res_cap=(bits(7, 0, "port_arb_cap", "Port arbitration supported: fixed, WRR32/64/128, TWRR128, WRR256"),
+             bit(15, "reject_snoop", "Reject Snoop Transactions"),
+             bits(21, 16, "max_time_slots", "Maximum time slots minus 1 (time-based WRR)"),
+             bits(31, 24, "pat_offset", "Port Arbitration Table offset in 16-byte units (0: none)")),
+    res_control=(bits(7, 0, "tc_vc_map", "Traffic classes mapped to this VC"),
+                 bit(16, "load_pat", "Load the Port Arbitration Table"),
+                 bits(19, 17, "port_arb_select", "Port arbitration scheme in use"),
+                 bits(26, 24, "vc_id", "VC ID"),
+                 bit(31, "vc_enable", "VC enabled")),
+    res_status=(bit(0, "pat_status", "Port Arbitration Table update pending"),
+                bit(1, "negotiation_pending", "VC negotiation pending")),
+)
+
+MFVC_KIND = _VcKind(
+    MFVC_TABLE,
+    cap1=(bits(2, 0, "evc", "Extended VC Count: number of VCs besides VC0"),
+          bits(11, 10, "fat_entry_size", "Function Arbitration Table entry size: 1 << n bits")),
+    cap2=(bits(7, 0, "vc_arb_cap", "VC arbitration supported: bit 1 WRR32, 2 WRR64, 3 WRR128"),
+          bits(31, 24, "vcat_offset", "VC Arbitration Table offset in 16-byte units (0: none)")),
+    control=(), status=(),
+    res_cap=(bits(7, 0, "func_arb_cap", "Function arbitration supported (bits 5:1 size the table)"),
+             bits(31, 24, "fat_offset", "Function Arbitration Table offset in 16-byte units (0: none)")),
+    res_control=(), res_status=(),
+)
+
+
 def _vc_layout_for(kind: _VcKind) -> Callable[[CapContext, int], list[Reg]]:
     def layout(ctx: CapContext, size: int) -> list[Reg]:
         out = [
@@ -131,7 +177,7 @@ def _vc_layout_for(kind: _VcKind) -> Callable[[CapContext, int], list[Reg]]:
                 reg(base + 0x0A, 2, f"vc{vc}_resource_status", f"VC{vc} Resource Status",
                     *kind.res_status),
             ]
-        out += [reg(t.start, t.length, t.name, t.doc) for t in _vc_tables(ctx, kind)]
+        out += [reg(start, length, name, doc) for start, length, name, doc in _vc_tables(ctx, kind.tables)]
         return [r for r in out if r.end <= size]
     return layout
 

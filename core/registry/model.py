@@ -21,6 +21,23 @@ from ..record import field, record
 from ..choices import StrChoice
 from ..record import NamedTuple
 
+if TYPE_CHECKING:
+    from .registers import Reg
+
+# The register model (Bits, Reg, their helpers and the capability headers) is registers.py's:
+# only a decode or `capslot caps` needs it, and its classes are made when it is first asked for
+# (by a `*_tables` module, or an import of one of these names from here).
+_REGISTERS = frozenset({"Bits", "Reg", "reg", "bit", "bits", "STD_HEADER", "EXT_HEADER"})
+
+
+def __getattr__(name: str) -> object:
+    if name in _REGISTERS:
+        from . import registers
+
+        return getattr(registers, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
 
 class Space(StrChoice):
     STANDARD = "standard"
@@ -31,56 +48,6 @@ class Certainty(StrChoice):
     EXACT = "exact"  # the spec rule was applied to the capability's bytes
     MINIMUM = "minimum"  # at least this many bytes; the structure may be longer
     UNKNOWN = "unknown"  # no layout known beyond the header
-
-
-class Bits(NamedTuple):
-    """A bit field inside a register: bits `lo`..`hi` inclusive."""
-
-    lo: int
-    hi: int
-    name: str
-    doc: str
-
-    @property
-    def width(self) -> int:
-        return self.hi - self.lo + 1
-
-
-class Reg(NamedTuple):
-    """A register at `offset` (bytes from the capability header), `width` bytes wide.
-
-    Widths 1, 2, 4 and 8 are little-endian integers; any other width is a byte string
-    (tables, arrays). `fields` are optional bit fields of an integer register.
-    """
-
-    offset: int
-    width: int
-    name: str
-    doc: str
-    fields: tuple[Bits, ...] = ()
-
-    @property
-    def end(self) -> int:
-        return self.offset + self.width
-
-
-# The tables make ~1,100 of these at import: each is made straight from its tuple of fields
-# (what the NamedTuple's own __new__ does, one Python call less per register and field).
-_new = tuple.__new__
-
-
-def reg(offset: int, width: int, name: str, doc: str, *fields: Bits) -> Reg:
-    """Shorthand used by the registry tables."""
-    return _new(Reg, (offset, width, name, doc, fields))
-
-
-def bit(n: int, name: str, doc: str) -> Bits:
-    return _new(Bits, (n, n, name, doc))
-
-
-def bits(hi: int, lo: int, name: str, doc: str) -> Bits:
-    """A field written as the spec writes it: high bit first."""
-    return _new(Bits, (lo, hi, name, doc))
 
 
 class PcieInfo(NamedTuple):
@@ -158,49 +125,35 @@ if TYPE_CHECKING:  # an alias for annotations alone: `Callable` is not imported 
     SizeRule = Callable[[CapContext], Size]
 
 
-class Tables:
-    """A register layout that lives in a `*_tables` module of this package: the module is
-    imported the first time a decode (or `capslot caps`) asks for a layout, so a command that
-    only walks and sizes capabilities (`show --json`) never builds the ~1,100 registers and
-    fields. Equal by the name it stands for, so a CapSpec's equality and hash never change."""
-
-    __slots__ = ("module", "name", "_value")
-
-    def __init__(self, module: str, name: str) -> None:
-        self.module, self.name = module, name
-
-    def resolve(self) -> RegLayout:
-        try:
-            return self._value
-        except AttributeError:
-            import importlib
-
-            self._value = getattr(importlib.import_module(f"{__package__}.{self.module}_tables"), self.name)
-            return self._value
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, Tables):
-            return (self.module, self.name) == (other.module, other.name)
-        return NotImplemented
-
-    def __hash__(self) -> int:
-        return hash((self.module, self.name))
-
-    def __repr__(self) -> str:
-        return f"tables({self.module!r}, {self.name!r})"
-
-    def __reduce__(self) -> tuple:
-        return Tables, (self.module, self.name)  # the name, never the layout it found
+def tables(module: str, name: str) -> str:
+    """A register layout that lives in a `*_tables` module of this package, named
+    "module:name" (`tables("extended", "DSN_REGS")` is `extended_tables.DSN_REGS`): the module
+    is imported the first time a decode (or `capslot caps`) asks for a layout, so a command
+    that only walks and sizes capabilities (`show --json`) never builds the ~1,100 registers
+    and fields. A name, so a CapSpec's equality, hash and pickle never depend on the layout
+    found (and no class of its own is made at start-up)."""
+    return f"{module}:{name}"
 
 
-tables = Tables
+_RESOLVED: dict[str, RegLayout] = {}  # "module:name" -> the layout it names, once imported
+
+
+def _resolve(named: str) -> RegLayout:
+    layout = _RESOLVED.get(named)
+    if layout is None:
+        import importlib
+
+        module, _, name = named.partition(":")
+        layout = _RESOLVED[named] = getattr(importlib.import_module(f"{__package__}.{module}_tables"), name)
+    return layout
+
+
 if TYPE_CHECKING:  # aliases for annotations alone
     RegLayout = tuple[Reg, ...] | Callable[[CapContext, int], Sequence[Reg]]
-    Layout = RegLayout | Tables
+    Layout = RegLayout | str  # a str: the name of a `*_tables` module's layout (`tables()`)
 
 
-@record(slots=False)
-class CapSpec:
+class CapSpec(metaclass=record, slots=False):
     """Everything capslot knows about one capability ID."""
 
     space: Space
@@ -228,11 +181,14 @@ class CapSpec:
 
     @property
     def body_layout(self) -> RegLayout:
-        """The body registers, or the function giving them for an instance (`Tables` resolved)."""
+        """The body registers, or the function giving them for an instance (a `tables()`
+        name resolved)."""
         layout = self.layout
-        return layout.resolve() if isinstance(layout, Tables) else layout
+        return _resolve(layout) if isinstance(layout, str) else layout
 
     def header_regs(self) -> tuple[Reg, ...]:
+        from .registers import EXT_HEADER, STD_HEADER
+
         return STD_HEADER if self.space is Space.STANDARD else EXT_HEADER
 
     def registers(self, ctx: CapContext | None, size: int) -> tuple[Reg, ...]:
@@ -251,19 +207,6 @@ class CapSpec:
         else:
             body = layout
         return self.header_regs() + tuple(body)
-
-
-STD_HEADER: tuple[Reg, ...] = (
-    reg(0x00, 1, "cap_id", "Capability ID: which capability this is"),
-    reg(0x01, 1, "next", "Next capability pointer (0 ends the list; bits 1:0 reserved)"),
-)
-
-EXT_HEADER: tuple[Reg, ...] = (
-    reg(0x00, 4, "header", "Extended capability header",
-        bits(15, 0, "id", "PCI Express Extended Capability ID"),
-        bits(19, 16, "version", "Capability version (layout revision of this capability)"),
-        bits(31, 20, "next", "Next capability offset (0 ends the list; bits 1:0 reserved)")),
-)
 
 
 # ---------------------------------------------------------------- size-rule helpers

@@ -5,36 +5,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from .model import (
-    Bits,
-    CapContext,
-    Reg,
-    bit,
-    bits,
-    reg,
-)
+from .model import CapContext
+from .registers import Bits, Reg, bit, bits, reg
 from .standard import (
-    HT_AM,
-    HT_AM_BASE,
-    HT_AM_MAP_64,
-    HT_AM_NDMA,
-    HT_AM_PER_DMA,
     MSI_64BIT,
     MSI_EXT_DATA,
     MSI_PVM,
-    PCIX_BRIDGE_SIZE,
-    PCIX_SIZE,
     VIRTIO_CAP_MIN,
     VIRTIO_NOTIFY,
     VIRTIO_PCI_CFG,
     VIRTIO_SHM,
     VNDR_HEADER,
+    is_virtio,
+)
+from .standard_rare import (
+    HT_AM,
+    HT_AM_BASE,
+    HT_AM_MAP_64,
+    HT_AM_NDMA,
+    HT_AM_PER_DMA,
+    PCIX_BRIDGE_SIZE,
+    PCIX_SIZE,
     _ea_entries,
     _ht_am_map,
     _ht_block,
     _ht_type5,
     _is_bridge,
-    is_virtio,
 )
 
 

@@ -29,8 +29,7 @@ VIEWS = ("hardware", "vfio", "guest")
 ATS_MODES = ("auto", "on", "off")
 
 
-@record
-class QemuOptions:
+class QemuOptions(metaclass=record):
     """QEMU vfio-pci properties that change what the guest sees.
 
     `ats` is QEMU 11.1's on|off|auto (auto, the default, keeps ATS when the kernel shows it;

@@ -7,8 +7,7 @@ from __future__ import annotations
 from ..record import record
 
 
-@record
-class KernelProfile:
+class KernelProfile(metaclass=record):
     """A vfio-pci flavour: which extended IDs it has a length for."""
 
     name: str
