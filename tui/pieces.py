@@ -14,7 +14,7 @@ from capslot.core.layout import Kind, Layout
 from capslot.core.registry import Certainty, Space
 from capslot.core.space import CONFIG_SIZE
 from capslot.core.text import printable
-from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_marks, letters
+from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_runs, letters
 from capslot.core.views import Access
 from capslot.tui.colours import REGION_STYLE, cap_colours, cap_style
 
@@ -120,19 +120,29 @@ def mark_swatch(layout: Layout, index: int, marks: dict[int, str], colours: dict
 
 
 class Runs:
-    """Styled text as (characters, style) pieces: what a map is made of. Laid out as one
-    segment per piece (for the writer, and as one Rich Segment per piece with one parsed Style
-    per style string), which is what Rich's own rendering of the same `Text` yields where every
-    line fits (the bytes out are the same, colour or not), at a fraction of its cost (a Text of
-    a map has a span per DWORD: 1,024). Where a line would not fit, the pieces are laid out as
-    that `Text` is (wrapped)."""
+    """Styled text as lines of (characters, style) pieces: what a map is made of. Laid out as
+    one segment per piece (for the writer, and as one Rich Segment per piece with one parsed
+    Style per style string), which is what Rich's own rendering of the same `Text` yields
+    where every line fits (the bytes out are the same, colour or not), at a fraction of its
+    cost (a Text of a map has a span per DWORD: 1,024). Where a line would not fit, the pieces
+    are laid out as that `Text` is (wrapped)."""
 
-    def __init__(self, pieces: list[tuple[str, str]]) -> None:
-        self.pieces = pieces
+    def __init__(self, rows: list[list[tuple[str, str]]]) -> None:
+        self.rows = rows  # each line's pieces (no newline in them; style "": none), each line ended by one
+
+    @property
+    def pieces(self) -> list[tuple[str, str]]:
+        """The pieces of the one text: each line's, then its newline."""
+        out: list[tuple[str, str]] = []
+        newline = ("\n", "")
+        for row in self.rows:
+            out += row
+            out.append(newline)
+        return out
 
     @property
     def plain(self) -> str:
-        return "".join(text for text, _ in self.pieces)
+        return "".join(["".join([text for text, _ in row]) + "\n" for row in self.rows])
 
     def text(self) -> Styled:
         """The same pieces as one text (a span per styled piece)."""
@@ -153,23 +163,15 @@ class Runs:
         fits; the wrapped text where one does not."""
         from capslot.tui.styled import lines, modelled
 
-        plain = self.plain
-        if max(map(len, plain.split("\n"))) > width or not modelled(plain.replace("\n", "")):
+        columns = [tuple(zip(*row, strict=True)) or ((), ()) for row in self.rows]  # (its texts, its styles) a row
+        texts = ["".join(chars) for chars, _ in columns]
+        if max(map(len, texts), default=0) > width or not modelled("".join(texts)):
             return lines(self.text(), width)
-        row: list[tuple[str, str | None]] = []
-        out = [row]
-        for chars, style in self.pieces:
-            if "\n" not in chars:  # (most pieces: a map's DWORD)
-                if chars:
-                    row.append((chars, style or None))
-                continue
-            for n, part in enumerate(chars.split("\n")):
-                if n:
-                    row = []
-                    out.append(row)
-                if part:
-                    row.append((part, style or None))
-        return out  # (the last: the empty line after the map's last newline)
+        out = [list(row) if "" not in chars and "" not in styles else  # (a map's row: as it is)
+               [(text, style or None) for text, style in row if text]
+               for row, (chars, styles) in zip(self.rows, columns, strict=True)]
+        out.append([])  # the empty line after the last newline
+        return out
 
     def __rich_measure__(self, console: Any, options: Any) -> Any:
         from rich.measure import Measurement
@@ -199,27 +201,32 @@ class Runs:
 _UNSET = object()
 
 
-def byte_map(layout: Layout) -> Runs:
+def byte_map(layout: Layout, marks: dict[int, str] | None = None,
+             colours: dict[int, str] | None = None) -> Runs:
     """The 4 KiB as 16 rows of 64 DWORDs, in the characters of the text map (one vocabulary,
-    core/textmap.py), coloured; a capability's first DWORD is bold."""
-    marks = letters(layout)
-    colours = cap_colours(layout)
-    pieces: list[tuple[str, str]] = []
-    add = pieces.append
+    core/textmap.py), coloured; a capability's first DWORD is bold. (`marks` and `colours`:
+    letters(layout) and cap_colours(layout), when the caller has them.)"""
+    marks = letters(layout) if marks is None else marks
+    colours = cap_colours(layout) if colours is None else colours
     styles = {cap: cap_style(colour) for cap, colour in colours.items()}
-    every = dword_marks(layout, marks)
-    for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
-        base = row * 4 * DWORDS_PER_ROW
-        add((f"{base:03x} ", "dim"))
-        for d in range(DWORDS_PER_ROW):
-            pos = base + 4 * d
-            ch, kind, cap = every[pos >> 2]
-            if kind is Kind.CAPABILITY and cap in styles:
-                add((ch, "bold " + styles[cap] if pos == layout.capabilities[cap].offset else styles[cap]))
+    caps = layout.capabilities
+    cells: list[tuple[str, str]] = []  # a piece per DWORD, made a run of DWORDs at a time
+    for first, last, (ch, kind, cap) in dword_runs(layout, marks):
+        if kind is Kind.CAPABILITY and cap in styles:
+            piece = (ch, styles[cap])
+            offset = caps[cap].offset
+            bold = -1 if offset & 3 else offset >> 2  # the DWORD the capability starts
+            if first <= bold < last:
+                cells += [piece] * (bold - first)
+                cells.append((ch, "bold " + piece[1]))
+                cells += [piece] * (last - bold - 1)
             else:
-                add((ch, REGION_STYLE[kind]))
-        add(("\n", ""))
-    return Runs(pieces)
+                cells += [piece] * (last - first)
+        else:
+            cells += [(ch, REGION_STYLE[kind])] * (last - first)
+    return Runs([[(f"{row * 4 * DWORDS_PER_ROW:03x} ", "dim"),
+                  *cells[row * DWORDS_PER_ROW:(row + 1) * DWORDS_PER_ROW]]
+                 for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW))])
 
 
 ACCESS_STYLE = {Access.VIRTUALIZED: "black on #a6d8ff", Access.READ_ONLY: "black on #bcbcbc",
@@ -228,21 +235,20 @@ ACCESS_STYLE = {Access.VIRTUALIZED: "black on #a6d8ff", Access.READ_ONLY: "black
 
 def access_map(layout: Layout) -> Runs:
     """Per DWORD, the most device-reaching access class of its bytes (views only)."""
-    pieces: list[tuple[str, str]] = []
-    add = pieces.append
+    rows: list[list[tuple[str, str]]] = []
     acc = layout.access
     for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
         base = row * 4 * DWORDS_PER_ROW
-        add((f"{base:03x} ", "dim"))
+        line = [(f"{base:03x} ", "dim")]
+        add = line.append
         for d in range(DWORDS_PER_ROW):
             pos = base + 4 * d
             access = Access(max(acc[pos:pos + 4]))
             add((ACCESS_SYMBOLS[access][0], ACCESS_STYLE[access]))
-        add(("\n", ""))
+        rows.append(line)
     for access, (sym, what) in ACCESS_SYMBOLS.items():
-        add((f" {sym} ", ACCESS_STYLE[access]))
-        add((f" {what}\n", ""))
-    return Runs(pieces)
+        rows.append([(f" {sym} ", ACCESS_STYLE[access]), (f" {what}", "")])
+    return Runs(rows)
 
 
 def reasons(layout: Layout) -> Any | None:
