@@ -79,7 +79,10 @@ def title(layout: Layout) -> Styled:
     return t
 
 
-def chain_table(layout: Layout) -> Table:
+def chain_table(layout: Layout, marks: dict[int, str] | None = None,
+                colours: dict[int, str] | None = None) -> Table:
+    """The capabilities in chain order. (`marks` and `colours`: letters(layout) and
+    cap_colours(layout), when the caller has them.)"""
     from capslot.tui.styled import Styled
     from capslot.tui.table import Table
 
@@ -92,8 +95,8 @@ def chain_table(layout: Layout) -> Table:
         columns.append(("visibility", "left"))
     for name, justify in columns:
         table.add_column(name, justify=justify)  # type: ignore[arg-type] - "left"/"right" are JustifyMethod
-    marks = letters(layout)
-    colours = cap_colours(layout)
+    marks = letters(layout) if marks is None else marks
+    colours = cap_colours(layout) if colours is None else colours
     for i, cap in enumerate(layout.capabilities):
         row: list[Any] = [
             mark_swatch(layout, i, marks, colours), f"{cap.offset:#05x}",
@@ -127,8 +130,11 @@ class Runs:
     cost (a Text of a map has a span per DWORD: 1,024). Where a line would not fit, the pieces
     are laid out as that `Text` is (wrapped)."""
 
-    def __init__(self, rows: list[list[tuple[str, str]]]) -> None:
+    def __init__(self, rows: list[list[tuple[str, str]]], widest: int | None = None) -> None:
         self.rows = rows  # each line's pieces (no newline in them; style "": none), each line ended by one
+        # the widest line, where its maker knows that every piece is styled, not empty and
+        # printable ASCII (a map's rows): then the rows are the lines wherever they fit
+        self.widest = widest
 
     @property
     def pieces(self) -> list[tuple[str, str]]:
@@ -163,14 +169,13 @@ class Runs:
         fits; the wrapped text where one does not."""
         from capslot.tui.styled import lines, modelled
 
-        columns = [tuple(zip(*row, strict=True)) or ((), ()) for row in self.rows]  # (its texts, its styles) a row
-        texts = ["".join(chars) for chars, _ in columns]
+        if self.widest is not None and self.widest <= width:  # (a map's rows: as they are)
+            return [*map(list, self.rows), []]  # (the last: the empty line after the last newline)
+        texts = ["".join([chars for chars, _ in row]) for row in self.rows]
         if max(map(len, texts), default=0) > width or not modelled("".join(texts)):
             return lines(self.text(), width)
-        out = [list(row) if "" not in chars and "" not in styles else  # (a map's row: as it is)
-               [(text, style or None) for text, style in row if text]
-               for row, (chars, styles) in zip(self.rows, columns, strict=True)]
-        out.append([])  # the empty line after the last newline
+        out = [[(chars, style or None) for chars, style in row if chars] for row in self.rows]
+        out.append([])
         return out
 
     def __rich_measure__(self, console: Any, options: Any) -> Any:
@@ -226,7 +231,8 @@ def byte_map(layout: Layout, marks: dict[int, str] | None = None,
             cells += [(ch, REGION_STYLE[kind])] * (last - first)
     return Runs([[(f"{row * 4 * DWORDS_PER_ROW:03x} ", "dim"),
                   *cells[row * DWORDS_PER_ROW:(row + 1) * DWORDS_PER_ROW]]
-                 for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW))])
+                 for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW))],
+                widest=4 + DWORDS_PER_ROW)  # (the address and its DWORDs: ASCII, each styled)
 
 
 ACCESS_STYLE = {Access.VIRTUALIZED: "black on #a6d8ff", Access.READ_ONLY: "black on #bcbcbc",
@@ -271,12 +277,15 @@ def reasons(layout: Layout) -> Any | None:
     return table
 
 
-def legend(layout: Layout) -> Table:
+def legend(layout: Layout, marks: dict[int, str] | None = None,
+           colours: dict[int, str] | None = None) -> Table:
+    """What each letter and symbol of the byte map stands for. (`marks` and `colours`:
+    letters(layout) and cap_colours(layout), when the caller has them.)"""
     from capslot.tui.styled import Styled
     from capslot.tui.table import Table
 
-    marks = letters(layout)
-    colours = cap_colours(layout)
+    marks = letters(layout) if marks is None else marks
+    colours = cap_colours(layout) if colours is None else colours
     table = Table.grid(padding=(0, 2))
     table.add_column()
     table.add_column()
@@ -372,7 +381,8 @@ def device(layout: Layout, captured=None, first: list[str] | None = None) -> lis
     parts: list[Any] = [title(layout), *[Styled(printable(n), style="bold") for n in first or ()]]
     if captured is not None:
         parts.append(captured_line(captured))
-    parts.append(chain_table(layout))
+    marks, colours = letters(layout), cap_colours(layout)  # (each piece would work them out again)
+    parts.append(chain_table(layout, marks, colours))
     orphan_table = orphans(layout)
     if orphan_table is not None:
         parts.append(orphan_table)
@@ -380,7 +390,7 @@ def device(layout: Layout, captured=None, first: list[str] | None = None) -> lis
     if why is not None:
         parts.append(why)
     parts += [Styled("map: one character per DWORD, 0x100 bytes a row", style="dim"),
-              byte_map(layout), legend(layout)]
+              byte_map(layout, marks, colours), legend(layout, marks, colours)]
     if layout.access:
         parts += [Styled("guest accesses, per DWORD (the most device-reaching byte wins)",
                        style="dim"), access_map(layout)]

@@ -44,7 +44,7 @@ class Styled:
     __slots__ = ("plain", "style", "spans", "end")
 
     def __init__(self, text: str = "", style: str = "", spans: list | None = None, end: str = "\n"):
-        self.plain = text.translate(_CONTROL)
+        self.plain = text if text.isprintable() else text.translate(_CONTROL)
         self.style = style
         self.spans: list[tuple[int, int, str]] = spans if spans is not None else []
         self.end = end
@@ -61,7 +61,8 @@ class Styled:
 
     def append(self, text: str, style: str | None = None) -> Styled:
         if text:
-            text = text.translate(_CONTROL)
+            if not text.isprintable():
+                text = text.translate(_CONTROL)
             if style:
                 self.spans.append((len(self.plain), len(self.plain) + len(text), style))
             self.plain += text
@@ -232,6 +233,11 @@ def segments(lines: list[Styled]) -> list[list[tuple[str, str | None]]]:
         if not line.spans:  # (most lines: one segment in the line's own style)
             out.append([(text, combine(line.style) if line.style else "")] if text else [])
             continue
+        if not line.style:
+            row = _in_order(text, line.spans)
+            if row is not None:
+                out.append(row)
+                continue
         spans = ([(0, len(text), line.style)] if line.style and text else []) + line.spans
         # Text.render: a segment between consecutive span edges, styled by the spans open
         # there in their order
@@ -256,6 +262,27 @@ def segments(lines: list[Styled]) -> list[list[tuple[str, str | None]]]:
                     open_.append(index)
         out.append(row)
     return out
+
+
+def _in_order(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, str]] | None:
+    """The segments `segments` makes of a line of no style of its own whose spans follow one
+    another (none empty, none overlapping, none past the end: most styled text, as it is
+    assembled): a segment per span, one per gap between them (unstyled: Rich's null style).
+    None for any other line."""
+    row: list[tuple[str, str]] = []
+    at = 0
+    for start, end, style in spans:
+        if start < at or end <= start:
+            return None
+        if start > at:
+            row.append((text[at:start], ""))
+        row.append((text[start:end], THEME.get(style, style) if style else ""))
+        at = end
+    if at > len(text):
+        return None
+    if at < len(text):
+        row.append((text[at:], ""))
+    return row
 
 
 def lines(text: Styled, width: int, justify: str | None = None) -> list[list[tuple[str, str | None]]] | None:
