@@ -234,7 +234,7 @@ def segments(lines: list[Styled]) -> list[list[tuple[str, str | None]]]:
             out.append([(text, combine(line.style) if line.style else "")] if text else [])
             continue
         if not line.style:
-            row = _in_order(text, line.spans)
+            row = segments_in_order(text, line.spans)
             if row is not None:
                 out.append(row)
                 continue
@@ -264,7 +264,7 @@ def segments(lines: list[Styled]) -> list[list[tuple[str, str | None]]]:
     return out
 
 
-def _in_order(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, str]] | None:
+def segments_in_order(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, str]] | None:
     """The segments `segments` makes of a line of no style of its own whose spans follow one
     another (none empty, none overlapping, none past the end: most styled text, as it is
     assembled): a segment per span, one per gap between them (unstyled: Rich's null style).
