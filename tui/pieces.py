@@ -102,7 +102,7 @@ def chain_table(layout: Layout, marks: dict[int, str] | None = None,
             mark_swatch(layout, i, marks, colours), f"{cap.offset:#05x}",
             hexid(cap.space, cap.id), cap.name,
             "" if cap.version is None else str(cap.version),
-            Styled.assemble(f"{cap.size:#x} ", (cap.certainty.value, CERTAINTY_STYLE[cap.certainty])),
+            _size_cell(f"{cap.size:#x} ", cap.certainty.value, CERTAINTY_STYLE[cap.certainty]),
             f"{cap.next:#05x}" if cap.next else "end"]
         if show_visibility:
             vis = layout.visibility(i)
@@ -118,8 +118,16 @@ def mark_swatch(layout: Layout, index: int, marks: dict[int, str], colours: dict
     from capslot.tui.styled import Styled
 
     if index in marks:
-        return Styled.assemble((f" {marks[index]} ", "bold " + cap_style(colours[index])))
-    return Styled.assemble((f" {VOCABULARY[Kind.VIRTUAL].symbol} ", REGION_STYLE[Kind.VIRTUAL]))
+        return Styled(f" {marks[index]} ", spans=[(0, 3, "bold " + cap_style(colours[index]))])
+    return Styled(f" {VOCABULARY[Kind.VIRTUAL].symbol} ", spans=[(0, 3, REGION_STYLE[Kind.VIRTUAL])])
+
+
+def _size_cell(size: str, certainty: str, style: str) -> Styled:
+    """A capability's size, then its certainty in the certainty's style (what
+    Styled.assemble(size, (certainty, style)) makes, made at once)."""
+    from capslot.tui.styled import Styled
+
+    return Styled(size + certainty, spans=[(len(size), len(size) + len(certainty), style)])
 
 
 class Runs:

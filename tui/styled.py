@@ -13,7 +13,9 @@ the caller leaves the output to Rich."""
 
 from __future__ import annotations
 
-from capslot.tui.sgr import THEME
+# Rich's theme entries the tables and the rule use (rich/default_styles.py), as their styles
+THEME = {"none": "", "table.header": "bold", "table.title": "italic", "table.caption": "italic dim",
+         "rule.line": "bright_green"}
 
 # Rich's single-cell characters (rich/cells.py _SINGLE_CELL_UNICODE_RANGES) and two more
 # capslot prints that Rich measures one cell wide (tests/test_writer.py checks them)

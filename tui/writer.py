@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 
-from capslot.tui import sgr
 from capslot.tui.styled import Styled, lines
 from capslot.tui.table import Table
 
@@ -20,30 +19,30 @@ if TYPE_CHECKING:
 RULE = "─"  # rich.rule.Rule's characters (Console.rule), styled "rule.line"
 
 
-class Rule:
-    """Console.rule(): a line of the terminal's width."""
-
-
 def block_lines(block, width: int) -> list | None:
     if isinstance(block, Styled):
         return lines(block, width)
-    if isinstance(block, Rule):
-        return [[(RULE * width, "rule.line")]]
     if isinstance(block, Table) or hasattr(block, "pieces"):  # a table, a map (pieces.Runs)
         return block.lines(width)
     return None
 
 
-def render(blocks: list, terminal: Terminal) -> str | None:
-    """What Rich's console.print of each block writes, or None where it is not modelled."""
+def render(blocks: list, terminal: Terminal, rule: bool = False) -> str | None:
+    """What Rich's console.print of each block writes (after Console.rule(), a line of the
+    terminal's width, with `rule`), or None where it is not modelled."""
     width, system, no_colour = terminal.width, terminal.system, terminal.no_colour
     out: list[str] = []
     add = out.append
     around: dict[str, tuple[str, str]] = {}  # a style's escape before and after (Style.render)
+    every = [[[(RULE * width, "rule.line")]]] if rule else []  # each block's lines
     for block in blocks:
         drawn = block_lines(block, width)
         if drawn is None:
             return None
+        every.append(drawn)
+    if system is not None:
+        from capslot.tui import sgr  # (the escape codes: only where colour is written)
+    for drawn in every:
         if system is None:  # no colour (not a terminal): the text alone
             for line in drawn:
                 add("".join([text for text, _ in line]))
