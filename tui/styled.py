@@ -212,9 +212,10 @@ def _split(text: Styled) -> list[Styled]:
     if "\n" not in text.plain:
         return [text.copy()]
     offsets = []
-    for at, ch in enumerate(text.plain):
-        if ch == "\n":
-            offsets += [at, at + 1]
+    at = text.plain.find("\n")
+    while at >= 0:
+        offsets += [at, at + 1]
+        at = text.plain.find("\n", at + 1)
     return [line for line in text.divide(offsets) if line.plain != "\n"]
 
 

@@ -251,8 +251,9 @@ class Table:
                 lines = _cell_lines(cell, inner, column, style)
                 if lines is None:
                     return None
-                if before or after:
-                    lines = [before + line + after for line in lines]
+                if before or after:  # (most cells: one line)
+                    lines = [before + lines[0] + after] if len(lines) == 1 else \
+                        [before + line + after for line in lines]
                 cells.append(lines)
             height = max(map(len, cells))
             if not height:
