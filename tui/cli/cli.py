@@ -59,24 +59,30 @@ def _declared(add: Callable[[Any], None]) -> tuple[dict, list, list] | None:
     readable = [True]
 
     def add_argument(*flags: str, **kw: Any) -> None:
-        action = kw.get("action", "store")
-        arg = {"action": action, "default": kw.get("default", False if action == "store_true" else None),
-               "choices": kw.get("choices"), "required": kw.get("required", False),
-               "nargs": kw.get("nargs"), "type": kw.get("type")}
-        if action not in ("store", "store_true", "append") or arg["type"] is not None:
+        get = kw.get
+        action, nargs, dest = get("action", "store"), get("nargs"), get("dest")
+        if get("type") is not None or action not in ("store", "store_true", "append"):
             readable[0] = False  # a count, a constant, a conversion (argparse converts defaults too)
-        if flags[0].startswith("-"):
-            long = [f for f in flags if f.startswith("--")]
-            arg["dest"] = kw.get("dest") or (long[0] if long else flags[0]).lstrip("-").replace("-", "_")
-            if arg["nargs"] is not None:
+        arg = {"action": action, "default": get("default", False if action == "store_true" else None),
+               "choices": get("choices"), "required": get("required", False), "nargs": nargs}
+        name = flags[0]
+        if name[:1] == "-":
+            if not dest:
+                for flag in flags:  # the first long option names it, else the first
+                    if flag[:2] == "--":
+                        name = flag
+                        break
+                dest = name.lstrip("-").replace("-", "_")
+            if nargs is not None:
                 readable[0] = False
             for flag in flags:
                 options[flag] = arg
         else:
-            arg["dest"] = kw.get("dest") or flags[0]
-            if arg["nargs"] not in (None, "?") or (positionals and positionals[-1]["nargs"]):
+            dest = dest or name
+            if nargs not in (None, "?") or (positionals and positionals[-1]["nargs"]):
                 readable[0] = False  # only "A", "A?" or "A B": no guessing of argparse's matching
             positionals.append(arg)
+        arg["dest"] = dest
         arguments.append(arg)
 
     add(_Namespace(add_argument=add_argument))
