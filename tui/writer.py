@@ -34,6 +34,7 @@ def render(blocks: list, terminal: Terminal, rule: bool = False) -> str | None:
     out: list[str] = []
     add = out.append
     around: dict[str, tuple[str, str]] = {}  # a style's escape before and after (Style.render)
+    written: dict[tuple, str] = {}  # a segment (text, style): what is written of it
     every = [[[(RULE * width, "rule.line")]]] if rule else []  # each block's lines
     for block in blocks:
         drawn = block_lines(block, width)
@@ -49,19 +50,21 @@ def render(blocks: list, terminal: Terminal, rule: bool = False) -> str | None:
                 add("\n")
             continue
         for line in drawn:  # (each no wider than `width`: Rich crops nothing)
-            for text, style in line:
-                if style and text:  # (system is not None here: no colour went above)
-                    before_after = around.get(style)
-                    if before_after is None:
-                        codes = sgr.codes(style, system, no_colour)
-                        if codes is None:
-                            return None
-                        before_after = around[style] = (f"\x1b[{codes}m", "\x1b[0m") if codes else ("", "")
-                    add(before_after[0])
-                    add(text)
-                    add(before_after[1])
-                else:
-                    add(text)
+            for segment in line:
+                bytes_out = written.get(segment)
+                if bytes_out is None:  # (a map repeats its segments: each is worked out once)
+                    text, style = segment
+                    bytes_out = text
+                    if style and text:  # (system is not None here: no colour went above)
+                        before_after = around.get(style)
+                        if before_after is None:
+                            codes = sgr.codes(style, system, no_colour)
+                            if codes is None:
+                                return None
+                            before_after = around[style] = (f"\x1b[{codes}m", "\x1b[0m") if codes else ("", "")
+                        bytes_out = before_after[0] + text + before_after[1]
+                    written[segment] = bytes_out
+                add(bytes_out)
             add("\n")
     return "".join(out)
 
