@@ -249,20 +249,30 @@ ACCESS_STYLE = {Access.VIRTUALIZED: "black on #a6d8ff", Access.READ_ONLY: "black
 
 def access_map(layout: Layout) -> Runs:
     """Per DWORD, the most device-reaching access class of its bytes (views only)."""
-    rows: list[list[tuple[str, str]]] = []
-    acc = layout.access
-    for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
-        base = row * 4 * DWORDS_PER_ROW
-        line = [(f"{base:03x} ", "dim")]
-        add = line.append
-        for d in range(DWORDS_PER_ROW):
-            pos = base + 4 * d
-            access = Access(max(acc[pos:pos + 4]))
-            add((ACCESS_SYMBOLS[access][0], ACCESS_STYLE[access]))
-        rows.append(line)
+    most = _dword_most(layout.access)
+    piece = {code: (ACCESS_SYMBOLS[Access(code)][0], ACCESS_STYLE[Access(code)]) for code in set(most)}
+    cells = list(map(piece.__getitem__, most))
+    rows = [[(f"{row * 4 * DWORDS_PER_ROW:03x} ", "dim"),
+             *cells[row * DWORDS_PER_ROW:(row + 1) * DWORDS_PER_ROW]]
+            for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW))]
     for access, (sym, what) in ACCESS_SYMBOLS.items():
         rows.append([(f" {sym} ", ACCESS_STYLE[access]), (f" {what}", "")])
     return Runs(rows)
+
+
+def _dword_most(acc: bytes) -> bytes:
+    """Each DWORD's largest byte of `acc` (access codes), worked out on whole strings rather
+    than DWORD by DWORD: each code made one bit (1 << code), the four bytes of every DWORD
+    OR-ed together as big integers, the highest bit read back as the code."""
+    codes = bytes(range(5))  # Access's codes (and 0)
+    if acc.translate(None, codes) or len(acc) % 4:  # (none other: bytes max, DWORD by DWORD)
+        return bytes(map(max, acc[0::4], acc[1::4], acc[2::4], acc[3::4]))
+    bits = acc.translate(bytes.maketrans(codes, bytes([1, 2, 4, 8, 16])))
+    merged = 0
+    for k in range(4):
+        merged |= int.from_bytes(bits[k::4], "big")
+    highest = bytes.maketrans(bytes(range(32)), bytes(max(b.bit_length() - 1, 0) for b in range(32)))
+    return merged.to_bytes(len(acc) // 4, "big").translate(highest)
 
 
 def reasons(layout: Layout) -> Any | None:
