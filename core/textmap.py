@@ -81,24 +81,34 @@ def dword_mark(layout: Layout, pos: int, marks: dict[int, str]) -> tuple[str, Ki
     return VOCABULARY[kind].symbol, kind, cap
 
 
-def dword_marks(layout: Layout, marks: dict[int, str]) -> list[tuple[str, Kind, int | None]]:
-    """dword_mark of every DWORD of the 4 KiB, in address order. A map asks for all 1,024
-    (a binary search each was half of building `show`'s pieces): the DWORDs wholly inside one
-    region are that region's, filled a region at a time; only a DWORD that a region's edge
-    cuts is looked up (dword_mark)."""
+def dword_runs(layout: Layout, marks: dict[int, str]) -> list[tuple[int, int, tuple[str, Kind, int | None]]]:
+    """dword_mark of every DWORD of the 4 KiB as runs (first DWORD, end DWORD, mark), in
+    address order. A map asks for all 1,024 (a binary search each was half of building
+    `show`'s pieces): the DWORDs wholly inside one region are that region's, a run per region;
+    only a DWORD that a region's start cuts is looked up (dword_mark), a run of its own."""
     regions = layout.regions
-    out: list[tuple[str, Kind, int | None] | None] = [None] * (CONFIG_SIZE // 4)
+    runs: list[tuple[int, int, tuple[str, Kind, int | None]]] = []
     for i, r in enumerate(regions):
+        start = r.start
+        if start & 3 and (not runs or runs[-1][1] <= start >> 2):  # a DWORD cut, not yet looked up
+            runs.append((start >> 2, (start >> 2) + 1, dword_mark(layout, start & ~3, marks)))
         end = regions[i + 1].start if i + 1 < len(regions) else CONFIG_SIZE
-        first, last = (r.start + 3) // 4, min(end, CONFIG_SIZE) // 4  # the DWORDs wholly inside
+        first, last = (start + 3) >> 2, min(end, CONFIG_SIZE) >> 2  # the DWORDs wholly inside
         if first < last:
             kind, cap = r.kind, r.capability
             if kind is Kind.CAPABILITY and cap is not None and cap in marks:
-                mark = (marks[cap], kind, cap)
+                runs.append((first, last, (marks[cap], kind, cap)))
             else:
-                mark = (VOCABULARY[kind].symbol, kind, cap)
-            out[first:last] = [mark] * (last - first)
-    return [m if m is not None else dword_mark(layout, 4 * d, marks) for d, m in enumerate(out)]
+                runs.append((first, last, (VOCABULARY[kind].symbol, kind, cap)))
+    return runs
+
+
+def dword_marks(layout: Layout, marks: dict[int, str]) -> list[tuple[str, Kind, int | None]]:
+    """dword_mark of every DWORD of the 4 KiB, in address order (from dword_runs)."""
+    out: list[tuple[str, Kind, int | None]] = []
+    for first, last, mark in dword_runs(layout, marks):
+        out += [mark] * (last - first)
+    return out
 
 
 def letters(layout: Layout) -> dict[int, str]:

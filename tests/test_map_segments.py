@@ -52,3 +52,20 @@ def test_the_access_map_prints_as_rich_prints_its_text(name, width):
         runs = access_map(view(build(cs), kind))
         for colour in (True, False):
             assert _printed(runs, width, colour) == _printed(_as_text(runs), width, colour), (width, colour)
+
+
+@pytest.mark.parametrize("name", ["intel_0d93_cxl_dvsec", "realtek_rtl8168_nic_b"])
+def test_each_dword_of_the_access_map_shows_its_most_device_reaching_byte(name):
+    """The access map's character for a DWORD is the symbol of the largest access code of its
+    four bytes (a write that reaches the device outranks one vfio keeps)."""
+    from capslot.core.textmap import ACCESS_SYMBOLS
+    from capslot.core.views import Access
+
+    (cs,) = load(f"sample_dumps/{name}.txt")
+    for kind in ("vfio", "guest"):
+        layout = view(build(cs), kind)
+        rows = access_map(layout).plain.splitlines()[:16]
+        shown = "".join(row[4:] for row in rows)
+        acc = layout.access
+        assert shown == "".join(ACCESS_SYMBOLS[Access(max(acc[p:p + 4]))][0] for p in range(0, 4096, 4))
+        assert len(set(shown)) > 1  # (a map of one symbol would not tell the rule apart)

@@ -14,7 +14,7 @@ from capslot.core.layout import Kind, Layout
 from capslot.core.registry import Certainty, Space
 from capslot.core.space import CONFIG_SIZE
 from capslot.core.text import printable
-from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_marks, letters
+from capslot.core.textmap import ACCESS_SYMBOLS, VOCABULARY, dword_runs, letters
 from capslot.core.views import Access
 from capslot.tui.colours import REGION_STYLE, cap_colours, cap_style
 
@@ -79,7 +79,10 @@ def title(layout: Layout) -> Styled:
     return t
 
 
-def chain_table(layout: Layout) -> Table:
+def chain_table(layout: Layout, marks: dict[int, str] | None = None,
+                colours: dict[int, str] | None = None) -> Table:
+    """The capabilities in chain order. (`marks` and `colours`: letters(layout) and
+    cap_colours(layout), when the caller has them.)"""
     from capslot.tui.styled import Styled
     from capslot.tui.table import Table
 
@@ -92,14 +95,14 @@ def chain_table(layout: Layout) -> Table:
         columns.append(("visibility", "left"))
     for name, justify in columns:
         table.add_column(name, justify=justify)  # type: ignore[arg-type] - "left"/"right" are JustifyMethod
-    marks = letters(layout)
-    colours = cap_colours(layout)
+    marks = letters(layout) if marks is None else marks
+    colours = cap_colours(layout) if colours is None else colours
     for i, cap in enumerate(layout.capabilities):
         row: list[Any] = [
             mark_swatch(layout, i, marks, colours), f"{cap.offset:#05x}",
             hexid(cap.space, cap.id), cap.name,
             "" if cap.version is None else str(cap.version),
-            Styled.assemble(f"{cap.size:#x} ", (cap.certainty.value, CERTAINTY_STYLE[cap.certainty])),
+            _size_cell(f"{cap.size:#x} ", cap.certainty.value, CERTAINTY_STYLE[cap.certainty]),
             f"{cap.next:#05x}" if cap.next else "end"]
         if show_visibility:
             vis = layout.visibility(i)
@@ -115,24 +118,45 @@ def mark_swatch(layout: Layout, index: int, marks: dict[int, str], colours: dict
     from capslot.tui.styled import Styled
 
     if index in marks:
-        return Styled.assemble((f" {marks[index]} ", "bold " + cap_style(colours[index])))
-    return Styled.assemble((f" {VOCABULARY[Kind.VIRTUAL].symbol} ", REGION_STYLE[Kind.VIRTUAL]))
+        return Styled(f" {marks[index]} ", spans=[(0, 3, "bold " + cap_style(colours[index]))])
+    return Styled(f" {VOCABULARY[Kind.VIRTUAL].symbol} ", spans=[(0, 3, REGION_STYLE[Kind.VIRTUAL])])
+
+
+def _size_cell(size: str, certainty: str, style: str) -> Styled:
+    """A capability's size, then its certainty in the certainty's style (what
+    Styled.assemble(size, (certainty, style)) makes, made at once)."""
+    from capslot.tui.styled import Styled
+
+    return Styled(size + certainty, spans=[(len(size), len(size) + len(certainty), style)])
 
 
 class Runs:
-    """Styled text as (characters, style) pieces: what a map is made of. Laid out as one
-    segment per piece (for the writer, and as one Rich Segment per piece with one parsed Style
-    per style string), which is what Rich's own rendering of the same `Text` yields where every
-    line fits (the bytes out are the same, colour or not), at a fraction of its cost (a Text of
-    a map has a span per DWORD: 1,024). Where a line would not fit, the pieces are laid out as
-    that `Text` is (wrapped)."""
+    """Styled text as lines of (characters, style) pieces: what a map is made of. Laid out as
+    one segment per piece (for the writer, and as one Rich Segment per piece with one parsed
+    Style per style string), which is what Rich's own rendering of the same `Text` yields
+    where every line fits (the bytes out are the same, colour or not), at a fraction of its
+    cost (a Text of a map has a span per DWORD: 1,024). Where a line would not fit, the pieces
+    are laid out as that `Text` is (wrapped)."""
 
-    def __init__(self, pieces: list[tuple[str, str]]) -> None:
-        self.pieces = pieces
+    def __init__(self, rows: list[list[tuple[str, str]]], widest: int | None = None) -> None:
+        self.rows = rows  # each line's pieces (no newline in them; style "": none), each line ended by one
+        # the widest line, where its maker knows that every piece is styled, not empty and
+        # printable ASCII (a map's rows): then the rows are the lines wherever they fit
+        self.widest = widest
+
+    @property
+    def pieces(self) -> list[tuple[str, str]]:
+        """The pieces of the one text: each line's, then its newline."""
+        out: list[tuple[str, str]] = []
+        newline = ("\n", "")
+        for row in self.rows:
+            out += row
+            out.append(newline)
+        return out
 
     @property
     def plain(self) -> str:
-        return "".join(text for text, _ in self.pieces)
+        return "".join(["".join([text for text, _ in row]) + "\n" for row in self.rows])
 
     def text(self) -> Styled:
         """The same pieces as one text (a span per styled piece)."""
@@ -153,23 +177,14 @@ class Runs:
         fits; the wrapped text where one does not."""
         from capslot.tui.styled import lines, modelled
 
-        plain = self.plain
-        if max(map(len, plain.split("\n"))) > width or not modelled(plain.replace("\n", "")):
+        if self.widest is not None and self.widest <= width:  # (a map's rows: as they are)
+            return [*map(list, self.rows), []]  # (the last: the empty line after the last newline)
+        texts = ["".join([chars for chars, _ in row]) for row in self.rows]
+        if max(map(len, texts), default=0) > width or not modelled("".join(texts)):
             return lines(self.text(), width)
-        row: list[tuple[str, str | None]] = []
-        out = [row]
-        for chars, style in self.pieces:
-            if "\n" not in chars:  # (most pieces: a map's DWORD)
-                if chars:
-                    row.append((chars, style or None))
-                continue
-            for n, part in enumerate(chars.split("\n")):
-                if n:
-                    row = []
-                    out.append(row)
-                if part:
-                    row.append((part, style or None))
-        return out  # (the last: the empty line after the map's last newline)
+        out = [[(chars, style or None) for chars, style in row if chars] for row in self.rows]
+        out.append([])
+        return out
 
     def __rich_measure__(self, console: Any, options: Any) -> Any:
         from rich.measure import Measurement
@@ -199,27 +214,33 @@ class Runs:
 _UNSET = object()
 
 
-def byte_map(layout: Layout) -> Runs:
+def byte_map(layout: Layout, marks: dict[int, str] | None = None,
+             colours: dict[int, str] | None = None) -> Runs:
     """The 4 KiB as 16 rows of 64 DWORDs, in the characters of the text map (one vocabulary,
-    core/textmap.py), coloured; a capability's first DWORD is bold."""
-    marks = letters(layout)
-    colours = cap_colours(layout)
-    pieces: list[tuple[str, str]] = []
-    add = pieces.append
+    core/textmap.py), coloured; a capability's first DWORD is bold. (`marks` and `colours`:
+    letters(layout) and cap_colours(layout), when the caller has them.)"""
+    marks = letters(layout) if marks is None else marks
+    colours = cap_colours(layout) if colours is None else colours
     styles = {cap: cap_style(colour) for cap, colour in colours.items()}
-    every = dword_marks(layout, marks)
-    for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
-        base = row * 4 * DWORDS_PER_ROW
-        add((f"{base:03x} ", "dim"))
-        for d in range(DWORDS_PER_ROW):
-            pos = base + 4 * d
-            ch, kind, cap = every[pos >> 2]
-            if kind is Kind.CAPABILITY and cap in styles:
-                add((ch, "bold " + styles[cap] if pos == layout.capabilities[cap].offset else styles[cap]))
+    caps = layout.capabilities
+    cells: list[tuple[str, str]] = []  # a piece per DWORD, made a run of DWORDs at a time
+    for first, last, (ch, kind, cap) in dword_runs(layout, marks):
+        if kind is Kind.CAPABILITY and cap in styles:
+            piece = (ch, styles[cap])
+            offset = caps[cap].offset
+            bold = -1 if offset & 3 else offset >> 2  # the DWORD the capability starts
+            if first <= bold < last:
+                cells += [piece] * (bold - first)
+                cells.append((ch, "bold " + piece[1]))
+                cells += [piece] * (last - bold - 1)
             else:
-                add((ch, REGION_STYLE[kind]))
-        add(("\n", ""))
-    return Runs(pieces)
+                cells += [piece] * (last - first)
+        else:
+            cells += [(ch, REGION_STYLE[kind])] * (last - first)
+    return Runs([[(f"{row * 4 * DWORDS_PER_ROW:03x} ", "dim"),
+                  *cells[row * DWORDS_PER_ROW:(row + 1) * DWORDS_PER_ROW]]
+                 for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW))],
+                widest=4 + DWORDS_PER_ROW)  # (the address and its DWORDs: ASCII, each styled)
 
 
 ACCESS_STYLE = {Access.VIRTUALIZED: "black on #a6d8ff", Access.READ_ONLY: "black on #bcbcbc",
@@ -228,21 +249,30 @@ ACCESS_STYLE = {Access.VIRTUALIZED: "black on #a6d8ff", Access.READ_ONLY: "black
 
 def access_map(layout: Layout) -> Runs:
     """Per DWORD, the most device-reaching access class of its bytes (views only)."""
-    pieces: list[tuple[str, str]] = []
-    add = pieces.append
-    acc = layout.access
-    for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW)):
-        base = row * 4 * DWORDS_PER_ROW
-        add((f"{base:03x} ", "dim"))
-        for d in range(DWORDS_PER_ROW):
-            pos = base + 4 * d
-            access = Access(max(acc[pos:pos + 4]))
-            add((ACCESS_SYMBOLS[access][0], ACCESS_STYLE[access]))
-        add(("\n", ""))
+    most = _dword_most(layout.access)
+    piece = {code: (ACCESS_SYMBOLS[Access(code)][0], ACCESS_STYLE[Access(code)]) for code in set(most)}
+    cells = list(map(piece.__getitem__, most))
+    rows = [[(f"{row * 4 * DWORDS_PER_ROW:03x} ", "dim"),
+             *cells[row * DWORDS_PER_ROW:(row + 1) * DWORDS_PER_ROW]]
+            for row in range(CONFIG_SIZE // (4 * DWORDS_PER_ROW))]
     for access, (sym, what) in ACCESS_SYMBOLS.items():
-        add((f" {sym} ", ACCESS_STYLE[access]))
-        add((f" {what}\n", ""))
-    return Runs(pieces)
+        rows.append([(f" {sym} ", ACCESS_STYLE[access]), (f" {what}", "")])
+    return Runs(rows)
+
+
+def _dword_most(acc: bytes) -> bytes:
+    """Each DWORD's largest byte of `acc` (access codes), worked out on whole strings rather
+    than DWORD by DWORD: each code made one bit (1 << code), the four bytes of every DWORD
+    OR-ed together as big integers, the highest bit read back as the code."""
+    codes = bytes(range(5))  # Access's codes (and 0)
+    if acc.translate(None, codes) or len(acc) % 4:  # (none other: bytes max, DWORD by DWORD)
+        return bytes(map(max, acc[0::4], acc[1::4], acc[2::4], acc[3::4]))
+    bits = acc.translate(bytes.maketrans(codes, bytes([1, 2, 4, 8, 16])))
+    merged = 0
+    for k in range(4):
+        merged |= int.from_bytes(bits[k::4], "big")
+    highest = bytes.maketrans(bytes(range(32)), bytes(max(b.bit_length() - 1, 0) for b in range(32)))
+    return merged.to_bytes(len(acc) // 4, "big").translate(highest)
 
 
 def reasons(layout: Layout) -> Any | None:
@@ -265,12 +295,15 @@ def reasons(layout: Layout) -> Any | None:
     return table
 
 
-def legend(layout: Layout) -> Table:
+def legend(layout: Layout, marks: dict[int, str] | None = None,
+           colours: dict[int, str] | None = None) -> Table:
+    """What each letter and symbol of the byte map stands for. (`marks` and `colours`:
+    letters(layout) and cap_colours(layout), when the caller has them.)"""
     from capslot.tui.styled import Styled
     from capslot.tui.table import Table
 
-    marks = letters(layout)
-    colours = cap_colours(layout)
+    marks = letters(layout) if marks is None else marks
+    colours = cap_colours(layout) if colours is None else colours
     table = Table.grid(padding=(0, 2))
     table.add_column()
     table.add_column()
@@ -366,7 +399,8 @@ def device(layout: Layout, captured=None, first: list[str] | None = None) -> lis
     parts: list[Any] = [title(layout), *[Styled(printable(n), style="bold") for n in first or ()]]
     if captured is not None:
         parts.append(captured_line(captured))
-    parts.append(chain_table(layout))
+    marks, colours = letters(layout), cap_colours(layout)  # (each piece would work them out again)
+    parts.append(chain_table(layout, marks, colours))
     orphan_table = orphans(layout)
     if orphan_table is not None:
         parts.append(orphan_table)
@@ -374,7 +408,7 @@ def device(layout: Layout, captured=None, first: list[str] | None = None) -> lis
     if why is not None:
         parts.append(why)
     parts += [Styled("map: one character per DWORD, 0x100 bytes a row", style="dim"),
-              byte_map(layout), legend(layout)]
+              byte_map(layout, marks, colours), legend(layout, marks, colours)]
     if layout.access:
         parts += [Styled("guest accesses, per DWORD (the most device-reaching byte wins)",
                        style="dim"), access_map(layout)]

@@ -13,7 +13,11 @@ the background, each downgraded to the terminal's colour system (Color.downgrade
 
 from __future__ import annotations
 
-STANDARD, EIGHT_BIT, TRUECOLOR = "standard", "256", "truecolor"  # Rich's colour systems
+# Rich's colour systems (tui/termenv.py: the terminal's); Rich's theme entries the tables and
+# the rule use (tui/styled.py: what `combine` resolves). Kept there, so that output with no
+# colour (not a terminal) never loads this module.
+from capslot.tui.styled import THEME
+from capslot.tui.termenv import EIGHT_BIT, STANDARD, TRUECOLOR
 
 # Rich's attribute words, their bit, and the SGR code of each bit (Style._style_map)
 _BITS = {"bold": 0, "b": 0, "dim": 1, "d": 1, "italic": 2, "i": 2, "underline": 3, "u": 3,
@@ -22,9 +26,6 @@ _BITS = {"bold": 0, "b": 0, "dim": 1, "d": 1, "italic": 2, "i": 2, "underline": 
 _CODES = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "21", "51", "52", "53")
 _NAMES = ("black", "red", "green", "yellow", "blue", "magenta", "cyan", "white")
 NAMED = {**{n: i for i, n in enumerate(_NAMES)}, **{f"bright_{n}": i + 8 for i, n in enumerate(_NAMES)}}
-# Rich's theme entries the tables and the rule use (rich/default_styles.py)
-THEME = {"none": "", "table.header": "bold", "table.title": "italic", "table.caption": "italic dim",
-         "rule.line": "bright_green"}
 
 _STANDARD_RGB = ((0, 0, 0), (170, 0, 0), (0, 170, 0), (170, 85, 0), (0, 0, 170), (170, 0, 170),
                  (0, 170, 170), (170, 170, 170), (85, 85, 85), (255, 85, 85), (85, 255, 85),

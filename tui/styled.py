@@ -13,7 +13,9 @@ the caller leaves the output to Rich."""
 
 from __future__ import annotations
 
-from capslot.tui.sgr import THEME
+# Rich's theme entries the tables and the rule use (rich/default_styles.py), as their styles
+THEME = {"none": "", "table.header": "bold", "table.title": "italic", "table.caption": "italic dim",
+         "rule.line": "bright_green"}
 
 # Rich's single-cell characters (rich/cells.py _SINGLE_CELL_UNICODE_RANGES) and two more
 # capslot prints that Rich measures one cell wide (tests/test_writer.py checks them)
@@ -44,7 +46,7 @@ class Styled:
     __slots__ = ("plain", "style", "spans", "end")
 
     def __init__(self, text: str = "", style: str = "", spans: list | None = None, end: str = "\n"):
-        self.plain = text.translate(_CONTROL)
+        self.plain = text if text.isprintable() else text.translate(_CONTROL)
         self.style = style
         self.spans: list[tuple[int, int, str]] = spans if spans is not None else []
         self.end = end
@@ -61,7 +63,8 @@ class Styled:
 
     def append(self, text: str, style: str | None = None) -> Styled:
         if text:
-            text = text.translate(_CONTROL)
+            if not text.isprintable():
+                text = text.translate(_CONTROL)
             if style:
                 self.spans.append((len(self.plain), len(self.plain) + len(text), style))
             self.plain += text
@@ -209,9 +212,10 @@ def _split(text: Styled) -> list[Styled]:
     if "\n" not in text.plain:
         return [text.copy()]
     offsets = []
-    for at, ch in enumerate(text.plain):
-        if ch == "\n":
-            offsets += [at, at + 1]
+    at = text.plain.find("\n")
+    while at >= 0:
+        offsets += [at, at + 1]
+        at = text.plain.find("\n", at + 1)
     return [line for line in text.divide(offsets) if line.plain != "\n"]
 
 
@@ -232,6 +236,11 @@ def segments(lines: list[Styled]) -> list[list[tuple[str, str | None]]]:
         if not line.spans:  # (most lines: one segment in the line's own style)
             out.append([(text, combine(line.style) if line.style else "")] if text else [])
             continue
+        if not line.style:
+            row = segments_in_order(text, line.spans)
+            if row is not None:
+                out.append(row)
+                continue
         spans = ([(0, len(text), line.style)] if line.style and text else []) + line.spans
         # Text.render: a segment between consecutive span edges, styled by the spans open
         # there in their order
@@ -256,6 +265,27 @@ def segments(lines: list[Styled]) -> list[list[tuple[str, str | None]]]:
                     open_.append(index)
         out.append(row)
     return out
+
+
+def segments_in_order(text: str, spans: list[tuple[int, int, str]]) -> list[tuple[str, str]] | None:
+    """The segments `segments` makes of a line of no style of its own whose spans follow one
+    another (none empty, none overlapping, none past the end: most styled text, as it is
+    assembled): a segment per span, one per gap between them (unstyled: Rich's null style).
+    None for any other line."""
+    row: list[tuple[str, str]] = []
+    at = 0
+    for start, end, style in spans:
+        if start < at or end <= start:
+            return None
+        if start > at:
+            row.append((text[at:start], ""))
+        row.append((text[start:end], THEME.get(style, style) if style else ""))
+        at = end
+    if at > len(text):
+        return None
+    if at < len(text):
+        row.append((text[at:], ""))
+    return row
 
 
 def lines(text: Styled, width: int, justify: str | None = None) -> list[list[tuple[str, str | None]]] | None:

@@ -12,7 +12,7 @@ read for `:emoji:` names or markup: text is printed as written."""
 
 from __future__ import annotations
 
-from capslot.tui.styled import Styled, combine, justify_line, modelled, segments, wrap
+from capslot.tui.styled import Styled, combine, justify_line, modelled, segments, segments_in_order, wrap
 
 TYPE_CHECKING = False
 if TYPE_CHECKING:
@@ -190,9 +190,10 @@ class Table:
         show_header = o["show_header"]
         grid: list[list[Styled]] = []
         for i, header in enumerate(self.headers):
-            cells = [_styled(c) for c in ([header] if show_header else [])  # (a missing cell: Rich's "")
+            cells = [c if type(c) is Styled else _styled(c)  # (a missing cell: Rich's "")
+                     for c in ([header] if show_header else [])
                      + [row[i] if i < len(row) else _EMPTY for row in self.rows]]
-            if any(c is None for c in cells):
+            if None in cells:
                 return None
             grid.append(cells)  # type: ignore[arg-type]
         box = box_of(o["box"])
@@ -204,11 +205,10 @@ class Table:
             if column["justify"] not in _JUSTIFIED or column["vertical"] not in _VERTICAL \
                     or column["overflow"] == "ignore":
                 return None
-            widest = 0
-            for cell in cells:
-                if not modelled(cell.plain):  # \n, \t, wide...
-                    return None
-                widest = max(widest, len(cell.plain))
+            texts = [cell.plain for cell in cells]
+            if not modelled("".join(texts)):  # \n, \t, wide...
+                return None
+            widest = max(map(len, texts))
             left, right = _cell_padding(padding, i, len(columns), o["collapse_padding"], o["pad_edge"])
             if available - left - right < 1:
                 return None
@@ -234,27 +234,33 @@ class Table:
         # "table.header", no column styles, no row styles; Padding's style "none"
         border, head_style = "", "table.header"
         drawn_rows: list[list[list[Line]]] = []
+        inners = [width - left - right for width, (left, right) in zip(widths, pads, strict=True)]
+        padded: dict[str, list[tuple[list, list]]] = {}  # a row style: each column's Padding spaces
         for index, row in enumerate(zip(*grid, strict=True)):
             header = show_header and index == 0
             style = head_style if header else ""
+            spaces = padded.get(style)
+            if spaces is None:  # Padding's spaces, styled "none", then the cell's style
+                spaces = padded[style] = [([(" " * left, style)] if left else [],
+                                           [(" " * right, style)] if right else []) for left, right in pads]
             cells = []
-            for cell, width, (left, right), column in zip(row, widths, pads, columns, strict=True):
-                inner = width - left - right
+            for cell, inner, (before, after), column in zip(row, inners, spaces, columns, strict=True):
                 if inner < 1:  # Rich renders nothing in no width: the cell is blank lines
                     cells.append([])
                     continue
                 lines = _cell_lines(cell, inner, column, style)
                 if lines is None:
                     return None
-                if left or right:  # Padding's spaces, styled "none", then the cell's style
-                    space = style or ""
-                    before = [(" " * left, space)] if left else []
-                    after = [(" " * right, space)] if right else []
-                    lines = [before + line + after for line in lines]
+                if before or after:  # (most cells: one line)
+                    lines = [before + lines[0] + after] if len(lines) == 1 else \
+                        [before + line + after for line in lines]
                 cells.append(lines)
-            height = max(len(lines) for lines in cells)
+            height = max(map(len, cells))
             if not height:
                 return None  # (Rich pads such a row with unstyled blanks)
+            if min(map(len, cells)) == height:  # (most rows: every cell one line)
+                drawn_rows.append(cells)
+                continue
             for n, (lines, width, column) in enumerate(zip(cells, widths, columns, strict=True)):
                 if len(lines) < height:  # aligned as Rich aligns it, with the cell's style
                     blank = [[(" " * width, style)]] * (height - len(lines))
@@ -358,6 +364,10 @@ def _cell_lines(cell: Styled, width: int, column: dict[str, Any], style: str) ->
             plain = " " * before + plain
         return [[(plain + " " * (width - len(plain)), combine(style) if style else None)]]
     if len(plain) <= width and modelled(plain):  # one line: justified, nothing to divide
+        if not cell.style:  # (a swatch, a size and its certainty: spans one after another)
+            row = _justified_in_order(plain, cell.spans, width, column["justify"])
+            if row is not None:
+                return [[(text, combine(style, text_style)) for text, text_style in row] if style else row]
         wrapped: list[Styled] | None = [cell.copy()]
         justify_line(wrapped[0], width, column["justify"], column["overflow"])
     else:
@@ -367,9 +377,28 @@ def _cell_lines(cell: Styled, width: int, column: dict[str, Any], style: str) ->
     lines = segments(wrapped)
     if style:  # Console.render_lines applies no null style
         lines = [[(text, combine(style, text_style)) for text, text_style in line] for line in lines]
-    if any(sum(len(text) for text, _ in line) != width for line in lines):
+    if any(len("".join([text for text, _ in line])) != width for line in lines):
         return None
     return lines
+
+
+def _justified_in_order(plain: str, spans: list[tuple[int, int, str]], width: int,
+                        justify: str) -> Line | None:
+    """The one line of a cell of no style of its own that fits `width` (Lines.justify: right
+    and center strip the end first, and every line is padded to `width`), as `segments`
+    cuts it, where its spans follow one another (styled.segments_in_order); None otherwise."""
+    if justify != "left":
+        plain = plain.rstrip()
+        n = len(plain)
+        spans = [(start, min(end, n), style) for start, end, style in spans if start < n]  # Text.rstrip
+        before = width - n if justify == "right" else (width - n) // 2
+        if before > 0:
+            plain = " " * before + plain
+            spans = [(start + before, end + before, style) for start, end, style in spans]
+    plain += " " * (width - len(plain))
+    if not spans:  # (no span left: the line is not styled)
+        return [(plain, None)] if plain else []
+    return segments_in_order(plain, spans)
 
 
 def _unpack(pad: Any) -> tuple[int, int, int, int]:

@@ -12,8 +12,7 @@ import builtins
 import os
 import sys
 
-from capslot.tui.sgr import EIGHT_BIT, STANDARD, TRUECOLOR
-
+STANDARD, EIGHT_BIT, TRUECOLOR = "standard", "256", "truecolor"  # Rich's colour systems
 _TERM_COLOURS = {"kitty": EIGHT_BIT, "256color": EIGHT_BIT, "16color": STANDARD}
 MIN_WIDTH = 10  # narrower: Rich's own
 

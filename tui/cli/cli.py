@@ -21,101 +21,72 @@ if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
     from typing import Any
 
-from capslot.arguments import NUMBERS
 from capslot.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail
 from capslot.core.space import DumpError
-from capslot.tui.parsing import UsageError
 
-COMMANDS = ("show", "explain", "check", "place", "export", "survey", "caps", "diff", "path", "tui")
-
-
-PLACEMENT_TEXT = ("A collision is refused (exit 1, nothing exported); warnings are shown and "
-                  "accepted, unless --strict. ")
-# command: (its one-line help, a longer description, the module that runs it: capslot.<module>,
-# whose COMMANDS gives the command's arguments and what runs it)
-SUBCOMMANDS: dict[str, tuple[str, str, str]] = {
-    "show": ("capability list and byte map of a device",
-             "The capability list and byte map of a device: the hardware bytes, or --view "
-             "vfio|guest. With --add, the target view (the QEMU guest unless --view says "
-             "otherwise) with the virtual capabilities and their verdicts. " + NUMBERS, "show"),
-    "explain": ("what owns one byte in each view, and what vfio/QEMU do", "", "explain"),
-    "check": ("validate virtual capabilities at given offsets",
-              "Validate virtual capabilities at given offsets. " + PLACEMENT_TEXT + NUMBERS, "place"),
-    "place": ("auto placement of virtual capabilities",
-              "Auto placement of virtual capabilities. " + PLACEMENT_TEXT + NUMBERS, "place"),
-    "export": ("the guest view with virtual capabilities synthesized",
-               "The guest view with virtual capabilities synthesized. " + PLACEMENT_TEXT + NUMBERS,
-               "place"),
-    "survey": ("every device of every file: streamed records or a summary", "", "survey"),
-    "caps": ("the capability knowledge table", "", "caps"),
-    "diff": ("compare two dumps of one device, through each view", "", "diff"),
-    "path": ("the ports above a device, and whether PASID can cross them",
-             "The upstream path of a device: each bridge and root port up to the root complex "
-             "(from sysfs for sysfs:BDF, from bus numbers in a dump of a whole machine), each "
-             "one's End-End TLP Prefix support, and whether a PASID can travel it. Exit 1 when "
-             "it cannot.", "path"),
-    "tui": ("open the explorer", "", "explore"),
-}
+# command: the module that runs it, capslot.<module>, whose COMMANDS gives the command's
+# arguments and what runs it (the help texts and the parser: capslot.parser)
+COMMAND_MODULES = {"show": "show", "explain": "explain", "check": "place", "place": "place",
+                   "export": "place", "survey": "survey", "caps": "caps", "diff": "diff",
+                   "path": "path", "tui": "explore"}
+COMMANDS = tuple(COMMAND_MODULES)
 
 
 def command(name: str) -> tuple[Callable[[Any], None], Callable[[argparse.Namespace], int]]:
     """(how the command's arguments are added, what runs it), from its own module."""
-    module: ModuleType = __import__(f"capslot.{SUBCOMMANDS[name][2]}", fromlist=["COMMANDS"])
+    module: ModuleType = __import__(f"capslot.{COMMAND_MODULES[name]}", fromlist=["COMMANDS"])
     return module.COMMANDS[name]
 
 
-def build_parser(only: str | None = None) -> argparse.ArgumentParser:
-    """The parser; with `only`, just that command's sub-parser is built (argparse builds
-    every sub-parser's help up front, which cost more than the rest of a `show --json`)."""
-    from capslot.tui.parsing import parser_classes
+def __getattr__(name: str) -> Any:
+    """The parser's names (build_parser, SUBCOMMANDS, UsageError), from capslot.parser, which
+    only a command line that needs argparse imports."""
+    if name in ("build_parser", "SUBCOMMANDS", "UsageError"):
+        from capslot import parser
 
-    _, _Parser = parser_classes()
-    parser = _Parser(prog="capslot", description="Explore PCI/PCIe config space: capability "
-                     "chains, a map of all 4096 bytes, and where a virtual capability may go.")
-    from capslot.core import __version__
-
-    parser.add_argument("--version", action="version", version=f"capslot {__version__}")
-    sub = parser.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
-    for name, (text, description, _) in SUBCOMMANDS.items():
-        if only is not None and name != only:
-            continue
-        add, run = command(name)
-        p = sub.add_parser(name, help=text, description=description or None)
-        add(p)
-        p.set_defaults(func=run)
-    return parser
+        return getattr(parser, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-class _Declared:
-    """What a command's argument function declares, recorded without argparse: the same
-    `add_argument` calls, kept as data for the fast path below."""
+def _declared(add: Callable[[Any], None]) -> tuple[dict, list, list] | None:
+    """What a command's argument function `add` declares, recorded without argparse (the same
+    `add_argument` calls, kept as data for the fast path below): (option string -> its
+    argument, the positionals, every argument); None where it declares something the fast
+    path leaves to argparse. (A closure, not a class: a class is costly to make at start-up.)"""
+    options: dict[str, dict[str, Any]] = {}
+    positionals: list[dict[str, Any]] = []
+    arguments: list[dict[str, Any]] = []
+    readable = [True]
 
-    def __init__(self) -> None:
-        self.options: dict[str, dict[str, Any]] = {}  # option string -> its argument
-        self.positionals: list[dict[str, Any]] = []
-        self.arguments: list[dict[str, Any]] = []
-        self.readable = True  # False: something the fast path leaves to argparse
-
-    def add_argument(self, *flags: str, **kw: Any) -> None:
-        action = kw.get("action", "store")
-        arg = {"action": action, "default": kw.get("default", False if action == "store_true" else None),
-               "choices": kw.get("choices"), "required": kw.get("required", False),
-               "nargs": kw.get("nargs"), "type": kw.get("type")}
-        if action not in ("store", "store_true", "append") or arg["type"] is not None:
-            self.readable = False  # a count, a constant, a conversion (argparse converts defaults too)
-        if flags[0].startswith("-"):
-            long = [f for f in flags if f.startswith("--")]
-            arg["dest"] = kw.get("dest") or (long[0] if long else flags[0]).lstrip("-").replace("-", "_")
-            if arg["nargs"] is not None:
-                self.readable = False
+    def add_argument(*flags: str, **kw: Any) -> None:
+        get = kw.get
+        action, nargs, dest = get("action", "store"), get("nargs"), get("dest")
+        if get("type") is not None or action not in ("store", "store_true", "append"):
+            readable[0] = False  # a count, a constant, a conversion (argparse converts defaults too)
+        arg = {"action": action, "default": get("default", False if action == "store_true" else None),
+               "choices": get("choices"), "required": get("required", False), "nargs": nargs}
+        name = flags[0]
+        if name[:1] == "-":
+            if not dest:
+                for flag in flags:  # the first long option names it, else the first
+                    if flag[:2] == "--":
+                        name = flag
+                        break
+                dest = name.lstrip("-").replace("-", "_")
+            if nargs is not None:
+                readable[0] = False
             for flag in flags:
-                self.options[flag] = arg
+                options[flag] = arg
         else:
-            arg["dest"] = kw.get("dest") or flags[0]
-            if arg["nargs"] not in (None, "?") or (self.positionals and self.positionals[-1]["nargs"]):
-                self.readable = False  # only "A", "A?" or "A B": no guessing of argparse's matching
-            self.positionals.append(arg)
-        self.arguments.append(arg)
+            dest = dest or name
+            if nargs not in (None, "?") or (positionals and positionals[-1]["nargs"]):
+                readable[0] = False  # only "A", "A?" or "A B": no guessing of argparse's matching
+            positionals.append(arg)
+        arg["dest"] = dest
+        arguments.append(arg)
+
+    add(_Namespace(add_argument=add_argument))
+    return (options, positionals, arguments) if readable[0] else None
 
 
 def _fast_args(argv: list[str]):
@@ -125,12 +96,12 @@ def _fast_args(argv: list[str]):
     is wrong as it always did. tests/test_cli_fast_args.py holds the two to the same answer."""
     name = argv[0]
     add, run = command(name)
-    declared = _Declared()
-    add(declared)
-    if not declared.readable:
+    declared = _declared(add)
+    if declared is None:
         return None
+    options, positionals, arguments = declared
     values: dict[str, Any] = {"command": name}
-    for arg in declared.arguments:
+    for arg in arguments:
         default = arg["default"]
         values[arg["dest"]] = list(default) if isinstance(default, list) else default
     given: set[str] = set()
@@ -143,7 +114,7 @@ def _fast_args(argv: list[str]):
             words.append(word)
             continue
         flag, equals, value = word.partition("=") if word.startswith("--") else (word, "", "")
-        arg = declared.options.get(flag)
+        arg = options.get(flag)
         if arg is None:
             return None
         given.add(arg["dest"])
@@ -163,13 +134,12 @@ def _fast_args(argv: list[str]):
             values[arg["dest"]] = [*(values[arg["dest"]] or []), value]
         else:
             values[arg["dest"]] = value
-    positionals = declared.positionals
     needed = sum(1 for p in positionals if p["nargs"] is None)
     if not needed <= len(words) <= len(positionals):
         return None
     for p, word in zip(positionals, words, strict=False):
         values[p["dest"]] = word
-    if any(arg["required"] and arg["dest"] not in given for arg in declared.arguments):
+    if any(arg["required"] and arg["dest"] not in given for arg in arguments):
         return None
     values["func"] = run
     return _Namespace(**values)
@@ -211,8 +181,11 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return EXIT_BAD_INPUT
         argv = ["tui", *argv]
     try:
-        args = (_fast_args(argv) if argv[0] in COMMANDS else None) \
-            or build_parser(argv[0] if argv[0] in COMMANDS else None).parse_args(argv)
+        args = _fast_args(argv) if argv[0] in COMMANDS else None
+        if args is None:
+            from capslot.parser import build_parser
+
+            args = build_parser(argv[0] if argv[0] in COMMANDS else None).parse_args(argv)
         if getattr(args, "pci_ids", None):
             from capslot.core import pciids
 
@@ -222,19 +195,26 @@ def _main(argv: Sequence[str] | None = None) -> int:
     except DumpError as exc:
         fail(str(exc))
         return EXIT_BAD_INPUT
-    except UsageError as exc:
-        fail(f"usage: {exc} (see capslot --help)")
-        return EXIT_BAD_INPUT
     except BrokenPipeError:
         sys.stderr.close()  # a reader such as `head` went away: not an error
         return EXIT_OK
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # noqa: BLE001 - the promise is one line, never a traceback
+        if _is_usage_error(exc):
+            fail(f"usage: {exc} (see capslot --help)")
+            return EXIT_BAD_INPUT
         if os.environ.get("CAPSLOT_DEBUG"):
             raise
         fail(f"internal error: {type(exc).__name__}: {exc} (CAPSLOT_DEBUG=1 shows where)")
         return EXIT_INTERNAL
+
+
+def _is_usage_error(exc: Exception) -> bool:
+    """A bad command line (capslot.tui.parsing.UsageError): that module is loaded wherever one
+    was raised, so a run that raises none never imports it."""
+    parsing = sys.modules.get("capslot.tui.parsing")
+    return parsing is not None and isinstance(exc, parsing.UsageError)
 
 
 def _misspelt_command(word: str) -> str | None:

@@ -6,9 +6,6 @@ from __future__ import annotations
 
 import sys
 
-from capslot.tui.parsing import UsageError
-from capslot.tui.parsing import columns as _columns
-
 TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
 if TYPE_CHECKING:
     import argparse
@@ -47,9 +44,13 @@ def load_one(dump: str, slot: str | None):
 def dump_arg(args: argparse.Namespace) -> str:
     if getattr(args, "device", None):
         if args.dump:
+            from capslot.tui.parsing import UsageError  # (the parser's: a run with none never loads it)
+
             raise UsageError("give either DUMP or --device, not both")
         return f"sysfs:{args.device}"
     if not args.dump:
+        from capslot.tui.parsing import UsageError
+
         raise UsageError("a DUMP (path, '-' or sysfs:BDF) or --device BDF is required")
     return args.dump
 
@@ -151,8 +152,10 @@ def rendered(*items) -> str:
 
     from rich.console import Console
 
+    from capslot.tui.parsing import columns
+
     buffer = io.StringIO()
-    width = _columns() if sys.stdout.isatty() else 80
+    width = columns() if sys.stdout.isatty() else 80
     console = Console(file=buffer, highlight=False, soft_wrap=False, markup=False,
                       color_system=None, width=width)
     for item in items:

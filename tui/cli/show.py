@@ -93,7 +93,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         if terminal is not None:
             from capslot.tui import writer
 
-            text = writer.render(([writer.Rule()] if n else []) + blocks, terminal)
+            text = writer.render(blocks, terminal, rule=n > 0)
         if text is not None:
             writer.write(text, terminal)
             continue
