@@ -15,6 +15,8 @@ from __future__ import annotations
 from .extended import rebar_spec
 TYPE_CHECKING = False  # for the type checker only
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
     from .model import SizeRule
 
 from .model import CapContext, CapSpec, Certainty, Size, Space, dword_round, fixed, lanes, tables, unknown_size
@@ -231,104 +233,126 @@ def _phy_spec(cap_id: int, short: str, rate: str, spec: str, lane_array: tuple[s
                    tables("extended_modern", layout), min_size, max_size, notes=notes, aliases=aliases)
 
 
-ENTRIES: tuple[CapSpec, ...] = (
-    CapSpec(E, 0x0020, "M_PCIE", "PCI Express over M-PHY (M-PCIe)", "M-PCIe ECN (PCIe 3.1)",
-            "fixed 28 bytes (0x1C): Capabilities to Phy Control Data", fixed(0x1C), tables("extended_modern", "MPCIE_REGS"),
-            0x1C, 0x1C, notes="Layout and bits from the pcics crate only.", aliases=("m_pcie", "mpcie")),
-    CapSpec(E, 0x0021, "FRS", "FRS Queueing", "PCIe 6.3 §7.8.10",
-            "fixed 16 bytes (0x10): Capability, Status, Control, FRS Message Queue", fixed(0x10),
-            tables("extended_modern", "FRS_REGS"), 0x10, 0x10, aliases=("frs", "frs_queueing")),
-    CapSpec(E, 0x0022, "RTR", "Readiness Time Reporting", "PCIe 6.3 §7.9.16",
-            "fixed 12 bytes (0x0C): Readiness Time Reporting 1 and 2", fixed(0x0C), tables("extended_modern", "RTR_REGS"),
-            0x0C, 0x0C, aliases=("rtr",)),
-    CapSpec(E, 0x0023, "DVSEC", "Designated Vendor-Specific Extended Capability", "PCIe 6.3 §7.9.6",
-            "DVSEC Length (+4 bits 31:20), counted from the capability start, 0x0A..0xF00",
-            _dvsec_size, tables("extended_modern", "_dvsec_layout"), DVSEC_MIN_LENGTH, EXT_BODY_LIMIT,
-            notes="A DVSEC Length below the 10-byte header (or past 0xF00) is invalid: we report "
-                  "at least 0x0C (Header 2's DWORD). Older vfio-pci hides DVSEC.",
-            aliases=("dvsec",)),
-    rebar_spec(0x0024, "VF_REBAR", "VF Resizable BAR", "PCIe 6.3 (VF Resizable BAR)", "VF BAR",
-               ("vf_rebar", "vfrebar"),
-               notes="NVIDIA nvpcie.h uses the 0x34 maximum. BAR Size is bits 12:8 per Linux "
-                     "(pcics reads 13:8)."),
-    CapSpec(E, 0x0025, "DLNK", "Data Link Feature", "PCIe 6.3 §7.7.4",
-            "fixed 12 bytes (0x0C): Capabilities, Status", fixed(0x0C), tables("extended_modern", "DLF_REGS"), 0x0C, 0x0C,
-            aliases=("dlnk", "dlf")),
-    _phy_spec(0x0026, "16GT", "16.0 GT/s", "PCIe 6.3 §7.7.5", PL16, Certainty.EXACT, "PL16_LAYOUT", ("16gt", "pl_16gt"),
-              notes=PL_MAX_NOTE),
-    CapSpec(E, 0x0027, "LMR", "Lane Margining at the Receiver", "PCIe 6.3 §7.7.10",
-            "8 + 4 bytes per lane (Maximum Link Width from the PCIe capability): 0x0C x1, "
-            "0x18 x4, 0x48 x16, 0x88 x32", _lmr_size, tables("extended_modern", "_lmr_layout"), LMR_MIN_SIZE, LMR_MAX_SIZE,
-            notes="NVIDIA nvpcie.h and pydiskcmd use the x32 maximum 0x88; we size by the link "
-                  "width. lspci reads only the first 8 bytes.", aliases=("lmr", "margining")),
-    CapSpec(E, 0x0028, "HIER_ID", "Hierarchy ID", "PCIe 6.3 §7.9.17",
-            "fixed 32 bytes (0x20): Status, Data, GUID 1..5", fixed(0x20), tables("extended_modern", "HIER_ID_REGS"), 0x20, 0x20,
-            notes="NVIDIA nvpcie.h says 0x0C (no GUID registers); the PCIe 6.3 map and pydiskcmd "
-                  "list GUID 5 at 0x1C, so 0x20.", aliases=("hier_id", "hierarchy_id")),
-    CapSpec(E, 0x0029, "NPEM", "Native PCIe Enclosure Management", "PCIe 6.3 §7.9.19",
-            "fixed 16 bytes (0x10): Capability, Control, Status", fixed(0x10), tables("extended_modern", "NPEM_REGS"),
-            0x10, 0x10, aliases=("npem",)),
-    _phy_spec(0x002A, "32GT", "32.0 GT/s", "PCIe 6.3 §7.7.6", PL32, Certainty.EXACT, "PL32_LAYOUT", ("32gt", "pl_32gt"),
-              notes=PL_MAX_NOTE),
-    CapSpec(E, 0x002B, "ALT_PROT", "Alternate Protocol", "PCIe 6.3 §7.9.20",
-            "fixed 24 bytes (0x18): Capabilities, Control, Data 1, Data 2, Selective Enable Mask",
-            fixed(0x18), tables("extended_modern", "ALT_PROT_REGS"), 0x18, 0x18,
-            notes="NVIDIA and pydiskcmd stop at 0x14; PCIe 6.0/6.3 list the Selective Enable Mask "
-                  "at 0x14, so 0x18.", aliases=("alt_prot", "alternate_protocol")),
-    CapSpec(E, 0x002C, "SFI", "System Firmware Intermediary", "PCIe 6.3 §7.9.22",
-            "fixed 20 bytes (0x14): Capability, Control, Status, CAM Address, CAM Data", fixed(0x14),
-            tables("extended_modern", "SFI_REGS"), 0x14, 0x14, aliases=("sfi",)),
-    CapSpec(E, 0x002D, "SHADOW_FN", "Shadow Functions", "PCIe 6.3 §7.9.25",
-            "0x0C + 4 bytes per Shadow Functions Instance Register Entry; count field not "
-            "verified, so at least 0x10", _shadow_size, tables("extended_modern", "_shadow_layout"), SHADOW_MIN_SIZE, 0,
-            notes="NVIDIA and pydiskcmd assume 4 entries (0x1C); the spec array is variable and "
-                  "its count field is unverified, so we report a minimum of one entry.",
-            aliases=("shadow_fn", "shadow")),
-    CapSpec(E, 0x002E, "DOE", "Data Object Exchange", "PCIe 6.3 §7.9.24",
-            "fixed 24 bytes (0x18, PCI_DOE_CAP_SIZEOF)", fixed(0x18), tables("extended_modern", "DOE_REGS"), 0x18, 0x18,
-            aliases=("doe",)),
-    CapSpec(E, 0x002F, "DEV3", "Device 3", "PCIe 6.3 §7.7.9",
-            "fixed 16 bytes (0x10): Device Capabilities/Control/Status 3", fixed(0x10), tables("extended_modern", "DEV3_REGS"),
-            0x10, 0x10, aliases=("dev3", "device3")),
-    CapSpec(E, 0x0030, "IDE", "Integrity and Data Encryption", "PCIe 6.3 §7.9.26",
-            "0x0C + 8 per Link IDE stream (TCs + 1, if supported) + per Selective IDE stream "
-            "(count + 1, if supported) 0x14 + 0x0C per address association block; at most 0xF00",
-            _ide_size, tables("extended_modern", "_ide_layout"), IDE_BLOCKS_START, EXT_BODY_LIMIT,
-            notes="NVIDIA nvpcie.h uses a fixed 0x34; Linux and pciutils walk the blocks, as we do.",
-            aliases=("ide",)),
-    _phy_spec(0x0031, "64GT", "64.0 GT/s", "PCIe 6.3 §7.7.7", PL64, Certainty.MINIMUM, "PL64_LAYOUT", ("64gt", "pl_64gt"),
-              notes="Disputed: PCIe 6.0 and Linux (PCI_PL_64GT_LE_CTRL) put the lane array at "
-                    "0x20 (0x24..0x30); PCIe 6.3 and pydiskcmd at 0x10. The size is the 6.3 "
-                    "one as a minimum; the bytes up to the 6.0 size are an unknown-size tail.",
-              caveat=" (PCIe 6.3 layout; PCIe 6.0 and Linux start the array at 0x20, so it may run "
-                     "16 bytes further)", alt_lane_start=0x20),
-    CapSpec(E, 0x0032, "FLIT_LOG", "Flit Logging", "PCIe 6.3 §7.7.8",
-            "fixed 60 bytes (0x3C): Error Logs, Counters, FBER Control and Status 1..10",
-            fixed(0x3C), tables("extended_modern", "FLIT_LOG_REGS"), 0x3C, 0x3C, aliases=("flit_log",)),
-    CapSpec(E, 0x0033, "FLIT_PM", "Flit Performance Measurement", "PCIe 6.3 §7.8.12",
-            "fixed 36 bytes (0x24): Capability, Control, Status, LTSSM status 0x10..0x20",
-            fixed(0x24), tables("extended_modern", "FLIT_PM_REGS"), 0x24, 0x24, aliases=("flit_pm",)),
-    CapSpec(E, 0x0034, "FLIT_EI", "Flit Error Injection", "PCIe 6.3 §7.8.13",
-            "fixed 36 bytes (0x24): Capability through OS Rx status at 0x20", fixed(0x24),
-            tables("extended_modern", "FLIT_EI_REGS"), 0x24, 0x24, aliases=("flit_ei",)),
-    CapSpec(E, 0x0035, "SVC", "Streamlined Virtual Channel", "PCIe 6.3 §7.9.29",
-            "0x14 + 0x0C per VC for EVC + 1 VCs (EVC = Port Capability 1 bits 2:0): 0x20..0x74",
-            _svc_size, tables("extended_modern", "_svc_layout"), SVC_MIN_SIZE, SVC_MAX_SIZE, aliases=("svc",)),
-    CapSpec(E, 0x0036, "MMIO_RBL", "MMIO Register Block Locator (MRBL)", "PCIe 6.3 §7.9.30",
-            "MRBL Structure Length (+4 bits 11:0) = 8 + 8 per locator, 0x10..0xF00",
-            _mrbl_size, tables("extended_modern", "_mrbl_layout"), MRBL_MIN_SIZE, EXT_BODY_LIMIT, aliases=("mmio_rbl", "mrbl")),
-    CapSpec(E, 0x0037, "NOP_FLIT", "NOP Flit", "PCIe 6.3 §7.8.14",
-            "fixed 20 bytes (0x14): Capabilities, Control 1, Control 2, Status", fixed(0x14),
-            tables("extended_modern", "NOP_FLIT_REGS"), 0x14, 0x14, notes="Register offsets from pydiskcmd (the ToC omits them).",
-            aliases=("nop_flit",)),
-    CapSpec(E, 0x0038, "SIOV", "Scalable I/O Virtualization", "SIOV ECN (PCIe 7.0 era)",
-            "fixed 16 bytes (0x10, PCI_EXT_CAP_SIOV_SIZEOF)", fixed(0x10), tables("extended_modern", "SIOV_REGS"), 0x10, 0x10,
-            notes="From an unmerged Linux patch only.", aliases=("siov",)),
-    _phy_spec(0x0039, "128GT", "128.0 GT/s", "PCIe 7.0 (third-party summary)", PL128, Certainty.MINIMUM, "PL128_LAYOUT",
-              ("128gt", "pl_128gt"),
-              notes="Single weak source (a third-party PCIe 7.0 summary): certainty minimum.",
-              caveat=" (layout from a single third-party PCIe 7.0 summary)"),
-    CapSpec(E, 0x003A, "CAPT_D", "Captured Data", "PCI Code and ID Assignment rev 1.18 (ID only)",
-            "unknown: no source gives a layout beyond the header", unknown_size(4), (), 4, 0,
-            aliases=("capt_d", "captured_data")),
-)
+# Each entry is made the first time its ID is looked up (`get`): a device has a few of these
+# IDs, and making all 27 entries costs its start-up ~0.5M instructions. `ENTRIES` (the whole
+# table, for `capslot caps` and the like) makes the rest.
+_MAKE: dict[int, Callable[[], CapSpec]] = {
+    0x0020: lambda: CapSpec(E, 0x0020, "M_PCIE", "PCI Express over M-PHY (M-PCIe)", "M-PCIe ECN (PCIe 3.1)",
+                "fixed 28 bytes (0x1C): Capabilities to Phy Control Data", fixed(0x1C), tables("extended_modern", "MPCIE_REGS"),
+                0x1C, 0x1C, notes="Layout and bits from the pcics crate only.", aliases=("m_pcie", "mpcie")),
+    0x0021: lambda: CapSpec(E, 0x0021, "FRS", "FRS Queueing", "PCIe 6.3 §7.8.10",
+                "fixed 16 bytes (0x10): Capability, Status, Control, FRS Message Queue", fixed(0x10),
+                tables("extended_modern", "FRS_REGS"), 0x10, 0x10, aliases=("frs", "frs_queueing")),
+    0x0022: lambda: CapSpec(E, 0x0022, "RTR", "Readiness Time Reporting", "PCIe 6.3 §7.9.16",
+                "fixed 12 bytes (0x0C): Readiness Time Reporting 1 and 2", fixed(0x0C), tables("extended_modern", "RTR_REGS"),
+                0x0C, 0x0C, aliases=("rtr",)),
+    0x0023: lambda: CapSpec(E, 0x0023, "DVSEC", "Designated Vendor-Specific Extended Capability", "PCIe 6.3 §7.9.6",
+                "DVSEC Length (+4 bits 31:20), counted from the capability start, 0x0A..0xF00",
+                _dvsec_size, tables("extended_modern", "_dvsec_layout"), DVSEC_MIN_LENGTH, EXT_BODY_LIMIT,
+                notes="A DVSEC Length below the 10-byte header (or past 0xF00) is invalid: we report "
+                      "at least 0x0C (Header 2's DWORD). Older vfio-pci hides DVSEC.",
+                aliases=("dvsec",)),
+    0x0024: lambda: rebar_spec(0x0024, "VF_REBAR", "VF Resizable BAR", "PCIe 6.3 (VF Resizable BAR)", "VF BAR",
+                   ("vf_rebar", "vfrebar"),
+                   notes="NVIDIA nvpcie.h uses the 0x34 maximum. BAR Size is bits 12:8 per Linux "
+                         "(pcics reads 13:8)."),
+    0x0025: lambda: CapSpec(E, 0x0025, "DLNK", "Data Link Feature", "PCIe 6.3 §7.7.4",
+                "fixed 12 bytes (0x0C): Capabilities, Status", fixed(0x0C), tables("extended_modern", "DLF_REGS"), 0x0C, 0x0C,
+                aliases=("dlnk", "dlf")),
+    0x0026: lambda: _phy_spec(0x0026, "16GT", "16.0 GT/s", "PCIe 6.3 §7.7.5", PL16, Certainty.EXACT, "PL16_LAYOUT", ("16gt", "pl_16gt"),
+                  notes=PL_MAX_NOTE),
+    0x0027: lambda: CapSpec(E, 0x0027, "LMR", "Lane Margining at the Receiver", "PCIe 6.3 §7.7.10",
+                "8 + 4 bytes per lane (Maximum Link Width from the PCIe capability): 0x0C x1, "
+                "0x18 x4, 0x48 x16, 0x88 x32", _lmr_size, tables("extended_modern", "_lmr_layout"), LMR_MIN_SIZE, LMR_MAX_SIZE,
+                notes="NVIDIA nvpcie.h and pydiskcmd use the x32 maximum 0x88; we size by the link "
+                      "width. lspci reads only the first 8 bytes.", aliases=("lmr", "margining")),
+    0x0028: lambda: CapSpec(E, 0x0028, "HIER_ID", "Hierarchy ID", "PCIe 6.3 §7.9.17",
+                "fixed 32 bytes (0x20): Status, Data, GUID 1..5", fixed(0x20), tables("extended_modern", "HIER_ID_REGS"), 0x20, 0x20,
+                notes="NVIDIA nvpcie.h says 0x0C (no GUID registers); the PCIe 6.3 map and pydiskcmd "
+                      "list GUID 5 at 0x1C, so 0x20.", aliases=("hier_id", "hierarchy_id")),
+    0x0029: lambda: CapSpec(E, 0x0029, "NPEM", "Native PCIe Enclosure Management", "PCIe 6.3 §7.9.19",
+                "fixed 16 bytes (0x10): Capability, Control, Status", fixed(0x10), tables("extended_modern", "NPEM_REGS"),
+                0x10, 0x10, aliases=("npem",)),
+    0x002A: lambda: _phy_spec(0x002A, "32GT", "32.0 GT/s", "PCIe 6.3 §7.7.6", PL32, Certainty.EXACT, "PL32_LAYOUT", ("32gt", "pl_32gt"),
+                  notes=PL_MAX_NOTE),
+    0x002B: lambda: CapSpec(E, 0x002B, "ALT_PROT", "Alternate Protocol", "PCIe 6.3 §7.9.20",
+                "fixed 24 bytes (0x18): Capabilities, Control, Data 1, Data 2, Selective Enable Mask",
+                fixed(0x18), tables("extended_modern", "ALT_PROT_REGS"), 0x18, 0x18,
+                notes="NVIDIA and pydiskcmd stop at 0x14; PCIe 6.0/6.3 list the Selective Enable Mask "
+                      "at 0x14, so 0x18.", aliases=("alt_prot", "alternate_protocol")),
+    0x002C: lambda: CapSpec(E, 0x002C, "SFI", "System Firmware Intermediary", "PCIe 6.3 §7.9.22",
+                "fixed 20 bytes (0x14): Capability, Control, Status, CAM Address, CAM Data", fixed(0x14),
+                tables("extended_modern", "SFI_REGS"), 0x14, 0x14, aliases=("sfi",)),
+    0x002D: lambda: CapSpec(E, 0x002D, "SHADOW_FN", "Shadow Functions", "PCIe 6.3 §7.9.25",
+                "0x0C + 4 bytes per Shadow Functions Instance Register Entry; count field not "
+                "verified, so at least 0x10", _shadow_size, tables("extended_modern", "_shadow_layout"), SHADOW_MIN_SIZE, 0,
+                notes="NVIDIA and pydiskcmd assume 4 entries (0x1C); the spec array is variable and "
+                      "its count field is unverified, so we report a minimum of one entry.",
+                aliases=("shadow_fn", "shadow")),
+    0x002E: lambda: CapSpec(E, 0x002E, "DOE", "Data Object Exchange", "PCIe 6.3 §7.9.24",
+                "fixed 24 bytes (0x18, PCI_DOE_CAP_SIZEOF)", fixed(0x18), tables("extended_modern", "DOE_REGS"), 0x18, 0x18,
+                aliases=("doe",)),
+    0x002F: lambda: CapSpec(E, 0x002F, "DEV3", "Device 3", "PCIe 6.3 §7.7.9",
+                "fixed 16 bytes (0x10): Device Capabilities/Control/Status 3", fixed(0x10), tables("extended_modern", "DEV3_REGS"),
+                0x10, 0x10, aliases=("dev3", "device3")),
+    0x0030: lambda: CapSpec(E, 0x0030, "IDE", "Integrity and Data Encryption", "PCIe 6.3 §7.9.26",
+                "0x0C + 8 per Link IDE stream (TCs + 1, if supported) + per Selective IDE stream "
+                "(count + 1, if supported) 0x14 + 0x0C per address association block; at most 0xF00",
+                _ide_size, tables("extended_modern", "_ide_layout"), IDE_BLOCKS_START, EXT_BODY_LIMIT,
+                notes="NVIDIA nvpcie.h uses a fixed 0x34; Linux and pciutils walk the blocks, as we do.",
+                aliases=("ide",)),
+    0x0031: lambda: _phy_spec(0x0031, "64GT", "64.0 GT/s", "PCIe 6.3 §7.7.7", PL64, Certainty.MINIMUM, "PL64_LAYOUT", ("64gt", "pl_64gt"),
+                  notes="Disputed: PCIe 6.0 and Linux (PCI_PL_64GT_LE_CTRL) put the lane array at "
+                        "0x20 (0x24..0x30); PCIe 6.3 and pydiskcmd at 0x10. The size is the 6.3 "
+                        "one as a minimum; the bytes up to the 6.0 size are an unknown-size tail.",
+                  caveat=" (PCIe 6.3 layout; PCIe 6.0 and Linux start the array at 0x20, so it may run "
+                         "16 bytes further)", alt_lane_start=0x20),
+    0x0032: lambda: CapSpec(E, 0x0032, "FLIT_LOG", "Flit Logging", "PCIe 6.3 §7.7.8",
+                "fixed 60 bytes (0x3C): Error Logs, Counters, FBER Control and Status 1..10",
+                fixed(0x3C), tables("extended_modern", "FLIT_LOG_REGS"), 0x3C, 0x3C, aliases=("flit_log",)),
+    0x0033: lambda: CapSpec(E, 0x0033, "FLIT_PM", "Flit Performance Measurement", "PCIe 6.3 §7.8.12",
+                "fixed 36 bytes (0x24): Capability, Control, Status, LTSSM status 0x10..0x20",
+                fixed(0x24), tables("extended_modern", "FLIT_PM_REGS"), 0x24, 0x24, aliases=("flit_pm",)),
+    0x0034: lambda: CapSpec(E, 0x0034, "FLIT_EI", "Flit Error Injection", "PCIe 6.3 §7.8.13",
+                "fixed 36 bytes (0x24): Capability through OS Rx status at 0x20", fixed(0x24),
+                tables("extended_modern", "FLIT_EI_REGS"), 0x24, 0x24, aliases=("flit_ei",)),
+    0x0035: lambda: CapSpec(E, 0x0035, "SVC", "Streamlined Virtual Channel", "PCIe 6.3 §7.9.29",
+                "0x14 + 0x0C per VC for EVC + 1 VCs (EVC = Port Capability 1 bits 2:0): 0x20..0x74",
+                _svc_size, tables("extended_modern", "_svc_layout"), SVC_MIN_SIZE, SVC_MAX_SIZE, aliases=("svc",)),
+    0x0036: lambda: CapSpec(E, 0x0036, "MMIO_RBL", "MMIO Register Block Locator (MRBL)", "PCIe 6.3 §7.9.30",
+                "MRBL Structure Length (+4 bits 11:0) = 8 + 8 per locator, 0x10..0xF00",
+                _mrbl_size, tables("extended_modern", "_mrbl_layout"), MRBL_MIN_SIZE, EXT_BODY_LIMIT, aliases=("mmio_rbl", "mrbl")),
+    0x0037: lambda: CapSpec(E, 0x0037, "NOP_FLIT", "NOP Flit", "PCIe 6.3 §7.8.14",
+                "fixed 20 bytes (0x14): Capabilities, Control 1, Control 2, Status", fixed(0x14),
+                tables("extended_modern", "NOP_FLIT_REGS"), 0x14, 0x14, notes="Register offsets from pydiskcmd (the ToC omits them).",
+                aliases=("nop_flit",)),
+    0x0038: lambda: CapSpec(E, 0x0038, "SIOV", "Scalable I/O Virtualization", "SIOV ECN (PCIe 7.0 era)",
+                "fixed 16 bytes (0x10, PCI_EXT_CAP_SIOV_SIZEOF)", fixed(0x10), tables("extended_modern", "SIOV_REGS"), 0x10, 0x10,
+                notes="From an unmerged Linux patch only.", aliases=("siov",)),
+    0x0039: lambda: _phy_spec(0x0039, "128GT", "128.0 GT/s", "PCIe 7.0 (third-party summary)", PL128, Certainty.MINIMUM, "PL128_LAYOUT",
+                  ("128gt", "pl_128gt"),
+                  notes="Single weak source (a third-party PCIe 7.0 summary): certainty minimum.",
+                  caveat=" (layout from a single third-party PCIe 7.0 summary)"),
+    0x003A: lambda: CapSpec(E, 0x003A, "CAPT_D", "Captured Data", "PCI Code and ID Assignment rev 1.18 (ID only)",
+                "unknown: no source gives a layout beyond the header", unknown_size(4), (), 4, 0,
+                aliases=("capt_d", "captured_data")),
+}
+_MADE: dict[int, CapSpec] = {}  # ID -> its entry, made once (lookups rely on its identity)
+
+
+def get(cap_id: int) -> CapSpec | None:
+    """The entry of `cap_id`, made the first time it is asked for; None if it has none."""
+    spec = _MADE.get(cap_id)
+    if spec is None:
+        make = _MAKE.get(cap_id)
+        if make is None:
+            return None
+        spec = _MADE[cap_id] = make()
+    return spec
+
+
+def __getattr__(name: str) -> object:
+    if name == "ENTRIES":  # every entry, in ID order: tuple[CapSpec, ...]
+        return tuple(get(cap_id) for cap_id in _MAKE)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
