@@ -54,6 +54,24 @@ def test_the_modern_extended_table_loads_when_one_of_its_ids_is_met():
     assert int(out[4]) >= 0x3A
 
 
+ONE_MODERN_PROBE = """
+from capslot.core.registry import Space, extended_modern, lookup
+dvsec = lookup(Space.EXTENDED, 0x23)
+print(sorted(extended_modern._MADE), lookup(Space.EXTENDED, 0x23) is dvsec)
+"""
+
+
+def test_a_device_with_one_modern_id_makes_only_that_entry():
+    """A walk that meets DVSEC pays for DVSEC's entry, not the 26 other modern ones (each
+    costs start-up); asking again gives the same entry."""
+    import subprocess
+    import sys
+
+    out = subprocess.run([sys.executable, "-c", ONE_MODERN_PROBE], capture_output=True, text=True,
+                         check=True).stdout.split()
+    assert out == ["[35]", "True"]
+
+
 RARE_PROBE = """
 import sys
 from capslot.core import registry

@@ -111,8 +111,12 @@ def lookup(space: Space, cap_id: int) -> CapSpec:
                 spec = _load(space, "standard_rare").get(cap_id)
         elif cap_id < MODERN_FIRST:
             spec = _load(space, "extended_rare").get(cap_id)
+        elif "extended_modern" in _LOADED:  # the whole table was asked for: it is in _TABLES
+            spec = None
         else:
-            spec = _load(space, "extended_modern").get(cap_id)
+            from . import extended_modern  # (its entries are made one by one, as they are met)
+
+            spec = extended_modern.get(cap_id)
     return spec if spec is not None else _unknown(space, cap_id)
 
 

@@ -3,7 +3,15 @@
 
 from __future__ import annotations
 
+TYPE_CHECKING = False  # for the type checker only
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable
+
 from .extended_modern import (
+    PL16,
+    PL32,
+    PL64,
+    PL128,
     DVSEC_MIN_LENGTH,
     IDE_ADDR_BLOCK,
     IDE_BLOCKS_START,
@@ -20,10 +28,108 @@ from .extended_modern import (
     SVC_VC_SIZE,
     SVC_VC_START,
     _ide_walk,
-    _within,
+    _link_width,
 )
 from .model import CapContext
 from .registers import Bits, Reg, bit, bits, reg
+
+
+def _within(regs: Iterable[Reg], size: int) -> list[Reg]:
+    """The registers that fit in `size` bytes (layouts never run past the size asked)."""
+    return [r for r in regs if r.end <= size]
+
+
+# ------------------------------------------------------------------ Physical Layer 16/32/64/128 GT/s
+
+def phy_layout(lane_array: tuple[str, int, int], regs: tuple[Reg, ...],
+               lane_fields: tuple[Bits, ...] = ()) -> Callable[[CapContext, int], list[Reg]]:
+    """The layout of a Physical Layer capability: its fixed registers `regs`, then one Lane
+    Equalization Control byte (with `lane_fields`) per lane of the link, from the lane
+    array's start (`lane_array`: extended_modern's (rate, lane_start, max_lanes))."""
+    rate, lane_start, max_lanes = lane_array
+
+    def layout(ctx: CapContext, size: int) -> list[Reg]:
+        room = min(max(size - lane_start, 0), max_lanes)
+        width, _ = _link_width(ctx, max_lanes)
+        count = min(width, room) if width is not None else room
+        lane_regs = [reg(lane_start + n, 1, f"lane{n}_eq_control",
+                         f"Lane {n} {rate} Equalization Control", *lane_fields)
+                     for n in range(count)]
+        return _within(regs, size) + lane_regs
+
+    return layout
+
+
+def _eq_status(*extra: Bits) -> tuple[Bits, ...]:
+    """The equalization bits 4:0 every Physical Layer Status register starts with."""
+    return (*extra,
+            bit(4, "link_eq_request", "Link Equalization Request"),
+            bit(3, "eq_phase3", "Equalization phase 3 successful"),
+            bit(2, "eq_phase2", "Equalization phase 2 successful"),
+            bit(1, "eq_phase1", "Equalization phase 1 successful"),
+            bit(0, "eq_complete", "Equalization complete"))
+
+
+LANE_PRESETS = (bits(7, 4, "usp_tx_preset", "Upstream port transmitter preset"),
+                bits(3, 0, "dsp_tx_preset", "Downstream port transmitter preset"))
+
+
+def _phy_common(rate: str, status: Reg) -> tuple[Reg, ...]:
+    return (reg(0x04, 4, "phy_cap", f"{rate} Capabilities"),
+            reg(0x08, 4, "phy_control", f"{rate} Control"),
+            status)
+
+
+PL16_LAYOUT = phy_layout(PL16, _phy_common("16.0 GT/s", reg(
+    0x0C, 4, "phy_status", "16.0 GT/s Status", *_eq_status())) + (
+    reg(0x10, 4, "local_parity_mismatch", "Local Data Parity Mismatch Status: one bit per lane"),
+    reg(0x14, 4, "retimer1_parity_mismatch", "First Retimer Data Parity Mismatch Status: one bit per lane"),
+    reg(0x18, 4, "retimer2_parity_mismatch", "Second Retimer Data Parity Mismatch Status: one bit per lane"),
+), LANE_PRESETS)
+
+
+def _mod_ts_data1(side: str) -> tuple[Bits, ...]:
+    return (bits(31, 16, "vendor_id", f"{side} Modified TS vendor ID"),
+            bits(15, 3, "usage_info1", f"{side} Modified TS usage information 1"),
+            bits(2, 0, "usage_mode", f"{side} Modified TS usage mode"))
+
+
+def _mod_ts_data2(side: str) -> tuple[Bits, ...]:
+    return (bits(25, 24, "alt_protocol_status", f"{side} alternate protocol negotiation status"),
+            bits(23, 0, "usage_info2", f"{side} Modified TS usage information 2"))
+
+
+PL32_LAYOUT = phy_layout(PL32, (
+    reg(0x04, 4, "phy_cap", "32.0 GT/s Capabilities",
+        bit(10, "mod_ts_mode2", "Modified TS usage mode 2 (alternate protocol) supported"),
+        bit(9, "mod_ts_mode1", "Modified TS usage mode 1 (training set messages) supported"),
+        bit(8, "mod_ts_mode0", "Modified TS usage mode 0 (PCI Express) supported"),
+        bit(1, "no_eq_needed", "No Equalization Needed supported"),
+        bit(0, "eq_bypass", "Equalization bypass to highest rate supported")),
+    reg(0x08, 4, "phy_control", "32.0 GT/s Control",
+        bits(10, 8, "mod_ts_mode", "Modified TS usage mode selected"),
+        bit(1, "no_eq_needed_disable", "No Equalization Needed disabled"),
+        bit(0, "eq_bypass_disable", "Equalization bypass to highest rate disabled")),
+    reg(0x0C, 4, "phy_status", "32.0 GT/s Status", *_eq_status(
+        bit(10, "no_eq_needed_received", "No Equalization Needed received"),
+        bit(9, "tx_precode_request", "Transmitter precode request"),
+        bit(8, "tx_precoding_on", "Transmitter precoding on"),
+        bits(7, 6, "enh_link_control", "Received Enhanced Link Behavior Control"),
+        bit(5, "mod_ts_received", "Modified TS1/TS2 ordered sets received"))),
+    reg(0x10, 4, "rx_mod_ts_data1", "Received Modified TS Data 1", *_mod_ts_data1("Received")),
+    reg(0x14, 4, "rx_mod_ts_data2", "Received Modified TS Data 2", *_mod_ts_data2("Received")),
+    reg(0x18, 4, "tx_mod_ts_data1", "Transmitted Modified TS Data 1", *_mod_ts_data1("Transmitted")),
+    reg(0x1C, 4, "tx_mod_ts_data2", "Transmitted Modified TS Data 2", *_mod_ts_data2("Transmitted")),
+), LANE_PRESETS)
+
+PL64_LAYOUT = phy_layout(PL64, _phy_common("64.0 GT/s", reg(
+    0x0C, 4, "phy_status", "64.0 GT/s Status", *_eq_status(
+        bit(7, "no_eq_needed_received", "No Equalization Needed received"),
+        bit(6, "tx_precode_request", "Transmitter precode request"),
+        bit(5, "tx_precoding_on", "Transmitter precoding on")))), LANE_PRESETS)
+
+PL128_LAYOUT = phy_layout(PL128, _phy_common("128.0 GT/s", reg(
+    0x0C, 4, "phy_status", "128.0 GT/s Status")))
 
 MPCIE_REGS = (
     reg(0x04, 4, "mpcie_cap", "M-PCIe Capabilities",
@@ -287,16 +393,16 @@ def _ide_selective_regs(i: int, base: int, n_addr: int) -> list[Reg]:
 
 
 def _ide_layout(ctx: CapContext, size: int) -> list[Reg]:
-    walk = _ide_walk(ctx)
+    link_streams, addr_blocks, _, _ = _ide_walk(ctx)
     out = list(IDE_HEAD)
-    for n in range(walk.link_streams):
+    for n in range(link_streams):
         base = IDE_BLOCKS_START + IDE_LINK_BLOCK * n
         out.append(reg(base, 4, f"link{n}_control", f"Link IDE Stream {n} Control",
                        *_ide_stream_control("Link")))
         out.append(reg(base + 4, 4, f"link{n}_status", f"Link IDE Stream {n} Status",
                        *_ide_stream_status("Link")))
-    pos = IDE_BLOCKS_START + IDE_LINK_BLOCK * walk.link_streams
-    for i, n_addr in enumerate(walk.addr_blocks):
+    pos = IDE_BLOCKS_START + IDE_LINK_BLOCK * link_streams
+    for i, n_addr in enumerate(addr_blocks):
         out += _ide_selective_regs(i, pos, n_addr)
         pos += IDE_SEL_BLOCK + IDE_ADDR_BLOCK * n_addr
     return _within(out, size)
