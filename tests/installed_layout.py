@@ -208,7 +208,7 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
     runs = _runs(probes, env)
     listed = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True,
                             text=True, check=True).stdout.splitlines()
-    index, blobs, start, outside = {}, [], 0, {}
+    index, blobs, start, outside, compiled = {}, [], 0, {}, {}
     for line in listed:
         name, origin, package = line.split("\t")
         if name in BUNDLE_OUTSIDE:
@@ -221,7 +221,8 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
         where = [leaf, "__init__.py"] if package == "1" else [f"{leaf}.py"]
         if os.path.join(outside.get(name, top), *folders, *where) != origin:
             continue  # not where the reader looks for it (its name under the top): not bundled
-        blob = marshal.dumps(compile(source, origin, "exec", dont_inherit=True, optimize=0))
+        compiled[name] = compile(source, origin, "exec", dont_inherit=True, optimize=0)
+        blob = marshal.dumps(compiled[name])
         index[name] = b"".join(n.to_bytes(width, "little") for n, width in (
             (before.st_mtime_ns, 8), (before.st_size, 4), (package == "1", 1), (start, 4),
             (len(blob), 4)))  # ENTRY bytes: the reader's record
@@ -231,7 +232,14 @@ def write_bundle(top: Path, probes=BUNDLE_PROBES, dump: Path = BUNDLE_DUMP,
         raise ValueError(f"an index record is not the reader's {ENTRY} bytes")
     names = {name: name for name in index}  # a run's names: the index's own strings, which
     # marshal writes once and then refers to
-    runs = {key: tuple(names[name] for name in run if name in names) for key, run in runs.items()}
+    for key, run in list(runs.items()):
+        held = tuple(names[name] for name in run if name in names)
+        # the run's code in one blob (the reader unmarshals it at once): the same code objects
+        # as the modules' own entries
+        blob = marshal.dumps(tuple(compiled[name] for name in held))
+        runs[key] = (held, start, len(blob))
+        blobs.append(blob)
+        start += len(blob)
     head = marshal.dumps((BUNDLE_FORMAT, {name: k for k, name in enumerate(index)},
                           b"".join(index.values()), runs, outside))
     out.parent.mkdir(exist_ok=True)

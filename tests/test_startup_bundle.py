@@ -151,6 +151,32 @@ def test_the_command_runs_its_modules_ahead_each_as_the_normal_import_makes_it(t
     assert edited["edited"] == "the edit" and edited["text"] == plain["text"]
 
 
+def test_a_damaged_run_is_run_from_each_modules_own_entry(tmp_path):
+    """A run's code is one blob (the modules' code, unmarshalled at once): damaged, each
+    module's own entry is read instead, and the command's output and modules are the same."""
+    import marshal
+
+    from capslot import run_key
+
+    site, top = _layout(tmp_path)
+    plain = _run(site)
+    bundle = write_bundle(top, probes=(("show", "--json", "{dump}"),), dump=Path(DUMP), imports=())
+    data = bytearray(bundle.read_bytes())
+    from importlib.util import MAGIC_NUMBER
+
+    base = len(MAGIC_NUMBER) + 4 + int.from_bytes(data[len(MAGIC_NUMBER):len(MAGIC_NUMBER) + 4], "little")
+    runs = marshal.loads(bytes(data[len(MAGIC_NUMBER) + 4:base]))[3]
+    names, start, length = runs[run_key(["show", "--json", DUMP])]
+    assert "capslot.core.walk" in names
+    data[base + start:base + start + length] = b"\xff" * length  # not marshal: unreadable
+    bundle.write_bytes(bytes(data))
+    ahead = _imported_by_the_top(site, "capslot")
+    assert "capslot.core.walk" in ahead and "capslot.cli" in ahead  # still run ahead
+    run = _run_as_command(site, tmp_path)
+    assert run["code"] == 0 and run["text"] == plain["text"] and run["attrs"] == plain["attrs"]
+    assert set(run["loaders"].values()) == {"Loader"}
+
+
 def test_a_module_that_fails_when_run_ahead_is_imported_the_normal_way(tmp_path):
     """registry/model.py takes a name its package defines before importing it: run ahead,
     its package is not run yet and the name is missing; it and what hangs off the package
