@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from .record import cached_property, record
 from .choices import StrChoice
+from .elsewhere import elsewhere
 from .record import NamedTuple
 
 TYPE_CHECKING = False  # no `typing` at start-up (issue 23): it is for the type checker
@@ -429,10 +430,4 @@ def check_tiling(regions: tuple[Region, ...]) -> None:
 _ELSEWHERE = {"Orphan": "orphan", "CapView": "capview", "masked_guess": "masked"}
 
 
-def __getattr__(name: str) -> object:
-    module = _ELSEWHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(__import__(f"{__package__}.{module}", fromlist=[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = elsewhere(globals(), _ELSEWHERE)

@@ -7,6 +7,8 @@ two dumps of one device, through each view).
 Each name is imported from its room when first asked for: `show --json` of the bytes needs
 `seen` alone, and never pays for the service's other rooms."""
 
+from ..elsewhere import elsewhere
+
 TYPE_CHECKING = False
 if TYPE_CHECKING:
     from .diff import compare
@@ -20,13 +22,7 @@ _ROOMS = {"MAX_PLACEMENTS": "errors", "Refused": "errors", "Plan": "model",
           "compare": "diff"}
 
 
-def __getattr__(name: str):
-    room = _ROOMS.get(name)
-    if room is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(__import__(f"{__name__}.{room}", fromlist=[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = elsewhere(globals(), _ROOMS)
 
 
 def __dir__() -> list[str]:

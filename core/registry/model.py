@@ -19,6 +19,7 @@ if TYPE_CHECKING:
 
 from ..record import field, record
 from ..choices import StrChoice
+from ..elsewhere import elsewhere
 from ..record import NamedTuple
 
 if TYPE_CHECKING:
@@ -30,12 +31,7 @@ if TYPE_CHECKING:
 _REGISTERS = frozenset({"Bits", "Reg", "reg", "bit", "bits", "STD_HEADER", "EXT_HEADER"})
 
 
-def __getattr__(name: str) -> object:
-    if name in _REGISTERS:
-        from . import registers
-
-        return getattr(registers, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__getattr__ = elsewhere(globals(), dict.fromkeys(_REGISTERS, "registers"))
 
 
 

@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from .lspci_lines import parse
     from .lspci_slot import scan_slot
 
+from ..elsewhere import elsewhere
 from ..space import ConfigSpace, Provenance, normalize_slot
 
 # The three line shapes, matched with string methods rather than `re` (whose import, with the
@@ -195,17 +196,11 @@ def fast_device(chunk: str, source: str, line: int, index: int) -> ConfigSpace |
                                                    head, index))
 
 
+# the readers a `show` of canonical text does not run, in their modules
 _ELSEWHERE = {"parse": "lspci_lines", "parse_recovering": "lspci_fleet", "scan_slot": "lspci_slot"}
 
 
-def __getattr__(name: str) -> object:
-    """The readers a `show` of canonical text does not run, from their modules."""
-    module = _ELSEWHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(__import__(f"{__package__}.{module}", fromlist=[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = elsewhere(globals(), _ELSEWHERE)
 
 
 __all__ = ["CANONICAL_ROWS", "DEVICE_PATTERN", "ROW_LIKE_PATTERN", "ROW_PATTERN",

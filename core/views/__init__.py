@@ -13,6 +13,7 @@ flavour, QEMU properties). `view()` picks one by name.
 
 from __future__ import annotations
 
+from ..elsewhere import elsewhere
 from ..record import record
 
 from ..layout import Layout, build
@@ -68,13 +69,7 @@ _ELSEWHERE = {"ACCESS_LABELS": "model", "Access": "model", "recolour": "model",
               "with_bytes": "model", "KernelProfile": "kernels", "PROFILES": "kernels"}
 
 
-def __getattr__(name: str) -> object:
-    module = _ELSEWHERE.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = getattr(__import__(f"{__name__}.{module}", fromlist=[name]), name)
-    globals()[name] = value
-    return value
+__getattr__ = elsewhere(globals(), _ELSEWHERE)
 
 
 __all__ = ["ACCESS_LABELS", "ATS_MODES", "Access", "KernelProfile", "PROFILES", "QemuOptions", "VIEWS", "view",

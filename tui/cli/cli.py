@@ -22,6 +22,7 @@ if TYPE_CHECKING:
     from typing import Any
 
 from capslot.common import EXIT_BAD_INPUT, EXIT_INTERNAL, EXIT_OK, fail
+from capslot.core.elsewhere import elsewhere
 from capslot.core.space import DumpError
 
 # command: the module that runs it, capslot.<module>, whose COMMANDS gives the command's
@@ -38,14 +39,8 @@ def command(name: str) -> tuple[Callable[[Any], None], Callable[[argparse.Namesp
     return module.COMMANDS[name]
 
 
-def __getattr__(name: str) -> Any:
-    """The parser's names (build_parser, SUBCOMMANDS, UsageError), from capslot.parser, which
-    only a command line that needs argparse imports."""
-    if name in ("build_parser", "SUBCOMMANDS", "UsageError"):
-        from capslot import parser
-
-        return getattr(parser, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+# the parser's names, from capslot.parser, which only a command line that needs argparse imports
+__getattr__ = elsewhere(globals(), dict.fromkeys(("build_parser", "SUBCOMMANDS", "UsageError"), "parser"))
 
 
 def _declared(add: Callable[[Any], None]) -> tuple[dict, list, list] | None:
