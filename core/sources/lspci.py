@@ -98,10 +98,13 @@ def parse_whole(data: bytes, source: str) -> list[ConfigSpace] | None:
         return None
     devices: list[ConfigSpace] = []
     line = 1  # the number of the first line of `piece`
-    for piece in text.split("\n\n"):
+    pieces = text.split("\n\n")
+    last = len(pieces) - 1
+    for n, piece in enumerate(pieces):
         device = piece.lstrip("\n")
         first = line + len(piece) - len(device)
-        line += piece.count("\n") + 2
+        if n != last:  # (the lines of the last piece number nothing after it)
+            line += piece.count("\n") + 2
         if not device.strip(" \t\n"):
             continue  # blank lines (and indented blanks, which `parse` skips too)
         cs = fast_device(device, source, first, len(devices))
