@@ -288,11 +288,14 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
     for space, limit, floor in ((Space.STANDARD, STD_SIZE, hdr), (Space.EXTENDED, CONFIG_SIZE, STD_SIZE)):
         order = sorted((c.offset, i) for i, c in enumerate(caps) if c.space is space)
         seen: set[int] = set()
-        for n, (off, i) in enumerate(order):
+        after = 0  # order[after]: the first structure starting past `off` (in address order)
+        for off, i in order:
+            while after < len(order) and order[after][0] <= off:
+                after += 1
             if off < floor or off in seen:
                 continue  # the same offset reached twice (a loop) is mapped once
             seen.add(off)
-            stop = next((o for o, _ in order[n + 1:] if o > off), limit)
+            stop = order[after][0] if after < len(order) else limit
             cap = caps[i]
             if is_masked(cap):  # live registers behind an ID-0 header, to the next structure
                 owned.append(Region(off, min(off + 4, stop), Kind.MASKED, i))
@@ -366,9 +369,10 @@ def _alias_problems(cs: ConfigSpace) -> tuple[Problem, ...]:
     1 KiB aliasing on TeleScan captures, 256-byte aliasing on old host bridges)."""
     if not cs.has(0, 12):
         return ()
-    vendor, cls = cs.data[0:2], cs.data[9:12]
+    data = cs.data
+    vendor, cls = data[0:2], data[9:12]
     mirrors = [k for k in range(STD_SIZE, CONFIG_SIZE, STD_SIZE)
-               if cs.has(k, 12) and cs.data[k:k + 2] == vendor and cs.data[k + 9:k + 12] == cls]
+               if data[k:k + 2] == vendor and data[k + 9:k + 12] == cls and cs.has(k, 12)]
     if not mirrors or vendor in (b"\x00\x00", b"\xff\xff"):
         return ()
     where = ", ".join(f"{k:#05x}" for k in mirrors)
