@@ -64,6 +64,11 @@ class Region(NamedTuple):
         return self.end - self.start
 
 
+# A Region without the NamedTuple's Python-level __new__ (every field given): the regions
+# of every layout are made here, dozens a device.
+_new = tuple.__new__
+
+
 class Layout(metaclass=record, slots=False):
     """One view of one device. `space.data` holds the bytes as that layer reads them
     (chain pointers rewritten where the layer unlinks capabilities)."""
@@ -241,7 +246,7 @@ def _gap_regions(data: bytes, start: int, end: int) -> list[Region]:
     of zero between vendor registers are not free space). Partial DWORDs at the gap's
     edges count as whole ones."""
     if data.count(0, start, end) == end - start:
-        return [Region(start, end, Kind.ZERO_GAP)]  # the common case: all zero
+        return [_new(Region, (start, end, Kind.ZERO_GAP, None, None))]  # the common case: all zero
     out: list[Region] = []
     pos = start
     for run_start, run_end in zero_runs(data, start, end):
@@ -250,12 +255,12 @@ def _gap_regions(data: bytes, start: int, end: int) -> list[Region]:
         if ze <= zs:
             continue
         if zs > pos:
-            out.append(Region(pos, zs, Kind.DATA_GAP))
-        out.append(Region(zs, ze, Kind.ZERO_GAP))
+            out.append(_new(Region, (pos, zs, Kind.DATA_GAP, None, None)))
+        out.append(_new(Region, (zs, ze, Kind.ZERO_GAP, None, None)))
         pos = ze
     if pos < end:
         kind = Kind.ZERO_GAP if not data[pos:end].strip(b"\x00") else Kind.DATA_GAP
-        out.append(Region(pos, end, kind))
+        out.append(_new(Region, (pos, end, kind, None, None)))
     return out
 
 
@@ -302,7 +307,7 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
                 tails.append((i, stop, Kind.MASKED))
                 continue
             end = min(cap.end, stop)
-            owned.append(Region(off, end, Kind.CAPABILITY, i))
+            owned.append(_new(Region, (off, end, Kind.CAPABILITY, i, None)))
             if cap.end > stop and cap.certainty is not Certainty.UNKNOWN:
                 overhangs.append((i, stop, min(cap.end, limit)))
             if cap.certainty is not Certainty.EXACT and end < stop:
