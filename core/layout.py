@@ -302,14 +302,15 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
             seen.add(off)
             stop = order[after][0] if after < len(order) else limit
             cap = caps[i]
-            if is_masked(cap):  # live registers behind an ID-0 header, to the next structure
+            if not cap.id and is_masked(cap):  # live registers behind an ID-0 header, to the next structure
                 owned.append(Region(off, min(off + 4, stop), Kind.MASKED, i))
                 tails.append((i, stop, Kind.MASKED))
                 continue
-            end = min(cap.end, stop)
+            cap_end = off + cap.size  # (cap.end)
+            end = min(cap_end, stop)
             owned.append(_new(Region, (off, end, Kind.CAPABILITY, i, None)))
-            if cap.end > stop and cap.certainty is not Certainty.UNKNOWN:
-                overhangs.append((i, stop, min(cap.end, limit)))
+            if cap_end > stop and cap.certainty is not Certainty.UNKNOWN:
+                overhangs.append((i, stop, min(cap_end, limit)))
             if cap.certainty is not Certainty.EXACT and end < stop:
                 # a minimum whose rule knows its largest size has a tail that long, no longer
                 tails.append((i, min(stop, off + cap.limit) if cap.limit else stop,
@@ -319,7 +320,7 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
     if cs.has(STD_SIZE, 4) and chains.ext_walked:
         owned.sort(key=_start)
         free = _complement([(r.start, r.end) for r in owned], STD_SIZE)
-        live = {c.offset: c.end for c in caps if c.space is Space.EXTENDED}
+        live = {c.offset: c.offset + c.size for c in caps if c.space is Space.EXTENDED}
         orphans = find_orphans(cs, free, chains.pcie, live)
     orphan_starts = [o.offset for o in orphans]  # sorted by find_orphans
     for j, o in enumerate(orphans):
