@@ -117,7 +117,7 @@ def _container(o: Any, newline: str, depth: int) -> str:
         if not o:
             return "{}"
         for k, item in o.items():
-            key = _KEYS.get(k) if type(k) is str else None
+            key = _KEYS.get(k)  # (only str keys are held: an equal key is written alike)
             if key is None:
                 key = _key(k)
             kind = type(item)

@@ -291,7 +291,7 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
     tails: list[tuple[int, int, Kind]] = []  # (cap index, where its tail must stop, its kind)
     overhangs: list[tuple[int, int, int]] = []  # (cap index, start, end) declared past the next
     for space, limit, floor in ((Space.STANDARD, STD_SIZE, hdr), (Space.EXTENDED, CONFIG_SIZE, STD_SIZE)):
-        order = sorted((c.offset, i) for i, c in enumerate(caps) if c.space is space)
+        order = sorted([(c.offset, i) for i, c in enumerate(caps) if c.space is space])
         seen: set[int] = set()
         after = 0  # order[after]: the first structure starting past `off` (in address order)
         for off, i in order:

@@ -341,7 +341,7 @@ def _check_extents(cs: ConfigSpace, caps: list[Capability], problems: list[Probl
     """Truncated (past the space or the dump) and overlapping capabilities."""
     has = _has(cs)  # None: the whole space is there, and only past its end is a cap cut short
     for space, limit in ((Space.STANDARD, STD_SIZE), (Space.EXTENDED, CONFIG_SIZE)):
-        ordered = sorted((c for c in caps if c.space is space), key=_offset)
+        ordered = sorted([c for c in caps if c.space is space], key=_offset)
         for cap in ordered:
             if cap.offset + cap.size > limit:
                 problems.append(Problem("truncated", cap.offset, f"{cap.name} at "
