@@ -322,17 +322,21 @@ def walk(cs: ConfigSpace) -> Chains:
 
     caps: list[Capability] = []
     data, header_type = cs.data, cs.header_type
-    for space, links in ((Space.STANDARD, std), (Space.EXTENDED, ext)):
-        for off, cid, nxt in links:
-            spec = lookup(space, cid)
-            ctx = CapContext(data, off, space, header_type, pcie)
-            size = spec.size(ctx)
-            if space is Space.EXTENDED:
-                version: int | None = ctx.version
-            else:
-                version = spec.version(ctx) if spec.version else None
-            caps.append(_new(Capability, (space, cid, off, nxt, version, size.size, size.certainty,
-                                          size.why, spec, size.limit)))
+    space = Space.STANDARD
+    for off, cid, nxt in std:
+        spec = lookup(space, cid)
+        ctx = _new(CapContext, (data, off, space, header_type, pcie))  # (every field given)
+        size = spec.size(ctx)
+        version = spec.version(ctx) if spec.version else None
+        caps.append(_new(Capability, (space, cid, off, nxt, version, size.size, size.certainty,
+                                      size.why, spec, size.limit)))
+    space = Space.EXTENDED
+    for off, cid, nxt in ext:
+        spec = lookup(space, cid)
+        size = spec.size(_new(CapContext, (data, off, space, header_type, pcie)))
+        version = data[off + 2] & 0xF  # header bits 19:16 (CapContext.version)
+        caps.append(_new(Capability, (space, cid, off, nxt, version, size.size, size.certainty,
+                                      size.why, spec, size.limit)))
     _check_extents(cs, caps, problems)
     return Chains(tuple(caps), tuple(problems), pcie, ext_capable)
 
