@@ -36,10 +36,10 @@ def device_object(layout: Layout) -> dict[str, Any]:
             caps[-1]["reason"] = views[i].reason
             caps[-1]["exposed"] = views[i].exposed
     regions = []
-    for r in layout.regions:
-        item = {"start": r.start, "end": r.end, "kind": r.kind, "capability": r.capability}
-        if r.orphan is not None:
-            item["orphan"] = r.orphan
+    for start, end, kind, capability, orphan in layout.regions:  # (a Region, unpacked)
+        item = {"start": start, "end": end, "kind": kind, "capability": capability}
+        if orphan is not None:
+            item["orphan"] = orphan
         regions.append(item)
     return {
         "source": p.source, "slot": p.slot, "vendor_id": cs.vendor_id,

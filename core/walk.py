@@ -21,7 +21,7 @@ from .record import record
 from .record import NamedTuple
 
 from .ids import (
-    CAP_ID_EXP, CAP_ID_PCIX, EXT_NEXT_MASK, EXT_NEXT_SHIFT, STD_NEXT_MASK, ext_next_field, std_next,
+    CAP_ID_EXP, CAP_ID_PCIX, EXT_NEXT_MASK, EXT_NEXT_SHIFT, STD_NEXT_MASK,
 )
 from .registry import CapSpec, Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext
@@ -253,7 +253,7 @@ def _walk_standard(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
                                     "lspci stops here (<chain broken>), and so does the Linux "
                                     "PCI core's capability search; vfio-pci hides it and follows "
                                     f"its next pointer ({raw:#04x})", S))
-        found.append((pos, cap_id, std_next(raw)))
+        found.append((pos, cap_id, raw & STD_NEXT_MASK))  # std_next(raw), inline
         incoming, came_from = raw, pos
     if incoming & 3:
         pointer_problem(incoming, came_from)
@@ -281,7 +281,7 @@ def _walk_extended(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
     trail = follow(cs.data, HW_EXT, STD_SIZE, _has(cs))
     found: list[tuple[int, int, int]] = []
     for pos, header in zip(trail.offsets, trail.headers, strict=True):
-        raw = ext_next_field(header)
+        raw = header >> EXT_NEXT_SHIFT  # ext_next_field(header), inline
         if raw & 3:
             problems.append(Problem("reserved_bits", pos, f"next field {raw:#05x} at "
                                     f"{pos:#05x} has reserved bits 1:0 set; using {raw & ~3:#05x}", E))
