@@ -397,9 +397,14 @@ def _tile(cs: ConfigSpace, owned: list[Region]) -> tuple[Region, ...]:
     """Owned regions (sorted, disjoint) plus gap regions, split by availability."""
     pieces: list[Region] = []
     pos = 0
+    data = cs.data
     for r in owned:
-        if r.start > pos:
-            pieces.extend(_gap_regions(cs.data, pos, r.start))
+        start = r.start
+        if start > pos:
+            if data.count(0, pos, start) == start - pos:  # _gap_regions' common case, inline
+                pieces.append(_new(Region, (pos, start, Kind.ZERO_GAP, None, None)))
+            else:
+                pieces.extend(_gap_regions(data, pos, start))
         pieces.append(r)
         pos = r.end
     if pos < CONFIG_SIZE:
