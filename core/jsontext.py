@@ -117,14 +117,14 @@ def _container(o: Any, newline: str, depth: int) -> str:
         if not o:
             return "{}"
         for k, item in o.items():
-            key = _KEYS.get(k) if type(k) is str else None
+            key = _KEYS.get(k)  # (only str keys are held: an equal key is written alike)
             if key is None:
                 key = _key(k)
             kind = type(item)
             if kind is int:
                 add(f"{key}: {item}")  # an exact int formats as its repr
             elif kind is dict or kind is list:
-                add(key + ": " + _container(item, inner, depth + 1))
+                add(f"{key}: {_container(item, inner, depth + 1)}")
             elif isinstance(item, str) and item.isascii() and item.isprintable() \
                     and '"' not in item and "\\" not in item:
                 add(f'{key}: "{item}"')  # as _string writes it (a StrChoice too)
@@ -133,7 +133,7 @@ def _container(o: Any, newline: str, depth: int) -> str:
             else:
                 text = _scalar(item)
                 add(key + ": " + (text if text is not None else _container(item, inner, depth + 1)))
-        return "{" + inner + ("," + inner).join(items) + newline + "}"
+        return f"{{{inner}{(',' + inner).join(items)}{newline}}}"  # (one copy of the items' text)
     if isinstance(o, (list, tuple)):
         if not o:
             return "[]"
@@ -146,5 +146,5 @@ def _container(o: Any, newline: str, depth: int) -> str:
             else:
                 text = _scalar(item)
                 add(text if text is not None else _container(item, inner, depth + 1))
-        return "[" + inner + ("," + inner).join(items) + newline + "]"
+        return f"[{inner}{(',' + inner).join(items)}{newline}]"
     raise TypeError(f"Object of type {o.__class__.__name__} is not JSON serializable")

@@ -65,6 +65,11 @@ class Region(NamedTuple):
         return self.end - self.start
 
 
+# A Region without the NamedTuple's Python-level __new__ (every field given): the regions
+# of every layout are made here, dozens a device.
+_new = tuple.__new__
+
+
 class Layout(metaclass=record, slots=False):
     """One view of one device. `space.data` holds the bytes as that layer reads them
     (chain pointers rewritten where the layer unlinks capabilities)."""
@@ -242,7 +247,7 @@ def _gap_regions(data: bytes, start: int, end: int) -> list[Region]:
     of zero between vendor registers are not free space). Partial DWORDs at the gap's
     edges count as whole ones."""
     if data.count(0, start, end) == end - start:
-        return [Region(start, end, Kind.ZERO_GAP)]  # the common case: all zero
+        return [_new(Region, (start, end, Kind.ZERO_GAP, None, None))]  # the common case: all zero
     out: list[Region] = []
     pos = start
     for run_start, run_end in zero_runs(data, start, end):
@@ -251,12 +256,12 @@ def _gap_regions(data: bytes, start: int, end: int) -> list[Region]:
         if ze <= zs:
             continue
         if zs > pos:
-            out.append(Region(pos, zs, Kind.DATA_GAP))
-        out.append(Region(zs, ze, Kind.ZERO_GAP))
+            out.append(_new(Region, (pos, zs, Kind.DATA_GAP, None, None)))
+        out.append(_new(Region, (zs, ze, Kind.ZERO_GAP, None, None)))
         pos = ze
     if pos < end:
         kind = Kind.ZERO_GAP if not data[pos:end].strip(b"\x00") else Kind.DATA_GAP
-        out.append(Region(pos, end, kind))
+        out.append(_new(Region, (pos, end, kind, None, None)))
     return out
 
 
@@ -287,22 +292,26 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
     tails: list[tuple[int, int, Kind]] = []  # (cap index, where its tail must stop, its kind)
     overhangs: list[tuple[int, int, int]] = []  # (cap index, start, end) declared past the next
     for space, limit, floor in ((Space.STANDARD, STD_SIZE, hdr), (Space.EXTENDED, CONFIG_SIZE, STD_SIZE)):
-        order = sorted((c.offset, i) for i, c in enumerate(caps) if c.space is space)
+        order = sorted([(c.offset, i) for i, c in enumerate(caps) if c.space is space])
         seen: set[int] = set()
-        for n, (off, i) in enumerate(order):
+        after = 0  # order[after]: the first structure starting past `off` (in address order)
+        for off, i in order:
+            while after < len(order) and order[after][0] <= off:
+                after += 1
             if off < floor or off in seen:
                 continue  # the same offset reached twice (a loop) is mapped once
             seen.add(off)
-            stop = next((o for o, _ in order[n + 1:] if o > off), limit)
+            stop = order[after][0] if after < len(order) else limit
             cap = caps[i]
-            if is_masked(cap):  # live registers behind an ID-0 header, to the next structure
+            if not cap.id and is_masked(cap):  # live registers behind an ID-0 header, to the next structure
                 owned.append(Region(off, min(off + 4, stop), Kind.MASKED, i))
                 tails.append((i, stop, Kind.MASKED))
                 continue
-            end = min(cap.end, stop)
-            owned.append(Region(off, end, Kind.CAPABILITY, i))
-            if cap.end > stop and cap.certainty is not Certainty.UNKNOWN:
-                overhangs.append((i, stop, min(cap.end, limit)))
+            cap_end = off + cap.size  # (cap.end)
+            end = min(cap_end, stop)
+            owned.append(_new(Region, (off, end, Kind.CAPABILITY, i, None)))
+            if cap_end > stop and cap.certainty is not Certainty.UNKNOWN:
+                overhangs.append((i, stop, min(cap_end, limit)))
             if cap.certainty is not Certainty.EXACT and end < stop:
                 # a minimum whose rule knows its largest size has a tail that long, no longer
                 tails.append((i, min(stop, off + cap.limit) if cap.limit else stop,
@@ -312,7 +321,7 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
     if cs.has(STD_SIZE, 4) and chains.ext_walked:
         owned.sort(key=_start)
         free = _complement([(r.start, r.end) for r in owned], STD_SIZE)
-        live = {c.offset: c.end for c in caps if c.space is Space.EXTENDED}
+        live = {c.offset: c.offset + c.size for c in caps if c.space is Space.EXTENDED}
         orphans = find_orphans(cs, free, chains.pcie, live)
     orphan_starts = [o.offset for o in orphans]  # sorted by find_orphans
     for j, o in enumerate(orphans):
@@ -367,9 +376,10 @@ def _alias_problems(cs: ConfigSpace) -> tuple[Problem, ...]:
     1 KiB aliasing on TeleScan captures, 256-byte aliasing on old host bridges)."""
     if not cs.has(0, 12):
         return ()
-    vendor, cls = cs.data[0:2], cs.data[9:12]
+    data = cs.data
+    vendor, cls = data[0:2], data[9:12]
     mirrors = [k for k in range(STD_SIZE, CONFIG_SIZE, STD_SIZE)
-               if cs.has(k, 12) and cs.data[k:k + 2] == vendor and cs.data[k + 9:k + 12] == cls]
+               if data[k:k + 2] == vendor and data[k + 9:k + 12] == cls and cs.has(k, 12)]
     if not mirrors or vendor in (b"\x00\x00", b"\xff\xff"):
         return ()
     where = ", ".join(f"{k:#05x}" for k in mirrors)
@@ -388,9 +398,14 @@ def _tile(cs: ConfigSpace, owned: list[Region]) -> tuple[Region, ...]:
     """Owned regions (sorted, disjoint) plus gap regions, split by availability."""
     pieces: list[Region] = []
     pos = 0
+    data = cs.data
     for r in owned:
-        if r.start > pos:
-            pieces.extend(_gap_regions(cs.data, pos, r.start))
+        start = r.start
+        if start > pos:
+            if data.count(0, pos, start) == start - pos:  # _gap_regions' common case, inline
+                pieces.append(_new(Region, (pos, start, Kind.ZERO_GAP, None, None)))
+            else:
+                pieces.extend(_gap_regions(data, pos, start))
         pieces.append(r)
         pos = r.end
     if pos < CONFIG_SIZE:

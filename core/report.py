@@ -20,23 +20,26 @@ def device_object(layout: Layout) -> dict[str, Any]:
     cs = layout.space
     p = cs.provenance
     caps = []
+    views = layout.cap_views  # empty: every capability visible (the hardware view)
     for i, cap in enumerate(layout.capabilities):
-        vis = layout.visibility(i)
+        vis = views[i].visibility if views else "visible"  # layout.visibility(i), inline
+        spec = cap.spec
         caps.append({
             "space": cap.space, "id": cap.id, "version": cap.version,
-            "name": cap.name, "offset": cap.offset, "size": cap.size,
+            "name": spec.label, "offset": cap.offset, "size": cap.size,
             "size_certainty": cap.certainty, "next": cap.next,
-            "visibility": "masked" if vis == "visible" and is_masked(cap) else vis,
-            "short": cap.spec.short, "size_why": cap.size_why,
+            # (a masked capability has ID 0: the others are not asked)
+            "visibility": "masked" if vis == "visible" and not cap.id and is_masked(cap) else vis,
+            "short": spec.short, "size_why": cap.size_why,
         })
-        if layout.cap_views:
-            caps[-1]["reason"] = layout.cap_views[i].reason
-            caps[-1]["exposed"] = layout.cap_views[i].exposed
+        if views:
+            caps[-1]["reason"] = views[i].reason
+            caps[-1]["exposed"] = views[i].exposed
     regions = []
-    for r in layout.regions:
-        item = {"start": r.start, "end": r.end, "kind": r.kind, "capability": r.capability}
-        if r.orphan is not None:
-            item["orphan"] = r.orphan
+    for start, end, kind, capability, orphan in layout.regions:  # (a Region, unpacked)
+        item = {"start": start, "end": end, "kind": kind, "capability": capability}
+        if orphan is not None:
+            item["orphan"] = orphan
         regions.append(item)
     return {
         "source": p.source, "slot": p.slot, "vendor_id": cs.vendor_id,

@@ -21,7 +21,7 @@ from .record import record
 from .record import NamedTuple
 
 from .ids import (
-    CAP_ID_EXP, CAP_ID_PCIX, EXT_NEXT_MASK, EXT_NEXT_SHIFT, STD_NEXT_MASK, ext_next_field, std_next,
+    CAP_ID_EXP, CAP_ID_PCIX, EXT_NEXT_MASK, EXT_NEXT_SHIFT, STD_NEXT_MASK,
 )
 from .registry import CapSpec, Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext
@@ -211,6 +211,12 @@ HW_EXT = Rule(Space.EXTENDED, EXT_NEXT_MASK, low=STD_SIZE, bound=MAX_EXT_CAPS,
               stop_headers=frozenset({0, 0xFFFFFFFF}))
 
 
+def _has(cs: ConfigSpace) -> Callable[[int, int], bool] | None:
+    """What `follow` asks of the dump's bytes: nothing of a whole space (every header the
+    hardware rules read lies inside it)."""
+    return None if cs.complete else cs.has
+
+
 def _walk_standard(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, int, int]]:
     """(offset, id, next) of each standard capability, in chain order."""
     S = Space.STANDARD
@@ -224,7 +230,7 @@ def _walk_standard(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
                                 "is not in the dump", S))
         return []
     start = cs.u8(reg)
-    trail = follow(cs.data, _HW_STD_BY_HEADER[header_size(cs)], start, cs.has)
+    trail = follow(cs.data, _HW_STD_BY_HEADER[header_size(cs)], start, _has(cs))
 
     def pointer_problem(raw: int, came_from: int | None) -> None:
         """The pointer read at the header `came_from` (None: the capabilities pointer)."""
@@ -247,7 +253,7 @@ def _walk_standard(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
                                     "lspci stops here (<chain broken>), and so does the Linux "
                                     "PCI core's capability search; vfio-pci hides it and follows "
                                     f"its next pointer ({raw:#04x})", S))
-        found.append((pos, cap_id, std_next(raw)))
+        found.append((pos, cap_id, raw & STD_NEXT_MASK))  # std_next(raw), inline
         incoming, came_from = raw, pos
     if incoming & 3:
         pointer_problem(incoming, came_from)
@@ -272,10 +278,10 @@ def _walk_extended(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
     E = Space.EXTENDED
     if not cs.has(STD_SIZE, 4):
         return []
-    trail = follow(cs.data, HW_EXT, STD_SIZE, cs.has)
+    trail = follow(cs.data, HW_EXT, STD_SIZE, _has(cs))
     found: list[tuple[int, int, int]] = []
     for pos, header in zip(trail.offsets, trail.headers, strict=True):
-        raw = ext_next_field(header)
+        raw = header >> EXT_NEXT_SHIFT  # ext_next_field(header), inline
         if raw & 3:
             problems.append(Problem("reserved_bits", pos, f"next field {raw:#05x} at "
                                     f"{pos:#05x} has reserved bits 1:0 set; using {raw & ~3:#05x}", E))
@@ -315,38 +321,48 @@ def walk(cs: ConfigSpace) -> Chains:
                                 "extended chain is walked", Space.EXTENDED))
 
     caps: list[Capability] = []
-    for space, links in ((Space.STANDARD, std), (Space.EXTENDED, ext)):
-        for off, cid, nxt in links:
-            spec = lookup(space, cid)
-            ctx = CapContext(cs.data, off, space, cs.header_type, pcie)
-            size = spec.size(ctx)
-            if space is Space.EXTENDED:
-                version: int | None = ctx.version
-            else:
-                version = spec.version(ctx) if spec.version else None
-            caps.append(Capability(space, cid, off, nxt, version, size.size, size.certainty,
-                                   size.why, spec, size.limit))
+    data, header_type = cs.data, cs.header_type
+    space = Space.STANDARD
+    for off, cid, nxt in std:
+        spec = lookup(space, cid)
+        ctx = _new(CapContext, (data, off, space, header_type, pcie))  # (every field given)
+        size = spec.size(ctx)
+        version = spec.version(ctx) if spec.version else None
+        caps.append(_new(Capability, (space, cid, off, nxt, version, size.size, size.certainty,
+                                      size.why, spec, size.limit)))
+    space = Space.EXTENDED
+    for off, cid, nxt in ext:
+        spec = lookup(space, cid)
+        size = spec.size(_new(CapContext, (data, off, space, header_type, pcie)))
+        version = data[off + 2] & 0xF  # header bits 19:16 (CapContext.version)
+        caps.append(_new(Capability, (space, cid, off, nxt, version, size.size, size.certainty,
+                                      size.why, spec, size.limit)))
     _check_extents(cs, caps, problems)
     return Chains(tuple(caps), tuple(problems), pcie, ext_capable)
 
 
 def _check_extents(cs: ConfigSpace, caps: list[Capability], problems: list[Problem]) -> None:
     """Truncated (past the space or the dump) and overlapping capabilities."""
+    has = _has(cs)  # None: the whole space is there, and only past its end is a cap cut short
     for space, limit in ((Space.STANDARD, STD_SIZE), (Space.EXTENDED, CONFIG_SIZE)):
-        ordered = sorted((c for c in caps if c.space is space), key=lambda c: c.offset)
+        ordered = sorted([c for c in caps if c.space is space], key=_offset)
         for cap in ordered:
-            if cap.end > limit:
+            if cap.offset + cap.size > limit:
                 problems.append(Problem("truncated", cap.offset, f"{cap.name} at "
                                         f"{cap.offset:#05x} needs {cap.size:#x} bytes and runs "
                                         f"past the end of the {space.value} space ({limit:#05x})", space))
-            elif not cs.has(cap.offset, cap.size):
+            elif has is not None and not has(cap.offset, cap.size):
                 problems.append(Problem("truncated", cap.offset, f"{cap.name} at "
                                         f"{cap.offset:#05x} ({cap.size:#x} bytes) is cut off by "
                                         "the end of the dump", space))
         for a, b in zip(ordered, ordered[1:], strict=False):
             if a.offset == b.offset:
                 continue  # the same structure reached twice is reported as a loop
-            if a.end > b.offset and a.certainty is not Certainty.UNKNOWN:
+            if a.offset + a.size > b.offset and a.certainty is not Certainty.UNKNOWN:
                 problems.append(Problem("overlap", b.offset, f"{a.name} at {a.offset:#05x} "
                                         f"({a.size:#x} bytes, {a.certainty.value}) overlaps "
                                         f"{b.name} at {b.offset:#05x}", space))
+
+
+def _offset(cap: Capability) -> int:
+    return cap.offset

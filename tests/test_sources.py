@@ -107,6 +107,10 @@ def test_lspci_x_without_device_line_and_64_bytes(nic, tmp_path):
     (b"memory_initialization_radix=16;\nmemory_initialization_vector=\n", "coe"),
     (b"hello world\n", None),
     (b"\x00\x01\x02", None),
+    (b"MEMORY_Initialization_Vector=\n", "coe"),  # the name in any case
+    # control bytes (not tab, CR, LF, FF): text while they are at most 1% of the head
+    (b"00: 86 80 " + b"00 " * 13 + b"00\n\x1b" + b"\n" * 50, "lspci"),
+    (b"00: 86 80 " + b"00 " * 13 + b"00\n\x1b\x07" + b"\n" * 50, None),
 ])
 def test_detect(head, fmt):
     assert detect(head) == fmt

@@ -98,14 +98,18 @@ def parse_whole(data: bytes, source: str) -> list[ConfigSpace] | None:
     if "\r" in text:
         return None
     devices: list[ConfigSpace] = []
-    line = 1  # the number of the first line of `piece`
+    line, counted = 1, 0  # the number of the line at `text[counted]`
+    pos = 0  # where `piece` starts in `text`
     for piece in text.split("\n\n"):
         device = piece.lstrip("\n")
-        first = line + len(piece) - len(device)
-        line += piece.count("\n") + 2
+        start = pos + len(piece) - len(device)
+        pos += len(piece) + 2
         if not device.strip(" \t\n"):
             continue  # blank lines (and indented blanks, which `parse` skips too)
-        cs = fast_device(device, source, first, len(devices))
+        # lines are counted up to each device's start (never through the last device)
+        line += text.count("\n", counted, start)
+        counted = start
+        cs = fast_device(device, source, line, len(devices))
         if cs is None:
             return None
         devices.append(cs)
