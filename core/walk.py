@@ -21,7 +21,7 @@ from .record import record
 from .record import NamedTuple
 
 from .ids import (
-    CAP_ID_EXP, CAP_ID_PCIX, EXT_NEXT_MASK, EXT_NEXT_SHIFT, STD_NEXT_MASK,
+    CAP_ID_EXP, CAP_ID_PCIX, EXT_NEXT_MASK, EXT_NEXT_SHIFT, STD_NEXT_MASK, ext_next_field, std_next,
 )
 from .registry import CapSpec, Certainty, PcieInfo, Space, lookup
 from .registry.model import CapContext
@@ -253,7 +253,7 @@ def _walk_standard(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
                                     "lspci stops here (<chain broken>), and so does the Linux "
                                     "PCI core's capability search; vfio-pci hides it and follows "
                                     f"its next pointer ({raw:#04x})", S))
-        found.append((pos, cap_id, raw & STD_NEXT_MASK))  # std_next(raw), inline
+        found.append((pos, cap_id, std_next(raw)))
         incoming, came_from = raw, pos
     if incoming & 3:
         pointer_problem(incoming, came_from)
@@ -281,7 +281,7 @@ def _walk_extended(cs: ConfigSpace, problems: list[Problem]) -> list[tuple[int, 
     trail = follow(cs.data, HW_EXT, STD_SIZE, _has(cs))
     found: list[tuple[int, int, int]] = []
     for pos, header in zip(trail.offsets, trail.headers, strict=True):
-        raw = header >> EXT_NEXT_SHIFT  # ext_next_field(header), inline
+        raw = ext_next_field(header)
         if raw & 3:
             problems.append(Problem("reserved_bits", pos, f"next field {raw:#05x} at "
                                     f"{pos:#05x} has reserved bits 1:0 set; using {raw & ~3:#05x}", E))
@@ -322,21 +322,17 @@ def walk(cs: ConfigSpace) -> Chains:
 
     caps: list[Capability] = []
     data, header_type = cs.data, cs.header_type
-    space = Space.STANDARD
-    for off, cid, nxt in std:
-        spec = lookup(space, cid)
-        ctx = _new(CapContext, (data, off, space, header_type, pcie))  # (every field given)
-        size = spec.size(ctx)
-        version = spec.version(ctx) if spec.version else None
-        caps.append(_new(Capability, (space, cid, off, nxt, version, size.size, size.certainty,
-                                      size.why, spec, size.limit)))
-    space = Space.EXTENDED
-    for off, cid, nxt in ext:
-        spec = lookup(space, cid)
-        size = spec.size(_new(CapContext, (data, off, space, header_type, pcie)))
-        version = data[off + 2] & 0xF  # header bits 19:16 (CapContext.version)
-        caps.append(_new(Capability, (space, cid, off, nxt, version, size.size, size.certainty,
-                                      size.why, spec, size.limit)))
+    for space, links in ((Space.STANDARD, std), (Space.EXTENDED, ext)):
+        for off, cid, nxt in links:
+            spec = lookup(space, cid)
+            ctx = _new(CapContext, (data, off, space, header_type, pcie))  # (every field given)
+            size = spec.size(ctx)
+            if space is Space.EXTENDED:
+                version: int | None = ctx.version
+            else:
+                version = spec.version(ctx) if spec.version else None
+            caps.append(_new(Capability, (space, cid, off, nxt, version, size.size, size.certainty,
+                                          size.why, spec, size.limit)))
     _check_extents(cs, caps, problems)
     return Chains(tuple(caps), tuple(problems), pcie, ext_capable)
 
@@ -347,7 +343,7 @@ def _check_extents(cs: ConfigSpace, caps: list[Capability], problems: list[Probl
     for space, limit in ((Space.STANDARD, STD_SIZE), (Space.EXTENDED, CONFIG_SIZE)):
         ordered = sorted([c for c in caps if c.space is space], key=_offset)
         for cap in ordered:
-            if cap.offset + cap.size > limit:
+            if cap.end > limit:
                 problems.append(Problem("truncated", cap.offset, f"{cap.name} at "
                                         f"{cap.offset:#05x} needs {cap.size:#x} bytes and runs "
                                         f"past the end of the {space.value} space ({limit:#05x})", space))
@@ -358,7 +354,7 @@ def _check_extents(cs: ConfigSpace, caps: list[Capability], problems: list[Probl
         for a, b in zip(ordered, ordered[1:], strict=False):
             if a.offset == b.offset:
                 continue  # the same structure reached twice is reported as a loop
-            if a.offset + a.size > b.offset and a.certainty is not Certainty.UNKNOWN:
+            if a.end > b.offset and a.certainty is not Certainty.UNKNOWN:
                 problems.append(Problem("overlap", b.offset, f"{a.name} at {a.offset:#05x} "
                                         f"({a.size:#x} bytes, {a.certainty.value}) overlaps "
                                         f"{b.name} at {b.offset:#05x}", space))
