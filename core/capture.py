@@ -78,7 +78,7 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
     ext = [(i, c) for i, c in enumerate(hw.capabilities) if c.space is E]
     head = _u32(cs, STD_SIZE)
     for _i, c in ext:
-        if not c.id and c.version and is_masked(c):  # (a masked capability's ID is 0)
+        if is_masked(c) and c.version:
             from .masked import masked_guess  # a dump read inside some guests
 
             guess = masked_guess(cs.data, c.offset, c.size)
@@ -95,7 +95,7 @@ def detect(hw: Layout, peers: Iterable[ConfigSpace] = ()) -> Captured:
         evidence.append("ID 0x000c (CAC, obsolete) with version 0 at 0x100: crosvm's mark of a "
                         "removed head capability")
         styles.append("relink-zero")
-    linked = {c.id for _, c in ext if c.id or not is_masked(c)}
+    linked = {c.id for _, c in ext if not is_masked(c)}
     back = [o for o in hw.orphans if o.next in {c.offset for _, c in ext}]
     if back:
         from .views.removals import REMOVES  # (loaded here only: most dumps have no such orphans)

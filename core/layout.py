@@ -303,15 +303,14 @@ def build(cs: ConfigSpace, chains: Chains | None = None) -> Layout:
             seen.add(off)
             stop = order[after][0] if after < len(order) else limit
             cap = caps[i]
-            if not cap.id and is_masked(cap):  # live registers behind an ID-0 header, to the next structure
+            if is_masked(cap):  # live registers behind an ID-0 header, to the next structure
                 owned.append(Region(off, min(off + 4, stop), Kind.MASKED, i))
                 tails.append((i, stop, Kind.MASKED))
                 continue
-            cap_end = off + cap.size  # (cap.end)
-            end = min(cap_end, stop)
+            end = min(cap.end, stop)
             owned.append(_new(Region, (off, end, Kind.CAPABILITY, i, None)))
-            if cap_end > stop and cap.certainty is not Certainty.UNKNOWN:
-                overhangs.append((i, stop, min(cap_end, limit)))
+            if cap.end > stop and cap.certainty is not Certainty.UNKNOWN:
+                overhangs.append((i, stop, min(cap.end, limit)))
             if cap.certainty is not Certainty.EXACT and end < stop:
                 # a minimum whose rule knows its largest size has a tail that long, no longer
                 tails.append((i, min(stop, off + cap.limit) if cap.limit else stop,
