@@ -16,13 +16,14 @@ from pathlib import Path
 
 import pytest
 from rich.console import Console
-from textual.widgets import Header, Input
+from textual.widgets import Input
 
 from capslot.core.placement import parse_vcap
 from tests.cli import capslot
 from tests.tui_apps import make_app
 from capslot.tui.widgets.chain import ChainPanel
 from capslot.tui.widgets.hexmap import HexMap
+from capslot.tui.widgets.titlebar import TitleBar
 from capslot.tui.widgets.inspector import Inspector
 from capslot.tui.widgets.palette import CapBlock
 from capslot.tui.widgets.paneltabs import PanelTabs
@@ -195,10 +196,10 @@ async def test_what_a_layout_hides_is_built_when_first_shown_and_shows_the_state
     app = make_app(NIC)
     async with app.run_test(size=(80, 24)) as pilot:  # narrow: no header (the map's border says it)
         await pilot.pause()
-        assert not app.query(Header)
+        assert not app.query(TitleBar)
         await pilot.resize_terminal(120, 40)
         await pilot.pause()
-        assert visible(app, app.query_one(Header))
+        assert visible(app, app.query_one(TitleBar))
         assert "capslot  " in screen_lines(app)[0] and "view guest" in screen_lines(app)[0], screen_lines(app)[0]
 
 

@@ -31,7 +31,7 @@ from textual.content import Content
 from textual.css.query import NoMatches
 from textual.reactive import var
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Footer, Static
 
 from capslot.core.layout import Layout
 from capslot.core.placement.validate import verdict
@@ -52,6 +52,7 @@ from capslot.tui.widgets.inspector import Inspector, structure_extent, structure
 from capslot.tui.widgets.legend import Legend
 from capslot.tui.widgets.palette import CapBlock, Palette
 from capslot.tui.widgets.paneltabs import PanelTabs
+from capslot.tui.widgets.titlebar import TitleBar
 from capslot.tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,
                                          placement_line, placement_view, plan_view)
 
@@ -82,7 +83,7 @@ JUDGED = ("devices", "index", "view_name", "target", "table", "ranges", "layout_
 # frame (issue 23). The map, the palette and the chain are always there.
 PARTS = {"center": ("map", "verdict-line", "palette"),
          "panels": ("panel-tabs", "chain", "verdict", "inspector", "legend")}
-HEADED = ("medium", "wide")  # the layouts with Textual's header (app.tcss hides it in the others)
+HEADED = ("medium", "wide")  # the layouts with the title line (app.tcss hides it in the others)
 
 
 def layout_mode(width: int, height: int) -> str:
@@ -181,7 +182,7 @@ class ExplorerScreen(Screen[None]):
         self.mode = mode = layout_mode(width, height)
         self._classes_for(mode)
         if mode in HEADED:  # the others hide it: mounted when a layout first shows it
-            yield Header()
+            yield TitleBar()
         if mode == "tiny":  # else mounted when the terminal first gets too small (_too_small)
             yield Static(too_small_text(width, height), id="too-small")
         shown = self._parts_for(mode)
@@ -282,8 +283,8 @@ class ExplorerScreen(Screen[None]):
             if self.is_attached:
                 self.call_after_refresh(self._mount_for_mode)
             return
-        if self.mode in HEADED and not self.query(Header):
-            self.mount(Header(), before=0)
+        if self.mode in HEADED and not self.query(TitleBar):
+            self.mount(TitleBar(), before=0)
 
     def _classes_for(self, mode: str) -> None:
         for name in MODES:
