@@ -83,6 +83,44 @@ def byte_styles(layout: Layout) -> list[Style]:
 
 
 HEX = [f"{b:02x}" for b in range(256)]
+
+
+def blank_as_canvas(style: Style) -> bool:
+    """A blank cell in `style` looks as one on the canvas: the same background, and nothing
+    drawn across the cell (underline, strike, overline, reverse)."""
+    return style.bgcolor == GAP_STYLE.bgcolor and not (
+        style.underline or style.underline2 or style.strike or style.overline or style.reverse)
+
+
+_BLANK_AS_CANVAS: dict[Style, bool] = {}  # blank_as_canvas of each style met
+
+
+def plain_row(cells: list[str], styles: list[Style], row: int) -> list[Segment]:
+    """A row with no overlay on it, in as few segments as it looks: the gap after a byte whose
+    blank looks as the canvas takes the byte's style, so a run of bytes of one region (most
+    rows: a gap's zeros) is one segment. Every segment goes through Textual's whole line
+    pipeline at each repaint: a row of ~35 was ~0.4M instructions (issue 23). It looks exactly
+    as the byte-by-byte drawing (tests/test_hexmap_runs.py). Styles are compared by identity:
+    byte_styles gives a region's bytes one object."""
+    base = row * 16
+    runs: list[Segment] = []
+    text, run = f"{base:03x}  ", LABEL_STYLE
+    for i in range(16):
+        style = styles[base + i]
+        gap = "  " if i == 7 else " "
+        canvas = _BLANK_AS_CANVAS.get(style)
+        if canvas is None:
+            canvas = _BLANK_AS_CANVAS[style] = blank_as_canvas(style)
+        if style is not run:
+            runs.append(Segment(text, run))
+            text, run = "", style
+        if canvas:
+            text += cells[base + i] + gap
+        else:
+            runs.append(Segment(text + cells[base + i], style))
+            text, run = gap, GAP_STYLE
+    runs.append(Segment(text, run))
+    return runs
 MISSING = VOCABULARY[Kind.UNAVAILABLE].symbol * 2  # a byte not in the dump (core/textmap.py)
 
 
@@ -134,6 +172,7 @@ class HexMap(ScrollView, can_focus=True):
         self._data = bytes(CONFIG_SIZE)
         self._cells: list[str] = [HEX[0]] * CONFIG_SIZE  # what each byte shows: its hex, or MISSING
         self._styles: list[Style] = [Style()] * CONFIG_SIZE
+        self._runs: dict[int, list[Segment]] = {}  # rows without overlays (plain_row), as drawn
         self._cache: LRUCache[tuple, Strip] = LRUCache(1024)
         self.virtual_size = Size(ROW_W, ROWS)
 
@@ -148,6 +187,7 @@ class HexMap(ScrollView, can_focus=True):
                 self._cells[max(0, r.start):min(r.end, CONFIG_SIZE)] = [MISSING] * (
                     min(r.end, CONFIG_SIZE) - max(0, r.start))
         self._styles = byte_styles(layout)
+        self._runs = {}
         self._cache.clear()
         self.refresh()
 
@@ -207,6 +247,11 @@ class HexMap(ScrollView, can_focus=True):
         in its verdict's style: the gaps inside it filled (hatched for a collision), a `[`
         in the gap before its first byte and a `]` in the gap after its last."""
         base = row * 16
+        if ghost is None and not selected and cursor is None:
+            runs = self._runs.get(row)
+            if runs is None:
+                runs = self._runs[row] = plain_row(self._cells, self._styles, row)
+            return self._fit(list(runs), sx, width)
         label = Segment(f"{base:03x}", SELECTED_LABEL if selected else LABEL_STYLE)
         if ghost:
             g_start, g_end, verdict = ghost
@@ -240,6 +285,11 @@ class HexMap(ScrollView, can_focus=True):
                 segments.append(Segment("[", g_style))
             else:
                 segments.append(Segment(gap, GAP_STYLE))
+        return self._fit(segments, sx, width)
+
+    @staticmethod
+    def _fit(segments: list[Segment], sx: int, width: int) -> Strip:
+        """A row's segments as the viewport shows them."""
         if sx == 0 and width >= ROW_W:  # the usual case: pad, not crop (crop_extend is slow)
             if width > ROW_W:
                 segments.append(Segment(" " * (width - ROW_W), GAP_STYLE))
