@@ -325,3 +325,18 @@ def test_the_file_is_named_for_this_textual_and_python():
     assert path is not None
     assert os.path.dirname(path) == os.path.join(os.path.dirname(csscache.__file__), "__pycache__")
     assert textual.__version__ in os.path.basename(path) and sys.implementation.cache_tag in path
+
+
+async def test_make_install_primes_it_for_the_first_start(path, parses, monkeypatch):
+    """`make install` (tests/installed_layout.py --bundle) opens the explorer headless and
+    writes what it parsed, even under PYTHONDONTWRITEBYTECODE."""
+    import asyncio
+
+    monkeypatch.setattr(sys, "dont_write_bytecode", True)
+    dump = str(Path(__file__).resolve().parent.parent / "sample_dumps" / "realtek_rtl8168_nic_b.txt")
+    written = await asyncio.to_thread(csscache.prime, dump, ((80, 24),))  # (it runs its own loop)
+    assert written == path
+    fresh(monkeypatch, path)
+    parses.clear()
+    await explorer_styles(size=(80, 24))
+    assert parses == []

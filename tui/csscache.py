@@ -261,3 +261,32 @@ def _hook(original: Callable[..., list[RuleSet]]) -> Callable[..., list[RuleSet]
 def save() -> bool:
     """Write the kept parses if any is new (tui/app.py: after the first frame, at exit)."""
     return CACHE.save() if CACHE is not None and _installed else False
+
+
+def prime(dump: str, sizes: tuple[tuple[int, int], ...] = ((80, 24), (120, 40), (200, 60))) -> str | None:
+    """Open the explorer on `dump` at each size (headless, to its first frame) and write what
+    it parsed, as `make install` does (whatever PYTHONDONTWRITEBYTECODE says: it compiles the
+    package's bytecode too), so that even the first start parses no CSS. The file's path, or
+    None when nothing could be written (the cache off, or the folder not writable)."""
+    import asyncio
+
+    from capslot.core.placement import DeviceTable  # (the explorer's: it imports this module)
+    from capslot.core.sources import load
+    from capslot.tui.app import CapslotApp
+    from capslot.tui.session import Session
+
+    if not install() or CACHE is None:
+        return None
+
+    async def open_at(size: tuple[int, int]) -> None:
+        app = CapslotApp(Session(load(dump), table=DeviceTable.load(use_overlay=False)), dump)
+        async with app.run_test(size=size) as pilot:
+            await pilot.pause()
+
+    for size in sizes:
+        asyncio.run(open_at(size))
+    CACHE.save(force=True)
+    import os
+
+    path = CACHE.path
+    return path if path is not None and not CACHE.changed and os.path.exists(path) else None
