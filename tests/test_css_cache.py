@@ -340,3 +340,13 @@ async def test_make_install_primes_it_for_the_first_start(path, parses, monkeypa
     parses.clear()
     await explorer_styles(size=(80, 24))
     assert parses == []
+
+
+def test_css_named_by_its_hash_is_not_kept(path, parses, monkeypatch):
+    """Textual names CSS added without a location by hash(css): another name in each process
+    (PYTHONHASHSEED), so kept, it would be a new entry each run and never found again."""
+    sheet = Stylesheet(variables=dict(RED))
+    sheet.add_source(CSS)
+    sheet.parse()
+    assert len(parses) == 1 and not csscache.CACHE.save()
+

@@ -126,6 +126,10 @@ class ParsedCSS:
         if self._themes is None:
             self._themes = self._load()
         key = tuple(variables.items())  # exact: every name and value, in order
+        try:
+            hash(key)
+        except TypeError:  # a value that cannot be a key (not Textual's strings): not kept
+            return {}
         entries = self._themes.pop(key, None)
         if type(entries) is not dict:
             entries = {}
@@ -159,10 +163,14 @@ class ParsedCSS:
 
     def keep(self, variables: dict[str, str], key: ParseKey, rules: list[RuleSet]) -> None:
         """Keep a parse's rules, unless a rule has errors (Textual reports them, and parses
-        such CSS again each time). They are pickled when the file is written (after the
-        first frame: a first run pays no more before it than a run without the cache)."""
+        such CSS again each time) or its key changes with each process. They are pickled
+        when the file is written (after the first frame: a first run pays no more before it
+        than a run without the cache)."""
         if any(rule.errors for rule in rules):
             return
+        css, read_from = key[0], key[1]
+        if type(read_from) is tuple and read_from == ("", str(hash(css))):
+            return  # CSS added from nowhere: named by its hash, another in each process
         entries = self.entries(variables)
         entries[key] = rules
         while len(entries) > self.ENTRIES:
