@@ -23,9 +23,10 @@ $(STAMP): pyproject.toml tui/cli
 	$(BIN)/python -m compileall -q core tui  # bytecode now: start-up never compiles (even under PYTHONDONTWRITEBYTECODE)
 	touch $(STAMP)
 
-# The start-up bundle (capslot/__init__.py says what it is): written again after any source
+# The start-up bundle (capslot/__init__.py says what it is), the device table's cache and the
+# explorer's parsed CSS (tui/csscache.py): written again after any source or stylesheet
 # changed; until then an edited module is imported from its own file, never from the bundle
-$(BUNDLE): $(STAMP) $(SOURCES) core/placement/quirks.toml tests/installed_layout.py
+$(BUNDLE): $(STAMP) $(SOURCES) $(wildcard tui/*.tcss tui/*/*.tcss) core/placement/quirks.toml tests/installed_layout.py
 	$(BIN)/python -m tests.installed_layout --bundle
 	touch $(BUNDLE)
 

@@ -6,8 +6,8 @@ reads a package's files from one folder tree, and by `make install` for the deve
 
     python -m tests.installed_layout --lint-imports   # import-linter over the installed layout
     python -m tests.installed_layout --link           # the venv's capslot: links into the checkout
-    python -m tests.installed_layout --bundle         # the venv's capslot: its start-up bundle
-                                                      # and its device table's cache
+    python -m tests.installed_layout --bundle         # the venv's capslot: its start-up bundle,
+                                                      # its device table's cache and CSS cache
 """
 
 from __future__ import annotations
@@ -258,6 +258,9 @@ def main(argv: list[str]) -> int:
         from capslot.core.placement.quirks import prepare_cache  # the shipped table, parsed
 
         print(f"capslot: {prepare_cache() or 'the device table cache could not be written'}")
+        from capslot.tui.csscache import prime  # the explorer's CSS, parsed
+
+        print(f"capslot: {prime(str(BUNDLE_DUMP)) or 'the CSS cache could not be written'}")
         return 0
     if argv != ["--lint-imports"]:
         print(__doc__.strip().splitlines()[-1].strip(), file=sys.stderr)

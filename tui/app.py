@@ -21,7 +21,7 @@ from textual.screen import Screen
 
 from capslot.core.views import VIEWS
 from capslot.core.views.vmms import VMMS
-from capslot.tui import collector
+from capslot.tui import collector, csscache
 from capslot.tui.screens import reading
 from capslot.tui.screens.explorer import (EDGE_ROWS, IDLE, MIN_SIZE, PANELS, WIDE_SIZE, ExplorerScreen,
                                           layout_mode, too_small_text, write_export)
@@ -47,6 +47,7 @@ class CapslotApp(App[None]):
     ]
 
     def __init__(self, session: Session, path: str = "") -> None:
+        csscache.install()  # Textual's parsed CSS, kept between runs (tui/csscache.py)
         super().__init__()
         self._session = session  # until the explorer's screen holds it
         self._path = path
@@ -69,10 +70,12 @@ class CapslotApp(App[None]):
         # The few cycles left while the collector was held (some 1,300 objects) go with it.
         gc.freeze()
         collector.release()
+        csscache.save()  # the parses of this first frame, for the next start
 
     def on_unmount(self) -> None:
         gc.unfreeze()  # the app's objects may be collected again once it is gone
         collector.release()  # also after an app that ended before its first frame
+        csscache.save()  # what was parsed since the first frame (dialogs, help, a theme)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in NEVER or not self.is_running:  # closing: see ExplorerScreen.check_action
