@@ -512,15 +512,26 @@ async def test_a_click_between_chips_starts_nothing():
 
 
 async def test_the_keyboard_picks_up_the_selected_entry():
-    """Tab to the palette, right twice, Enter: the third entry is carried (and p does the
-    same); left from the first entry stays on it."""
+    """Tab to the palette, right twice (the third chip drawn apart from the others), Enter:
+    the third entry is carried (and p does the same); left from the first entry stays on it."""
     app = make_app()
+
+    def chip_backgrounds() -> list:
+        region = app.query_one("#palette").region
+        return [app.screen.get_style_at(region.x + cells.start, region.y).bgcolor
+                for cells in chip_cells().values()]
+
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         palette = app.query_one("#palette")
+        unfocused = chip_backgrounds()
         while app.focused is not palette:  # from the map, in the Tab order
             await pilot.press("tab")
-        await pilot.press("right", "right", "enter")
+        await pilot.press("right", "right")
+        await pilot.pause()
+        drawn = chip_backgrounds()
+        assert drawn[2] != unfocused[2] and drawn[:2] + drawn[3:] == unfocused[:2] + unfocused[3:]
+        await pilot.press("enter")
         assert app.carrying.name == PALETTE[2]
         await pilot.press("escape")
         palette.focus()

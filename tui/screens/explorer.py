@@ -125,10 +125,10 @@ class ExplorerScreen(Screen[None]):
                                                       "to each structure)" if name == "chain" else ""))
           for n, name in enumerate(PANELS, 1)],
         Binding("p", "pick_up", "pick up",
-                tooltip="pick up a virtual capability (PASID, or the palette's selected entry when the "
-                        "palette has the focus): its "
-                        "ghost starts where auto placement would put it; arrows move it by DWORDs, "
-                        "PgUp/PgDn by 0x100, Enter drops, Escape cancels"),
+                tooltip="pick up a virtual capability (PASID, or the palette's selected entry when "
+                        "the palette has the focus): its ghost starts where auto placement would "
+                        "put it; arrows move it by DWORDs, PgUp/PgDn by 0x100, Enter drops, Escape "
+                        "cancels"),
         Binding("g", "goto", "go to", tooltip="go to an offset"),
         Binding("v", "cycle_view", "view", tooltip="switch view: hardware, vfio, guest"),
         Binding("V", "cycle_vmm", "VMM", show=False,

@@ -116,10 +116,6 @@ class Palette(BaseStyleCache, Widget, can_focus=True):
     def selected(self) -> VcapRequest:
         return self.entries[self._selected].request
 
-    @property
-    def dragging(self) -> VcapRequest | None:
-        return None if self._dragging is None else self.entries[self._dragging].request
-
     def select(self, name: str) -> None:
         """Select the entry `name` (as PALETTE spells it)."""
         self._select(self._index(name))
