@@ -3,7 +3,7 @@
 - first paint: a fresh process, from interpreter start to the first frame composed;
 - F1: from the key to the help screen's first frame;
 - drag step: real mouse events (Pilot mouse_down on PASID, then hover over the map, then
-  mouse_up), each step timed from the move reaching the dragged palette entry to the frame
+  mouse_up), each step timed from the move reaching the palette (dragging PASID) to the frame
   that shows the new ghost and verdict (validation + redraw), p50 / p95 / max;
 - map redraw (200x60): a new layout on the map and every visible row rebuilt.
 
@@ -161,27 +161,28 @@ async def f1(size: tuple[int, int], runs: int = 10) -> list[float]:
 
 
 async def drag_steps(size: tuple[int, int], n: int = 200) -> list[float]:
-    """Each step: from the MouseMove reaching the palette entry (it holds the mouse while
+    """Each step: from the MouseMove reaching the palette (it holds the mouse while
     dragging) to the frame showing the ghost there."""
     from tests.test_tui import cell
     from tests.tui_apps import make_app
     from capslot.tui.app import EDGE_ROWS
     from capslot.tui.widgets.hexmap import HexMap
-    from capslot.tui.widgets.palette import CapBlock
+    from capslot.tui.widgets.palette import Palette
 
     clock = FrameClock()
-    original = CapBlock.on_mouse_move
+    original = Palette.on_mouse_move
 
-    def on_mouse_move(block, event):
+    def on_mouse_move(palette, event):
         clock.start()
-        original(block, event)
+        original(palette, event)
 
-    CapBlock.on_mouse_move = on_mouse_move
+    Palette.on_mouse_move = on_mouse_move
     try:
         app = make_app(NIC)
         async with app.run_test(size=size) as pilot:
             await pilot.pause()
-            assert await pilot.mouse_down("#vcap-pasid")
+            palette = app.query_one("#palette", Palette)
+            assert await pilot.mouse_down("#palette", offset=palette.entry_offset("pasid"))
             hexmap = app.query_one(HexMap)
             top, rows = int(hexmap.scroll_offset.y), hexmap.scrollable_content_region.height
             inner = rows - 2 * EDGE_ROWS  # the edge rows scroll the map (a scroll, not a step)
@@ -194,7 +195,7 @@ async def drag_steps(size: tuple[int, int], n: int = 200) -> list[float]:
             await pilot.mouse_up(HexMap, offset=cell(app, top * 16))
             await pilot.pause()
     finally:
-        CapBlock.on_mouse_move = original
+        Palette.on_mouse_move = original
         clock.close()
     return clock.times
 

@@ -15,7 +15,7 @@ from capslot.core.sources import load
 from tests.cli import capslot
 from tests.tui_apps import TABLE, make_app
 from capslot.tui.session import Session
-from capslot.tui.widgets.palette import CapBlock
+from capslot.tui.widgets.palette import Palette
 
 NIC = str(Path(__file__).resolve().parent.parent / "sample_dumps/realtek_rtl8168_nic_b.txt")
 NAMES = ("pri", "pasid", "ats")
@@ -85,12 +85,14 @@ def test_pinned_ones_stay_where_the_user_put_them():
 
 @pytest.mark.parametrize("order", [("pri", "pasid", "ats"), ("ats", "pri", "pasid")], ids="-".join)
 async def test_the_explorer_with_keys_is_the_clis(order, cli_answers):
-    """Focus each palette entry and press `a`, as a user does."""
+    """Select each palette entry (the palette focused) and press `a`, as a user does."""
     app = make_app(NIC, layout_only=True)
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         for name in order:
-            app.query_one(f"#vcap-{name}", CapBlock).focus()
+            palette = app.query_one("#palette", Palette)
+            palette.focus()
+            palette.select(name)
             await pilot.press("a")
         assert sorted((p.request.name, p.request.offset) for p in app.session.placed) == \
             cli_answers[frozenset(order)]

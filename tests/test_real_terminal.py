@@ -37,7 +37,8 @@ async def _positions() -> tuple[tuple[int, int], tuple[int, int], int]:
         await pilot.pause()
         await pilot.press("g", *"ff8", "enter")
         await pilot.pause()
-        block = app.query_one("#vcap-pasid").region
+        palette = app.query_one("#palette")
+        block = palette.region.offset + palette.entry_offset("pasid")
         hexmap = app.query_one(HexMap)
         region = hexmap.scrollable_content_region
         target = (region.x + hexmap.cell_x(0xFF8), region.y + 0xFF8 // 16 - int(hexmap.scroll_offset.y))

@@ -25,7 +25,8 @@ def test_ghost_over_a_collision(snap_compare, size):
         await pilot.pause()
         await pilot.press("g", *"104", "enter")
         await pilot.pause()
-        assert await pilot.mouse_down("#vcap-pasid")
+        palette = app.query_one("#palette")
+        assert await pilot.mouse_down("#palette", offset=palette.entry_offset("pasid"))
         assert await pilot.hover(HexMap, offset=cell(app, 0x104))  # inside AER
         await pilot.pause()
         assert app.query_one(HexMap).ghost.verdict == "collision"

@@ -25,7 +25,7 @@ from capslot.tui.widgets.chain import ChainPanel
 from capslot.tui.widgets.hexmap import HexMap
 from capslot.tui.widgets.titlebar import TitleBar
 from capslot.tui.widgets.inspector import Inspector
-from capslot.tui.widgets.palette import CapBlock
+from capslot.tui.widgets.palette import PALETTE, Palette
 from capslot.tui.widgets.paneltabs import PanelTabs
 
 SIZE = (200, 60)
@@ -103,9 +103,11 @@ def shows_row(app, offset: int) -> bool:
     return top <= offset // 16 < top + hexmap.scrollable_content_region.height
 
 
-async def drag(pilot, app, block_id: str, offset: int, release: bool = True) -> None:
-    assert await pilot.mouse_down(f"#{block_id}")
-    assert app.mouse_captured is app.query_one(f"#{block_id}")
+async def drag(pilot, app, name: str, offset: int, release: bool = True) -> None:
+    """Drag the palette's entry `name` (as PALETTE spells it) from its chip to byte `offset`."""
+    palette = app.query_one("#palette", Palette)
+    assert await pilot.mouse_down("#palette", offset=palette.entry_offset(name))
+    assert app.mouse_captured is palette and app.carrying == parse_vcap(name)
     await pilot.hover(HexMap, offset=cell(app, offset))
     await pilot.pause()
     if release:
@@ -133,7 +135,7 @@ async def test_every_layout_shows_whole_rows_and_reaches_every_panel():
                 m = re.fullmatch(r"([0-9a-f]{2}0)  ((?:[0-9a-f]{2} +){15}[0-9a-f]{2}) *", text)
                 assert m, (size, y, text)
                 assert re.sub(r" +", " ", m.group(2)) == rows[int(m.group(1), 16)], text
-            assert visible(app, app.query_one("#vcap-pasid"))
+            assert visible(app, app.query_one("#palette"))
             for key, name in zip("1234", ("chain", "inspector", "verdict", "legend"), strict=False):
                 await pilot.press(key)
                 assert visible(app, app.query_one(f"#{name}")), (size, name)
@@ -150,16 +152,16 @@ async def test_every_layout_shows_whole_rows_and_reaches_every_panel():
 async def test_the_containers_are_not_drawn_but_everything_in_them_is(size):
     """The containers that only place the map, the palette and the panels are covered by
     them in every layout: they are not drawn (a frame styles their blank lines for nothing),
-    while every panel, the map and each palette entry is still on screen and takes clicks."""
+    while every panel, the map and the palette is still on screen and takes clicks."""
     app = make_app(NIC)
     async with app.run_test(size=size) as pilot:
         await pilot.pause()
         for name in ("center", "panels"):
             assert not app.query_one(f"#{name}").visible, name
-        shown = [w for w in (app.query_one(HexMap), *app.query(CapBlock), *app.query(".panel"),
+        shown = [w for w in (app.query_one(HexMap), app.query_one(Palette), *app.query(".panel"),
                              *app.query("#panel-tabs, #verdict-line"))
                  if w.display and w.parent.display]
-        assert len(shown) >= 9  # the map, 7 palette entries, a panel at least
+        assert len(shown) >= 3  # the map, the palette, a panel at least
         for widget in shown:
             assert widget.visible and visible(app, widget), (size, widget)
 
@@ -260,21 +262,21 @@ async def test_a_resize_changes_the_layout_and_keeps_the_cursor_and_the_carried_
 
 async def test_a_resize_rebuilds_nothing():
     """A layout change moves and hides what was built at start (issue 24): the same map,
-    chain and palette entries, with what they held (the chain's order, the map's cursor and
+    chain and palette, with what they held (the chain's order, the map's cursor and
     lit rows), through every layout and a terminal too small to draw any."""
     app = make_app(PM1743, view="hardware")
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         await pilot.press("g", *"23a", "enter", "c")  # an orphan; the chain in address order
         await pilot.pause()
-        widgets = [app.query_one(HexMap), app.query_one(ChainPanel), app.query_one("#vcap-pasid")]
+        widgets = [app.query_one(HexMap), app.query_one(ChainPanel), app.query_one(Palette)]
         rows = [str(app.query_one(ChainPanel).get_cell_at((r, 1))) for r in range(app.query_one(ChainPanel).row_count)]
         for size in ((80, 24), (50, 15), (120, 40), (200, 60)):
             await pilot.resize_terminal(*size)
             await pilot.pause()
             if size[0] < 60:
                 continue
-            assert [app.query_one(HexMap), app.query_one(ChainPanel), app.query_one("#vcap-pasid")] == widgets
+            assert [app.query_one(HexMap), app.query_one(ChainPanel), app.query_one(Palette)] == widgets
             chain = app.query_one(ChainPanel)
             assert [str(chain.get_cell_at((r, 1))) for r in range(chain.row_count)] == rows, size
             assert app.query_one(HexMap).cursor == 0x23A and app.query_one(HexMap).selected[0] == 0x238
@@ -287,7 +289,7 @@ async def test_drag_places_pasid_with_a_live_verdict(tmp_path):
     app = make_app(plan=str(plan))
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await drag(pilot, app, "vcap-pasid", 0x200, release=False)
+        await drag(pilot, app, "pasid", 0x200, release=False)
         ghost = app.query_one(HexMap).ghost
         assert (ghost.offset, ghost.size, ghost.verdict) == (0x200, 8, "ok")
         await pilot.mouse_up(HexMap, offset=cell(app, 0x200))
@@ -307,7 +309,7 @@ async def test_the_map_stays_where_the_drop_happened(size):
         await pilot.pause()
         await pilot.press("g", *"ff8", "enter")
         await pilot.pause()
-        await drag(pilot, app, "vcap-pasid", 0xFF8)
+        await drag(pilot, app, "pasid", 0xFF8)
         assert [p.request.offset for p in app.session.placed] == [0xFF8]
         await pilot.pause()
         assert shows_row(app, 0xFF0)
@@ -322,7 +324,7 @@ async def test_the_ghost_is_a_bracketed_bar_hatched_on_a_collision():
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
         for offset, fill in ((0x100, "/"), (0x200, " ")):
-            await drag(pilot, app, "vcap-pasid", offset, release=False)
+            await drag(pilot, app, "pasid", offset, release=False)
             row = rows[offset][: 8 * 3 - 1].split(" ")  # the 8 bytes PASID covers
             expected = "[" + fill.join(row) + "]"
             assert any(expected in line for line in screen_lines(app)), (expected, screen_lines(app))
@@ -343,7 +345,7 @@ async def test_a_drag_within_one_dword_judges_it_once():
             return preview(request, offset, ignore)
 
         app.session.preview = counted
-        await drag(pilot, app, "vcap-pasid", 0x200, release=False)
+        await drag(pilot, app, "pasid", 0x200, release=False)
         drawn = app.query_one("#verdict").content
         for offset in (0x201, 0x202, 0x203, 0x200):
             await pilot.hover(HexMap, offset=cell(app, offset))
@@ -358,7 +360,7 @@ async def test_a_collision_drop_is_refused():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await drag(pilot, app, "vcap-pasid", 0x104, release=False)
+        await drag(pilot, app, "pasid", 0x104, release=False)
         assert app.query_one(HexMap).ghost.verdict == "collision"  # inside AER
         await pilot.mouse_up(HexMap, offset=cell(app, 0x104))
         await pilot.pause()
@@ -369,7 +371,7 @@ async def test_drop_snaps_to_a_dword():
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        await drag(pilot, app, "vcap-ats", 0x303)
+        await drag(pilot, app, "ats", 0x303)
         assert [p.request.offset for p in app.session.placed] == [0x300]
 
 
@@ -449,13 +451,136 @@ async def test_auto_place_explains_itself():
         assert screen.index("unknown") < screen.index("chosen by heuristic"), screen
 
 
-async def test_palette_entries_pick_up_with_enter():
+# ---------------------------------------------------------------- the palette
+
+def chip_cells() -> dict[str, range]:
+    """Each palette entry's cells on the palette's line, as the seven chips were laid out
+    before it was one widget: after the palette's padding (1 cell), len(label) + 2 cells each
+    (the label with a space each side), one cell apart."""
+    cells, x = {}, 1
+    for name in PALETTE:
+        label = name.split(":")[-1]  # "std:vndr" shows as "vndr"
+        cells[name] = range(x, x + len(label) + 2)
+        x += len(label) + 2 + 1
+    return cells
+
+
+async def test_the_palette_draws_each_entry_as_a_chip_where_it_was():
+    """At every size: " pasid " on the chip's background at cells 1-7, a cell of the
+    palette's own background, " pri " ..., as the Static chips were."""
+    app = make_app()
+    async with app.run_test(size=SIZES[0]) as pilot:
+        for size in SIZES:
+            await pilot.resize_terminal(*size)
+            await pilot.pause()
+            region = app.query_one("#palette").region
+            line = screen_lines(app)[region.y]
+            chip_bg = {app.screen.get_style_at(region.x + x, region.y).bgcolor
+                       for cells in chip_cells().values() for x in cells}
+            gap_bg = {app.screen.get_style_at(region.x + cells.stop, region.y).bgcolor
+                      for cells in chip_cells().values()}
+            assert len(chip_bg) == 1 and len(gap_bg) == 1 and chip_bg != gap_bg, (size, chip_bg, gap_bg)
+            for name, cells in chip_cells().items():
+                assert line[region.x + cells.start:region.x + cells.stop] == f" {name.split(':')[-1]} ", (size, line)
+
+
+async def test_dragging_an_entry_from_any_of_its_cells_carries_it():
+    """The third entry (ATS) from each cell of its chip: ATS is carried; the drop places it."""
+    third = PALETTE[2]
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.pause()
-        app.query_one("#vcap-pri", CapBlock).focus()
+        for x in chip_cells()[third]:
+            assert await pilot.mouse_down("#palette", offset=(x, 0))
+            assert app.carrying.name == third and app.mouse_captured is app.query_one("#palette")
+            await pilot.hover(HexMap, offset=cell(app, 0x300))
+            await pilot.pause()
+            assert app.query_one(HexMap).ghost.size == parse_vcap(third).size
+            await pilot.press("escape")
+        await drag(pilot, app, third, 0x300)
+        assert [(p.request.name, p.request.offset) for p in app.session.placed] == [(third, 0x300)]
+
+
+async def test_a_click_between_chips_starts_nothing():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        for cells in chip_cells().values():
+            assert await pilot.mouse_down("#palette", offset=(cells.stop, 0))  # the cell after a chip
+            assert app.carrying is None and app.mouse_captured is None
+            await pilot.mouse_up("#palette", offset=(cells.stop, 0))
+        assert app.session.placed == [] and app.query_one(HexMap).ghost is None
+
+
+async def test_the_keyboard_picks_up_the_selected_entry():
+    """Tab to the palette, right twice (the third chip drawn apart from the others), Enter:
+    the third entry is carried (and p does the same); left from the first entry stays on it."""
+    app = make_app()
+
+    def chip_backgrounds() -> list:
+        region = app.query_one("#palette").region
+        return [app.screen.get_style_at(region.x + cells.start, region.y).bgcolor
+                for cells in chip_cells().values()]
+
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        palette = app.query_one("#palette")
+        unfocused = chip_backgrounds()
+        while app.focused is not palette:  # from the map, in the Tab order
+            await pilot.press("tab")
+        await pilot.press("right", "right")
+        await pilot.pause()
+        drawn = chip_backgrounds()
+        assert drawn[2] != unfocused[2] and drawn[:2] + drawn[3:] == unfocused[:2] + unfocused[3:]
         await pilot.press("enter")
-        assert app.carrying.name == "pri"
+        assert app.carrying.name == PALETTE[2]
+        await pilot.press("escape")
+        palette.focus()
+        await pilot.press("home", "left", "right", "p")
+        assert app.carrying.name == PALETTE[1]
+        await pilot.press("escape")
+        palette.focus()
+        await pilot.press("end", "a")  # auto-places the selected entry
+        assert [p.request.name for p in app.session.placed] == [PALETTE[-1]]
+
+
+async def test_the_tooltip_names_the_entry_under_the_mouse():
+    from capslot.core.placement.vcaps import TEMPLATES
+    from textual.widgets import Tooltip
+
+    app = make_app()
+    app.TOOLTIP_DELAY = 0.01  # the tooltip's timer fires almost at once
+
+    async def shown(name: str) -> str | None:
+        await pilot.hover(HexMap)  # off the palette: the next hover starts the tooltip's timer
+        await pilot.hover("#palette", offset=(chip_cells()[name].start + 1, 0))
+        tooltip = app.screen.query_one(Tooltip)
+        for _ in range(200):  # until the timer has fired (a condition, not a sleep)
+            if tooltip.display:
+                return str(tooltip.content)
+            await pilot.pause()
+        return None
+
+    async with app.run_test(size=SIZE, tooltips=True) as pilot:
+        await pilot.pause()
+        for name in ("ltr", "std:vndr", "pasid"):
+            size = parse_vcap(name).size
+            assert await shown(name) == f"{TEMPLATES[name].doc} ({size:#x} bytes)", name
+        await pilot.hover("#palette", offset=(chip_cells()["pasid"].stop, 0))  # between two chips
+        assert app.query_one("#palette").tooltip is None
+
+
+async def test_escape_cancels_a_drag():
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await drag(pilot, app, "pri", 0x300, release=False)
+        assert app.query_one(HexMap).ghost is not None
+        await pilot.press("escape")
+        assert app.carrying is None and app.mouse_captured is None and app.query_one(HexMap).ghost is None
+        await pilot.mouse_up(HexMap, offset=cell(app, 0x300))
+        await pilot.pause()
+        assert app.session.placed == []
 
 
 # ---------------------------------------------------------------- the inspector and the chain
@@ -768,7 +893,7 @@ async def test_plan_file_from_inside_the_explorer(tmp_path):
 
         await plan_file(pilot, fresh)
         await pilot.press("g", *"400", "enter")
-        await drag(pilot, app, "vcap-pasid", 0x400)  # a second PASID: refused
+        await drag(pilot, app, "pasid", 0x400)  # a second PASID: refused
         assert len(app.session.placed) == 1
         await pilot.press("g", *"300", "enter", "m", "pageup", "enter")  # moved 0x100 down the map
         await pilot.pause()

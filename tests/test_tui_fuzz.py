@@ -298,13 +298,15 @@ async def test_a_click_on_a_palette_row_the_search_just_removed_does_nothing():
 
 async def explorer_auto_places(names: tuple[str, ...], seen: dict):
     """An explorer where the palette's `names` were auto-placed with `a`, in that order."""
-    from capslot.tui.widgets.palette import CapBlock
+    from capslot.tui.widgets.palette import Palette
 
     app = make_app(NIC, layout_only=True)
     async with app.run_test(size=(200, 60)) as pilot:
         await pilot.pause()
         for name in names:
-            app.query_one(f"#vcap-{name}", CapBlock).focus()
+            palette = app.query_one("#palette", Palette)
+            palette.focus()
+            palette.select(name)
             await pilot.press("a")
         await pilot.pause()
     return app

@@ -27,6 +27,7 @@ from capslot.tui.screens.explorer import (EDGE_ROWS, IDLE, MIN_SIZE, PANELS, WID
                                           layout_mode, too_small_text, write_export)
 from capslot.tui.session import Session
 from capslot.tui.widgets.hexmap import HexMap
+from capslot.tui.widgets.palette import Palette
 
 __all__ = ["EDGE_ROWS", "IDLE", "MIN_SIZE", "PANELS", "WIDE_SIZE", "CapslotApp", "layout_mode",
            "too_small_text", "write_export"]
@@ -171,7 +172,7 @@ class CapslotApp(App[None]):
 
         palette = Binding("ctrl+p", "command_palette", tooltip="every command, searchable")
         self.push_screen(HelpScreen([("explorer", [*ExplorerScreen.BINDINGS, palette]),
-                                     ("the map", HexMap.BINDINGS)]))
+                                     ("the map", HexMap.BINDINGS), ("the palette", Palette.BINDINGS)]))
 
     def action_command_palette(self) -> None:
         """ctrl+p: Textual's command palette, made to close once (tui/screens/commands.py)."""

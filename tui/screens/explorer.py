@@ -50,7 +50,7 @@ from capslot.tui.widgets.chain import ChainPanel
 from capslot.tui.widgets.hexmap import Ghost, HexMap
 from capslot.tui.widgets.inspector import Inspector, structure_extent, structure_key
 from capslot.tui.widgets.legend import Legend
-from capslot.tui.widgets.palette import CapBlock, Palette
+from capslot.tui.widgets.palette import Palette
 from capslot.tui.widgets.paneltabs import PanelTabs
 from capslot.tui.widgets.titlebar import TitleBar
 from capslot.tui.widgets.verdict import (VerdictLine, VerdictPanel, findings_line, findings_view,
@@ -126,9 +126,10 @@ class ExplorerScreen(Screen[None]):
                                                       "to each structure)" if name == "chain" else ""))
           for n, name in enumerate(PANELS, 1)],
         Binding("p", "pick_up", "pick up",
-                tooltip="pick up a virtual capability (PASID, or the palette entry in focus): its "
-                        "ghost starts where auto placement would put it; arrows move it by DWORDs, "
-                        "PgUp/PgDn by 0x100, Enter drops, Escape cancels"),
+                tooltip="pick up a virtual capability (PASID, or the palette's selected entry when "
+                        "the palette has the focus): its ghost starts where auto placement would "
+                        "put it; arrows move it by DWORDs, PgUp/PgDn by 0x100, Enter drops, Escape "
+                        "cancels"),
         Binding("g", "goto", "go to", tooltip="go to an offset"),
         Binding("v", "cycle_view", "view", tooltip="switch view: hardware, vfio, guest"),
         Binding("V", "cycle_vmm", "VMM", show=False,
@@ -190,7 +191,7 @@ class ExplorerScreen(Screen[None]):
             yield HexMap(id="map")
             if "verdict-line" in shown:
                 yield self._make_part("verdict-line")
-            yield Palette(compact=True, id="palette")  # one line under the map
+            yield Palette(id="palette")  # one line under the map
         with Vertical(id="panels"):
             for name in PARTS["panels"]:
                 if name in shown or name == "chain":
@@ -301,7 +302,7 @@ class ExplorerScreen(Screen[None]):
 
     def _set_mode(self, width: int, height: int) -> None:
         """The layout for this terminal size: classes on the screen (tui/app.tcss), and the
-        footer's and palette's own forms. Nothing is built again."""
+        footer's own form. Nothing is built again."""
         mode = layout_mode(width, height)
         if mode == "tiny":
             self._too_small(too_small_text(width, height))
@@ -490,23 +491,23 @@ class ExplorerScreen(Screen[None]):
 
     # ------------------------------------------------------------ drag and drop
 
-    @on(CapBlock.DragStarted)
+    @on(Palette.DragStarted)
     @while_map_shown
-    def _drag_started(self, event: CapBlock.DragStarted) -> None:
-        self.carrying, self.moving = event.block.request, None
-        self.palette_choice = event.block.request
-        name = event.block.request.name
+    def _drag_started(self, event: Palette.DragStarted) -> None:
+        self.carrying, self.moving = event.request, None
+        self.palette_choice = event.request
+        name = event.request.name
         self.show_verdict(Text(f"carrying {name}: drop it on the map", style="dim"),
                           Text(f"carrying {name}: drop it on the map", style="dim"))
 
-    @on(CapBlock.DragMoved)
+    @on(Palette.DragMoved)
     @while_map_shown
-    def _drag_moved(self, event: CapBlock.DragMoved) -> None:
+    def _drag_moved(self, event: Palette.DragMoved) -> None:
         self._preview_at_screen(event.screen_offset)
 
-    @on(CapBlock.DragEnded)
+    @on(Palette.DragEnded)
     @while_map_shown
-    def _drag_ended(self, event: CapBlock.DragEnded) -> None:
+    def _drag_ended(self, event: Palette.DragEnded) -> None:
         offset = None if event.cancelled else self._map_offset(event.screen_offset)
         if offset is None:
             self.action_cancel()
@@ -585,11 +586,11 @@ class ExplorerScreen(Screen[None]):
 
     # ------------------------------------------------------------ keyboard path
 
-    @on(CapBlock.PickedUp)
+    @on(Palette.PickedUp)
     @while_map_shown
-    def _picked_up(self, event: CapBlock.PickedUp) -> None:
-        self.palette_choice = event.block.request
-        self.pick(event.block.request)
+    def _picked_up(self, event: Palette.PickedUp) -> None:
+        self.palette_choice = event.request
+        self.pick(event.request)
 
     def pick(self, request: VcapRequest, moving: int | None = None, at: int | None = None) -> None:
         """Carry `request` with the keyboard: the ghost starts at `at`, else where auto
@@ -608,14 +609,24 @@ class ExplorerScreen(Screen[None]):
         self.preview(hexmap.cursor)
 
     def action_pick_up(self) -> None:
-        focused = self.focused
-        req = focused.request if isinstance(focused, CapBlock) else (self.palette_choice or
-                                                                      self._default_request())
+        palette = self.query_one("#palette", Palette)
+        if palette.has_focus:  # its selected entry, as Enter on it (the palette's own `p` would
+            palette.action_pick_up()  # reorder the footer while it has the focus)
+            return
+        req = self._chosen_request()
         self.palette_choice = req
         self.pick(req)
 
+    def _chosen_request(self) -> VcapRequest:
+        """The palette's selected entry when the palette has the focus; else the one chosen
+        last (dragged, picked up, auto-placed); else PASID."""
+        palette = self.query_one("#palette", Palette)
+        if palette.has_focus:
+            return palette.selected
+        return self.palette_choice or self._default_request()
+
     def _default_request(self) -> VcapRequest:
-        return self.query_one("#vcap-pasid", CapBlock).request
+        return self.query_one("#palette", Palette).request("pasid")
 
     @on(HexMap.CursorMoved)
     @while_map_shown
@@ -634,8 +645,7 @@ class ExplorerScreen(Screen[None]):
             self.action_panel("inspector")
 
     def action_cancel(self) -> None:
-        for block in self.query(CapBlock):
-            block.cancel()
+        self.query_one("#palette", Palette).cancel()
         if self.carrying is not None:
             self.say("cancelled")
             self._end_carry()
@@ -666,9 +676,7 @@ class ExplorerScreen(Screen[None]):
     def action_auto(self) -> None:
         """Auto-place the chosen capability: it and the others auto-placed are placed
         together, as `capslot place` places them (the ones the user put down stay)."""
-        focused = self.focused
-        req = focused.request if isinstance(focused, CapBlock) else (self.palette_choice or
-                                                                      self._default_request())
+        req = self._chosen_request()
         there = self.session.already(req)
         if there is not None:
             at = there.request.offset or 0
