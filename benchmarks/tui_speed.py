@@ -90,10 +90,12 @@ Bare().run(headless=True, size={size!r})
 """
 
 
-def first_paint(size: tuple[int, int], runs: int = 9) -> tuple[list[float], list[float], list[float]]:
+def first_paint(size: tuple[int, int], runs: int = 15) -> tuple[list[float], list[float], list[float]]:
     """(capslot, capslot without its CSS cache, the bare app), round by round: a warm-up round
     first (it also writes the CSS cache, tui/csscache.py), then `runs` rounds, the order
-    reversed every other round (so none always starts on another's warm caches)."""
+    reversed every other round (so none always starts on another's warm caches). Fifteen
+    rounds: on this shared machine one start's wall time varies by a third either way (per-pair
+    ratios 0.7-1.9), and nine rounds moved the median by up to 0.2."""
     out: tuple[list[float], list[float], list[float]] = ([], [], [])
     env = bytecode_env()
     env.pop("CAPSLOT_CSS_CACHE", None)  # on
