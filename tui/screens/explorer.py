@@ -408,6 +408,10 @@ class ExplorerScreen(Screen[None]):
     def hexmap(self) -> HexMap:
         return self.query_one(HexMap)
 
+    @property
+    def palette(self) -> Palette:
+        return self.query_one("#palette", Palette)
+
     def _follow(self, layout: Layout, offset: int) -> None:
         """The inspector, the chain's highlight and the map's lit rows follow the cursor."""
         inspector = self._part("inspector")
@@ -609,10 +613,8 @@ class ExplorerScreen(Screen[None]):
         self.preview(hexmap.cursor)
 
     def action_pick_up(self) -> None:
-        palette = self.query_one("#palette", Palette)
-        if palette.has_focus:  # its selected entry, as Enter on it (the palette's own `p` would
-            palette.action_pick_up()  # reorder the footer while it has the focus)
-            return
+        # (a screen binding, not the palette's: one of its own would reorder the footer while
+        # the palette has the focus)
         req = self._chosen_request()
         self.palette_choice = req
         self.pick(req)
@@ -620,13 +622,9 @@ class ExplorerScreen(Screen[None]):
     def _chosen_request(self) -> VcapRequest:
         """The palette's selected entry when the palette has the focus; else the one chosen
         last (dragged, picked up, auto-placed); else PASID."""
-        palette = self.query_one("#palette", Palette)
-        if palette.has_focus:
-            return palette.selected
-        return self.palette_choice or self._default_request()
-
-    def _default_request(self) -> VcapRequest:
-        return self.query_one("#palette", Palette).request("pasid")
+        if self.palette.has_focus:
+            return self.palette.selected
+        return self.palette_choice or self.palette.request("pasid")
 
     @on(HexMap.CursorMoved)
     @while_map_shown
@@ -645,7 +643,7 @@ class ExplorerScreen(Screen[None]):
             self.action_panel("inspector")
 
     def action_cancel(self) -> None:
-        self.query_one("#palette", Palette).cancel()
+        self.palette.cancel()
         if self.carrying is not None:
             self.say("cancelled")
             self._end_carry()

@@ -83,6 +83,7 @@ def byte_styles(layout: Layout) -> list[Style]:
 
 
 HEX = [f"{b:02x}" for b in range(256)]
+MISSING = VOCABULARY[Kind.UNAVAILABLE].symbol * 2  # a byte not in the dump (core/textmap.py)
 
 
 def blank_as_canvas(style: Style) -> bool:
@@ -121,7 +122,6 @@ def plain_row(cells: list[str], styles: list[Style], row: int) -> list[Segment]:
             text, run = gap, GAP_STYLE
     runs.append(Segment(text, run))
     return runs
-MISSING = VOCABULARY[Kind.UNAVAILABLE].symbol * 2  # a byte not in the dump (core/textmap.py)
 
 
 class HexMap(ScrollView, can_focus=True):

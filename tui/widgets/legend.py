@@ -45,6 +45,7 @@ class Legend(Widget):
     def __init__(self, **kw) -> None:
         super().__init__(**kw)
         self.text = legend_text()
+        self._widest = max(cell_len(line) for line in self.text.plain.splitlines())
         self._lines: tuple[int, list[Strip]] | None = None  # (width, its lines)
 
     def lines(self, width: int) -> list[Strip]:
@@ -52,7 +53,7 @@ class Legend(Widget):
         the text (a Static makes the same cells through Content, which costs more); where
         they wrap, they are made as a Static makes its own, so they wrap as it does."""
         if self._lines is None or self._lines[0] != width:
-            if width >= self.get_content_width(None, None):
+            if width >= self._widest:
                 console = self.app.console
                 rich_style = self.visual_style.rich_style
                 segments = Segment.apply_style(self.text.render(console), rich_style)
@@ -63,8 +64,7 @@ class Legend(Widget):
         return self._lines[1]
 
     def get_content_width(self, container, viewport) -> int:
-        """The longest line's cells."""
-        return max(cell_len(line) for line in self.text.plain.splitlines())
+        return self._widest  # the longest line's cells
 
     def get_content_height(self, container, viewport, width: int) -> int:
         return len(self.lines(width)) if width > 0 else 0
